@@ -1,0 +1,50 @@
+# loan-risk-monitor — the two commands are `make run` and `make test`.
+# Everything they need is installed by `make setup` (a .venv with the project,
+# the Kafka jars from Maven Central, the Prometheus tools from Debian).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: setup run test test-fast bench kafka-start kafka-stop clean help
+
+help:
+	@echo "make run    - local broker + worker + simulator, live alerts, metrics on :9308 (Ctrl-C stops)"
+	@echo "make test   - install everything and run the whole test suite"
+	@echo "make setup  - create .venv with the project, fetch the Kafka jars (quick when nothing changed)"
+	@echo "make bench  - throughput/latency benchmark against the local broker"
+
+# The venv is rebuilt only when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,report]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+	$(BIN)/riskmon kafka fetch
+	@bash deploy/install-system-deps.sh
+
+run: setup
+	$(BIN)/riskmon run
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: setup
+	$(BIN)/python -m pytest -m "not kafka and not slow" $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/riskmon bench
+
+kafka-start: setup
+	$(BIN)/riskmon kafka start
+
+kafka-stop:
+	$(BIN)/riskmon kafka stop
+
+clean:
+	-$(BIN)/riskmon kafka stop
+	rm -rf $(VENV) var .pytest_cache .hypothesis

@@ -1,0 +1,183 @@
+"""The scoring model as the stream sees it: compiled forests per event type, the
+alert thresholds chosen from the alert budget, and what "normal" looks like for
+each feature (for the reasons on alerts).
+
+A ``RiskModel`` is plain data (numpy arrays + JSON metadata) loaded through
+``models.artifact``; a worker never unpickles an estimator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from models.artifact import load_model, save_model
+from models.explain import attribute
+from models.forest import CompiledForest
+from stream.features import LOAN_FEATURES, REPAYMENT_FEATURES, FeatureRow, apply_segment_stats
+
+EVENT_FEATURES: dict[str, tuple[str, ...]] = {"loan": LOAN_FEATURES, "repayment": REPAYMENT_FEATURES}
+
+
+@dataclass(frozen=True)
+class FeatureNorm:
+    """What is normal for one feature in the training data."""
+
+    p50: float
+    p99: float
+
+
+@dataclass(frozen=True)
+class TypeModel:
+    """The forest and threshold for one event type."""
+
+    forest: CompiledForest
+    threshold: float  # alert when score >= threshold (chosen from the alert budget)
+    high_threshold: float  # a tenth of the budget: severity escalates above it
+    norms: dict[str, FeatureNorm]
+
+
+@dataclass(frozen=True)
+class RiskModel:
+    """Everything needed to score an event; immutable so a swap is atomic."""
+
+    version: str
+    created_at: str
+    by_type: dict[str, TypeModel]
+    segment_stats: dict[str, dict[str, float]]
+    meta: dict[str, Any]
+
+    def prepare(self, row: FeatureRow, segment: str | None) -> np.ndarray:
+        """The model's input vector for a feature row (segment-relative features filled in)."""
+        return np.asarray(apply_segment_stats(row, segment, self.segment_stats).values, dtype=np.float64)
+
+    def score(self, event_type: str, X: np.ndarray) -> np.ndarray:
+        """Anomaly scores in [0, 1] (higher = more anomalous) for rows of one event type."""
+        return self.by_type[event_type].forest.anomaly_score01(np.atleast_2d(X))
+
+    def top_reasons(self, event_type: str, x: np.ndarray, k: int = 3) -> list[dict[str, Any]]:
+        """The ``k`` features that drove the score of ``x``, with value and normal range."""
+        tm = self.by_type[event_type]
+        names = EVENT_FEATURES[event_type]
+        weights = attribute(tm.forest, np.atleast_2d(x))[0]
+        order = np.argsort(-weights, kind="stable")[:k]
+        reasons = []
+        for i in order:
+            name = names[int(i)]
+            norm = tm.norms.get(name, FeatureNorm(0.0, 0.0))
+            value = float(x[int(i)])
+            reasons.append(
+                {
+                    "feature": name,
+                    "value": round(value, 4),
+                    "normal_p50": round(norm.p50, 4),
+                    "normal_p99": round(norm.p99, 4),
+                    "weight": round(float(weights[int(i)]), 4),
+                    "text": describe(name, value, norm),
+                }
+            )
+        return reasons
+
+
+def describe(name: str, value: float, norm: FeatureNorm) -> str:
+    """A human sentence for one reason, e.g. '7 loans in 24h (p99 of training: 2)'."""
+    label = FEATURE_TEXT.get(name, name.replace("_", " "))
+    shown = f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
+    return f"{label}: {shown} (training median {norm.p50:.3g}, p99 {norm.p99:.3g})"
+
+
+FEATURE_TEXT = {
+    "log_amount": "log(1+amount)",
+    "amount_over_limit": "loan amount / credit limit",
+    "loans_1h": "loans in 1h",
+    "loans_24h": "loans in 24h",
+    "loans_7d": "loans in 7d",
+    "loans_30d": "loans in 30d",
+    "amount_1h_over_limit": "amount borrowed in 1h / limit",
+    "amount_24h_over_limit": "amount borrowed in 24h / limit",
+    "amount_7d_over_limit": "amount borrowed in 7d / limit",
+    "amount_30d_over_limit": "amount borrowed in 30d / limit",
+    "distinct_products_7d": "distinct products in 7d",
+    "distinct_channels_7d": "distinct channels in 7d",
+    "distinct_devices_30d": "distinct devices in 30d",
+    "new_device": "new device",
+    "new_channel": "new channel",
+    "log_hours_since_prev_loan": "log(1+hours since previous loan)",
+    "night_hour": "loan at night (0-6h)",
+    "hour_unusual": "unusual hour for this user",
+    "amount_z_user": "amount vs. user's own history (sd)",
+    "utilisation": "outstanding / limit",
+    "log_limit_change": "log(limit change in 7d)",
+    "late_max_90d": "worst days late in 90d",
+    "late_ewm": "typical days late (recent)",
+    "loans_before_due": "loans taken just before a due date",
+    "segment_code": "segment",
+    "amount_rel_segment": "log amount vs. segment median",
+    "loans_30d_rel_segment": "loans in 30d vs. segment median",
+    "days_late": "days late",
+    "late_trend": "days later than the user's trend",
+}
+
+
+def to_artifact(model: RiskModel) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Split a model into plain arrays and JSON metadata for ``save_model``."""
+    arrays: dict[str, np.ndarray] = {}
+    types: dict[str, Any] = {}
+    for event_type, tm in model.by_type.items():
+        for key, arr in tm.forest.to_arrays().items():
+            arrays[f"{event_type}.{key}"] = arr
+        types[event_type] = {
+            "features": list(EVENT_FEATURES[event_type]),
+            "threshold": tm.threshold,
+            "high_threshold": tm.high_threshold,
+            "norms": {k: [v.p50, v.p99] for k, v in tm.norms.items()},
+        }
+    meta = dict(model.meta)
+    meta.update(
+        version=model.version,
+        created_at=model.created_at,
+        types=types,
+        segment_stats=model.segment_stats,
+    )
+    return arrays, meta
+
+
+def from_artifact(arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> RiskModel:
+    """Rebuild a model from ``load_model`` output, checking it fits this code's features."""
+    by_type: dict[str, TypeModel] = {}
+    for event_type, info in meta["types"].items():
+        if tuple(info["features"]) != EVENT_FEATURES.get(event_type):
+            raise ValueError(
+                f"model's {event_type} features do not match this version of the monitor; retrain with `riskmon train`"
+            )
+        prefix = f"{event_type}."
+        forest = CompiledForest.from_arrays({k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)})
+        norms = {k: FeatureNorm(float(v[0]), float(v[1])) for k, v in info["norms"].items()}
+        by_type[event_type] = TypeModel(forest, float(info["threshold"]), float(info["high_threshold"]), norms)
+    return RiskModel(
+        version=str(meta["version"]),
+        created_at=str(meta["created_at"]),
+        by_type=by_type,
+        segment_stats=meta.get("segment_stats", {}),
+        meta={k: v for k, v in meta.items() if k not in {"types", "segment_stats"}},
+    )
+
+
+def save(model: RiskModel, directory: Path, hmac_key: str = "") -> None:
+    arrays, meta = to_artifact(model)
+    save_model(directory, arrays, meta, hmac_key=hmac_key)
+
+
+def load(directory: Path, hmac_key: str = "") -> RiskModel:
+    arrays, meta = load_model(directory, hmac_key=hmac_key)
+    return from_artifact(arrays, meta)
+
+
+def feature_norms(names: Sequence[str], X: np.ndarray) -> dict[str, FeatureNorm]:
+    """Median and 99th percentile of each training feature."""
+    p50 = np.percentile(X, 50, axis=0)
+    p99 = np.percentile(X, 99, axis=0)
+    return {name: FeatureNorm(float(p50[i]), float(p99[i])) for i, name in enumerate(names)}

@@ -1,0 +1,198 @@
+"""Faust wiring: a thin layer that moves bytes between Kafka and ``stream.pipeline``.
+
+One agent consumes ``loan-events`` (keyed by ``user_id``) in micro-batches.  For
+each batch it parses every message (invalid ones go to the dead-letter topic),
+loads the state of each user it touches once, runs the shared pipeline, writes
+each touched user's state back once (one changelog message per user per batch),
+then sends alerts.  The batch's offsets are acknowledged only after all of that,
+so a crash replays the batch; redelivered events are recognised by the per-user
+recent-id memory in the state and are not counted twice (at-least-once delivery
+with idempotent effects).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import faust
+import orjson
+
+from models.model import RiskModel
+from stream import metrics
+from stream.contract import Event, InvalidEvent, parse_event
+from stream.dlq import dlq_record
+from stream.features import UserState
+from stream.pipeline import Outcome, process
+from stream.rules import RuleConfig
+from stream.settings import Settings
+
+log = logging.getLogger(__name__)
+
+STATE_TABLE = "user-state"
+
+
+def faust_broker_credentials(settings: Settings) -> Any:
+    """Faust's credentials object for the configured Kafka security protocol (None = plaintext)."""
+    protocol = settings.kafka_security_protocol.upper()
+    if protocol == "PLAINTEXT":
+        return None
+    import ssl
+
+    context = ssl.create_default_context() if "SSL" in protocol else None
+    if protocol.startswith("SASL"):
+        return faust.SASLCredentials(
+            username=settings.kafka_sasl_username,
+            password=settings.kafka_sasl_password,
+            mechanism=settings.kafka_sasl_mechanism.upper() or "PLAIN",
+            ssl_context=context,
+        )
+    return faust.SSLCredentials(context)
+
+
+class ModelRef:
+    """The model in force; replaced as a whole, so a batch never sees a half-loaded model."""
+
+    def __init__(self, model: RiskModel) -> None:
+        self.current = model
+        self.publish()
+
+    def swap(self, model: RiskModel) -> None:
+        self.current = model
+        self.publish()
+
+    def publish(self) -> None:
+        metrics.MODEL.info({"version": self.current.version})
+        created = self.current.created_at
+        try:
+            metrics.MODEL_CREATED.set(datetime.fromisoformat(created).timestamp())
+        except ValueError:
+            log.warning("model %s has an unreadable created_at %r", self.current.version, created)
+
+
+class UserStateTable(faust.Table):
+    """A table whose changelog partition is that of the event that touched the key.
+
+    Faust derives the changelog partition from the *current* event, but a
+    micro-batch writes many keys after its last event; ``writing_for`` pins the
+    partition of the key's own event so recovery puts the state back where the
+    user's events are consumed, whatever partitioner the producers used.
+    """
+
+    _pinned_partition: int | None = None
+
+    @contextmanager
+    def writing_for(self, partition: int) -> Iterator[None]:
+        self._pinned_partition = partition
+        try:
+            yield
+        finally:
+            self._pinned_partition = None
+
+    def partition_for_key(self, key: Any) -> int | None:
+        if self._pinned_partition is not None:
+            return self._pinned_partition
+        return super().partition_for_key(key)
+
+
+@dataclass
+class Worker:
+    """The Faust app and the handles tests and the CLI need."""
+
+    app: faust.App
+    model_ref: ModelRef
+    table: UserStateTable
+
+
+def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = None) -> Worker:
+    """Build the Faust app for ``settings`` (nothing connects until it is started)."""
+    rules = rules or RuleConfig()
+    app = faust.App(
+        settings.app_id,
+        broker=f"kafka://{settings.broker.split(',')[0]}" if "," not in settings.broker
+        else ";".join(f"kafka://{b}" for b in settings.broker.split(",")),
+        broker_credentials=faust_broker_credentials(settings),
+        store=settings.table_store,
+        datadir=str(settings.data_dir),
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication,
+        consumer_auto_offset_reset="earliest",
+        web_enabled=False,
+        producer_acks=-1,
+        broker_commit_interval=1.0,
+        table_cleanup_interval=3600.0,
+    )
+    raw = faust.Schema(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
+    input_topic = app.topic(settings.input_topic, partitions=settings.partitions, schema=raw)
+    alerts_topic = app.topic(settings.alerts_topic, schema=raw)
+    dlq_topic = app.topic(settings.dlq_topic, schema=raw)
+    # Not schema=raw here: a table given a Schema stops its app's agents from
+    # receiving anything (faust-streaming 0.15.3); bytes key/value types give
+    # the same raw serialisation without that.
+    table = UserStateTable(
+        app, name=STATE_TABLE, default=None, partitions=settings.partitions, help="Per-user feature state.",
+        key_type=bytes, value_type=bytes,
+    )
+    app.tables.add(table)
+    model_ref = ModelRef(model)
+
+    @app.agent(input_topic, name="monitor")
+    async def monitor(stream: faust.StreamT) -> None:
+        async for batch in stream.take_events(settings.batch_max, within=settings.batch_linger_s):
+            await _handle_batch(batch)
+
+    async def _handle_batch(batch: list[faust.types.EventT]) -> None:
+        valid: list[tuple[Event, int]] = []
+        for ev in batch:
+            msg = ev.message
+            raw = ev.value if isinstance(ev.value, bytes) else bytes(ev.value or b"")
+            try:
+                valid.append((parse_event(raw, key=ev.key, max_bytes=settings.max_message_bytes), msg.partition))
+            except InvalidEvent as exc:
+                metrics.INVALID.labels(exc.code).inc()
+                await dlq_topic.send(key=ev.key, value=dlq_record(raw, ev.key, exc, msg.topic, msg.partition, msg.offset))
+        if not valid:
+            return
+        partitions = {e.user_id: p for e, p in valid}
+        states: dict[str, UserState] = {}
+        for user_id in partitions:
+            stored = table.get(user_id.encode())
+            if stored is not None:
+                states[user_id] = UserState.from_bytes(stored)
+        model = model_ref.current
+        outcomes = process(model, rules, states, [e for e, _ in valid])
+        for user_id, state in states.items():
+            with table.writing_for(partitions[user_id]):
+                table[user_id.encode()] = state.to_bytes()
+        now = time.time()
+        for outcome in outcomes:
+            await _emit(outcome, now)
+        for ev in batch:
+            if ev.message.timestamp:
+                metrics.LATENCY.observe(max(0.0, now - ev.message.timestamp))
+
+    async def _emit(outcome: Outcome, now: float) -> None:
+        event = outcome.event
+        if outcome.duplicate:
+            metrics.EVENTS.labels(event.event_type, "duplicate").inc()
+            return
+        assert outcome.decision is not None
+        metrics.EVENTS.labels(event.event_type, "scored").inc()
+        metrics.SCORES.labels(event.event_type).observe(outcome.decision.score)
+        metrics.EVENT_LAG.observe(max(0.0, now - event.ts))
+        if outcome.alert is not None:
+            metrics.ALERTS.labels(outcome.alert["severity"]).inc()
+            for source in outcome.alert["fired_by"]:
+                metrics.ALERT_SOURCES.labels(source).inc()
+            await alerts_topic.send(key=event.user_id.encode(), value=orjson.dumps(outcome.alert))
+
+    @app.timer(interval=1.0)
+    async def report_state() -> None:
+        metrics.STATE_USERS.set(len(table.data))
+        metrics.READY.set(1.0 if app.tables.recovery.completed.is_set() else 0.0)
+
+    return Worker(app, model_ref, table)

@@ -1,0 +1,201 @@
+"""``riskmon``: the command line of loan-risk-monitor.
+
+Every setting of ``stream.settings.Settings`` is also a flag (``--broker``,
+``--metrics-port`` ...), placed before the command: ``riskmon --broker
+host:9092 worker``.  Flags win over ``RISKMON_*`` environment variables, which
+win over the defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from stream.logs import configure_logging
+from stream.settings import Settings, load_settings
+
+log = logging.getLogger("riskmon")
+
+Handler = Callable[[Settings, argparse.Namespace], int]
+
+
+def _cmd_kafka(settings: Settings, args: argparse.Namespace) -> int:
+    from stream import broker
+
+    if args.action == "fetch":
+        print(f"Kafka jars ready in {broker.fetch_jars(settings)}")
+    elif args.action == "start":
+        broker.fetch_jars(settings)
+        st = broker.start(settings)
+        print(f"Kafka broker {'already running' if st.already_running else 'started'} on {st.bootstrap} (pid {st.pid}, log {st.log_path})")
+    elif args.action == "stop":
+        print("Kafka broker stopped" if broker.stop(settings) else "Kafka broker was not running")
+    else:
+        st = broker.status(settings)
+        print(f"running={st.running} answers={st.answers} pid={st.pid} bootstrap={st.bootstrap} log={st.log_path}")
+        return 0 if st.answers else 1
+    return 0
+
+
+def _cmd_topics(settings: Settings, args: argparse.Namespace) -> int:
+    from stream.topics import ensure_topics
+
+    created = ensure_topics(settings)
+    print(f"topics ready ({', '.join(created) if created else 'all existed'})")
+    return 0
+
+
+def _cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from stream.worker_main import run_worker
+
+    return run_worker(settings)
+
+
+def _cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
+    from stream.simulate_cli import simulate
+
+    return simulate(settings, args)
+
+
+def _cmd_train(settings: Settings, args: argparse.Namespace) -> int:
+    from models.model import save
+    from models.train import train
+    from stream.jsonl import ReadReport, read_events
+
+    report = ReadReport()
+    model = train(read_events(Path(args.input), report), alert_rate=args.alert_rate or settings.alert_rate, seed=settings.seed)
+    out = Path(args.output) if args.output else settings.model_dir
+    save(model, out, hmac_key=settings.model_hmac_key)
+    _report_invalid(report, args.input)
+    print(
+        f"model {model.version} trained on {report.valid} events -> {out} "
+        + " ".join(f"{t}_threshold={m.threshold:.4f}" for t, m in model.by_type.items())
+    )
+    return 0
+
+
+def _cmd_score(settings: Settings, args: argparse.Namespace) -> int:
+    from stream.replay import score_file
+
+    model_dir = Path(args.model) if args.model else settings.model_dir
+    report, n, alerts = score_file(settings, model_dir, Path(args.input), Path(args.output))
+    _report_invalid(report, args.input)
+    print(f"scored {n} events, {alerts} alerts -> {args.output}")
+    return 0
+
+
+def _cmd_evaluate(settings: Settings, args: argparse.Namespace) -> int:
+    from models.evaluate import evaluate_files
+
+    result = evaluate_files(Path(args.scores), Path(args.labels), Path(args.report) if args.report else None)
+    print(result.as_text())
+    if args.json:
+        print(json.dumps(result.as_dict()))
+    return 0
+
+
+def _cmd_run(settings: Settings, args: argparse.Namespace) -> int:
+    from stream.live import run_demo
+
+    return run_demo(settings, rate=args.rate, users=args.users, duration_s=args.duration)
+
+
+def _cmd_config(settings: Settings, args: argparse.Namespace) -> int:
+    for name, value in settings.public_items().items():
+        print(f"{name} = {value}")
+    return 0
+
+
+def _report_invalid(report, source: str) -> None:
+    if report.invalid:
+        print(f"{report.invalid} invalid lines in {source} were skipped; first: {report.first_errors[0]}", file=sys.stderr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="riskmon", description="Streaming loan risk monitor.", allow_abbrev=False)
+    group = parser.add_argument_group("settings (each also RISKMON_<NAME> in the environment)")
+    defaults = Settings().public_items()
+    for f in dataclasses.fields(Settings):
+        group.add_argument(
+            "--" + f.name.replace("_", "-"), dest=f"setting_{f.name}", metavar="V", help=f"default: {defaults[f.name]}"
+        )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    k = sub.add_parser("kafka", help="manage the embedded local Kafka broker")
+    k.add_argument("action", choices=["start", "stop", "status", "fetch"])
+    k.set_defaults(handler=_cmd_kafka)
+
+    sub.add_parser("topics", help="create the input, alerts and dead-letter topics").set_defaults(handler=_cmd_topics)
+    sub.add_parser("worker", help="run the Faust stream worker").set_defaults(handler=_cmd_worker)
+    sub.add_parser("config", help="print the settings in force (secrets masked)").set_defaults(handler=_cmd_config)
+
+    s = sub.add_parser("simulate", help="generate a synthetic event history, or publish it to Kafka")
+    s.add_argument("--users", type=int, default=2000)
+    s.add_argument("--days", type=int, default=30)
+    s.add_argument("--anomaly-rate", type=float, default=0.03)
+    s.add_argument("--festival-day", type=int, default=10, help="day index of a shopping festival (-1: none)")
+    s.add_argument("--anomaly-start-day", type=int, default=0)
+    s.add_argument("--user-prefix", default="u")
+    s.add_argument("--output", help="events JSONL path")
+    s.add_argument("--labels", help="labels JSONL path")
+    s.add_argument("--kafka", action="store_true", help="publish to the input topic instead of writing files")
+    s.add_argument("--rate", type=float, default=0.0, help="events per second when publishing (0 = as fast as possible)")
+    s.add_argument("--invalid-rate", type=float, default=0.0, help="share of malformed messages mixed in when publishing")
+    s.set_defaults(handler=_cmd_simulate)
+
+    t = sub.add_parser("train", help="fit the model on a JSONL history")
+    t.add_argument("--input", required=True)
+    t.add_argument("--output", help="model directory (default: the model_dir setting)")
+    t.add_argument("--alert-rate", type=float, help="share of training loan events that would alert (default 0.01)")
+    t.set_defaults(handler=_cmd_train)
+
+    sc = sub.add_parser("score", help="replay a JSONL file through parse -> features -> score")
+    sc.add_argument("--model", help="model directory (default: the model_dir setting)")
+    sc.add_argument("--input", required=True)
+    sc.add_argument("--output", required=True)
+    sc.set_defaults(handler=_cmd_score)
+
+    e = sub.add_parser("evaluate", help="detection quality of scores against labels")
+    e.add_argument("--scores", required=True)
+    e.add_argument("--labels", required=True)
+    e.add_argument("--report", help="directory for a Markdown report with plots")
+    e.add_argument("--json", action="store_true", help="also print one JSON object")
+    e.set_defaults(handler=_cmd_evaluate)
+
+    r = sub.add_parser("run", help="the demo: local broker, worker, simulator, live alerts, metrics")
+    r.add_argument("--rate", type=float, default=150.0, help="simulated events per second")
+    r.add_argument("--users", type=int, default=3000)
+    r.add_argument("--duration", type=float, default=0.0, help="stop after this many seconds (0 = until Ctrl-C)")
+    r.set_defaults(handler=_cmd_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    overrides = {k[len("setting_"):]: v for k, v in vars(args).items() if k.startswith("setting_") and v is not None}
+    try:
+        settings = load_settings(**overrides)
+    except ValueError as exc:
+        parser.error(str(exc))
+    configure_logging("INFO" if args.verbose else settings.log_level)
+    try:
+        return args.handler(settings, args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the message is the product: say what failed and stop
+        if args.verbose:
+            raise
+        log.error("%s failed: %s", args.command, exc)
+        print(f"riskmon {args.command}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,509 @@
+"""Per-user rolling features from bounded state: the one implementation used by the
+stream worker and by every offline command (train, score, evaluate).
+
+Why this shape:
+* **Bounded state.**  A user's state has a fixed size whatever their history:
+  time-bucketed ring counters for the windows, a few exponentially weighted
+  moments, and small fixed-size slot tables (devices, open loans, recent event
+  ids).  It serialises to a fixed-length byte string (``STATE_BYTES``), which is
+  what the Faust table and its changelog store.
+* **Order tolerance.**  Ring counters add a late event into the bucket it belongs
+  to as long as that bucket is still inside the ring, so events that arrive a
+  little out of order count exactly as if they had been in order.  Window sums
+  are taken as of the newest event time seen for the user.  An event older than a
+  ring's horizon is still scored but no longer counted in that window.
+* **Idempotence.**  The last ``RECENT_IDS`` event ids (64-bit hashes) are kept,
+  so a redelivered event is recognised and not counted twice.
+
+Windows are bucket-aligned: "1h" is the current 10-minute bucket plus the five
+before it, "24h" the current hour bucket plus 23, "7d"/"30d" the current day
+bucket plus 6 / 29 (UTC days).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import struct
+from dataclasses import dataclass
+from typing import Sequence
+
+from stream.contract import CHANNELS, PRODUCTS, SEGMENTS, Event, LoanEvent
+
+HOUR = 3600.0
+DAY = 86400.0
+
+# (slots, bucket width in seconds) of the three ring counters.
+RING_1H = (6, 600)
+RING_24H = (24, 3600)
+RING_30D = (30, 86400)
+RECENT_IDS = 16  # dedup horizon: the last 16 events of the user
+DEVICE_SLOTS = 4
+OPEN_LOAN_SLOTS = 8
+BEFORE_DUE_DAYS = 3.0  # a loan this close before a due date counts as "borrowing to repay"
+LATE_MAX_HORIZON = 90 * DAY
+EW_ALPHA = 0.2  # weight of the newest loan in the user's amount moments
+BEFORE_DUE_HALF_LIFE = 14 * DAY
+INSTALMENT_PERIOD = 30 * DAY
+
+LOAN_FEATURES: tuple[str, ...] = (
+    "log_amount",
+    "amount_over_limit",
+    "loans_1h",
+    "loans_24h",
+    "loans_7d",
+    "loans_30d",
+    "amount_1h_over_limit",
+    "amount_24h_over_limit",
+    "amount_7d_over_limit",
+    "amount_30d_over_limit",
+    "distinct_products_7d",
+    "distinct_channels_7d",
+    "distinct_devices_30d",
+    "new_device",
+    "new_channel",
+    "log_hours_since_prev_loan",
+    "night_hour",
+    "hour_unusual",
+    "amount_z_user",
+    "utilisation",
+    "log_limit_change",
+    "late_max_90d",
+    "late_ewm",
+    "loans_before_due",
+    "segment_code",
+    "amount_rel_segment",
+    "loans_30d_rel_segment",
+)
+
+REPAYMENT_FEATURES: tuple[str, ...] = (
+    "days_late",
+    "late_trend",
+    "late_max_90d",
+    "late_ewm",
+    "log_amount",
+    "utilisation",
+    "loans_7d",
+    "loans_30d",
+    "amount_30d_over_limit",
+    "loans_before_due",
+    "log_hours_since_prev_loan",
+    "segment_code",
+)
+
+#: Features whose value is relative to the user's segment, filled in by
+#: ``apply_segment_stats`` with medians learnt at training time.
+SEGMENT_RELATIVE = {"amount_rel_segment": "log_amount", "loans_30d_rel_segment": "loans_30d"}
+
+_NO_PREVIOUS_HOURS = 24 * 90.0
+_U16_MAX = 0xFFFF
+_U32_MAX = 0xFFFFFFFF
+
+
+def id_hash(text: str) -> int:
+    """Stable 64-bit hash of an id (Python's ``hash`` changes per process)."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+
+
+class Ring:
+    """Count and amount (whole yuan) per time bucket over the last ``slots`` buckets.
+
+    Amounts are kept as whole yuan in 32-bit slots so the state round-trips
+    through bytes exactly: the stream (which serialises after every event) and
+    the offline commands (which do not) compute identical features.
+    """
+
+    __slots__ = ("slots", "width", "head", "counts", "amounts")
+
+    def __init__(self, slots: int, width: int) -> None:
+        self.slots = slots
+        self.width = width
+        self.head = -1  # index of the newest bucket seen, -1 when empty
+        self.counts = [0] * slots
+        self.amounts = [0] * slots
+
+    def advance(self, ts: float) -> None:
+        """Move the ring forward to ``ts``'s bucket, clearing buckets that fall out."""
+        k = int(ts // self.width)
+        if k <= self.head:
+            return
+        if self.head < 0 or k - self.head >= self.slots:
+            self.counts = [0] * self.slots
+            self.amounts = [0] * self.slots
+        else:
+            for j in range(self.head + 1, k + 1):
+                self.counts[j % self.slots] = 0
+                self.amounts[j % self.slots] = 0
+        self.head = k
+
+    def add(self, ts: float, amount: float) -> None:
+        """Count one event; too old for the ring means not counted here."""
+        self.advance(ts)
+        k = int(ts // self.width)
+        if k <= self.head - self.slots:
+            return
+        i = k % self.slots
+        self.counts[i] = min(self.counts[i] + 1, _U16_MAX)
+        self.amounts[i] = min(self.amounts[i] + round(amount), _U32_MAX)
+
+    def totals(self, last: int | None = None) -> tuple[int, int]:
+        """Count and amount in the newest ``last`` buckets (all by default)."""
+        if self.head < 0:
+            return 0, 0
+        if last is None or last >= self.slots:
+            return sum(self.counts), sum(self.amounts)
+        idx = [(self.head - j) % self.slots for j in range(last)]
+        return sum(self.counts[i] for i in idx), sum(self.amounts[i] for i in idx)
+
+
+class UserState:
+    """Everything the monitor remembers about one user (fixed size)."""
+
+    __slots__ = (
+        "last_ts", "n_loans", "n_repayments", "last_loan_ts", "ring_1h", "ring_24h", "ring_30d",
+        "hour_hist", "product_seen", "channel_seen", "device_hashes", "device_seen",
+        "ew_log_amount", "ew_var_log_amount", "outstanding", "limit", "limit_before",
+        "limit_changed_ts", "late_max", "late_max_ts", "late_ewm", "before_due", "before_due_ts",
+        "loan_hashes", "loan_due", "loan_end", "recent_ids", "recent_pos", "segment",
+    )
+
+    def __init__(self) -> None:
+        self.last_ts = 0.0
+        self.n_loans = 0
+        self.n_repayments = 0
+        self.last_loan_ts = 0.0
+        self.ring_1h = Ring(*RING_1H)
+        self.ring_24h = Ring(*RING_24H)
+        self.ring_30d = Ring(*RING_30D)
+        self.hour_hist = [0] * 24
+        self.product_seen = [0.0] * len(PRODUCTS)  # newest loan time per product, 0 = never
+        self.channel_seen = [0.0] * len(CHANNELS)
+        self.device_hashes = [0] * DEVICE_SLOTS  # least recently seen is replaced
+        self.device_seen = [0.0] * DEVICE_SLOTS
+        self.ew_log_amount = 0.0
+        self.ew_var_log_amount = 0.0
+        self.outstanding = 0.0
+        self.limit = 0.0
+        self.limit_before = 0.0  # limit before its latest change
+        self.limit_changed_ts = 0.0
+        self.late_max = 0
+        self.late_max_ts = 0.0
+        self.late_ewm = 0.0
+        self.before_due = 0.0  # decayed count of loans taken just before a due date
+        self.before_due_ts = 0.0
+        self.loan_hashes = [0] * OPEN_LOAN_SLOTS  # open loans, soonest due kept when full
+        self.loan_due = [0.0] * OPEN_LOAN_SLOTS  # next due time
+        self.loan_end = [0.0] * OPEN_LOAN_SLOTS  # final due time (instalments)
+        self.recent_ids = [0] * RECENT_IDS
+        self.recent_pos = 0
+        self.segment = -1  # index into SEGMENTS from the latest loan; repayments do not carry it
+
+    # -- serialisation -------------------------------------------------------
+    def to_bytes(self) -> bytes:
+        """Fixed-length encoding stored in the Faust table / changelog."""
+        rings = []
+        for ring in (self.ring_1h, self.ring_24h, self.ring_30d):
+            rings += [ring.head, *ring.counts, *ring.amounts]
+        return _STATE.pack(
+            self.last_ts, self.n_loans, self.n_repayments, self.last_loan_ts, *rings,
+            *self.hour_hist, *self.product_seen, *self.channel_seen, *self.device_hashes,
+            *self.device_seen, self.ew_log_amount, self.ew_var_log_amount, self.outstanding,
+            self.limit, self.limit_before, self.limit_changed_ts, self.late_max, self.late_max_ts,
+            self.late_ewm, self.before_due, self.before_due_ts, *self.loan_hashes, *self.loan_due,
+            *self.loan_end, *self.recent_ids, self.recent_pos, self.segment,
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "UserState":
+        values = list(_STATE.unpack(data))
+        state = cls()
+        take = _Taker(values)
+        state.last_ts, state.n_loans, state.n_repayments, state.last_loan_ts = take(4)
+        for ring in (state.ring_1h, state.ring_24h, state.ring_30d):
+            ring.head = take(1)[0]
+            ring.counts = take(ring.slots)
+            ring.amounts = take(ring.slots)
+        state.hour_hist = take(24)
+        state.product_seen = take(len(PRODUCTS))
+        state.channel_seen = take(len(CHANNELS))
+        state.device_hashes = take(DEVICE_SLOTS)
+        state.device_seen = take(DEVICE_SLOTS)
+        (state.ew_log_amount, state.ew_var_log_amount, state.outstanding, state.limit,
+         state.limit_before, state.limit_changed_ts, state.late_max, state.late_max_ts,
+         state.late_ewm, state.before_due, state.before_due_ts) = take(11)
+        state.loan_hashes = take(OPEN_LOAN_SLOTS)
+        state.loan_due = take(OPEN_LOAN_SLOTS)
+        state.loan_end = take(OPEN_LOAN_SLOTS)
+        state.recent_ids = take(RECENT_IDS)
+        state.recent_pos, state.segment = take(2)
+        return state
+
+
+class _Taker:
+    """Consumes a flat list of unpacked values in order."""
+
+    def __init__(self, values: list) -> None:
+        self.values = values
+        self.pos = 0
+
+    def __call__(self, n: int) -> list:
+        out = self.values[self.pos : self.pos + n]
+        self.pos += n
+        return out
+
+
+def _ring_fmt(slots: int) -> str:
+    return f"q{slots}H{slots}I"
+
+
+_STATE = struct.Struct(
+    "<dIId"
+    + _ring_fmt(RING_1H[0]) + _ring_fmt(RING_24H[0]) + _ring_fmt(RING_30D[0])
+    + "24H" + f"{len(PRODUCTS)}d{len(CHANNELS)}d{DEVICE_SLOTS}Q{DEVICE_SLOTS}d"
+    + "6dHd3d"
+    + f"{OPEN_LOAN_SLOTS}Q{OPEN_LOAN_SLOTS}d{OPEN_LOAN_SLOTS}d{RECENT_IDS}QHb"
+)
+STATE_BYTES = _STATE.size
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureRow:
+    """Features of one event, in the order of LOAN_FEATURES or REPAYMENT_FEATURES."""
+
+    event_type: str
+    values: tuple[float, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return LOAN_FEATURES if self.event_type == "loan" else REPAYMENT_FEATURES
+
+
+def seen_before(state: UserState, event_id: str) -> bool:
+    """True when ``event_id`` is among the user's recent events (a redelivery)."""
+    return id_hash(event_id) in state.recent_ids
+
+
+def update(state: UserState, event: Event) -> FeatureRow | None:
+    """Fold ``event`` into ``state`` and return its features, or None for a duplicate.
+
+    Mutates ``state``.  Features that compare the event to the user's past
+    (new device, time since previous loan, amount vs. history, hour unusualness)
+    are taken before the event is folded in; window counts include it.
+    """
+    h = id_hash(event.event_id)
+    if h in state.recent_ids:
+        return None
+    state.recent_ids[state.recent_pos] = h
+    state.recent_pos = (state.recent_pos + 1) % RECENT_IDS
+    if isinstance(event, LoanEvent):
+        return _update_loan(state, event)
+    return _update_repayment(state, event)
+
+
+def _update_loan(s: UserState, e: LoanEvent) -> FeatureRow:
+    ts = e.ts
+    log_amount = math.log1p(e.amount)
+    prior = s.n_loans
+    # -- compared with the past, before folding in ----------------------------------
+    new_device = 0.0
+    if e.device_id is not None:
+        dh = id_hash(e.device_id)
+        if dh in s.device_hashes:
+            slot = s.device_hashes.index(dh)
+            s.device_seen[slot] = max(s.device_seen[slot], ts)
+        else:
+            new_device = 1.0 if prior else 0.0
+            slot = min(range(DEVICE_SLOTS), key=s.device_seen.__getitem__)
+            s.device_hashes[slot] = dh
+            s.device_seen[slot] = ts
+    ci = CHANNELS.index(e.channel)
+    new_channel = 1.0 if prior and s.channel_seen[ci] == 0.0 else 0.0
+    hours_since = (max(0.0, ts - s.last_loan_ts) / HOUR) if prior else _NO_PREVIOUS_HOURS
+    hist_total = sum(s.hour_hist)
+    if hist_total:
+        hour_unusual = 1.0 - (s.hour_hist[e.local_hour] + 0.5) / (max(s.hour_hist) + 0.5)
+    else:
+        hour_unusual = 0.0
+    if prior >= 2:
+        amount_z = (log_amount - s.ew_log_amount) / math.sqrt(s.ew_var_log_amount + 0.05)
+    else:
+        amount_z = 0.0
+    before_due = any(0.0 <= due - ts <= BEFORE_DUE_DAYS * DAY for due in s.loan_due if due)
+    # -- fold in --------------------------------------------------------------------
+    s.n_loans += 1
+    s.last_loan_ts = max(s.last_loan_ts, ts)
+    s.last_ts = max(s.last_ts, ts)
+    for ring in (s.ring_1h, s.ring_24h, s.ring_30d):
+        ring.add(ts, e.amount)
+    for ring in (s.ring_1h, s.ring_24h, s.ring_30d):
+        ring.advance(s.last_ts)
+    s.hour_hist[e.local_hour] += 1
+    if s.hour_hist[e.local_hour] >= 60000:
+        s.hour_hist = [c // 2 for c in s.hour_hist]
+    pi = PRODUCTS.index(e.product)
+    s.product_seen[pi] = max(s.product_seen[pi], ts)
+    s.channel_seen[ci] = max(s.channel_seen[ci], ts)
+    if prior == 0:
+        s.ew_log_amount, s.ew_var_log_amount = log_amount, 0.0
+    else:
+        diff = log_amount - s.ew_log_amount
+        s.ew_log_amount += EW_ALPHA * diff
+        s.ew_var_log_amount = (1 - EW_ALPHA) * (s.ew_var_log_amount + EW_ALPHA * diff * diff)
+    s.outstanding += e.amount
+    if prior and e.credit_limit != s.limit:
+        s.limit_before, s.limit_changed_ts = s.limit, ts
+    s.limit = e.credit_limit
+    s.segment = SEGMENTS.index(e.segment)
+    s.before_due = _decayed(s.before_due, s.before_due_ts, ts) + (1.0 if before_due else 0.0)
+    s.before_due_ts = max(s.before_due_ts, ts)
+    _open_loan(s, e)
+    # -- windows, as of the newest time seen -----------------------------------------
+    limit = max(e.credit_limit, 1.0)
+    n1, a1 = s.ring_1h.totals()
+    n24, a24 = s.ring_24h.totals()
+    n7, a7 = s.ring_30d.totals(7)
+    n30, a30 = s.ring_30d.totals()
+    horizon7 = s.last_ts - 7 * DAY
+    limit_change = 1.0
+    if s.limit_before > 0 and s.last_ts - s.limit_changed_ts <= 7 * DAY:
+        limit_change = s.limit / s.limit_before
+    values = (
+        log_amount,
+        e.amount / limit,
+        float(n1), float(n24), float(n7), float(n30),
+        a1 / limit, a24 / limit, a7 / limit, a30 / limit,
+        float(sum(1 for t in s.product_seen if t and t >= horizon7)),
+        float(sum(1 for t in s.channel_seen if t and t >= horizon7)),
+        float(sum(1 for t in s.device_seen if t and t >= s.last_ts - 30 * DAY)),
+        new_device,
+        new_channel,
+        math.log1p(hours_since),
+        1.0 if e.local_hour < 6 else 0.0,
+        hour_unusual,
+        amount_z,
+        s.outstanding / limit,
+        math.log(max(limit_change, 1e-6)),
+        float(_late_max(s)),
+        s.late_ewm,
+        _decayed(s.before_due, s.before_due_ts, s.last_ts),
+        float(SEGMENTS.index(e.segment)),
+        log_amount,  # made segment-relative by apply_segment_stats
+        float(n30),  # made segment-relative by apply_segment_stats
+    )
+    return FeatureRow("loan", values)
+
+
+def _update_repayment(s: UserState, e: Event) -> FeatureRow:
+    ts = e.ts
+    prior_ewm = s.late_ewm
+    s.n_repayments += 1
+    s.last_ts = max(s.last_ts, ts)
+    for ring in (s.ring_1h, s.ring_24h, s.ring_30d):
+        ring.advance(s.last_ts)
+    if e.outstanding is not None:
+        s.outstanding = e.outstanding
+    else:
+        s.outstanding = max(0.0, s.outstanding - e.amount)
+    late = min(e.days_late, _U16_MAX)
+    if late >= _late_max(s):
+        s.late_max, s.late_max_ts = late, ts
+    s.late_ewm = late if s.n_repayments == 1 else 0.7 * s.late_ewm + 0.3 * late
+    _pay_loan(s, e.loan_id, ts)
+    limit = max(s.limit, 1.0)
+    _, a30 = s.ring_30d.totals()
+    hours_since = (max(0.0, ts - s.last_loan_ts) / HOUR) if s.n_loans else _NO_PREVIOUS_HOURS
+    values = (
+        float(late),
+        late - prior_ewm if s.n_repayments > 1 else 0.0,
+        float(_late_max(s)),
+        s.late_ewm,
+        math.log1p(e.amount),
+        s.outstanding / limit,
+        float(s.ring_30d.totals(7)[0]),
+        float(s.ring_30d.totals()[0]),
+        a30 / limit,
+        _decayed(s.before_due, s.before_due_ts, s.last_ts),
+        math.log1p(hours_since),
+        float(s.segment),
+    )
+    return FeatureRow("repayment", values)
+
+
+def _late_max(s: UserState) -> int:
+    """Worst lateness within the horizon (forgotten once it is older than that)."""
+    return s.late_max if s.last_ts - s.late_max_ts <= LATE_MAX_HORIZON else 0
+
+
+def _decayed(value: float, since: float, now: float) -> float:
+    if not value or now <= since:
+        return value
+    return value * 0.5 ** ((now - since) / BEFORE_DUE_HALF_LIFE)
+
+
+def _open_loan(s: UserState, e: LoanEvent) -> None:
+    """Remember the loan's next due date; when full, forget the latest-due loan."""
+    first_due = e.ts + (INSTALMENT_PERIOD if e.product == "installment" else e.term_days * DAY)
+    end = e.ts + e.term_days * DAY
+    free = [i for i in range(OPEN_LOAN_SLOTS) if not s.loan_hashes[i]]
+    if free:
+        slot = free[0]
+    else:
+        slot = max(range(OPEN_LOAN_SLOTS), key=s.loan_due.__getitem__)
+        if s.loan_due[slot] <= first_due:
+            return
+    s.loan_hashes[slot] = id_hash(e.loan_id)
+    s.loan_due[slot] = min(first_due, end)
+    s.loan_end[slot] = end
+
+
+def _pay_loan(s: UserState, loan_id: str, ts: float) -> None:
+    """A repayment moves an instalment loan to its next due date, or closes the loan."""
+    h = id_hash(loan_id)
+    if h not in s.loan_hashes:
+        return
+    i = s.loan_hashes.index(h)
+    next_due = s.loan_due[i] + INSTALMENT_PERIOD
+    if next_due < s.loan_end[i]:
+        s.loan_due[i] = next_due
+    else:
+        s.loan_hashes[i], s.loan_due[i], s.loan_end[i] = 0, 0.0, 0.0
+
+
+def apply_segment_stats(row: FeatureRow, segment: str | None, stats: dict[str, dict[str, float]]) -> FeatureRow:
+    """Express segment-relative features against the medians learnt in training.
+
+    ``stats[segment][base_feature]`` is the training median of that feature for
+    the segment; the relative feature is ``value - median`` for logs and
+    ``value / max(median, 1)`` for counts, so a student borrowing like a small
+    business stands out even when the absolute values look ordinary.
+    """
+    if row.event_type != "loan" or segment is None:
+        return row
+    values = list(row.values)
+    seg = stats.get(segment, {})
+    for rel_name, base_name in SEGMENT_RELATIVE.items():
+        i = LOAN_FEATURES.index(rel_name)
+        base = values[LOAN_FEATURES.index(base_name)]
+        median = seg.get(base_name)
+        if median is None:
+            values[i] = 0.0 if base_name.startswith("log_") else 1.0
+        elif base_name.startswith("log_"):
+            values[i] = base - median
+        else:
+            values[i] = base / max(median, 1.0)
+    return FeatureRow(row.event_type, tuple(values))
+
+
+def segment_medians(rows: Sequence[tuple[str, FeatureRow]]) -> dict[str, dict[str, float]]:
+    """Training medians per segment of the features that SEGMENT_RELATIVE refers to."""
+    by_segment: dict[str, dict[str, list[float]]] = {}
+    for segment, row in rows:
+        if row.event_type != "loan":
+            continue
+        bucket = by_segment.setdefault(segment, {})
+        for base_name in SEGMENT_RELATIVE.values():
+            bucket.setdefault(base_name, []).append(row.values[LOAN_FEATURES.index(base_name)])
+    out: dict[str, dict[str, float]] = {}
+    for segment, cols in by_segment.items():
+        out[segment] = {name: sorted(v)[len(v) // 2] for name, v in cols.items()}
+    return out

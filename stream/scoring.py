@@ -1,0 +1,86 @@
+"""Scoring stage: model score + typology rules -> one decision per event.
+
+Severity combines both sources of evidence, because the risk team triages by it:
+two independent rules, or a rule the model agrees with strongly, is a case to
+look at now; a model-only outlier just over the budget threshold can wait.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from models.model import RiskModel
+from stream.contract import Event, LoanEvent
+from stream.features import FeatureRow
+from stream.rules import RuleConfig, RuleHit, evaluate_rules
+
+SEVERITIES = ("low", "medium", "high", "critical")
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the monitor concluded about one event."""
+
+    score: float
+    threshold: float
+    model_fired: bool
+    rule_hits: tuple[RuleHit, ...]
+    severity: str | None  # None when no alert
+    vector: np.ndarray = field(repr=False, compare=False)
+
+    @property
+    def alert(self) -> bool:
+        return self.severity is not None
+
+
+def severity_for(score: float, threshold: float, high_threshold: float, rule_count: int) -> str | None:
+    """Severity from how far the score is past the budget threshold and how many rules fired."""
+    model_fired = score >= threshold
+    strong = score >= high_threshold
+    if rule_count >= 2 or (rule_count and strong):
+        return "critical"
+    if (rule_count and model_fired) or strong:
+        return "high"
+    if rule_count or score >= (threshold + high_threshold) / 2:
+        return "medium"
+    return "low" if model_fired else None
+
+
+def decide_batch(
+    model: RiskModel, rules: RuleConfig, items: list[tuple[Event, FeatureRow]]
+) -> list[Decision]:
+    """Score a batch of (event, features) pairs; one forest call per event type."""
+    decisions: list[Decision | None] = [None] * len(items)
+    for event_type in ("loan", "repayment"):
+        idx = [i for i, (e, _) in enumerate(items) if e.event_type == event_type]
+        if not idx:
+            continue
+        tm = model.by_type[event_type]
+        X = np.stack([model.prepare(items[i][1], _segment(items[i][0])) for i in idx])
+        scores = model.score(event_type, X)
+        for j, i in enumerate(idx):
+            score = float(scores[j])
+            hits = tuple(evaluate_rules(items[i][1], rules))
+            decisions[i] = Decision(
+                score=score,
+                threshold=tm.threshold,
+                model_fired=score >= tm.threshold,
+                rule_hits=hits,
+                severity=severity_for(score, tm.threshold, tm.high_threshold, len(hits)),
+                vector=X[j],
+            )
+    return [d for d in decisions if d is not None]
+
+
+def reasons_for(model: RiskModel, event: Event, decision: Decision, k: int = 3) -> list[dict[str, Any]]:
+    """Rules first (they name the typology), then the features that drove the score."""
+    reasons: list[dict[str, Any]] = [{"rule": h.rule, "text": h.text} for h in decision.rule_hits]
+    reasons += model.top_reasons(event.event_type, decision.vector, k=k)
+    return reasons
+
+
+def _segment(event: Event) -> str | None:
+    return event.segment if isinstance(event, LoanEvent) else None

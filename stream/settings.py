@@ -1,0 +1,121 @@
+"""One typed settings object for every command and the worker.
+
+Values come from (highest wins): command-line flags, ``RISKMON_*`` environment
+variables, then the defaults below, which work on a laptop with the embedded
+local broker.  Every other module receives a ``Settings`` instead of reading the
+environment itself, so a test can build one explicitly and nothing is hidden.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+#: Root of the checkout (or of the installed tree); local state lives under it.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+ENV_PREFIX = "RISKMON_"
+
+#: Settings that hold secrets: never printed, logged or shown by ``riskmon config``.
+SECRET_FIELDS = frozenset({"kafka_sasl_password", "model_hmac_key"})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configuration of the monitor; see the README's configuration table."""
+
+    # Kafka connection and topics
+    broker: str = "127.0.0.1:19092"
+    input_topic: str = "loan-events"
+    alerts_topic: str = "risk-alerts"
+    dlq_topic: str = "loan-events-dlq"
+    partitions: int = 4
+    replication: int = 1
+    app_id: str = "loan-risk-monitor"
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str = ""
+    kafka_sasl_username: str = ""
+    kafka_sasl_password: str = field(default="", repr=False)
+
+    # Embedded local broker (riskmon kafka start|stop|status)
+    kafka_port: int = 19092
+    kafka_controller_port: int = 19093
+    kafka_data_dir: Path = PROJECT_ROOT / "var" / "kafka"
+    kafka_libs_dir: Path = PROJECT_ROOT / ".cache" / "kafka-libs"
+
+    # Worker
+    data_dir: Path = PROJECT_ROOT / "var" / "worker"
+    table_store: str = "memory://"
+    metrics_port: int = 9308
+    web_port: int = 6066
+    max_message_bytes: int = 64 * 1024
+    batch_max: int = 500
+    batch_linger_s: float = 0.05
+    rules_file: str = ""
+    log_level: str = "WARNING"
+
+    # Model
+    model_dir: Path = PROJECT_ROOT / "var" / "model"
+    model_hmac_key: str = field(default="", repr=False)
+    alert_rate: float = 0.01
+    seed: int = 7
+
+    def public_items(self) -> dict[str, Any]:
+        """All settings with secrets masked, for ``riskmon config`` and logs."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in SECRET_FIELDS:
+                value = "***" if value else ""
+            out[f.name] = str(value) if isinstance(value, Path) else value
+        return out
+
+    def replace(self, **changes: Any) -> "Settings":
+        """A copy with ``changes`` applied (values coerced to the field types)."""
+        types = {f.name: f.type for f in fields(self)}
+        return dataclasses.replace(self, **{k: _coerce(types[k], v) for k, v in changes.items()})
+
+
+def _coerce(type_name: Any, raw: Any) -> Any:
+    """Turn a string from the environment or a flag into the field's type."""
+    if not isinstance(raw, str):
+        return raw
+    name = type_name if isinstance(type_name, str) else getattr(type_name, "__name__", str(type_name))
+    if name == "int":
+        return int(raw)
+    if name == "float":
+        return float(raw)
+    if name == "Path":
+        return Path(raw).expanduser()
+    if name == "bool":
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    return raw
+
+
+def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build settings from ``RISKMON_<FIELD>`` variables, then ``overrides``.
+
+    Unknown ``RISKMON_*`` variables are an error rather than silently ignored:
+    a typo in a deployment manifest should fail loudly at start-up.
+    """
+    env = os.environ if env is None else env
+    names = {f.name for f in fields(Settings)}
+    from_env: dict[str, Any] = {}
+    for key, value in env.items():
+        if not key.startswith(ENV_PREFIX):
+            continue
+        name = key[len(ENV_PREFIX):].lower()
+        if name not in names:
+            raise ValueError(
+                f"unknown setting {key}; known settings are "
+                + ", ".join(sorted(ENV_PREFIX + n.upper() for n in names))
+            )
+        from_env[name] = value
+    from_env.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings().replace(**from_env)
+    except ValueError as exc:
+        raise ValueError(f"invalid setting value: {exc}") from exc

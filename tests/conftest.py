@@ -1,0 +1,105 @@
+"""Shared fixtures: a real Kafka broker, only for the tests that ask for it.
+
+``kafka_settings`` (session scope) reuses a broker that already answers on
+``RISKMON_BROKER`` / the default address (e.g. a developer's ``riskmon kafka
+start``) and never stops it.  Otherwise it starts a private broker on free
+ports with its data under pytest's tmp dir, so concurrent test runs and a
+developer's broker never collide, and stops it at session end.  The broker is
+also tied to the pytest process (PDEATHSIG), so even a killed run leaves no
+java process behind.
+
+``unique_topics`` gives each test its own topic names and app id, so tests
+sharing one broker never read each other's messages or consumer offsets.
+
+Tests using either fixture are marked ``kafka`` automatically; deselect them
+with ``-m "not kafka"`` on a machine without Java.
+"""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from stream import broker
+from stream.settings import Settings, load_settings
+from stream.topics import delete_topics, ensure_topics
+
+_KAFKA_FIXTURES = frozenset({"kafka_settings", "private_kafka_settings", "unique_topics"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """kafka-python 3.0 loads its protocol schemas with a deprecated
+    importlib.resources API, warning ~100 times per run; not ours to fix."""
+    config.addinivalue_line(
+        "filterwarnings", r"ignore:(read|open)_text is deprecated:DeprecationWarning"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs the broker, so ``-m`` selection just works."""
+    for item in items:
+        if _KAFKA_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.kafka)
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct ports that were free a moment ago (held together so
+    the OS cannot hand out the same one twice)."""
+    with ExitStack() as stack:
+        socks = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+
+
+def private_broker_settings(base: Settings, data_dir: Path) -> Settings:
+    """Settings for a broker of our own on fresh ports under ``data_dir``."""
+    port, controller_port = free_ports(2)
+    return base.replace(
+        broker=f"127.0.0.1:{port}",
+        kafka_port=port,
+        kafka_controller_port=controller_port,
+        kafka_data_dir=data_dir,
+        kafka_security_protocol="PLAINTEXT",
+    )
+
+
+@pytest.fixture(scope="session")
+def kafka_settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings whose ``broker`` answers; started (and later stopped) if needed."""
+    base = load_settings()
+    if broker.answers(base):
+        return base
+    settings = private_broker_settings(base, tmp_path_factory.mktemp("kafka"))
+    # Registered before start() so a half-started broker is cleaned up too.
+    request.addfinalizer(lambda: broker.stop(settings))
+    broker.start(settings, tie_to_parent=True)
+    return settings
+
+
+@pytest.fixture
+def private_kafka_settings(tmp_path: Path) -> Settings:
+    """Settings for a not-yet-started broker of the test's own (fresh ports,
+    data under tmp_path); the test starts it, and must stop it."""
+    return private_broker_settings(load_settings(), tmp_path / "kafka")
+
+
+@pytest.fixture
+def unique_topics(kafka_settings: Settings) -> Iterator[Settings]:
+    """A Settings copy with per-test topic names and app id, topics created."""
+    suffix = uuid.uuid4().hex[:10]
+    settings = kafka_settings.replace(
+        input_topic=f"{kafka_settings.input_topic}-{suffix}",
+        alerts_topic=f"{kafka_settings.alerts_topic}-{suffix}",
+        dlq_topic=f"{kafka_settings.dlq_topic}-{suffix}",
+        app_id=f"{kafka_settings.app_id}-{suffix}",
+    )
+    ensure_topics(settings)
+    yield settings
+    # Keeps a reused developer broker tidy; a private one is deleted anyway.
+    delete_topics(settings, [settings.input_topic, settings.alerts_topic, settings.dlq_topic])

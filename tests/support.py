@@ -1,0 +1,97 @@
+"""Helpers for tests that run the real worker process against the real broker."""
+
+from __future__ import annotations
+
+import base64
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Callable
+
+import orjson
+from kafka import KafkaConsumer, TopicPartition
+
+from stream.live import settings_env
+from stream.settings import Settings
+from stream.topics import kafka_client_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start_worker(settings: Settings, log_path: Path) -> subprocess.Popen:
+    """``riskmon worker`` as a child process with exactly ``settings``."""
+    log = open(log_path, "ab")
+    return subprocess.Popen(
+        [sys.executable, "-m", "stream.cli", "worker"], env=settings_env(settings), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
+    )
+
+
+def stop_worker(proc: subprocess.Popen, timeout_s: float = 30.0) -> int:
+    """SIGTERM (Faust shuts down cleanly and commits), SIGKILL if it hangs."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
+def scrape(port: int) -> dict[str, float]:
+    """Every sample of the worker's /metrics as {'name{labels}': value}."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=3).read().decode()
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            out[name] = float(value)
+    return out
+
+
+def metric_sum(samples: dict[str, float], name: str) -> float:
+    return sum(v for k, v in samples.items() if k == name or k.startswith(name + "{"))
+
+
+def wait_for(
+    predicate: Callable[[], bool], timeout_s: float, what: str, proc: subprocess.Popen | None = None, log: Path | None = None
+) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            tail = log.read_text(errors="replace")[-3000:] if log else ""
+            raise AssertionError(f"worker exited with {proc.returncode} while waiting for {what}:\n{tail}")
+        try:
+            if predicate():
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    tail = log.read_text(errors="replace")[-3000:] if log else ""
+    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}\n{tail}")
+
+
+def read_topic(settings: Settings, topic: str) -> list[tuple[bytes | None, bytes]]:
+    """Every message currently in ``topic`` (all partitions), as (key, value)."""
+    consumer = KafkaConsumer(**kafka_client_config(settings), enable_auto_commit=False)
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        end = consumer.end_offsets(tps)
+        out: list[tuple[bytes | None, bytes]] = []
+        deadline = time.monotonic() + 30
+        while any(consumer.position(tp) < end[tp] for tp in tps) and time.monotonic() < deadline:
+            for records in consumer.poll(timeout_ms=500).values():
+                out.extend((r.key, r.value) for r in records)
+        return out
+    finally:
+        consumer.close()
+
+
+def decode_dlq(value: bytes) -> tuple[dict, bytes]:
+    record = orjson.loads(value)
+    return record, base64.b64decode(record["original_b64"])
