@@ -8,7 +8,7 @@ A ``RiskModel`` is plain data (numpy arrays + JSON metadata) loaded through
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -38,6 +38,36 @@ class TypeModel:
     threshold: float  # alert when score >= threshold (chosen from the alert budget)
     high_threshold: float  # a tenth of the budget: severity escalates above it
     norms: dict[str, FeatureNorm]
+    drift_edges: list[list[float]] = field(default_factory=list)  # training decile edges per feature
+    drift_expected: list[list[float]] = field(default_factory=list)  # training share per bin
+    reference_X: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # a few training rows ...
+    reference_scores: np.ndarray = field(default_factory=lambda: np.zeros(0))  # ... and their scores at training
+
+
+class ModelSanityError(ValueError):
+    """A model that loads but does not behave: it must not replace the one in force."""
+
+
+def sanity_check(model: "RiskModel") -> None:
+    """Re-score the reference rows saved at training; refuse a model that disagrees.
+
+    Catches artefacts that load but are corrupt or were produced by different
+    code (scores must match to 1e-9, be finite and in [0, 1]).
+    """
+    for event_type in EVENT_FEATURES:
+        tm = model.by_type.get(event_type)
+        if tm is None:
+            raise ModelSanityError(f"model has no {event_type} forest")
+        if not 0.0 < tm.threshold <= 1.0:
+            raise ModelSanityError(f"{event_type} threshold {tm.threshold} is outside (0, 1]")
+        if len(tm.reference_X) == 0:
+            raise ModelSanityError(f"{event_type} model carries no reference batch to check it with")
+        scores = tm.forest.anomaly_score01(tm.reference_X)
+        if not np.all(np.isfinite(scores)) or scores.min() < 0 or scores.max() > 1:
+            raise ModelSanityError(f"{event_type} reference scores are not finite scores in [0, 1]")
+        if not np.allclose(scores, tm.reference_scores, rtol=0, atol=1e-9):
+            worst = float(np.max(np.abs(scores - tm.reference_scores)))
+            raise ModelSanityError(f"{event_type} reference scores differ from training by up to {worst:.3g}")
 
 
 @dataclass(frozen=True)
@@ -129,11 +159,14 @@ def to_artifact(model: RiskModel) -> tuple[dict[str, np.ndarray], dict[str, Any]
     for event_type, tm in model.by_type.items():
         for key, arr in tm.forest.to_arrays().items():
             arrays[f"{event_type}.{key}"] = arr
+        arrays[f"{event_type}.reference_X"] = tm.reference_X
+        arrays[f"{event_type}.reference_scores"] = tm.reference_scores
         types[event_type] = {
             "features": list(EVENT_FEATURES[event_type]),
             "threshold": tm.threshold,
             "high_threshold": tm.high_threshold,
             "norms": {k: [v.p50, v.p99] for k, v in tm.norms.items()},
+            "drift": {"edges": tm.drift_edges, "expected": tm.drift_expected},
         }
     meta = dict(model.meta)
     meta.update(
@@ -154,9 +187,16 @@ def from_artifact(arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> RiskMo
                 f"model's {event_type} features do not match this version of the monitor; retrain with `riskmon train`"
             )
         prefix = f"{event_type}."
-        forest = CompiledForest.from_arrays({k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)})
+        own = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+        reference_X = own.pop("reference_X", np.zeros((0, 0)))
+        reference_scores = own.pop("reference_scores", np.zeros(0))
+        forest = CompiledForest.from_arrays(own)
         norms = {k: FeatureNorm(float(v[0]), float(v[1])) for k, v in info["norms"].items()}
-        by_type[event_type] = TypeModel(forest, float(info["threshold"]), float(info["high_threshold"]), norms)
+        drift = info.get("drift", {})
+        by_type[event_type] = TypeModel(
+            forest, float(info["threshold"]), float(info["high_threshold"]), norms,
+            drift.get("edges", []), drift.get("expected", []), reference_X, reference_scores,
+        )
     return RiskModel(
         version=str(meta["version"]),
         created_at=str(meta["created_at"]),

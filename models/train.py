@@ -21,10 +21,12 @@ from sklearn.ensemble import IsolationForest
 from models.forest import CompiledForest
 from models.model import EVENT_FEATURES, RiskModel, TypeModel, feature_norms
 from stream.contract import Event, LoanEvent
+from stream.drift import bin_edges, bin_shares
 from stream.features import apply_segment_stats, segment_medians
 from stream.pipeline import featurize
 
 MIN_ROWS = 50
+REFERENCE_ROWS = 64  # training rows saved with the model to sanity-check it on load
 
 
 class TrainingError(ValueError):
@@ -61,7 +63,13 @@ def train(
         scores = compiled.anomaly_score01(X)
         threshold = float(np.quantile(scores, 1.0 - alert_rate))
         high = float(np.quantile(scores, 1.0 - alert_rate / 10))
-        by_type[event_type] = TypeModel(compiled, threshold, max(high, threshold), feature_norms(names, X))
+        edges = bin_edges(X)
+        pick = np.random.default_rng(seed).choice(len(X), size=min(REFERENCE_ROWS, len(X)), replace=False)
+        by_type[event_type] = TypeModel(
+            compiled, threshold, max(high, threshold), feature_norms(names, X),
+            drift_edges=edges, drift_expected=bin_shares(X, edges),
+            reference_X=X[pick], reference_scores=scores[pick],
+        )
     created = datetime.now(timezone.utc)
     meta = {
         "alert_rate": alert_rate,

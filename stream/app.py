@@ -14,19 +14,23 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Iterator
 
 import faust
+import numpy as np
 import orjson
 
-from models.model import RiskModel
+from models.model import EVENT_FEATURES, RiskModel
 from stream import metrics
 from stream.contract import Event, InvalidEvent, parse_event
 from stream.dlq import dlq_record
+from stream.drift import DriftMonitor
 from stream.features import UserState
+from stream.health import Health
+from stream.model_watch import ModelWatcher
 from stream.pipeline import Outcome, process
 from stream.rules import RuleConfig
 from stream.settings import Settings
@@ -106,6 +110,7 @@ class Worker:
     app: faust.App
     model_ref: ModelRef
     table: UserStateTable
+    health: Health
 
 
 def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = None) -> Worker:
@@ -126,6 +131,9 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
         broker_commit_interval=1.0,
         table_cleanup_interval=3600.0,
     )
+    # A batch writes up to batch_max changelog messages at once; Faust's default
+    # buffer of 100 would stall (and warn) on every batch.
+    app.producer.buffer.max_messages = max(100, 2 * settings.batch_max)
     raw = faust.Schema(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
     input_topic = app.topic(settings.input_topic, partitions=settings.partitions, schema=raw)
     alerts_topic = app.topic(settings.alerts_topic, schema=raw)
@@ -139,6 +147,10 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
     )
     app.tables.add(table)
     model_ref = ModelRef(model)
+    health = Health(stall_timeout_s=settings.stall_timeout_s)
+    drift = DriftTracker(model, settings.drift_window)
+    watcher = ModelWatcher(settings.model_dir, model.version, settings.model_hmac_key)
+    next_offset: dict[int, int] = {}  # input partition -> offset after the last processed message
 
     @app.agent(input_topic, name="monitor")
     async def monitor(stream: faust.StreamT) -> None:
@@ -155,25 +167,33 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
             except InvalidEvent as exc:
                 metrics.INVALID.labels(exc.code).inc()
                 await dlq_topic.send(key=ev.key, value=dlq_record(raw, ev.key, exc, msg.topic, msg.partition, msg.offset))
-        if not valid:
-            return
+        if valid:
+            await _process_valid(valid)
+        now = time.time()
+        for ev in batch:
+            msg = ev.message
+            next_offset[msg.partition] = max(next_offset.get(msg.partition, 0), msg.offset + 1)
+            if msg.timestamp:
+                metrics.LATENCY.observe(max(0.0, now - msg.timestamp))
+        health.progressed(now)
+        refresh_ready()
+
+    async def _process_valid(valid: list[tuple[Event, int]]) -> None:
         partitions = {e.user_id: p for e, p in valid}
         states: dict[str, UserState] = {}
         for user_id in partitions:
             stored = table.get(user_id.encode())
             if stored is not None:
                 states[user_id] = UserState.from_bytes(stored)
-        model = model_ref.current
-        outcomes = process(model, rules, states, [e for e, _ in valid])
+        model = model_ref.current  # one version for the whole batch
+        outcomes = process(model, rules, states, [e for e, _ in valid], settings.suppress_window_s)
         for user_id, state in states.items():
             with table.writing_for(partitions[user_id]):
                 table[user_id.encode()] = state.to_bytes()
         now = time.time()
         for outcome in outcomes:
             await _emit(outcome, now)
-        for ev in batch:
-            if ev.message.timestamp:
-                metrics.LATENCY.observe(max(0.0, now - ev.message.timestamp))
+        drift.observe(outcomes)
 
     async def _emit(outcome: Outcome, now: float) -> None:
         event = outcome.event
@@ -184,15 +204,78 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
         metrics.EVENTS.labels(event.event_type, "scored").inc()
         metrics.SCORES.labels(event.event_type).observe(outcome.decision.score)
         metrics.EVENT_LAG.observe(max(0.0, now - event.ts))
-        if outcome.alert is not None:
-            metrics.ALERTS.labels(outcome.alert["severity"]).inc()
-            for source in outcome.alert["fired_by"]:
-                metrics.ALERT_SOURCES.labels(source).inc()
-            await alerts_topic.send(key=event.user_id.encode(), value=orjson.dumps(outcome.alert))
+        alert = outcome.alert
+        if alert is None:
+            return
+        if outcome.suppressed:
+            metrics.ALERTS_SUPPRESSED.labels(alert["severity"]).inc()
+            return
+        metrics.ALERTS.labels(alert["severity"]).inc()
+        for source in alert["fired_by"]:
+            metrics.ALERT_SOURCES.labels(source).inc()
+        await alerts_topic.send(key=event.user_id.encode(), value=orjson.dumps(alert))
+
+    def refresh_ready() -> None:
+        metrics.STATE_USERS.set(len(table.data))
+        health.set_ready(app.tables.recovery.completed.is_set() and not app.rebalancing)
 
     @app.timer(interval=1.0)
-    async def report_state() -> None:
-        metrics.STATE_USERS.set(len(table.data))
-        metrics.READY.set(1.0 if app.tables.recovery.completed.is_set() else 0.0)
+    async def report_health() -> None:
+        refresh_ready()
+        assigned = [tp for tp in app.consumer.assignment() if tp.topic == settings.input_topic]
+        if not assigned:
+            health.observe_lag({})
+            return
+        try:
+            ends = await app.consumer.highwaters(*assigned)
+        except Exception as exc:  # the watchdog must outlive a broker hiccup
+            log.warning("could not read end offsets for the lag metric: %s", exc)
+            return
+        lag = {}
+        for tp in assigned:
+            end = ends.get(tp)
+            done = next_offset.get(tp.partition)
+            if done is None:
+                done = await app.consumer.position(tp) or 0
+            if end is not None:
+                lag[tp.partition] = max(0, end - done)
+        health.observe_lag(lag)
 
-    return Worker(app, model_ref, table)
+    @app.timer(interval=settings.model_poll_s)
+    async def watch_model() -> None:
+        fresh = watcher.poll()
+        if fresh is not None:
+            model_ref.swap(fresh)
+            drift.reset(fresh)
+
+    @app.timer(interval=15.0)
+    async def report_drift() -> None:
+        drift.publish()
+
+    return Worker(app, model_ref, table, health)
+
+
+class DriftTracker:
+    """Per-event-type drift monitors for the model in force."""
+
+    def __init__(self, model: RiskModel, window: int) -> None:
+        self.window = window
+        self.reset(model)
+
+    def reset(self, model: RiskModel) -> None:
+        self.monitors = {
+            t: DriftMonitor(EVENT_FEATURES[t], tm.drift_edges, tm.drift_expected, self.window)
+            for t, tm in model.by_type.items()
+            if tm.drift_edges
+        }
+
+    def observe(self, outcomes: list[Outcome]) -> None:
+        for event_type, monitor in self.monitors.items():
+            rows = [o.decision.vector for o in outcomes if o.decision is not None and o.event.event_type == event_type]
+            if rows:
+                monitor.observe(np.stack(rows))
+
+    def publish(self) -> None:
+        for event_type, monitor in self.monitors.items():
+            for feature, value in monitor.values().items():
+                metrics.DRIFT.labels(event_type, feature).set(value)

@@ -165,6 +165,7 @@ class UserState:
         "ew_log_amount", "ew_var_log_amount", "outstanding", "limit", "limit_before",
         "limit_changed_ts", "late_max", "late_max_ts", "late_ewm", "before_due", "before_due_ts",
         "loan_hashes", "loan_due", "loan_end", "recent_ids", "recent_pos", "segment",
+        "alert_key", "alert_ts", "alert_rank",
     )
 
     def __init__(self) -> None:
@@ -197,6 +198,9 @@ class UserState:
         self.recent_ids = [0] * RECENT_IDS
         self.recent_pos = 0
         self.segment = -1  # index into SEGMENTS from the latest loan; repayments do not carry it
+        self.alert_key = 0  # hash of what fired in the user's last sent alert (for suppression)
+        self.alert_ts = 0.0  # event time of that alert
+        self.alert_rank = -1  # its severity rank
 
     # -- serialisation -------------------------------------------------------
     def to_bytes(self) -> bytes:
@@ -211,6 +215,7 @@ class UserState:
             self.limit, self.limit_before, self.limit_changed_ts, self.late_max, self.late_max_ts,
             self.late_ewm, self.before_due, self.before_due_ts, *self.loan_hashes, *self.loan_due,
             *self.loan_end, *self.recent_ids, self.recent_pos, self.segment,
+            self.alert_key, self.alert_ts, self.alert_rank,
         )
 
     @classmethod
@@ -235,7 +240,7 @@ class UserState:
         state.loan_due = take(OPEN_LOAN_SLOTS)
         state.loan_end = take(OPEN_LOAN_SLOTS)
         state.recent_ids = take(RECENT_IDS)
-        state.recent_pos, state.segment = take(2)
+        state.recent_pos, state.segment, state.alert_key, state.alert_ts, state.alert_rank = take(5)
         return state
 
 
@@ -261,7 +266,7 @@ _STATE = struct.Struct(
     + _ring_fmt(RING_1H[0]) + _ring_fmt(RING_24H[0]) + _ring_fmt(RING_30D[0])
     + "24H" + f"{len(PRODUCTS)}d{len(CHANNELS)}d{DEVICE_SLOTS}Q{DEVICE_SLOTS}d"
     + "6dHd3d"
-    + f"{OPEN_LOAN_SLOTS}Q{OPEN_LOAN_SLOTS}d{OPEN_LOAN_SLOTS}d{RECENT_IDS}QHb"
+    + f"{OPEN_LOAN_SLOTS}Q{OPEN_LOAN_SLOTS}d{OPEN_LOAN_SLOTS}d{RECENT_IDS}QHbQdb"
 )
 STATE_BYTES = _STATE.size
 

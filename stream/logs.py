@@ -8,10 +8,14 @@ user id, an event body or a secret: log what failed and what to do instead.
 from __future__ import annotations
 
 import logging
-import sys
+import logging.config
 from datetime import datetime, timezone
+from typing import Any
 
 import orjson
+
+#: Loggers that are chatty at INFO even when all is well.
+_NOISY = ("kafka", "aiokafka")
 
 
 class JsonFormatter(logging.Formatter):
@@ -27,13 +31,23 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(doc).decode()
 
 
+def logging_dict(level: str = "WARNING") -> dict[str, Any]:
+    """A ``dictConfig`` for ours, Faust's and the Kafka clients' loggers alike.
+
+    Also handed to the Faust worker, which would otherwise install its own
+    coloured text handler over ours.
+    """
+    level = level.upper()
+    quiet = max(logging.WARNING, logging.getLevelName(level))
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": JsonFormatter}},
+        "handlers": {"default": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+        "root": {"level": level, "handlers": ["default"]},
+        "loggers": {name: {"level": logging.getLevelName(quiet)} for name in _NOISY},
+    }
+
+
 def configure_logging(level: str = "WARNING") -> None:
-    """Route all logging (ours, Faust's, the Kafka clients') through one JSON handler."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    # The Kafka clients are chatty at INFO even when all is well.
-    for noisy in ("kafka", "aiokafka"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    logging.config.dictConfig(logging_dict(level))

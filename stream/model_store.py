@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 from models.artifact import ModelLoadError
-from models.model import RiskModel, load, save
+from models.model import ModelSanityError, RiskModel, load, sanity_check, save
 from models.train import train
 from stream.settings import Settings
 
@@ -43,8 +43,10 @@ def ensure_model(settings: Settings) -> RiskModel:
     if not model_exists(settings):
         return train_default(settings)
     try:
-        return load(settings.model_dir, hmac_key=settings.model_hmac_key)
-    except (ModelLoadError, ValueError) as exc:
+        model = load(settings.model_dir, hmac_key=settings.model_hmac_key)
+        sanity_check(model)
+        return model
+    except (ModelLoadError, ModelSanityError, ValueError, KeyError) as exc:
         raise RuntimeError(
             f"cannot load the model in {settings.model_dir}: {exc}. "
             "Retrain it with `riskmon train --input HISTORY.jsonl --output DIR`, or remove the directory "

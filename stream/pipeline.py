@@ -9,12 +9,12 @@ served in the stream.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Iterable, Iterator, MutableMapping
 
 from models.model import RiskModel
-from stream.alerts import build_alert
+from stream.alerts import build_alert, should_suppress
 from stream.contract import Event
 from stream.features import FeatureRow, UserState, update
 from stream.rules import RuleConfig
@@ -28,7 +28,8 @@ class Outcome:
     event: Event
     duplicate: bool
     decision: Decision | None = None
-    alert: dict[str, Any] | None = None
+    alert: dict[str, Any] | None = None  # the alert document when the event alerted
+    suppressed: bool = False  # alerted, but repeats the user's previous alert: counted, not sent
 
 
 def fold(states: MutableMapping[str, UserState], event: Event) -> FeatureRow | None:
@@ -71,7 +72,20 @@ def score_folded(
 
 
 def process(
-    model: RiskModel, rules: RuleConfig, states: MutableMapping[str, UserState], events: list[Event]
+    model: RiskModel,
+    rules: RuleConfig,
+    states: MutableMapping[str, UserState],
+    events: list[Event],
+    suppress_window_s: float = 0.0,
 ) -> list[Outcome]:
-    """Fold then score a batch of events (each user's events in the given order)."""
-    return score_folded(model, rules, [(e, fold(states, e)) for e in events])
+    """Fold then score a batch of events (each user's events in the given order),
+    marking alerts that repeat the user's previous alert within the window."""
+    outcomes = score_folded(model, rules, [(e, fold(states, e)) for e in events])
+    if suppress_window_s <= 0:
+        return outcomes
+    return [
+        replace(o, suppressed=True)
+        if o.alert is not None and should_suppress(states[o.event.user_id], o.alert, o.event.ts, suppress_window_s)
+        else o
+        for o in outcomes
+    ]

@@ -36,7 +36,7 @@ def score_file(settings: Settings, model_dir: Path, source: Path, target: Path) 
 
     def _score_chunk(chunk: list) -> Iterator[dict]:
         nonlocal alerts
-        for outcome in process(model, rules, states, chunk):
+        for outcome in process(model, rules, states, chunk, settings.suppress_window_s):
             if outcome.duplicate:
                 continue  # a repeated event_id is the same event: scored once
             d = outcome.decision
@@ -48,6 +48,7 @@ def score_file(settings: Settings, model_dir: Path, source: Path, target: Path) 
                 "score": round(d.score, 6),
                 "threshold": round(d.threshold, 6),
                 "alert": outcome.alert is not None,
+                "suppressed": outcome.suppressed,
                 "severity": d.severity,
                 "fired_by": outcome.alert["fired_by"] if outcome.alert else [],
                 "reasons": outcome.alert["reasons"] if outcome.alert else [],

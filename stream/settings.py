@@ -55,6 +55,10 @@ class Settings:
     batch_max: int = 500
     batch_linger_s: float = 0.05
     rules_file: str = ""
+    suppress_window_s: float = 6 * 3600.0
+    stall_timeout_s: float = 60.0
+    model_poll_s: float = 5.0
+    drift_window: int = 5000
     log_level: str = "WARNING"
 
     # Model

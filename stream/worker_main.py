@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 import faust
-from prometheus_client import start_http_server
-
 from stream.app import create_app
+from stream.health import serve
+from stream.logs import logging_dict
 from stream.model_store import ensure_model
 from stream.rules import RuleConfig
 from stream.settings import Settings
@@ -18,8 +18,10 @@ log = logging.getLogger(__name__)
 def run_worker(settings: Settings) -> int:
     model = ensure_model(settings)
     rules = RuleConfig.from_file(settings.rules_file or None)
-    start_http_server(settings.metrics_port, addr="0.0.0.0")
     worker = create_app(settings, model, rules)
+    serve(worker.health, settings.metrics_port)
     log.info("worker starting: model %s, metrics on :%d", model.version, settings.metrics_port)
-    faust.Worker(worker.app, loglevel=settings.log_level, quiet=True).execute_from_commandline()
+    faust.Worker(
+        worker.app, loglevel=settings.log_level, quiet=True, logging_config=logging_dict(settings.log_level)
+    ).execute_from_commandline()
     return 0

@@ -89,9 +89,13 @@ def test_stream_end_to_end(unique_topics: Settings, model_dir: Path, tmp_path: P
         assert 0.0 <= a["score"] <= 1.0 and a["reasons"] and a["severity"] in {"low", "medium", "high", "critical"}
     assert metric_sum(samples, "riskmon_alerts_total") == len(alerts)
 
-    # The stream decides exactly what the offline replay of the same events decides.
-    offline = process(load(model_dir), RuleConfig(), {}, [parse_document(e) for e in events])
-    assert {o.alert["alert_id"] for o in offline if o.alert} == {a["alert_id"] for a in alerts}
+    # The stream decides exactly what the offline replay of the same events decides,
+    # including which repeated alerts are suppressed (counted, not sent).
+    offline = process(load(model_dir), RuleConfig(), {}, [parse_document(e) for e in events], settings.suppress_window_s)
+    assert {o.alert["alert_id"] for o in offline if o.alert and not o.suppressed} == {a["alert_id"] for a in alerts}
+    suppressed = sum(1 for o in offline if o.suppressed)
+    assert suppressed > 0
+    assert metric_sum(samples, "riskmon_alerts_suppressed_total") == suppressed
 
     # Injected anomalies are caught: most typologies, a good share of their users.
     anomalous = {e["user_id"]: l["scenario"] for e, l in zip(events, labels) if l["label"]}
