@@ -2,9 +2,9 @@
 isolation forest per event type, and set the alert thresholds from a budget.
 
 The history is unlabelled and may contain some anomalies; the isolation forest
-does not need labels, and the threshold is chosen as the score quantile that
-would have alerted on ``alert_rate`` of the training events of that type, so the
-risk team sets an alert volume rather than an opaque score cut-off.
+does not need labels, and the threshold is chosen so that model and rules
+together would have alerted on ``alert_rate`` of the training events of that
+type, so the risk team sets an alert volume rather than an opaque score cut-off.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from stream.contract import Event, LoanEvent
 from stream.drift import bin_edges, bin_shares
 from stream.features import apply_segment_stats, segment_medians
 from stream.pipeline import featurize
+from stream.rules import RuleConfig, evaluate_rules
 
 MIN_ROWS = 50
 REFERENCE_ROWS = 64  # training rows saved with the model to sanity-check it on load
@@ -33,14 +34,40 @@ class TrainingError(ValueError):
     """The history cannot produce a usable model (the message says why)."""
 
 
+def budget_threshold(scores: np.ndarray, ruled: np.ndarray, alert_rate: float) -> float:
+    """The score threshold at which model + rules together alert on ``alert_rate`` of the rows.
+
+    Rules take their share of the budget first (a known typology always
+    alerts); the model gets what is left, but never less than a tenth of the
+    budget, so it can still surface patterns no rule knows.
+    """
+    n = len(scores)
+    free = scores[~ruled]
+    if len(free) == 0:
+        return float(scores.max())
+    left = max(alert_rate * n - int(ruled.sum()), alert_rate * n / 10)
+    return float(np.quantile(free, 1.0 - min(1.0, left / len(free))))
+
+
 def train(
     events: Iterable[Event],
     alert_rate: float = 0.01,
     seed: int = 7,
     n_estimators: int = 200,
     max_samples: int = 256,
+    rules: RuleConfig | None = None,
+    repayment_alert_rate: float | None = None,
 ) -> RiskModel:
-    """Fit a model on a time-ordered history of events."""
+    """Fit a model on a time-ordered history of events.
+
+    The alert budget covers everything that alerts: rule hits on the history
+    count against it, and the model's threshold takes the rest.  The budget
+    is set for loan events; repayments get a tenth of it by default, because
+    a late payment on its own is a collections matter, not a borrowing risk
+    to act on now (the overdue-escalation rule covers the risky pattern).
+    """
+    rules = rules or RuleConfig()
+    rates = {"loan": alert_rate, "repayment": alert_rate / 10 if repayment_alert_rate is None else repayment_alert_rate}
     if not 0 < alert_rate < 0.5:
         raise TrainingError(f"alert rate must be in (0, 0.5), got {alert_rate}")
     rows = [(e.segment if isinstance(e, LoanEvent) else None, e.event_type, r) for e, r in featurize(events)]
@@ -61,8 +88,10 @@ def train(
         ).fit(X)
         compiled = CompiledForest.from_sklearn(forest)
         scores = compiled.anomaly_score01(X)
-        threshold = float(np.quantile(scores, 1.0 - alert_rate))
-        high = float(np.quantile(scores, 1.0 - alert_rate / 10))
+        ruled = np.array([bool(evaluate_rules(r, rules)) for _, t, r in rows if t == event_type])
+        rate = rates[event_type]
+        threshold = budget_threshold(scores, ruled, rate)
+        high = float(np.quantile(scores[~ruled], 1.0 - rate / 10)) if (~ruled).any() else threshold
         edges = bin_edges(X)
         pick = np.random.default_rng(seed).choice(len(X), size=min(REFERENCE_ROWS, len(X)), replace=False)
         by_type[event_type] = TypeModel(
@@ -73,6 +102,7 @@ def train(
     created = datetime.now(timezone.utc)
     meta = {
         "alert_rate": alert_rate,
+        "repayment_alert_rate": rates["repayment"],
         "seed": seed,
         "n_estimators": n_estimators,
         "max_samples": max_samples,

@@ -42,6 +42,7 @@ def build_alert(
         "loan_id": event.loan_id,
         "amount": event.amount,
         "score": round(decision.score, 6),
+        "model_score": round(decision.model_score, 6),
         "threshold": round(decision.threshold, 6),
         "severity": decision.severity,
         "fired_by": sources,

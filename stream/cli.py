@@ -90,9 +90,17 @@ def _cmd_score(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(settings: Settings, args: argparse.Namespace) -> int:
+    from datetime import datetime
+
     from models.evaluate import evaluate_files
 
-    result = evaluate_files(Path(args.scores), Path(args.labels), Path(args.report) if args.report else None)
+    result = evaluate_files(
+        Path(args.scores),
+        Path(args.labels),
+        Path(args.report) if args.report else None,
+        events_path=Path(args.events) if args.events else None,
+        window_start=datetime.fromisoformat(args.window_start) if args.window_start else None,
+    )
     print(result.as_text())
     if args.json:
         print(json.dumps(result.as_dict()))
@@ -103,6 +111,20 @@ def _cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     from stream.live import run_demo
 
     return run_demo(settings, rate=args.rate, users=args.users, duration_s=args.duration)
+
+
+def _cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+    from stream.bench.main import main as run_bench
+    from stream.bench.options import BenchOptions
+
+    return run_bench(
+        settings,
+        BenchOptions(
+            events=args.events, users=args.users, latency_rate=args.latency_rate,
+            latency_seconds=args.latency_seconds, skip_latency=args.skip_latency, json=args.json,
+            broker=args.bench_broker or "", smoke=args.smoke, profile=args.profile or "", keep_logs=args.keep_logs or "",
+        ),
+    )
 
 
 def _cmd_config(settings: Settings, args: argparse.Namespace) -> int:
@@ -165,6 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--scores", required=True)
     e.add_argument("--labels", required=True)
     e.add_argument("--report", help="directory for a Markdown report with plots")
+    e.add_argument("--events", help="the scored events JSONL: event times, alert rate per day, raw-field baseline")
+    e.add_argument("--window-start", help="evaluate only events at or after this time (RFC 3339; needs --events)")
     e.add_argument("--json", action="store_true", help="also print one JSON object")
     e.set_defaults(handler=_cmd_evaluate)
 
@@ -173,6 +197,21 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--users", type=int, default=3000)
     r.add_argument("--duration", type=float, default=0.0, help="stop after this many seconds (0 = until Ctrl-C)")
     r.set_defaults(handler=_cmd_run)
+
+    b = sub.add_parser("bench", help="throughput, latency, scorer and state-size benchmark (starts a private broker)")
+    b.add_argument("--events", type=int, default=200_000, help="events pre-loaded for the throughput runs")
+    b.add_argument("--users", type=int, default=20_000, help="simulated users in those events")
+    b.add_argument("--latency-rate", type=float, default=2_000.0, help="events per second in the latency run")
+    b.add_argument("--latency-seconds", type=float, default=60.0, help="length of the latency run")
+    b.add_argument("--skip-latency", action="store_true", help="skip the latency run")
+    b.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    b.add_argument("--broker", dest="bench_broker", metavar="HOST:PORT",
+                   help="reuse this running broker instead of starting a private one")
+    b.add_argument("--smoke", action="store_true", help="tiny sizes (tests): 3,000 events, 500 users, 200 ev/s for 5 s")
+    b.add_argument("--profile", metavar="PATH",
+                   help="extra monitor pass under py-spy (needs py-spy): .svg flamegraph, .json speedscope, else raw")
+    b.add_argument("--keep-logs", metavar="DIR", help="copy the child processes' logs here")
+    b.set_defaults(handler=_cmd_bench)
     return parser
 
 

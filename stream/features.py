@@ -40,10 +40,12 @@ RING_30D = (30, 86400)
 RECENT_IDS = 16  # dedup horizon: the last 16 events of the user
 DEVICE_SLOTS = 4
 OPEN_LOAN_SLOTS = 8
-BEFORE_DUE_DAYS = 3.0  # a loan this close before a due date counts as "borrowing to repay"
+ROLLOVER_DAYS = 3.0  # a loan this close before an open loan falls due, and at least as big: a rollover
 LATE_MAX_HORIZON = 90 * DAY
 EW_ALPHA = 0.2  # weight of the newest loan in the user's amount moments
-BEFORE_DUE_HALF_LIFE = 14 * DAY
+ROLLOVER_MAX_GROWTH = 3.0  # a bigger jump is a different loan, not a rollover of the previous one
+RECENT_DEVICE_S = 6 * HOUR  # a device first seen this recently, on an established account
+ESTABLISHED_S = 7 * DAY
 INSTALMENT_PERIOD = 30 * DAY
 
 LOAN_FEATURES: tuple[str, ...] = (
@@ -70,7 +72,11 @@ LOAN_FEATURES: tuple[str, ...] = (
     "log_limit_change",
     "late_max_90d",
     "late_ewm",
-    "loans_before_due",
+    "late_last",
+    "late_streak",
+    "rollover_chain",
+    "rollover_growth",
+    "recent_device",
     "segment_code",
     "amount_rel_segment",
     "loans_30d_rel_segment",
@@ -79,6 +85,7 @@ LOAN_FEATURES: tuple[str, ...] = (
 REPAYMENT_FEATURES: tuple[str, ...] = (
     "days_late",
     "late_trend",
+    "late_streak",
     "late_max_90d",
     "late_ewm",
     "log_amount",
@@ -86,7 +93,7 @@ REPAYMENT_FEATURES: tuple[str, ...] = (
     "loans_7d",
     "loans_30d",
     "amount_30d_over_limit",
-    "loans_before_due",
+    "rollover_chain",
     "log_hours_since_prev_loan",
     "segment_code",
 )
@@ -160,16 +167,18 @@ class UserState:
     """Everything the monitor remembers about one user (fixed size)."""
 
     __slots__ = (
-        "last_ts", "n_loans", "n_repayments", "last_loan_ts", "ring_1h", "ring_24h", "ring_30d",
-        "hour_hist", "product_seen", "channel_seen", "device_hashes", "device_seen",
+        "last_ts", "first_ts", "n_loans", "n_repayments", "last_loan_ts", "ring_1h", "ring_24h", "ring_30d",
+        "hour_hist", "product_seen", "channel_seen", "device_hashes", "device_seen", "device_first",
         "ew_log_amount", "ew_var_log_amount", "outstanding", "limit", "limit_before",
-        "limit_changed_ts", "late_max", "late_max_ts", "late_ewm", "before_due", "before_due_ts",
-        "loan_hashes", "loan_due", "loan_end", "recent_ids", "recent_pos", "segment",
+        "limit_changed_ts", "late_max", "late_max_ts", "late_ewm", "late_last", "late_streak",
+        "prev_due", "prev_amount", "rollover_chain", "loan_hashes", "loan_due", "loan_end", "loan_amount",
+        "recent_ids", "recent_pos", "segment",
         "alert_key", "alert_ts", "alert_rank",
     )
 
     def __init__(self) -> None:
         self.last_ts = 0.0
+        self.first_ts = 0  # whole seconds; 0 = no event yet
         self.n_loans = 0
         self.n_repayments = 0
         self.last_loan_ts = 0.0
@@ -177,10 +186,12 @@ class UserState:
         self.ring_24h = Ring(*RING_24H)
         self.ring_30d = Ring(*RING_30D)
         self.hour_hist = [0] * 24
-        self.product_seen = [0.0] * len(PRODUCTS)  # newest loan time per product, 0 = never
-        self.channel_seen = [0.0] * len(CHANNELS)
+        # Times below are whole seconds (0 = never): 4 bytes each keeps the state small.
+        self.product_seen = [0] * len(PRODUCTS)  # newest loan time per product
+        self.channel_seen = [0] * len(CHANNELS)
         self.device_hashes = [0] * DEVICE_SLOTS  # least recently seen is replaced
-        self.device_seen = [0.0] * DEVICE_SLOTS
+        self.device_seen = [0] * DEVICE_SLOTS
+        self.device_first = [0] * DEVICE_SLOTS
         self.ew_log_amount = 0.0
         self.ew_var_log_amount = 0.0
         self.outstanding = 0.0
@@ -190,11 +201,15 @@ class UserState:
         self.late_max = 0
         self.late_max_ts = 0.0
         self.late_ewm = 0.0
-        self.before_due = 0.0  # decayed count of loans taken just before a due date
-        self.before_due_ts = 0.0
+        self.late_last = 0  # days late of the latest repayment
+        self.late_streak = 0  # consecutive repayments each later than the one before
+        self.prev_due = 0  # due time of the user's latest loan
+        self.prev_amount = 0  # its amount, whole yuan
+        self.rollover_chain = 0  # consecutive loans each rolling over the one before
         self.loan_hashes = [0] * OPEN_LOAN_SLOTS  # open loans, soonest due kept when full
-        self.loan_due = [0.0] * OPEN_LOAN_SLOTS  # next due time
-        self.loan_end = [0.0] * OPEN_LOAN_SLOTS  # final due time (instalments)
+        self.loan_due = [0] * OPEN_LOAN_SLOTS  # next due time
+        self.loan_end = [0] * OPEN_LOAN_SLOTS  # final due time (instalments)
+        self.loan_amount = [0] * OPEN_LOAN_SLOTS  # whole yuan
         self.recent_ids = [0] * RECENT_IDS
         self.recent_pos = 0
         self.segment = -1  # index into SEGMENTS from the latest loan; repayments do not carry it
@@ -209,13 +224,13 @@ class UserState:
         for ring in (self.ring_1h, self.ring_24h, self.ring_30d):
             rings += [ring.head, *ring.counts, *ring.amounts]
         return _STATE.pack(
-            self.last_ts, self.n_loans, self.n_repayments, self.last_loan_ts, *rings,
+            self.last_ts, self.first_ts, self.n_loans, self.n_repayments, self.last_loan_ts, *rings,
             *self.hour_hist, *self.product_seen, *self.channel_seen, *self.device_hashes,
-            *self.device_seen, self.ew_log_amount, self.ew_var_log_amount, self.outstanding,
-            self.limit, self.limit_before, self.limit_changed_ts, self.late_max, self.late_max_ts,
-            self.late_ewm, self.before_due, self.before_due_ts, *self.loan_hashes, *self.loan_due,
-            *self.loan_end, *self.recent_ids, self.recent_pos, self.segment,
-            self.alert_key, self.alert_ts, self.alert_rank,
+            *self.device_seen, *self.device_first, self.ew_log_amount, self.ew_var_log_amount,
+            self.outstanding, self.limit, self.limit_before, self.limit_changed_ts, self.late_max_ts,
+            self.late_ewm, self.prev_due, self.prev_amount, self.late_max, self.late_last,
+            self.late_streak, self.rollover_chain, *self.loan_hashes, *self.loan_due, *self.loan_end, *self.loan_amount,
+            *self.recent_ids, self.recent_pos, self.segment, self.alert_key, self.alert_ts, self.alert_rank,
         )
 
     @classmethod
@@ -223,7 +238,7 @@ class UserState:
         values = list(_STATE.unpack(data))
         state = cls()
         take = _Taker(values)
-        state.last_ts, state.n_loans, state.n_repayments, state.last_loan_ts = take(4)
+        state.last_ts, state.first_ts, state.n_loans, state.n_repayments, state.last_loan_ts = take(5)
         for ring in (state.ring_1h, state.ring_24h, state.ring_30d):
             ring.head = take(1)[0]
             ring.counts = take(ring.slots)
@@ -233,12 +248,15 @@ class UserState:
         state.channel_seen = take(len(CHANNELS))
         state.device_hashes = take(DEVICE_SLOTS)
         state.device_seen = take(DEVICE_SLOTS)
+        state.device_first = take(DEVICE_SLOTS)
         (state.ew_log_amount, state.ew_var_log_amount, state.outstanding, state.limit,
-         state.limit_before, state.limit_changed_ts, state.late_max, state.late_max_ts,
-         state.late_ewm, state.before_due, state.before_due_ts) = take(11)
+         state.limit_before, state.limit_changed_ts, state.late_max_ts, state.late_ewm,
+         state.prev_due, state.prev_amount, state.late_max, state.late_last, state.late_streak,
+         state.rollover_chain) = take(14)
         state.loan_hashes = take(OPEN_LOAN_SLOTS)
         state.loan_due = take(OPEN_LOAN_SLOTS)
         state.loan_end = take(OPEN_LOAN_SLOTS)
+        state.loan_amount = take(OPEN_LOAN_SLOTS)
         state.recent_ids = take(RECENT_IDS)
         state.recent_pos, state.segment, state.alert_key, state.alert_ts, state.alert_rank = take(5)
         return state
@@ -262,11 +280,11 @@ def _ring_fmt(slots: int) -> str:
 
 
 _STATE = struct.Struct(
-    "<dIId"
+    "<dIIId"
     + _ring_fmt(RING_1H[0]) + _ring_fmt(RING_24H[0]) + _ring_fmt(RING_30D[0])
-    + "24H" + f"{len(PRODUCTS)}d{len(CHANNELS)}d{DEVICE_SLOTS}Q{DEVICE_SLOTS}d"
-    + "6dHd3d"
-    + f"{OPEN_LOAN_SLOTS}Q{OPEN_LOAN_SLOTS}d{OPEN_LOAN_SLOTS}d{RECENT_IDS}QHbQdb"
+    + "24H" + f"{len(PRODUCTS)}I{len(CHANNELS)}I{DEVICE_SLOTS}Q{DEVICE_SLOTS}I{DEVICE_SLOTS}I"
+    + "8dIIHHBB"
+    + f"{OPEN_LOAN_SLOTS}Q{OPEN_LOAN_SLOTS}I{OPEN_LOAN_SLOTS}I{OPEN_LOAN_SLOTS}I{RECENT_IDS}QHbQdb"
 )
 STATE_BYTES = _STATE.size
 
@@ -307,25 +325,18 @@ def update(state: UserState, event: Event) -> FeatureRow | None:
 
 def _update_loan(s: UserState, e: LoanEvent) -> FeatureRow:
     ts = e.ts
+    sec = int(ts)
     log_amount = math.log1p(e.amount)
     prior = s.n_loans
+    if not s.first_ts:
+        s.first_ts = sec
+    established = sec - s.first_ts >= ESTABLISHED_S
     # -- compared with the past, before folding in ----------------------------------
-    new_device = 0.0
-    if e.device_id is not None:
-        dh = id_hash(e.device_id)
-        if dh in s.device_hashes:
-            slot = s.device_hashes.index(dh)
-            s.device_seen[slot] = max(s.device_seen[slot], ts)
-        else:
-            new_device = 1.0 if prior else 0.0
-            slot = min(range(DEVICE_SLOTS), key=s.device_seen.__getitem__)
-            s.device_hashes[slot] = dh
-            s.device_seen[slot] = ts
+    new_device, recent_device = _see_device(s, e.device_id, sec, prior, established)
     ci = CHANNELS.index(e.channel)
-    new_channel = 1.0 if prior and s.channel_seen[ci] == 0.0 else 0.0
+    new_channel = 1.0 if prior and s.channel_seen[ci] == 0 else 0.0
     hours_since = (max(0.0, ts - s.last_loan_ts) / HOUR) if prior else _NO_PREVIOUS_HOURS
-    hist_total = sum(s.hour_hist)
-    if hist_total:
+    if sum(s.hour_hist):
         hour_unusual = 1.0 - (s.hour_hist[e.local_hour] + 0.5) / (max(s.hour_hist) + 0.5)
     else:
         hour_unusual = 0.0
@@ -333,9 +344,15 @@ def _update_loan(s: UserState, e: LoanEvent) -> FeatureRow:
         amount_z = (log_amount - s.ew_log_amount) / math.sqrt(s.ew_var_log_amount + 0.05)
     else:
         amount_z = 0.0
-    before_due = any(0.0 <= due - ts <= BEFORE_DUE_DAYS * DAY for due in s.loan_due if due)
+    rollover_growth = _rollover_growth(s, e.amount, sec)
+    rolls_previous = (
+        s.prev_amount > 0
+        and 0 <= s.prev_due - sec <= ROLLOVER_DAYS * DAY
+        and 1.0 <= e.amount / s.prev_amount <= ROLLOVER_MAX_GROWTH
+    )
     # -- fold in --------------------------------------------------------------------
     s.n_loans += 1
+    _remember_latest_loan(s, e)
     s.last_loan_ts = max(s.last_loan_ts, ts)
     s.last_ts = max(s.last_ts, ts)
     for ring in (s.ring_1h, s.ring_24h, s.ring_30d):
@@ -346,8 +363,8 @@ def _update_loan(s: UserState, e: LoanEvent) -> FeatureRow:
     if s.hour_hist[e.local_hour] >= 60000:
         s.hour_hist = [c // 2 for c in s.hour_hist]
     pi = PRODUCTS.index(e.product)
-    s.product_seen[pi] = max(s.product_seen[pi], ts)
-    s.channel_seen[ci] = max(s.channel_seen[ci], ts)
+    s.product_seen[pi] = max(s.product_seen[pi], sec)
+    s.channel_seen[ci] = max(s.channel_seen[ci], sec)
     if prior == 0:
         s.ew_log_amount, s.ew_var_log_amount = log_amount, 0.0
     else:
@@ -359,8 +376,7 @@ def _update_loan(s: UserState, e: LoanEvent) -> FeatureRow:
         s.limit_before, s.limit_changed_ts = s.limit, ts
     s.limit = e.credit_limit
     s.segment = SEGMENTS.index(e.segment)
-    s.before_due = _decayed(s.before_due, s.before_due_ts, ts) + (1.0 if before_due else 0.0)
-    s.before_due_ts = max(s.before_due_ts, ts)
+    s.rollover_chain = min(s.rollover_chain + 1, 255) if rolls_previous else 0
     _open_loan(s, e)
     # -- windows, as of the newest time seen -----------------------------------------
     limit = max(e.credit_limit, 1.0)
@@ -390,7 +406,11 @@ def _update_loan(s: UserState, e: LoanEvent) -> FeatureRow:
         math.log(max(limit_change, 1e-6)),
         float(_late_max(s)),
         s.late_ewm,
-        _decayed(s.before_due, s.before_due_ts, s.last_ts),
+        float(s.late_last),
+        float(s.late_streak),
+        float(s.rollover_chain),
+        rollover_growth,
+        recent_device,
         float(SEGMENTS.index(e.segment)),
         log_amount,  # made segment-relative by apply_segment_stats
         float(n30),  # made segment-relative by apply_segment_stats
@@ -398,9 +418,49 @@ def _update_loan(s: UserState, e: LoanEvent) -> FeatureRow:
     return FeatureRow("loan", values)
 
 
+def _see_device(s: UserState, device_id: str | None, sec: int, prior: int, established: bool) -> tuple[float, float]:
+    """Remember the device; returns (new device, device first seen recently on an established account).
+
+    "Recent" outlives the first loan on a device: an account takeover cashes
+    out in several loans within hours, and only the first one is "new".
+    """
+    if device_id is None:
+        return 0.0, 0.0
+    dh = id_hash(device_id)
+    if dh in s.device_hashes:
+        slot = s.device_hashes.index(dh)
+        s.device_seen[slot] = max(s.device_seen[slot], sec)
+        first = s.device_first[slot]
+        # Established before the device appeared (not just now).
+        recent = sec - first <= RECENT_DEVICE_S and first - s.first_ts >= ESTABLISHED_S
+        return 0.0, 1.0 if recent else 0.0
+    slot = min(range(DEVICE_SLOTS), key=s.device_seen.__getitem__)
+    s.device_hashes[slot] = dh
+    s.device_seen[slot] = sec
+    s.device_first[slot] = sec
+    return (1.0 if prior else 0.0), (1.0 if established and prior else 0.0)
+
+
+def _rollover_growth(s: UserState, amount: float, sec: int) -> float:
+    """Amount / the amount of an open loan falling due within ROLLOVER_DAYS, when at least 1.
+
+    That is the borrow-to-repay signature: a new loan, as big or bigger, taken
+    just before an earlier one must be repaid.  0 when this loan is not one.
+    """
+    best = 0.0
+    for due, owed in zip(s.loan_due, s.loan_amount):
+        if due and owed and 0 <= due - sec <= ROLLOVER_DAYS * DAY:
+            ratio = amount / owed
+            if ratio >= 1.0:
+                best = max(best, ratio)
+    return best
+
+
 def _update_repayment(s: UserState, e: Event) -> FeatureRow:
     ts = e.ts
     prior_ewm = s.late_ewm
+    if not s.first_ts:
+        s.first_ts = int(ts)
     s.n_repayments += 1
     s.last_ts = max(s.last_ts, ts)
     for ring in (s.ring_1h, s.ring_24h, s.ring_30d):
@@ -412,14 +472,18 @@ def _update_repayment(s: UserState, e: Event) -> FeatureRow:
     late = min(e.days_late, _U16_MAX)
     if late >= _late_max(s):
         s.late_max, s.late_max_ts = late, ts
+    s.late_streak = min(s.late_streak + 1, 255) if late > s.late_last and late > 0 else 0
+    s.late_last = late
     s.late_ewm = late if s.n_repayments == 1 else 0.7 * s.late_ewm + 0.3 * late
-    _pay_loan(s, e.loan_id, ts)
-    limit = max(s.limit, 1.0)
+    _pay_loan(s, e.loan_id)
+    # Before any loan of the user was seen the limit is unknown: no utilisation then.
+    limit = max(s.limit, 1.0) if s.n_loans else math.inf
     _, a30 = s.ring_30d.totals()
     hours_since = (max(0.0, ts - s.last_loan_ts) / HOUR) if s.n_loans else _NO_PREVIOUS_HOURS
     values = (
         float(late),
         late - prior_ewm if s.n_repayments > 1 else 0.0,
+        float(s.late_streak),
         float(_late_max(s)),
         s.late_ewm,
         math.log1p(e.amount),
@@ -427,7 +491,7 @@ def _update_repayment(s: UserState, e: Event) -> FeatureRow:
         float(s.ring_30d.totals(7)[0]),
         float(s.ring_30d.totals()[0]),
         a30 / limit,
-        _decayed(s.before_due, s.before_due_ts, s.last_ts),
+        float(s.rollover_chain),
         math.log1p(hours_since),
         float(s.segment),
     )
@@ -439,16 +503,11 @@ def _late_max(s: UserState) -> int:
     return s.late_max if s.last_ts - s.late_max_ts <= LATE_MAX_HORIZON else 0
 
 
-def _decayed(value: float, since: float, now: float) -> float:
-    if not value or now <= since:
-        return value
-    return value * 0.5 ** ((now - since) / BEFORE_DUE_HALF_LIFE)
-
-
 def _open_loan(s: UserState, e: LoanEvent) -> None:
     """Remember the loan's next due date; when full, forget the latest-due loan."""
-    first_due = e.ts + (INSTALMENT_PERIOD if e.product == "installment" else e.term_days * DAY)
-    end = e.ts + e.term_days * DAY
+    sec = int(e.ts)
+    end = sec + e.term_days * int(DAY)
+    first_due = min(end, sec + int(INSTALMENT_PERIOD)) if e.product == "installment" else end
     free = [i for i in range(OPEN_LOAN_SLOTS) if not s.loan_hashes[i]]
     if free:
         slot = free[0]
@@ -457,21 +516,30 @@ def _open_loan(s: UserState, e: LoanEvent) -> None:
         if s.loan_due[slot] <= first_due:
             return
     s.loan_hashes[slot] = id_hash(e.loan_id)
-    s.loan_due[slot] = min(first_due, end)
+    s.loan_due[slot] = first_due
     s.loan_end[slot] = end
+    s.loan_amount[slot] = min(round(e.amount), _U32_MAX)
 
 
-def _pay_loan(s: UserState, loan_id: str, ts: float) -> None:
+def _remember_latest_loan(s: UserState, e: LoanEvent) -> None:
+    """The latest loan's due date and amount, for the rollover chain."""
+    if e.ts >= s.last_loan_ts:
+        term = e.term_days * int(DAY)
+        s.prev_due = int(e.ts) + (min(term, int(INSTALMENT_PERIOD)) if e.product == "installment" else term)
+        s.prev_amount = min(max(1, round(e.amount)), _U32_MAX)
+
+
+def _pay_loan(s: UserState, loan_id: str) -> None:
     """A repayment moves an instalment loan to its next due date, or closes the loan."""
     h = id_hash(loan_id)
     if h not in s.loan_hashes:
         return
     i = s.loan_hashes.index(h)
-    next_due = s.loan_due[i] + INSTALMENT_PERIOD
+    next_due = s.loan_due[i] + int(INSTALMENT_PERIOD)
     if next_due < s.loan_end[i]:
         s.loan_due[i] = next_due
     else:
-        s.loan_hashes[i], s.loan_due[i], s.loan_end[i] = 0, 0.0, 0.0
+        s.loan_hashes[i], s.loan_due[i], s.loan_end[i], s.loan_amount[i] = 0, 0, 0, 0
 
 
 def apply_segment_stats(row: FeatureRow, segment: str | None, stats: dict[str, dict[str, float]]) -> FeatureRow:

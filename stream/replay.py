@@ -46,6 +46,7 @@ def score_file(settings: Settings, model_dir: Path, source: Path, target: Path) 
                 "user_id": outcome.event.user_id,
                 "event_type": outcome.event.event_type,
                 "score": round(d.score, 6),
+                "model_score": round(d.model_score, 6),
                 "threshold": round(d.threshold, 6),
                 "alert": outcome.alert is not None,
                 "suppressed": outcome.suppressed,

@@ -26,16 +26,21 @@ class RuleConfig:
     stacking_loans_24h: int = 5
     stacking_products_7d: int = 3
     stacking_amount_24h_over_limit: float = 0.8
-    borrow_to_repay_before_due: float = 2.0
-    borrow_to_repay_amount_z: float = 0.5
-    takeover_amount_over_limit: float = 0.6
+    stacking_burst_loans_1h: int = 2
+    stacking_burst_products_7d: int = 2
+    stacking_burst_channels_7d: int = 2
+    borrow_to_repay_chain: int = 2
+    takeover_amount_1h_over_limit: float = 0.6
+    takeover_hour_unusual: float = 0.8
     student_loans_30d: int = 8
     student_amount_30d_over_limit: float = 1.5
     student_products_7d: int = 2
     limit_jump_ratio: float = 3.0
-    limit_drain_amount_24h_over_limit: float = 0.5
-    overdue_late_max: int = 30
-    overdue_late_trend: float = 5.0
+    limit_drain_amount_24h_over_limit: float = 0.25
+    overdue_streak: int = 2
+    overdue_days_late: int = 3
+    overdue_loans_7d: int = 1
+    overdue_utilisation: float = 1.05
 
     @classmethod
     def from_file(cls, path: Path | None) -> "RuleConfig":
@@ -66,10 +71,16 @@ _Check = Callable[[dict[str, float], RuleConfig], "str | None"]
 
 
 def _loan_stacking(f: dict[str, float], c: RuleConfig) -> str | None:
-    if f["loans_24h"] >= c.stacking_loans_24h and (
+    many_in_a_day = f["loans_24h"] >= c.stacking_loans_24h and (
         f["distinct_products_7d"] >= c.stacking_products_7d
         or f["amount_24h_over_limit"] >= c.stacking_amount_24h_over_limit
-    ):
+    )
+    burst_across_products = (
+        f["loans_1h"] >= c.stacking_burst_loans_1h
+        and f["distinct_products_7d"] >= c.stacking_burst_products_7d
+        and f["distinct_channels_7d"] >= c.stacking_burst_channels_7d
+    )
+    if many_in_a_day or burst_across_products:
         return (
             f"{f['loans_24h']:.0f} loans in 24h across {f['distinct_products_7d']:.0f} products, "
             f"{f['amount_24h_over_limit']:.0%} of the credit limit"
@@ -78,20 +89,21 @@ def _loan_stacking(f: dict[str, float], c: RuleConfig) -> str | None:
 
 
 def _borrow_to_repay(f: dict[str, float], c: RuleConfig) -> str | None:
-    if f["loans_before_due"] >= c.borrow_to_repay_before_due and f["amount_z_user"] >= c.borrow_to_repay_amount_z:
+    if f["rollover_chain"] >= c.borrow_to_repay_chain:
         return (
-            f"{f['loans_before_due']:.1f} recent loans taken just before a repayment fell due, "
-            f"amount {f['amount_z_user']:.1f} sd above the user's usual"
+            f"{f['rollover_chain']:.0f} loans in a row each taken just before the previous one fell due, "
+            f"this one {f['rollover_growth']:.2f}x the loan it repays"
         )
     return None
 
 
 def _account_takeover(f: dict[str, float], c: RuleConfig) -> str | None:
-    unusual_access = f["new_device"] >= 1 and (f["new_channel"] >= 1 or f["night_hour"] >= 1)
-    if unusual_access and f["amount_over_limit"] >= c.takeover_amount_over_limit:
+    odd_access = f["new_channel"] >= 1 or f["night_hour"] >= 1 or f["hour_unusual"] >= c.takeover_hour_unusual
+    if f["recent_device"] >= 1 and odd_access and f["amount_1h_over_limit"] >= c.takeover_amount_1h_over_limit:
         return (
-            f"new device{' and channel' if f['new_channel'] >= 1 else ''}"
-            f"{' at night' if f['night_hour'] >= 1 else ''}, loan of {f['amount_over_limit']:.0%} of the limit"
+            f"device first seen within hours on an established account"
+            f"{', new channel' if f['new_channel'] >= 1 else ''}{', at night' if f['night_hour'] >= 1 else ''}: "
+            f"{f['amount_1h_over_limit']:.0%} of the limit borrowed within 1h"
         )
     return None
 
@@ -108,6 +120,19 @@ def _student_overborrowing(f: dict[str, float], c: RuleConfig) -> str | None:
     return None
 
 
+def _student_overborrowing_repayment(f: dict[str, float], c: RuleConfig) -> str | None:
+    if (
+        f["segment_code"] == 2.0
+        and f["amount_30d_over_limit"] >= c.student_amount_30d_over_limit
+        and f["days_late"] >= 1
+    ):
+        return (
+            f"student {f['days_late']:.0f} days late after borrowing {f['amount_30d_over_limit']:.0%} "
+            f"of the limit in 30d"
+        )
+    return None
+
+
 def _limit_jump_drain(f: dict[str, float], c: RuleConfig) -> str | None:
     ratio = math.exp(f["log_limit_change"])
     if ratio >= c.limit_jump_ratio and f["amount_24h_over_limit"] >= c.limit_drain_amount_24h_over_limit:
@@ -116,14 +141,29 @@ def _limit_jump_drain(f: dict[str, float], c: RuleConfig) -> str | None:
 
 
 def _overdue_escalation_loan(f: dict[str, float], c: RuleConfig) -> str | None:
-    if f["late_max_90d"] >= c.overdue_late_max and f["late_ewm"] >= c.overdue_late_max / 3:
-        return f"new loan while repayments run late (worst {f['late_max_90d']:.0f} days in 90d)"
+    if f["late_streak"] >= c.overdue_streak and f["late_last"] >= c.overdue_days_late:
+        return (
+            f"new loan while repayments get later each time ({f['late_streak']:.0f} in a row, "
+            f"last {f['late_last']:.0f} days late)"
+        )
+    if f["utilisation"] >= c.overdue_utilisation and f["late_max_90d"] >= 1:
+        return (
+            f"new loan with the balance already at {f['utilisation']:.0%} of the limit "
+            f"and repayments late (up to {f['late_max_90d']:.0f} days)"
+        )
     return None
 
 
 def _overdue_escalation_repayment(f: dict[str, float], c: RuleConfig) -> str | None:
-    if f["days_late"] >= c.overdue_late_max and f["late_trend"] >= c.overdue_late_trend:
-        return f"repayment {f['days_late']:.0f} days late, {f['late_trend']:.0f} days later than the user's trend"
+    if (
+        f["late_streak"] >= c.overdue_streak
+        and f["days_late"] >= c.overdue_days_late
+        and f["loans_7d"] >= c.overdue_loans_7d
+    ):
+        return (
+            f"repayment {f['days_late']:.0f} days late, later than the one before {f['late_streak']:.0f} times "
+            f"in a row, while borrowing goes on"
+        )
     return None
 
 
@@ -135,7 +175,10 @@ LOAN_RULES: dict[str, _Check] = {
     "limit_jump_drain": _limit_jump_drain,
     "overdue_escalation": _overdue_escalation_loan,
 }
-REPAYMENT_RULES: dict[str, _Check] = {"overdue_escalation": _overdue_escalation_repayment}
+REPAYMENT_RULES: dict[str, _Check] = {
+    "student_overborrowing": _student_overborrowing_repayment,
+    "overdue_escalation": _overdue_escalation_repayment,
+}
 RULE_IDS: tuple[str, ...] = tuple(LOAN_RULES)
 
 

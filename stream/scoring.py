@@ -24,7 +24,8 @@ SEVERITIES = ("low", "medium", "high", "critical")
 class Decision:
     """What the monitor concluded about one event."""
 
-    score: float
+    score: float  # the monitor's risk score: the model's, raised when typology rules fire
+    model_score: float  # the isolation forest's anomaly score alone
     threshold: float
     model_fired: bool
     rule_hits: tuple[RuleHit, ...]
@@ -49,6 +50,19 @@ def severity_for(score: float, threshold: float, high_threshold: float, rule_cou
     return "low" if model_fired else None
 
 
+def combined_score(model_score: float, threshold: float, rule_count: int) -> float:
+    """The risk score: the model's score, lifted above the threshold by each rule that fires.
+
+    A rule is a known typology, so it is evidence at least as strong as a
+    model score at the threshold; each further rule halves the remaining
+    distance to 1.  The ranking (ROC/PR) then reflects everything the monitor
+    knows, while ``model_score`` keeps the forest's own view.
+    """
+    if not rule_count:
+        return model_score
+    return max(model_score, threshold + (1.0 - threshold) * (1.0 - 0.5**rule_count))
+
+
 def decide_batch(
     model: RiskModel, rules: RuleConfig, items: list[tuple[Event, FeatureRow]]
 ) -> list[Decision]:
@@ -65,7 +79,8 @@ def decide_batch(
             score = float(scores[j])
             hits = tuple(evaluate_rules(items[i][1], rules))
             decisions[i] = Decision(
-                score=score,
+                score=combined_score(score, tm.threshold, len(hits)),
+                model_score=score,
                 threshold=tm.threshold,
                 model_fired=score >= tm.threshold,
                 rule_hits=hits,
