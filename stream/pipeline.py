@@ -9,7 +9,7 @@ served in the stream.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Iterator, MutableMapping
 
@@ -49,13 +49,22 @@ def featurize(events: Iterable[Event], states: MutableMapping[str, UserState] | 
             yield event, row
 
 
-def score_folded(
+def process(
     model: RiskModel,
     rules: RuleConfig,
-    folded: list[tuple[Event, FeatureRow | None]],
+    states: MutableMapping[str, UserState],
+    events: list[Event],
+    suppress_window_s: float = 0.0,
     now: datetime | None = None,
 ) -> list[Outcome]:
-    """Decisions (and alert documents) for already-folded events, in order."""
+    """Fold, score and alert a batch of events (each user's events in the given order).
+
+    Scoring is one forest call per event type for the whole batch; alerting
+    is sequential per event, because suppression depends on the user's
+    previous alert (kept in their state and touched only here, so the order
+    within the batch is all that matters).
+    """
+    folded = [(e, fold(states, e)) for e in events]
     fresh = [(e, r) for e, r in folded if r is not None]
     decisions = iter(decide_batch(model, rules, fresh)) if fresh else iter(())
     outcomes = []
@@ -64,28 +73,9 @@ def score_folded(
             outcomes.append(Outcome(event, duplicate=True))
             continue
         decision = next(decisions)
-        alert = None
+        alert, suppressed = None, False
         if decision.alert:
             alert = build_alert(event, decision, reasons_for(model, event, decision), model.version, now)
-        outcomes.append(Outcome(event, duplicate=False, decision=decision, alert=alert))
+            suppressed = should_suppress(states[event.user_id], alert, event.ts, suppress_window_s)
+        outcomes.append(Outcome(event, duplicate=False, decision=decision, alert=alert, suppressed=suppressed))
     return outcomes
-
-
-def process(
-    model: RiskModel,
-    rules: RuleConfig,
-    states: MutableMapping[str, UserState],
-    events: list[Event],
-    suppress_window_s: float = 0.0,
-) -> list[Outcome]:
-    """Fold then score a batch of events (each user's events in the given order),
-    marking alerts that repeat the user's previous alert within the window."""
-    outcomes = score_folded(model, rules, [(e, fold(states, e)) for e in events])
-    if suppress_window_s <= 0:
-        return outcomes
-    return [
-        replace(o, suppressed=True)
-        if o.alert is not None and should_suppress(states[o.event.user_id], o.alert, o.event.ts, suppress_window_s)
-        else o
-        for o in outcomes
-    ]

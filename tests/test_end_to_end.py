@@ -4,8 +4,10 @@ the same events through the same code."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import jsonschema
 import orjson
 import pytest
 
@@ -18,7 +20,7 @@ from stream.rules import RuleConfig
 from stream.settings import Settings
 from stream.sim import SimConfig, generate
 from tests.conftest import free_ports
-from tests.support import decode_dlq, metric_sum, read_topic, scrape, start_worker, stop_worker, wait_for
+from tests.support import ROOT, decode_dlq, metric_sum, read_topic, scrape, start_worker, stop_worker, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -84,14 +86,17 @@ def test_stream_end_to_end(unique_topics: Settings, model_dir: Path, tmp_path: P
     assert alerts, "no alerts at all"
     assert all(k == a["user_id"].encode() for (k, _), a in zip(messages, alerts))
     assert len({a["alert_id"] for a in alerts}) == len(alerts)
+    validator = jsonschema.Draft202012Validator(json.loads((ROOT / "docs" / "alert.schema.json").read_text()))
     for a in alerts:
+        validator.validate(a)
         assert REQUIRED_ALERT_FIELDS <= set(a)
         assert 0.0 <= a["score"] <= 1.0 and a["reasons"] and a["severity"] in {"low", "medium", "high", "critical"}
     assert metric_sum(samples, "riskmon_alerts_total") == len(alerts)
 
     # The stream decides exactly what the offline replay of the same events decides,
     # including which repeated alerts are suppressed (counted, not sent).
-    offline = process(load(model_dir), RuleConfig(), {}, [parse_document(e) for e in events], settings.suppress_window_s)
+    offline = process(load(model_dir), RuleConfig(), {}, [parse_document(e) for e in events], settings.suppress_window_s
+    )
     assert {o.alert["alert_id"] for o in offline if o.alert and not o.suppressed} == {a["alert_id"] for a in alerts}
     suppressed = sum(1 for o in offline if o.suppressed)
     assert suppressed > 0

@@ -1,0 +1,63 @@
+"""Reference (b): a bare Faust agent that decodes and forwards, the framework's ceiling.
+
+Same app configuration as ``stream.app.create_app`` where it matters for
+speed (raw schema, acks=-1, 1 s commit interval, producer buffer sized to
+the batch, micro-batches of ``batch_max`` within ``batch_linger_s``) but no
+table, no parsing beyond ``orjson.loads``, no scoring: the gap between this
+and the monitor is the monitor's own work.  Run as a child process
+(``python -m stream.bench.faust_ref``) with ``RISKMON_*`` settings in the
+environment, like the worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+import faust
+import orjson
+
+from stream.app import faust_broker_credentials
+from stream.settings import Settings, load_settings
+
+
+def build(settings: Settings, output_topic: str) -> faust.App:
+    brokers = ";".join(f"kafka://{b}" for b in settings.broker.split(","))
+    app = faust.App(
+        settings.app_id,
+        broker=brokers,
+        broker_credentials=faust_broker_credentials(settings),
+        datadir=str(settings.data_dir),
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication,
+        consumer_auto_offset_reset="earliest",
+        web_enabled=False,
+        producer_acks=-1,
+        broker_commit_interval=1.0,
+    )
+    app.producer.buffer.max_messages = max(100, 2 * settings.batch_max)
+    raw = faust.Schema(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
+    source = app.topic(settings.input_topic, partitions=settings.partitions, schema=raw)
+    sink = app.topic(output_topic, schema=raw)
+
+    @app.agent(source, name="forward")
+    async def forward(stream: faust.StreamT) -> None:
+        async for batch in stream.take_events(settings.batch_max, within=settings.batch_linger_s):
+            for event in batch:
+                orjson.loads(event.value)
+                await sink.send(key=event.key, value=event.value)
+
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--output", required=True)
+    args = parser.parse_args()
+    settings = load_settings()
+    app = build(settings, args.output)
+    faust.Worker(app, loglevel=logging.WARNING, quiet=True).execute_from_commandline()
+
+
+if __name__ == "__main__":
+    main()

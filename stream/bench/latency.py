@@ -1,0 +1,275 @@
+"""Latency at a fixed produce rate: produce -> processed (alert sent) and -> committed.
+
+A fresh worker (own app id, empty input topic) is started and waited on until
+ready; then events are produced at ``rate``/s for ``seconds`` s after a short
+warm-up whose events are left out of every statistic.  Three views:
+
+* ``alert`` (the bar's number): for every alert the worker sends, the alert
+  record's Kafka timestamp (set by the worker's producer when it sends) minus
+  the Kafka timestamp of the source event (set by our producer at send()).
+  The worker sends a batch's alerts right after processing the whole batch,
+  so this is the batch's produce -> processed time, exact to the ms, sampled
+  at the events that alert (not a uniform sample, but the batch is).
+* ``hist``: the worker's own ``riskmon_processing_latency_seconds`` histogram
+  (message timestamp -> batch outcome sent, every event), difference of two
+  scrapes so the warm-up is out; bucket-interpolated, hence coarse, but the
+  share at or under 250 ms is exact (250 ms is a bucket edge).
+* ``commit``: for each produced offset, when a committed offset first passed
+  it (polled every 50 ms) minus its produce timestamp: includes Faust's 1 s
+  commit interval, so it is about durability, not reaction time.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import orjson
+
+from stream.bench import prom
+from stream.bench.offsets import OffsetWatch
+from stream.bench.procs import Children
+from stream.live import settings_env
+from stream.producer import make_producer
+from stream.settings import Settings
+from stream.topics import ensure_topics, kafka_client_config
+
+HIST = "riskmon_processing_latency_seconds"
+MIN_ALERT_SAMPLES = 100  # below this the alert view is too thin to quote a p99
+
+
+@dataclass
+class LatencyResult:
+    rate: float
+    seconds: float
+    warmup_s: float
+    produced: int = 0
+    achieved_rate: float = 0.0
+    all_committed: bool = False
+    alert_samples: int = 0
+    alert_ms: dict[str, float] = field(default_factory=dict)  # p50/p95/p99/max
+    hist_count: int = 0
+    hist_ms: dict[str, float] = field(default_factory=dict)
+    hist_share_le_250ms: float = math.nan
+    commit_ms: dict[str, float] = field(default_factory=dict)
+    error: str = ""
+
+    @property
+    def source(self) -> str:
+        """Which view the headline p50/p99 come from."""
+        return "alert" if self.alert_samples >= MIN_ALERT_SAMPLES else "hist"
+
+    def headline(self, q: str) -> float:
+        view = self.alert_ms if self.source == "alert" else self.hist_ms
+        return view.get(q, math.nan)
+
+
+def _quantiles_ms(values_ms: list[float]) -> dict[str, float]:
+    if not values_ms:
+        return {}
+    arr = np.asarray(values_ms, dtype=np.float64)
+    return {
+        "p50": float(np.percentile(arr, 50)), "p95": float(np.percentile(arr, 95)),
+        "p99": float(np.percentile(arr, 99)), "max": float(arr.max()),
+    }
+
+
+class _AlertReader(threading.Thread):
+    """Collects (event_id, alert record timestamp ms) from the alerts topic.
+
+    The consumer is used only from this thread (kafka-python's is not
+    thread-safe): ``drain`` asks the thread to read up to the topic's end as of
+    now and then stop.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(name="bench-alerts", daemon=True)
+        self.settings = settings
+        self.alerts: list[tuple[str, int]] = []
+        self.error = ""
+        self._drain = threading.Event()
+        self._drain_timeout_s = 0.0
+
+    def run(self) -> None:
+        from kafka import KafkaConsumer, TopicPartition
+
+        consumer = KafkaConsumer(**kafka_client_config(self.settings), enable_auto_commit=False)
+        try:
+            topic = self.settings.alerts_topic
+            tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+            consumer.assign(tps)
+            consumer.seek_to_beginning(*tps)
+            end: dict | None = None
+            deadline = math.inf
+            while True:
+                if end is None and self._drain.is_set():
+                    end = consumer.end_offsets(tps)
+                    deadline = time.monotonic() + self._drain_timeout_s
+                if end is not None and (
+                    time.monotonic() > deadline or all(consumer.position(tp) >= end[tp] for tp in tps)
+                ):
+                    return
+                for records in consumer.poll(timeout_ms=200).values():
+                    for r in records:
+                        self.alerts.append((orjson.loads(r.value)["event_id"], int(r.timestamp)))
+        except Exception as exc:  # reported, not raised from a thread
+            self.error = f"alert reader: {exc}"
+        finally:
+            consumer.close()
+
+    def drain(self, timeout_s: float = 30.0) -> None:
+        """Read up to the topic's current end (at most ``timeout_s``), then stop."""
+        self._drain_timeout_s = timeout_s
+        self._drain.set()
+        self.join(timeout=timeout_s + 10)
+
+
+class _CommitPoller(threading.Thread):
+    """Samples the worker's committed offsets every ``poll_s`` (own admin client: not thread-safe)."""
+
+    def __init__(self, settings: Settings, poll_s: float = 0.05) -> None:
+        super().__init__(name="bench-commits", daemon=True)
+        self.settings, self.poll_s = settings, poll_s
+        self.samples: dict[int, list[tuple[int, float]]] = {}  # partition -> [(committed offset, time)]
+        self.stop_flag = threading.Event()
+
+    def run(self) -> None:
+        watch = OffsetWatch(self.settings)
+        try:
+            while not self.stop_flag.is_set():
+                now = time.time()
+                for p, off in watch.committed(self.settings.app_id, self.settings.input_topic).items():
+                    series = self.samples.setdefault(p, [])
+                    if not series or off > series[-1][0]:
+                        series.append((off, now))
+                time.sleep(self.poll_s)
+        finally:
+            watch.close()
+
+    def committed_at(self, partition: int, offset: int) -> float | None:
+        """First time a committed offset > ``offset`` was seen on ``partition``."""
+        series = self.samples.get(partition, [])
+        i = bisect.bisect_right([o for o, _ in series], offset)
+        return series[i][1] if i < len(series) else None
+
+
+def run_latency(
+    settings: Settings, events: list[dict], rate: float, seconds: float, children: Children, timeout_s: float,
+) -> LatencyResult:
+    """``settings``: worker settings with a fresh input topic, app id and metrics port."""
+    warmup_s = min(3.0, max(0.5, seconds / 10))
+    result = LatencyResult(rate=rate, seconds=seconds, warmup_s=warmup_s)
+    n_warm, n_measured = int(rate * warmup_s), int(rate * seconds)
+    if len(events) < n_warm + n_measured:
+        raise ValueError(f"need {n_warm + n_measured} events for the latency run, got {len(events)}")
+    ensure_topics(settings)
+    meta: dict[str, tuple[int, int, int]] = {}  # event id -> (partition, offset, timestamp ms)
+    warm, measured = events[:n_warm], events[n_warm : n_warm + n_measured]
+    hist: list[tuple[float, float]] = []
+    reader: _AlertReader | None = None
+    poller: _CommitPoller | None = None
+    worker = children.python("latency-worker", ["-m", "stream.cli", "worker"], settings_env(settings))
+    try:
+        _wait_ready(settings.metrics_port, worker.alive, timeout_s=120)
+        reader, poller = _AlertReader(settings), _CommitPoller(settings)
+        reader.start()
+        poller.start()
+        producer = make_producer(settings)
+        try:
+            _produce(producer, settings.input_topic, warm, rate, meta)
+            hist_before = prom.buckets(prom.scrape(settings.metrics_port), HIST)
+            t0 = time.time()
+            _produce(producer, settings.input_topic, measured, rate, meta)
+            result.achieved_rate = len(measured) / max(1e-9, time.time() - t0)
+        finally:
+            producer.close()
+        result.produced = len(measured)
+        result.all_committed = _wait_committed(settings, poller, worker.alive, timeout_s)
+        if not result.all_committed:
+            result.error = f"worker did not commit every offset within {timeout_s:.0f}s:\n{worker.log_tail(1500)}"
+        if worker.alive():
+            hist = prom.diff(prom.buckets(prom.scrape(settings.metrics_port), HIST), hist_before)
+    finally:
+        if poller is not None:
+            poller.stop_flag.set()
+            poller.join(timeout=5)
+        if reader is not None:
+            reader.drain(timeout_s=30.0 if result.all_committed else 0.0)
+            result.error = result.error or reader.error
+        children.stop(worker)
+    assert reader is not None and poller is not None
+    _summarise(result, meta, {e["event_id"] for e in measured}, reader.alerts, poller, hist)
+    return result
+
+
+def _wait_committed(settings: Settings, poller: "_CommitPoller", alive, timeout_s: float) -> bool:
+    """Until the poller has seen every produced offset committed."""
+    watch = OffsetWatch(settings)
+    try:
+        end = watch.ends(settings.input_topic, settings.partitions)
+    finally:
+        watch.close()
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and alive():
+        if all(poller.samples.get(p, [(0, 0.0)])[-1][0] >= o for p, o in end.items() if o > 0):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def _produce(producer, topic: str, events: list[dict], rate: float, meta: dict[str, tuple[int, int, int]]) -> None:
+    """Send at ``rate``/s on a fixed schedule (no catch-up burst is hidden: late sends stay late)."""
+    started = time.monotonic()
+    for i, event in enumerate(events):
+        ahead = i / rate - (time.monotonic() - started)
+        if ahead > 0:
+            time.sleep(ahead)
+        event_id = event["event_id"]
+
+        def record(md, event_id: str = event_id) -> None:
+            meta[event_id] = (md.partition, md.offset, int(md.timestamp))
+
+        producer.send(topic, key=event["user_id"].encode(), value=orjson.dumps(event)).add_callback(record)
+    producer.flush()
+
+
+def _wait_ready(port: int, alive, timeout_s: float) -> None:
+    """Until the worker reports ready (tables recovered, partitions assigned)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not alive():
+            raise RuntimeError("latency worker exited during start-up")
+        try:
+            if prom.total(prom.scrape(port), "riskmon_worker_ready") >= 1:
+                time.sleep(1.0)  # let the fetcher settle on its assignment
+                return
+        except OSError:
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"latency worker not ready after {timeout_s:.0f}s")
+
+
+def _summarise(
+    result: LatencyResult, meta: dict[str, tuple[int, int, int]], measured_ids: set[str],
+    alerts: list[tuple[str, int]], poller: _CommitPoller, hist: list[tuple[float, float]],
+) -> None:
+    alert_ms = [float(ts - meta[eid][2]) for eid, ts in alerts if eid in measured_ids and eid in meta]
+    result.alert_samples = len(alert_ms)
+    result.alert_ms = _quantiles_ms(alert_ms)
+    commit_ms = []
+    for eid in measured_ids:
+        if eid in meta:
+            p, off, ts = meta[eid]
+            at = poller.committed_at(p, off)
+            if at is not None:
+                commit_ms.append(at * 1000.0 - ts)
+    result.commit_ms = _quantiles_ms(commit_ms)
+    if hist:
+        result.hist_count = int(hist[-1][1])
+        result.hist_ms = {q: prom.quantile(hist, v) * 1000.0 for q, v in (("p50", 0.5), ("p95", 0.95), ("p99", 0.99))}
+        result.hist_share_le_250ms = prom.share_at_most(hist, 0.25)

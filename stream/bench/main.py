@@ -1,0 +1,192 @@
+"""``riskmon bench``: sequence the measurements and guarantee clean-up.
+
+Order, and why:
+1. CPU-only work first, before any broker or worker runs: simulate the
+   stream and a separate history, train the worker's model, time the scorer
+   (so the microbenchmark does not compete with a JVM).
+2. Start (or reuse) the broker, pre-load the stream ONCE into the input topic.
+3. aiokafka passthrough, bare Faust agent, then the monitor, one at a time
+   (two cores: running them together would measure contention), each a child
+   process with its own consumer group from offset 0.
+4. State size from the monitor's changelog.
+5. Latency with a fresh worker on its own, empty input topic.
+6. With ``--profile``, one more monitor pass under py-spy (kept out of the
+   headline numbers, since sampling costs CPU).
+A failure in one phase is recorded and the others still run; children,
+topics (on a reused broker) and the private broker are always cleaned up.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+from stream.bench import data, report
+from stream.bench.cluster import Names, broker_for, drop_run
+from stream.bench.latency import LatencyResult, run_latency
+from stream.bench.monitor import MonitorRun, monitor_settings, run_monitor
+from stream.bench.offsets import OffsetWatch, Progress
+from stream.bench.options import BenchOptions
+from stream.bench.procs import Children
+from stream.bench.references import output_topics, run_aiokafka, run_faust
+from stream.bench.scorer import ScorerResult, bench_scorer
+from stream.bench.state import StateSize, struct_size, with_changelog
+from stream.producer import make_producer, publish
+from stream.settings import Settings
+from stream.topics import ensure_topics
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def say(message: str) -> None:
+    """Progress goes to stderr so stdout stays the table plus (last) the JSON line."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def _phase(name: str, errors: list[str], fn: Callable[[], T]) -> T | None:
+    """Run one phase; an exception is recorded (and the run goes on) instead of losing every number."""
+    try:
+        return fn()
+    except Exception as exc:
+        log.debug("phase %s failed", name, exc_info=True)
+        errors.append(f"{name}: {exc.__class__.__name__}: {exc}")
+        say(f"{name} FAILED: {exc}\n{traceback.format_exc(limit=3)}")
+        return None
+
+
+def _checked(name: str, p: Progress, errors: list[str]) -> Progress:
+    if p.error:
+        errors.append(f"{name}: {p.error}")
+    say(f"{name}: {p.eps():,.0f} events/s (first commit to last: {p.eps_commit_window():,.0f}/s; start-up {p.startup_s():.1f}s)")
+    return p
+
+
+def run_bench(base: Settings, opts: BenchOptions) -> dict[str, Any]:
+    """Run everything; return the result dict (see ``report.assemble``)."""
+    errors: list[str] = []
+    names = Names.fresh()
+    work = Path(tempfile.mkdtemp(prefix="riskmon-bench-"))
+    (work / "logs").mkdir()
+    try:
+        say(f"simulating {opts.events:,} events for {opts.users:,} users and a training history ...")
+        events = data.bench_events(opts.events, opts.users)
+        users = len({e["user_id"] for e in events})
+        hist = data.history(opts.history_users, opts.history_days)
+        model_dir = work / "model"
+        model = data.train_model(hist, model_dir)
+        say(f"model {model.version} trained on {len(hist):,} history events; timing the scorer ...")
+        scorer: ScorerResult | None = _phase("scorer", errors, lambda: bench_scorer(hist, events, model, opts.scorer_repeats))
+        with broker_for(base, opts.broker) as (cluster, kafka_version):
+            say(f"Kafka {kafka_version} on {cluster.broker}")
+            try:
+                results = _on_broker(cluster, names, opts, events, model_dir, work, errors)
+            finally:
+                if opts.broker:
+                    _phase("cleanup", errors, lambda: drop_run(cluster, names))
+        return report.assemble(
+            opts, cluster, kafka_version, len(events), users, results["aiokafka"], results["faust"], results["monitor"],
+            results["profiled"], results["latency"], scorer, results["state"], errors,
+        )
+    finally:
+        if opts.keep_logs:
+            shutil.copytree(work / "logs", Path(opts.keep_logs), dirs_exist_ok=True)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _on_broker(
+    cluster: Settings, names: Names, opts: BenchOptions, events: list[dict], model_dir: Path, work: Path,
+    errors: list[str],
+) -> dict[str, Any]:
+    results: dict[str, Any] = dict.fromkeys(("aiokafka", "faust", "monitor", "profiled", "latency", "state"))
+    base = cluster.replace(input_topic=names.topic("in"))
+    ensure_topics(base, {base.input_topic: base.partitions, **{t: base.partitions for t in output_topics(names)}})
+    say(f"pre-loading {len(events):,} events into {base.input_topic} ...")
+    producer = make_producer(base)
+    try:
+        t = time.monotonic()
+        publish(producer, base.input_topic, events)
+        say(f"pre-loaded in {time.monotonic() - t:.1f}s")
+    finally:
+        producer.close()
+    watch = OffsetWatch(base)
+    try:
+        ends = watch.ends(base.input_topic, base.partitions)
+        if sum(ends.values()) != len(events):
+            errors.append(f"input topic holds {sum(ends.values())} messages, expected {len(events)}")
+        with Children(work / "logs") as children:
+            timeout = opts.phase_timeout_s
+            say("reference (a): aiokafka passthrough ...")
+            results["aiokafka"] = _phase("aiokafka", errors, lambda: _checked(
+                "aiokafka", run_aiokafka(base, names, children, watch, ends, timeout), errors))
+            say("reference (b): bare Faust agent ...")
+            results["faust"] = _phase("faust", errors, lambda: _checked(
+                "faust", run_faust(base, names, children, watch, ends, timeout, work), errors))
+            say("monitor: riskmon worker ...")
+            mon_settings = monitor_settings(base, names, work, model_dir, "monitor")
+            ensure_topics(mon_settings)
+            monitor: MonitorRun | None = _phase("monitor", errors, lambda: run_monitor(mon_settings, children, watch, ends, timeout))
+            results["monitor"] = monitor
+            if monitor:
+                _checked("monitor", monitor.progress, errors)
+            say("state size from the monitor's changelog ...")
+            results["state"] = _phase("state", errors, lambda: _state(events, base, mon_settings.app_id, monitor))
+            if not opts.skip_latency:
+                say(f"latency: {opts.latency_rate:.0f} events/s for {opts.latency_seconds:.0f}s ...")
+                results["latency"] = _phase("latency", errors, lambda: _latency(
+                    base, names, opts, events, model_dir, work, children, errors))
+            if opts.profile:
+                say(f"profiling a second monitor pass with py-spy -> {opts.profile} ...")
+                prof_settings = monitor_settings(base, names, work, model_dir, "profiled")
+                ensure_topics(prof_settings)
+                results["profiled"] = _phase("profile", errors, lambda: run_monitor(
+                    prof_settings, children, watch, ends, timeout, profile_to=opts.profile))
+    finally:
+        watch.close()
+    return results
+
+
+def _state(events: list[dict], settings: Settings, app_id: str, monitor: MonitorRun | None) -> StateSize:
+    size = struct_size(events)
+    if monitor is None or not monitor.progress.done:
+        return size
+    return with_changelog(size, settings, app_id)
+
+
+def _latency(
+    base: Settings, names: Names, opts: BenchOptions, events: list[dict], model_dir: Path, work: Path,
+    children: Children, errors: list[str],
+) -> LatencyResult:
+    settings = monitor_settings(base, names, work, model_dir, "latency").replace(input_topic=names.topic("lat-in"))
+    warmup = min(3.0, max(0.5, opts.latency_seconds / 10))
+    needed = int(opts.latency_rate * (opts.latency_seconds + warmup)) + 1
+    if len(events) < needed:
+        events = data.bench_events(needed, opts.users, seed=12)
+    result = run_latency(settings, events, opts.latency_rate, opts.latency_seconds, children, opts.phase_timeout_s)
+    say(
+        f"latency: p50 {result.headline('p50'):.0f} ms, p99 {result.headline('p99'):.0f} ms [{result.source}], "
+        f"{result.alert_samples} alert samples, achieved {result.achieved_rate:,.0f} ev/s"
+    )
+    if result.error:
+        errors.append(f"latency: {result.error}")
+    return result
+
+
+def main(base: Settings, opts: BenchOptions) -> int:
+    """CLI entry: SIGTERM becomes SystemExit so every ``finally`` above still cleans up."""
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        result = run_bench(base, opts.smoke_sized() if opts.smoke else opts)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    print(report.table(result), flush=True)
+    if opts.json:
+        print(report.json_line(result), flush=True)
+    return 1 if result["errors"] else 0

@@ -1,0 +1,68 @@
+"""Reading the worker's own Prometheus metrics (counters and histogram quantiles)."""
+
+from __future__ import annotations
+
+import math
+import urllib.request
+
+
+def scrape(port: int, timeout_s: float = 3.0) -> dict[str, float]:
+    """Every sample of ``/metrics`` as {'name{labels}': value}."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=timeout_s).read().decode()
+    out: dict[str, float] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            out[name] = float(value)
+    return out
+
+
+def total(samples: dict[str, float], name: str) -> float:
+    """Sum of a metric over all its label sets."""
+    return sum(v for k, v in samples.items() if k == name or k.startswith(name + "{"))
+
+
+def buckets(samples: dict[str, float], name: str) -> list[tuple[float, float]]:
+    """Cumulative (upper bound, count) pairs of an unlabelled histogram, +Inf last."""
+    prefix = f'{name}_bucket{{le="'
+    out = []
+    for key, value in samples.items():
+        if key.startswith(prefix):
+            out.append((float(key[len(prefix):].split('"', 1)[0]), value))
+    return sorted(out)
+
+
+def diff(after: list[tuple[float, float]], before: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Buckets of the observations made between two scrapes."""
+    prior = dict(before)
+    return [(le, n - prior.get(le, 0.0)) for le, n in after]
+
+
+def quantile(cumulative: list[tuple[float, float]], q: float) -> float:
+    """Prometheus ``histogram_quantile``: linear interpolation inside the bucket.
+
+    Coarse by nature (the answer is only known to lie inside a bucket); a
+    quantile in the +Inf bucket is reported as the last finite bound, i.e. a
+    lower bound.  NaN when there are no observations.
+    """
+    if not cumulative or cumulative[-1][1] <= 0:
+        return math.nan
+    rank = q * cumulative[-1][1]
+    lower_le, lower_n = 0.0, 0.0
+    for le, n in cumulative:
+        if n >= rank:
+            if math.isinf(le):
+                return lower_le
+            if n == lower_n:
+                return le
+            return lower_le + (le - lower_le) * (rank - lower_n) / (n - lower_n)
+        lower_le, lower_n = le, n
+    return lower_le
+
+
+def share_at_most(cumulative: list[tuple[float, float]], bound: float) -> float:
+    """Exact share of observations <= ``bound`` when ``bound`` is a bucket edge."""
+    if not cumulative or cumulative[-1][1] <= 0:
+        return math.nan
+    below = max((n for le, n in cumulative if le <= bound), default=0.0)
+    return below / cumulative[-1][1]

@@ -1,0 +1,223 @@
+"""Turning the measurements into one result dict, a human table and one JSON line.
+
+Kept apart from the measuring code so the keys (which CI and dashboards
+parse) are defined in exactly one place, ``assemble``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+from datetime import datetime, timezone
+from typing import Any
+
+from stream.bench.latency import LatencyResult
+from stream.bench.monitor import MonitorRun
+from stream.bench.offsets import Progress
+from stream.bench.options import BenchOptions
+from stream.bench.scorer import ScorerResult
+from stream.bench.state import StateSize
+from stream.settings import Settings
+
+#: The project's targets (issue "Speed"); (key, comparison, bound).
+BAR: tuple[tuple[str, str, float], ...] = (
+    ("monitor_eps", ">=", 5000.0),
+    ("ratio_faust", ">=", 0.5),
+    ("latency_p99_ms", "<=", 250.0),
+    ("scorer_single_speedup", ">=", 50.0),
+    ("scorer_batch_speedup", ">=", 1.0),
+    ("state_bytes_per_user", "<=", 1024.0),
+)
+
+
+def versions(kafka_version: str) -> dict[str, str]:
+    import aiokafka
+    import faust
+    import kafka
+    import numpy
+    import orjson
+    import sklearn
+
+    return {
+        "python": platform.python_version(), "faust": faust.__version__, "aiokafka": aiokafka.__version__,
+        "kafka-python": kafka.__version__, "numpy": numpy.__version__, "sklearn": sklearn.__version__,
+        "orjson": orjson.__version__, "kafka_broker": kafka_version,
+    }
+
+
+def machine() -> dict[str, Any]:
+    cpu = ""
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    mem_gib = 0.0
+    try:
+        mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError):
+        pass
+    return {
+        "cores": len(os.sched_getaffinity(0)), "cpu": cpu, "memory_gib": round(mem_gib, 1),
+        "platform": platform.platform(), "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        # Other load on the box skews every number; 5/15-minute averages cover the run.
+        "loadavg_1_5_15": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def _eps(p: Progress | None) -> float:
+    return p.eps() if p is not None else 0.0
+
+
+def assemble(
+    opts: BenchOptions, settings: Settings, kafka_version: str, events: int, users: int,
+    aiokafka: Progress | None, faust: Progress | None, monitor: MonitorRun | None, profiled: MonitorRun | None,
+    latency: LatencyResult | None, scorer: ScorerResult | None, state: StateSize | None, errors: list[str],
+) -> dict[str, Any]:
+    """Every number of the run under its stable key."""
+    monitor_eps, faust_eps = _eps(monitor.progress if monitor else None), _eps(faust)
+    out: dict[str, Any] = {
+        "monitor_eps": monitor_eps,
+        "aiokafka_eps": _eps(aiokafka),
+        "faust_eps": faust_eps,
+        "ratio_faust": monitor_eps / faust_eps if faust_eps else 0.0,
+        "ratio_aiokafka": monitor_eps / _eps(aiokafka) if _eps(aiokafka) else 0.0,
+        "latency_p50_ms": latency.headline("p50") if latency else math.nan,
+        "latency_p99_ms": latency.headline("p99") if latency else math.nan,
+        "scorer_single_us": scorer.compiled_single_us if scorer else math.nan,
+        "sklearn_single_us": scorer.sklearn_single_us if scorer else math.nan,
+        "scorer_batch_us_per_event": scorer.compiled_batch_us_per_event if scorer else math.nan,
+        "sklearn_batch_us_per_event": scorer.sklearn_batch_us_per_event if scorer else math.nan,
+        "scorer_single_speedup": scorer.single_speedup if scorer else math.nan,
+        "scorer_batch_speedup": scorer.batch_speedup if scorer else math.nan,
+        "scorer_batch_size": scorer.batch_size if scorer else 0,
+        "scorer_trees": scorer.n_trees if scorer else 0,
+        "scores_max_abs_diff": scorer.max_abs_diff if scorer else math.nan,
+        "scores_equal": scorer.scores_equal if scorer else False,
+        "scorer_same_as_worker": scorer.same_as_worker if scorer else False,
+        "state_bytes_per_user": state.bytes_per_user if state else math.nan,
+        "state_struct_bytes": state.state_bytes if state else 0,
+        "state_changelog_live_bytes_per_user": state.changelog_live_bytes_per_user if state else math.nan,
+        "state_changelog_written_bytes_per_user": state.changelog_written_bytes_per_user if state else math.nan,
+        "state_changelog_users": state.changelog_users if state else 0,
+        "state_changelog_records": state.changelog_records if state else 0,
+    }
+    for name, p in (("aiokafka", aiokafka), ("faust", faust), ("monitor", monitor.progress if monitor else None)):
+        out[f"{name}_startup_s"] = p.startup_s() if p else math.nan
+        out[f"{name}_wall_s"] = p.wall_s() if p else math.nan
+        out[f"{name}_measured_events"] = p.measured_events() if p else 0
+        out[f"{name}_eps_commit_window"] = p.eps_commit_window() if p else 0.0
+        out[f"{name}_committed_all"] = bool(p and p.done)
+    if monitor:
+        out["monitor_processed"] = int(sum(v for k, v in monitor.metrics.items() if k.startswith("riskmon_events_processed_total")))
+        out["monitor_invalid"] = int(sum(v for k, v in monitor.metrics.items() if k.startswith("riskmon_events_invalid_total{")))
+        out["monitor_alerts"] = int(sum(v for k, v in monitor.metrics.items() if k.startswith("riskmon_alerts_total{")))
+    if profiled:
+        out["monitor_eps_profiled"] = _eps(profiled.progress)
+        out["profile"] = str(profiled.profile) if profiled.profile else ""
+    if latency:
+        out.update({
+            "latency_source": latency.source,
+            "latency_p95_ms": latency.headline("p95"),
+            "latency_alert_samples": latency.alert_samples,
+            "latency_alert_ms": latency.alert_ms,
+            "latency_hist_ms": latency.hist_ms,
+            "latency_hist_count": latency.hist_count,
+            "latency_hist_share_le_250ms": latency.hist_share_le_250ms,
+            "latency_commit_ms": latency.commit_ms,
+            "latency_produced": latency.produced,
+            "latency_achieved_rate": latency.achieved_rate,
+            "latency_committed_all": latency.all_committed,
+        })
+    out["bar"] = {key: _meets(out.get(key, math.nan), op, bound) for key, op, bound in BAR}
+    out["settings"] = {
+        "events": events, "users": users, "rate": opts.latency_rate, "duration": opts.latency_seconds,
+        "skip_latency": opts.skip_latency, "batch_max": settings.batch_max, "batch_linger_s": settings.batch_linger_s,
+        "partitions": settings.partitions, "smoke": opts.smoke, "broker_reused": bool(opts.broker),
+    }
+    out["versions"] = versions(kafka_version)
+    out["machine"] = machine()
+    out["errors"] = errors
+    return out
+
+
+def _meets(value: Any, op: str, bound: float) -> bool | None:
+    if not isinstance(value, (int, float)) or math.isnan(value):
+        return None
+    return value >= bound if op == ">=" else value <= bound
+
+
+def _clean(value: Any) -> Any:
+    """NaN/inf are not JSON: they become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def json_line(result: dict[str, Any]) -> str:
+    return json.dumps(_clean(result), separators=(",", ":"))
+
+
+def _fmt(value: Any, unit: str = "") -> str:
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "n/a"
+        return f"{value:,.1f}{unit}" if abs(value) >= 10 else f"{value:,.3g}{unit}"
+    return f"{value}{unit}"
+
+
+def table(result: dict[str, Any]) -> str:
+    """The human view: each headline number, what it is compared to, and the verdict."""
+    bar = result["bar"]
+    verdict = {True: "ok", False: "MISS", None: "-"}
+    rows = [
+        ("throughput (events/s, commits)", "", "", ""),
+        ("  aiokafka passthrough", _fmt(result["aiokafka_eps"]), "", ""),
+        ("  bare Faust agent", _fmt(result["faust_eps"]), "", ""),
+        ("  monitor (riskmon worker)", _fmt(result["monitor_eps"]), ">= 5,000", verdict[bar["monitor_eps"]]),
+        ("  monitor / Faust", _fmt(result["ratio_faust"]), ">= 0.5", verdict[bar["ratio_faust"]]),
+        ("  monitor / aiokafka", _fmt(result["ratio_aiokafka"]), "", ""),
+        ("latency (produce -> processed, ms)", "", "", ""),
+        (f"  p50 [{result.get('latency_source', '-')}]", _fmt(result["latency_p50_ms"]), "", ""),
+        (f"  p99 [{result.get('latency_source', '-')}]", _fmt(result["latency_p99_ms"]), "<= 250", verdict[bar["latency_p99_ms"]]),
+    ]
+    if "latency_hist_ms" in result:
+        hist, commit = result["latency_hist_ms"], result["latency_commit_ms"]
+        rows += [
+            ("  p99 [worker histogram]", _fmt(hist.get("p99", math.nan)), "", ""),
+            ("  share <= 250 ms [histogram]", _fmt(result["latency_hist_share_le_250ms"]), "", ""),
+            ("  p50 / p99 -> committed", f"{_fmt(commit.get('p50', math.nan))} / {_fmt(commit.get('p99', math.nan))}", "", ""),
+        ]
+    rows += [
+        ("scorer (us, best of N)", "", "", ""),
+        ("  single: compiled / sklearn", f"{_fmt(result['scorer_single_us'])} / {_fmt(result['sklearn_single_us'])}",
+         ">= 50x", verdict[bar["scorer_single_speedup"]] + f" ({_fmt(result['scorer_single_speedup'])}x)"),
+        ("  batch per event: compiled / sklearn",
+         f"{_fmt(result['scorer_batch_us_per_event'])} / {_fmt(result['sklearn_batch_us_per_event'])}",
+         ">= 1x", verdict[bar["scorer_batch_speedup"]] + f" ({_fmt(result['scorer_batch_speedup'])}x)"),
+        ("  max |compiled - sklearn| score", _fmt(result["scores_max_abs_diff"]), "<= 1e-12",
+         "ok" if result["scores_equal"] else "MISS"),
+        ("state (bytes/user)", "", "", ""),
+        ("  struct + key", _fmt(result["state_bytes_per_user"]), "<= 1024", verdict[bar["state_bytes_per_user"]]),
+        ("  changelog: latest / all written", f"{_fmt(result['state_changelog_live_bytes_per_user'])} / "
+         f"{_fmt(result['state_changelog_written_bytes_per_user'])}", "", ""),
+    ]
+    width = max(len(r[0]) for r in rows)
+    lines = [f"{name:<{width}}  {value:>22}  {target:>9}  {ok}".rstrip() for name, value, target, ok in rows]
+    s, v, m = result["settings"], result["versions"], result["machine"]
+    lines.append(
+        f"\n{s['events']:,} events / {s['users']:,} users, {s['partitions']} partitions, batch {s['batch_max']} "
+        f"within {s['batch_linger_s']}s; latency at {s['rate']:.0f} ev/s for {s['duration']:.0f}s"
+    )
+    lines.append(
+        f"python {v['python']}, faust {v['faust']}, aiokafka {v['aiokafka']}, kafka-python {v['kafka-python']}, "
+        f"numpy {v['numpy']}, sklearn {v['sklearn']}, Kafka {v['kafka_broker']}; {m['cores']} cores, {m['date']}"
+    )
+    for error in result["errors"]:
+        lines.append(f"ERROR: {error}")
+    return "\n".join(lines)
