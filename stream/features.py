@@ -236,7 +236,8 @@ class UserState:
     @classmethod
     def from_bytes(cls, data: bytes) -> "UserState":
         values = list(_STATE.unpack(data))
-        state = cls()
+        state = cls.__new__(cls)  # every field is set below: skip building a default state
+        state.ring_1h, state.ring_24h, state.ring_30d = Ring(*RING_1H), Ring(*RING_24H), Ring(*RING_30D)
         take = _Taker(values)
         state.last_ts, state.first_ts, state.n_loans, state.n_repayments, state.last_loan_ts = take(5)
         for ring in (state.ring_1h, state.ring_24h, state.ring_30d):

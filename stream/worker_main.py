@@ -21,7 +21,12 @@ def run_worker(settings: Settings) -> int:
     worker = create_app(settings, model, rules)
     serve(worker.health, settings.metrics_port)
     log.info("worker starting: model %s, metrics on :%d", model.version, settings.metrics_port)
-    faust.Worker(
+    runner = faust.Worker(
         worker.app, loglevel=settings.log_level, quiet=True, logging_config=logging_dict(settings.log_level)
-    ).execute_from_commandline()
+    )
+    # Faust's terminal spinner sets the root logger to DEBUG (at WARNING and
+    # above), so every debug call in Faust and aiokafka builds a record to throw
+    # away; a worker has no terminal to spin on anyway.
+    runner.spinner = None
+    runner.execute_from_commandline()
     return 0

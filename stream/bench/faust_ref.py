@@ -12,16 +12,18 @@ environment, like the worker.
 from __future__ import annotations
 
 import argparse
-import logging
 
 import faust
 import orjson
 
 from stream.app import faust_broker_credentials
+from stream.logs import logging_dict
 from stream.settings import Settings, load_settings
 
 
-def build(settings: Settings, output_topic: str) -> faust.App:
+def build(settings: Settings, output_topic: str, send: str = "await") -> faust.App:
+    """The app; ``send="soon"`` forwards through Faust's producer buffer (``send_soon``,
+    the path the table changelog takes) instead of awaiting ``send`` per event."""
     brokers = ";".join(f"kafka://{b}" for b in settings.broker.split(","))
     app = faust.App(
         settings.app_id,
@@ -45,7 +47,10 @@ def build(settings: Settings, output_topic: str) -> faust.App:
         async for batch in stream.take_events(settings.batch_max, within=settings.batch_linger_s):
             for event in batch:
                 orjson.loads(event.value)
-                await sink.send(key=event.key, value=event.value)
+                if send == "soon":
+                    sink.send_soon(key=event.key, value=event.value)
+                else:
+                    await sink.send(key=event.key, value=event.value)
 
     return app
 
@@ -53,10 +58,14 @@ def build(settings: Settings, output_topic: str) -> faust.App:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--output", required=True)
+    parser.add_argument("--send", choices=["await", "soon"], default="await")
     args = parser.parse_args()
     settings = load_settings()
-    app = build(settings, args.output)
-    faust.Worker(app, loglevel=logging.WARNING, quiet=True).execute_from_commandline()
+    app = build(settings, args.output, args.send)
+    # Started exactly like stream.worker_main starts the monitor (same logging set-up).
+    faust.Worker(
+        app, loglevel=settings.log_level, quiet=True, logging_config=logging_dict(settings.log_level)
+    ).execute_from_commandline()
 
 
 if __name__ == "__main__":

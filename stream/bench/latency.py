@@ -26,7 +26,6 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import orjson
