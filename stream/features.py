@@ -37,11 +37,11 @@ DAY = 86400.0
 RING_1H = (6, 600)
 RING_24H = (24, 3600)
 RING_30D = (30, 86400)
+LATE_RING = (9, 10 * 86400)  # worst lateness per 10-day bucket: the "90d" window
 RECENT_IDS = 16  # dedup horizon: the last 16 events of the user
 DEVICE_SLOTS = 4
 OPEN_LOAN_SLOTS = 8
 ROLLOVER_DAYS = 3.0  # a loan this close before an open loan falls due, and at least as big: a rollover
-LATE_MAX_HORIZON = 90 * DAY
 EW_ALPHA = 0.2  # weight of the newest loan in the user's amount moments
 ROLLOVER_MAX_GROWTH = 3.0  # a bigger jump is a different loan, not a rollover of the previous one
 RECENT_DEVICE_S = 6 * HOUR  # a device first seen this recently, on an established account
@@ -163,6 +163,39 @@ class Ring:
         return sum(self.counts[i] for i in idx), sum(self.amounts[i] for i in idx)
 
 
+class MaxRing:
+    """The largest value per time bucket over the last ``slots`` buckets (same bucket
+    semantics as ``Ring``), so "worst in 90 days" forgets exactly what ages out."""
+
+    __slots__ = ("slots", "width", "head", "values")
+
+    def __init__(self, slots: int, width: int) -> None:
+        self.slots = slots
+        self.width = width
+        self.head = -1
+        self.values = [0] * slots
+
+    def advance(self, ts: float) -> None:
+        k = int(ts // self.width)
+        if k <= self.head:
+            return
+        if self.head < 0 or k - self.head >= self.slots:
+            self.values = [0] * self.slots
+        else:
+            for j in range(self.head + 1, k + 1):
+                self.values[j % self.slots] = 0
+        self.head = k
+
+    def add(self, ts: float, value: int) -> None:
+        self.advance(ts)
+        k = int(ts // self.width)
+        if k > self.head - self.slots:
+            self.values[k % self.slots] = max(self.values[k % self.slots], value)
+
+    def max(self) -> int:
+        return max(self.values) if self.head >= 0 else 0
+
+
 class UserState:
     """Everything the monitor remembers about one user (fixed size)."""
 
@@ -170,7 +203,7 @@ class UserState:
         "last_ts", "first_ts", "n_loans", "n_repayments", "last_loan_ts", "ring_1h", "ring_24h", "ring_30d",
         "hour_hist", "product_seen", "channel_seen", "device_hashes", "device_seen", "device_first",
         "ew_log_amount", "ew_var_log_amount", "outstanding", "limit", "limit_before",
-        "limit_changed_ts", "late_max", "late_max_ts", "late_ewm", "late_last", "late_streak",
+        "limit_changed_ts", "late_ring", "late_ewm", "late_last", "late_streak",
         "prev_due", "prev_amount", "rollover_chain", "loan_hashes", "loan_due", "loan_end", "loan_amount",
         "recent_ids", "recent_pos", "segment",
         "alert_key", "alert_ts", "alert_rank",
@@ -198,8 +231,7 @@ class UserState:
         self.limit = 0.0
         self.limit_before = 0.0  # limit before its latest change
         self.limit_changed_ts = 0.0
-        self.late_max = 0
-        self.late_max_ts = 0.0
+        self.late_ring = MaxRing(*LATE_RING)
         self.late_ewm = 0.0
         self.late_last = 0  # days late of the latest repayment
         self.late_streak = 0  # consecutive repayments each later than the one before
@@ -227,8 +259,8 @@ class UserState:
             self.last_ts, self.first_ts, self.n_loans, self.n_repayments, self.last_loan_ts, *rings,
             *self.hour_hist, *self.product_seen, *self.channel_seen, *self.device_hashes,
             *self.device_seen, *self.device_first, self.ew_log_amount, self.ew_var_log_amount,
-            self.outstanding, self.limit, self.limit_before, self.limit_changed_ts, self.late_max_ts,
-            self.late_ewm, self.prev_due, self.prev_amount, self.late_max, self.late_last,
+            self.outstanding, self.limit, self.limit_before, self.limit_changed_ts,
+            self.late_ewm, self.prev_due, self.prev_amount, self.late_ring.head, *self.late_ring.values, self.late_last,
             self.late_streak, self.rollover_chain, *self.loan_hashes, *self.loan_due, *self.loan_end, *self.loan_amount,
             *self.recent_ids, self.recent_pos, self.segment, self.alert_key, self.alert_ts, self.alert_rank,
         )
@@ -251,9 +283,12 @@ class UserState:
         state.device_seen = take(DEVICE_SLOTS)
         state.device_first = take(DEVICE_SLOTS)
         (state.ew_log_amount, state.ew_var_log_amount, state.outstanding, state.limit,
-         state.limit_before, state.limit_changed_ts, state.late_max_ts, state.late_ewm,
-         state.prev_due, state.prev_amount, state.late_max, state.late_last, state.late_streak,
-         state.rollover_chain) = take(14)
+         state.limit_before, state.limit_changed_ts, state.late_ewm,
+         state.prev_due, state.prev_amount, late_head) = take(10)
+        state.late_ring = MaxRing(*LATE_RING)
+        state.late_ring.head = late_head
+        state.late_ring.values = take(LATE_RING[0])
+        state.late_last, state.late_streak, state.rollover_chain = take(3)
         state.loan_hashes = take(OPEN_LOAN_SLOTS)
         state.loan_due = take(OPEN_LOAN_SLOTS)
         state.loan_end = take(OPEN_LOAN_SLOTS)
@@ -284,7 +319,7 @@ _STATE = struct.Struct(
     "<dIIId"
     + _ring_fmt(RING_1H[0]) + _ring_fmt(RING_24H[0]) + _ring_fmt(RING_30D[0])
     + "24H" + f"{len(PRODUCTS)}I{len(CHANNELS)}I{DEVICE_SLOTS}Q{DEVICE_SLOTS}I{DEVICE_SLOTS}I"
-    + "8dIIHHBB"
+    + f"7dIIq{LATE_RING[0]}HHBB"
     + f"{OPEN_LOAN_SLOTS}Q{OPEN_LOAN_SLOTS}I{OPEN_LOAN_SLOTS}I{OPEN_LOAN_SLOTS}I{RECENT_IDS}QHbQdb"
 )
 STATE_BYTES = _STATE.size
@@ -385,7 +420,7 @@ def _update_loan(s: UserState, e: LoanEvent) -> FeatureRow:
     n24, a24 = s.ring_24h.totals()
     n7, a7 = s.ring_30d.totals(7)
     n30, a30 = s.ring_30d.totals()
-    horizon7 = s.last_ts - 7 * DAY
+    horizon7 = int(s.last_ts) - 7 * DAY  # seen-times are whole seconds: compare at that precision
     limit_change = 1.0
     if s.limit_before > 0 and s.last_ts - s.limit_changed_ts <= 7 * DAY:
         limit_change = s.limit / s.limit_before
@@ -396,7 +431,7 @@ def _update_loan(s: UserState, e: LoanEvent) -> FeatureRow:
         a1 / limit, a24 / limit, a7 / limit, a30 / limit,
         float(sum(1 for t in s.product_seen if t and t >= horizon7)),
         float(sum(1 for t in s.channel_seen if t and t >= horizon7)),
-        float(sum(1 for t in s.device_seen if t and t >= s.last_ts - 30 * DAY)),
+        float(sum(1 for t in s.device_seen if t and t >= int(s.last_ts) - 30 * DAY)),
         new_device,
         new_channel,
         math.log1p(hours_since),
@@ -471,8 +506,7 @@ def _update_repayment(s: UserState, e: Event) -> FeatureRow:
     else:
         s.outstanding = max(0.0, s.outstanding - e.amount)
     late = min(e.days_late, _U16_MAX)
-    if late >= _late_max(s):
-        s.late_max, s.late_max_ts = late, ts
+    s.late_ring.add(ts, late)
     s.late_streak = min(s.late_streak + 1, 255) if late > s.late_last and late > 0 else 0
     s.late_last = late
     s.late_ewm = late if s.n_repayments == 1 else 0.7 * s.late_ewm + 0.3 * late
@@ -500,8 +534,9 @@ def _update_repayment(s: UserState, e: Event) -> FeatureRow:
 
 
 def _late_max(s: UserState) -> int:
-    """Worst lateness within the horizon (forgotten once it is older than that)."""
-    return s.late_max if s.last_ts - s.late_max_ts <= LATE_MAX_HORIZON else 0
+    """Worst lateness in the 90-day window, as of the newest event time."""
+    s.late_ring.advance(s.last_ts)
+    return s.late_ring.max()
 
 
 def _open_loan(s: UserState, e: LoanEvent) -> None:

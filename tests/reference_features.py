@@ -1,0 +1,228 @@
+"""Brute-force reference for the exactly-defined per-user features of ``stream.features``.
+
+Deliberately naive: a ``ReferenceUser`` keeps the user's FULL list of accepted
+events, in arrival order, and recomputes every feature from scratch by scanning
+that list.  No rings, no slots, no running moments.  It is written from the
+documented semantics (the ``stream.features`` module docstring and the contract),
+not from the fast code, so the property tests in ``test_features.py`` can tell
+when the bounded-state implementation drifts from what it promises.
+
+Definitions (``newest`` is the largest event time among the user's accepted
+events so far, loans and repayments alike):
+
+* Windows are bucket-aligned: "1h" = 10-minute buckets, newest bucket plus the 5
+  before it; "24h" = hour buckets, newest plus 23; "7d" / "30d" = UTC-day
+  buckets, newest plus 6 / 29.  A loan counts in a window iff its bucket was
+  inside the window as of ``newest`` when it arrived (a late event that was
+  already too old is never counted) and is still inside it now.
+* Window amounts are sums of ``round(amount)`` (whole yuan) over counted loans,
+  divided by ``max(credit_limit, 1)``: the event's own limit for a loan, the
+  limit of the latest-arrived loan for a repayment (0 before any loan).
+* ``distinct_products_7d`` / ``distinct_channels_7d``: products / channels whose
+  newest loan time is ``>= newest - 7 days``, at whole-second precision
+  (``int(ts) >= int(newest) - 7 days``; continuous, not bucketed).
+* ``new_channel``: the user has earlier loans and none on this channel; the
+  user's first loan is never "new".
+* ``log_hours_since_prev_loan``: ``log1p`` of the hours from the newest earlier
+  loan to this event, floored at 0 (an out-of-order event is "0 h after"); 90 days
+  when there is no earlier loan.
+* ``hour_unusual``: ``1 - (n[h] + 0.5) / (max(n) + 0.5)`` over the local-hour
+  histogram ``n`` of earlier loans, 0 without earlier loans.
+* ``utilisation``: outstanding / limit, outstanding = loans added and repayments
+  subtracted (floored at 0) in arrival order; 0 before the user's first loan (the
+  limit is unknown then); only defined here while no repayment carried
+  ``outstanding`` (then ``None``: not compared).
+* ``late_max_90d``: worst ``days_late`` among repayments in the 90-day window:
+  10-day buckets, the newest one plus the eight before it, as of the newest
+  time (same bucket rule as the loan windows; 0 if none).
+* ``late_ewm``: ``days_late`` of the first repayment, then
+  ``0.7 * ewm + 0.3 * days_late`` per repayment in arrival order;
+  ``late_trend`` = ``days_late`` minus the ewm before this repayment (0 for the first).
+* ``late_last``: ``days_late`` of the latest-arrived repayment (0 if none);
+  ``late_streak``: how many of the latest-arrived repayments in a row were each
+  later than the one before (the first ever is compared with 0).
+* Duplicates: an event whose ``event_id`` is among the ids of the last 16
+  accepted events is ignored (``update`` returns ``None``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from stream.contract import SEGMENTS, Event, LoanEvent, RepaymentEvent
+
+MINUTE = 60.0
+HOUR = 3600.0
+DAY = 86400.0
+DEDUP_HORIZON = 16
+NO_PREVIOUS_LOAN_HOURS = 90 * 24.0
+LATE_MAX_WINDOW = (10 * DAY, 9)  # (bucket width, buckets)
+DISTINCT_HORIZON = 7 * DAY
+
+#: window name -> (bucket width in seconds, number of buckets in the window)
+WINDOWS: dict[str, tuple[float, int]] = {
+    "1h": (10 * MINUTE, 6),
+    "24h": (HOUR, 24),
+    "7d": (DAY, 7),
+    "30d": (DAY, 30),
+}
+
+
+def _bucket(ts: float, width: float) -> int:
+    return int(ts // width)
+
+
+def _in_window(ts: float, newest: float, width: float, buckets: int) -> bool:
+    """Whether ``ts``'s bucket is among the ``buckets`` newest ones as of ``newest``."""
+    return _bucket(newest, width) - _bucket(ts, width) < buckets
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """One accepted event and the user's newest event time right after it arrived."""
+
+    event: Event
+    newest_at_arrival: float
+
+
+@dataclass
+class ReferenceUser:
+    """A user's complete accepted history; features are recomputed from it each time."""
+
+    history: list[Accepted] = field(default_factory=list)
+
+    def update(self, event: Event) -> dict[str, float | None] | None:
+        """Accept ``event`` and return its reference features, or None for a duplicate."""
+        recent_ids = [a.event.event_id for a in self.history[-DEDUP_HORIZON:]]
+        if event.event_id in recent_ids:
+            return None
+        newest = max([event.ts] + [a.event.ts for a in self.history])
+        self.history.append(Accepted(event, newest))
+        if isinstance(event, LoanEvent):
+            return self._loan_features(event)
+        return self._repayment_features(event)
+
+    # -- scans over the history --------------------------------------------------
+    @property
+    def newest(self) -> float:
+        return self.history[-1].newest_at_arrival
+
+    def _loans(self) -> list[Accepted]:
+        return [a for a in self.history if isinstance(a.event, LoanEvent)]
+
+    def _repayments(self) -> list[RepaymentEvent]:
+        return [a.event for a in self.history if isinstance(a.event, RepaymentEvent)]
+
+    def _window(self, name: str) -> tuple[int, int]:
+        """Count and whole-yuan amount of the loans counted in window ``name`` now.
+
+        Both halves of the documented rule are spelled out; since ``newest`` only
+        grows, "inside now" in fact implies "inside on arrival".
+        """
+        width, buckets = WINDOWS[name]
+        counted = [
+            a.event
+            for a in self._loans()
+            if _in_window(a.event.ts, a.newest_at_arrival, width, buckets)
+            and _in_window(a.event.ts, self.newest, width, buckets)
+        ]
+        return len(counted), sum(round(e.amount) for e in counted)
+
+    def _limit(self) -> float:
+        """Credit limit of the latest-arrived loan (0 before any loan)."""
+        loans = self._loans()
+        return loans[-1].event.credit_limit if loans else 0.0
+
+    def _hours_since_prev_loan(self, ts: float, earlier_loans: list[LoanEvent]) -> float:
+        if not earlier_loans:
+            return math.log1p(NO_PREVIOUS_LOAN_HOURS)
+        return math.log1p(max(0.0, ts - max(e.ts for e in earlier_loans)) / HOUR)
+
+    def _utilisation(self, limit: float) -> float | None:
+        if not self._loans():
+            return 0.0
+        outstanding = 0.0
+        for a in self.history:
+            e = a.event
+            if isinstance(e, LoanEvent):
+                outstanding += e.amount
+            elif e.outstanding is not None:
+                return None
+            else:
+                outstanding = max(0.0, outstanding - e.amount)
+        return outstanding / max(limit, 1.0)
+
+    def _late_max_90d(self) -> float:
+        return float(max(
+            (r.days_late for r in self._repayments() if _in_window(r.ts, self.newest, *LATE_MAX_WINDOW)), default=0
+        ))
+
+    def _late_ewms(self) -> list[float]:
+        """The lateness EWM after each repayment, in arrival order."""
+        out: list[float] = []
+        for r in self._repayments():
+            out.append(float(r.days_late) if not out else 0.7 * out[-1] + 0.3 * r.days_late)
+        return out
+
+    def _late_last_and_streak(self) -> tuple[float, float]:
+        lates = [0] + [r.days_late for r in self._repayments()]
+        streak = 0
+        while streak < len(lates) - 1 and lates[-1 - streak] > lates[-2 - streak]:
+            streak += 1
+        return float(lates[-1]), float(streak)
+
+    def _segment_code(self) -> float:
+        loans = self._loans()
+        return float(SEGMENTS.index(loans[-1].event.segment)) if loans else -1.0
+
+    # -- per event type ----------------------------------------------------------
+    def _loan_features(self, e: LoanEvent) -> dict[str, float | None]:
+        earlier = [a.event for a in self._loans()[:-1]]
+        limit = max(e.credit_limit, 1.0)
+        horizon = int(self.newest) - DISTINCT_HORIZON
+        out: dict[str, float | None] = {
+            "log_amount": math.log1p(e.amount),
+            "amount_over_limit": e.amount / limit,
+        }
+        for name in WINDOWS:
+            count, amount = self._window(name)
+            out[f"loans_{name}"] = float(count)
+            out[f"amount_{name}_over_limit"] = amount / limit
+        loans = [a.event for a in self._loans()]
+        out["distinct_products_7d"] = float(len({x.product for x in loans if int(x.ts) >= horizon}))
+        out["distinct_channels_7d"] = float(len({x.channel for x in loans if int(x.ts) >= horizon}))
+        out["new_channel"] = 1.0 if earlier and e.channel not in {x.channel for x in earlier} else 0.0
+        out["log_hours_since_prev_loan"] = self._hours_since_prev_loan(e.ts, earlier)
+        out["night_hour"] = 1.0 if e.local_hour < 6 else 0.0
+        hours = [x.local_hour for x in earlier]
+        out["hour_unusual"] = (
+            1.0 - (hours.count(e.local_hour) + 0.5) / (max(hours.count(h) for h in hours) + 0.5) if hours else 0.0
+        )
+        out["utilisation"] = self._utilisation(e.credit_limit)
+        out["late_max_90d"] = self._late_max_90d()
+        ewms = self._late_ewms()
+        out["late_ewm"] = ewms[-1] if ewms else 0.0
+        out["late_last"], out["late_streak"] = self._late_last_and_streak()
+        out["segment_code"] = float(SEGMENTS.index(e.segment))
+        return out
+
+    def _repayment_features(self, e: RepaymentEvent) -> dict[str, float | None]:
+        limit = max(self._limit(), 1.0)
+        ewms = self._late_ewms()
+        n7, _ = self._window("7d")
+        n30, a30 = self._window("30d")
+        return {
+            "days_late": float(e.days_late),
+            "late_trend": e.days_late - ewms[-2] if len(ewms) > 1 else 0.0,
+            "late_streak": self._late_last_and_streak()[1],
+            "late_max_90d": self._late_max_90d(),
+            "late_ewm": ewms[-1],
+            "log_amount": math.log1p(e.amount),
+            "utilisation": self._utilisation(self._limit()),
+            "loans_7d": float(n7),
+            "loans_30d": float(n30),
+            "amount_30d_over_limit": a30 / limit,
+            "log_hours_since_prev_loan": self._hours_since_prev_loan(e.ts, [a.event for a in self._loans()]),
+            "segment_code": self._segment_code(),
+        }
