@@ -187,9 +187,7 @@ def from_artifact(arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> RiskMo
     by_type: dict[str, TypeModel] = {}
     for event_type, info in meta["types"].items():
         if tuple(info["features"]) != EVENT_FEATURES.get(event_type):
-            raise ValueError(
-                f"model's {event_type} features do not match this version of the monitor; retrain with `riskmon train`"
-            )
+            raise ValueError(f"the model's {event_type} features do not match this version of the monitor")
         prefix = f"{event_type}."
         own = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
         reference_X = own.pop("reference_X", np.zeros((0, 0)))

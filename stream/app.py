@@ -29,7 +29,7 @@ from stream import metrics
 from stream.contract import Event, InvalidEvent, parse_event
 from stream.dlq import dlq_record
 from stream.drift import DriftMonitor
-from stream.features import UserState
+from stream.features import StateFormatError, UserState
 from stream.health import Health
 from stream.model_watch import ModelWatcher
 from stream.pipeline import Outcome, process
@@ -186,10 +186,21 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
     async def _process_valid(valid: list[tuple[Event, int]]) -> None:
         partitions = {e.user_id: p for e, p in valid}
         states: dict[str, UserState] = {}
+        reset = 0
         for user_id in partitions:
             stored = table.get(user_id.encode())
             if stored is not None:
-                states[user_id] = UserState.from_bytes(stored)
+                try:
+                    states[user_id] = UserState.from_bytes(stored)
+                except StateFormatError:
+                    reset += 1  # a fresh state beats a worker stuck on bytes it cannot read
+        if reset:
+            if not metrics.STATE_RESETS._value.get():
+                log.warning(
+                    "user states in the changelog were written by another state version and are being reset "
+                    "(counted in riskmon_state_resets_total); their features start afresh"
+                )
+            metrics.STATE_RESETS.inc(reset)
         model = model_ref.current  # one version for the whole batch
         outcomes = process(model, rules, states, [e for e, _ in valid], settings.suppress_window_s)
         for user_id, state in states.items():

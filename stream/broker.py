@@ -203,17 +203,40 @@ def server_properties(settings: Settings) -> str:
     * ``group.initial.rebalance.delay.ms=0``: consumers start immediately,
       which matters for tests and a single local worker.
     * Few network/IO threads: this is a 2-core laptop broker.
+    * ``kafka_security_protocol=SASL_PLAINTEXT`` (tests, demos of the secured
+      path): clients must authenticate with SASL/PLAIN as
+      ``kafka_sasl_username``/``kafka_sasl_password`` on ``kafka_port``; the
+      broker keeps a PLAINTEXT listener for itself on 127.0.0.1 at
+      ``kafka_controller_port + 1``.  The password then sits in this file,
+      which is written with mode 0600.
     """
     data = _data_dir(settings)
     port, cport = settings.kafka_port, settings.kafka_controller_port
+    if _sasl_enabled(settings):
+        # Clients authenticate on kafka_port; the broker itself keeps a PLAINTEXT
+        # listener on 127.0.0.1 only (inter-broker traffic of this single node).
+        internal = _internal_port(settings)
+        listener_lines = [
+            f"listeners=SASL_PLAINTEXT://127.0.0.1:{port},PLAINTEXT://127.0.0.1:{internal},CONTROLLER://127.0.0.1:{cport}",
+            f"advertised.listeners=SASL_PLAINTEXT://127.0.0.1:{port},PLAINTEXT://127.0.0.1:{internal}",
+            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "sasl.enabled.mechanisms=PLAIN",
+            "listener.name.sasl_plaintext.sasl.enabled.mechanisms=PLAIN",
+            "listener.name.sasl_plaintext.plain.sasl.jaas.config="
+            + _plain_jaas(settings.kafka_sasl_username, settings.kafka_sasl_password),
+        ]
+    else:
+        listener_lines = [
+            f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{cport}",
+            f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
+            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        ]
     lines = [
         "# Written by stream/broker.py on every start: change Settings, not this file.",
         "process.roles=broker,controller",
         "node.id=1",
         f"controller.quorum.voters=1@127.0.0.1:{cport}",
-        f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{cport}",
-        f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
-        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        *listener_lines,
         "controller.listener.names=CONTROLLER",
         "inter.broker.listener.name=PLAINTEXT",
         f"log.dirs={data / 'logs'}",
@@ -239,6 +262,44 @@ def server_properties(settings: Settings) -> str:
         "num.io.threads=4",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _sasl_enabled(settings: Settings) -> bool:
+    """The embedded broker authenticates clients when the settings say SASL_PLAINTEXT.
+
+    Only SASL_PLAINTEXT with the PLAIN mechanism is offered (a local broker for
+    tests and demos of the authenticated path; SSL needs certificates we do not
+    make here).  The one user is ``kafka_sasl_username``/``kafka_sasl_password``.
+    """
+    protocol = settings.kafka_security_protocol.upper()
+    if protocol == "PLAINTEXT":
+        return False
+    if protocol != "SASL_PLAINTEXT" or settings.kafka_sasl_mechanism.upper() not in ("", "PLAIN"):
+        raise BrokerError(
+            f"the embedded broker supports PLAINTEXT or SASL_PLAINTEXT with PLAIN, not "
+            f"{protocol}/{settings.kafka_sasl_mechanism or '-'}; use a real cluster for that"
+        )
+    return True
+
+
+def _internal_port(settings: Settings) -> int:
+    """Port of the broker-internal PLAINTEXT listener (127.0.0.1) when clients use
+    SASL: the controller port + 1, so no new setting is needed."""
+    return settings.kafka_controller_port + 1
+
+
+def _plain_jaas(username: str, password: str) -> str:
+    """The PLAIN login module line for the broker's SASL listener (one user)."""
+    for name, value in (("username", username), ("password", password)):
+        if not value or any(c in value for c in '"\\;\n\r'):
+            raise BrokerError(
+                f"kafka_sasl_{name} must be non-empty and free of quotes, backslashes, ';' and newlines "
+                "for the embedded broker's JAAS config"
+            )
+    return (
+        "org.apache.kafka.common.security.plain.PlainLoginModule required "
+        f'user_{username}="{password}";'
+    )
 
 
 def _new_cluster_id() -> str:
@@ -435,7 +496,10 @@ def _check_bootstrap_is_local(settings: Settings) -> None:
 
 
 def _check_ports_free(settings: Settings) -> None:
-    for name, port in (("kafka_port", settings.kafka_port), ("kafka_controller_port", settings.kafka_controller_port)):
+    ports = [("kafka_port", settings.kafka_port), ("kafka_controller_port", settings.kafka_controller_port)]
+    if _sasl_enabled(settings):
+        ports.append(("kafka_controller_port", _internal_port(settings)))  # + 1: the internal listener
+    for name, port in ports:
         if _tcp_open(f"127.0.0.1:{port}"):
             raise BrokerError(
                 f"port {port} ({name}) on 127.0.0.1 is already in use by a program that is not "
@@ -486,7 +550,10 @@ def start(settings: Settings, wait_s: float = 60.0, *, tie_to_parent: bool = Fal
     libs = fetch_jars(settings)
     data = _data_dir(settings)
     data.mkdir(parents=True, exist_ok=True)
-    properties_path(settings).write_text(server_properties(settings))
+    properties = properties_path(settings)
+    properties.touch(mode=0o600)  # may hold the SASL user's password
+    properties.chmod(0o600)
+    properties.write_text(server_properties(settings))
     _format_storage(settings, libs)
 
     logfile = log_path(settings)

@@ -38,6 +38,9 @@ RING_1H = (6, 600)
 RING_24H = (24, 3600)
 RING_30D = (30, 86400)
 LATE_RING = (9, 10 * 86400)  # worst lateness per 10-day bucket: the "90d" window
+#: Leads every serialised state; bump it whenever the layout changes, so a
+#: worker never misreads state written by an older version from the changelog.
+STATE_VERSION = 2
 RECENT_IDS = 16  # dedup horizon: the last 16 events of the user
 DEVICE_SLOTS = 4
 OPEN_LOAN_SLOTS = 8
@@ -251,12 +254,12 @@ class UserState:
 
     # -- serialisation -------------------------------------------------------
     def to_bytes(self) -> bytes:
-        """Fixed-length encoding stored in the Faust table / changelog."""
+        """Fixed-length encoding stored in the Faust table / changelog, led by STATE_VERSION."""
         rings = []
         for ring in (self.ring_1h, self.ring_24h, self.ring_30d):
             rings += [ring.head, *ring.counts, *ring.amounts]
         return _STATE.pack(
-            self.last_ts, self.first_ts, self.n_loans, self.n_repayments, self.last_loan_ts, *rings,
+            STATE_VERSION, self.last_ts, self.first_ts, self.n_loans, self.n_repayments, self.last_loan_ts, *rings,
             *self.hour_hist, *self.product_seen, *self.channel_seen, *self.device_hashes,
             *self.device_seen, *self.device_first, self.ew_log_amount, self.ew_var_log_amount,
             self.outstanding, self.limit, self.limit_before, self.limit_changed_ts,
@@ -267,7 +270,13 @@ class UserState:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "UserState":
-        values = list(_STATE.unpack(data))
+        """Decode ``to_bytes`` output; StateFormatError for another version's (or corrupt) bytes."""
+        if len(data) != _STATE.size or data[0] != STATE_VERSION:
+            raise StateFormatError(
+                f"stored user state is {len(data)} bytes, version {data[0] if data else None}; "
+                f"this monitor reads {_STATE.size} bytes, version {STATE_VERSION}"
+            )
+        values = list(_STATE.unpack(data))[1:]
         state = cls.__new__(cls)  # every field is set below: skip building a default state
         state.ring_1h, state.ring_24h, state.ring_30d = Ring(*RING_1H), Ring(*RING_24H), Ring(*RING_30D)
         take = _Taker(values)
@@ -298,6 +307,10 @@ class UserState:
         return state
 
 
+class StateFormatError(ValueError):
+    """Stored state written by a different version of this code (or corrupt)."""
+
+
 class _Taker:
     """Consumes a flat list of unpacked values in order."""
 
@@ -316,7 +329,7 @@ def _ring_fmt(slots: int) -> str:
 
 
 _STATE = struct.Struct(
-    "<dIIId"
+    "<BdIIId"
     + _ring_fmt(RING_1H[0]) + _ring_fmt(RING_24H[0]) + _ring_fmt(RING_30D[0])
     + "24H" + f"{len(PRODUCTS)}I{len(CHANNELS)}I{DEVICE_SLOTS}Q{DEVICE_SLOTS}I{DEVICE_SLOTS}I"
     + f"7dIIq{LATE_RING[0]}HHBB"

@@ -93,31 +93,43 @@ def _stop(proc: subprocess.Popen, name: str, timeout_s: float = 20.0) -> None:
 
 
 def run_demo(settings: Settings, rate: float, users: int, duration_s: float = 0.0) -> int:
+    started_broker = False
+    try:
+        if not broker.answers(settings):
+            print("starting the local Kafka broker ...", flush=True)
+            broker.fetch_jars(settings)
+            broker.start(settings)
+            started_broker = True
+        ensure_topics(settings)
+        if not model_exists(settings):
+            print("no model yet: training the default model on a simulated history (about 10 s) ...", flush=True)
+        model = ensure_model(settings)
+        print(f"model {model.version} loaded", flush=True)
+        return _run_children(settings, rate, users, duration_s)
+    except KeyboardInterrupt:
+        print("\nstopping ...", flush=True)
+        return 0
+    finally:
+        if started_broker:
+            broker.stop(settings)
+        print("stopped cleanly.", flush=True)
+
+
+def _run_children(settings: Settings, rate: float, users: int, duration_s: float) -> int:
+    """Worker and simulator as child processes; alerts printed until Ctrl-C or the deadline."""
     run_dir = settings.data_dir.parent / "run"
     run_dir.mkdir(parents=True, exist_ok=True)
-    started_broker = False
-    if not broker.answers(settings):
-        print("starting the local Kafka broker ...", flush=True)
-        broker.fetch_jars(settings)
-        broker.start(settings)
-        started_broker = True
-    ensure_topics(settings)
-    if not model_exists(settings):
-        print("no model yet: training the default model on a simulated history (about a minute) ...", flush=True)
-    model = ensure_model(settings)
-    print(f"model {model.version} loaded", flush=True)
     env = settings_env(settings)
     cli = [sys.executable, "-m", "stream.cli"]
     consumer = _alerts_consumer(settings)
     children: list[tuple[subprocess.Popen, str]] = []
     colour = sys.stdout.isatty()
     try:
-        worker_log = open(run_dir / "worker.log", "ab")
-        children.append((subprocess.Popen(cli + ["worker"], env=env, stdout=worker_log, stderr=subprocess.STDOUT), "worker"))
-        sim_log = open(run_dir / "simulator.log", "ab")
-        sim_cmd = cli + ["simulate", "--kafka", "--rate", str(rate), "--users", str(users), "--days", "30",
-                         "--anomaly-rate", "0.05", "--invalid-rate", "0.002", "--user-prefix", "live"]
-        children.append((subprocess.Popen(sim_cmd, env=env, stdout=sim_log, stderr=subprocess.STDOUT), "simulator"))
+        with open(run_dir / "worker.log", "ab") as worker_log, open(run_dir / "simulator.log", "ab") as sim_log:
+            children.append((subprocess.Popen(cli + ["worker"], env=env, stdout=worker_log, stderr=subprocess.STDOUT), "worker"))
+            sim_cmd = cli + ["simulate", "--kafka", "--rate", str(rate), "--users", str(users), "--days", "30",
+                             "--anomaly-rate", "0.05", "--invalid-rate", "0.002", "--user-prefix", "live"]
+            children.append((subprocess.Popen(sim_cmd, env=env, stdout=sim_log, stderr=subprocess.STDOUT), "simulator"))
         print(
             f"worker and simulator started ({rate:.0f} events/s); logs in {run_dir}. Alerts appear below; Ctrl-C stops.",
             flush=True,
@@ -135,13 +147,7 @@ def run_demo(settings: Settings, rate: float, users: int, duration_s: float = 0.
                 print(f"-- {scrape_summary(settings.metrics_port)}", flush=True)
                 next_summary += SUMMARY_EVERY_S
         return 0
-    except KeyboardInterrupt:
-        print("\nstopping ...", flush=True)
-        return 0
     finally:
         consumer.close()
         for proc, name in reversed(children):
             _stop(proc, name)
-        if started_broker:
-            broker.stop(settings)
-        print("stopped cleanly.", flush=True)

@@ -71,3 +71,7 @@ STALLED = Gauge(
 MODEL_RELOADS = Counter(
     "riskmon_model_reloads_total", "Model versions offered to the running worker, by result (loaded, refused).", ["result"]
 )
+STATE_RESETS = Counter(
+    "riskmon_state_resets_total",
+    "User states found in the changelog in another layout version (or corrupt) and started afresh.",
+)

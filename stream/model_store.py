@@ -4,6 +4,7 @@ on a simulated history the first time none exists (so a new user's first
 
 from __future__ import annotations
 
+import json
 import logging
 
 from models.artifact import ModelLoadError
@@ -17,6 +18,7 @@ log = logging.getLogger(__name__)
 #: small enough to train in well under a minute on two cores.
 DEFAULT_HISTORY_USERS = 3000
 DEFAULT_HISTORY_DAYS = 45
+DEFAULT_ORIGIN = "default-simulated"  # marks a model this module trained (safe to replace)
 
 
 def model_exists(settings: Settings) -> bool:
@@ -33,6 +35,7 @@ def train_default(settings: Settings) -> RiskModel:
         SimConfig(users=DEFAULT_HISTORY_USERS, days=DEFAULT_HISTORY_DAYS, seed=settings.seed, user_prefix="hist")
     )
     model = train((parse_document(e) for e in events), alert_rate=settings.alert_rate, seed=settings.seed)
+    model.meta["origin"] = DEFAULT_ORIGIN
     save(model, settings.model_dir, hmac_key=settings.model_hmac_key)
     log.warning("no model in %s: trained default model %s on a simulated history", settings.model_dir, model.version)
     return model
@@ -47,8 +50,21 @@ def ensure_model(settings: Settings) -> RiskModel:
         sanity_check(model)
         return model
     except (ModelLoadError, ModelSanityError, ValueError, KeyError) as exc:
+        if _is_default(settings):
+            log.warning("the default model in %s does not fit this version (%s): training it again", settings.model_dir, exc)
+            return train_default(settings)
         raise RuntimeError(
             f"cannot load the model in {settings.model_dir}: {exc}. "
             "Retrain it with `riskmon train --input HISTORY.jsonl --output DIR`, or remove the directory "
             "to get the default model."
         ) from exc
+
+
+def _is_default(settings: Settings) -> bool:
+    """Whether the model directory holds a default model (ours to replace), read without trusting it."""
+    try:
+        doc = json.loads((settings.model_dir / "model.json").read_text())
+    except (OSError, ValueError):
+        return False
+    meta = doc.get("meta", {}) if isinstance(doc, dict) else {}
+    return isinstance(meta, dict) and meta.get("origin") == DEFAULT_ORIGIN
