@@ -28,7 +28,15 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from stream.contract import CHANNELS, PRODUCTS, SEGMENTS, Event, parse_document
-from stream.features import LOAN_FEATURES, REPAYMENT_FEATURES, STATE_BYTES, FeatureRow, UserState, update
+from stream.features import (
+    LOAN_FEATURES,
+    REPAYMENT_FEATURES,
+    STATE_BYTES,
+    FeatureRow,
+    StateFormatError,
+    UserState,
+    update,
+)
 from tests.reference_features import DAY, DEDUP_HORIZON, HOUR, ReferenceUser
 
 #: 2026-03-02T00:00:00Z, the start of a UTC day (so day/hour/10-minute buckets start here).
@@ -379,3 +387,13 @@ def test_duplicate_ignored_until_beyond_horizon() -> None:
     assert rows[1] is None
     assert rows[DEDUP_HORIZON + 1] is None
     assert rows[-1] is not None and rows[-1]["loans_1h"] == 2.0 + DEDUP_HORIZON  # counted again
+
+
+def test_state_of_another_layout_is_refused_not_misread() -> None:
+    """A worker upgraded to a new state layout must not misread the old bytes it
+    restores from the changelog (the worker resets such states and counts them)."""
+    good = UserState().to_bytes()
+    with pytest.raises(StateFormatError):
+        UserState.from_bytes(good[:-1])
+    with pytest.raises(StateFormatError):
+        UserState.from_bytes(bytes([good[0] + 1]) + good[1:])
