@@ -59,6 +59,21 @@ def faust_broker_credentials(settings: Settings) -> Any:
     return faust.SSLCredentials(context)
 
 
+def faust_config(settings: Settings) -> dict[str, Any]:
+    """Faust settings every app of ours shares (the worker and the benchmark's reference agent)."""
+    return {
+        "broker": ";".join(f"kafka://{b}" for b in settings.broker.split(",")),
+        "broker_credentials": faust_broker_credentials(settings),
+        "datadir": str(settings.data_dir),
+        "topic_partitions": settings.partitions,
+        "topic_replication_factor": settings.replication,
+        "consumer_auto_offset_reset": "earliest",
+        "web_enabled": False,
+        "producer_acks": -1,
+        "broker_commit_interval": 1.0,
+    }
+
+
 class ModelRef:
     """The model in force; replaced as a whole, so a batch never sees a half-loaded model."""
 
@@ -119,17 +134,8 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
     rules = rules or RuleConfig()
     app = faust.App(
         settings.app_id,
-        broker=f"kafka://{settings.broker.split(',')[0]}" if "," not in settings.broker
-        else ";".join(f"kafka://{b}" for b in settings.broker.split(",")),
-        broker_credentials=faust_broker_credentials(settings),
+        **faust_config(settings),
         store=settings.table_store,
-        datadir=str(settings.data_dir),
-        topic_partitions=settings.partitions,
-        topic_replication_factor=settings.replication,
-        consumer_auto_offset_reset="earliest",
-        web_enabled=False,
-        producer_acks=-1,
-        broker_commit_interval=1.0,
         table_cleanup_interval=3600.0,
         # The changelog gets about one ~1 KB record per event: let the producer
         # gather them into fewer, larger requests.

@@ -14,12 +14,12 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 
 import orjson
 from kafka import KafkaConsumer, TopicPartition
 
 from stream import broker
+from stream.bench import prom
 from stream.model_store import ensure_model, model_exists
 from stream.settings import Settings
 from stream.topics import ensure_topics, kafka_client_config
@@ -51,22 +51,14 @@ def format_alert(alert: dict, colour: bool) -> str:
 def scrape_summary(port: int) -> str:
     """A one-line summary of the worker's own counters, read from /metrics."""
     try:
-        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2).read().decode()
+        samples = prom.scrape(port, timeout_s=2)
     except OSError:
         return "metrics not reachable yet"
-    totals = {"processed": 0.0, "alerts": 0.0, "invalid": 0.0}
-    prefixes = {
-        "riskmon_events_processed_total{": "processed",
-        "riskmon_alerts_total{": "alerts",
-        "riskmon_events_invalid_total{": "invalid",
-    }
-    for line in text.splitlines():
-        for prefix, key in prefixes.items():
-            if line.startswith(prefix):
-                totals[key] += float(line.rsplit(" ", 1)[1])
     return (
-        f"processed={totals['processed']:.0f} alerts={totals['alerts']:.0f} "
-        f"dead-lettered={totals['invalid']:.0f}  (metrics: http://127.0.0.1:{port}/metrics)"
+        f"processed={prom.total(samples, 'riskmon_events_processed_total'):.0f} "
+        f"alerts={prom.total(samples, 'riskmon_alerts_total'):.0f} "
+        f"dead-lettered={prom.total(samples, 'riskmon_events_invalid_total'):.0f}  "
+        f"(metrics: http://127.0.0.1:{port}/metrics)"
     )
 
 

@@ -7,13 +7,13 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from typing import Callable
 
 import orjson
 from kafka import KafkaConsumer, TopicPartition
 
+from stream.bench import prom
 from stream.live import settings_env
 from stream.settings import Settings
 from stream.topics import kafka_client_config
@@ -43,17 +43,12 @@ def stop_worker(proc: subprocess.Popen, timeout_s: float = 30.0) -> int:
 
 def scrape(port: int) -> dict[str, float]:
     """Every sample of the worker's /metrics as {'name{labels}': value}."""
-    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=3).read().decode()
-    out = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            name, value = line.rsplit(" ", 1)
-            out[name] = float(value)
-    return out
+    return prom.scrape(port)
 
 
 def metric_sum(samples: dict[str, float], name: str) -> float:
-    return sum(v for k, v in samples.items() if k == name or k.startswith(name + "{"))
+    """Sum of a metric over all its label sets."""
+    return prom.total(samples, name)
 
 
 def wait_for(

@@ -16,7 +16,7 @@ import argparse
 import faust
 import orjson
 
-from stream.app import faust_broker_credentials
+from stream.app import faust_config
 from stream.logs import logging_dict
 from stream.settings import Settings, load_settings
 
@@ -24,19 +24,7 @@ from stream.settings import Settings, load_settings
 def build(settings: Settings, output_topic: str, send: str = "await") -> faust.App:
     """The app; ``send="soon"`` forwards through Faust's producer buffer (``send_soon``,
     the path the table changelog takes) instead of awaiting ``send`` per event."""
-    brokers = ";".join(f"kafka://{b}" for b in settings.broker.split(","))
-    app = faust.App(
-        settings.app_id,
-        broker=brokers,
-        broker_credentials=faust_broker_credentials(settings),
-        datadir=str(settings.data_dir),
-        topic_partitions=settings.partitions,
-        topic_replication_factor=settings.replication,
-        consumer_auto_offset_reset="earliest",
-        web_enabled=False,
-        producer_acks=-1,
-        broker_commit_interval=1.0,
-    )
+    app = faust.App(settings.app_id, **faust_config(settings))
     app.producer.buffer.max_messages = max(100, 2 * settings.batch_max)
     raw = faust.Schema(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
     source = app.topic(settings.input_topic, partitions=settings.partitions, schema=raw)
