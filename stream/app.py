@@ -27,7 +27,7 @@ import orjson
 from models.model import EVENT_FEATURES, RiskModel
 from stream import metrics
 from stream.contract import Event, InvalidEvent, parse_event
-from stream.dlq import dlq_record
+from stream.dlq import PROCESSING_ERROR, dlq_record
 from stream.drift import DriftMonitor
 from stream.features import StateFormatError, UserState
 from stream.health import Health
@@ -71,6 +71,9 @@ def faust_config(settings: Settings) -> dict[str, Any]:
         "web_enabled": False,
         "producer_acks": -1,
         "broker_commit_interval": 1.0,
+        # A dead worker's partitions move after the session timeout: keep failover short.
+        "broker_session_timeout": settings.session_timeout_s,
+        "broker_heartbeat_interval": max(1.0, settings.session_timeout_s / 3),
     }
 
 
@@ -168,18 +171,35 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
         async for batch in stream.take_events(settings.batch_max, within=settings.batch_linger_s):
             await _handle_batch(batch)
 
+    async def _dead_letter(ev: faust.types.EventT, raw: bytes, error: InvalidEvent) -> None:
+        msg = ev.message
+        metrics.INVALID.labels(error.code).inc()
+        record = dlq_record(raw, ev.key, error, msg.topic, msg.partition, msg.offset)
+        await dlq_topic.send(key=ev.key, value=record)
+
     async def _handle_batch(batch: list[faust.types.EventT]) -> None:
-        valid: list[tuple[Event, int]] = []
+        valid: list[tuple[Event, faust.types.EventT]] = []
         for ev in batch:
-            msg = ev.message
             raw = ev.value if isinstance(ev.value, bytes) else bytes(ev.value or b"")
             try:
-                valid.append((parse_event(raw, key=ev.key, max_bytes=settings.max_message_bytes), msg.partition))
+                valid.append((parse_event(raw, key=ev.key, max_bytes=settings.max_message_bytes), ev))
             except InvalidEvent as exc:
-                metrics.INVALID.labels(exc.code).inc()
-                await dlq_topic.send(key=ev.key, value=dlq_record(raw, ev.key, exc, msg.topic, msg.partition, msg.offset))
+                await _dead_letter(ev, raw, exc)
         if valid:
-            await _process_valid(valid)
+            try:
+                await _process_valid(valid)
+            except Exception as exc:  # noqa: BLE001 - one bad event must not stop the stream
+                log.error(
+                    "a batch of %d events failed (%s); retrying its events one by one, dead-lettering any that fail",
+                    len(valid), type(exc).__name__,
+                )
+                for item in valid:
+                    try:
+                        await _process_valid([item])
+                    except Exception as one:  # noqa: BLE001
+                        await _dead_letter(item[1], item[1].value, InvalidEvent(
+                            PROCESSING_ERROR, f"the monitor failed on this event: {type(one).__name__}: {one}"
+                        ))
         now = time.time()
         for ev in batch:
             msg = ev.message
@@ -189,8 +209,9 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
         health.progressed(now)
         refresh_ready()
 
-    async def _process_valid(valid: list[tuple[Event, int]]) -> None:
-        partitions = {e.user_id: p for e, p in valid}
+    async def _process_valid(valid: list[tuple[Event, faust.types.EventT]]) -> None:
+        """Fold, score and alert; nothing is written until every state has been computed."""
+        partitions = {e.user_id: ev.message.partition for e, ev in valid}
         states: dict[str, UserState] = {}
         reset = 0
         for user_id in partitions:
@@ -209,9 +230,10 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
             metrics.STATE_RESETS.inc(reset)
         model = model_ref.current  # one version for the whole batch
         outcomes = process(model, rules, states, [e for e, _ in valid], settings.suppress_window_s)
-        for user_id, state in states.items():
+        encoded = {user_id: state.to_bytes() for user_id, state in states.items()}
+        for user_id, data in encoded.items():
             with table.writing_for(partitions[user_id]):
-                table[user_id.encode()] = state.to_bytes()
+                table[user_id.encode()] = data
         await _emit_all(outcomes, time.time())
         drift.observe(outcomes)
 
@@ -264,11 +286,13 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
         lag = {}
         for tp in assigned:
             end = ends.get(tp)
-            done = next_offset.get(tp.partition)
-            if done is None:
-                done = await app.consumer.position(tp) or 0
+            # Not the fetch position: Faust reads ahead, so a stuck worker's
+            # position is near the end.  Processed or committed is what counts.
+            done = next_offset.get(tp.partition) or app.consumer._committed_offset.get(tp) or 0
             if end is not None:
                 lag[tp.partition] = max(0, end - done)
+        for gone in set(next_offset) - {tp.partition for tp in assigned}:
+            del next_offset[gone]
         health.observe_lag(lag)
 
     @app.timer(interval=settings.model_poll_s)

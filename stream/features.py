@@ -110,6 +110,15 @@ _U16_MAX = 0xFFFF
 _U32_MAX = 0xFFFFFFFF
 
 
+def _sec(ts: float) -> int:
+    """Whole seconds clamped to what a 32-bit state field holds (1970 to 2106).
+
+    The contract accepts any date; an event outside that range is still scored,
+    its remembered times just saturate instead of breaking serialisation.
+    """
+    return min(max(int(ts), 0), _U32_MAX)
+
+
 def id_hash(text: str) -> int:
     """Stable 64-bit hash of an id (Python's ``hash`` changes per process)."""
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
@@ -374,7 +383,7 @@ def update(state: UserState, event: Event) -> FeatureRow | None:
 
 def _update_loan(s: UserState, e: LoanEvent) -> FeatureRow:
     ts = e.ts
-    sec = int(ts)
+    sec = _sec(ts)
     log_amount = math.log1p(e.amount)
     prior = s.n_loans
     if not s.first_ts:
@@ -509,7 +518,7 @@ def _update_repayment(s: UserState, e: Event) -> FeatureRow:
     ts = e.ts
     prior_ewm = s.late_ewm
     if not s.first_ts:
-        s.first_ts = int(ts)
+        s.first_ts = _sec(ts)
     s.n_repayments += 1
     s.last_ts = max(s.last_ts, ts)
     for ring in (s.ring_1h, s.ring_24h, s.ring_30d):
@@ -554,8 +563,8 @@ def _late_max(s: UserState) -> int:
 
 def _open_loan(s: UserState, e: LoanEvent) -> None:
     """Remember the loan's next due date; when full, forget the latest-due loan."""
-    sec = int(e.ts)
-    end = sec + e.term_days * int(DAY)
+    sec = _sec(e.ts)
+    end = min(sec + e.term_days * int(DAY), _U32_MAX)
     first_due = min(end, sec + int(INSTALMENT_PERIOD)) if e.product == "installment" else end
     free = [i for i in range(OPEN_LOAN_SLOTS) if not s.loan_hashes[i]]
     if free:
@@ -574,7 +583,7 @@ def _remember_latest_loan(s: UserState, e: LoanEvent) -> None:
     """The latest loan's due date and amount, for the rollover chain."""
     if e.ts >= s.last_loan_ts:
         term = e.term_days * int(DAY)
-        s.prev_due = int(e.ts) + (min(term, int(INSTALMENT_PERIOD)) if e.product == "installment" else term)
+        s.prev_due = _sec(e.ts + (min(term, int(INSTALMENT_PERIOD)) if e.product == "installment" else term))
         s.prev_amount = min(max(1, round(e.amount)), _U32_MAX)
 
 

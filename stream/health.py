@@ -45,6 +45,17 @@ class Health:
         self.stalled = False
         metrics.STALLED.set(0)
 
+    def is_stalled(self, now: float | None = None) -> bool:
+        """Stalled as of now, judged from this thread too.
+
+        The worker's event loop updates the verdict every second; if that loop
+        is blocked it cannot, so the HTTP thread also applies the rule to the
+        last facts it has (messages were waiting, no progress since).
+        """
+        now = time.time() if now is None else now
+        waiting = sum(self.lag.values()) > 0
+        return self.stalled or (self.ready and waiting and now - self.last_progress > self.stall_timeout_s)
+
     def set_ready(self, ready: bool) -> None:
         self.ready = ready
         metrics.READY.set(1.0 if ready else 0.0)
@@ -78,7 +89,7 @@ def _handler_for(health: Health) -> type[BaseHTTPRequestHandler]:
             elif path == "/ready":
                 self._send(200 if health.ready else 503, b"ready\n" if health.ready else b"not ready\n")
             elif path in ("/healthy", "/health"):
-                ok = not health.stalled
+                ok = not health.is_stalled()
                 self._send(200 if ok else 503, b"ok\n" if ok else b"stalled\n")
             else:
                 self._send(404, b"try /metrics, /ready or /healthy\n")

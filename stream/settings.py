@@ -57,6 +57,7 @@ class Settings:
     rules_file: str = ""
     suppress_window_s: float = 6 * 3600.0
     stall_timeout_s: float = 60.0
+    session_timeout_s: float = 10.0
     model_poll_s: float = 5.0
     drift_window: int = 5000
     log_level: str = "WARNING"
