@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup run test test-fast bench kafka-start kafka-stop clean help
+.PHONY: setup run test test-fast bench audit kafka-start kafka-stop clean help
 
 help:
 	@echo "make run    - local broker + worker + simulator, live alerts, metrics on :9308 (Ctrl-C stops)"
@@ -38,6 +38,14 @@ test-fast: setup
 
 bench: setup
 	$(BIN)/riskmon bench
+
+# Known-vulnerability audit of every installed package (not the project itself),
+# against PyPI's JSON API. --strict fails when a package could not be checked,
+# so a registry without that API gives an error, never a false "all clear".
+audit: setup
+	$(BIN)/pip install --quiet 'pip-audit>=2.7,<3'
+	$(BIN)/pip freeze --exclude-editable > $(VENV)/audit-requirements.txt
+	$(BIN)/pip-audit --strict --no-deps --disable-pip --progress-spinner off -r $(VENV)/audit-requirements.txt
 
 kafka-start: setup
 	$(BIN)/riskmon kafka start
