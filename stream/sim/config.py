@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+# The contract's vocabularies, re-exported so the simulator cannot drift from them.
+from stream.contract import CHANNELS, PRODUCTS, SEGMENTS  # noqa: F401
+
 #: Every timestamp the simulator emits carries this offset (the platform runs on China time).
 CST = timezone(timedelta(hours=8))
 DAY = 86_400
@@ -19,9 +22,6 @@ ALL_SCENARIOS: tuple[str, ...] = (
     "overdue_escalation",
 )
 
-PRODUCTS: tuple[str, ...] = ("cash_loan", "credit_line", "installment", "merchant_loan", "wealth_pledge")
-SEGMENTS: tuple[str, ...] = ("individual", "small_business", "student")
-CHANNELS: tuple[str, ...] = ("app", "web", "merchant", "partner")
 
 #: Largest single amount the contract accepts; limits are capped so no loan can exceed it.
 MAX_AMOUNT_CENTS = 10_000_000 * 100
