@@ -2,9 +2,10 @@
 
 One agent consumes ``loan-events`` (keyed by ``user_id``) in micro-batches.  For
 each batch it parses every message (invalid ones go to the dead-letter topic),
-loads the state of each user it touches once, runs the shared pipeline, writes
-each touched user's state back once (one changelog message per user per batch),
-then sends alerts.  The batch's offsets are acknowledged only after all of that,
+loads the state of each user it touches once, runs the shared pipeline, sends
+alerts, then writes each touched user's state back once (one changelog record
+per user per batch, see ``stream.state_table``), waiting for the broker to
+acknowledge both.  The batch's offsets are acknowledged only after all of that,
 so a crash replays the batch; redelivered events are recognised by the per-user
 recent-id memory in the state and are not counted twice (at-least-once delivery
 with idempotent effects).
@@ -12,33 +13,31 @@ with idempotent effects).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import Counter
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
 
 import faust
 import numpy as np
 import orjson
 
 from models.model import EVENT_FEATURES, RiskModel
-from stream import metrics
+from stream import faust_fixes, metrics
 from stream.contract import Event, InvalidEvent, parse_event
 from stream.dlq import PROCESSING_ERROR, dlq_record
 from stream.drift import DriftMonitor
-from stream.features import StateFormatError, UserState
 from stream.health import Health
 from stream.model_watch import ModelWatcher
 from stream.pipeline import Outcome, process
 from stream.rules import RuleConfig
 from stream.settings import Settings
+from stream.state_table import create_state_table, load_states, write_states
 
 log = logging.getLogger(__name__)
-
-STATE_TABLE = "user-state"
 
 
 def faust_broker_credentials(settings: Settings) -> Any:
@@ -97,38 +96,13 @@ class ModelRef:
             log.warning("model %s has an unreadable created_at %r", self.current.version, created)
 
 
-class UserStateTable(faust.Table):
-    """A table whose changelog partition is that of the event that touched the key.
-
-    Faust derives the changelog partition from the *current* event, but a
-    micro-batch writes many keys after its last event; ``writing_for`` pins the
-    partition of the key's own event so recovery puts the state back where the
-    user's events are consumed, whatever partitioner the producers used.
-    """
-
-    _pinned_partition: int | None = None
-
-    @contextmanager
-    def writing_for(self, partition: int) -> Iterator[None]:
-        self._pinned_partition = partition
-        try:
-            yield
-        finally:
-            self._pinned_partition = None
-
-    def partition_for_key(self, key: Any) -> int | None:
-        if self._pinned_partition is not None:
-            return self._pinned_partition
-        return super().partition_for_key(key)
-
-
 @dataclass
 class Worker:
     """The Faust app and the handles tests and the CLI need."""
 
     app: faust.App
     model_ref: ModelRef
-    table: UserStateTable
+    table: faust.Table
     health: Health
 
 
@@ -148,18 +122,12 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
     # A batch writes up to batch_max changelog messages at once; Faust's default
     # buffer of 100 would stall (and warn) on every batch.
     app.producer.buffer.max_messages = max(100, 2 * settings.batch_max)
+    faust_fixes.install(app)
     raw = faust.Schema(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
     input_topic = app.topic(settings.input_topic, partitions=settings.partitions, schema=raw)
     alerts_topic = app.topic(settings.alerts_topic, schema=raw)
     dlq_topic = app.topic(settings.dlq_topic, schema=raw)
-    # Not schema=raw here: a table given a Schema stops its app's agents from
-    # receiving anything (faust-streaming 0.15.3); bytes key/value types give
-    # the same raw serialisation without that.
-    table = UserStateTable(
-        app, name=STATE_TABLE, default=None, partitions=settings.partitions, help="Per-user feature state.",
-        key_type=bytes, value_type=bytes,
-    )
-    app.tables.add(table)
+    table = create_state_table(app, settings)
     model_ref = ModelRef(model)
     health = Health(stall_timeout_s=settings.stall_timeout_s)
     drift = DriftTracker(model, settings.drift_window)
@@ -178,6 +146,11 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
         await dlq_topic.send(key=ev.key, value=record)
 
     async def _handle_batch(batch: list[faust.types.EventT]) -> None:
+        if not app.tables.recovery.completed.is_set():  # faust_fixes exists so that this never happens
+            log.error(
+                "%d events arrived before the state table was restored; their users' features may be wrong "
+                "(a Faust recovery bug resurfaced, see stream/faust_fixes.py)", len(batch),
+            )
         valid: list[tuple[Event, faust.types.EventT]] = []
         for ev in batch:
             raw = ev.value if isinstance(ev.value, bytes) else bytes(ev.value or b"")
@@ -210,37 +183,25 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
         refresh_ready()
 
     async def _process_valid(valid: list[tuple[Event, faust.types.EventT]]) -> None:
-        """Fold, score and alert; nothing is written until every state has been computed."""
-        partitions = {e.user_id: ev.message.partition for e, ev in valid}
-        states: dict[str, UserState] = {}
-        reset = 0
-        for user_id in partitions:
-            stored = table.get(user_id.encode())
-            if stored is not None:
-                try:
-                    states[user_id] = UserState.from_bytes(stored)
-                except StateFormatError:
-                    reset += 1  # a fresh state beats a worker stuck on bytes it cannot read
-        if reset:
-            if not metrics.STATE_RESETS._value.get():
-                log.warning(
-                    "user states in the changelog were written by another state version and are being reset "
-                    "(counted in riskmon_state_resets_total); their features start afresh"
-                )
-            metrics.STATE_RESETS.inc(reset)
+        """Fold, score, alert, then write state: nothing is stored until every state has been computed.
+
+        Alerts are delivered before the states are written, so a crash between
+        the two replays the events and sends the alerts again (same ``alert_id``)
+        instead of finding them already folded into the state and staying silent.
+        """
+        last_event = {e.user_id: ev for e, ev in valid}
+        states = load_states(table, list(last_event))
         model = model_ref.current  # one version for the whole batch
         outcomes = process(model, rules, states, [e for e, _ in valid], settings.suppress_window_s)
-        encoded = {user_id: state.to_bytes() for user_id, state in states.items()}
-        for user_id, data in encoded.items():
-            with table.writing_for(partitions[user_id]):
-                table[user_id.encode()] = data
         await _emit_all(outcomes, time.time())
+        await write_states(app, table, [(u.encode(), s.to_bytes(), last_event[u]) for u, s in states.items()])
         drift.observe(outcomes)
 
     async def _emit_all(outcomes: list[Outcome], now: float) -> None:
-        """Send alerts and count outcomes (label look-ups once per batch, not per event)."""
+        """Send alerts (waiting for the broker) and count outcomes (label look-ups once per batch, not per event)."""
         counts: Counter[tuple[str, str]] = Counter()
         scores: dict[str, list[float]] = {}
+        deliveries: list[Any] = []
         for outcome in outcomes:
             event = outcome.event
             if outcome.duplicate:
@@ -259,13 +220,15 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
             metrics.ALERTS.labels(alert["severity"]).inc()
             for source in alert["fired_by"]:
                 metrics.ALERT_SOURCES.labels(source).inc()
-            await alerts_topic.send(key=event.user_id.encode(), value=orjson.dumps(alert))
+            deliveries.append(await alerts_topic.send(key=event.user_id.encode(), value=orjson.dumps(alert)))
         for (event_type, result), n in counts.items():
             metrics.EVENTS.labels(event_type, result).inc(n)
         for event_type, values in scores.items():
             histogram = metrics.SCORES.labels(event_type)
             for value in values:
                 histogram.observe(value)
+        if deliveries:
+            await asyncio.gather(*deliveries)  # acknowledged by the broker before any state is written
 
     def refresh_ready() -> None:
         metrics.STATE_USERS.set(len(table.data))

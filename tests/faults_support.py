@@ -34,11 +34,11 @@ from stream.features import UserState
 from stream.pipeline import process
 from stream.rules import RuleConfig
 from stream.settings import Settings
+from stream.state_table import STATE_TABLE
 from stream.sim import SimConfig, generate
 from stream.topics import kafka_client_config
 from tests.support import metric_sum, read_topic, scrape, start_worker
 
-STATE_TABLE = "user-state"
 
 
 # --------------------------------------------------------------------------- model and events
@@ -353,7 +353,7 @@ def describe_progress(settings: Settings, expected: Expectation, port: int | Non
 #: offsets twice around recovery ("Resuming flow" happens before "Seek stream
 #: partitions to committed offsets", faust-streaming/faust#216) and a duplicate in
 #: Consumer._acked stops _new_offset from advancing (robinhood/faust#625).
-COMMIT_STALL = "known Faust bug: committed offsets stuck behind processed ones after a restart (docs/reliability.md)"
+COMMIT_STALL = "committed offsets stuck behind processed ones (see stream/faust_fixes.py)"
 
 
 def commits_caught_up(settings: Settings, timeout_s: float = 20.0) -> str | None:

@@ -1,0 +1,46 @@
+"""The commit work-around of ``stream.faust_fixes`` on Faust's own bookkeeping (no broker).
+
+The other two fixes change the order of recovery steps against a live group;
+``tests/test_faults.py`` (kill -9 restart, failover) is what checks them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from faust.transport.drivers.aiokafka import Consumer as AIOKafkaConsumer
+from faust.types import TP
+from intervaltree import IntervalTree
+
+from stream.faust_fixes import DedupAckConsumer
+
+TOPIC_PARTITION = TP("loan-events", 0)
+
+
+def _consumer(cls: type, acked: list[int], committed: int | None) -> AIOKafkaConsumer:
+    """A consumer with only the bookkeeping ``_new_offset`` reads (no app, no broker)."""
+    consumer = cls.__new__(cls)
+    consumer._acked = defaultdict(list, {TOPIC_PARTITION: list(acked)})
+    consumer._acked_index = defaultdict(set, {TOPIC_PARTITION: set(acked)})
+    consumer._gap = defaultdict(IntervalTree)
+    consumer._committed_offset = defaultdict(lambda: None, {TOPIC_PARTITION: committed})
+    return consumer
+
+
+def test_faust_alone_stops_at_a_duplicate_acked_offset() -> None:
+    # The upstream behaviour the fix exists for; if this starts failing, Faust
+    # fixed it and DedupAckConsumer can go.
+    consumer = _consumer(AIOKafkaConsumer, [5, 5, 6, 6, 7, 7], committed=5)
+    assert consumer._new_offset(TOPIC_PARTITION) == 6
+
+
+def test_duplicates_do_not_hold_back_the_commit() -> None:
+    consumer = _consumer(DedupAckConsumer, [5, 5, 6, 6, 7, 7], committed=5)
+    assert consumer._new_offset(TOPIC_PARTITION) == 8
+    assert consumer._acked[TOPIC_PARTITION] == []
+
+
+def test_a_real_gap_still_holds_back_the_commit() -> None:
+    consumer = _consumer(DedupAckConsumer, [5, 6, 6, 9, 10], committed=5)
+    assert consumer._new_offset(TOPIC_PARTITION) == 7  # 7 and 8 not acked yet
+    assert consumer._acked[TOPIC_PARTITION] == [9, 10]
