@@ -41,6 +41,8 @@ class RuleConfig:
     overdue_open_loans: int = 2
     overdue_utilisation: float = 1.05
     overdue_loans_while_late: int = 1
+    overdue_rising_late: int = 1
+    overdue_rising_amount_30d_over_limit: float = 0.9
 
     @classmethod
     def from_file(cls, path: Path | None) -> "RuleConfig":
@@ -154,6 +156,27 @@ def _limit_jump_drain(f: dict[str, float], c: RuleConfig) -> str | None:
     return None
 
 
+def _rising_while_borrowing(f: dict[str, float], c: RuleConfig, latest_late: float) -> str | None:
+    """Lateness growing from one late repayment to the next while borrowing goes on.
+
+    The escalation itself rather than its late stage: each late repayment later
+    than the late one before (``late_rising``), the latest repayment late too
+    (``latest_late``: an on-time one since means the user caught up), by a user
+    who has meanwhile borrowed most of the credit limit within 30 days.
+    """
+    if (
+        f["late_rising"] >= c.overdue_rising_late
+        and latest_late >= 1
+        and f["amount_30d_over_limit"] >= c.overdue_rising_amount_30d_over_limit
+    ):
+        return (
+            f"{f['late_rising'] + 1:.0f} late repayments each later than the late one before, "
+            f"the latest {latest_late:.0f} days late, while {f['amount_30d_over_limit']:.0%} of the limit "
+            f"was borrowed in 30d"
+        )
+    return None
+
+
 def _overdue_escalation_loan(f: dict[str, float], c: RuleConfig) -> str | None:
     if f["overdue_loans"] >= c.overdue_open_loans:
         return (
@@ -167,7 +190,7 @@ def _overdue_escalation_loan(f: dict[str, float], c: RuleConfig) -> str | None:
             else f"repayments late (up to {f['late_max_90d']:.0f} days)"
         )
         return f"new loan with the balance already at {f['utilisation']:.0%} of the limit and {late}"
-    return None
+    return _rising_while_borrowing(f, c, f["late_last"])
 
 
 def _overdue_escalation_repayment(f: dict[str, float], c: RuleConfig) -> str | None:
@@ -181,7 +204,7 @@ def _overdue_escalation_repayment(f: dict[str, float], c: RuleConfig) -> str | N
             f"repayment {f['days_late']:.0f} days late, {f['loans_while_late']:.0f} new loans taken meanwhile, "
             f"another loan still {f['overdue_days']:.0f} days past due"
         )
-    return None
+    return _rising_while_borrowing(f, c, f["days_late"])
 
 
 LOAN_RULES: dict[str, _Check] = {
