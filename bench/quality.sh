@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-var/quality}
 USERS=${USERS:-5000}
-RM=.venv/bin/riskmon
+RM=${RM:-.venv/bin/riskmon}
 mkdir -p "$OUT"
 $RM --seed 101 simulate --users "$USERS" --days 60 --user-prefix h \
     --output "$OUT/history.jsonl" --labels "$OUT/history-labels.jsonl"

@@ -40,16 +40,23 @@ RING_30D = (30, 86400)
 LATE_RING = (9, 10 * 86400)  # worst lateness per 10-day bucket: the "90d" window
 #: Leads every serialised state; bump it whenever the layout changes, so a
 #: worker never misreads state written by an older version from the changelog.
-STATE_VERSION = 2
+STATE_VERSION = 3
 RECENT_IDS = 16  # dedup horizon: the last 16 events of the user
 DEVICE_SLOTS = 4
 OPEN_LOAN_SLOTS = 8
-ROLLOVER_DAYS = 3.0  # a loan this close before an open loan falls due, and at least as big: a rollover
+#: A new loan, at least as big, taken while an earlier loan is unpaid and falls due
+#: within the next ROLLOVER_DAYS (or fell due less than ROLLOVER_GRACE_DAYS ago) rolls
+#: it over.  Due dates are calendar dates: "up to 3 days before the due date" is up to
+#: 4 x 24 h before the due moment (the disbursal's time of day), and the due date
+#: itself is good until its end, up to 24 h after that moment.
+ROLLOVER_DAYS = 4.0
+ROLLOVER_GRACE_DAYS = 1.0
 EW_ALPHA = 0.2  # weight of the newest loan in the user's amount moments
 ROLLOVER_MAX_GROWTH = 3.0  # a bigger jump is a different loan, not a rollover of the previous one
 RECENT_DEVICE_S = 6 * HOUR  # a device first seen this recently, on an established account
 ESTABLISHED_S = 7 * DAY
 INSTALMENT_PERIOD = 30 * DAY
+RISING_HORIZON_S = 30 * DAY
 
 LOAN_FEATURES: tuple[str, ...] = (
     "log_amount",
@@ -83,6 +90,9 @@ LOAN_FEATURES: tuple[str, ...] = (
     "segment_code",
     "amount_rel_segment",
     "loans_30d_rel_segment",
+    "overdue_days",
+    "overdue_loans",
+    "late_rising",
 )
 
 REPAYMENT_FEATURES: tuple[str, ...] = (
@@ -99,6 +109,10 @@ REPAYMENT_FEATURES: tuple[str, ...] = (
     "rollover_chain",
     "log_hours_since_prev_loan",
     "segment_code",
+    "overdue_days",
+    "loans_while_late",
+    "repaid_by_rollover",
+    "late_rising",
 )
 
 #: Features whose value is relative to the user's segment, filled in by
@@ -215,8 +229,9 @@ class UserState:
         "last_ts", "first_ts", "n_loans", "n_repayments", "last_loan_ts", "ring_1h", "ring_24h", "ring_30d",
         "hour_hist", "product_seen", "channel_seen", "device_hashes", "device_seen", "device_first",
         "ew_log_amount", "ew_var_log_amount", "outstanding", "limit", "limit_before",
-        "limit_changed_ts", "late_ring", "late_ewm", "late_last", "late_streak",
-        "prev_due", "prev_amount", "rollover_chain", "loan_hashes", "loan_due", "loan_end", "loan_amount",
+        "limit_changed_ts", "late_ring", "late_ewm", "late_last", "late_streak", "late_nz_last", "late_nz_ts",
+        "late_rising",
+        "rollover_chain", "loan_hashes", "loan_due", "loan_end", "loan_amount", "loan_depth", "loan_rolled",
         "recent_ids", "recent_pos", "segment",
         "alert_key", "alert_ts", "alert_rank",
     )
@@ -247,13 +262,16 @@ class UserState:
         self.late_ewm = 0.0
         self.late_last = 0  # days late of the latest repayment
         self.late_streak = 0  # consecutive repayments each later than the one before
-        self.prev_due = 0  # due time of the user's latest loan
-        self.prev_amount = 0  # its amount, whole yuan
-        self.rollover_chain = 0  # consecutive loans each rolling over the one before
-        self.loan_hashes = [0] * OPEN_LOAN_SLOTS  # open loans, soonest due kept when full
+        self.late_nz_last = 0  # days late of the latest-arrived late (days_late >= 1) repayment
+        self.late_nz_ts = 0  # its time, whole seconds
+        self.late_rising = 0  # late repayments in a row each later than the late one before (on-time ones skipped)
+        self.rollover_chain = 0  # rollover depth of the latest-arrived loan (see _rollover)
+        self.loan_hashes = [0] * OPEN_LOAN_SLOTS  # open loans (32-bit id hash), soonest due kept when full
         self.loan_due = [0] * OPEN_LOAN_SLOTS  # next due time
         self.loan_end = [0] * OPEN_LOAN_SLOTS  # final due time (instalments)
         self.loan_amount = [0] * OPEN_LOAN_SLOTS  # whole yuan
+        self.loan_depth = [0] * OPEN_LOAN_SLOTS  # rollover depth: 0, or 1 + that of the loan it rolled over
+        self.loan_rolled = [0] * OPEN_LOAN_SLOTS  # depth of the loan that rolled this one over (0: none)
         self.recent_ids = [0] * RECENT_IDS
         self.recent_pos = 0
         self.segment = -1  # index into SEGMENTS from the latest loan; repayments do not carry it
@@ -272,8 +290,9 @@ class UserState:
             *self.hour_hist, *self.product_seen, *self.channel_seen, *self.device_hashes,
             *self.device_seen, *self.device_first, self.ew_log_amount, self.ew_var_log_amount,
             self.outstanding, self.limit, self.limit_before, self.limit_changed_ts,
-            self.late_ewm, self.prev_due, self.prev_amount, self.late_ring.head, *self.late_ring.values, self.late_last,
-            self.late_streak, self.rollover_chain, *self.loan_hashes, *self.loan_due, *self.loan_end, *self.loan_amount,
+            self.late_ewm, self.late_ring.head, *self.late_ring.values, self.late_last,
+            self.late_streak, self.late_nz_last, self.late_nz_ts, self.late_rising, self.rollover_chain, *self.loan_hashes, *self.loan_due, *self.loan_end, *self.loan_amount,
+            *self.loan_depth, *self.loan_rolled,
             *self.recent_ids, self.recent_pos, self.segment, self.alert_key, self.alert_ts, self.alert_rank,
         )
 
@@ -301,16 +320,18 @@ class UserState:
         state.device_seen = take(DEVICE_SLOTS)
         state.device_first = take(DEVICE_SLOTS)
         (state.ew_log_amount, state.ew_var_log_amount, state.outstanding, state.limit,
-         state.limit_before, state.limit_changed_ts, state.late_ewm,
-         state.prev_due, state.prev_amount, late_head) = take(10)
+         state.limit_before, state.limit_changed_ts, state.late_ewm, late_head) = take(8)
         state.late_ring = MaxRing(*LATE_RING)
         state.late_ring.head = late_head
         state.late_ring.values = take(LATE_RING[0])
-        state.late_last, state.late_streak, state.rollover_chain = take(3)
+        (state.late_last, state.late_streak, state.late_nz_last, state.late_nz_ts, state.late_rising,
+         state.rollover_chain) = take(6)
         state.loan_hashes = take(OPEN_LOAN_SLOTS)
         state.loan_due = take(OPEN_LOAN_SLOTS)
         state.loan_end = take(OPEN_LOAN_SLOTS)
         state.loan_amount = take(OPEN_LOAN_SLOTS)
+        state.loan_depth = take(OPEN_LOAN_SLOTS)
+        state.loan_rolled = take(OPEN_LOAN_SLOTS)
         state.recent_ids = take(RECENT_IDS)
         state.recent_pos, state.segment, state.alert_key, state.alert_ts, state.alert_rank = take(5)
         return state
@@ -341,8 +362,9 @@ _STATE = struct.Struct(
     "<BdIIId"
     + _ring_fmt(RING_1H[0]) + _ring_fmt(RING_24H[0]) + _ring_fmt(RING_30D[0])
     + "24H" + f"{len(PRODUCTS)}I{len(CHANNELS)}I{DEVICE_SLOTS}Q{DEVICE_SLOTS}I{DEVICE_SLOTS}I"
-    + f"7dIIq{LATE_RING[0]}HHBB"
-    + f"{OPEN_LOAN_SLOTS}Q{OPEN_LOAN_SLOTS}I{OPEN_LOAN_SLOTS}I{OPEN_LOAN_SLOTS}I{RECENT_IDS}QHbQdb"
+    + f"7dq{LATE_RING[0]}HHBHIBB"
+    + f"{OPEN_LOAN_SLOTS}I{OPEN_LOAN_SLOTS}I{OPEN_LOAN_SLOTS}I{OPEN_LOAN_SLOTS}I{OPEN_LOAN_SLOTS}B{OPEN_LOAN_SLOTS}B"
+    + f"{RECENT_IDS}QHbQdb"
 )
 STATE_BYTES = _STATE.size
 
@@ -402,15 +424,12 @@ def _update_loan(s: UserState, e: LoanEvent) -> FeatureRow:
         amount_z = (log_amount - s.ew_log_amount) / math.sqrt(s.ew_var_log_amount + 0.05)
     else:
         amount_z = 0.0
-    rollover_growth = _rollover_growth(s, e.amount, sec)
-    rolls_previous = (
-        s.prev_amount > 0
-        and 0 <= s.prev_due - sec <= ROLLOVER_DAYS * DAY
-        and 1.0 <= e.amount / s.prev_amount <= ROLLOVER_MAX_GROWTH
-    )
+    overdue_days, overdue_loans = _overdue(s, sec)
+    depth, rollover_growth = _rollover(s, e.amount, sec)
     # -- fold in --------------------------------------------------------------------
     s.n_loans += 1
-    _remember_latest_loan(s, e)
+    if ts >= s.last_loan_ts:
+        s.rollover_chain = depth
     s.last_loan_ts = max(s.last_loan_ts, ts)
     s.last_ts = max(s.last_ts, ts)
     for ring in (s.ring_1h, s.ring_24h, s.ring_30d):
@@ -434,8 +453,7 @@ def _update_loan(s: UserState, e: LoanEvent) -> FeatureRow:
         s.limit_before, s.limit_changed_ts = s.limit, ts
     s.limit = e.credit_limit
     s.segment = SEGMENTS.index(e.segment)
-    s.rollover_chain = min(s.rollover_chain + 1, 255) if rolls_previous else 0
-    _open_loan(s, e)
+    _open_loan(s, e, depth)
     # -- windows, as of the newest time seen -----------------------------------------
     limit = max(e.credit_limit, 1.0)
     n1, a1 = s.ring_1h.totals()
@@ -466,12 +484,15 @@ def _update_loan(s: UserState, e: LoanEvent) -> FeatureRow:
         s.late_ewm,
         float(s.late_last),
         float(s.late_streak),
-        float(s.rollover_chain),
+        float(depth),
         rollover_growth,
         recent_device,
         float(SEGMENTS.index(e.segment)),
         log_amount,  # made segment-relative by apply_segment_stats
         float(n30),  # made segment-relative by apply_segment_stats
+        overdue_days,
+        float(overdue_loans),
+        float(_late_rising(s, sec)),
     )
     return FeatureRow("loan", values)
 
@@ -499,19 +520,52 @@ def _see_device(s: UserState, device_id: str | None, sec: int, prior: int, estab
     return (1.0 if prior else 0.0), (1.0 if established and prior else 0.0)
 
 
-def _rollover_growth(s: UserState, amount: float, sec: int) -> float:
-    """Amount / the amount of an open loan falling due within ROLLOVER_DAYS, when at least 1.
+def _rollover(s: UserState, amount: float, sec: int) -> tuple[int, float]:
+    """(rollover depth, growth) of a new loan of ``amount`` at ``sec``; marks what it rolls over.
 
-    That is the borrow-to-repay signature: a new loan, as big or bigger, taken
-    just before an earlier one must be repaid.  0 when this loan is not one.
+    The borrow-to-repay signature: a new loan, as big or bigger (up to
+    ROLLOVER_MAX_GROWTH times), taken while an earlier loan is still unpaid and
+    about to fall due (ROLLOVER_DAYS before its due moment to ROLLOVER_GRACE_DAYS
+    after it) "rolls it over".  The depth is 0 for a loan that rolls nothing
+    over, else 1 + the largest depth among the loans it rolls over: a debt
+    spiral's k-th refinancing has depth k however other loans interleave.  The
+    growth is the largest amount / rolled-over amount (0 when depth is 0).
+    Each rolled-over loan remembers the depth of the loan that rolled it over,
+    so its repayment can be recognised as paid with borrowed money.
     """
-    best = 0.0
-    for due, owed in zip(s.loan_due, s.loan_amount):
-        if due and owed and 0 <= due - sec <= ROLLOVER_DAYS * DAY:
+    rolled = []
+    growth = 0.0
+    depth = 0
+    for i in range(OPEN_LOAN_SLOTS):
+        owed = s.loan_amount[i]
+        if not s.loan_hashes[i] or not owed:
+            continue
+        if -ROLLOVER_GRACE_DAYS * DAY <= s.loan_due[i] - sec <= ROLLOVER_DAYS * DAY:
             ratio = amount / owed
-            if ratio >= 1.0:
-                best = max(best, ratio)
-    return best
+            if 1.0 <= ratio <= ROLLOVER_MAX_GROWTH:
+                rolled.append(i)
+                growth = max(growth, ratio)
+                depth = max(depth, s.loan_depth[i] + 1)
+    depth = min(depth, 255)
+    for i in rolled:
+        s.loan_rolled[i] = max(s.loan_rolled[i], depth)
+    return depth, growth
+
+
+def _overdue(s: UserState, sec: int, skip: int = -1) -> tuple[float, int]:
+    """(days the most overdue open loan is past its due moment, open loans more than
+    ROLLOVER_GRACE_DAYS past due) at ``sec``; slot ``skip`` is left out."""
+    worst = 0
+    count = 0
+    grace = ROLLOVER_GRACE_DAYS * DAY
+    for i in range(OPEN_LOAN_SLOTS):
+        if s.loan_hashes[i] and i != skip:
+            past = sec - s.loan_due[i]
+            if past > worst:
+                worst = past
+            if past > grace:
+                count += 1
+    return worst / DAY, count
 
 
 def _update_repayment(s: UserState, e: Event) -> FeatureRow:
@@ -531,8 +585,15 @@ def _update_repayment(s: UserState, e: Event) -> FeatureRow:
     s.late_ring.add(ts, late)
     s.late_streak = min(s.late_streak + 1, 255) if late > s.late_last and late > 0 else 0
     s.late_last = late
+    sec = _sec(ts)
+    if late:
+        recent = s.late_nz_last and abs(sec - s.late_nz_ts) <= RISING_HORIZON_S
+        s.late_rising = min(s.late_rising + 1, 255) if recent and late > s.late_nz_last else 0
+        s.late_nz_last, s.late_nz_ts = late, sec
     s.late_ewm = late if s.n_repayments == 1 else 0.7 * s.late_ewm + 0.3 * late
-    _pay_loan(s, e.loan_id)
+    repaid_by_rollover = _pay_loan(s, e.loan_id)
+    overdue_days, _ = _overdue(s, _sec(ts))
+    loans_while_late = s.ring_30d.totals(min(late, 29) + 1)[0] if late else 0
     # Before any loan of the user was seen the limit is unknown: no utilisation then.
     limit = max(s.limit, 1.0) if s.n_loans else math.inf
     _, a30 = s.ring_30d.totals()
@@ -551,8 +612,17 @@ def _update_repayment(s: UserState, e: Event) -> FeatureRow:
         float(s.rollover_chain),
         math.log1p(hours_since),
         float(s.segment),
+        overdue_days,
+        float(loans_while_late),
+        float(repaid_by_rollover),
+        float(_late_rising(s, sec)),
     )
     return FeatureRow("repayment", values)
+
+
+def _late_rising(s: UserState, sec: int) -> int:
+    """The rising run of late repayments, while the latest of them is within RISING_HORIZON_S of ``sec``."""
+    return s.late_rising if s.late_nz_last and abs(sec - s.late_nz_ts) <= RISING_HORIZON_S else 0
 
 
 def _late_max(s: UserState) -> int:
@@ -561,7 +631,13 @@ def _late_max(s: UserState) -> int:
     return s.late_ring.max()
 
 
-def _open_loan(s: UserState, e: LoanEvent) -> None:
+def _loan_hash(loan_id: str) -> int:
+    """32-bit hash of a loan id (never 0, which marks a free slot); a user has at most
+    OPEN_LOAN_SLOTS open loans, so a collision among them is negligible."""
+    return (id_hash(loan_id) & _U32_MAX) or 1
+
+
+def _open_loan(s: UserState, e: LoanEvent, depth: int) -> None:
     """Remember the loan's next due date; when full, forget the latest-due loan."""
     sec = _sec(e.ts)
     end = min(sec + e.term_days * int(DAY), _U32_MAX)
@@ -573,31 +649,32 @@ def _open_loan(s: UserState, e: LoanEvent) -> None:
         slot = max(range(OPEN_LOAN_SLOTS), key=s.loan_due.__getitem__)
         if s.loan_due[slot] <= first_due:
             return
-    s.loan_hashes[slot] = id_hash(e.loan_id)
+    s.loan_hashes[slot] = _loan_hash(e.loan_id)
     s.loan_due[slot] = first_due
     s.loan_end[slot] = end
     s.loan_amount[slot] = min(round(e.amount), _U32_MAX)
+    s.loan_depth[slot] = depth
+    s.loan_rolled[slot] = 0
 
 
-def _remember_latest_loan(s: UserState, e: LoanEvent) -> None:
-    """The latest loan's due date and amount, for the rollover chain."""
-    if e.ts >= s.last_loan_ts:
-        term = e.term_days * int(DAY)
-        s.prev_due = _sec(e.ts + (min(term, int(INSTALMENT_PERIOD)) if e.product == "installment" else term))
-        s.prev_amount = min(max(1, round(e.amount)), _U32_MAX)
+def _pay_loan(s: UserState, loan_id: str) -> int:
+    """A repayment moves an instalment loan to its next due date, or closes the loan.
 
-
-def _pay_loan(s: UserState, loan_id: str) -> None:
-    """A repayment moves an instalment loan to its next due date, or closes the loan."""
-    h = id_hash(loan_id)
+    Returns the depth of the loan that rolled the paid one over (0: none or unknown).
+    """
+    h = _loan_hash(loan_id)
     if h not in s.loan_hashes:
-        return
+        return 0
     i = s.loan_hashes.index(h)
+    rolled = s.loan_rolled[i]
     next_due = s.loan_due[i] + int(INSTALMENT_PERIOD)
     if next_due < s.loan_end[i]:
         s.loan_due[i] = next_due
+        s.loan_rolled[i] = 0
     else:
         s.loan_hashes[i], s.loan_due[i], s.loan_end[i], s.loan_amount[i] = 0, 0, 0, 0
+        s.loan_depth[i], s.loan_rolled[i] = 0, 0
+    return rolled
 
 
 def apply_segment_stats(row: FeatureRow, segment: str | None, stats: dict[str, dict[str, float]]) -> FeatureRow:

@@ -29,7 +29,8 @@ class RuleConfig:
     stacking_burst_loans_1h: int = 2
     stacking_burst_products_7d: int = 2
     stacking_burst_channels_7d: int = 2
-    borrow_to_repay_chain: int = 2
+    borrow_to_repay_chain: int = 3
+    borrow_to_repay_late_days: int = 1
     takeover_amount_1h_over_limit: float = 0.6
     takeover_hour_unusual: float = 0.8
     student_loans_30d: int = 8
@@ -37,10 +38,11 @@ class RuleConfig:
     student_products_7d: int = 2
     limit_jump_ratio: float = 3.0
     limit_drain_amount_24h_over_limit: float = 0.25
-    overdue_streak: int = 2
-    overdue_days_late: int = 3
-    overdue_loans_7d: int = 1
+    overdue_open_loans: int = 2
     overdue_utilisation: float = 1.05
+    overdue_loans_while_late: int = 1
+    overdue_rising_late: int = 1
+    overdue_rising_amount_30d_over_limit: float = 0.9
 
     @classmethod
     def from_file(cls, path: Path | None) -> "RuleConfig":
@@ -97,6 +99,20 @@ def _borrow_to_repay(f: dict[str, float], c: RuleConfig) -> str | None:
     return None
 
 
+def _borrow_to_repay_repayment(f: dict[str, float], c: RuleConfig) -> str | None:
+    if f["repaid_by_rollover"] >= c.borrow_to_repay_chain:
+        return (
+            f"repaid with a new loan taken just before it fell due, "
+            f"{f['repaid_by_rollover']:.0f} such refinancings in a row"
+        )
+    if f["rollover_chain"] >= c.borrow_to_repay_chain and f["days_late"] >= c.borrow_to_repay_late_days:
+        return (
+            f"repayment {f['days_late']:.0f} days late at the end of {f['rollover_chain']:.0f} loans in a row "
+            f"each taken to repay the one before"
+        )
+    return None
+
+
 def _account_takeover(f: dict[str, float], c: RuleConfig) -> str | None:
     odd_access = f["new_channel"] >= 1 or f["night_hour"] >= 1 or f["hour_unusual"] >= c.takeover_hour_unusual
     if f["recent_device"] >= 1 and odd_access and f["amount_1h_over_limit"] >= c.takeover_amount_1h_over_limit:
@@ -140,31 +156,55 @@ def _limit_jump_drain(f: dict[str, float], c: RuleConfig) -> str | None:
     return None
 
 
-def _overdue_escalation_loan(f: dict[str, float], c: RuleConfig) -> str | None:
-    if f["late_streak"] >= c.overdue_streak and f["late_last"] >= c.overdue_days_late:
+def _rising_while_borrowing(f: dict[str, float], c: RuleConfig, latest_late: float) -> str | None:
+    """Lateness growing from one late repayment to the next while borrowing goes on.
+
+    The escalation itself rather than its late stage: each late repayment later
+    than the late one before (``late_rising``), the latest repayment late too
+    (``latest_late``: an on-time one since means the user caught up), by a user
+    who has meanwhile borrowed most of the credit limit within 30 days.
+    """
+    if (
+        f["late_rising"] >= c.overdue_rising_late
+        and latest_late >= 1
+        and f["amount_30d_over_limit"] >= c.overdue_rising_amount_30d_over_limit
+    ):
         return (
-            f"new loan while repayments get later each time ({f['late_streak']:.0f} in a row, "
-            f"last {f['late_last']:.0f} days late)"
-        )
-    if f["utilisation"] >= c.overdue_utilisation and f["late_max_90d"] >= 1:
-        return (
-            f"new loan with the balance already at {f['utilisation']:.0%} of the limit "
-            f"and repayments late (up to {f['late_max_90d']:.0f} days)"
+            f"{f['late_rising'] + 1:.0f} late repayments each later than the late one before, "
+            f"the latest {latest_late:.0f} days late, while {f['amount_30d_over_limit']:.0%} of the limit "
+            f"was borrowed in 30d"
         )
     return None
+
+
+def _overdue_escalation_loan(f: dict[str, float], c: RuleConfig) -> str | None:
+    if f["overdue_loans"] >= c.overdue_open_loans:
+        return (
+            f"new loan while {f['overdue_loans']:.0f} earlier loans are past due and unpaid "
+            f"(the oldest {f['overdue_days']:.0f} days)"
+        )
+    if f["utilisation"] >= c.overdue_utilisation and (f["late_max_90d"] >= 1 or f["overdue_days"] >= 1):
+        late = (
+            f"an earlier loan {f['overdue_days']:.0f} days past due"
+            if f["overdue_days"] >= 1
+            else f"repayments late (up to {f['late_max_90d']:.0f} days)"
+        )
+        return f"new loan with the balance already at {f['utilisation']:.0%} of the limit and {late}"
+    return _rising_while_borrowing(f, c, f["late_last"])
 
 
 def _overdue_escalation_repayment(f: dict[str, float], c: RuleConfig) -> str | None:
-    if (
-        f["late_streak"] >= c.overdue_streak
-        and f["days_late"] >= c.overdue_days_late
-        and f["loans_7d"] >= c.overdue_loans_7d
-    ):
+    if f["utilisation"] >= c.overdue_utilisation and (f["days_late"] >= 1 or f["overdue_days"] >= 1):
         return (
-            f"repayment {f['days_late']:.0f} days late, later than the one before {f['late_streak']:.0f} times "
-            f"in a row, while borrowing goes on"
+            f"repayment {f['days_late']:.0f} days late with the balance still at {f['utilisation']:.0%} "
+            f"of the limit{' and another loan past due' if f['overdue_days'] >= 1 else ''}"
         )
-    return None
+    if f["days_late"] >= 1 and f["overdue_days"] >= 1 and f["loans_while_late"] >= c.overdue_loans_while_late:
+        return (
+            f"repayment {f['days_late']:.0f} days late, {f['loans_while_late']:.0f} new loans taken meanwhile, "
+            f"another loan still {f['overdue_days']:.0f} days past due"
+        )
+    return _rising_while_borrowing(f, c, f["days_late"])
 
 
 LOAN_RULES: dict[str, _Check] = {
@@ -176,6 +216,7 @@ LOAN_RULES: dict[str, _Check] = {
     "overdue_escalation": _overdue_escalation_loan,
 }
 REPAYMENT_RULES: dict[str, _Check] = {
+    "borrow_to_repay": _borrow_to_repay_repayment,
     "student_overborrowing": _student_overborrowing_repayment,
     "overdue_escalation": _overdue_escalation_repayment,
 }

@@ -41,6 +41,33 @@ events so far, loans and repayments alike):
 * ``late_last``: ``days_late`` of the latest-arrived repayment (0 if none);
   ``late_streak``: how many of the latest-arrived repayments in a row were each
   later than the one before (the first ever is compared with 0).
+* Open loans: a loan is open from its arrival until a repayment with its
+  ``loan_id`` (arrival order) closes it.  Its due moment is ``int(ts) + term``
+  (days) for a bullet loan; an ``installment`` loan is due every 30 days from
+  ``int(ts)`` until ``int(ts) + term``: each repayment moves it to the next due
+  moment, the one that reaches the end closes it.  Defined while the user never
+  has more than 8 loans open at once, and no loan_id is opened twice while open
+  (the fast code keeps 8 slots); otherwise ``None``.
+* ``overdue_days``: ``max(0, int(ts) - due)`` in days over the open loans (for a
+  loan: before it opens; for a repayment: after it is applied); ``overdue_loans``
+  (loans): how many open loans are more than one day past due.
+* Rollover: a loan rolls over each open loan whose due moment is from 4 days
+  after to 1 day before ``int(ts)`` and whose whole-yuan amount ``a`` is > 0 with
+  ``1 <= amount / a <= 3``.  ``rollover_chain`` of a loan is 0 when it rolls
+  nothing over, else 1 + the largest ``rollover_chain`` among the loans it rolls
+  over; ``rollover_growth`` the largest ``amount / a`` among them (0 if none).
+  For a repayment, ``rollover_chain`` is that of the latest loan whose time is
+  not before any earlier-arrived loan's; ``repaid_by_rollover`` is the largest
+  ``rollover_chain`` of the loans that rolled over the repaid loan since it
+  opened or last moved to its next due moment (0 if none or unknown).
+* ``loans_while_late``: for a repayment ``d`` days late (``d >= 1``), the loans
+  in a window of the newest ``min(d, 29) + 1`` UTC-day buckets (same counting
+  rule as the windows above); 0 when on time.
+* ``late_rising``: over the late (``days_late >= 1``) repayments in arrival
+  order, each one later than the previous late one, within 30 days of it,
+  extends the run, any other resets it to 0; on-time repayments are skipped.
+  The feature is the run while the latest late repayment is within 30 days of
+  the event (else 0).
 * Duplicates: an event whose ``event_id`` is among the ids of the last 16
   accepted events is ignored (``update`` returns ``None``).
 """
@@ -59,6 +86,11 @@ DEDUP_HORIZON = 16
 NO_PREVIOUS_LOAN_HOURS = 90 * 24.0
 LATE_MAX_WINDOW = (10 * DAY, 9)  # (bucket width, buckets)
 DISTINCT_HORIZON = 7 * DAY
+OPEN_LOAN_LIMIT = 8
+INSTALMENT_PERIOD = int(30 * DAY)
+ROLLOVER_BEFORE = int(4 * DAY)
+ROLLOVER_AFTER = int(DAY)
+RISING_HORIZON = int(30 * DAY)
 
 #: window name -> (bucket width in seconds, number of buckets in the window)
 WINDOWS: dict[str, tuple[float, int]] = {
@@ -176,6 +208,90 @@ class ReferenceUser:
         loans = self._loans()
         return float(SEGMENTS.index(loans[-1].event.segment)) if loans else -1.0
 
+    def _open_loans(self, upto: int) -> list[dict] | None:
+        """The open loans after the first ``upto`` accepted events, with their rollover
+        bookkeeping, rebuilt from scratch; None once more than 8 were open at once."""
+        open_: list[dict] = []
+        for a in self.history[:upto]:
+            e = a.event
+            sec = int(e.ts)
+            if isinstance(e, LoanEvent):
+                if len(open_) >= OPEN_LOAN_LIMIT or any(o["id"] == e.loan_id for o in open_):
+                    return None
+                rolled = [
+                    o for o in open_
+                    if -ROLLOVER_AFTER <= o["due"] - sec <= ROLLOVER_BEFORE
+                    and o["amount"] > 0 and 1.0 <= e.amount / o["amount"] <= 3.0
+                ]
+                depth = 1 + max(o["depth"] for o in rolled) if rolled else 0
+                for o in rolled:
+                    o["rolled_by"] = max(o["rolled_by"], depth)
+                end = sec + e.term_days * int(DAY)
+                due = min(end, sec + INSTALMENT_PERIOD) if e.product == "installment" else end
+                open_.append({
+                    "id": e.loan_id, "due": due, "end": end, "amount": round(e.amount), "depth": depth,
+                    "rolled_by": 0, "growth": max((e.amount / o["amount"] for o in rolled), default=0.0),
+                })
+            else:
+                for o in open_:
+                    if o["id"] == e.loan_id:
+                        if o["due"] + INSTALMENT_PERIOD < o["end"]:
+                            o["due"] += INSTALMENT_PERIOD
+                            o["rolled_by"] = 0
+                        else:
+                            open_.remove(o)
+                        break
+        return open_
+
+    def _loan_depths(self) -> list[tuple[float, int]] | None:
+        """(time, rollover_chain) of each accepted loan, in arrival order."""
+        out = []
+        for k, a in enumerate(self.history):
+            if isinstance(a.event, LoanEvent):
+                after = self._open_loans(k + 1)
+                if after is None:
+                    return None
+                out.append((a.event.ts, after[-1]["depth"]))
+        return out
+
+    def _latest_loan_depth(self) -> float | None:
+        depths = self._loan_depths()
+        if depths is None:
+            return None
+        latest, newest = 0, -math.inf
+        for ts, depth in depths:
+            if ts >= newest:
+                latest = depth
+            newest = max(newest, ts)
+        return float(latest)
+
+    @staticmethod
+    def _overdue(open_: list[dict], sec: int) -> tuple[float, float]:
+        worst = max((sec - o["due"] for o in open_), default=0)
+        return max(worst, 0) / DAY, float(sum(1 for o in open_ if sec - o["due"] > DAY))
+
+    def _late_rising(self, sec: int) -> float:
+        run, prev = 0, None
+        for r in self._repayments():
+            late = min(r.days_late, 0xFFFF)
+            if late < 1:
+                continue
+            if prev is not None and abs(int(r.ts) - int(prev.ts)) <= RISING_HORIZON and late > min(prev.days_late, 0xFFFF):
+                run += 1
+            else:
+                run = 0
+            prev = r
+        if prev is None or abs(sec - int(prev.ts)) > RISING_HORIZON:
+            return 0.0
+        return float(run)
+
+    def _loans_in_days(self, days: int) -> int:
+        width = DAY
+        return sum(
+            1 for a in self._loans()
+            if _in_window(a.event.ts, a.newest_at_arrival, width, days) and _in_window(a.event.ts, self.newest, width, days)
+        )
+
     # -- per event type ----------------------------------------------------------
     def _loan_features(self, e: LoanEvent) -> dict[str, float | None]:
         earlier = [a.event for a in self._loans()[:-1]]
@@ -205,6 +321,15 @@ class ReferenceUser:
         out["late_ewm"] = ewms[-1] if ewms else 0.0
         out["late_last"], out["late_streak"] = self._late_last_and_streak()
         out["segment_code"] = float(SEGMENTS.index(e.segment))
+        before = self._open_loans(len(self.history) - 1)
+        after = self._open_loans(len(self.history))
+        if before is None or after is None:
+            out["overdue_days"] = out["overdue_loans"] = out["rollover_chain"] = out["rollover_growth"] = None
+        else:
+            out["overdue_days"], out["overdue_loans"] = self._overdue(before, int(e.ts))
+            out["rollover_chain"] = float(after[-1]["depth"])
+            out["rollover_growth"] = after[-1]["growth"]
+        out["late_rising"] = self._late_rising(int(e.ts))
         return out
 
     def _repayment_features(self, e: RepaymentEvent) -> dict[str, float | None]:
@@ -225,4 +350,19 @@ class ReferenceUser:
             "amount_30d_over_limit": a30 / limit,
             "log_hours_since_prev_loan": self._hours_since_prev_loan(e.ts, [a.event for a in self._loans()]),
             "segment_code": self._segment_code(),
+            **self._repayment_loan_features(e),
+            "loans_while_late": float(self._loans_in_days(min(e.days_late, 29) + 1)) if e.days_late else 0.0,
+            "late_rising": self._late_rising(int(e.ts)),
+        }
+
+    def _repayment_loan_features(self, e: RepaymentEvent) -> dict[str, float | None]:
+        before = self._open_loans(len(self.history) - 1)
+        after = self._open_loans(len(self.history))
+        if before is None or after is None:
+            return {"overdue_days": None, "rollover_chain": None, "repaid_by_rollover": None}
+        paid = next((o for o in before if o["id"] == e.loan_id), None)
+        return {
+            "overdue_days": self._overdue(after, int(e.ts))[0],
+            "rollover_chain": self._latest_loan_depth(),
+            "repaid_by_rollover": float(paid["rolled_by"]) if paid else 0.0,
         }
