@@ -35,7 +35,7 @@ from stream.model_watch import ModelWatcher
 from stream.pipeline import Outcome, process
 from stream.rules import RuleConfig
 from stream.settings import Settings
-from stream.state_table import create_state_table, load_states, write_states
+from stream.state_table import StateCache, create_state_table, write_states
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +128,7 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
     alerts_topic = app.topic(settings.alerts_topic, schema=raw)
     dlq_topic = app.topic(settings.dlq_topic, schema=raw)
     table = create_state_table(app, settings)
+    cache = StateCache(settings.state_cache_users)
     model_ref = ModelRef(model)
     health = Health(stall_timeout_s=settings.stall_timeout_s)
     drift = DriftTracker(model, settings.drift_window)
@@ -162,6 +163,7 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
             try:
                 await _process_valid(valid)
             except Exception as exc:  # noqa: BLE001 - one bad event must not stop the stream
+                cache.clear()  # its states may be half-updated in memory; the table has the last written ones
                 log.error(
                     "a batch of %d events failed (%s); retrying its events one by one, dead-lettering any that fail",
                     len(valid), type(exc).__name__,
@@ -170,6 +172,7 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
                     try:
                         await _process_valid([item])
                     except Exception as one:  # noqa: BLE001
+                        cache.clear()
                         await _dead_letter(item[1], item[1].value, InvalidEvent(
                             PROCESSING_ERROR, f"the monitor failed on this event: {type(one).__name__}: {one}"
                         ))
@@ -190,11 +193,12 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
         instead of finding them already folded into the state and staying silent.
         """
         last_event = {e.user_id: ev for e, ev in valid}
-        states = load_states(table, list(last_event))
+        states = cache.load(table, list(last_event), app.rebalancing_count)
         model = model_ref.current  # one version for the whole batch
         outcomes = process(model, rules, states, [e for e, _ in valid], settings.suppress_window_s)
         await _emit_all(outcomes, time.time())
         await write_states(app, table, [(u.encode(), s.to_bytes(), last_event[u]) for u, s in states.items()])
+        cache.keep(states)
         drift.observe(outcomes)
 
     async def _emit_all(outcomes: list[Outcome], now: float) -> None:

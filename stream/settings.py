@@ -54,6 +54,7 @@ class Settings:
     max_message_bytes: int = 64 * 1024
     batch_max: int = 500
     batch_linger_s: float = 0.05
+    state_cache_users: int = 20_000
     rules_file: str = ""
     suppress_window_s: float = 6 * 3600.0
     stall_timeout_s: float = 60.0
