@@ -122,7 +122,7 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
     # A batch writes up to batch_max changelog messages at once; Faust's default
     # buffer of 100 would stall (and warn) on every batch.
     app.producer.buffer.max_messages = max(100, 2 * settings.batch_max)
-    faust_fixes.install(app)
+    faust_fixes.install(app, settings.fetch_max_wait_ms)
     raw = faust.Schema(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
     input_topic = app.topic(settings.input_topic, partitions=settings.partitions, schema=raw)
     alerts_topic = app.topic(settings.alerts_topic, schema=raw)

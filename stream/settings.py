@@ -55,6 +55,7 @@ class Settings:
     batch_max: int = 500
     batch_linger_s: float = 0.05
     state_cache_users: int = 20_000
+    fetch_max_wait_ms: int = 50
     rules_file: str = ""
     suppress_window_s: float = 6 * 3600.0
     stall_timeout_s: float = 60.0

@@ -12,7 +12,7 @@ from faust.transport.drivers.aiokafka import Consumer as AIOKafkaConsumer
 from faust.types import TP
 from intervaltree import IntervalTree
 
-from stream.faust_fixes import DedupAckConsumer
+from stream.faust_fixes import RiskmonConsumer
 
 TOPIC_PARTITION = TP("loan-events", 0)
 
@@ -29,18 +29,18 @@ def _consumer(cls: type, acked: list[int], committed: int | None) -> AIOKafkaCon
 
 def test_faust_alone_stops_at_a_duplicate_acked_offset() -> None:
     # The upstream behaviour the fix exists for; if this starts failing, Faust
-    # fixed it and DedupAckConsumer can go.
+    # fixed it and RiskmonConsumer can go.
     consumer = _consumer(AIOKafkaConsumer, [5, 5, 6, 6, 7, 7], committed=5)
     assert consumer._new_offset(TOPIC_PARTITION) == 6
 
 
 def test_duplicates_do_not_hold_back_the_commit() -> None:
-    consumer = _consumer(DedupAckConsumer, [5, 5, 6, 6, 7, 7], committed=5)
+    consumer = _consumer(RiskmonConsumer, [5, 5, 6, 6, 7, 7], committed=5)
     assert consumer._new_offset(TOPIC_PARTITION) == 8
     assert consumer._acked[TOPIC_PARTITION] == []
 
 
 def test_a_real_gap_still_holds_back_the_commit() -> None:
-    consumer = _consumer(DedupAckConsumer, [5, 6, 6, 9, 10], committed=5)
+    consumer = _consumer(RiskmonConsumer, [5, 6, 6, 9, 10], committed=5)
     assert consumer._new_offset(TOPIC_PARTITION) == 7  # 7 and 8 not acked yet
     assert consumer._acked[TOPIC_PARTITION] == [9, 10]
