@@ -138,6 +138,9 @@ def id_hash(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
 
 
+_ZEROS = (0,) * 256  # source for clearing ring buckets in place
+
+
 class Ring:
     """Count and amount (whole yuan) per time bucket over the last ``slots`` buckets.
 
@@ -161,8 +164,10 @@ class Ring:
         if k <= self.head:
             return
         if self.head < 0 or k - self.head >= self.slots:
-            self.counts = [0] * self.slots
-            self.amounts = [0] * self.slots
+            # In place: a cached state keeps its lists, so they are not re-promoted into
+            # the oldest GC generation on every reset (fewer, shorter full collections).
+            self.counts[:] = _ZEROS[: self.slots]
+            self.amounts[:] = _ZEROS[: self.slots]
         else:
             for j in range(self.head + 1, k + 1):
                 self.counts[j % self.slots] = 0
@@ -206,7 +211,7 @@ class MaxRing:
         if k <= self.head:
             return
         if self.head < 0 or k - self.head >= self.slots:
-            self.values = [0] * self.slots
+            self.values[:] = _ZEROS[: self.slots]
         else:
             for j in range(self.head + 1, k + 1):
                 self.values[j % self.slots] = 0

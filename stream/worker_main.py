@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 
 import faust
@@ -28,5 +29,9 @@ def run_worker(settings: Settings) -> int:
     # above), so every debug call in Faust and aiokafka builds a record to throw
     # away; a worker has no terminal to spin on anyway.
     runner.spinner = None
+    # Everything built so far (imports, model, Faust app) lives as long as the
+    # process: keep it out of the garbage collector's full passes, which pause
+    # the event loop for as long as they take to scan the heap.
+    gc.freeze()
     runner.execute_from_commandline()
     return 0
