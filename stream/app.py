@@ -114,14 +114,11 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
         **faust_config(settings),
         store=settings.table_store,
         table_cleanup_interval=3600.0,
-        # The changelog gets about one ~1 KB record per event: let the producer
-        # gather them into fewer, larger requests.
+        # Alerts and DLQ records gather for 5 ms; the changelog (about one ~1 KB
+        # record per event) goes in record batches of up to this size.
         producer_linger=0.005,
         producer_max_batch_size=256 * 1024,
     )
-    # A batch writes up to batch_max changelog messages at once; Faust's default
-    # buffer of 100 would stall (and warn) on every batch.
-    app.producer.buffer.max_messages = max(100, 2 * settings.batch_max)
     faust_fixes.install(app, settings.fetch_max_wait_ms)
     raw = faust.Schema(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
     input_topic = app.topic(settings.input_topic, partitions=settings.partitions, schema=raw)

@@ -141,6 +141,19 @@ def id_hash(text: str) -> int:
 _ZEROS = (0,) * 256  # source for clearing ring buckets in place
 
 
+def _clear_buckets(buckets: tuple[list[int], ...], head: int, k: int, slots: int) -> None:
+    """Zero the buckets a ring moving from bucket ``head`` to ``k`` (> head) reuses: all of them
+    when it was empty or the gap spans the ring.  In place: a cached state keeps its lists,
+    so they are not re-promoted into the oldest GC generation (fewer, shorter full collections)."""
+    if head < 0 or k - head >= slots:
+        for values in buckets:
+            values[:] = _ZEROS[:slots]
+    else:
+        for values in buckets:
+            for j in range(head + 1, k + 1):
+                values[j % slots] = 0
+
+
 class Ring:
     """Count and amount (whole yuan) per time bucket over the last ``slots`` buckets.
 
@@ -161,18 +174,9 @@ class Ring:
     def advance(self, ts: float) -> None:
         """Move the ring forward to ``ts``'s bucket, clearing buckets that fall out."""
         k = int(ts // self.width)
-        if k <= self.head:
-            return
-        if self.head < 0 or k - self.head >= self.slots:
-            # In place: a cached state keeps its lists, so they are not re-promoted into
-            # the oldest GC generation on every reset (fewer, shorter full collections).
-            self.counts[:] = _ZEROS[: self.slots]
-            self.amounts[:] = _ZEROS[: self.slots]
-        else:
-            for j in range(self.head + 1, k + 1):
-                self.counts[j % self.slots] = 0
-                self.amounts[j % self.slots] = 0
-        self.head = k
+        if k > self.head:
+            _clear_buckets((self.counts, self.amounts), self.head, k, self.slots)
+            self.head = k
 
     def add(self, ts: float, amount: float) -> None:
         """Count one event; too old for the ring means not counted here."""
@@ -208,14 +212,9 @@ class MaxRing:
 
     def advance(self, ts: float) -> None:
         k = int(ts // self.width)
-        if k <= self.head:
-            return
-        if self.head < 0 or k - self.head >= self.slots:
-            self.values[:] = _ZEROS[: self.slots]
-        else:
-            for j in range(self.head + 1, k + 1):
-                self.values[j % self.slots] = 0
-        self.head = k
+        if k > self.head:
+            _clear_buckets((self.values,), self.head, k, self.slots)
+            self.head = k
 
     def add(self, ts: float, value: int) -> None:
         self.advance(ts)

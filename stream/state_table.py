@@ -43,11 +43,10 @@ def create_state_table(app: faust.App, settings: Settings) -> faust.Table:
     # Not schema=raw: a table given a Schema stops its app's agents from
     # receiving anything (faust-streaming 0.15.3); bytes key/value types give
     # the same raw serialisation without that.
-    table = app.Table(
+    return app.Table(
         STATE_TABLE, default=None, partitions=settings.partitions, help="Per-user feature state.",
         key_type=bytes, value_type=bytes,
     )
-    return table
 
 
 def load_states(table: faust.Table, user_ids: Iterator[str] | list[str]) -> dict[str, UserState]:
