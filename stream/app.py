@@ -27,6 +27,7 @@ import orjson
 
 from models.model import EVENT_FEATURES, RiskModel
 from stream import faust_fixes, metrics
+from stream.consumer_report import partition_report
 from stream.contract import Event, InvalidEvent, parse_event
 from stream.dlq import PROCESSING_ERROR, dlq_record
 from stream.drift import DriftMonitor
@@ -257,7 +258,8 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
                 lag[tp.partition] = max(0, end - done)
         for gone in set(next_offset) - {tp.partition for tp in assigned}:
             del next_offset[gone]
-        health.observe_lag(lag)
+        health.observe_lag(lag, describe=lambda: partition_report(
+            app, settings.input_topic, next_offset, {tp.partition: end for tp, end in ends.items()}))
 
     @app.timer(interval=settings.model_poll_s)
     async def watch_model() -> None:

@@ -1,6 +1,6 @@
-"""Work-arounds for faust-streaming 0.15.3 bugs: three that lose events or stall commits, one that adds latency.
+"""Work-arounds for faust-streaming 0.15.3 bugs: four that lose events or stall consumption, one that adds latency.
 
-Fixes 1-3 were found by the kill -9 / failover tests (``tests/test_faults.py``),
+Fixes 1-3 and 5 were found by the kill -9 / failover tests (``tests/test_faults.py``),
 fix 4 by the latency benchmark (``riskmon bench``); all
 are installed on every app by :func:`install`.  They touch private Faust
 methods, so ``pyproject.toml`` pins faust-streaming to 0.15.x; re-check them
@@ -41,24 +41,38 @@ methods, so ``pyproject.toml`` pins faust-streaming to 0.15.x; re-check them
    2,000 events/s the agent got its input in bursts about once a second
    (latency p50 1.1 s, p99 1.7 s; with 50 ms: 67 / 163 ms).  Fix: the
    ``fetch_max_wait_ms`` setting (default 50 ms).
+
+5. **Input drained while every partition is paused.**  Faust hands aiokafka
+   its *live* set of active partitions, and aiokafka's ``fetched_records``
+   re-reads it each time new data arrives while it waits (up to 1 s); an
+   empty set means "every partition" there.  At the end of a recovery Faust
+   pauses the changelog partitions while the input partitions are still
+   paused, so the set becomes empty during such a wait: aiokafka hands over
+   the input records it prefetched from the committed offsets, moves its
+   positions to their end, and Faust drops them as not active.  When that
+   happens after the seek to the committed offsets the partitions are
+   skipped until the next rebalance (the worker stalls with lag; ~2 in 5
+   kill -9 restarts on a loaded machine, and the cause of a CI failure).
+   Fix: fetch for a copy of the set, and never for an empty one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import types
-from typing import Any, Optional
+from typing import Any, Optional, Set
 
 import faust
 from aiokafka.structs import TopicPartition
 from faust.tables.recovery import Recovery
+from faust.transport.consumer import RecordMap
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.transport.drivers.aiokafka import Consumer as AIOKafkaConsumer
 from faust.types import TP
 
 
 class RiskmonConsumer(AIOKafkaConsumer):
-    """Faust's aiokafka consumer with fixes 3 (duplicate acked offsets) and 4 (fetch wait)."""
+    """Faust's aiokafka consumer with fixes 3 (duplicate acked offsets), 4 (fetch wait) and 5 (live partition set)."""
 
     fetch_max_wait_ms: int = 1500  # Faust's value; ``install`` sets the configured one
 
@@ -80,6 +94,15 @@ class _ConsumerThread(AIOKafkaConsumerThread):
         # Read by aiokafka when it builds its fetcher in start(), i.e. after this.
         consumer._fetch_max_wait_ms = self.consumer.fetch_max_wait_ms
         return consumer
+
+    async def getmany(self, active_partitions: Optional[Set[TP]], timeout: float) -> RecordMap:
+        """Fetch for a snapshot of the active partitions, never for an empty set (fix 5)."""
+        if active_partitions is not None:
+            active_partitions = set(active_partitions)
+            if not active_partitions:  # aiokafka would read "every partition"
+                await asyncio.sleep(min(timeout, 0.1))
+                return {}
+        return await super().getmany(active_partitions, timeout)
 
 
 async def _on_recovery_completed_seek_first(self: Recovery, generation_id: int = 0) -> None:

@@ -18,6 +18,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
@@ -60,8 +61,9 @@ class Health:
         self.ready = ready
         metrics.READY.set(1.0 if ready else 0.0)
 
-    def observe_lag(self, lag: dict[int, int], now: float | None = None) -> None:
-        """Record lag per partition and decide whether the worker is stalled."""
+    def observe_lag(self, lag: dict[int, int], now: float | None = None,
+                    describe: Callable[[], str] | None = None) -> None:
+        """Record lag per partition and decide whether the worker is stalled (``describe``: details for the log)."""
         now = time.time() if now is None else now
         for partition, value in lag.items():
             metrics.CONSUMER_LAG.labels(str(partition)).set(value)
@@ -71,10 +73,16 @@ class Health:
         waiting = sum(lag.values()) > 0
         stalled = waiting and self.ready and now - self.last_progress > self.stall_timeout_s
         if stalled and not self.stalled:
+            details = ""
+            if describe is not None:
+                try:
+                    details = "; " + describe()
+                except Exception as exc:  # noqa: BLE001 - the verdict matters more than its details
+                    details = f"; no partition details ({type(exc).__name__})"
             log.error(
                 "worker stalled: no batch processed for %.0fs while %d messages wait; "
-                "check the broker connection and the worker log, restart the worker if it persists",
-                now - self.last_progress, sum(lag.values()),
+                "check the broker connection and the worker log, restart the worker if it persists%s",
+                now - self.last_progress, sum(lag.values()), details,
             )
         self.stalled = stalled
         metrics.STALLED.set(1.0 if stalled else 0.0)

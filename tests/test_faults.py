@@ -11,6 +11,7 @@ offline replay of the same events (see tests/faults_support.py):
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from pathlib import Path
@@ -294,7 +295,9 @@ def test_watchdog_reports_a_stalled_worker(unique_topics: Settings, model_dir: P
         assert samples["riskmon_worker_stalled"] == 1.0
         assert metric_sum(samples, "riskmon_consumer_lag_messages") > 0
         assert processed(port) < len(events)
-        assert "worker stalled" in log.read_text(errors="replace")
+        stall_line = next(line for line in log.read_text(errors="replace").splitlines() if "worker stalled" in line)
+        # Where each partition stands, for whoever is paged: processed/committed/fetch position/end.
+        assert re.search(r"partitions processed/committed/fetch/end: p0 [-\d]+/[-\d]+/[-\d]+/\d+", stall_line), stall_line
 
         ensure_topics(settings)  # the operator fixes the cause
         wait_until(lambda: processed(port) >= len(events), 120, "all events processed after the fix", [log], [worker])
@@ -329,8 +332,8 @@ def test_watchdog_logic_unit() -> None:
     assert not h.stalled and metrics.STALLED._value.get() == 0.0
     h.observe_lag({1: 4}, now=1106.0)
     assert not h.stalled
-    h.observe_lag({1: 4}, now=1107.5)
-    assert h.stalled
+    h.observe_lag({1: 4}, now=1107.5, describe=lambda: 1 / 0)
+    assert h.stalled, "a failing description does not change the verdict"
 
 
 def test_healthy_endpoint_sees_a_stall_without_the_event_loop() -> None:
