@@ -239,6 +239,8 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
     @app.timer(interval=1.0)
     async def report_health() -> None:
         refresh_ready()
+        recovery = app.tables.recovery
+        health.observe_restore(recovery.active_remaining_total() if recovery.in_recovery else None)
         assigned = [tp for tp in app.consumer.assignment() if tp.topic == settings.input_topic]
         if not assigned:
             health.observe_lag({})

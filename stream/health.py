@@ -4,8 +4,9 @@
   changelog and is processing; a load balancer or Kubernetes readiness probe
   keeps traffic (and dashboards' "ready" panel) honest during recovery.
 * ``/healthy`` answers 503 when the watchdog sees the worker stalled: no batch
-  finished for ``stall_timeout_s`` while there are messages waiting.  Faust
-  workers are known to stall silently with growing lag; this makes the stall
+  finished for ``stall_timeout_s`` while there are messages waiting, or a
+  table restore that read nothing for that long.  Faust workers are known to
+  stall silently with growing lag or in recovery; this makes the stall
   visible (metric + endpoint + one error log) instead of a silent hang.
 * ``/metrics`` is the Prometheus exposition.
 
@@ -37,6 +38,9 @@ class Health:
     stalled: bool = False
     last_progress: float = field(default_factory=time.time)
     lag: dict[int, int] = field(default_factory=dict)
+    restore_stuck: bool = False
+    restore_left: int | None = None
+    restore_progress: float = 0.0
 
     def progressed(self, now: float | None = None) -> None:
         self.last_progress = time.time() if now is None else now
@@ -44,7 +48,35 @@ class Health:
         if self.stalled:
             log.warning("worker is making progress again")
         self.stalled = False
-        metrics.STALLED.set(0)
+        self._publish()
+
+    def observe_restore(self, left: int | None, now: float | None = None) -> None:
+        """Judge a table restore: stuck when changelog records remain and none was read for the stall timeout.
+
+        A worker stuck restoring its tables is what Faust users report most:
+        ``/ready`` stays 503 and nothing else says why.  ``left`` is the number
+        of changelog records still to read, None when no restore is running.
+        """
+        now = time.time() if now is None else now
+        if not left:
+            if self.restore_stuck:
+                log.warning("table restore is moving again")
+            self.restore_left, self.restore_stuck = None, False
+        elif left != self.restore_left:  # read some, or a new restore after a rebalance
+            if self.restore_stuck:
+                log.warning("table restore is moving again")
+            self.restore_left, self.restore_progress, self.restore_stuck = left, now, False
+        elif not self.restore_stuck and now - self.restore_progress > self.stall_timeout_s:
+            self.restore_stuck = True
+            log.error(
+                "table restore stuck: %d changelog records still to read and none read for %.0fs; "
+                "check the broker and the changelog topic, restart the worker if it persists",
+                left, now - self.restore_progress,
+            )
+        self._publish()
+
+    def _publish(self) -> None:
+        metrics.STALLED.set(1.0 if self.stalled or self.restore_stuck else 0.0)
 
     def is_stalled(self, now: float | None = None) -> bool:
         """Stalled as of now, judged from this thread too.
@@ -55,7 +87,9 @@ class Health:
         """
         now = time.time() if now is None else now
         waiting = sum(self.lag.values()) > 0
-        return self.stalled or (self.ready and waiting and now - self.last_progress > self.stall_timeout_s)
+        return self.stalled or self.restore_stuck or (
+            self.ready and waiting and now - self.last_progress > self.stall_timeout_s
+        )
 
     def set_ready(self, ready: bool) -> None:
         self.ready = ready
@@ -85,7 +119,7 @@ class Health:
                 now - self.last_progress, sum(lag.values()), details,
             )
         self.stalled = stalled
-        metrics.STALLED.set(1.0 if stalled else 0.0)
+        self._publish()
 
 
 def _handler_for(health: Health) -> type[BaseHTTPRequestHandler]:

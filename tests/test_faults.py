@@ -359,3 +359,27 @@ def test_healthy_endpoint_sees_a_stall_without_the_event_loop() -> None:
         assert code == 503
     finally:
         server.shutdown()
+
+
+def test_restore_watchdog_logic_unit() -> None:
+    """Health.observe_restore alone: stuck only when changelog records remain unread, unchanged, for the timeout."""
+    from stream import metrics
+
+    h = Health(stall_timeout_s=5.0)
+    h.observe_restore(None, now=1000.0)
+    assert not h.restore_stuck and not h.is_stalled(now=1000.0)
+    h.observe_restore(300, now=1000.0)
+    h.observe_restore(120, now=1004.0)
+    h.observe_restore(120, now=1008.0)
+    assert not h.restore_stuck, "read 180 records 4 s ago: moving"
+    h.observe_restore(120, now=1009.5)
+    assert h.restore_stuck and h.is_stalled(now=1009.5) and metrics.STALLED._value.get() == 1.0
+    h.observe_restore(500, now=1010.0)  # a rebalance started a new restore
+    assert not h.restore_stuck and metrics.STALLED._value.get() == 0.0
+    h.observe_restore(0, now=1011.0)
+    assert not h.restore_stuck and h.restore_left is None
+    h.observe_restore(40, now=1020.0)
+    h.observe_restore(40, now=1030.0)
+    assert h.restore_stuck
+    h.observe_restore(None, now=1031.0)  # restore over: the batch watchdog takes it from here
+    assert not h.restore_stuck and not h.is_stalled(now=1031.0)
