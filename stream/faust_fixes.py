@@ -1,6 +1,6 @@
-"""Work-arounds for faust-streaming 0.15.3 bugs: four that lose events or stall consumption, one that adds latency.
+"""Work-arounds for faust-streaming 0.15.3 bugs: five that lose events or stall consumption, one that adds latency.
 
-Fixes 1-3 and 5 were found by the kill -9 / failover tests (``tests/test_faults.py``),
+Fixes 1-3, 5 and 6 were found by the kill -9 / failover tests (``tests/test_faults.py``),
 fix 4 by the latency benchmark (``riskmon bench``); all
 are installed on every app by :func:`install`.  They touch private Faust
 methods, so ``pyproject.toml`` pins faust-streaming to 0.15.x; re-check them
@@ -54,13 +54,25 @@ methods, so ``pyproject.toml`` pins faust-streaming to 0.15.x; re-check them
    skipped until the next rebalance (the worker stalls with lag; ~2 in 5
    kill -9 restarts on a loaded machine, and the cause of a CI failure).
    Fix: fetch for a copy of the set, and never for an empty one.
+
+6. **Fetched records dropped without putting them back.**  ``Consumer.getmany``
+   throws away records aiokafka already handed over (its position moved past
+   them) when the flow stopped meanwhile (a rebalance began), the generation
+   changed, or their partition is paused.  Faust then seeks to the committed
+   offsets, which leaves a partition without a commit where it is: a
+   changelog partition that recovery had just rewound to its start stayed at
+   its end, so the restore waited forever for records it had dropped (a
+   failover stuck "still fetching changelog topics"; ~1 in 20 loaded runs once
+   fix 5 was in).  Fix: after such a drop, put each partition back to its
+   first undelivered record, unless something has moved its position since.
 """
 
 from __future__ import annotations
 
 import asyncio
 import types
-from typing import Any, Optional, Set
+from collections import Counter
+from typing import Any, AsyncIterator, Mapping, Optional, Set, Tuple
 
 import faust
 from aiokafka.structs import TopicPartition
@@ -68,11 +80,11 @@ from faust.tables.recovery import Recovery
 from faust.transport.consumer import RecordMap
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.transport.drivers.aiokafka import Consumer as AIOKafkaConsumer
-from faust.types import TP
+from faust.types import TP, Message
 
 
 class RiskmonConsumer(AIOKafkaConsumer):
-    """Faust's aiokafka consumer with fixes 3 (duplicate acked offsets), 4 (fetch wait) and 5 (live partition set)."""
+    """Faust's aiokafka consumer with fixes 3 (duplicate acked offsets), 4 (fetch wait), 5 (live partition set) and 6 (put back)."""
 
     fetch_max_wait_ms: int = 1500  # Faust's value; ``install`` sets the configured one
 
@@ -86,6 +98,40 @@ class RiskmonConsumer(AIOKafkaConsumer):
 
     def _new_consumer_thread(self) -> AIOKafkaConsumerThread:
         return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+    async def getmany(self, timeout: float) -> AsyncIterator[Tuple[TP, Message]]:
+        """Faust 0.15.3's ``Consumer.getmany``, putting back the records it does not hand on (fix 6)."""
+        records, active_partitions = await self._wait_next_records(timeout)
+        generation_id = self.app.consumer_generation_id
+        if records is None or self.should_stop:
+            return
+        handed: Counter[TP] = Counter()
+        if self.flow_active:
+            for tp, record in self.scheduler.iterate(records):
+                if not self.flow_active or self.app.consumer_generation_id != generation_id:
+                    break
+                if active_partitions is None or tp in active_partitions or tp in self._buffered_partitions:
+                    self.app.monitor.track_tp_end_offset(tp, self.highwater(tp))
+                    handed[tp] += 1
+                    yield tp, self._to_message(tp, record)
+        else:
+            try:  # what Faust does here: back to the committed offsets
+                await self.perform_seek()
+            except Exception as exc:  # noqa: BLE001 - Faust's own handling
+                self.log.warning(f"exception performing seek when flow not active {exc}")
+        if not self.should_stop:
+            await self._put_back(records, handed)
+
+    async def _put_back(self, records: RecordMap, handed: Counter[TP]) -> None:
+        """Rewind each partition to its first record not handed on, if nothing moved it since."""
+        undelivered = {
+            tp: (batch[handed[tp]].offset, batch[-1].offset + 1)
+            for tp, batch in records.items()
+            if handed[tp] < len(batch)
+        }
+        if undelivered:
+            thread: _ConsumerThread = self._thread
+            await thread.put_back(undelivered)
 
 
 class _ConsumerThread(AIOKafkaConsumerThread):
@@ -103,6 +149,24 @@ class _ConsumerThread(AIOKafkaConsumerThread):
                 await asyncio.sleep(min(timeout, 0.1))
                 return {}
         return await super().getmany(active_partitions, timeout)
+
+    async def put_back(self, positions: Mapping[TP, Tuple[int, int]]) -> None:
+        """For ``tp: (first, end)``: seek ``tp`` to ``first`` if its position is still ``end`` (fix 6)."""
+        await self.call_thread(self._put_back, positions)
+
+    async def _put_back(self, positions: Mapping[TP, Tuple[int, int]]) -> None:
+        # Runs on the consumer's own loop without awaiting: nothing can move a position meanwhile.
+        consumer = self._ensure_consumer()
+        assignment = consumer._subscription.subscription.assignment if consumer._subscription.subscription else None
+        if assignment is None or not assignment.active:
+            return  # a new assignment starts from committed offsets anyway
+        for tp, (first, end) in positions.items():
+            partition = TopicPartition(tp.topic, tp.partition)
+            if partition not in assignment.tps:
+                continue
+            state = assignment.state_value(partition)
+            if state.has_valid_position and state.position == end:
+                consumer.seek(partition, first)
 
 
 async def _on_recovery_completed_seek_first(self: Recovery, generation_id: int = 0) -> None:

@@ -7,7 +7,7 @@ The recovery fixes change the order of steps against a live group;
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.transport.drivers.aiokafka import Consumer as AIOKafkaConsumer
@@ -77,3 +77,57 @@ def test_no_fetch_for_an_empty_set_of_active_partitions(monkeypatch) -> None:
     assert asyncio.run(thread.getmany(set(), timeout=0.01)) == {}
     assert calls == []
     assert asyncio.run(thread.getmany(None, timeout=0.01)) == {TOPIC_PARTITION: ["a record"]}  # client-only: all
+
+
+class _Record:
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+
+
+def test_undelivered_records_are_put_back_from_the_first_one_not_handed_on() -> None:
+    # Faust dropped 2 of partition 0's 5 records and all of partition 1's (fix 6).
+    asked: list[dict] = []
+
+    class Thread:
+        async def put_back(self, positions):
+            asked.append(dict(positions))
+
+    consumer = RiskmonConsumer.__new__(RiskmonConsumer)
+    consumer._thread = Thread()
+    other = TP("loan-events", 1)
+    records = {TOPIC_PARTITION: [_Record(o) for o in range(10, 15)], other: [_Record(7), _Record(8)],
+               TP("loan-events", 2): [_Record(3)]}
+    handed = Counter({TOPIC_PARTITION: 3, TP("loan-events", 2): 1})
+    asyncio.run(consumer._put_back(records, handed))
+    assert asked == [{TOPIC_PARTITION: (13, 15), other: (7, 9)}]
+
+
+def test_put_back_only_where_nothing_moved_the_position_since() -> None:
+    from aiokafka.consumer.subscription_state import SubscriptionState
+    from aiokafka.structs import TopicPartition
+
+    seeks: list[tuple] = []
+
+    async def scenario() -> None:
+        subscription = SubscriptionState()
+        subscription.subscribe(topics={"loan-events"})
+        tps = [TopicPartition("loan-events", p) for p in range(3)]
+        subscription.assign_from_subscribed(set(tps))
+        states = subscription.subscription.assignment
+        states.state_value(tps[0]).seek(15)  # still where the dropped records left it
+        states.state_value(tps[1]).seek(0)  # recovery rewound it meanwhile: leave it
+        # tps[2] has no position yet (awaiting reset): leave it
+
+        class Client:
+            _subscription = subscription
+
+            def seek(self, tp, offset):
+                seeks.append((tp.partition, offset))
+
+        thread = _ConsumerThread.__new__(_ConsumerThread)
+        thread._consumer = Client()
+        await thread._put_back({TP("loan-events", 0): (13, 15), TP("loan-events", 1): (7, 9),
+                                TP("loan-events", 2): (3, 4), TP("other-topic", 0): (1, 2)})
+
+    asyncio.run(scenario())
+    assert seeks == [(0, 13)]
