@@ -138,11 +138,29 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
         async for batch in stream.take_events(settings.batch_max, within=settings.batch_linger_s):
             await _handle_batch(batch)
 
-    async def _dead_letter(ev: faust.types.EventT, raw: bytes, error: InvalidEvent) -> None:
+    async def _dead_letter(ev: faust.types.EventT, raw: bytes, error: InvalidEvent) -> tuple[Any, bytes, Any]:
+        """Queue the DLQ record: (key, record, delivery); the batch waits for the delivery before its offsets are acked."""
         msg = ev.message
         metrics.INVALID.labels(error.code).inc()
         record = dlq_record(raw, ev.key, error, msg.topic, msg.partition, msg.offset)
-        await dlq_topic.send(key=ev.key, value=record)
+        return ev.key, record, await dlq_topic.send(key=ev.key, value=record)
+
+    async def _deliver(dead_letters: list[tuple[Any, bytes, Any]]) -> None:
+        """Wait until the broker has every DLQ record, re-sending refused ones.
+
+        A crash after the batch's commit must not lose a dead letter, and a
+        broker that keeps refusing them stalls the worker visibly (watchdog)
+        instead of dropping them.
+        """
+        while dead_letters:
+            results = await asyncio.gather(*(delivery for _, _, delivery in dead_letters), return_exceptions=True)
+            refused = [(key, record, r) for (key, record, _), r in zip(dead_letters, results) if isinstance(r, Exception)]
+            if not refused:
+                return
+            log.error("the broker refused %d dead-letter records (%s); sending them again in 1 s",
+                      len(refused), type(refused[0][2]).__name__)
+            await asyncio.sleep(1.0)
+            dead_letters = [(key, record, await dlq_topic.send(key=key, value=record)) for key, record, _ in refused]
 
     async def _handle_batch(batch: list[faust.types.EventT]) -> None:
         if not app.tables.recovery.completed.is_set():  # faust_fixes exists so that this never happens
@@ -151,12 +169,13 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
                 "(a Faust recovery bug resurfaced, see stream/faust_fixes.py)", len(batch),
             )
         valid: list[tuple[Event, faust.types.EventT]] = []
+        dead_letters: list[tuple[Any, bytes, Any]] = []
         for ev in batch:
             raw = ev.value if isinstance(ev.value, bytes) else bytes(ev.value or b"")
             try:
                 valid.append((parse_event(raw, key=ev.key, max_bytes=settings.max_message_bytes), ev))
             except InvalidEvent as exc:
-                await _dead_letter(ev, raw, exc)
+                dead_letters.append(await _dead_letter(ev, raw, exc))
         if valid:
             try:
                 await _process_valid(valid)
@@ -171,9 +190,10 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
                         await _process_valid([item])
                     except Exception as one:  # noqa: BLE001
                         cache.clear()
-                        await _dead_letter(item[1], item[1].value, InvalidEvent(
+                        dead_letters.append(await _dead_letter(item[1], item[1].value, InvalidEvent(
                             PROCESSING_ERROR, f"the monitor failed on this event: {type(one).__name__}: {one}"
-                        ))
+                        )))
+        await _deliver(dead_letters)
         now = time.time()
         for ev in batch:
             msg = ev.message

@@ -21,7 +21,7 @@ import socket
 import uuid
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 
@@ -69,17 +69,38 @@ def private_broker_settings(base: Settings, data_dir: Path) -> Settings:
     )
 
 
+def start_private_broker(make: Callable[[Path], Settings], data_dir: Path, on_start: Callable[[Settings], None],
+                         attempts: int = 3) -> Settings:
+    """Start a broker from ``make(its data dir)``; on a port taken since it was picked, again on fresh ports.
+
+    ``free_ports`` only knows the ports were free a moment ago: the broker's
+    bind can still lose them to another process (or an outgoing connection).
+    Each attempt gets its own data dir, because KRaft keeps the controller's
+    address in the formatted storage.  ``on_start(settings)`` runs before each
+    start, e.g. to register the stop.
+    """
+    for attempt in range(1, attempts + 1):
+        settings = make(data_dir / f"attempt-{attempt}")
+        on_start(settings)
+        try:
+            broker.start(settings, tie_to_parent=True)
+            return settings
+        except broker.BrokerError as exc:
+            broker.stop(settings)
+            if "already in use" not in str(exc) or attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
 @pytest.fixture(scope="session")
 def kafka_settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings whose ``broker`` answers; started (and later stopped) if needed."""
     base = load_settings()
     if broker.answers(base):
         return base
-    settings = private_broker_settings(base, tmp_path_factory.mktemp("kafka"))
-    # Registered before start() so a half-started broker is cleaned up too.
-    request.addfinalizer(lambda: broker.stop(settings))
-    broker.start(settings, tie_to_parent=True)
-    return settings
+    # The stop is registered before each start so a half-started broker is cleaned up too.
+    return start_private_broker(lambda d: private_broker_settings(base, d), tmp_path_factory.mktemp("kafka"),
+                                lambda s: request.addfinalizer(lambda: broker.stop(s)))
 
 
 @pytest.fixture

@@ -69,8 +69,8 @@ def wait_for(
     raise AssertionError(f"timed out after {timeout_s}s waiting for {what}\n{tail}")
 
 
-def read_topic(settings: Settings, topic: str) -> list[tuple[bytes | None, bytes]]:
-    """Every message currently in ``topic`` (all partitions), as (key, value)."""
+def read_topic(settings: Settings, topic: str, timeout_s: float = 120.0) -> list[tuple[bytes | None, bytes]]:
+    """Every message currently in ``topic`` (all partitions), as (key, value); fails if that takes over ``timeout_s``."""
     consumer = KafkaConsumer(**kafka_client_config(settings), enable_auto_commit=False)
     try:
         tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
@@ -78,8 +78,10 @@ def read_topic(settings: Settings, topic: str) -> list[tuple[bytes | None, bytes
         consumer.seek_to_beginning(*tps)
         end = consumer.end_offsets(tps)
         out: list[tuple[bytes | None, bytes]] = []
-        deadline = time.monotonic() + 30
-        while any(consumer.position(tp) < end[tp] for tp in tps) and time.monotonic() < deadline:
+        deadline = time.monotonic() + timeout_s
+        while any(consumer.position(tp) < end[tp] for tp in tps):
+            # A slow read must not pass for missing messages.
+            assert time.monotonic() < deadline, f"read {len(out)} of {sum(end.values())} messages of {topic} in {timeout_s:.0f}s"
             for records in consumer.poll(timeout_ms=500).values():
                 out.extend((r.key, r.value) for r in records)
         return out

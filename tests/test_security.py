@@ -31,7 +31,7 @@ from stream.live import settings_env
 from stream.producer import make_producer, publish
 from stream.settings import Settings
 from stream.topics import ensure_topics
-from tests.conftest import free_ports, private_broker_settings
+from tests.conftest import free_ports, private_broker_settings, start_private_broker
 from tests.faults_support import Workers, http_status, processed, sim_events, train_model, wait_until
 from tests.support import ROOT, scrape
 
@@ -140,10 +140,10 @@ def test_worker_refuses_a_bad_model(tamper, model_dir: Path, tmp_path: Path) -> 
 # --------------------------------------------------------------------------- (b) SASL
 
 
-def _sasl_broker_settings(tmp_path: Path, password: str) -> Settings:
+def _sasl_broker_settings(data_dir: Path, password: str) -> Settings:
     """A private broker whose client port asks for SASL/PLAIN (internal listener on controller+1)."""
     for _ in range(20):
-        s = private_broker_settings(Settings(), tmp_path / "kafka")
+        s = private_broker_settings(Settings(), data_dir)
         if broker._tcp_open(f"127.0.0.1:{s.kafka_controller_port + 1}") is False and \
                 s.kafka_controller_port + 1 not in (s.kafka_port,):
             break
@@ -152,16 +152,18 @@ def _sasl_broker_settings(tmp_path: Path, password: str) -> Settings:
 
 
 def test_sasl_plain_worker(model_dir: Path, tmp_path: Path) -> None:
-    settings = _sasl_broker_settings(tmp_path, KAFKA_SECRET)
     wrong_password = "Wrong-Secret-" + uuid.uuid4().hex[:12]
     ports = free_ports(2)
-    good = settings.replace(app_id="riskmon-sasl", model_dir=model_dir, data_dir=tmp_path / "w1", metrics_port=ports[0])
-    bad = good.replace(app_id="riskmon-sasl-bad", data_dir=tmp_path / "w2", metrics_port=ports[1],
-                       kafka_sasl_password=wrong_password)
     logs = [tmp_path / "good.log", tmp_path / "bad.log"]
     workers = Workers()
+    started: list[Settings] = []  # every start attempt, each stopped at the end
     try:
-        broker.start(settings, tie_to_parent=True)
+        settings = start_private_broker(lambda d: _sasl_broker_settings(d, KAFKA_SECRET), tmp_path / "kafka",
+                                        started.append)
+        good = settings.replace(app_id="riskmon-sasl", model_dir=model_dir, data_dir=tmp_path / "w1",
+                                metrics_port=ports[0])
+        bad = good.replace(app_id="riskmon-sasl-bad", data_dir=tmp_path / "w2", metrics_port=ports[1],
+                           kafka_sasl_password=wrong_password)
         assert "SASL_PLAINTEXT://" in broker.properties_path(settings).read_text()
         assert broker.properties_path(settings).stat().st_mode & 0o077 == 0, "server.properties holds a password"
         # The client port refuses unauthenticated and wrongly authenticated clients.
@@ -189,7 +191,8 @@ def test_sasl_plain_worker(model_dir: Path, tmp_path: Path) -> None:
         assert config.returncode == 0 and "kafka_sasl_password = ***" in config.stdout
     finally:
         workers.close()
-        broker.stop(settings)
+        for attempt in started:
+            broker.stop(attempt)
     for text in (logs[0].read_text(errors="replace"), logs[1].read_text(errors="replace"), config.stdout + config.stderr):
         assert KAFKA_SECRET not in text and wrong_password not in text, "a SASL password was written out"
 
