@@ -16,10 +16,9 @@ def partition_report(app: Any, topic: str, processed: Mapping[int, int], ends: M
     """One line per assigned input partition: ``p<n> processed/committed/fetch/end [paused]``."""
     consumer = app.consumer
     try:
-        client = consumer._thread._consumer  # the aiokafka consumer behind Faust's thread
-        assignment = client._subscription.subscription.assignment
+        assignment = consumer._thread.live_assignment()  # stream.faust_fixes' consumer thread
         fetch = {tp.partition: assignment.state_value(tp)._position for tp in assignment.tps if tp.topic == topic}
-    except Exception:  # noqa: BLE001 - a report must never fail the health check
+    except Exception:  # noqa: BLE001 - a report must never fail the health check (None: between assignments)
         fetch = {}
     committed = {tp.partition: off for tp, off in consumer._committed_offset.items() if tp.topic == topic}
     paused = {tp.partition for tp in consumer._paused_partitions if tp.topic == topic}

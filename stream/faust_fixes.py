@@ -150,6 +150,12 @@ class _ConsumerThread(AIOKafkaConsumerThread):
                 return {}
         return await super().getmany(active_partitions, timeout)
 
+    def live_assignment(self) -> Any:
+        """aiokafka's current assignment (the fetch position of each partition), None between assignments."""
+        consumer = self._consumer
+        subscription = consumer._subscription.subscription if consumer is not None else None
+        return subscription.assignment if subscription is not None else None
+
     async def put_back(self, positions: Mapping[TP, Tuple[int, int]]) -> None:
         """For ``tp: (first, end)``: seek ``tp`` to ``first`` if its position is still ``end`` (fix 6)."""
         await self.call_thread(self._put_back, positions)
@@ -157,7 +163,7 @@ class _ConsumerThread(AIOKafkaConsumerThread):
     async def _put_back(self, positions: Mapping[TP, Tuple[int, int]]) -> None:
         # Runs on the consumer's own loop without awaiting: nothing can move a position meanwhile.
         consumer = self._ensure_consumer()
-        assignment = consumer._subscription.subscription.assignment if consumer._subscription.subscription else None
+        assignment = self.live_assignment()
         if assignment is None or not assignment.active:
             return  # a new assignment starts from committed offsets anyway
         for tp, (first, end) in positions.items():

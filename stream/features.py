@@ -556,14 +556,14 @@ def _rollover(s: UserState, amount: float, sec: int) -> tuple[int, float]:
     return depth, growth
 
 
-def _overdue(s: UserState, sec: int, skip: int = -1) -> tuple[float, int]:
+def _overdue(s: UserState, sec: int) -> tuple[float, int]:
     """(days the most overdue open loan is past its due moment, open loans more than
-    ROLLOVER_GRACE_DAYS past due) at ``sec``; slot ``skip`` is left out."""
+    ROLLOVER_GRACE_DAYS past due) at ``sec``."""
     worst = 0
     count = 0
     grace = ROLLOVER_GRACE_DAYS * DAY
     for i in range(OPEN_LOAN_SLOTS):
-        if s.loan_hashes[i] and i != skip:
+        if s.loan_hashes[i]:
             past = sec - s.loan_due[i]
             if past > worst:
                 worst = past
@@ -591,16 +591,15 @@ def _update_repayment(s: UserState, e: Event) -> FeatureRow:
     s.late_last = late
     sec = _sec(ts)
     if late:
-        recent = s.late_nz_last and abs(sec - s.late_nz_ts) <= RISING_HORIZON_S
-        s.late_rising = min(s.late_rising + 1, 255) if recent and late > s.late_nz_last else 0
+        s.late_rising = min(s.late_rising + 1, 255) if _late_recent(s, sec) and late > s.late_nz_last else 0
         s.late_nz_last, s.late_nz_ts = late, sec
     s.late_ewm = late if s.n_repayments == 1 else 0.7 * s.late_ewm + 0.3 * late
     repaid_by_rollover = _pay_loan(s, e.loan_id)
-    overdue_days, _ = _overdue(s, _sec(ts))
+    overdue_days, _ = _overdue(s, sec)
     loans_while_late = s.ring_30d.totals(min(late, 29) + 1)[0] if late else 0
     # Before any loan of the user was seen the limit is unknown: no utilisation then.
     limit = max(s.limit, 1.0) if s.n_loans else math.inf
-    _, a30 = s.ring_30d.totals()
+    n30, a30 = s.ring_30d.totals()
     hours_since = (max(0.0, ts - s.last_loan_ts) / HOUR) if s.n_loans else _NO_PREVIOUS_HOURS
     values = (
         float(late),
@@ -611,7 +610,7 @@ def _update_repayment(s: UserState, e: Event) -> FeatureRow:
         math.log1p(e.amount),
         s.outstanding / limit,
         float(s.ring_30d.totals(7)[0]),
-        float(s.ring_30d.totals()[0]),
+        float(n30),
         a30 / limit,
         float(s.rollover_chain),
         math.log1p(hours_since),
@@ -624,9 +623,14 @@ def _update_repayment(s: UserState, e: Event) -> FeatureRow:
     return FeatureRow("repayment", values)
 
 
+def _late_recent(s: UserState, sec: int) -> bool:
+    """Whether the latest late repayment is within RISING_HORIZON_S of ``sec`` (a run older than that is over)."""
+    return bool(s.late_nz_last) and abs(sec - s.late_nz_ts) <= RISING_HORIZON_S
+
+
 def _late_rising(s: UserState, sec: int) -> int:
-    """The rising run of late repayments, while the latest of them is within RISING_HORIZON_S of ``sec``."""
-    return s.late_rising if s.late_nz_last and abs(sec - s.late_nz_ts) <= RISING_HORIZON_S else 0
+    """The rising run of late repayments, while the latest of them is recent (``_late_recent``)."""
+    return s.late_rising if _late_recent(s, sec) else 0
 
 
 def _late_max(s: UserState) -> int:

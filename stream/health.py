@@ -19,8 +19,8 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
@@ -58,14 +58,10 @@ class Health:
         of changelog records still to read, None when no restore is running.
         """
         now = time.time() if now is None else now
-        if not left:
+        if not left or left != self.restore_left:  # over, read some, or a new restore after a rebalance
             if self.restore_stuck:
                 log.warning("table restore is moving again")
-            self.restore_left, self.restore_stuck = None, False
-        elif left != self.restore_left:  # read some, or a new restore after a rebalance
-            if self.restore_stuck:
-                log.warning("table restore is moving again")
-            self.restore_left, self.restore_progress, self.restore_stuck = left, now, False
+            self.restore_left, self.restore_progress, self.restore_stuck = left or None, now, False
         elif not self.restore_stuck and now - self.restore_progress > self.stall_timeout_s:
             self.restore_stuck = True
             log.error(
