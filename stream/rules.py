@@ -41,8 +41,11 @@ class RuleConfig:
     overdue_open_loans: int = 2
     overdue_utilisation: float = 1.05
     overdue_loans_while_late: int = 1
+    overdue_while_late_amount_30d_over_limit: float = 0.6
     overdue_rising_late: int = 1
     overdue_rising_amount_30d_over_limit: float = 0.9
+    overdue_drawn_late_days: int = 2
+    overdue_drawn_amount_30d_over_limit: float = 1.0
 
     @classmethod
     def from_file(cls, path: Path | None) -> "RuleConfig":
@@ -194,17 +197,37 @@ def _overdue_escalation_loan(f: dict[str, float], c: RuleConfig) -> str | None:
 
 
 def _overdue_escalation_repayment(f: dict[str, float], c: RuleConfig) -> str | None:
-    if f["utilisation"] >= c.overdue_utilisation and (f["days_late"] >= 1 or f["overdue_days"] >= 1):
+    """A late repayment by a borrower whose debt keeps growing.
+
+    Each branch pairs lateness with evidence that the borrowing goes on, because
+    lateness alone is common (many well-behaved users are a few days late now
+    and then): the balance over the limit; new loans taken while this one was
+    late, another loan past due and most of the limit borrowed in 30 days; ever
+    later repayments; or the whole limit borrowed within 30 days and this
+    repayment days late (the first slip of a borrower living on short loans).
+    """
+    late, drawn = f["days_late"], f["amount_30d_over_limit"]
+    if f["utilisation"] >= c.overdue_utilisation and (late >= 1 or f["overdue_days"] >= 1):
         return (
-            f"repayment {f['days_late']:.0f} days late with the balance still at {f['utilisation']:.0%} "
+            f"repayment {late:.0f} days late with the balance still at {f['utilisation']:.0%} "
             f"of the limit{' and another loan past due' if f['overdue_days'] >= 1 else ''}"
         )
-    if f["days_late"] >= 1 and f["overdue_days"] >= 1 and f["loans_while_late"] >= c.overdue_loans_while_late:
+    if (
+        late >= 1
+        and f["overdue_days"] >= 1
+        and f["loans_while_late"] >= c.overdue_loans_while_late
+        and drawn >= c.overdue_while_late_amount_30d_over_limit
+    ):
         return (
-            f"repayment {f['days_late']:.0f} days late, {f['loans_while_late']:.0f} new loans taken meanwhile, "
-            f"another loan still {f['overdue_days']:.0f} days past due"
+            f"repayment {late:.0f} days late, {f['loans_while_late']:.0f} new loans taken meanwhile, "
+            f"another loan still {f['overdue_days']:.0f} days past due, {drawn:.0%} of the limit borrowed in 30d"
         )
-    return _rising_while_borrowing(f, c, f["days_late"])
+    rising = _rising_while_borrowing(f, c, late)
+    if rising:
+        return rising
+    if late >= c.overdue_drawn_late_days and drawn >= c.overdue_drawn_amount_30d_over_limit:
+        return f"repayment {late:.0f} days late after {drawn:.0%} of the limit was borrowed in 30d"
+    return None
 
 
 LOAN_RULES: dict[str, _Check] = {
