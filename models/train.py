@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Iterable
 
@@ -108,6 +109,7 @@ def train(
         "max_samples": max_samples,
         "training_events": counts,
         "sklearn_version": sklearn.__version__,
+        "rules": asdict(rules),
     }
     fingerprint = hashlib.sha256(
         json.dumps({**meta, "t": {k: [v.threshold] for k, v in by_type.items()}}, sort_keys=True).encode()

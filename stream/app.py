@@ -107,9 +107,22 @@ class Worker:
     health: Health
 
 
+def warn_if_trained_with_other_rules(model: RiskModel, rules: RuleConfig) -> list[str]:
+    """Log (once per model) which rule thresholds differ from those the model's budget was set with."""
+    changed = rules.differs_from(model.meta.get("rules"))
+    if changed:
+        log.warning(
+            "model %s was trained with other rule thresholds (%s) than the rules_file in force; "
+            "its alert budget is off until it is retrained with the same rules_file",
+            model.version, ", ".join(changed),
+        )
+    return changed
+
+
 def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = None) -> Worker:
     """Build the Faust app for ``settings`` (nothing connects until it is started)."""
     rules = rules or RuleConfig()
+    warn_if_trained_with_other_rules(model, rules)
     app = faust.App(
         settings.app_id,
         **faust_config(settings),
@@ -287,6 +300,7 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
     async def watch_model() -> None:
         fresh = watcher.poll()
         if fresh is not None:
+            warn_if_trained_with_other_rules(fresh, rules)
             model_ref.swap(fresh)
             drift.reset(fresh)
 

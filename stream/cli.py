@@ -68,7 +68,8 @@ def _cmd_train(settings: Settings, args: argparse.Namespace) -> int:
     from stream.jsonl import ReadReport, read_events
 
     report = ReadReport()
-    model = train(read_events(Path(args.input), report), alert_rate=args.alert_rate or settings.alert_rate, seed=settings.seed)
+    model = train(read_events(Path(args.input), report), alert_rate=args.alert_rate or settings.alert_rate,
+                  seed=settings.seed, rules=settings.rule_config())
     out = Path(args.output) if args.output else settings.model_dir
     save(model, out, hmac_key=settings.model_hmac_key)
     _report_invalid(report, args.input)

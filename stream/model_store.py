@@ -34,7 +34,8 @@ def train_default(settings: Settings) -> RiskModel:
     events, _labels = generate(
         SimConfig(users=DEFAULT_HISTORY_USERS, days=DEFAULT_HISTORY_DAYS, seed=settings.seed, user_prefix="hist")
     )
-    model = train((parse_document(e) for e in events), alert_rate=settings.alert_rate, seed=settings.seed)
+    model = train((parse_document(e) for e in events), alert_rate=settings.alert_rate, seed=settings.seed,
+                  rules=settings.rule_config())
     model.meta["origin"] = DEFAULT_ORIGIN
     save(model, settings.model_dir, hmac_key=settings.model_hmac_key)
     log.warning("no model in %s: trained default model %s on a simulated history", settings.model_dir, model.version)

@@ -10,7 +10,6 @@ from models.model import load
 from stream.features import UserState
 from stream.jsonl import ReadReport, read_events, write_jsonl
 from stream.pipeline import process
-from stream.rules import RuleConfig
 from stream.settings import Settings
 
 CHUNK = 2000  # events scored per forest call
@@ -19,7 +18,7 @@ CHUNK = 2000  # events scored per forest call
 def score_file(settings: Settings, model_dir: Path, source: Path, target: Path) -> tuple[ReadReport, int, int]:
     """Score ``source`` into ``target``; returns (read report, rows written, alerts)."""
     model = load(model_dir, hmac_key=settings.model_hmac_key)
-    rules = RuleConfig.from_file(settings.rules_file or None)
+    rules = settings.rule_config()
     report = ReadReport()
     states: dict[str, UserState] = {}
     alerts = 0

@@ -47,6 +47,17 @@ class RuleConfig:
     overdue_drawn_late_days: int = 2
     overdue_drawn_amount_30d_over_limit: float = 1.0
 
+    def differs_from(self, trained: dict | None) -> list[str]:
+        """Thresholds whose value is not the one a model was trained with (``meta["rules"]``).
+
+        Rule hits on the history take the alert budget first, so a model trained
+        under other thresholds alerts more or less often than its budget says.
+        A model from before thresholds were saved (None) differs in nothing known.
+        """
+        if not trained:
+            return []
+        return [f.name for f in fields(self) if trained.get(f.name) != getattr(self, f.name)]
+
     @classmethod
     def from_file(cls, path: Path | None) -> "RuleConfig":
         """Defaults, overridden by the keys of a JSON object file (unknown keys refused)."""

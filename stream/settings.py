@@ -12,7 +12,10 @@ import dataclasses
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    from stream.rules import RuleConfig
 
 #: Root of the checkout (or of the installed tree); local state lives under it.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -79,6 +82,17 @@ class Settings:
                 value = "***" if value else ""
             out[f.name] = str(value) if isinstance(value, Path) else value
         return out
+
+    def rule_config(self) -> "RuleConfig":
+        """The typology-rule thresholds in force (``rules_file`` over the defaults).
+
+        Training, ``riskmon score`` and the worker all read them here, because
+        rule hits on the history take their share of the alert budget first: a
+        model trained with other rules than those that fire would miss its budget.
+        """
+        from stream.rules import RuleConfig
+
+        return RuleConfig.from_file(self.rules_file or None)
 
     def replace(self, **changes: Any) -> "Settings":
         """A copy with ``changes`` applied (values coerced to the field types)."""

@@ -10,7 +10,6 @@ from stream.app import create_app
 from stream.health import serve
 from stream.logs import logging_dict
 from stream.model_store import ensure_model
-from stream.rules import RuleConfig
 from stream.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -18,7 +17,7 @@ log = logging.getLogger(__name__)
 
 def run_worker(settings: Settings) -> int:
     model = ensure_model(settings)
-    rules = RuleConfig.from_file(settings.rules_file or None)
+    rules = settings.rule_config()
     worker = create_app(settings, model, rules)
     serve(worker.health, settings.metrics_port)
     log.info("worker starting: model %s, metrics on :%d", model.version, settings.metrics_port)

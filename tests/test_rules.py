@@ -52,3 +52,48 @@ def test_first_slip_after_drawing_the_whole_limit() -> None:
     relaxed = RuleConfig(overdue_drawn_late_days=1, overdue_drawn_amount_30d_over_limit=0.8)
     assert [h.rule for h in evaluate_rules(_row("repayment", days_late=1, amount_30d_over_limit=0.9,
                                                 segment_code=0), relaxed)] == ["overdue_escalation"]
+
+
+def test_riskmon_train_spends_the_budget_on_the_rules_in_force(tmp_path, monkeypatch) -> None:
+    """Rule hits on the history take the alert budget first, so training must read the
+    same ``rules_file`` as the worker: here a file that makes every loan a stacking hit
+    leaves the forest no loan budget at all."""
+    import json
+
+    from models.model import load
+    from stream.cli import main
+    from stream.sim import SimConfig, generate, write_jsonl
+
+    events, _ = generate(SimConfig(users=200, days=20, seed=3))
+    history = tmp_path / "history.jsonl"
+    write_jsonl(history, events)
+    monkeypatch.setenv("RISKMON_LOG_LEVEL", "ERROR")
+    assert main(["train", "--input", str(history), "--output", str(tmp_path / "default")]) == 0
+    rules = tmp_path / "rules.json"
+    rules.write_text(json.dumps({"stacking_loans_24h": 1, "stacking_products_7d": 1}))
+    monkeypatch.setenv("RISKMON_RULES_FILE", str(rules))
+    assert main(["train", "--input", str(history), "--output", str(tmp_path / "ruled")]) == 0
+    default, ruled = (load(tmp_path / name).by_type["loan"] for name in ("default", "ruled"))
+    assert default.threshold < ruled.threshold
+    assert ruled.threshold >= ruled.reference_scores.max()  # the highest training score: no budget left
+
+
+def test_a_model_remembers_its_rules_and_the_worker_names_the_changed_ones(tmp_path, caplog) -> None:
+    from dataclasses import asdict
+
+    from models.model import load, save
+    from models.train import train
+    from stream.app import warn_if_trained_with_other_rules
+    from stream.contract import parse_document
+    from stream.sim import SimConfig, generate
+
+    events, _ = generate(SimConfig(users=100, days=10, seed=4))
+    save(train((parse_document(e) for e in events), n_estimators=20), tmp_path)
+    model = load(tmp_path)
+    assert model.meta["rules"] == asdict(RuleConfig())
+    assert warn_if_trained_with_other_rules(model, RuleConfig()) == []
+    changed = RuleConfig(overdue_drawn_late_days=3, stacking_loans_24h=6)
+    with caplog.at_level("WARNING", logger="stream.app"):
+        assert warn_if_trained_with_other_rules(model, changed) == ["stacking_loans_24h", "overdue_drawn_late_days"]
+    assert "stacking_loans_24h, overdue_drawn_late_days" in caplog.text and model.version in caplog.text
+    assert RuleConfig().differs_from(None) == []
