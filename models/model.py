@@ -156,6 +156,7 @@ FEATURE_TEXT = {
     "loans_while_late": "loans taken while this repayment was late",
     "repaid_by_rollover": "rollover depth of the loan that repaid this one",
     "late_rising": "late repayments in a row, each later than the last",
+    "short_loans_30d": "short-term loans (up to 14 days) in 30d",
     "days_late": "days late",
     "late_trend": "days later than the user's trend",
 }

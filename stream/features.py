@@ -40,7 +40,7 @@ RING_30D = (30, 86400)
 LATE_RING = (9, 10 * 86400)  # worst lateness per 10-day bucket: the "90d" window
 #: Leads every serialised state; bump it whenever the layout changes, so a
 #: worker never misreads state written by an older version from the changelog.
-STATE_VERSION = 3
+STATE_VERSION = 4
 RECENT_IDS = 16  # dedup horizon: the last 16 events of the user
 DEVICE_SLOTS = 4
 OPEN_LOAN_SLOTS = 8
@@ -57,6 +57,10 @@ RECENT_DEVICE_S = 6 * HOUR  # a device first seen this recently, on an establish
 ESTABLISHED_S = 7 * DAY
 INSTALMENT_PERIOD = 30 * DAY
 RISING_HORIZON_S = 30 * DAY
+#: A loan of at most this many days is short-term (payday-style cash).  Drawing
+#: several within a month is the early sign of a borrower living on short credit:
+#: it precedes the late repayments of an overdue escalation by weeks.
+SHORT_TERM_DAYS = 14
 
 LOAN_FEATURES: tuple[str, ...] = (
     "log_amount",
@@ -93,6 +97,7 @@ LOAN_FEATURES: tuple[str, ...] = (
     "overdue_days",
     "overdue_loans",
     "late_rising",
+    "short_loans_30d",
 )
 
 REPAYMENT_FEATURES: tuple[str, ...] = (
@@ -113,6 +118,7 @@ REPAYMENT_FEATURES: tuple[str, ...] = (
     "loans_while_late",
     "repaid_by_rollover",
     "late_rising",
+    "short_loans_30d",
 )
 
 #: Features whose value is relative to the user's segment, filled in by
@@ -226,6 +232,26 @@ class MaxRing:
         return max(self.values) if self.head >= 0 else 0
 
 
+class CountRing(MaxRing):
+    """How many events per time bucket over the last ``slots`` buckets (one byte each,
+    saturating at 255): a window count of one kind of event, where ``Ring`` would
+    also spend four bytes a bucket on amounts that are not needed."""
+
+    __slots__ = ()
+
+    def add(self, ts: float, value: int = 1) -> None:
+        self.advance(ts)
+        k = int(ts // self.width)
+        if k > self.head - self.slots:
+            i = k % self.slots
+            self.values[i] = min(self.values[i] + value, 255)
+
+    def total(self, ts: float) -> int:
+        """The count in the window as of ``ts`` (the newest event time)."""
+        self.advance(ts)
+        return sum(self.values) if self.head >= 0 else 0
+
+
 class UserState:
     """Everything the monitor remembers about one user (fixed size)."""
 
@@ -237,7 +263,7 @@ class UserState:
         "late_rising",
         "rollover_chain", "loan_hashes", "loan_due", "loan_end", "loan_amount", "loan_depth", "loan_rolled",
         "recent_ids", "recent_pos", "segment",
-        "alert_key", "alert_ts", "alert_rank",
+        "alert_key", "alert_ts", "alert_rank", "short_ring",
     )
 
     def __init__(self) -> None:
@@ -282,6 +308,7 @@ class UserState:
         self.alert_key = 0  # hash of what fired in the user's last sent alert (for suppression)
         self.alert_ts = 0.0  # event time of that alert
         self.alert_rank = -1  # its severity rank
+        self.short_ring = CountRing(*RING_30D)  # short-term loans (SHORT_TERM_DAYS) per day
 
     # -- serialisation -------------------------------------------------------
     def to_bytes(self) -> bytes:
@@ -298,6 +325,7 @@ class UserState:
             self.late_streak, self.late_nz_last, self.late_nz_ts, self.late_rising, self.rollover_chain, *self.loan_hashes, *self.loan_due, *self.loan_end, *self.loan_amount,
             *self.loan_depth, *self.loan_rolled,
             *self.recent_ids, self.recent_pos, self.segment, self.alert_key, self.alert_ts, self.alert_rank,
+            self.short_ring.head, *self.short_ring.values,
         )
 
     @classmethod
@@ -338,6 +366,9 @@ class UserState:
         state.loan_rolled = take(OPEN_LOAN_SLOTS)
         state.recent_ids = take(RECENT_IDS)
         state.recent_pos, state.segment, state.alert_key, state.alert_ts, state.alert_rank = take(5)
+        state.short_ring = CountRing(*RING_30D)
+        state.short_ring.head = take(1)[0]
+        state.short_ring.values = take(RING_30D[0])
         return state
 
 
@@ -369,6 +400,7 @@ _STATE = struct.Struct(
     + f"7dq{LATE_RING[0]}HHBHIBB"
     + f"{OPEN_LOAN_SLOTS}I{OPEN_LOAN_SLOTS}I{OPEN_LOAN_SLOTS}I{OPEN_LOAN_SLOTS}I{OPEN_LOAN_SLOTS}B{OPEN_LOAN_SLOTS}B"
     + f"{RECENT_IDS}QHbQdb"
+    + f"q{RING_30D[0]}B"
 )
 STATE_BYTES = _STATE.size
 
@@ -458,6 +490,8 @@ def _update_loan(s: UserState, e: LoanEvent) -> FeatureRow:
     s.limit = e.credit_limit
     s.segment = SEGMENTS.index(e.segment)
     _open_loan(s, e, depth)
+    if e.term_days <= SHORT_TERM_DAYS:
+        s.short_ring.add(ts)
     # -- windows, as of the newest time seen -----------------------------------------
     limit = max(e.credit_limit, 1.0)
     n1, a1 = s.ring_1h.totals()
@@ -497,6 +531,7 @@ def _update_loan(s: UserState, e: LoanEvent) -> FeatureRow:
         overdue_days,
         float(overdue_loans),
         float(_late_rising(s, sec)),
+        float(s.short_ring.total(s.last_ts)),
     )
     return FeatureRow("loan", values)
 
@@ -619,6 +654,7 @@ def _update_repayment(s: UserState, e: Event) -> FeatureRow:
         float(loans_while_late),
         float(repaid_by_rollover),
         float(_late_rising(s, sec)),
+        float(s.short_ring.total(s.last_ts)),
     )
     return FeatureRow("repayment", values)
 

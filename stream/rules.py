@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Callable
 
-from stream.features import LOAN_FEATURES, REPAYMENT_FEATURES, FeatureRow
+from stream.features import LOAN_FEATURES, REPAYMENT_FEATURES, SHORT_TERM_DAYS, FeatureRow
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,8 @@ class RuleConfig:
     overdue_while_late_amount_30d_over_limit: float = 0.6
     overdue_rising_late: int = 1
     overdue_rising_amount_30d_over_limit: float = 0.9
-    overdue_drawn_late_days: int = 2
-    overdue_drawn_amount_30d_over_limit: float = 1.0
+    overdue_short_loans_30d: int = 4
+    overdue_short_late_days: int = 1
 
     def differs_from(self, trained: dict | None) -> list[str]:
         """Thresholds whose value is not the one a model was trained with (``meta["rules"]``).
@@ -191,6 +191,21 @@ def _rising_while_borrowing(f: dict[str, float], c: RuleConfig, latest_late: flo
     return None
 
 
+def _living_on_short_loans(f: dict[str, float], c: RuleConfig, latest_late: float) -> str | None:
+    """The latest repayment late while the borrower keeps drawing short-term loans.
+
+    Several loans of at most two weeks within a month is a borrower refinancing
+    day-to-day needs; once a repayment slips as well, the escalation has begun,
+    weeks before lateness grows or loans pile up past due.
+    """
+    if f["short_loans_30d"] >= c.overdue_short_loans_30d and latest_late >= c.overdue_short_late_days:
+        return (
+            f"{f['short_loans_30d']:.0f} short-term loans (up to {SHORT_TERM_DAYS} days) in 30d "
+            f"and the latest repayment {latest_late:.0f} days late"
+        )
+    return None
+
+
 def _overdue_escalation_loan(f: dict[str, float], c: RuleConfig) -> str | None:
     if f["overdue_loans"] >= c.overdue_open_loans:
         return (
@@ -204,7 +219,7 @@ def _overdue_escalation_loan(f: dict[str, float], c: RuleConfig) -> str | None:
             else f"repayments late (up to {f['late_max_90d']:.0f} days)"
         )
         return f"new loan with the balance already at {f['utilisation']:.0%} of the limit and {late}"
-    return _rising_while_borrowing(f, c, f["late_last"])
+    return _rising_while_borrowing(f, c, f["late_last"]) or _living_on_short_loans(f, c, f["late_last"])
 
 
 def _overdue_escalation_repayment(f: dict[str, float], c: RuleConfig) -> str | None:
@@ -214,8 +229,7 @@ def _overdue_escalation_repayment(f: dict[str, float], c: RuleConfig) -> str | N
     lateness alone is common (many well-behaved users are a few days late now
     and then): the balance over the limit; new loans taken while this one was
     late, another loan past due and most of the limit borrowed in 30 days; ever
-    later repayments; or the whole limit borrowed within 30 days and this
-    repayment days late (the first slip of a borrower living on short loans).
+    later repayments; or several short-term loans in 30 days.
     """
     late, drawn = f["days_late"], f["amount_30d_over_limit"]
     if f["utilisation"] >= c.overdue_utilisation and (late >= 1 or f["overdue_days"] >= 1):
@@ -233,12 +247,7 @@ def _overdue_escalation_repayment(f: dict[str, float], c: RuleConfig) -> str | N
             f"repayment {late:.0f} days late, {f['loans_while_late']:.0f} new loans taken meanwhile, "
             f"another loan still {f['overdue_days']:.0f} days past due, {drawn:.0%} of the limit borrowed in 30d"
         )
-    rising = _rising_while_borrowing(f, c, late)
-    if rising:
-        return rising
-    if late >= c.overdue_drawn_late_days and drawn >= c.overdue_drawn_amount_30d_over_limit:
-        return f"repayment {late:.0f} days late after {drawn:.0%} of the limit was borrowed in 30d"
-    return None
+    return _rising_while_borrowing(f, c, late) or _living_on_short_loans(f, c, late)
 
 
 LOAN_RULES: dict[str, _Check] = {

@@ -18,6 +18,8 @@ events so far, loans and repayments alike):
 * Window amounts are sums of ``round(amount)`` (whole yuan) over counted loans,
   divided by ``max(credit_limit, 1)``: the event's own limit for a loan, the
   limit of the latest-arrived loan for a repayment (0 before any loan).
+* ``short_loans_30d`` (both event types): the loans with ``term_days <= 14`` among
+  those counted in the 30d window.
 * ``distinct_products_7d`` / ``distinct_channels_7d``: products / channels whose
   newest loan time is ``>= newest - 7 days``, at whole-second precision
   (``int(ts) >= int(newest) - 7 days``; continuous, not bucketed).
@@ -91,6 +93,7 @@ INSTALMENT_PERIOD = int(30 * DAY)
 ROLLOVER_BEFORE = int(4 * DAY)
 ROLLOVER_AFTER = int(DAY)
 RISING_HORIZON = int(30 * DAY)
+SHORT_TERM_DAYS = 14
 
 #: window name -> (bucket width in seconds, number of buckets in the window)
 WINDOWS: dict[str, tuple[float, int]] = {
@@ -146,20 +149,27 @@ class ReferenceUser:
     def _repayments(self) -> list[RepaymentEvent]:
         return [a.event for a in self.history if isinstance(a.event, RepaymentEvent)]
 
-    def _window(self, name: str) -> tuple[int, int]:
-        """Count and whole-yuan amount of the loans counted in window ``name`` now.
+    def _counted(self, name: str) -> list[LoanEvent]:
+        """The loans counted in window ``name`` now.
 
         Both halves of the documented rule are spelled out; since ``newest`` only
         grows, "inside now" in fact implies "inside on arrival".
         """
         width, buckets = WINDOWS[name]
-        counted = [
+        return [
             a.event
             for a in self._loans()
             if _in_window(a.event.ts, a.newest_at_arrival, width, buckets)
             and _in_window(a.event.ts, self.newest, width, buckets)
         ]
+
+    def _window(self, name: str) -> tuple[int, int]:
+        """Count and whole-yuan amount of the loans counted in window ``name`` now."""
+        counted = self._counted(name)
         return len(counted), sum(round(e.amount) for e in counted)
+
+    def _short_loans_30d(self) -> float:
+        return float(sum(1 for e in self._counted("30d") if e.term_days <= SHORT_TERM_DAYS))
 
     def _limit(self) -> float:
         """Credit limit of the latest-arrived loan (0 before any loan)."""
@@ -330,6 +340,7 @@ class ReferenceUser:
             out["rollover_chain"] = float(after[-1]["depth"])
             out["rollover_growth"] = after[-1]["growth"]
         out["late_rising"] = self._late_rising(int(e.ts))
+        out["short_loans_30d"] = self._short_loans_30d()
         return out
 
     def _repayment_features(self, e: RepaymentEvent) -> dict[str, float | None]:
@@ -353,6 +364,7 @@ class ReferenceUser:
             **self._repayment_loan_features(e),
             "loans_while_late": float(self._loans_in_days(min(e.days_late, 29) + 1)) if e.days_late else 0.0,
             "late_rising": self._late_rising(int(e.ts)),
+            "short_loans_30d": self._short_loans_30d(),
         }
 
     def _repayment_loan_features(self, e: RepaymentEvent) -> dict[str, float | None]:

@@ -38,7 +38,8 @@ CAUSES = {
     "borrow_to_repay": {"rollover_chain", "rollover_growth"},
     "overdue_escalation": {"late_streak", "late_last", "late_max_90d", "late_ewm", "utilisation", "loans_30d",
                            "overdue_days", "overdue_loans", "late_rising",
-                           "loans_7d", "amount_30d_over_limit", "loans_30d_rel_segment", "log_hours_since_prev_loan"},
+                           "loans_7d", "amount_30d_over_limit", "loans_30d_rel_segment", "log_hours_since_prev_loan",
+                           "short_loans_30d"},
 }
 
 

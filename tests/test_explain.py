@@ -79,3 +79,11 @@ def test_top_features_orders_and_drops_zeros() -> None:
     assert top_features(row, 3) == [2, 4, 0]
     assert top_features(row, 10) == [2, 4, 0, 3]
     assert top_features(row, 0) == []
+
+
+def test_every_feature_has_words_for_the_alert_reasons() -> None:
+    """An alert's reasons are read by people: no feature may fall back to its code name."""
+    from models.model import EVENT_FEATURES, FEATURE_TEXT
+
+    named = {name for names in EVENT_FEATURES.values() for name in names}
+    assert named <= set(FEATURE_TEXT), sorted(named - set(FEATURE_TEXT))

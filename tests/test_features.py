@@ -160,9 +160,11 @@ TIMING = st.builds(
 )
 USER = st.integers(0, 2)
 CENTS = st.one_of(st.integers(1, 2_000_000), st.sampled_from((50, 150, 250, 1050, 1_000_000_000)))
+#: Terms around the short-term edge (SHORT_TERM_DAYS = 14) as often as anywhere else.
+TERM_DAYS = st.one_of(st.integers(12, 16), st.integers(1, 400))
 LOAN_STEP = st.builds(
     LoanStep, TIMING, USER, CENTS, st.sampled_from(PRODUCTS), st.sampled_from(CHANNELS),
-    st.sampled_from(SEGMENTS), st.integers(1, 400), st.one_of(st.just(0), st.integers(1, 200_000)),
+    st.sampled_from(SEGMENTS), TERM_DAYS, st.one_of(st.just(0), st.integers(1, 200_000)),
     st.sampled_from((None, "d-a", "d-b", "d-c", "d-d", "d-e")),
 )
 REPAYMENT_STEP = st.builds(

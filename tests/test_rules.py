@@ -42,16 +42,18 @@ def test_late_with_loans_meanwhile_needs_real_borrowing() -> None:
     assert _fired(_row("repayment", amount_30d_over_limit=0.3, **late_again)) == []
 
 
-def test_first_slip_after_drawing_the_whole_limit() -> None:
-    drawn = dict(amount_30d_over_limit=1.1, segment_code=0)
-    hit = evaluate_rules(_row("repayment", days_late=2, **drawn), RuleConfig())
+def test_a_late_repayment_while_living_on_short_loans() -> None:
+    churn = dict(short_loans_30d=4, segment_code=0)
+    hit = evaluate_rules(_row("repayment", days_late=2, **churn), RuleConfig())
     assert [h.rule for h in hit] == ["overdue_escalation"]
-    assert hit[0].text == "repayment 2 days late after 110% of the limit was borrowed in 30d"
-    assert _fired(_row("repayment", days_late=1, **drawn)) == []
-    assert _fired(_row("repayment", days_late=2, amount_30d_over_limit=0.9, segment_code=0)) == []
-    relaxed = RuleConfig(overdue_drawn_late_days=1, overdue_drawn_amount_30d_over_limit=0.8)
-    assert [h.rule for h in evaluate_rules(_row("repayment", days_late=1, amount_30d_over_limit=0.9,
-                                                segment_code=0), relaxed)] == ["overdue_escalation"]
+    assert hit[0].text == "4 short-term loans (up to 14 days) in 30d and the latest repayment 2 days late"
+    assert _fired(_row("loan", late_last=1, **churn)) == ["overdue_escalation"]
+    # Short loans repaid on time, or one late payment without them, are ordinary.
+    assert _fired(_row("repayment", days_late=0, **churn)) == []
+    assert _fired(_row("loan", late_last=0, **churn)) == []
+    assert _fired(_row("repayment", days_late=2, short_loans_30d=3, segment_code=0)) == []
+    stricter = RuleConfig(overdue_short_loans_30d=5)
+    assert evaluate_rules(_row("repayment", days_late=2, **churn), stricter) == []
 
 
 def test_riskmon_train_spends_the_budget_on_the_rules_in_force(tmp_path, monkeypatch) -> None:
@@ -92,8 +94,8 @@ def test_a_model_remembers_its_rules_and_the_worker_names_the_changed_ones(tmp_p
     model = load(tmp_path)
     assert model.meta["rules"] == asdict(RuleConfig())
     assert warn_if_trained_with_other_rules(model, RuleConfig()) == []
-    changed = RuleConfig(overdue_drawn_late_days=3, stacking_loans_24h=6)
+    changed = RuleConfig(overdue_short_loans_30d=3, stacking_loans_24h=6)
     with caplog.at_level("WARNING", logger="stream.app"):
-        assert warn_if_trained_with_other_rules(model, changed) == ["stacking_loans_24h", "overdue_drawn_late_days"]
-    assert "stacking_loans_24h, overdue_drawn_late_days" in caplog.text and model.version in caplog.text
+        assert warn_if_trained_with_other_rules(model, changed) == ["stacking_loans_24h", "overdue_short_loans_30d"]
+    assert "stacking_loans_24h, overdue_short_loans_30d" in caplog.text and model.version in caplog.text
     assert RuleConfig().differs_from(None) == []
