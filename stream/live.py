@@ -38,12 +38,17 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 
 def format_alert(alert: dict, colour: bool) -> str:
-    """One readable line: time, severity, user, score, what fired, top reason."""
+    """One readable line: time, severity, alert id, score, what fired, top reason.
+
+    The alert id, not the user id: a terminal is not an access-controlled place
+    (scrollback, screen shares, pasted snippets), and the id finds the whole
+    alert, user included, on the alerts topic.
+    """
     top = alert["reasons"][0]["text"] if alert.get("reasons") else ""
     sev = alert["severity"]
     tag = f"{COLOURS.get(sev, '')}{sev:<8}{RESET}" if colour else f"{sev:<8}"
     return (
-        f"{alert['event_ts'][:19]}  {tag} user={alert['user_id']:<12} score={alert['score']:.3f} "
+        f"{alert['event_ts'][:19]}  {tag} {alert['alert_id']} score={alert['score']:.3f} "
         f"[{'+'.join(alert['fired_by'])}] {top}"
     )
 

@@ -248,3 +248,16 @@ def test_embedded_broker_sasl_config_is_checked() -> None:
                 base.replace(kafka_sasl_mechanism="SCRAM-SHA-512")):
         with pytest.raises(broker.BrokerError):
             broker.server_properties(bad)
+
+
+def test_the_demo_terminal_shows_alert_ids_not_user_ids() -> None:
+    """Pure: ``make run`` prints alerts to a terminal, which is no place for user ids."""
+    from stream.live import format_alert
+
+    alert = {"event_ts": "2026-03-14T19:02:04+08:00", "severity": "high", "alert_id": "al-0123456789abcdef0123",
+             "user_id": "u-very-identifiable-42", "score": 0.8, "fired_by": ["model", "loan_stacking"],
+             "reasons": [{"rule": "loan_stacking", "text": "5 loans in 24h across 3 products"}]}
+    for colour in (False, True):
+        line = format_alert(alert, colour)
+        assert "al-0123456789abcdef0123" in line and "5 loans in 24h" in line and "model+loan_stacking" in line
+        assert "u-very-identifiable-42" not in line
