@@ -43,6 +43,14 @@ CAUSES = {
 }
 
 
+#: Event recall per scenario, a little below what this run measured when written
+#: (17-109 events each): account takeover 0.92, borrow-to-repay 0.94, limit jump
+#: 0.82, stacking 0.82, overdue escalation 0.84 (0.75 without its short-loan
+#: clause), student 0.96.  The README bar is 0.70 for each.
+EVENT_RECALL_FLOORS = {"account_takeover": 0.85, "borrow_to_repay": 0.88, "limit_jump_drain": 0.75,
+                       "loan_stacking": 0.75, "overdue_escalation": 0.80, "student_overborrowing": 0.90}
+
+
 @pytest.fixture(scope="module")
 def run() -> tuple[RiskModel, list, list[dict], list[Outcome], float, float]:
     history, _ = generate(SimConfig(users=2000, days=60, seed=1, user_prefix="h"))
@@ -62,20 +70,26 @@ def test_ranking_and_alerts_meet_the_floors(run) -> None:
     loans = [i for i in idx if events[i].event_type == "loan"]
     y = np.array([labels[i]["label"] for i in loans])
     score = np.array([outcomes[i].decision.score for i in loans])
-    assert roc_auc_score(y, score) >= 0.90
-    assert average_precision_score(y, score) >= 0.70
+    assert roc_auc_score(y, score) >= 0.94  # 0.970 when written
+    assert average_precision_score(y, score) >= 0.80  # 0.880
 
     bad = {events[i].user_id: labels[i]["scenario"] for i in idx if labels[i]["label"]}
     good = {events[i].user_id for i in idx if not labels[i]["user_anomalous"]}
     flagged = {events[i].user_id for i in idx if outcomes[i].alert is not None}
     assert len(flagged & set(bad)) / len(bad) >= 0.85
-    assert len(flagged & good) / len(good) <= 0.015
+    assert len(flagged & good) / len(good) <= 0.01  # 0.004
     per: dict[str, list[bool]] = defaultdict(list)
     for user, scenario in bad.items():
         per[scenario].append(user in flagged)
     assert set(per) == set(CAUSES)
     for scenario, hits in per.items():
         assert sum(hits) / len(hits) >= 0.6, (scenario, sum(hits), len(hits))
+    events_hit: dict[str, list[bool]] = defaultdict(list)
+    for i in idx:
+        if labels[i]["label"]:
+            events_hit[labels[i]["scenario"]].append(outcomes[i].alert is not None)
+    for scenario, hits in events_hit.items():
+        assert sum(hits) / len(hits) >= EVENT_RECALL_FLOORS[scenario], (scenario, sum(hits), len(hits))
 
 
 def test_no_alert_flood_on_the_festival_day(run) -> None:
