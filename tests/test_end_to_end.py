@@ -5,6 +5,9 @@ the same events through the same code."""
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -18,6 +21,7 @@ from stream.pipeline import process
 from stream.producer import MALFORMED, make_producer, publish
 from stream.rules import RuleConfig
 from stream.settings import Settings
+from stream.live import settings_env
 from stream.sim import SimConfig, generate
 from tests.conftest import free_ports
 from tests.support import ROOT, decode_dlq, metric_sum, read_topic, scrape, start_worker, stop_worker, wait_for
@@ -111,3 +115,36 @@ def test_stream_end_to_end(unique_topics: Settings, model_dir: Path, tmp_path: P
     normal_users = {e["user_id"] for e, l in zip(events, labels) if not l["user_anomalous"]}
     assert len(alerted_users & normal_users) / len(normal_users) <= 0.05
 
+
+
+ALERT_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d  (low|medium|high|critical) +al-[0-9a-f]{20} score=[01]\.\d{3} \[")
+
+
+def test_make_run_demo_shows_alerts_and_stops_cleanly(unique_topics: Settings, model_dir: Path, tmp_path: Path) -> None:
+    """`make run`'s job (`riskmon run`) against a running broker: it leaves the broker
+    alone, prints alert lines and a metrics summary, and stops its worker and simulator."""
+    (metrics_port,) = free_ports(1)
+    settings = unique_topics.replace(model_dir=model_dir, data_dir=tmp_path / "worker", metrics_port=metrics_port)
+    done = subprocess.run(
+        [sys.executable, "-m", "stream.cli", "run", "--duration", "40", "--rate", "500", "--users", "400"],
+        env=settings_env(settings), cwd=ROOT, capture_output=True, text=True, timeout=180,
+    )
+    out = done.stdout
+    assert done.returncode == 0, (out, done.stderr)
+    assert "starting the local Kafka broker" not in out and out.rstrip().endswith("stopped cleanly.")
+    alerts = [line for line in out.splitlines() if ALERT_LINE.match(line)]
+    assert alerts, out
+    processed = [int(m.group(1)) for m in re.finditer(r"^-- processed=(\d+)", out, re.M)]
+    assert processed and processed[-1] > 1000, out
+    assert not re.search(r"live\d{12}-\d+", out)  # no user id on the terminal
+    log = (tmp_path / "run" / "simulator.log").read_text()
+    assert re.search(r"published \d+ events", log), log
+    with pytest.raises(OSError):  # the worker is gone: nothing serves its metrics any more
+        scrape(metrics_port)
+
+
+def test_each_demo_run_simulates_new_users() -> None:
+    from stream.live import demo_user_prefix
+
+    first, later = demo_user_prefix(0.0), demo_user_prefix(61.0)
+    assert first == "live700101000000" and later == "live700101000101"
