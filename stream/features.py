@@ -204,9 +204,9 @@ class Ring:
         return sum(self.counts[i] for i in idx), sum(self.amounts[i] for i in idx)
 
 
-class MaxRing:
-    """The largest value per time bucket over the last ``slots`` buckets (same bucket
-    semantics as ``Ring``), so "worst in 90 days" forgets exactly what ages out."""
+class _BucketRing:
+    """One small integer per time bucket over the last ``slots`` buckets (same bucket
+    semantics as ``Ring``); subclasses say how an event combines into its bucket."""
 
     __slots__ = ("slots", "width", "head", "values")
 
@@ -222,28 +222,36 @@ class MaxRing:
             _clear_buckets((self.values,), self.head, k, self.slots)
             self.head = k
 
-    def add(self, ts: float, value: int) -> None:
+    def _slot(self, ts: float) -> int | None:
+        """Index of ``ts``'s bucket after advancing to it; None when it is too old for the ring."""
         self.advance(ts)
         k = int(ts // self.width)
-        if k > self.head - self.slots:
-            self.values[k % self.slots] = max(self.values[k % self.slots], value)
+        return k % self.slots if k > self.head - self.slots else None
+
+
+class MaxRing(_BucketRing):
+    """The largest value per bucket, so "worst in 90 days" forgets exactly what ages out."""
+
+    __slots__ = ()
+
+    def add(self, ts: float, value: int) -> None:
+        i = self._slot(ts)
+        if i is not None:
+            self.values[i] = max(self.values[i], value)
 
     def max(self) -> int:
         return max(self.values) if self.head >= 0 else 0
 
 
-class CountRing(MaxRing):
-    """How many events per time bucket over the last ``slots`` buckets (one byte each,
-    saturating at 255): a window count of one kind of event, where ``Ring`` would
-    also spend four bytes a bucket on amounts that are not needed."""
+class CountRing(_BucketRing):
+    """How many events per bucket (one byte each, saturating at 255): a window count of
+    one kind of event, where ``Ring`` would also spend four bytes a bucket on amounts."""
 
     __slots__ = ()
 
     def add(self, ts: float, value: int = 1) -> None:
-        self.advance(ts)
-        k = int(ts // self.width)
-        if k > self.head - self.slots:
-            i = k % self.slots
+        i = self._slot(ts)
+        if i is not None:
             self.values[i] = min(self.values[i] + value, 255)
 
     def total(self, ts: float) -> int:
