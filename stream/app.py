@@ -28,17 +28,24 @@ import orjson
 from models.model import EVENT_FEATURES, RiskModel
 from stream import faust_fixes, metrics
 from stream.consumer_report import partition_report
-from stream.contract import Event, InvalidEvent, parse_event
+from stream.admission import Admission, Admitted, Rekey, admit
+from stream.contract import Event, InvalidEvent
 from stream.dlq import PROCESSING_ERROR, dlq_record
 from stream.drift import DriftMonitor
 from stream.health import Health
 from stream.model_watch import ModelWatcher
 from stream.pipeline import Outcome, process
+from stream.routing import partition_for
 from stream.rules import RuleConfig
 from stream.settings import Settings
 from stream.state_table import StateCache, create_state_table, write_states
 
 log = logging.getLogger(__name__)
+
+#: A record on its way to the broker: (topic, what was sent, its delivery future).
+Pending = tuple[Any, dict[str, Any], Any]
+#: Header on a re-keyed copy: where the original landed (topic:partition:offset).
+REKEYED_FROM_HEADER = "riskmon-rekeyed-from"
 
 
 def faust_broker_credentials(settings: Settings) -> Any:
@@ -151,29 +158,45 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
         async for batch in stream.take_events(settings.batch_max, within=settings.batch_linger_s):
             await _handle_batch(batch)
 
-    async def _dead_letter(ev: faust.types.EventT, raw: bytes, error: InvalidEvent) -> tuple[Any, bytes, Any]:
-        """Queue the DLQ record: (key, record, delivery); the batch waits for the delivery before its offsets are acked."""
+    policy = settings.time_policy()
+
+    async def _dead_letter(ev: faust.types.EventT, raw: bytes, error: InvalidEvent) -> Pending:
+        """Queue the DLQ record; the batch waits for its delivery before its offsets are acked."""
         msg = ev.message
         metrics.INVALID.labels(error.code).inc()
         record = dlq_record(raw, ev.key, error, msg.topic, msg.partition, msg.offset)
-        return ev.key, record, await dlq_topic.send(key=ev.key, value=record)
+        return await _send(dlq_topic, key=ev.key, value=record)
 
-    async def _deliver(dead_letters: list[tuple[Any, bytes, Any]]) -> None:
-        """Wait until the broker has every DLQ record, re-sending refused ones.
+    async def _rekey(ev: faust.types.EventT, user_id: str, reason: str, partitions: int) -> Pending:
+        """Send the message on to its user's partition (``stream.routing``), as the producer should have."""
+        msg = ev.message
+        metrics.REKEYED.labels(reason).inc()
+        key = user_id.encode()
+        headers = list(msg.headers.items() if isinstance(msg.headers, dict) else msg.headers or ())
+        headers.append((REKEYED_FROM_HEADER, f"{msg.topic}:{msg.partition}:{msg.offset}".encode()))
+        return await _send(input_topic, key=key, value=ev.value, headers=headers,
+                           partition=partition_for(key, partitions, settings.key_partitioner),
+                           timestamp=msg.timestamp if msg.timestamp and msg.timestamp > 0 else None)
 
-        A crash after the batch's commit must not lose a dead letter, and a
-        broker that keeps refusing them stalls the worker visibly (watchdog)
-        instead of dropping them.
+    async def _send(topic: faust.TopicT, **message: Any) -> Pending:
+        return topic, message, await topic.send(**message)
+
+    async def _deliver(pending: list[Pending]) -> None:
+        """Wait until the broker has every dead letter and re-keyed copy, re-sending refused ones.
+
+        A crash after the batch's commit must not lose one, and a broker that
+        keeps refusing them stalls the worker visibly (watchdog) instead of
+        dropping them.
         """
-        while dead_letters:
-            results = await asyncio.gather(*(delivery for _, _, delivery in dead_letters), return_exceptions=True)
-            refused = [(key, record, r) for (key, record, _), r in zip(dead_letters, results) if isinstance(r, Exception)]
+        while pending:
+            results = await asyncio.gather(*(delivery for _, _, delivery in pending), return_exceptions=True)
+            refused = [(topic, message, r) for (topic, message, _), r in zip(pending, results) if isinstance(r, Exception)]
             if not refused:
                 return
-            log.error("the broker refused %d dead-letter records (%s); sending them again in 1 s",
+            log.error("the broker refused %d dead-letter or re-keyed records (%s); sending them again in 1 s",
                       len(refused), type(refused[0][2]).__name__)
             await asyncio.sleep(1.0)
-            dead_letters = [(key, record, await dlq_topic.send(key=key, value=record)) for key, record, _ in refused]
+            pending = [await _send(topic, **message) for topic, message, _ in refused]
 
     async def _handle_batch(batch: list[faust.types.EventT]) -> None:
         if not app.tables.recovery.completed.is_set():  # faust_fixes exists so that this never happens
@@ -182,13 +205,20 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
                 "(a Faust recovery bug resurfaced, see stream/faust_fixes.py)", len(batch),
             )
         valid: list[tuple[Event, faust.types.EventT]] = []
-        dead_letters: list[tuple[Any, bytes, Any]] = []
+        pending: list[Pending] = []  # dead letters and re-keyed copies
+        now = time.time()
+        admission = Admission(policy, settings.max_message_bytes,
+                              app.consumer.topic_partitions(settings.input_topic) or settings.partitions,
+                              settings.key_partitioner)
         for ev in batch:
-            raw = ev.value if isinstance(ev.value, bytes) else bytes(ev.value or b"")
-            try:
-                valid.append((parse_event(raw, key=ev.key, max_bytes=settings.max_message_bytes), ev))
-            except InvalidEvent as exc:
-                dead_letters.append(await _dead_letter(ev, raw, exc))
+            msg = ev.message
+            verdict = admit(ev.key, ev.value, msg.headers, msg.partition, msg.timestamp, now, admission)
+            if isinstance(verdict, Admitted):
+                valid.append((verdict.event, ev))
+            elif isinstance(verdict, Rekey):
+                pending.append(await _rekey(ev, verdict.event.user_id, verdict.reason, admission.partitions))
+            else:
+                pending.append(await _dead_letter(ev, ev.value or b"", verdict.error))
         if valid:
             try:
                 await _process_valid(valid)
@@ -203,15 +233,15 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
                         await _process_valid([item])
                     except Exception as one:  # noqa: BLE001
                         cache.clear()
-                        dead_letters.append(await _dead_letter(item[1], item[1].value, InvalidEvent(
+                        pending.append(await _dead_letter(item[1], item[1].value, InvalidEvent(
                             PROCESSING_ERROR, f"the monitor failed on this event: {type(one).__name__}: {one}"
                         )))
-        await _deliver(dead_letters)
+        await _deliver(pending)
         now = time.time()
         for ev in batch:
             msg = ev.message
             next_offset[msg.partition] = max(next_offset.get(msg.partition, 0), msg.offset + 1)
-            if msg.timestamp:
+            if msg.timestamp and msg.timestamp > 0:
                 metrics.LATENCY.observe(max(0.0, now - msg.timestamp))
         health.progressed(now)
         refresh_ready()

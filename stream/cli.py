@@ -68,7 +68,7 @@ def _cmd_train(settings: Settings, args: argparse.Namespace) -> int:
     from stream.jsonl import ReadReport, read_events
 
     report = ReadReport()
-    model = train(read_events(Path(args.input), report), alert_rate=args.alert_rate or settings.alert_rate,
+    model = train(read_events(Path(args.input), report, settings.time_policy()), alert_rate=args.alert_rate or settings.alert_rate,
                   seed=settings.seed, rules=settings.rule_config())
     out = Path(args.output) if args.output else settings.model_dir
     save(model, out, hmac_key=settings.model_hmac_key)
@@ -137,6 +137,10 @@ def _cmd_config(settings: Settings, args: argparse.Namespace) -> int:
 def _report_invalid(report, source: str) -> None:
     if report.invalid:
         print(f"{report.invalid} invalid lines in {source} were skipped; first: {report.first_errors[0]}", file=sys.stderr)
+    if report.refused_time:
+        counts = ", ".join(f"{n} {reason}" for reason, n in sorted(report.refused_time.items()))
+        print(f"events of {source} left out for their time, as the worker would dead-letter them ({counts}); "
+              "see future_tolerance_s / stale_tolerance_s", file=sys.stderr)
 
 
 def build_parser() -> argparse.ArgumentParser:

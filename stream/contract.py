@@ -1,4 +1,4 @@
-"""The input contract (loan events v1) in code: raw bytes -> typed event or a precise error.
+"""The input contract (loan events v1.1) in code: raw bytes -> typed event or a precise error.
 
 This is the project's own copy of the agreed shape (docs/contract.md says the same
 in prose).  Parsing is strict about everything the contract names and ignores
@@ -47,7 +47,10 @@ REASON_CODES = (
     "out_of_range",
     "bad_format",
     "unknown_event_type",
-    "key_mismatch",
+    "null_value",
+    "future_ts",
+    "stale_ts",
+    "undecodable_batch",
 )
 
 
@@ -79,6 +82,7 @@ class LoanEvent:
     credit_score: int | None = None
     purpose: str | None = None
     device_id: str | None = None
+    merchant_id: str | None = None  # v1.1
 
     event_type = "loan"
 
@@ -103,12 +107,11 @@ class RepaymentEvent:
 Event = Union[LoanEvent, RepaymentEvent]
 
 
-def parse_event(raw: bytes, key: bytes | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Event:
+def parse_event(raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Event:
     """Parse one Kafka message value into an event, or raise ``InvalidEvent``.
 
-    ``key`` is the message key; when given it must equal ``user_id`` because the
-    key decides the partition, and a mismatch would put a user's events on two
-    partitions and break per-user ordering.
+    The message key is not the contract's business: the worker routes a message
+    whose key is not its ``user_id`` to the user's partition (``stream.routing``).
     """
     if len(raw) > max_bytes:
         raise InvalidEvent("too_large", f"message is {len(raw)} bytes, larger than the limit of {max_bytes}")
@@ -117,10 +120,10 @@ def parse_event(raw: bytes, key: bytes | None = None, max_bytes: int = DEFAULT_M
     except orjson.JSONDecodeError as exc:
         code = "bad_encoding" if "utf-8" in str(exc).lower() else "not_json"
         raise InvalidEvent(code, f"message is not valid UTF-8 JSON: {exc}") from None
-    return parse_document(doc, key)
+    return parse_document(doc)
 
 
-def parse_document(doc: Any, key: bytes | None = None) -> Event:
+def parse_document(doc: Any) -> Event:
     """Validate an already-decoded JSON document (used by the JSONL readers)."""
     if not isinstance(doc, dict):
         raise InvalidEvent("not_object", f"message must be a JSON object, got {_type_name(doc)}")
@@ -134,10 +137,6 @@ def parse_document(doc: Any, key: bytes | None = None) -> Event:
         )
     event_id = _ident(doc, "event_id")
     user_id = _ident(doc, "user_id")
-    if key is not None and key != user_id.encode():
-        raise InvalidEvent(
-            "key_mismatch", f"message key must equal user_id so the user's events stay on one partition, got key {_show(key)}"
-        )
     ts_raw = _required(doc, "ts", str)
     ts, local_hour = _timestamp(ts_raw)
     amount = _amount(doc)
@@ -162,6 +161,7 @@ def parse_document(doc: Any, key: bytes | None = None) -> Event:
             credit_score=_int_range(doc, "credit_score", 350, 950, optional=True),
             purpose=_choice(doc, "purpose", PURPOSES, optional=True),
             device_id=_ident(doc, "device_id", optional=True),
+            merchant_id=_ident(doc, "merchant_id", optional=True),
         )
     outstanding = doc.get("outstanding")
     return RepaymentEvent(

@@ -65,6 +65,16 @@ methods, so ``pyproject.toml`` pins faust-streaming to 0.15.x; re-check them
    failover stuck "still fetching changelog topics"; ~1 in 20 loaded runs once
    fix 5 was in).  Fix: after such a drop, put each partition back to its
    first undelivered record, unless something has moved its position since.
+
+7. **A record batch the client cannot decode stops the worker for good**
+   (aiokafka 0.14).  A batch with a bad CRC, or compressed with a codec whose
+   library is missing, raises out of ``getmany``; Faust crashes, restarts at
+   the committed offset and fails on the same batch again: a crash loop that
+   stops every partition of the worker.  Fix: such a batch becomes one
+   placeholder record at the batch's last offset, marked with the
+   ``UNDECODABLE_HEADER`` header that names the offsets and the error; the
+   worker dead-letters it (``undecodable_batch``) and the partition moves on.
+   Its messages stay in the topic for a client that can read them.
 """
 
 from __future__ import annotations
@@ -75,12 +85,16 @@ from collections import Counter
 from typing import Any, AsyncIterator, Mapping, Optional, Set, Tuple
 
 import faust
-from aiokafka.structs import TopicPartition
+from aiokafka import errors as kafka_errors
+from aiokafka.consumer.fetcher import PartitionRecords
+from aiokafka.structs import ConsumerRecord, TopicPartition
 from faust.tables.recovery import Recovery
 from faust.transport.consumer import RecordMap
 from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.transport.drivers.aiokafka import Consumer as AIOKafkaConsumer
 from faust.types import TP, Message
+
+from stream.admission import UNDECODABLE_HEADER
 
 
 class RiskmonConsumer(AIOKafkaConsumer):
@@ -175,6 +189,34 @@ class _ConsumerThread(AIOKafkaConsumerThread):
                 consumer.seek(partition, first)
 
 
+def _unpack_records_tolerant(self: PartitionRecords) -> Any:
+    """aiokafka 0.14's ``PartitionRecords._unpack_records`` for read_uncommitted consumers,
+    turning a batch it cannot decode into one placeholder record (fix 7)."""
+    tp = self._tp
+    records = self._records
+    while records.has_next():
+        batch = records.next_batch()
+        if batch.is_control_batch:
+            self.next_fetch_offset = batch.next_offset
+            continue
+        try:
+            if self._check_crcs and not batch.validate_crc():
+                raise kafka_errors.CorruptRecordException(f"invalid CRC in {tp}")
+            decoded = [self._consumer_record(tp, r) for r in batch if r.offset >= self.next_fetch_offset]
+        except Exception as exc:  # noqa: BLE001 - any decoding failure: codec missing, corrupt data
+            last = batch.next_offset - 1
+            text = str(exc) if str(exc).startswith(type(exc).__name__) else f"{type(exc).__name__}: {exc}"
+            error = f"offsets {batch.base_offset}-{last}: {text}"
+            self.next_fetch_offset = batch.next_offset
+            yield ConsumerRecord(tp.topic, tp.partition, last, -1, 0, None, None, None, -1, -1,
+                                 ((UNDECODABLE_HEADER, error.encode()),))
+            continue
+        for record in decoded:
+            self.next_fetch_offset = record.offset + 1
+            yield record
+        self.next_fetch_offset = batch.next_offset
+
+
 async def _on_recovery_completed_seek_first(self: Recovery, generation_id: int = 0) -> None:
     """``Recovery.on_recovery_completed`` of faust-streaming 0.15.3 with the seek moved before the resume."""
     app: Any = self.app
@@ -218,6 +260,8 @@ async def _on_recovery_completed_seek_first(self: Recovery, generation_id: int =
 
 def install(app: faust.App, fetch_max_wait_ms: int = 50) -> None:
     """Apply the fixes to ``app`` (before it starts)."""
+    # Fix 7 leaves out read_committed's aborted-batch filtering: the worker is at-least-once (read_uncommitted).
+    PartitionRecords._unpack_records = _unpack_records_tolerant  # type: ignore[method-assign]
     app.transport.Consumer = type("ConfiguredRiskmonConsumer", (RiskmonConsumer,), {"fetch_max_wait_ms": fetch_max_wait_ms})
     recovery = app.tables.recovery
     recovery.on_recovery_completed = types.MethodType(_on_recovery_completed_seek_first, recovery)  # type: ignore[method-assign]

@@ -10,6 +10,7 @@ from typing import Iterable, Iterator
 import orjson
 
 from stream.contract import Event, InvalidEvent, parse_event
+from stream.event_time import TimePolicy, admit_replay
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +22,7 @@ class ReadReport:
     valid: int = 0
     invalid: int = 0
     first_errors: list[str] | None = None
+    refused_time: dict[str, int] | None = None  # valid events refused by the event-time policy, by reason
 
     def note_invalid(self, line_no: int, error: InvalidEvent) -> None:
         self.invalid += 1
@@ -30,9 +32,27 @@ class ReadReport:
             self.first_errors.append(f"line {line_no}: {error.message}")
 
 
-def read_events(path: Path, report: ReadReport | None = None) -> Iterator[Event]:
-    """Valid events of a JSONL file in file order; invalid lines are counted in ``report``."""
+def read_events(path: Path, report: ReadReport | None = None, policy: TimePolicy | None = None) -> Iterator[Event]:
+    """Valid events of a JSONL file in file order; invalid lines are counted in ``report``.
+
+    With a ``policy``, events whose time lies far outside the file's own time
+    span are left out and counted, as the worker dead-letters them
+    (``stream.event_time``); that needs the whole file read first.
+    """
     report = ReadReport() if report is None else report
+    if policy is None:
+        yield from _read_valid(path, report)
+        return
+    believed, refused = admit_replay(list(_read_valid(path, report)), policy)
+    report.refused_time = {}
+    for event, reason, message in refused:
+        report.refused_time[reason] = report.refused_time.get(reason, 0) + 1
+        log.debug("leaving out event %s of %s: %s", event.event_id, path, message)
+    report.valid -= len(refused)
+    yield from believed
+
+
+def _read_valid(path: Path, report: ReadReport) -> Iterator[Event]:
     with open(path, "rb") as fh:
         for line_no, line in enumerate(fh, start=1):
             line = line.strip()

@@ -18,7 +18,15 @@ EVENTS = Counter(
 )
 INVALID = Counter(
     "riskmon_events_invalid_total",
-    "Messages rejected by the input contract and sent to the dead-letter topic, by reason.",
+    "Messages sent to the dead-letter topic, by reason: a contract rule, null_value, future_ts / stale_ts "
+    "(event time far from stream time), undecodable_batch (a record batch the client could not decode).",
+    ["reason"],
+)
+REKEYED = Counter(
+    "riskmon_events_rekeyed_total",
+    "Valid events without a key (no_key), keyed by something else than their user_id (key_mismatch) or on "
+    "another partition than their key's (wrong_partition), sent on to their user's partition instead of being "
+    "scored where they landed.",
     ["reason"],
 )
 ALERTS = Counter("riskmon_alerts_total", "Alerts sent to the alerts topic, by severity.", ["severity"])

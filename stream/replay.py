@@ -26,7 +26,7 @@ def score_file(settings: Settings, model_dir: Path, source: Path, target: Path) 
     def rows() -> Iterator[dict]:
         nonlocal alerts
         chunk = []
-        for event in read_events(source, report):
+        for event in read_events(source, report, settings.time_policy()):
             chunk.append(event)
             if len(chunk) >= CHUNK:
                 yield from _score_chunk(chunk)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 if TYPE_CHECKING:
+    from stream.event_time import TimePolicy
     from stream.rules import RuleConfig
 
 #: Root of the checkout (or of the installed tree); local state lives under it.
@@ -55,6 +56,9 @@ class Settings:
     metrics_port: int = 9308
     web_port: int = 6066
     max_message_bytes: int = 64 * 1024
+    future_tolerance_s: float = 3600.0
+    stale_tolerance_s: float = 90 * 86400.0
+    key_partitioner: str = "murmur2"
     batch_max: int = 500
     batch_linger_s: float = 0.05
     state_cache_users: int = 20_000
@@ -72,6 +76,15 @@ class Settings:
     model_hmac_key: str = field(default="", repr=False)
     alert_rate: float = 0.01
     seed: int = 7
+
+    def __post_init__(self) -> None:
+        if self.key_partitioner not in ("murmur2", "crc32"):
+            raise ValueError(
+                f"key_partitioner must be murmur2 (Java, aiokafka, kafka-python producers) or crc32 (librdkafka), "
+                f"got {self.key_partitioner!r}"
+            )
+        if self.future_tolerance_s < 0 or self.stale_tolerance_s < 0:
+            raise ValueError("future_tolerance_s and stale_tolerance_s must be >= 0 (0 turns the check off)")
 
     def public_items(self) -> dict[str, Any]:
         """All settings with secrets masked, for ``riskmon config`` and logs."""
@@ -93,6 +106,12 @@ class Settings:
         from stream.rules import RuleConfig
 
         return RuleConfig.from_file(self.rules_file or None)
+
+    def time_policy(self) -> "TimePolicy":
+        """The event-time tolerances (``stream.event_time``), shared by the worker and the offline commands."""
+        from stream.event_time import TimePolicy
+
+        return TimePolicy(self.future_tolerance_s, self.stale_tolerance_s)
 
     def replace(self, **changes: Any) -> "Settings":
         """A copy with ``changes`` applied (values coerced to the field types)."""

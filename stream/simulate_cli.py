@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from datetime import timedelta
 from pathlib import Path
 
 from stream.jsonl import write_jsonl
 from stream.settings import Settings
 from stream.sim.config import SimConfig
 from stream.sim.generate import generate, iter_stream
+from stream.sim.retime import shift, weeks_until_now
 
 
 def sim_config(settings: Settings, args: argparse.Namespace) -> SimConfig:
@@ -33,7 +35,10 @@ def simulate(settings: Settings, args: argparse.Namespace) -> int:
         producer = make_producer(settings)
         every = int(round(1 / args.invalid_rate)) if args.invalid_rate > 0 else 0
         try:
-            sent, bad = publish(producer, settings.input_topic, iter_stream(config), rate=args.rate, malformed_every=every)
+            # Sent as a live fleet would: event times just before now (stream.event_time judges them so).
+            weeks = weeks_until_now((config.start + timedelta(seconds=config.horizon)).timestamp())
+            sent, bad = publish(producer, settings.input_topic, shift(iter_stream(config), weeks), rate=args.rate,
+                                malformed_every=every)
         finally:
             producer.close()
         print(f"published {sent} events and {bad} malformed messages to {settings.input_topic}")

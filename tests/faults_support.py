@@ -30,12 +30,14 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from models.model import load, save
 from models.train import train
 from stream.contract import parse_document
+from stream.event_time import TimePolicy, admit_replay
 from stream.features import UserState
 from stream.pipeline import process
 from stream.rules import RuleConfig
 from stream.settings import Settings
 from stream.state_table import STATE_TABLE
 from stream.sim import SimConfig, generate
+from stream.sim.retime import retime
 from stream.topics import kafka_client_config
 from tests.support import metric_sum, read_topic, scrape, start_worker
 
@@ -52,8 +54,9 @@ def train_model(out: Path) -> Path:
 
 
 def sim_events(users: int, days: int, seed: int, prefix: str) -> list[dict]:
+    """A simulated stream moved to the present, as a live producer would send it (``stream.sim.retime``)."""
     events, _ = generate(SimConfig(users=users, days=days, seed=seed, anomaly_rate=0.1, user_prefix=prefix, anomaly_start_day=2))
-    return events
+    return retime(events)
 
 
 @dataclass
@@ -65,12 +68,17 @@ class Expectation:
     scored: int
     duplicates: int
     suppressed: int
+    refused_time: dict[str, str] = field(default_factory=dict)  # event_id -> future_ts / stale_ts
 
 
-def offline_expectation(model_dir: Path, events: Iterable[dict], suppress_window_s: float) -> Expectation:
+def offline_expectation(model_dir: Path, events: Iterable[dict], suppress_window_s: float,
+                        policy: TimePolicy = TimePolicy()) -> Expectation:
+    """The offline replay, with the worker's event-time policy (``riskmon score``'s own path)."""
     states: dict[str, UserState] = {}
-    outcomes = process(load(model_dir), RuleConfig(), states, [parse_document(e) for e in events], suppress_window_s)
+    believed, refused = admit_replay([parse_document(e) for e in events], policy)
+    outcomes = process(load(model_dir), RuleConfig(), states, believed, suppress_window_s)
     return Expectation(
+        refused_time={e.event_id: reason for e, reason, _ in refused},
         states={u: s.to_bytes() for u, s in states.items()},
         alert_ids={o.alert["alert_id"] for o in outcomes if o.alert and not o.suppressed},
         scored=sum(1 for o in outcomes if not o.duplicate),

@@ -34,16 +34,16 @@ def raw(doc: dict) -> bytes:
     return orjson.dumps(doc)
 
 
-def refused(doc_or_bytes, key: bytes | None = None) -> InvalidEvent:
+def refused(doc_or_bytes) -> InvalidEvent:
     data = doc_or_bytes if isinstance(doc_or_bytes, bytes) else raw(doc_or_bytes)
     with pytest.raises(InvalidEvent) as info:
-        parse_event(data, key=key)
+        parse_event(data)
     assert info.value.code in REASON_CODES
     return info.value
 
 
 def test_contract_examples_parse() -> None:
-    loan = parse_event(raw(LOAN), key=b"u-1042")
+    loan = parse_event(raw(LOAN))
     assert isinstance(loan, LoanEvent)
     assert (loan.amount, loan.product, loan.term_days, loan.credit_limit) == (1200.0, "credit_line", 30, 8000.0)
     assert loan.local_hour == 10  # the borrower's clock, not UTC
@@ -127,9 +127,11 @@ def test_oversize_is_refused_before_parsing() -> None:
     assert err.code == "too_large" and "100" in err.message
 
 
-def test_key_must_match_user() -> None:
-    assert refused(raw(LOAN), key=b"someone-else").code == "key_mismatch"
-    assert isinstance(parse_event(raw(LOAN), key=None), LoanEvent)
+def test_merchant_id_is_optional_and_checked() -> None:
+    """Contract v1.1: an optional merchant_id on loans; v1 messages stay valid."""
+    assert parse_event(raw(LOAN)).merchant_id is None
+    assert parse_event(raw({**LOAN, "channel": "merchant", "merchant_id": "m-77"})).merchant_id == "m-77"
+    assert refused({**LOAN, "merchant_id": "bad id!"}).code == "bad_format"
 
 
 ident = st.from_regex(r"[A-Za-z0-9_.:\-]{1,64}", fullmatch=True)
@@ -152,7 +154,7 @@ def valid_loans(draw: st.DrawFn) -> dict:
 @given(valid_loans())
 @settings(max_examples=300, deadline=None)
 def test_every_valid_loan_parses_with_its_values(doc: dict) -> None:
-    event = parse_event(raw(doc), key=doc["user_id"].encode())
+    event = parse_event(raw(doc))
     assert event.amount == doc["amount"] and event.user_id == doc["user_id"] and event.ts_raw == doc["ts"]
 
 

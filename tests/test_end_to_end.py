@@ -23,6 +23,7 @@ from stream.rules import RuleConfig
 from stream.settings import Settings
 from stream.live import settings_env
 from stream.sim import SimConfig, generate
+from stream.sim.retime import retime
 from tests.conftest import free_ports
 from tests.support import ROOT, decode_dlq, metric_sum, read_topic, scrape, start_worker, stop_worker, wait_for
 
@@ -47,6 +48,7 @@ def test_stream_end_to_end(unique_topics: Settings, model_dir: Path, tmp_path: P
     (metrics_port,) = free_ports(1)
     settings = unique_topics.replace(model_dir=model_dir, data_dir=tmp_path / "worker", metrics_port=metrics_port)
     events, labels = generate(SimConfig(users=600, days=14, seed=11, anomaly_rate=0.1, user_prefix="e2e", anomaly_start_day=2))
+    events = retime(events)  # sent as a live producer would (stream.event_time)
     assert len(events) > 1500
 
     producer = make_producer(settings)

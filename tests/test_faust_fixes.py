@@ -14,7 +14,8 @@ from faust.transport.drivers.aiokafka import Consumer as AIOKafkaConsumer
 from faust.types import TP
 from intervaltree import IntervalTree
 
-from stream.faust_fixes import RiskmonConsumer, _ConsumerThread
+from stream.admission import undecodable_batch
+from stream.faust_fixes import RiskmonConsumer, _ConsumerThread, _unpack_records_tolerant
 
 TOPIC_PARTITION = TP("loan-events", 0)
 
@@ -131,3 +132,77 @@ def test_put_back_only_where_nothing_moved_the_position_since() -> None:
 
     asyncio.run(scenario())
     assert seeks == [(0, 13)]
+
+
+# --------------------------------------------------------------------------- fix 7: undecodable batches
+
+
+def _batch(base_offset: int, values: list[bytes], compression: int = 0) -> bytearray:
+    """One v2 record batch, as a broker returns it in a fetch response."""
+    from aiokafka.record.default_records import DefaultRecordBatchBuilder
+
+    builder = DefaultRecordBatchBuilder(2, compression, 0, -1, -1, -1, 1 << 20)
+    for i, value in enumerate(values):
+        builder.append(i, timestamp=1_700_000_000_000 + i, key=b"u-1", value=value, headers=[])
+    buffer = bytearray(builder.build())
+    buffer[0:8] = base_offset.to_bytes(8, "big")  # outside the CRC, like the broker's own offset assignment
+    return buffer
+
+
+def _read(data: bytes, tolerant: bool = True) -> list:
+    from aiokafka.consumer.fetcher import PartitionRecords
+    from aiokafka.record.memory_records import MemoryRecords
+    from aiokafka.structs import TopicPartition
+
+    records = PartitionRecords(TopicPartition("loan-events", 0), MemoryRecords(data), [], 0, None, None, True, 0)
+    if tolerant:
+        records._records_iterator = _unpack_records_tolerant(records)
+    return list(records)
+
+
+def _zstd_missing(monkeypatch) -> None:
+    import aiokafka.codec
+
+    monkeypatch.setattr(aiokafka.codec, "has_zstd", lambda: False)
+
+
+def test_aiokafka_alone_raises_on_a_batch_it_cannot_decode(monkeypatch) -> None:
+    # The upstream behaviour fix 7 exists for: the error escapes getmany and Faust crash-loops.
+    import pytest
+    from aiokafka.errors import UnsupportedCodecError
+
+    data = bytes(_batch(0, [b"a"]) + _batch(1, [b"b", b"c"], compression=4))
+    _zstd_missing(monkeypatch)
+    with pytest.raises(UnsupportedCodecError):
+        _read(data, tolerant=False)
+
+
+def test_a_batch_without_its_codec_becomes_one_placeholder_and_the_partition_moves_on(monkeypatch) -> None:
+    data = bytes(_batch(0, [b"a", b"b"]) + _batch(2, [b"c", b"d", b"e"], compression=4) + _batch(5, [b"f"]))
+    _zstd_missing(monkeypatch)
+    got = _read(data)
+    assert [r.offset for r in got] == [0, 1, 4, 5]
+    assert [r.value for r in got] == [b"a", b"b", None, b"f"]
+    error = undecodable_batch(got[2].headers)
+    assert error is not None and "offsets 2-4" in error and "zstd" in error
+    assert all(undecodable_batch(r.headers) is None for r in (got[0], got[1], got[3]))
+
+
+def test_a_corrupt_batch_becomes_a_placeholder() -> None:
+    corrupt = _batch(1, [b"payload-1", b"payload-2"])
+    corrupt[-3] ^= 0xFF  # a flipped bit in the records: the CRC no longer matches
+    got = _read(bytes(_batch(0, [b"a"]) + corrupt + _batch(3, [b"z"])))
+    assert [r.offset for r in got] == [0, 2, 3]
+    assert "CorruptRecordException" in (undecodable_batch(got[1].headers) or "")
+
+
+def test_every_codec_a_producer_may_use_is_installed() -> None:
+    """make setup installs the codec extras; without them a compressed batch is undecodable."""
+    import aiokafka.codec
+    import kafka.codec
+
+    for module in (aiokafka.codec, kafka.codec):
+        assert module.has_gzip() and module.has_snappy() and module.has_lz4() and module.has_zstd(), module.__name__
+    for compression in (1, 2, 3, 4):  # gzip, snappy, lz4, zstd
+        got = _read(bytes(_batch(0, [b"x" * 500, b"y"], compression=compression)))
+        assert [r.value for r in got] == [b"x" * 500, b"y"], compression

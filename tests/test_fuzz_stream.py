@@ -2,9 +2,9 @@
 with valid ones (seeded, so a failure reproduces).
 
 The worker must never stop; every malformed message lands on the DLQ with a
-reason and its original bytes; every valid one (far-future and very old but
-well-formed events included: the contract accepts them) is scored exactly once,
-a re-sent event id counts as a duplicate; memory stays bounded.
+reason and its original bytes (well-formed events far in the future or past
+included: the event-time policy refuses them); every valid one is scored
+exactly once, a re-sent event id counts as a duplicate; memory stays bounded.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import hashlib
 import json
 import random
 from collections import Counter
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import orjson
@@ -41,13 +42,15 @@ SEED = 20260301
 N_MALFORMED = 10_500
 BROKER_MAX = 1_000_000  # below the broker's default max.message.bytes (1 MiB + overhead)
 
+#: Event times a few days old, as a live producer sends them (stream.event_time refuses far-off ones).
+_RECENT = datetime.now(timezone(timedelta(hours=8))).replace(microsecond=0) - timedelta(days=6)
 GOOD_LOAN = {
-    "event_id": "x", "event_type": "loan", "user_id": "x", "ts": "2026-03-05T10:02:11+08:00", "amount": 1200.0,
+    "event_id": "x", "event_type": "loan", "user_id": "x", "ts": _RECENT.isoformat(), "amount": 1200.0,
     "loan_id": "l-77", "product": "credit_line", "term_days": 30, "credit_limit": 8000, "credit_score": 702,
     "segment": "individual", "purpose": "consumption", "channel": "app", "device_id": "d-9f2",
 }
 GOOD_REPAYMENT = {
-    "event_id": "x", "event_type": "repayment", "user_id": "x", "ts": "2026-03-09T09:00:00+08:00", "amount": 1200.0,
+    "event_id": "x", "event_type": "repayment", "user_id": "x", "ts": (_RECENT + timedelta(days=4)).isoformat(), "amount": 1200.0,
     "loan_id": "l-77", "days_late": 0, "outstanding": 0,
 }
 
@@ -67,9 +70,9 @@ def _base(rng: random.Random, i: int) -> dict:
     return doc
 
 
-def _malformed(rng: random.Random, i: int, max_bytes: int) -> tuple[str, bytes, bytes]:
+def _malformed(rng: random.Random, i: int, max_bytes: int) -> tuple[str, bytes, bytes | None]:
     """(expected reason or '' for any, key, value) of the i-th malformed message."""
-    kind = i % 24
+    kind = i % 25
     doc = _base(rng, i)
     key = b"fz-bad"
     if kind == 0:  # random bytes
@@ -110,9 +113,8 @@ def _malformed(rng: random.Random, i: int, max_bytes: int) -> tuple[str, bytes, 
     if kind == 11:
         del doc[rng.choice(["event_id", "user_id", "ts", "amount", "loan_id"])]
         return "missing_field", key, orjson.dumps(doc)
-    if kind == 12:  # key != user_id
-        doc["user_id"] = f"fz-km-{i}"
-        return "key_mismatch", b"someone-else", orjson.dumps(doc)
+    if kind == 12:  # a tombstone
+        return "null_value", key, None
     if kind == 13:  # invalid UTF-8 inside a JSON string
         return "bad_encoding", key, orjson.dumps(doc).replace(b'"l-77"', b'"l-\xff\xfe"')
     if kind == 14:  # not an object
@@ -143,6 +145,13 @@ def _malformed(rng: random.Random, i: int, max_bytes: int) -> tuple[str, bytes, 
         doc.update(event_type="loan", product="cash_loan", term_days=30, credit_limit=rng.choice([-1, 1e400 if False else -1e9]),
                    segment="individual", channel="app")
         return "", key, orjson.dumps(doc)
+    if kind == 24:  # well-formed, but dated far from now
+        reason, doc["ts"] = rng.choice([
+            ("future_ts", "2099-12-31T23:59:59+08:00"), ("future_ts", "2200-01-01T00:00:00Z"),
+            ("future_ts", (_RECENT + timedelta(days=8)).isoformat()), ("stale_ts", "1971-01-01T00:00:00Z"),
+            ("stale_ts", "1969-07-20T20:17:40Z"), ("stale_ts", (_RECENT - timedelta(days=200)).isoformat()),
+        ])
+        return reason, key, orjson.dumps(doc)
     # kind 23: random mutation of a good document's bytes
     raw = bytearray(orjson.dumps(doc))
     for _ in range(rng.randint(1, 4)):
@@ -150,13 +159,17 @@ def _malformed(rng: random.Random, i: int, max_bytes: int) -> tuple[str, bytes, 
     return "", key, bytes(raw)
 
 
+def _nanos(moment: datetime) -> str:
+    """RFC 3339 with nanoseconds, e.g. 2026-11-25T10:02:11.123456789-03:30."""
+    text = moment.isoformat()
+    return text[:19] + ".123456789" + text[19:]
+
+
 def _valid_specials(i: int) -> list[dict]:
     """Well-formed edge cases the contract accepts: each on a user of its own."""
     out = []
     cases = [
-        ("ts", "2099-12-31T23:59:59+08:00"),  # far future
-        ("ts", "1971-01-01T00:00:00Z"),  # very old
-        ("ts", "2026-03-05T10:02:11.123456789-03:30"),
+        ("ts", _nanos(_RECENT.astimezone(timezone(-timedelta(hours=3, minutes=30))))),  # half-hour offset
         ("amount", 0.01),
         ("amount", 10_000_000),
         ("amount", 9_999_999.99),
@@ -191,7 +204,9 @@ def _stream(settings: Settings) -> tuple[list[tuple[bytes, bytes]], list[dict], 
         item = _malformed(rng, i, settings.max_message_bytes)
         i += 1
         try:  # a random mutation can still be a valid event: keep only real rejects
-            parse_event(item[2], key=item[1], max_bytes=settings.max_message_bytes)
+            if item[0] in ("null_value", "future_ts", "stale_ts"):
+                raise InvalidEvent(item[0], "refused by the worker after parsing")
+            parse_event(item[2], max_bytes=settings.max_message_bytes)
         except InvalidEvent:
             malformed.append(item)
         except Exception:  # noqa: BLE001 - the parser must not raise anything else
@@ -262,13 +277,13 @@ def test_fuzz_stream(unique_topics: Settings, model_dir: Path, tmp_path: Path) -
     assert metric_sum(samples, "riskmon_events_invalid_total") == len(malformed)
     dlq = [decode_dlq(v) for _, v in read_topic(settings, settings.dlq_topic)]
     assert len(dlq) == len(malformed)
-    assert Counter(original for _, original in dlq) == Counter(value for _, _, value in malformed)
+    assert Counter(original for _, original in dlq) == Counter(value or b"" for _, _, value in malformed)
     reasons = {}
     for record, original in dlq:
         assert record["reason"] and record["error"]
         reasons.setdefault(original, set()).add(record["reason"])
     for want, _, value in malformed:
-        if want:
+        if want and value:  # (an empty original is shared by the null and empty values)
             assert reasons[value] == {want}, (want, reasons[value], value[:80])
     print(f"\nfuzz: {len(malformed)} malformed, {len(valid)} valid, {duplicates} duplicates; "
           f"RSS {rss[0] >> 20} -> {rss[1] >> 20} MiB; reasons {Counter(r['reason'] for r, _ in dlq)}")
@@ -298,15 +313,16 @@ def _near_broker_limit() -> list[tuple[bytes, bytes]]:
 
 @pytest.mark.parametrize(
     "case",
-    [(_far_future, "scored"), (_pre_1970, "scored"), (_near_broker_limit, "too_large")],
+    [(_far_future, "future_ts"), (_pre_1970, "stale_ts"), (_near_broker_limit, "too_large")],
     ids=["far_future_ts", "pre_1970_ts", "near_broker_limit"],
 )
 def test_edge_input_does_not_stop_the_worker(case, unique_topics: Settings, model_dir: Path, tmp_path: Path) -> None:
     """One edge message, then ordinary events: all of them handled, the edge one as it should be.
 
-    Well-formed events far in the future or before 1970 are valid (scored); a
-    ~1 MB message is too large (dead-lettered with its size and sha256, the
-    original truncated so the DLQ record fits a Kafka message)."""
+    Well-formed events far in the future or before 1970 are dead-lettered by the
+    event-time policy with their original bytes; a ~1 MB message is too large
+    (dead-lettered with its size and sha256, the original truncated so the DLQ
+    record fits a Kafka message)."""
     make, outcome = case
     (port,) = free_ports(1)
     settings = unique_topics.replace(model_dir=model_dir, data_dir=tmp_path / "worker", metrics_port=port)
@@ -328,12 +344,10 @@ def test_edge_input_does_not_stop_the_worker(case, unique_topics: Settings, mode
         producer.close()
         workers.close()
     scored = sum(v for k, v in samples.items() if k.startswith("riskmon_events_processed_total{") and 'outcome="scored"' in k)
-    if outcome == "scored":
-        assert scored == len(messages) and metric_sum(samples, "riskmon_events_invalid_total") == 0
-    else:
-        assert scored == len(after)
-        assert samples.get(f'riskmon_events_invalid_total{{reason="{outcome}"}}') == 1
-        (record, original), = [decode_dlq(v) for _, v in read_topic(settings, settings.dlq_topic)]
-        big = messages[0][1]
-        assert record["reason"] == outcome and record["original_size"] == len(big) and record["truncated"]
-        assert big.startswith(original) and record["original_sha256"] == hashlib.sha256(big).hexdigest()
+    assert scored == len(after)
+    assert samples.get(f'riskmon_events_invalid_total{{reason="{outcome}"}}') == 1
+    (record, original), = [decode_dlq(v) for _, v in read_topic(settings, settings.dlq_topic)]
+    edge = messages[0][1]
+    assert record["reason"] == outcome and record["original_size"] == len(edge)
+    assert record["truncated"] == (outcome == "too_large")
+    assert edge.startswith(original) and record["original_sha256"] == hashlib.sha256(edge).hexdigest()

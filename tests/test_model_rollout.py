@@ -18,6 +18,7 @@ from stream.model_watch import ModelWatcher
 from stream.producer import make_producer, publish
 from stream.settings import Settings
 from stream.sim import SimConfig, generate
+from stream.sim.retime import retime
 from tests.conftest import free_ports
 from tests.support import metric_sum, read_topic, scrape, start_worker, stop_worker, wait_for
 
@@ -76,6 +77,7 @@ def test_running_worker_picks_up_a_new_model(models, unique_topics: Settings, tm
     save(first, model_dir)
     settings = unique_topics.replace(model_dir=model_dir, data_dir=tmp_path / "w", metrics_port=port, model_poll_s=0.5)
     events, _ = generate(SimConfig(users=300, days=20, seed=9, anomaly_rate=0.2, user_prefix="r"))
+    events = retime(events)  # sent as a live producer would (stream.event_time)
     half = len(events) // 2
     log = tmp_path / "worker.log"
     worker = start_worker(settings, log)

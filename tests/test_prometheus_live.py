@@ -22,6 +22,7 @@ from stream.contract import parse_document
 from stream.producer import make_producer, publish
 from stream.settings import Settings
 from stream.sim import SimConfig, generate
+from stream.sim.retime import retime
 from tests.conftest import free_ports
 from tests.support import ROOT, metric_sum, scrape, start_worker, stop_worker, wait_for
 
@@ -79,6 +80,7 @@ def test_dashboard_queries_return_data_from_a_live_worker(
     save(train((parse_document(e) for e in history), seed=7), tmp_path / "model")
     settings = unique_topics.replace(model_dir=tmp_path / "model", data_dir=tmp_path / "w", metrics_port=metrics_port)
     events, _ = generate(SimConfig(users=400, days=20, seed=5, anomaly_rate=0.1, user_prefix="p"))
+    events = retime(events)  # sent as a live producer would (stream.event_time)
 
     config = {
         "global": {"scrape_interval": "1s", "evaluation_interval": "1s"},

@@ -15,6 +15,7 @@ from pathlib import Path
 from models.model import RiskModel, save
 from models.train import train
 from stream.contract import parse_document
+from stream.sim.retime import retime
 from stream.sim import SimConfig, generate
 
 #: Rough events per user per simulated day (measured on the default mix); only
@@ -23,12 +24,13 @@ EVENTS_PER_USER_DAY = 0.18
 
 
 def bench_events(events: int, users: int, seed: int = 11) -> list[dict]:
-    """The first ``events`` events of a simulation of ``users`` users."""
+    """The first ``events`` events of a simulation of ``users`` users, moved to the present as a live
+    producer would send them (``stream.sim.retime``)."""
     days = max(2, math.ceil(events / (users * EVENTS_PER_USER_DAY) * 1.1))
     while True:
         stream, _labels = generate(SimConfig(users=users, days=days, seed=seed, user_prefix="bench"))
         if len(stream) >= events or days > 3650:
-            return stream[:events]
+            return retime(stream[:events])
         days = math.ceil(days * max(1.2, events / max(1, len(stream)) * 1.05))
 
 
