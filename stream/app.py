@@ -1,51 +1,38 @@
-"""Faust wiring: a thin layer that moves bytes between Kafka and ``stream.pipeline``.
+"""Faust wiring: topics, the state table, the agent and the timers around ``stream.batch``.
 
-One agent consumes ``loan-events`` (keyed by ``user_id``) in micro-batches.  For
-each batch it parses every message (invalid ones go to the dead-letter topic),
-loads the state of each user it touches once, runs the shared pipeline, sends
-alerts, then writes each touched user's state back once (one changelog record
-per user per batch, see ``stream.state_table``), waiting for the broker to
-acknowledge both.  The batch's offsets are acknowledged only after all of that,
-so a crash replays the batch; redelivered events are recognised by the per-user
-recent-id memory in the state and are not counted twice (at-least-once delivery
-with idempotent effects).
+One agent consumes ``loan-events`` (keyed by ``user_id``) in micro-batches and
+hands each to the ``BatchHandler``, whose batch protocol is the delivery
+guarantee (see ``stream.batch``); Faust acknowledges the batch's offsets when
+the handler returns.  Timers publish health, lag and drift and pick up new
+models.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import faust
 import numpy as np
-import orjson
 
 from models.model import EVENT_FEATURES, RiskModel
 from stream import faust_fixes, metrics
 from stream.consumer_report import partition_report
-from stream.admission import Admission, Admitted, Rekey, admit
-from stream.contract import Event, InvalidEvent
-from stream.dlq import PROCESSING_ERROR, dlq_record
+from stream.admission import Admission
+from stream.batch import BatchHandler, Sinks
 from stream.drift import DriftMonitor
 from stream.health import Health
 from stream.model_watch import ModelWatcher
-from stream.pipeline import Outcome, process
-from stream.routing import partition_for
+from stream.pipeline import Outcome
 from stream.rules import RuleConfig
 from stream.settings import Settings
-from stream.state_table import StateCache, create_state_table, write_states
+from stream.state_table import TableStore, create_state_table
 
 log = logging.getLogger(__name__)
 
-#: A record on its way to the broker: (topic, what was sent, its delivery future).
-Pending = tuple[Any, dict[str, Any], Any]
-#: Header on a re-keyed copy: where the original landed (topic:partition:offset).
-REKEYED_FROM_HEADER = "riskmon-rekeyed-from"
 
 
 def faust_broker_credentials(settings: Settings) -> Any:
@@ -146,154 +133,36 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
     alerts_topic = app.topic(settings.alerts_topic, schema=raw)
     dlq_topic = app.topic(settings.dlq_topic, schema=raw)
     table = create_state_table(app, settings)
-    cache = StateCache(settings.state_cache_users)
     model_ref = ModelRef(model)
     health = Health(stall_timeout_s=settings.stall_timeout_s)
     drift = DriftTracker(model, settings.drift_window)
     watcher = ModelWatcher(settings.model_dir, model.version, settings.model_hmac_key)
-    next_offset: dict[int, int] = {}  # input partition -> offset after the last processed message
+    handler = BatchHandler(
+        Sinks(alerts=alerts_topic, dead_letters=dlq_topic, input=input_topic),
+        TableStore(app, table, settings.state_cache_users),
+        model=lambda: model_ref.current,  # one version for the whole batch
+        rules=rules,
+        admission=lambda: Admission(
+            settings.time_policy(), settings.max_message_bytes,
+            app.consumer.topic_partitions(settings.input_topic) or settings.partitions, settings.key_partitioner,
+        ),
+        suppress_window_s=settings.suppress_window_s,
+        partitioner=settings.key_partitioner,
+        on_outcomes=drift.observe,
+    )
+    next_offset = handler.next_offset
 
     @app.agent(input_topic, name="monitor")
     async def monitor(stream: faust.StreamT) -> None:
         async for batch in stream.take_events(settings.batch_max, within=settings.batch_linger_s):
-            await _handle_batch(batch)
-
-    policy = settings.time_policy()
-
-    async def _dead_letter(ev: faust.types.EventT, raw: bytes, error: InvalidEvent) -> Pending:
-        """Queue the DLQ record; the batch waits for its delivery before its offsets are acked."""
-        msg = ev.message
-        metrics.INVALID.labels(error.code).inc()
-        record = dlq_record(raw, ev.key, error, msg.topic, msg.partition, msg.offset)
-        return await _send(dlq_topic, key=ev.key, value=record)
-
-    async def _rekey(ev: faust.types.EventT, user_id: str, reason: str, partitions: int) -> Pending:
-        """Send the message on to its user's partition (``stream.routing``), as the producer should have."""
-        msg = ev.message
-        metrics.REKEYED.labels(reason).inc()
-        key = user_id.encode()
-        headers = list(msg.headers.items() if isinstance(msg.headers, dict) else msg.headers or ())
-        headers.append((REKEYED_FROM_HEADER, f"{msg.topic}:{msg.partition}:{msg.offset}".encode()))
-        return await _send(input_topic, key=key, value=ev.value, headers=headers,
-                           partition=partition_for(key, partitions, settings.key_partitioner),
-                           timestamp=msg.timestamp if msg.timestamp and msg.timestamp > 0 else None)
-
-    async def _send(topic: faust.TopicT, **message: Any) -> Pending:
-        return topic, message, await topic.send(**message)
-
-    async def _deliver(pending: list[Pending]) -> None:
-        """Wait until the broker has every dead letter and re-keyed copy, re-sending refused ones.
-
-        A crash after the batch's commit must not lose one, and a broker that
-        keeps refusing them stalls the worker visibly (watchdog) instead of
-        dropping them.
-        """
-        while pending:
-            results = await asyncio.gather(*(delivery for _, _, delivery in pending), return_exceptions=True)
-            refused = [(topic, message, r) for (topic, message, _), r in zip(pending, results) if isinstance(r, Exception)]
-            if not refused:
-                return
-            log.error("the broker refused %d dead-letter or re-keyed records (%s); sending them again in 1 s",
-                      len(refused), type(refused[0][2]).__name__)
-            await asyncio.sleep(1.0)
-            pending = [await _send(topic, **message) for topic, message, _ in refused]
-
-    async def _handle_batch(batch: list[faust.types.EventT]) -> None:
-        if not app.tables.recovery.completed.is_set():  # faust_fixes exists so that this never happens
-            log.error(
-                "%d events arrived before the state table was restored; their users' features may be wrong "
-                "(a Faust recovery bug resurfaced, see stream/faust_fixes.py)", len(batch),
-            )
-        valid: list[tuple[Event, faust.types.EventT]] = []
-        pending: list[Pending] = []  # dead letters and re-keyed copies
-        now = time.time()
-        admission = Admission(policy, settings.max_message_bytes,
-                              app.consumer.topic_partitions(settings.input_topic) or settings.partitions,
-                              settings.key_partitioner)
-        for ev in batch:
-            msg = ev.message
-            verdict = admit(ev.key, ev.value, msg.headers, msg.partition, msg.timestamp, now, admission)
-            if isinstance(verdict, Admitted):
-                valid.append((verdict.event, ev))
-            elif isinstance(verdict, Rekey):
-                pending.append(await _rekey(ev, verdict.event.user_id, verdict.reason, admission.partitions))
-            else:
-                pending.append(await _dead_letter(ev, ev.value or b"", verdict.error))
-        if valid:
-            try:
-                await _process_valid(valid)
-            except Exception as exc:  # noqa: BLE001 - one bad event must not stop the stream
-                cache.clear()  # its states may be half-updated in memory; the table has the last written ones
+            if not app.tables.recovery.completed.is_set():  # faust_fixes exists so that this never happens
                 log.error(
-                    "a batch of %d events failed (%s); retrying its events one by one, dead-lettering any that fail",
-                    len(valid), type(exc).__name__,
+                    "%d events arrived before the state table was restored; their users' features may be wrong "
+                    "(a Faust recovery bug resurfaced, see stream/faust_fixes.py)", len(batch),
                 )
-                for item in valid:
-                    try:
-                        await _process_valid([item])
-                    except Exception as one:  # noqa: BLE001
-                        cache.clear()
-                        pending.append(await _dead_letter(item[1], item[1].value, InvalidEvent(
-                            PROCESSING_ERROR, f"the monitor failed on this event: {type(one).__name__}: {one}"
-                        )))
-        await _deliver(pending)
-        now = time.time()
-        for ev in batch:
-            msg = ev.message
-            next_offset[msg.partition] = max(next_offset.get(msg.partition, 0), msg.offset + 1)
-            if msg.timestamp and msg.timestamp > 0:
-                metrics.LATENCY.observe(max(0.0, now - msg.timestamp))
-        health.progressed(now)
-        refresh_ready()
-
-    async def _process_valid(valid: list[tuple[Event, faust.types.EventT]]) -> None:
-        """Fold, score, alert, then write state: nothing is stored until every state has been computed.
-
-        Alerts are delivered before the states are written, so a crash between
-        the two replays the events and sends the alerts again (same ``alert_id``)
-        instead of finding them already folded into the state and staying silent.
-        """
-        last_event = {e.user_id: ev for e, ev in valid}
-        states = cache.load(table, list(last_event), app.rebalancing_count)
-        model = model_ref.current  # one version for the whole batch
-        outcomes = process(model, rules, states, [e for e, _ in valid], settings.suppress_window_s)
-        await _emit_all(outcomes, time.time())
-        await write_states(app, table, [(u.encode(), s.to_bytes(), last_event[u]) for u, s in states.items()])
-        cache.keep(states)
-        drift.observe(outcomes)
-
-    async def _emit_all(outcomes: list[Outcome], now: float) -> None:
-        """Send alerts (waiting for the broker) and count outcomes (label look-ups once per batch, not per event)."""
-        counts: Counter[tuple[str, str]] = Counter()
-        scores: dict[str, list[float]] = {}
-        deliveries: list[Any] = []
-        for outcome in outcomes:
-            event = outcome.event
-            if outcome.duplicate:
-                counts[event.event_type, "duplicate"] += 1
-                continue
-            assert outcome.decision is not None
-            counts[event.event_type, "scored"] += 1
-            scores.setdefault(event.event_type, []).append(outcome.decision.score)
-            metrics.EVENT_LAG.observe(max(0.0, now - event.ts))
-            alert = outcome.alert
-            if alert is None:
-                continue
-            if outcome.suppressed:
-                metrics.ALERTS_SUPPRESSED.labels(alert["severity"]).inc()
-                continue
-            metrics.ALERTS.labels(alert["severity"]).inc()
-            for source in alert["fired_by"]:
-                metrics.ALERT_SOURCES.labels(source).inc()
-            deliveries.append(await alerts_topic.send(key=event.user_id.encode(), value=orjson.dumps(alert)))
-        for (event_type, result), n in counts.items():
-            metrics.EVENTS.labels(event_type, result).inc(n)
-        for event_type, values in scores.items():
-            histogram = metrics.SCORES.labels(event_type)
-            for value in values:
-                histogram.observe(value)
-        if deliveries:
-            await asyncio.gather(*deliveries)  # acknowledged by the broker before any state is written
+            await handler.handle(batch)
+            health.progressed(time.time())
+            refresh_ready()
 
     def refresh_ready() -> None:
         metrics.STATE_USERS.set(len(table.data))

@@ -162,3 +162,22 @@ async def write_states(app: faust.App, table: faust.Table, writes: list[tuple[by
     for key, value, event in writes:
         with as_current_event(event):
             table.data[key] = value
+
+
+class TableStore:
+    """The worker's ``StateStore`` (``stream.batch``): the Faust table behind the decoded-state cache."""
+
+    def __init__(self, app: faust.App, table: faust.Table, cache_users: int) -> None:
+        self.app = app
+        self.table = table
+        self.cache = StateCache(cache_users)
+
+    def load(self, user_ids: list[str]) -> dict[str, UserState]:
+        return self.cache.load(self.table, user_ids, self.app.rebalancing_count)
+
+    async def write(self, states: dict[str, UserState], last_event: dict[str, EventT]) -> None:
+        await write_states(self.app, self.table, [(u.encode(), s.to_bytes(), last_event[u]) for u, s in states.items()])
+        self.cache.keep(states)
+
+    def forget_unwritten(self) -> None:
+        self.cache.clear()  # its states may be half-updated in memory; the table has the last written ones
