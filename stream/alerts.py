@@ -11,8 +11,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from stream.contract import Event, LoanEvent
-from stream.features import UserState, id_hash
-from stream.scoring import SEVERITIES, Decision
+from stream.scoring import Decision
 
 ALERT_SCHEMA_VERSION = 1
 
@@ -56,24 +55,3 @@ def build_alert(
         doc["segment"] = event.segment
     return doc
 
-
-def should_suppress(state: UserState, alert: dict[str, Any], event_ts: float, window_s: float) -> bool:
-    """True when this alert repeats the user's last one; records it otherwise.
-
-    A repeat is the same set of sources (model / rule ids) within ``window_s``
-    of event time, at no higher severity.  One misbehaving user then produces
-    one alert per episode (plus escalations), not one per event, so on-call and
-    downstream queues are not flooded.  Event time (not wall time) keeps the
-    decision identical in the stream and in an offline replay.
-    """
-    key = id_hash(",".join(alert["fired_by"]))
-    rank = SEVERITIES.index(alert["severity"])
-    if (
-        window_s > 0
-        and key == state.alert_key
-        and 0 <= event_ts - state.alert_ts < window_s
-        and rank <= state.alert_rank
-    ):
-        return True
-    state.alert_key, state.alert_ts, state.alert_rank = key, event_ts, rank
-    return False

@@ -14,11 +14,12 @@ from datetime import datetime
 from typing import Any, Iterable, Iterator, MutableMapping
 
 from models.model import RiskModel
-from stream.alerts import build_alert, should_suppress
+from stream.alerts import build_alert
 from stream.contract import Event
 from stream.features import FeatureRow, UserState, update
 from stream.rules import RuleConfig
 from stream.scoring import Decision, decide_batch, reasons_for
+from stream.suppression import remember_alert, repeats_last_alert
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,9 @@ def process(
         alert, suppressed = None, False
         if decision.alert:
             alert = build_alert(event, decision, reasons_for(model, event, decision), model.version, now)
-            suppressed = should_suppress(states[event.user_id], alert, event.ts, suppress_window_s)
+            state = states[event.user_id]
+            suppressed = repeats_last_alert(state, alert, event.ts, suppress_window_s)
+            if not suppressed:
+                remember_alert(state, alert, event.ts)
         outcomes.append(Outcome(event, duplicate=False, decision=decision, alert=alert, suppressed=suppressed))
     return outcomes

@@ -9,6 +9,7 @@ environment itself, so a test can build one explicitly and nothing is hidden.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -25,6 +26,30 @@ ENV_PREFIX = "RISKMON_"
 
 #: Settings that hold secrets: never printed, logged or shown by ``riskmon config``.
 SECRET_FIELDS = frozenset({"kafka_sasl_password", "model_hmac_key"})
+
+
+UPPER_CASE = ("kafka_security_protocol", "kafka_sasl_mechanism", "log_level")
+#: Settings with a closed set of values.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "kafka_security_protocol": ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"),
+    "kafka_sasl_mechanism": ("", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"),
+    "table_store": ("memory://", "rocksdb://"),
+    "key_partitioner": ("murmur2", "crc32"),  # Java/aiokafka/kafka-python producers, librdkafka producers
+    "log_level": ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
+}
+_PORT = (1, 65535)
+#: Settings with a range (inclusive); a tolerance or window of 0 turns its check off.
+RANGES: dict[str, tuple[float, float]] = {
+    "partitions": (1, 10_000), "replication": (1, 100),
+    "kafka_port": _PORT, "kafka_controller_port": _PORT, "metrics_port": _PORT,
+    "max_message_bytes": (1, 100 * 1024 * 1024),
+    "future_tolerance_s": (0, math.inf), "stale_tolerance_s": (0, math.inf),
+    "batch_max": (1, 100_000), "batch_linger_s": (0, 60),
+    "state_cache_users": (0, 100_000_000), "fetch_max_wait_ms": (0, 60_000),
+    "suppress_window_s": (0, math.inf), "stall_timeout_s": (1, math.inf), "session_timeout_s": (1, 3600),
+    "model_poll_s": (0.1, math.inf), "drift_window": (10, 10_000_000),
+    "alert_rate": (1e-6, 0.5), "seed": (0, 2**32 - 1),
+}
 
 
 @dataclass(frozen=True)
@@ -54,7 +79,6 @@ class Settings:
     data_dir: Path = PROJECT_ROOT / "var" / "worker"
     table_store: str = "memory://"
     metrics_port: int = 9308
-    web_port: int = 6066
     max_message_bytes: int = 64 * 1024
     future_tolerance_s: float = 3600.0
     stale_tolerance_s: float = 90 * 86400.0
@@ -78,13 +102,17 @@ class Settings:
     seed: int = 7
 
     def __post_init__(self) -> None:
-        if self.key_partitioner not in ("murmur2", "crc32"):
-            raise ValueError(
-                f"key_partitioner must be murmur2 (Java, aiokafka, kafka-python producers) or crc32 (librdkafka), "
-                f"got {self.key_partitioner!r}"
-            )
-        if self.future_tolerance_s < 0 or self.stale_tolerance_s < 0:
-            raise ValueError("future_tolerance_s and stale_tolerance_s must be >= 0 (0 turns the check off)")
+        """Refuse a value the monitor cannot run with, at start-up, naming the setting and what it takes."""
+        for name in UPPER_CASE:  # spelled either way in manifests
+            object.__setattr__(self, name, getattr(self, name).upper())
+        problems = [f"{name} must be one of {', '.join(repr(a) for a in allowed)}, got {getattr(self, name)!r}"
+                    for name, allowed in CHOICES.items() if getattr(self, name) not in allowed]
+        for name, (low, high) in RANGES.items():
+            value = getattr(self, name)
+            if not low <= value <= high:
+                problems.append(f"{name} must be between {low:g} and {high:g}, got {value!r}")
+        if problems:
+            raise ValueError("; ".join(problems))
 
     def public_items(self) -> dict[str, Any]:
         """All settings with secrets masked, for ``riskmon config`` and logs."""

@@ -23,10 +23,6 @@ ALL_SCENARIOS: tuple[str, ...] = (
 )
 
 
-#: Largest single amount the contract accepts; limits are capped so no loan can exceed it.
-MAX_AMOUNT_CENTS = 10_000_000 * 100
-
-
 @dataclass(frozen=True)
 class SimConfig:
     """What to simulate.

@@ -1,0 +1,46 @@
+"""Settings: environment and flags coerced to types; values the monitor cannot run with refused at start-up."""
+
+from __future__ import annotations
+
+import pytest
+
+from stream.settings import CHOICES, RANGES, Settings, load_settings
+
+
+def test_defaults_are_valid_and_environment_values_are_coerced() -> None:
+    settings = load_settings({"RISKMON_PARTITIONS": "8", "RISKMON_BATCH_LINGER_S": "0.1", "RISKMON_LOG_LEVEL": "info"})
+    assert (settings.partitions, settings.batch_linger_s, settings.log_level) == (8, 0.1, "INFO")
+    assert Settings().replace(kafka_security_protocol="sasl_ssl").kafka_security_protocol == "SASL_SSL"
+
+
+def test_an_unknown_variable_is_refused_by_name() -> None:
+    with pytest.raises(ValueError, match="RISKMON_PARTITONS"):
+        load_settings({"RISKMON_PARTITONS": "8"})
+
+
+@pytest.mark.parametrize("name", sorted(CHOICES))
+def test_a_value_outside_a_choice_is_refused_with_the_choices(name: str) -> None:
+    with pytest.raises(ValueError, match=f"{name} must be one of"):
+        Settings().replace(**{name: "nonsense"})
+
+
+@pytest.mark.parametrize("name", sorted(RANGES))
+def test_a_value_outside_a_range_is_refused_with_the_range(name: str) -> None:
+    low, high = RANGES[name]
+    kind = type(getattr(Settings(), name))
+    for bad in (low - 1, high * 2 + 1):
+        if bad in (float("inf"), float("-inf")):
+            continue
+        with pytest.raises(ValueError, match=f"{name} must be between"):
+            Settings().replace(**{name: kind(bad)})
+
+
+def test_every_problem_is_named_at_once() -> None:
+    with pytest.raises(ValueError) as info:
+        load_settings({"RISKMON_PARTITIONS": "0", "RISKMON_TABLE_STORE": "redis://"})
+    assert "partitions" in str(info.value) and "table_store" in str(info.value)
+
+
+def test_a_bad_number_names_the_setting() -> None:
+    with pytest.raises(ValueError, match="invalid setting value"):
+        load_settings({"RISKMON_PARTITIONS": "four"})
