@@ -1,0 +1,435 @@
+#!/usr/bin/env python
+"""Detection quality on the held-out worlds (issue 12): where the monitor stands on data it was never tuned to.
+
+For each world of ``python -m stream.worlds --list`` and each seed, it
+
+1. generates the world once as one stream, history then test
+   (``--history-days``, ``--test-days``; the labelled test window is the last
+   ``--test-days`` days) into ``<out>/<world>-<seed>/full.jsonl`` + ``labels.jsonl``,
+2. writes ``history.jsonl``: the events before the test window,
+3. runs the monitor exactly as a user would, through its command line:
+   ``riskmon train --input history.jsonl``, ``riskmon score`` over ``full.jsonl``
+   (history + test, so the rolling state is warm), ``riskmon evaluate --json``
+   on the test window,
+4. fits the plain 13-feature baseline (``models.baseline.PlainBaseline``) on the
+   history's loan events and scores the test window's loan events, ranking them
+   against the same labels with sklearn,
+
+then prints Markdown tables (one row per world and seed, then a "worst" row:
+the minimum of each quality number, the maximum of each alert-volume number)
+and writes them with a JSON of every number to ``<out>/worlds_quality.{md,json}``.
+
+    .venv/bin/python bench/worlds_quality.py                      # 8 worlds x seeds 1, 2, 3000 users
+    .venv/bin/python bench/worlds_quality.py --worlds baseline,mixed --seeds 7 --users 1000
+
+Definitions: the monitor's numbers are ``riskmon evaluate``'s (see
+``models/evaluate.py``): ROC-AUC / PR-AUC on the test window's loan events,
+user recall, well-behaved users flagged, event recall per scenario, busiest /
+median day's alert rate.  Computed here: the alerted share of well-behaved
+users' (``user_anomalous`` false) loan events in the test window; each rule's
+hit rate (share of loan events whose ``fired_by`` names it) on the history's
+loan events, as ``riskmon score`` scores them, next to the 1 % default budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+import orjson  # noqa: E402
+from sklearn.metrics import average_precision_score, roc_auc_score  # noqa: E402
+
+from models.baseline import PlainBaseline  # noqa: E402
+
+#: Where ``stream.worlds`` starts every stream (its default; the CLI has no flag
+#: for it).  Checked against the generated events: a change there fails loudly.
+WORLD_START = datetime(2026, 1, 5, tzinfo=timezone(timedelta(hours=8)))
+
+RULES = ("account_takeover", "borrow_to_repay", "limit_jump_drain", "loan_stacking", "overdue_escalation",
+         "student_overborrowing")
+
+
+# --------------------------------------------------------------------------- one world
+
+
+def _run(cmd: Sequence[str], log: Path) -> str:
+    """Run a command in the repository, its output to ``log``; stdout returned; a failure raises with the tail."""
+    began = time.perf_counter()
+    proc = subprocess.run(list(cmd), cwd=REPO, capture_output=True, text=True)
+    took = time.perf_counter() - began
+    with log.open("a", encoding="utf-8") as fh:
+        fh.write(f"$ {shlex.join(cmd)}\n# exit {proc.returncode} after {took:.1f}s\n{proc.stdout}{proc.stderr}\n")
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+        raise RuntimeError(f"{shlex.join(cmd)} exited {proc.returncode}: " + " | ".join(tail))
+    return proc.stdout
+
+
+def _ts(doc: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(doc["ts"].upper().replace("Z", "+00:00"))
+
+
+def _auc(labels: list[int], scores: list[float]) -> dict[str, float | None]:
+    if len(set(labels)) < 2:
+        return {"roc_auc": None, "pr_auc": None}
+    return {"roc_auc": float(roc_auc_score(labels, scores)), "pr_auc": float(average_precision_score(labels, scores))}
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open("rb") as fh:
+        return [orjson.loads(line) for line in fh if line.strip()]
+
+
+def run_world(world: str, seed: int, cfg: dict[str, Any]) -> dict[str, Any]:
+    """Generate, split, train, score, evaluate and baseline one world; every number as a dict."""
+    wd = Path(cfg["out"]) / f"{world}-{seed}"
+    wd.mkdir(parents=True, exist_ok=True)
+    log = wd / "commands.log"
+    log.write_text("", encoding="utf-8")
+    riskmon = cfg["riskmon"]
+    full, labels_path, history = wd / "full.jsonl", wd / "labels.jsonl", wd / "history.jsonl"
+    scores_path, model = wd / "scores.jsonl", wd / "model"
+    seconds: dict[str, float] = {}
+    began = t = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        seconds[name] = round(now - t, 2)
+        t = now
+
+    _run([sys.executable, "-m", "stream.worlds", "--world", world, "--seed", str(seed), "--users", str(cfg["users"]),
+          "--history-days", str(cfg["history_days"]), "--test-days", str(cfg["test_days"]),
+          "--out", str(full), "--labels", str(labels_path)], log)
+    lap("generate")
+
+    window_start = WORLD_START + timedelta(days=cfg["history_days"])
+    window_end = window_start + timedelta(days=cfg["test_days"])
+    docs = _read_jsonl(full)
+    times = [_ts(d) for d in docs]
+    if not docs or min(times) < WORLD_START or max(times) >= window_end or max(times) < window_start:
+        raise RuntimeError(
+            f"{world}: events span {min(times, default=None)} .. {max(times, default=None)}, not inside "
+            f"{WORLD_START} + {cfg['history_days']} + {cfg['test_days']} days: has stream.worlds' start changed?"
+        )
+    in_test = [ts >= window_start for ts in times]
+    with full.open("rb") as src, history.open("wb") as dst:
+        for line, test in zip((ln for ln in src if ln.strip()), in_test):
+            if not test:
+                dst.write(line)
+    lap("split")
+
+    _run([riskmon, "train", "--input", str(history), "--output", str(model)], log)
+    lap("train")
+    _run([riskmon, "score", "--model", str(model), "--input", str(full), "--output", str(scores_path)], log)
+    lap("score")
+    ws = window_start.isoformat()
+    out = _run([riskmon, "evaluate", "--scores", str(scores_path), "--labels", str(labels_path),
+                "--events", str(full), "--window-start", ws, "--json"], log)
+    ev = json.loads(out.strip().splitlines()[-1])
+    (wd / "evaluate.json").write_text(json.dumps(ev, indent=1), encoding="utf-8")
+    lap("evaluate")
+
+    labels = {lab["event_id"]: lab for lab in _read_jsonl(labels_path)}
+    history_docs = [d for d, test in zip(docs, in_test) if not test]
+    test_docs = [d for d, test in zip(docs, in_test) if test]
+    plain = PlainBaseline(seed=seed).fit(history_docs)
+    plain_scores = plain.score(test_docs)
+    ids = list(plain_scores)
+    plain_auc = _auc([labels[i]["label"] for i in ids], [plain_scores[i] for i in ids])
+    lap("plain_baseline")
+
+    # alert volume and rule hit rates from the scores file
+    test_ids = {d["event_id"] for d in test_docs}
+    loan_ids = {d["event_id"] for d in docs if d["event_type"] == "loan"}
+    wb_loans = wb_alerts = hist_loans = 0
+    hist_fired: Counter[str] = Counter()
+    wb_fired: Counter[str] = Counter()
+    with scores_path.open("rb") as fh:
+        for line in fh:
+            s = orjson.loads(line)
+            eid = s["event_id"]
+            if eid not in loan_ids:
+                continue
+            fired = set(s["fired_by"])
+            if eid in test_ids:
+                if not labels[eid]["user_anomalous"]:
+                    wb_loans += 1
+                    wb_alerts += bool(s["alert"])
+                    wb_fired.update(fired)
+            else:
+                hist_loans += 1
+                hist_fired.update(fired)
+                hist_fired["any"] += bool(s["alert"])
+    lap("tally")
+
+    notes = []
+    if ev["auc_events"] != len(ids):
+        notes.append(f"evaluate ranked {ev['auc_events']} loan events, the plain baseline {len(ids)}")
+    users, daily = ev["users"], ev.get("daily") or {}
+    return {
+        "world": world,
+        "seed": seed,
+        "window_start": ws,
+        "events": len(docs),
+        "history_events": len(history_docs),
+        "test_loans": ev["auc_events"],
+        "test_loans_label1": ev["auc_positives"],
+        "monitor": ev["monitor"],
+        "forest": ev["forest"],
+        "raw_field_baseline": ev["baseline"],
+        "plain_baseline": plain_auc,
+        "plain_baseline_fitted_on": plain.fitted_on,
+        "user_recall": users["user_recall"],
+        "misbehaving_users": users["misbehaving"],
+        "well_behaved_users": users["well_behaved"],
+        "well_behaved_flagged": users["well_behaved_flagged"],
+        "well_behaved_flagged_share": users["well_behaved_flagged_share"],
+        "well_behaved_loans": wb_loans,
+        "well_behaved_loans_alerted": wb_alerts,
+        "well_behaved_loan_alert_share": wb_alerts / wb_loans if wb_loans else None,
+        "busiest_day_ratio": daily.get("max_ratio"),
+        "busiest_day_ratio_well_behaved": daily.get("well_behaved_max_ratio"),
+        "at_threshold": ev["at_threshold"],
+        "scenarios": {name: {"events": q["events"], "recall": q["recall"], "users": q["users"],
+                             "user_recall": q["user_recall"]} for name, q in ev["scenarios"].items()},
+        "history_loans": hist_loans,
+        "history_hit_rate": {k: v / hist_loans for k, v in sorted(hist_fired.items())} if hist_loans else {},
+        "test_well_behaved_hit_rate": {k: v / wb_loans for k, v in sorted(wb_fired.items())} if wb_loans else {},
+        "seconds": {**seconds, "total": round(time.perf_counter() - began, 2)},
+        "notes": notes,
+    }
+
+
+def _run_safe(world: str, seed: int, cfg: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return run_world(world, seed, cfg)
+    except Exception as exc:  # one broken world must not hide the others' numbers
+        return {"world": world, "seed": seed, "error": f"{type(exc).__name__}: {exc}"}
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _f(value: float | None, digits: int = 3) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f} %"
+
+
+def _worst(values: Iterable[float | None], high_is_bad: bool) -> float | None:
+    known = [v for v in values if v is not None]
+    if not known:
+        return None
+    return max(known) if high_is_bad else min(known)
+
+
+def _diff(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
+
+
+def _sd(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.3f}"
+
+
+def summary_numbers(r: dict[str, Any]) -> dict[str, float | None]:
+    """The headline numbers of one run, flat (the table's columns)."""
+    forest = r["forest"] or {"roc_auc": None, "pr_auc": None}
+    return {
+        "monitor_roc": r["monitor"]["roc_auc"], "monitor_pr": r["monitor"]["pr_auc"],
+        "forest_roc": forest["roc_auc"], "forest_pr": forest["pr_auc"],
+        "plain_roc": r["plain_baseline"]["roc_auc"], "plain_pr": r["plain_baseline"]["pr_auc"],
+        "forest_minus_plain_roc": _diff(forest["roc_auc"], r["plain_baseline"]["roc_auc"]),
+        "forest_minus_plain_pr": _diff(forest["pr_auc"], r["plain_baseline"]["pr_auc"]),
+        "user_recall": r["user_recall"],
+        "well_behaved_flagged_share": r["well_behaved_flagged_share"],
+        "well_behaved_loan_alert_share": r["well_behaved_loan_alert_share"],
+        "busiest_day_ratio": r["busiest_day_ratio"],
+    }
+
+
+#: Alert-volume numbers: their worst is the maximum; every other number's worst is the minimum.
+HIGH_IS_BAD = {"well_behaved_flagged_share", "well_behaved_loan_alert_share", "busiest_day_ratio"}
+
+
+def tables(results: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """The Markdown tables and the worst row's numbers."""
+    ok = [r for r in results if "error" not in r]
+    flat = [summary_numbers(r) for r in ok]
+    worst: dict[str, Any] = {k: _worst([f[k] for f in flat], k in HIGH_IS_BAD) for k in (flat[0] if flat else {})}
+
+    def main_row(label: str, seed: str, loans: str, n: dict[str, Any]) -> str:
+        return "| " + " | ".join([
+            label, seed, loans,
+            _f(n["monitor_roc"]), _f(n["monitor_pr"]), _f(n["forest_roc"]), _f(n["forest_pr"]),
+            _f(n["plain_roc"]), _f(n["plain_pr"]),
+            f"{_sd(n['forest_minus_plain_roc'])} / {_sd(n['forest_minus_plain_pr'])}",
+            _f(n["user_recall"]), _pct(n["well_behaved_flagged_share"]), _pct(n["well_behaved_loan_alert_share"]),
+            "n/a" if n["busiest_day_ratio"] is None else f"{n['busiest_day_ratio']:.2f}x",
+        ]) + " |"
+
+    lines = [
+        "| world | seed | test loans (label 1) | monitor ROC | monitor PR | forest ROC | forest PR | plain ROC | plain PR "
+        "| forest − plain (ROC / PR) | user recall | well-behaved users flagged | well-behaved loans alerted "
+        "| busiest / median day |",
+        "|" + "---|" * 14,
+    ]
+    for r, n in zip(ok, flat):
+        lines.append(main_row(r["world"], str(r["seed"]), f"{r['test_loans']} ({r['test_loans_label1']})", n))
+    if flat:
+        lines.append(main_row("**worst**", "", "", worst))
+    for r in results:
+        if "error" in r:
+            lines.append(f"| {r['world']} | {r['seed']} | ERROR: {r['error']} |")
+
+    scenarios = sorted({s for r in ok for s in r["scenarios"]})
+    lines += ["", "Event recall per scenario (label-1 events of the test window, all event types; "
+              "in brackets: how many):", "",
+              "| world | seed | " + " | ".join(scenarios) + " |", "|" + "---|" * (len(scenarios) + 2)]
+    worst_scenario: dict[str, float | None] = {}
+    for s in scenarios:
+        worst_scenario[s] = _worst([r["scenarios"].get(s, {}).get("recall") for r in ok], high_is_bad=False)
+    for r in ok:
+        cells = []
+        for s in scenarios:
+            q = r["scenarios"].get(s)
+            cells.append("–" if q is None else f"{_f(q['recall'], 2)} ({q['events']})")
+        lines.append(f"| {r['world']} | {r['seed']} | " + " | ".join(cells) + " |")
+    if ok:
+        lines.append("| **worst** | | " + " | ".join(_f(worst_scenario[s], 2) for s in scenarios) + " |")
+    worst["scenario_recall"] = worst_scenario
+
+    keys = [k for k in ("any", "model", *RULES) if any(k in r["history_hit_rate"] for r in ok)]
+    lines += ["", "Hit rate on the training history's loan events (share of them whose `fired_by` names the rule, "
+              "as `riskmon score` scores the history; `any` = alert flag; the default budget is 1 %):", "",
+              "| world | seed | " + " | ".join(keys) + " |", "|" + "---|" * (len(keys) + 2)]
+    worst_hits: dict[str, float | None] = {}
+    for k in keys:
+        worst_hits[k] = _worst([r["history_hit_rate"].get(k, 0.0) for r in ok], high_is_bad=True)
+    for r in ok:
+        lines.append(f"| {r['world']} | {r['seed']} | "
+                     + " | ".join(_pct(r["history_hit_rate"].get(k, 0.0)) for k in keys) + " |")
+    if ok:
+        lines.append("| **worst** | | " + " | ".join(_pct(worst_hits[k]) for k in keys) + " |")
+    worst["history_hit_rate"] = worst_hits
+    return "\n".join(lines), worst
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def provenance() -> dict[str, Any]:
+    """Which code was measured: the commit and the files changed on top of it (read-only git; none if no git)."""
+    def git(*args: str) -> str | None:
+        try:
+            return subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=True).stdout
+        except (OSError, subprocess.CalledProcessError):
+            return None
+    status = git("--no-optional-locks", "status", "--porcelain", "--untracked-files=no")
+    commit = git("rev-parse", "HEAD")
+    return {"commit": None if commit is None else commit.strip(),
+            "modified": None if status is None else [line[3:] for line in status.splitlines() if line.strip()]}
+
+
+def world_list() -> list[str]:
+    """The world names, from the worlds' own command line."""
+    out = subprocess.run([sys.executable, "-m", "stream.worlds", "--list"], cwd=REPO, capture_output=True,
+                         text=True, check=True).stdout
+    return [line.split()[0] for line in out.splitlines() if line.strip()]
+
+
+def _names(values: Sequence[str]) -> list[str]:
+    return [v for item in values for v in item.split(",") if v]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--worlds", nargs="+", default=None, help="world names, comma or space separated "
+                        "(default: every world of python -m stream.worlds --list)")
+    parser.add_argument("--seeds", nargs="+", default=["1", "2"], help="world seeds (default: 1 2)")
+    parser.add_argument("--users", type=int, default=3000)
+    parser.add_argument("--history-days", type=int, default=45)
+    parser.add_argument("--test-days", type=int, default=14)
+    parser.add_argument("--out", type=Path, default=REPO / "var" / "worlds",
+                        help="work directory: one <world>-<seed>/ per run, the tables and JSON at its top")
+    parser.add_argument("--jobs", type=int, default=1, help="runs in parallel (default 1)")
+    default_riskmon = Path(sys.executable).parent / "riskmon"
+    parser.add_argument("--riskmon", default=str(default_riskmon) if default_riskmon.exists() else "riskmon",
+                        help="the riskmon command (default: the one next to this Python)")
+    args = parser.parse_args(argv)
+
+    known = world_list()
+    worlds = _names(args.worlds) if args.worlds else known
+    unknown = [w for w in worlds if w not in known]
+    if unknown:
+        parser.error(f"unknown world(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    seeds = [int(s) for s in _names(args.seeds)]
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    cfg = {"out": str(out), "users": args.users, "history_days": args.history_days, "test_days": args.test_days,
+           "riskmon": args.riskmon}
+    runs = [(w, s) for w in worlds for s in seeds]
+    command = shlex.join([os.path.relpath(sys.executable, REPO) if sys.executable.startswith(str(REPO))
+                          else sys.executable, "bench/worlds_quality.py", *sys.argv[1:]])
+    print(f"{len(runs)} runs ({len(worlds)} worlds x seeds {seeds}), {args.users} users, "
+          f"{args.history_days} + {args.test_days} days, {args.jobs} job(s) -> {out}", file=sys.stderr)
+
+    code = provenance()
+    began = time.perf_counter()
+    results: list[dict[str, Any]] = []
+    if args.jobs <= 1:
+        for w, s in runs:
+            results.append(_run_safe(w, s, cfg))
+            _progress(results[-1])
+    else:
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            futures = [pool.submit(_run_safe, w, s, cfg) for w, s in runs]
+            for fut in futures:
+                results.append(fut.result())
+                _progress(results[-1])
+    wall = time.perf_counter() - began
+
+    table, worst = tables(results)
+    header = (f"Held-out worlds, {args.users} users, {args.history_days} history + {args.test_days} test days, "
+              f"seeds {', '.join(map(str, seeds))}; {len(runs)} runs in {wall:.0f} s ({args.jobs} job(s)).\n"
+              f"Command: `{command}`\n"
+              f"Code: commit {(code['commit'] or 'unknown')[:12]}"
+              + (f", with uncommitted changes to {', '.join(code['modified'])}" if code["modified"] else "") + ".\n")
+    text = header + "\n" + table + "\n"
+    print(text)
+    (out / "worlds_quality.md").write_text(text, encoding="utf-8")
+    doc = {"command": command, "users": args.users, "history_days": args.history_days, "test_days": args.test_days,
+           "seeds": seeds, "worlds": worlds, "jobs": args.jobs, "wall_seconds": round(wall, 1), "code": code,
+           "worst": worst, "runs": results}
+    (out / "worlds_quality.json").write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    print(f"wrote {out / 'worlds_quality.md'} and {out / 'worlds_quality.json'}", file=sys.stderr)
+    return 1 if any("error" in r for r in results) else 0
+
+
+def _progress(r: dict[str, Any]) -> None:
+    if "error" in r:
+        print(f"  {r['world']}-{r['seed']}: ERROR {r['error']}", file=sys.stderr)
+    else:
+        print(f"  {r['world']}-{r['seed']}: monitor ROC {_f(r['monitor']['roc_auc'])}, plain ROC "
+              f"{_f(r['plain_baseline']['roc_auc'])}, {r['seconds']['total']:.0f} s {r['seconds']}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
