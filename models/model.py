@@ -15,9 +15,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from models.artifact import load_model, save_model
-from models.explain import attribute
+from models.explain import attribute, top_features
 from models.forest import CompiledForest
-from stream.features import LOAN_FEATURES, REPAYMENT_FEATURES, FeatureRow, apply_segment_stats
+from stream.features import FEATURE_TEXT, LOAN_FEATURES, REPAYMENT_FEATURES, FeatureRow, apply_segment_stats
 
 EVENT_FEATURES: dict[str, tuple[str, ...]] = {"loan": LOAN_FEATURES, "repayment": REPAYMENT_FEATURES}
 
@@ -89,27 +89,27 @@ class RiskModel:
         return self.by_type[event_type].forest.anomaly_score01(np.atleast_2d(X))
 
     def top_reasons(self, event_type: str, x: np.ndarray, k: int = 3) -> list[dict[str, Any]]:
-        """The ``k`` features that drove the score of ``x``, with value and normal range."""
+        """The (at most) ``k`` features that drove the score of ``x``, with value and normal range.
+
+        Ranked by ``explain.top_features``, which leaves out features that
+        contributed nothing: an alert never names a feature that did not help.
+        """
         tm = self.by_type[event_type]
         names = EVENT_FEATURES[event_type]
         weights = attribute(tm.forest, np.atleast_2d(x))[0]
-        order = np.argsort(-weights, kind="stable")[:k]
-        reasons = []
-        for i in order:
-            name = names[int(i)]
-            norm = tm.norms.get(name, FeatureNorm(0.0, 0.0))
-            value = float(x[int(i)])
-            reasons.append(
-                {
-                    "feature": name,
-                    "value": round(value, 4),
-                    "normal_p50": round(norm.p50, 4),
-                    "normal_p99": round(norm.p99, 4),
-                    "weight": round(float(weights[int(i)]), 4),
-                    "text": describe(name, value, norm),
-                }
-            )
-        return reasons
+        return [self._reason(tm, names[i], float(x[i]), float(weights[i])) for i in top_features(weights, k)]
+
+    @staticmethod
+    def _reason(tm: TypeModel, name: str, value: float, weight: float) -> dict[str, Any]:
+        norm = tm.norms.get(name, FeatureNorm(0.0, 0.0))
+        return {
+            "feature": name,
+            "value": round(value, 4),
+            "normal_p50": round(norm.p50, 4),
+            "normal_p99": round(norm.p99, 4),
+            "weight": round(weight, 4),
+            "text": describe(name, value, norm),
+        }
 
 
 def describe(name: str, value: float, norm: FeatureNorm) -> str:
@@ -117,49 +117,6 @@ def describe(name: str, value: float, norm: FeatureNorm) -> str:
     label = FEATURE_TEXT.get(name, name.replace("_", " "))
     shown = f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
     return f"{label}: {shown} (training median {norm.p50:.3g}, p99 {norm.p99:.3g})"
-
-
-FEATURE_TEXT = {
-    "log_amount": "log(1+amount)",
-    "amount_over_limit": "loan amount / credit limit",
-    "loans_1h": "loans in 1h",
-    "loans_24h": "loans in 24h",
-    "loans_7d": "loans in 7d",
-    "loans_30d": "loans in 30d",
-    "amount_1h_over_limit": "amount borrowed in 1h / limit",
-    "amount_24h_over_limit": "amount borrowed in 24h / limit",
-    "amount_7d_over_limit": "amount borrowed in 7d / limit",
-    "amount_30d_over_limit": "amount borrowed in 30d / limit",
-    "distinct_products_7d": "distinct products in 7d",
-    "distinct_channels_7d": "distinct channels in 7d",
-    "distinct_devices_30d": "distinct devices in 30d",
-    "new_device": "new device",
-    "new_channel": "new channel",
-    "log_hours_since_prev_loan": "log(1+hours since previous loan)",
-    "night_hour": "loan at night (0-6h)",
-    "hour_unusual": "unusual hour for this user",
-    "amount_z_user": "amount vs. user's own history (sd)",
-    "utilisation": "outstanding / limit",
-    "log_limit_change": "log(limit change in 7d)",
-    "late_max_90d": "worst days late in 90d",
-    "late_ewm": "typical days late (recent)",
-    "late_last": "days late of the latest repayment",
-    "late_streak": "repayments each later than the last",
-    "rollover_chain": "loans in a row each taken to repay the one before (rollover depth)",
-    "rollover_growth": "loan / the loan it rolls over",
-    "recent_device": "device first seen within hours",
-    "segment_code": "segment",
-    "amount_rel_segment": "log amount vs. segment median",
-    "loans_30d_rel_segment": "loans in 30d vs. segment median",
-    "overdue_days": "days the most overdue open loan is past due",
-    "overdue_loans": "open loans past due",
-    "loans_while_late": "loans taken while this repayment was late",
-    "repaid_by_rollover": "rollover depth of the loan that repaid this one",
-    "late_rising": "late repayments in a row, each later than the last",
-    "short_loans_30d": "short-term loans (up to 14 days) in 30d",
-    "days_late": "days late",
-    "late_trend": "days later than the user's trend",
-}
 
 
 def to_artifact(model: RiskModel) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

@@ -18,17 +18,24 @@ Why this shape:
 Windows are bucket-aligned: "1h" is the current 10-minute bucket plus the five
 before it, "24h" the current hour bucket plus 23, "7d"/"30d" the current day
 bucket plus 6 / 29 (UTC days).
+
+Each thing is declared once: a state field is one line of ``STATE_LAYOUT``
+(``UserState``'s slots, defaults and byte codec follow from it; bump
+``STATE_VERSION`` with it); a feature is its name in ``LOAN_FEATURES`` /
+``REPAYMENT_FEATURES`` (the model's column order), its words in ``FEATURE_TEXT``
+(checked against the names at import) and one ``f.name = value`` line where its
+event type's features are built (a missing or misspelt name raises).
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
-import struct
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 from stream.contract import CHANNELS, PRODUCTS, SEGMENTS, Event, LoanEvent
+from stream.state_layout import Array, RingField, Scalar, StateFormatError, StateLayout
 
 HOUR = 3600.0
 DAY = 86400.0
@@ -38,7 +45,7 @@ RING_1H = (6, 600)
 RING_24H = (24, 3600)
 RING_30D = (30, 86400)
 LATE_RING = (9, 10 * 86400)  # worst lateness per 10-day bucket: the "90d" window
-#: Leads every serialised state; bump it whenever the layout changes, so a
+#: Leads every serialised state; bump it whenever STATE_LAYOUT changes, so a
 #: worker never misreads state written by an older version from the changelog.
 STATE_VERSION = 4
 RECENT_IDS = 16  # dedup horizon: the last 16 events of the user
@@ -62,6 +69,51 @@ RISING_HORIZON_S = 30 * DAY
 #: it precedes the late repayments of an overdue escalation by weeks.
 SHORT_TERM_DAYS = 14
 
+#: Every feature's name, with the words an alert's reasons use for it.  One table for
+#: both event types: a name means the same thing on a loan and on a repayment.
+FEATURE_TEXT: dict[str, str] = {
+    "log_amount": "log(1+amount)",
+    "amount_over_limit": "loan amount / credit limit",
+    "loans_1h": "loans in 1h",
+    "loans_24h": "loans in 24h",
+    "loans_7d": "loans in 7d",
+    "loans_30d": "loans in 30d",
+    "amount_1h_over_limit": "amount borrowed in 1h / limit",
+    "amount_24h_over_limit": "amount borrowed in 24h / limit",
+    "amount_7d_over_limit": "amount borrowed in 7d / limit",
+    "amount_30d_over_limit": "amount borrowed in 30d / limit",
+    "distinct_products_7d": "distinct products in 7d",
+    "distinct_channels_7d": "distinct channels in 7d",
+    "distinct_devices_30d": "distinct devices in 30d",
+    "new_device": "new device",
+    "new_channel": "new channel",
+    "log_hours_since_prev_loan": "log(1+hours since previous loan)",
+    "night_hour": "loan at night (0-6h)",
+    "hour_unusual": "unusual hour for this user",
+    "amount_z_user": "amount vs. user's own history (sd)",
+    "utilisation": "outstanding / limit",
+    "log_limit_change": "log(limit change in 7d)",
+    "late_max_90d": "worst days late in 90d",
+    "late_ewm": "typical days late (recent)",
+    "late_last": "days late of the latest repayment",
+    "late_streak": "repayments each later than the last",
+    "rollover_chain": "loans in a row each taken to repay the one before (rollover depth)",
+    "rollover_growth": "loan / the loan it rolls over",
+    "recent_device": "device first seen within hours",
+    "segment_code": "segment",
+    "amount_rel_segment": "log amount vs. segment median",
+    "loans_30d_rel_segment": "loans in 30d vs. segment median",
+    "overdue_days": "days the most overdue open loan is past due",
+    "overdue_loans": "open loans past due",
+    "loans_while_late": "loans taken while this repayment was late",
+    "repaid_by_rollover": "rollover depth of the loan that repaid this one",
+    "late_rising": "late repayments in a row, each later than the last",
+    "short_loans_30d": "short-term loans (up to 14 days) in 30d",
+    "days_late": "days late",
+    "late_trend": "days later than the user's trend",
+}
+
+#: The model's column order for loans (a trained model stores it and refuses another).
 LOAN_FEATURES: tuple[str, ...] = (
     "log_amount",
     "amount_over_limit",
@@ -100,6 +152,7 @@ LOAN_FEATURES: tuple[str, ...] = (
     "short_loans_30d",
 )
 
+#: The model's column order for repayments.
 REPAYMENT_FEATURES: tuple[str, ...] = (
     "days_late",
     "late_trend",
@@ -120,6 +173,55 @@ REPAYMENT_FEATURES: tuple[str, ...] = (
     "late_rising",
     "short_loans_30d",
 )
+
+
+def _check_names() -> None:
+    """Every listed feature has words, every worded feature is listed, none twice (at import)."""
+    for names in (LOAN_FEATURES, REPAYMENT_FEATURES):
+        if len(set(names)) != len(names):
+            raise ValueError(f"feature named twice: {sorted(n for n in names if names.count(n) > 1)}")
+    listed = set(LOAN_FEATURES) | set(REPAYMENT_FEATURES)
+    if listed != set(FEATURE_TEXT):
+        raise ValueError(
+            f"features without words: {sorted(listed - set(FEATURE_TEXT))}; "
+            f"words for no feature: {sorted(set(FEATURE_TEXT) - listed)}"
+        )
+
+
+_check_names()
+
+#: Each loan feature's position in the FeatureRow tuple (the model's column).
+_LOAN_COLUMN: dict[str, int] = {name: i for i, name in enumerate(LOAN_FEATURES)}
+
+
+def _values_in_order(names: tuple[str, ...]) -> Callable[[object], tuple[float, ...]]:
+    """A method returning the attributes ``names`` as a tuple, in that order.
+
+    Generated straight-line code (``return (self.a, self.b, ...)``): it runs for
+    every event, and a generic ``attrgetter`` costs several times more.
+    """
+    namespace: dict[str, Any] = {}
+    exec(f"def values(self):\n    return ({''.join(f'self.{n}, ' for n in names)})\n", namespace)  # noqa: S102
+    return namespace["values"]
+
+
+class _LoanFeatures:
+    """One loan's features, set by name (``f.loans_1h = ...``); ``values()`` is the
+    FeatureRow tuple in LOAN_FEATURES order.  Building by name instead of by
+    position means a misspelt feature fails at once (no such slot) and a forgotten
+    one when ``values()`` reads it (unset slot), instead of shifting every later
+    column the model reads."""
+
+    __slots__ = LOAN_FEATURES
+    values = _values_in_order(LOAN_FEATURES)
+
+
+class _RepaymentFeatures:
+    """One repayment's features, set by name; ``values()`` in REPAYMENT_FEATURES order."""
+
+    __slots__ = REPAYMENT_FEATURES
+    values = _values_in_order(REPAYMENT_FEATURES)
+
 
 #: Features whose value is relative to the user's segment, filled in by
 #: ``apply_segment_stats`` with medians learnt at training time.
@@ -260,157 +362,72 @@ class CountRing(_BucketRing):
         return sum(self.values) if self.head >= 0 else 0
 
 
-class UserState:
-    """Everything the monitor remembers about one user (fixed size)."""
+_COUNT_AMOUNT = (("counts", "H"), ("amounts", "I"))  # Ring: count (u16) and whole yuan (u32) per bucket
 
-    __slots__ = (
-        "last_ts", "first_ts", "n_loans", "n_repayments", "last_loan_ts", "ring_1h", "ring_24h", "ring_30d",
-        "hour_hist", "product_seen", "channel_seen", "device_hashes", "device_seen", "device_first",
-        "ew_log_amount", "ew_var_log_amount", "outstanding", "limit", "limit_before",
-        "limit_changed_ts", "late_ring", "late_ewm", "late_last", "late_streak", "late_nz_last", "late_nz_ts",
-        "late_rising",
-        "rollover_chain", "loan_hashes", "loan_due", "loan_end", "loan_amount", "loan_depth", "loan_rolled",
-        "recent_ids", "recent_pos", "segment",
-        "alert_key", "alert_ts", "alert_rank", "short_ring",
-    )
-
-    def __init__(self) -> None:
-        self.last_ts = 0.0
-        self.first_ts = 0  # whole seconds; 0 = no event yet
-        self.n_loans = 0
-        self.n_repayments = 0
-        self.last_loan_ts = 0.0
-        self.ring_1h = Ring(*RING_1H)
-        self.ring_24h = Ring(*RING_24H)
-        self.ring_30d = Ring(*RING_30D)
-        self.hour_hist = [0] * 24
-        # Times below are whole seconds (0 = never): 4 bytes each keeps the state small.
-        self.product_seen = [0] * len(PRODUCTS)  # newest loan time per product
-        self.channel_seen = [0] * len(CHANNELS)
-        self.device_hashes = [0] * DEVICE_SLOTS  # least recently seen is replaced
-        self.device_seen = [0] * DEVICE_SLOTS
-        self.device_first = [0] * DEVICE_SLOTS
-        self.ew_log_amount = 0.0
-        self.ew_var_log_amount = 0.0
-        self.outstanding = 0.0
-        self.limit = 0.0
-        self.limit_before = 0.0  # limit before its latest change
-        self.limit_changed_ts = 0.0
-        self.late_ring = MaxRing(*LATE_RING)
-        self.late_ewm = 0.0
-        self.late_last = 0  # days late of the latest repayment
-        self.late_streak = 0  # consecutive repayments each later than the one before
-        self.late_nz_last = 0  # days late of the latest-arrived late (days_late >= 1) repayment
-        self.late_nz_ts = 0  # its time, whole seconds
-        self.late_rising = 0  # late repayments in a row each later than the late one before (on-time ones skipped)
-        self.rollover_chain = 0  # rollover depth of the latest-arrived loan (see _rollover)
-        self.loan_hashes = [0] * OPEN_LOAN_SLOTS  # open loans (32-bit id hash), soonest due kept when full
-        self.loan_due = [0] * OPEN_LOAN_SLOTS  # next due time
-        self.loan_end = [0] * OPEN_LOAN_SLOTS  # final due time (instalments)
-        self.loan_amount = [0] * OPEN_LOAN_SLOTS  # whole yuan
-        self.loan_depth = [0] * OPEN_LOAN_SLOTS  # rollover depth: 0, or 1 + that of the loan it rolled over
-        self.loan_rolled = [0] * OPEN_LOAN_SLOTS  # depth of the loan that rolled this one over (0: none)
-        self.recent_ids = [0] * RECENT_IDS
-        self.recent_pos = 0
-        self.segment = -1  # index into SEGMENTS from the latest loan; repayments do not carry it
-        self.alert_key = 0  # hash of what fired in the user's last sent alert (for suppression)
-        self.alert_ts = 0.0  # event time of that alert
-        self.alert_rank = -1  # its severity rank
-        self.short_ring = CountRing(*RING_30D)  # short-term loans (SHORT_TERM_DAYS) per day
-
-    # -- serialisation -------------------------------------------------------
-    def to_bytes(self) -> bytes:
-        """Fixed-length encoding stored in the Faust table / changelog, led by STATE_VERSION."""
-        rings = []
-        for ring in (self.ring_1h, self.ring_24h, self.ring_30d):
-            rings += [ring.head, *ring.counts, *ring.amounts]
-        return _STATE.pack(
-            STATE_VERSION, self.last_ts, self.first_ts, self.n_loans, self.n_repayments, self.last_loan_ts, *rings,
-            *self.hour_hist, *self.product_seen, *self.channel_seen, *self.device_hashes,
-            *self.device_seen, *self.device_first, self.ew_log_amount, self.ew_var_log_amount,
-            self.outstanding, self.limit, self.limit_before, self.limit_changed_ts,
-            self.late_ewm, self.late_ring.head, *self.late_ring.values, self.late_last,
-            self.late_streak, self.late_nz_last, self.late_nz_ts, self.late_rising, self.rollover_chain, *self.loan_hashes, *self.loan_due, *self.loan_end, *self.loan_amount,
-            *self.loan_depth, *self.loan_rolled,
-            *self.recent_ids, self.recent_pos, self.segment, self.alert_key, self.alert_ts, self.alert_rank,
-            self.short_ring.head, *self.short_ring.values,
-        )
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> "UserState":
-        """Decode ``to_bytes`` output; StateFormatError for another version's (or corrupt) bytes."""
-        if len(data) != _STATE.size or data[0] != STATE_VERSION:
-            raise StateFormatError(
-                f"stored user state is {len(data)} bytes, version {data[0] if data else None}; "
-                f"this monitor reads {_STATE.size} bytes, version {STATE_VERSION}"
-            )
-        values = list(_STATE.unpack(data))[1:]
-        state = cls.__new__(cls)  # every field is set below: skip building a default state
-        state.ring_1h, state.ring_24h, state.ring_30d = Ring(*RING_1H), Ring(*RING_24H), Ring(*RING_30D)
-        take = _Taker(values)
-        state.last_ts, state.first_ts, state.n_loans, state.n_repayments, state.last_loan_ts = take(5)
-        for ring in (state.ring_1h, state.ring_24h, state.ring_30d):
-            ring.head = take(1)[0]
-            ring.counts = take(ring.slots)
-            ring.amounts = take(ring.slots)
-        state.hour_hist = take(24)
-        state.product_seen = take(len(PRODUCTS))
-        state.channel_seen = take(len(CHANNELS))
-        state.device_hashes = take(DEVICE_SLOTS)
-        state.device_seen = take(DEVICE_SLOTS)
-        state.device_first = take(DEVICE_SLOTS)
-        (state.ew_log_amount, state.ew_var_log_amount, state.outstanding, state.limit,
-         state.limit_before, state.limit_changed_ts, state.late_ewm, late_head) = take(8)
-        state.late_ring = MaxRing(*LATE_RING)
-        state.late_ring.head = late_head
-        state.late_ring.values = take(LATE_RING[0])
-        (state.late_last, state.late_streak, state.late_nz_last, state.late_nz_ts, state.late_rising,
-         state.rollover_chain) = take(6)
-        state.loan_hashes = take(OPEN_LOAN_SLOTS)
-        state.loan_due = take(OPEN_LOAN_SLOTS)
-        state.loan_end = take(OPEN_LOAN_SLOTS)
-        state.loan_amount = take(OPEN_LOAN_SLOTS)
-        state.loan_depth = take(OPEN_LOAN_SLOTS)
-        state.loan_rolled = take(OPEN_LOAN_SLOTS)
-        state.recent_ids = take(RECENT_IDS)
-        state.recent_pos, state.segment, state.alert_key, state.alert_ts, state.alert_rank = take(5)
-        state.short_ring = CountRing(*RING_30D)
-        state.short_ring.head = take(1)[0]
-        state.short_ring.values = take(RING_30D[0])
-        return state
-
-
-class StateFormatError(ValueError):
-    """Stored state written by a different version of this code (or corrupt)."""
-
-
-class _Taker:
-    """Consumes a flat list of unpacked values in order."""
-
-    def __init__(self, values: list) -> None:
-        self.values = values
-        self.pos = 0
-
-    def __call__(self, n: int) -> list:
-        out = self.values[self.pos : self.pos + n]
-        self.pos += n
-        return out
-
-
-def _ring_fmt(slots: int) -> str:
-    return f"q{slots}H{slots}I"
-
-
-_STATE = struct.Struct(
-    "<BdIIId"
-    + _ring_fmt(RING_1H[0]) + _ring_fmt(RING_24H[0]) + _ring_fmt(RING_30D[0])
-    + "24H" + f"{len(PRODUCTS)}I{len(CHANNELS)}I{DEVICE_SLOTS}Q{DEVICE_SLOTS}I{DEVICE_SLOTS}I"
-    + f"7dq{LATE_RING[0]}HHBHIBB"
-    + f"{OPEN_LOAN_SLOTS}I{OPEN_LOAN_SLOTS}I{OPEN_LOAN_SLOTS}I{OPEN_LOAN_SLOTS}I{OPEN_LOAN_SLOTS}B{OPEN_LOAN_SLOTS}B"
-    + f"{RECENT_IDS}QHbQdb"
-    + f"q{RING_30D[0]}B"
+#: The user's state, field by field in byte order: the one place a field is declared.
+#: ``UserState``'s slots, defaults and byte codec and ``STATE_BYTES`` all follow from it.
+#: Times stored as "I" are whole seconds (0 = never): 4 bytes each keeps the state small.
+STATE_LAYOUT = StateLayout(
+    version=STATE_VERSION,
+    fields=(
+        Scalar("last_ts", "d"),  # newest event time seen
+        Scalar("first_ts", "I"),  # whole seconds; 0 = no event yet
+        Scalar("n_loans", "I"),
+        Scalar("n_repayments", "I"),
+        Scalar("last_loan_ts", "d"),
+        RingField("ring_1h", Ring, *RING_1H, _COUNT_AMOUNT),
+        RingField("ring_24h", Ring, *RING_24H, _COUNT_AMOUNT),
+        RingField("ring_30d", Ring, *RING_30D, _COUNT_AMOUNT),
+        Array("hour_hist", "H", 24),  # loans per local hour, halved when one reaches 60000
+        Array("product_seen", "I", len(PRODUCTS)),  # newest loan time per product
+        Array("channel_seen", "I", len(CHANNELS)),
+        Array("device_hashes", "Q", DEVICE_SLOTS),  # least recently seen is replaced
+        Array("device_seen", "I", DEVICE_SLOTS),
+        Array("device_first", "I", DEVICE_SLOTS),
+        Scalar("ew_log_amount", "d"),
+        Scalar("ew_var_log_amount", "d"),
+        Scalar("outstanding", "d"),
+        Scalar("limit", "d"),
+        Scalar("limit_before", "d"),  # limit before its latest change
+        Scalar("limit_changed_ts", "d"),
+        Scalar("late_ewm", "d"),
+        RingField("late_ring", MaxRing, *LATE_RING, (("values", "H"),)),
+        Scalar("late_last", "H"),  # days late of the latest repayment
+        Scalar("late_streak", "B"),  # consecutive repayments each later than the one before
+        Scalar("late_nz_last", "H"),  # days late of the latest-arrived late (days_late >= 1) repayment
+        Scalar("late_nz_ts", "I"),  # its time, whole seconds
+        Scalar("late_rising", "B"),  # late repayments in a row each later than the late one before (on-time ones skipped)
+        Scalar("rollover_chain", "B"),  # rollover depth of the latest-arrived loan (see _rollover)
+        Array("loan_hashes", "I", OPEN_LOAN_SLOTS),  # open loans (32-bit id hash), soonest due kept when full
+        Array("loan_due", "I", OPEN_LOAN_SLOTS),  # next due time
+        Array("loan_end", "I", OPEN_LOAN_SLOTS),  # final due time (instalments)
+        Array("loan_amount", "I", OPEN_LOAN_SLOTS),  # whole yuan
+        Array("loan_depth", "B", OPEN_LOAN_SLOTS),  # rollover depth: 0, or 1 + that of the loan it rolled over
+        Array("loan_rolled", "B", OPEN_LOAN_SLOTS),  # depth of the loan that rolled this one over (0: none)
+        Array("recent_ids", "Q", RECENT_IDS),  # dedup: 64-bit hashes of the last event ids
+        Scalar("recent_pos", "H"),
+        Scalar("segment", "b", -1),  # index into SEGMENTS from the latest loan; repayments do not carry it
+        Scalar("alert_key", "Q"),  # hash of what fired in the user's last sent alert (for suppression)
+        Scalar("alert_ts", "d"),  # event time of that alert
+        Scalar("alert_rank", "b", -1),  # its severity rank
+        RingField("short_ring", CountRing, *RING_30D, (("values", "B"),)),  # short-term loans (SHORT_TERM_DAYS) per day
+    ),
 )
-STATE_BYTES = _STATE.size
+_CODEC = STATE_LAYOUT.compile()
+STATE_BYTES = STATE_LAYOUT.size
+
+
+class UserState:
+    """Everything the monitor remembers about one user (fixed size): the fields of
+    STATE_LAYOUT, whose comments say what each holds."""
+
+    __slots__ = STATE_LAYOUT.names
+    # Generated from STATE_LAYOUT (see stream.state_layout): every field at its default;
+    # the fixed-length encoding stored in the Faust table / changelog, led by
+    # STATE_VERSION; and its decoding (StateFormatError for another version's bytes).
+    __init__ = _CODEC.init
+    to_bytes = _CODEC.encode
+    from_bytes = classmethod(_CODEC.decode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,11 +440,6 @@ class FeatureRow:
     @property
     def names(self) -> tuple[str, ...]:
         return LOAN_FEATURES if self.event_type == "loan" else REPAYMENT_FEATURES
-
-
-def seen_before(state: UserState, event_id: str) -> bool:
-    """True when ``event_id`` is among the user's recent events (a redelivery)."""
-    return id_hash(event_id) in state.recent_ids
 
 
 def update(state: UserState, event: Event) -> FeatureRow | None:
@@ -510,38 +522,43 @@ def _update_loan(s: UserState, e: LoanEvent) -> FeatureRow:
     limit_change = 1.0
     if s.limit_before > 0 and s.last_ts - s.limit_changed_ts <= 7 * DAY:
         limit_change = s.limit / s.limit_before
-    values = (
-        log_amount,
-        e.amount / limit,
-        float(n1), float(n24), float(n7), float(n30),
-        a1 / limit, a24 / limit, a7 / limit, a30 / limit,
-        float(sum(1 for t in s.product_seen if t and t >= horizon7)),
-        float(sum(1 for t in s.channel_seen if t and t >= horizon7)),
-        float(sum(1 for t in s.device_seen if t and t >= int(s.last_ts) - 30 * DAY)),
-        new_device,
-        new_channel,
-        math.log1p(hours_since),
-        1.0 if e.local_hour < 6 else 0.0,
-        hour_unusual,
-        amount_z,
-        s.outstanding / limit,
-        math.log(max(limit_change, 1e-6)),
-        float(_late_max(s)),
-        s.late_ewm,
-        float(s.late_last),
-        float(s.late_streak),
-        float(depth),
-        rollover_growth,
-        recent_device,
-        float(SEGMENTS.index(e.segment)),
-        log_amount,  # made segment-relative by apply_segment_stats
-        float(n30),  # made segment-relative by apply_segment_stats
-        overdue_days,
-        float(overdue_loans),
-        float(_late_rising(s, sec)),
-        float(s.short_ring.total(s.last_ts)),
-    )
-    return FeatureRow("loan", values)
+    f = _LoanFeatures()
+    f.log_amount = log_amount
+    f.amount_over_limit = e.amount / limit
+    f.loans_1h = float(n1)
+    f.loans_24h = float(n24)
+    f.loans_7d = float(n7)
+    f.loans_30d = float(n30)
+    f.amount_1h_over_limit = a1 / limit
+    f.amount_24h_over_limit = a24 / limit
+    f.amount_7d_over_limit = a7 / limit
+    f.amount_30d_over_limit = a30 / limit
+    f.distinct_products_7d = float(sum(1 for t in s.product_seen if t and t >= horizon7))
+    f.distinct_channels_7d = float(sum(1 for t in s.channel_seen if t and t >= horizon7))
+    f.distinct_devices_30d = float(sum(1 for t in s.device_seen if t and t >= int(s.last_ts) - 30 * DAY))
+    f.new_device = new_device
+    f.new_channel = new_channel
+    f.log_hours_since_prev_loan = math.log1p(hours_since)
+    f.night_hour = 1.0 if e.local_hour < 6 else 0.0
+    f.hour_unusual = hour_unusual
+    f.amount_z_user = amount_z
+    f.utilisation = s.outstanding / limit
+    f.log_limit_change = math.log(max(limit_change, 1e-6))
+    f.late_max_90d = float(_late_max(s))
+    f.late_ewm = s.late_ewm
+    f.late_last = float(s.late_last)
+    f.late_streak = float(s.late_streak)
+    f.rollover_chain = float(depth)
+    f.rollover_growth = rollover_growth
+    f.recent_device = recent_device
+    f.segment_code = float(s.segment)
+    f.amount_rel_segment = log_amount  # made segment-relative by apply_segment_stats
+    f.loans_30d_rel_segment = float(n30)  # made segment-relative by apply_segment_stats
+    f.overdue_days = overdue_days
+    f.overdue_loans = float(overdue_loans)
+    f.late_rising = float(_late_rising(s, sec))
+    f.short_loans_30d = float(s.short_ring.total(s.last_ts))
+    return FeatureRow("loan", f.values())
 
 
 def _see_device(s: UserState, device_id: str | None, sec: int, prior: int, established: bool) -> tuple[float, float]:
@@ -644,27 +661,26 @@ def _update_repayment(s: UserState, e: Event) -> FeatureRow:
     limit = max(s.limit, 1.0) if s.n_loans else math.inf
     n30, a30 = s.ring_30d.totals()
     hours_since = (max(0.0, ts - s.last_loan_ts) / HOUR) if s.n_loans else _NO_PREVIOUS_HOURS
-    values = (
-        float(late),
-        late - prior_ewm if s.n_repayments > 1 else 0.0,
-        float(s.late_streak),
-        float(_late_max(s)),
-        s.late_ewm,
-        math.log1p(e.amount),
-        s.outstanding / limit,
-        float(s.ring_30d.totals(7)[0]),
-        float(n30),
-        a30 / limit,
-        float(s.rollover_chain),
-        math.log1p(hours_since),
-        float(s.segment),
-        overdue_days,
-        float(loans_while_late),
-        float(repaid_by_rollover),
-        float(_late_rising(s, sec)),
-        float(s.short_ring.total(s.last_ts)),
-    )
-    return FeatureRow("repayment", values)
+    f = _RepaymentFeatures()
+    f.days_late = float(late)
+    f.late_trend = late - prior_ewm if s.n_repayments > 1 else 0.0
+    f.late_streak = float(s.late_streak)
+    f.late_max_90d = float(_late_max(s))
+    f.late_ewm = s.late_ewm
+    f.log_amount = math.log1p(e.amount)
+    f.utilisation = s.outstanding / limit
+    f.loans_7d = float(s.ring_30d.totals(7)[0])
+    f.loans_30d = float(n30)
+    f.amount_30d_over_limit = a30 / limit
+    f.rollover_chain = float(s.rollover_chain)
+    f.log_hours_since_prev_loan = math.log1p(hours_since)
+    f.segment_code = float(s.segment)
+    f.overdue_days = overdue_days
+    f.loans_while_late = float(loans_while_late)
+    f.repaid_by_rollover = float(repaid_by_rollover)
+    f.late_rising = float(_late_rising(s, sec))
+    f.short_loans_30d = float(s.short_ring.total(s.last_ts))
+    return FeatureRow("repayment", f.values())
 
 
 def _late_recent(s: UserState, sec: int) -> bool:
@@ -742,8 +758,8 @@ def apply_segment_stats(row: FeatureRow, segment: str | None, stats: dict[str, d
     values = list(row.values)
     seg = stats.get(segment, {})
     for rel_name, base_name in SEGMENT_RELATIVE.items():
-        i = LOAN_FEATURES.index(rel_name)
-        base = values[LOAN_FEATURES.index(base_name)]
+        i = _LOAN_COLUMN[rel_name]
+        base = values[_LOAN_COLUMN[base_name]]
         median = seg.get(base_name)
         if median is None:
             values[i] = 0.0 if base_name.startswith("log_") else 1.0
@@ -762,7 +778,7 @@ def segment_medians(rows: Sequence[tuple[str, FeatureRow]]) -> dict[str, dict[st
             continue
         bucket = by_segment.setdefault(segment, {})
         for base_name in SEGMENT_RELATIVE.values():
-            bucket.setdefault(base_name, []).append(row.values[LOAN_FEATURES.index(base_name)])
+            bucket.setdefault(base_name, []).append(row.values[_LOAN_COLUMN[base_name]])
     out: dict[str, dict[str, float]] = {}
     for segment, cols in by_segment.items():
         out[segment] = {name: sorted(v)[len(v) // 2] for name, v in cols.items()}

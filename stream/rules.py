@@ -12,11 +12,16 @@ from __future__ import annotations
 
 import json
 import math
+from collections import namedtuple
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
+from stream.contract import SEGMENTS
 from stream.features import LOAN_FEATURES, REPAYMENT_FEATURES, SHORT_TERM_DAYS, FeatureRow
+
+#: ``segment_code`` of a student (features carry the segment as its index in SEGMENTS).
+STUDENT = float(SEGMENTS.index("student"))
 
 
 @dataclass(frozen=True)
@@ -83,94 +88,101 @@ class RuleHit:
     text: str
 
 
-_Check = Callable[[dict[str, float], RuleConfig], "str | None"]
+#: A row's values by feature name (``f.loans_24h``): a namedtuple over the row's own
+#: tuple, so the names are bound once at import instead of zipped per event, and a
+#: rule reading a feature its event type does not have fails with AttributeError.
+Named = Any
+_LOAN_VIEW = namedtuple("LoanFeatures", LOAN_FEATURES)._make
+_REPAYMENT_VIEW = namedtuple("RepaymentFeatures", REPAYMENT_FEATURES)._make
+
+_Check = Callable[[Named, RuleConfig], "str | None"]
 
 
-def _loan_stacking(f: dict[str, float], c: RuleConfig) -> str | None:
-    many_in_a_day = f["loans_24h"] >= c.stacking_loans_24h and (
-        f["distinct_products_7d"] >= c.stacking_products_7d
-        or f["amount_24h_over_limit"] >= c.stacking_amount_24h_over_limit
+def _loan_stacking(f: Named, c: RuleConfig) -> str | None:
+    many_in_a_day = f.loans_24h >= c.stacking_loans_24h and (
+        f.distinct_products_7d >= c.stacking_products_7d
+        or f.amount_24h_over_limit >= c.stacking_amount_24h_over_limit
     )
     burst_across_products = (
-        f["loans_1h"] >= c.stacking_burst_loans_1h
-        and f["distinct_products_7d"] >= c.stacking_burst_products_7d
-        and f["distinct_channels_7d"] >= c.stacking_burst_channels_7d
+        f.loans_1h >= c.stacking_burst_loans_1h
+        and f.distinct_products_7d >= c.stacking_burst_products_7d
+        and f.distinct_channels_7d >= c.stacking_burst_channels_7d
     )
     if many_in_a_day or burst_across_products:
         return (
-            f"{f['loans_24h']:.0f} loans in 24h across {f['distinct_products_7d']:.0f} products, "
-            f"{f['amount_24h_over_limit']:.0%} of the credit limit"
+            f"{f.loans_24h:.0f} loans in 24h across {f.distinct_products_7d:.0f} products, "
+            f"{f.amount_24h_over_limit:.0%} of the credit limit"
         )
     return None
 
 
-def _borrow_to_repay(f: dict[str, float], c: RuleConfig) -> str | None:
-    if f["rollover_chain"] >= c.borrow_to_repay_chain:
+def _borrow_to_repay(f: Named, c: RuleConfig) -> str | None:
+    if f.rollover_chain >= c.borrow_to_repay_chain:
         return (
-            f"{f['rollover_chain']:.0f} loans in a row each taken just before the previous one fell due, "
-            f"this one {f['rollover_growth']:.2f}x the loan it repays"
+            f"{f.rollover_chain:.0f} loans in a row each taken just before the previous one fell due, "
+            f"this one {f.rollover_growth:.2f}x the loan it repays"
         )
     return None
 
 
-def _borrow_to_repay_repayment(f: dict[str, float], c: RuleConfig) -> str | None:
-    if f["repaid_by_rollover"] >= c.borrow_to_repay_chain:
+def _borrow_to_repay_repayment(f: Named, c: RuleConfig) -> str | None:
+    if f.repaid_by_rollover >= c.borrow_to_repay_chain:
         return (
             f"repaid with a new loan taken just before it fell due, "
-            f"{f['repaid_by_rollover']:.0f} such refinancings in a row"
+            f"{f.repaid_by_rollover:.0f} such refinancings in a row"
         )
-    if f["rollover_chain"] >= c.borrow_to_repay_chain and f["days_late"] >= c.borrow_to_repay_late_days:
+    if f.rollover_chain >= c.borrow_to_repay_chain and f.days_late >= c.borrow_to_repay_late_days:
         return (
-            f"repayment {f['days_late']:.0f} days late at the end of {f['rollover_chain']:.0f} loans in a row "
+            f"repayment {f.days_late:.0f} days late at the end of {f.rollover_chain:.0f} loans in a row "
             f"each taken to repay the one before"
         )
     return None
 
 
-def _account_takeover(f: dict[str, float], c: RuleConfig) -> str | None:
-    odd_access = f["new_channel"] >= 1 or f["night_hour"] >= 1 or f["hour_unusual"] >= c.takeover_hour_unusual
-    if f["recent_device"] >= 1 and odd_access and f["amount_1h_over_limit"] >= c.takeover_amount_1h_over_limit:
+def _account_takeover(f: Named, c: RuleConfig) -> str | None:
+    odd_access = f.new_channel >= 1 or f.night_hour >= 1 or f.hour_unusual >= c.takeover_hour_unusual
+    if f.recent_device >= 1 and odd_access and f.amount_1h_over_limit >= c.takeover_amount_1h_over_limit:
         return (
             f"device first seen within hours on an established account"
-            f"{', new channel' if f['new_channel'] >= 1 else ''}{', at night' if f['night_hour'] >= 1 else ''}: "
-            f"{f['amount_1h_over_limit']:.0%} of the limit borrowed within 1h"
+            f"{', new channel' if f.new_channel >= 1 else ''}{', at night' if f.night_hour >= 1 else ''}: "
+            f"{f.amount_1h_over_limit:.0%} of the limit borrowed within 1h"
         )
     return None
 
 
-def _student_overborrowing(f: dict[str, float], c: RuleConfig) -> str | None:
-    if f["segment_code"] != 2.0:  # SEGMENTS.index("student")
+def _student_overborrowing(f: Named, c: RuleConfig) -> str | None:
+    if f.segment_code != STUDENT:
         return None
-    heavy = f["loans_30d"] >= c.student_loans_30d or f["amount_30d_over_limit"] >= c.student_amount_30d_over_limit
-    if heavy and f["distinct_products_7d"] >= c.student_products_7d:
+    heavy = f.loans_30d >= c.student_loans_30d or f.amount_30d_over_limit >= c.student_amount_30d_over_limit
+    if heavy and f.distinct_products_7d >= c.student_products_7d:
         return (
-            f"student with {f['loans_30d']:.0f} loans in 30d ({f['amount_30d_over_limit']:.0%} of the limit) "
-            f"on {f['distinct_products_7d']:.0f} products"
+            f"student with {f.loans_30d:.0f} loans in 30d ({f.amount_30d_over_limit:.0%} of the limit) "
+            f"on {f.distinct_products_7d:.0f} products"
         )
     return None
 
 
-def _student_overborrowing_repayment(f: dict[str, float], c: RuleConfig) -> str | None:
+def _student_overborrowing_repayment(f: Named, c: RuleConfig) -> str | None:
     if (
-        f["segment_code"] == 2.0
-        and f["amount_30d_over_limit"] >= c.student_amount_30d_over_limit
-        and f["days_late"] >= 1
+        f.segment_code == STUDENT
+        and f.amount_30d_over_limit >= c.student_amount_30d_over_limit
+        and f.days_late >= 1
     ):
         return (
-            f"student {f['days_late']:.0f} days late after borrowing {f['amount_30d_over_limit']:.0%} "
+            f"student {f.days_late:.0f} days late after borrowing {f.amount_30d_over_limit:.0%} "
             f"of the limit in 30d"
         )
     return None
 
 
-def _limit_jump_drain(f: dict[str, float], c: RuleConfig) -> str | None:
-    ratio = math.exp(f["log_limit_change"])
-    if ratio >= c.limit_jump_ratio and f["amount_24h_over_limit"] >= c.limit_drain_amount_24h_over_limit:
-        return f"credit limit raised {ratio:.1f}x, then {f['amount_24h_over_limit']:.0%} of it drawn within 24h"
+def _limit_jump_drain(f: Named, c: RuleConfig) -> str | None:
+    ratio = math.exp(f.log_limit_change)
+    if ratio >= c.limit_jump_ratio and f.amount_24h_over_limit >= c.limit_drain_amount_24h_over_limit:
+        return f"credit limit raised {ratio:.1f}x, then {f.amount_24h_over_limit:.0%} of it drawn within 24h"
     return None
 
 
-def _rising_while_borrowing(f: dict[str, float], c: RuleConfig, latest_late: float) -> str | None:
+def _rising_while_borrowing(f: Named, c: RuleConfig, latest_late: float) -> str | None:
     """Lateness growing from one late repayment to the next while borrowing goes on.
 
     The escalation itself rather than its late stage: each late repayment later
@@ -179,50 +191,50 @@ def _rising_while_borrowing(f: dict[str, float], c: RuleConfig, latest_late: flo
     who has meanwhile borrowed most of the credit limit within 30 days.
     """
     if (
-        f["late_rising"] >= c.overdue_rising_late
+        f.late_rising >= c.overdue_rising_late
         and latest_late >= 1
-        and f["amount_30d_over_limit"] >= c.overdue_rising_amount_30d_over_limit
+        and f.amount_30d_over_limit >= c.overdue_rising_amount_30d_over_limit
     ):
         return (
-            f"{f['late_rising'] + 1:.0f} late repayments each later than the late one before, "
-            f"the latest {latest_late:.0f} days late, while {f['amount_30d_over_limit']:.0%} of the limit "
+            f"{f.late_rising + 1:.0f} late repayments each later than the late one before, "
+            f"the latest {latest_late:.0f} days late, while {f.amount_30d_over_limit:.0%} of the limit "
             f"was borrowed in 30d"
         )
     return None
 
 
-def _living_on_short_loans(f: dict[str, float], c: RuleConfig, latest_late: float) -> str | None:
+def _living_on_short_loans(f: Named, c: RuleConfig, latest_late: float) -> str | None:
     """The latest repayment late while the borrower keeps drawing short-term loans.
 
     Several loans of at most two weeks within a month is a borrower refinancing
     day-to-day needs; once a repayment slips as well, the escalation has begun,
     weeks before lateness grows or loans pile up past due.
     """
-    if f["short_loans_30d"] >= c.overdue_short_loans_30d and latest_late >= c.overdue_short_late_days:
+    if f.short_loans_30d >= c.overdue_short_loans_30d and latest_late >= c.overdue_short_late_days:
         return (
-            f"{f['short_loans_30d']:.0f} short-term loans (up to {SHORT_TERM_DAYS} days) in 30d "
+            f"{f.short_loans_30d:.0f} short-term loans (up to {SHORT_TERM_DAYS} days) in 30d "
             f"and the latest repayment {latest_late:.0f} days late"
         )
     return None
 
 
-def _overdue_escalation_loan(f: dict[str, float], c: RuleConfig) -> str | None:
-    if f["overdue_loans"] >= c.overdue_open_loans:
+def _overdue_escalation_loan(f: Named, c: RuleConfig) -> str | None:
+    if f.overdue_loans >= c.overdue_open_loans:
         return (
-            f"new loan while {f['overdue_loans']:.0f} earlier loans are past due and unpaid "
-            f"(the oldest {f['overdue_days']:.0f} days)"
+            f"new loan while {f.overdue_loans:.0f} earlier loans are past due and unpaid "
+            f"(the oldest {f.overdue_days:.0f} days)"
         )
-    if f["utilisation"] >= c.overdue_utilisation and (f["late_max_90d"] >= 1 or f["overdue_days"] >= 1):
+    if f.utilisation >= c.overdue_utilisation and (f.late_max_90d >= 1 or f.overdue_days >= 1):
         late = (
-            f"an earlier loan {f['overdue_days']:.0f} days past due"
-            if f["overdue_days"] >= 1
-            else f"repayments late (up to {f['late_max_90d']:.0f} days)"
+            f"an earlier loan {f.overdue_days:.0f} days past due"
+            if f.overdue_days >= 1
+            else f"repayments late (up to {f.late_max_90d:.0f} days)"
         )
-        return f"new loan with the balance already at {f['utilisation']:.0%} of the limit and {late}"
-    return _rising_while_borrowing(f, c, f["late_last"]) or _living_on_short_loans(f, c, f["late_last"])
+        return f"new loan with the balance already at {f.utilisation:.0%} of the limit and {late}"
+    return _rising_while_borrowing(f, c, f.late_last) or _living_on_short_loans(f, c, f.late_last)
 
 
-def _overdue_escalation_repayment(f: dict[str, float], c: RuleConfig) -> str | None:
+def _overdue_escalation_repayment(f: Named, c: RuleConfig) -> str | None:
     """A late repayment by a borrower whose debt keeps growing.
 
     Each branch pairs lateness with evidence that the borrowing goes on, because
@@ -231,21 +243,21 @@ def _overdue_escalation_repayment(f: dict[str, float], c: RuleConfig) -> str | N
     late, another loan past due and most of the limit borrowed in 30 days; ever
     later repayments; or several short-term loans in 30 days.
     """
-    late, drawn = f["days_late"], f["amount_30d_over_limit"]
-    if f["utilisation"] >= c.overdue_utilisation and (late >= 1 or f["overdue_days"] >= 1):
+    late, drawn = f.days_late, f.amount_30d_over_limit
+    if f.utilisation >= c.overdue_utilisation and (late >= 1 or f.overdue_days >= 1):
         return (
-            f"repayment {late:.0f} days late with the balance still at {f['utilisation']:.0%} "
-            f"of the limit{' and another loan past due' if f['overdue_days'] >= 1 else ''}"
+            f"repayment {late:.0f} days late with the balance still at {f.utilisation:.0%} "
+            f"of the limit{' and another loan past due' if f.overdue_days >= 1 else ''}"
         )
     if (
         late >= 1
-        and f["overdue_days"] >= 1
-        and f["loans_while_late"] >= c.overdue_loans_while_late
+        and f.overdue_days >= 1
+        and f.loans_while_late >= c.overdue_loans_while_late
         and drawn >= c.overdue_while_late_amount_30d_over_limit
     ):
         return (
-            f"repayment {late:.0f} days late, {f['loans_while_late']:.0f} new loans taken meanwhile, "
-            f"another loan still {f['overdue_days']:.0f} days past due, {drawn:.0%} of the limit borrowed in 30d"
+            f"repayment {late:.0f} days late, {f.loans_while_late:.0f} new loans taken meanwhile, "
+            f"another loan still {f.overdue_days:.0f} days past due, {drawn:.0%} of the limit borrowed in 30d"
         )
     return _rising_while_borrowing(f, c, late) or _living_on_short_loans(f, c, late)
 
@@ -269,9 +281,9 @@ RULE_IDS: tuple[str, ...] = tuple(LOAN_RULES)
 def evaluate_rules(row: FeatureRow, config: RuleConfig) -> list[RuleHit]:
     """All rules that fire on ``row``, in a stable order."""
     if row.event_type == "loan":
-        named, rules = dict(zip(LOAN_FEATURES, row.values)), LOAN_RULES
+        named, rules = _LOAN_VIEW(row.values), LOAN_RULES
     else:
-        named, rules = dict(zip(REPAYMENT_FEATURES, row.values)), REPAYMENT_RULES
+        named, rules = _REPAYMENT_VIEW(row.values), REPAYMENT_RULES
     hits = []
     for rule_id, check in rules.items():
         text = check(named, config)

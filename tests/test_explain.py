@@ -83,7 +83,27 @@ def test_top_features_orders_and_drops_zeros() -> None:
 
 def test_every_feature_has_words_for_the_alert_reasons() -> None:
     """An alert's reasons are read by people: no feature may fall back to its code name."""
-    from models.model import EVENT_FEATURES, FEATURE_TEXT
+    from models.model import EVENT_FEATURES
+    from stream.features import FEATURE_TEXT
 
     named = {name for names in EVENT_FEATURES.values() for name in names}
     assert named <= set(FEATURE_TEXT), sorted(named - set(FEATURE_TEXT))
+
+
+def test_alert_reasons_never_name_a_feature_that_contributed_nothing() -> None:
+    """Only two repayment features vary in training, so the forest never splits on the
+    other sixteen: asked for ten reasons, an alert gets the two that earned credit."""
+    from models.model import EVENT_FEATURES, RiskModel, TypeModel, feature_norms
+
+    names = EVENT_FEATURES["repayment"]
+    X = np.zeros((500, len(names)))
+    X[:, :2] = np.random.default_rng(3).normal(size=(500, 2))
+    forest = CompiledForest.from_sklearn(IsolationForest(n_estimators=20, random_state=0).fit(X))
+    tm = TypeModel(forest, 0.6, 0.8, feature_norms(names, X))
+    model = RiskModel("v", "now", {"repayment": tm}, {}, {})
+    x = np.zeros(len(names))
+    x[:2] = (6.0, -0.5)
+    reasons = model.top_reasons("repayment", x, k=10)
+    assert {r["feature"] for r in reasons} == set(names[:2])
+    assert all(r["weight"] > 0 for r in reasons)
+    assert reasons[0]["feature"] == names[0]  # the far outlier drove the score

@@ -13,12 +13,19 @@ redelivered events) and check that:
   serialising it (the offline commands);
 * a redelivered event is ignored and leaves the state untouched.
 
+The serialised layout is pinned (``V4_LAYOUT`` and digests recorded from the
+hand-written codec before ``STATE_LAYOUT`` derived it), so the changelog stays
+readable across refactors.
+
 Hand-computed unit tests pin the window semantics with concrete numbers.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+import random
+import struct
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from typing import Any, NamedTuple
@@ -29,14 +36,21 @@ from hypothesis import strategies as st
 
 from stream.contract import CHANNELS, PRODUCTS, SEGMENTS, Event, parse_document
 from stream.features import (
+    FEATURE_TEXT,
     LOAN_FEATURES,
     REPAYMENT_FEATURES,
     STATE_BYTES,
+    STATE_LAYOUT,
+    STATE_VERSION,
     FeatureRow,
+    Ring,
     StateFormatError,
     UserState,
+    _LoanFeatures,
+    _RepaymentFeatures,
     update,
 )
+from stream.state_layout import Array, RingField, Scalar, StateLayout
 from tests.reference_features import DAY, DEDUP_HORIZON, HOUR, ReferenceUser
 
 #: 2026-03-02T00:00:00Z, the start of a UTC day (so day/hour/10-minute buckets start here).
@@ -399,3 +413,189 @@ def test_state_of_another_layout_is_refused_not_misread() -> None:
         UserState.from_bytes(good[:-1])
     with pytest.raises(StateFormatError):
         UserState.from_bytes(bytes([good[0] + 1]) + good[1:])
+
+
+# -- the serialised layout, pinned ---------------------------------------------------
+#: Version 4 of the state's bytes, written out by hand (path, struct code, count) in
+#: byte order after the leading version byte.  Independent of the code that derives the
+#: codec, so a change to the field spec that moves a byte fails here; a deliberate
+#: layout change bumps STATE_VERSION and replaces this table and the digests below.
+V4_LAYOUT: tuple[tuple[str, str, int], ...] = (
+    ("last_ts", "d", 1), ("first_ts", "I", 1), ("n_loans", "I", 1), ("n_repayments", "I", 1),
+    ("last_loan_ts", "d", 1),
+    ("ring_1h.head", "q", 1), ("ring_1h.counts", "H", 6), ("ring_1h.amounts", "I", 6),
+    ("ring_24h.head", "q", 1), ("ring_24h.counts", "H", 24), ("ring_24h.amounts", "I", 24),
+    ("ring_30d.head", "q", 1), ("ring_30d.counts", "H", 30), ("ring_30d.amounts", "I", 30),
+    ("hour_hist", "H", 24), ("product_seen", "I", 5), ("channel_seen", "I", 4),
+    ("device_hashes", "Q", 4), ("device_seen", "I", 4), ("device_first", "I", 4),
+    ("ew_log_amount", "d", 1), ("ew_var_log_amount", "d", 1), ("outstanding", "d", 1), ("limit", "d", 1),
+    ("limit_before", "d", 1), ("limit_changed_ts", "d", 1), ("late_ewm", "d", 1),
+    ("late_ring.head", "q", 1), ("late_ring.values", "H", 9),
+    ("late_last", "H", 1), ("late_streak", "B", 1), ("late_nz_last", "H", 1), ("late_nz_ts", "I", 1),
+    ("late_rising", "B", 1), ("rollover_chain", "B", 1),
+    ("loan_hashes", "I", 8), ("loan_due", "I", 8), ("loan_end", "I", 8), ("loan_amount", "I", 8),
+    ("loan_depth", "B", 8), ("loan_rolled", "B", 8),
+    ("recent_ids", "Q", 16), ("recent_pos", "H", 1), ("segment", "b", 1), ("alert_key", "Q", 1),
+    ("alert_ts", "d", 1), ("alert_rank", "b", 1),
+    ("short_ring.head", "q", 1), ("short_ring.values", "B", 30),
+)
+#: sha256 of ``_filled_state().to_bytes()`` and of what
+#: ``test_features_and_states_of_a_pinned_stream`` hashes, recorded from the
+#: hand-written codec and positional feature tuples of 2026-12-01, before
+#: ``STATE_LAYOUT`` and the by-name builders replaced them.
+FILLED_STATE_SHA256 = "fbf2949d011b7688fbef13062cd2e53b6849e97fbb3f903929e804db995acb22"
+PINNED_STREAM_SHA256 = "92bee271be03b43008a41d470c97020d69a43a6aa78b0188567f64825dad7909"
+
+
+def _random_value(rng: random.Random, code: str) -> float | int:
+    """A value that fills the whole range of a struct code (so a narrowed field fails)."""
+    if code == "d":
+        return rng.uniform(-1e9, 1e9)
+    if code == "b":
+        return rng.randrange(-128, 128)
+    if code == "q":
+        return rng.randrange(-(2**40), 2**40)
+    bits = {"B": 8, "H": 16, "I": 32, "Q": 64}[code]
+    return rng.randrange(2**bits)
+
+
+def _filled_state() -> tuple[UserState, list[float | int]]:
+    """A state with every field of V4_LAYOUT set to a distinct seeded value, and the
+    values in byte order."""
+    rng = random.Random(20261201)
+    state = UserState()
+    flat: list[float | int] = []
+    for path, code, count in V4_LAYOUT:
+        values = [_random_value(rng, code) for _ in range(count)]
+        owner_name, _, attr = path.rpartition(".")
+        owner = getattr(state, owner_name) if owner_name else state
+        setattr(owner, attr, values if count > 1 else values[0])
+        flat += values
+    return state, flat
+
+
+def _read(state: UserState, path: str) -> Any:
+    owner_name, _, attr = path.rpartition(".")
+    return getattr(getattr(state, owner_name) if owner_name else state, attr)
+
+
+def test_state_bytes_are_the_pinned_v4_layout() -> None:
+    """Guards the changelog: a worker must read the states its predecessor wrote, so the
+    bytes of every field stay where version 4 put them."""
+    state, flat = _filled_state()
+    data = state.to_bytes()
+    fmt = "<B" + "".join(f"{count}{code}" for _, code, count in V4_LAYOUT)
+    assert data == struct.pack(fmt, 4, *flat)
+    assert len(data) == STATE_BYTES == 984
+    assert hashlib.sha256(data).hexdigest() == FILLED_STATE_SHA256
+
+
+def test_every_field_round_trips() -> None:
+    """``from_bytes`` restores each field (lists as lists, so rings can clear in place)."""
+    state, _ = _filled_state()
+    back = UserState.from_bytes(state.to_bytes())
+    for path, _, count in V4_LAYOUT:
+        assert _read(back, path) == _read(state, path), path
+        assert isinstance(_read(back, path), list) == (count > 1), path
+    assert back.to_bytes() == state.to_bytes()
+    fresh = UserState()
+    assert UserState.from_bytes(fresh.to_bytes()).to_bytes() == fresh.to_bytes()
+
+
+def _pinned_stream() -> list[Event]:
+    """A fixed stream exercising every state field: several users, devices, products,
+    channels, segments, short and instalment loans, rollovers, late repayments, a
+    redelivery and an out-of-order event."""
+    rng = random.Random(11)
+    docs: list[dict[str, Any]] = []
+    loans: dict[str, list[str]] = defaultdict(list)
+    clock = BASE
+    for i in range(400):
+        clock += rng.choice((60, 600, 3000, 4 * HOUR, DAY, 3 * DAY))
+        user = f"u-{rng.randrange(3)}"
+        ts = clock - rng.choice((0, 0, 0, 1800, 2 * DAY))
+        if rng.random() < 0.6 or not loans[user]:
+            doc = loan_doc(
+                f"e-{i}", ts, user_id=user, amount=rng.choice((300.0, 1000.0, 2500.5, 9000.0)),
+                product=rng.choice(PRODUCTS), channel=rng.choice(CHANNELS), segment=rng.choice(SEGMENTS),
+                term_days=rng.choice((7, 14, 30, 90)), credit_limit=rng.choice((5000, 10000, 40000)),
+                device_id=rng.choice((None, "d-a", "d-b", "d-c", "d-d", "d-e")),
+            )
+            loans[user].append(doc["loan_id"])
+        else:
+            doc = repayment_doc(
+                f"e-{i}", ts, user_id=user, amount=500.0, loan_id=rng.choice(loans[user]),
+                days_late=rng.choice((0, 0, 1, 3, 9, 40)),
+            )
+        docs.append(doc)
+        if i % 37 == 5:
+            docs.append(docs[rng.randrange(len(docs))])
+    return [parse_document(d) for d in docs]
+
+
+def test_features_and_states_of_a_pinned_stream() -> None:
+    """Guards "no behaviour change" for refactors of the per-event path: the features
+    of every event and the final states' bytes are those recorded before the change."""
+    states: dict[str, UserState] = defaultdict(UserState)
+    digest = hashlib.sha256()
+    for event in _pinned_stream():
+        row = update(states[event.user_id], event)
+        digest.update(repr(None if row is None else (row.event_type, row.values)).encode())
+    for user in sorted(states):
+        digest.update(states[user].to_bytes())
+    assert digest.hexdigest() == PINNED_STREAM_SHA256
+
+
+def test_user_state_is_its_layout() -> None:
+    """The class, the codec and STATE_BYTES all follow the one field list."""
+    assert UserState.__slots__ == STATE_LAYOUT.names
+    assert [f.name for f in STATE_LAYOUT.fields] == list(dict.fromkeys(p.split(".")[0] for p, _, _ in V4_LAYOUT))
+    assert STATE_LAYOUT.version == STATE_VERSION == 4 and STATE_LAYOUT.size == STATE_BYTES
+
+
+def test_a_layout_is_a_value_another_version_is_refused() -> None:
+    """What a state migration builds on: a second layout (one more field, next version)
+    compiles beside the current one, and each refuses the other's bytes."""
+    v5 = StateLayout(STATE_VERSION + 1, (*STATE_LAYOUT.fields, Scalar("merchant_seen", "I")))
+    codec = v5.compile()
+
+    class StateV5:
+        __slots__ = v5.names
+
+    state = StateV5()
+    codec.init(state)
+    data = codec.encode(state)
+    assert len(data) == STATE_BYTES + 4 and data[0] == STATE_VERSION + 1
+    with pytest.raises(StateFormatError):
+        UserState.from_bytes(data)
+    with pytest.raises(StateFormatError):
+        codec.decode(StateV5, UserState().to_bytes())
+    assert codec.encode(codec.decode(StateV5, data)) == data
+
+
+def test_layout_refuses_what_it_cannot_store() -> None:
+    with pytest.raises(ValueError, match="named twice"):
+        StateLayout(1, (Scalar("a", "I"), Array("a", "H", 2)))
+    with pytest.raises(ValueError, match="struct codes"):
+        StateLayout(1, (Scalar("a", "f"),))
+    with pytest.raises(ValueError, match="attributes"):  # a ring attribute the codec would not restore
+        StateLayout(1, (RingField("r", Ring, 6, 600, (("counts", "H"),)),))
+
+
+def test_feature_values_are_built_by_name() -> None:
+    """A feature value is set under its name: a misspelt or a forgotten name fails
+    loudly instead of shifting every later column the model reads."""
+    f = _LoanFeatures()
+    for i, name in enumerate(LOAN_FEATURES):
+        setattr(f, name, float(i))
+    assert f.values() == tuple(float(i) for i in range(len(LOAN_FEATURES)))
+    with pytest.raises(AttributeError, match="new_devise"):
+        f.new_devise = 1.0  # type: ignore[attr-defined]
+    del f.new_device
+    with pytest.raises(AttributeError, match="new_device"):
+        f.values()
+    assert _RepaymentFeatures.__slots__ == REPAYMENT_FEATURES
+
+
+def test_every_feature_has_words_and_every_word_a_feature() -> None:
+    assert set(FEATURE_TEXT) == set(LOAN_FEATURES) | set(REPAYMENT_FEATURES)

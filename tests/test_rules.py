@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from stream.contract import SEGMENTS
 from stream.features import LOAN_FEATURES, REPAYMENT_FEATURES, FeatureRow
 from stream.rules import RuleConfig, evaluate_rules
 
@@ -15,6 +18,27 @@ def _row(event_type: str, **values: float) -> FeatureRow:
 
 def _fired(row: FeatureRow) -> list[str]:
     return [h.rule for h in evaluate_rules(row, RuleConfig())]
+
+
+@pytest.mark.parametrize("segment", SEGMENTS)
+def test_student_rules_follow_the_segment_vocabulary(segment: str) -> None:
+    """The student rules key on SEGMENTS.index("student"), not on a code written into them."""
+    code = SEGMENTS.index(segment)
+    heavy = _row("loan", segment_code=code, loans_30d=8, distinct_products_7d=2)
+    late = _row("repayment", segment_code=code, amount_30d_over_limit=1.5, days_late=1)
+    expected = ["student_overborrowing"] if segment == "student" else []
+    assert _fired(heavy) == expected
+    assert _fired(late) == expected
+
+
+@pytest.mark.parametrize("event_type", ["loan", "repayment"])
+@pytest.mark.parametrize("level", [0.0, 1.0, 2.0, 5.0, 50.0])
+def test_rules_read_only_features_of_their_event_type(event_type: str, level: float) -> None:
+    """Rules read a row by feature name; a name the event type lacks would raise here
+    (rows at several levels take the rules' branches, their texts included)."""
+    names = LOAN_FEATURES if event_type == "loan" else REPAYMENT_FEATURES
+    for hit in evaluate_rules(_row(event_type, **dict.fromkeys(names, level)), RuleConfig()):
+        assert hit.text
 
 
 def test_rising_lateness_while_borrowing_fires_on_both_event_types() -> None:

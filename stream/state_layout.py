@@ -1,0 +1,240 @@
+"""A fixed-size state layout as a value: one field list drives a state class's slots,
+its defaults, its byte codec and the struct format.
+
+Why: adding a field to ``UserState`` used to mean editing ``__slots__``,
+``__init__``, ``to_bytes``, ``from_bytes`` and the struct format in step, and a
+slip there misreads every stored state.  A ``StateLayout`` lists each field once,
+in byte order, and everything else is derived from it.  A layout is a value
+(version + fields), not module-level code, so a later state migration can keep
+one layout per stored version and decode old bytes with the old one.
+
+Why generated code: the codec sits on the worker's per-event path (a state is
+decoded on a cache miss and encoded after every event), and a loop over the
+fields with ``getattr``/``setattr`` is several times slower than straight-line
+code.  So the layout writes that straight-line Python once, at import, from the
+field list (``exec`` of source it builds itself from field names and struct
+codes, nothing external); ``Codec.source`` keeps the text for reading.
+
+Fields, in byte order after the leading version byte:
+
+* ``Scalar(name, code, default)``: one number (struct ``code``: d, q, Q, I, H, B, b).
+* ``Array(name, code, count)``: a list of ``count`` numbers, zeros by default.
+* ``RingField(name, kind, slots, bucket_width, buckets)``: a ring object built as
+  ``kind(slots, bucket_width)``, stored as its ``head`` (``q``) then each of its
+  per-bucket lists ``buckets = ((attribute, code), ...)``.  A ring class has
+  exactly the attributes ``slots``, ``width``, ``head`` and those lists (checked:
+  decoding sets them directly instead of building empty lists to throw away).
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from typing import Any, Callable, Union
+
+#: The struct codes a field may use (little-endian, no padding: the format starts with "<").
+CODES = frozenset("dqQIHBb")
+
+
+class StateFormatError(ValueError):
+    """Stored state written by a different version of this code (or corrupt)."""
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """One number."""
+
+    name: str
+    code: str
+    default: float = 0
+
+    @property
+    def format(self) -> str:
+        return self.code
+
+    @property
+    def width(self) -> int:
+        """How many values ``struct`` packs for this field."""
+        return 1
+
+    def init_source(self) -> str:
+        default = float(self.default) if self.code == "d" else int(self.default)
+        return f"self.{self.name} = {default!r}"
+
+    def encode_source(self, var: str) -> tuple[list[str], list[str]]:
+        """(lines before the pack call, the pack call's arguments)."""
+        return [], [f"self.{self.name}"]
+
+    def decode_source(self, var: str, at: int) -> list[str]:
+        """Lines setting the field from ``v[at:at + width]``."""
+        return [f"self.{self.name} = v[{at}]"]
+
+
+@dataclass(frozen=True)
+class Array:
+    """A fixed-length list of numbers, zeros by default."""
+
+    name: str
+    code: str
+    count: int
+
+    @property
+    def format(self) -> str:
+        return f"{self.count}{self.code}"
+
+    @property
+    def width(self) -> int:
+        return self.count
+
+    def init_source(self) -> str:
+        return f"self.{self.name} = [0] * {self.count}"
+
+    def encode_source(self, var: str) -> tuple[list[str], list[str]]:
+        return [], [f"*self.{self.name}"]
+
+    def decode_source(self, var: str, at: int) -> list[str]:
+        return [f"self.{self.name} = v[{at}:{at + self.count}]"]  # a list slice: a fresh, mutable list
+
+
+@dataclass(frozen=True)
+class RingField:
+    """A ring counter: its head bucket index, then each per-bucket list."""
+
+    name: str
+    kind: type
+    slots: int
+    bucket_width: int
+    buckets: tuple[tuple[str, str], ...]
+
+    @property
+    def format(self) -> str:
+        return "q" + "".join(f"{self.slots}{code}" for _, code in self.buckets)
+
+    @property
+    def width(self) -> int:
+        return 1 + self.slots * len(self.buckets)
+
+    def init_source(self) -> str:
+        return f"self.{self.name} = _{self.kind.__name__}({self.slots}, {self.bucket_width})"
+
+    def encode_source(self, var: str) -> tuple[list[str], list[str]]:
+        return [f"{var} = self.{self.name}"], [f"{var}.head", *(f"*{var}.{attr}" for attr, _ in self.buckets)]
+
+    def decode_source(self, var: str, at: int) -> list[str]:
+        lines = [
+            f"{var} = _new(_{self.kind.__name__})",
+            f"{var}.slots = {self.slots}",
+            f"{var}.width = {self.bucket_width}",
+            f"{var}.head = v[{at}]",
+        ]
+        for k, (attr, _) in enumerate(self.buckets):
+            start = at + 1 + k * self.slots
+            lines.append(f"{var}.{attr} = v[{start}:{start + self.slots}]")
+        return lines + [f"self.{self.name} = {var}"]
+
+    def check_kind(self) -> None:
+        """Decoding sets the ring's attributes directly: they must be exactly the ones stored here."""
+        slots = {name for k in self.kind.__mro__ for name in getattr(k, "__slots__", ())}
+        known = {"slots", "width", "head", *(attr for attr, _ in self.buckets)}
+        if slots != known:
+            raise ValueError(
+                f"state field {self.name}: {self.kind.__name__} has attributes {sorted(slots)}, "
+                f"the layout stores {sorted(known)}"
+            )
+
+
+Field = Union[Scalar, Array, RingField]
+
+
+@dataclass(frozen=True)
+class Codec:
+    """The functions a layout derives, to use as a state class's methods
+    (``__init__ = codec.init``, ``to_bytes = codec.encode``,
+    ``from_bytes = classmethod(codec.decode)``: no wrapper call on the hot path)."""
+
+    init: Callable[[Any], None]  # sets every field to its default
+    encode: Callable[[Any], bytes]  # state -> bytes, led by the version byte
+    decode: Callable[[type, bytes], Any]  # (class, bytes) -> state; StateFormatError for other bytes
+    source: str  # the generated Python, for reading and debugging
+
+
+@dataclass(frozen=True)
+class StateLayout:
+    """One version of a state's fields, in byte order."""
+
+    version: int
+    fields: tuple[Field, ...]
+
+    def __post_init__(self) -> None:
+        names = [f.name for f in self.fields]
+        duplicated = sorted({n for n in names if names.count(n) > 1})
+        if duplicated:
+            raise ValueError(f"state fields named twice: {', '.join(duplicated)}")
+        for f in self.fields:
+            codes = [code for _, code in f.buckets] if isinstance(f, RingField) else [f.code]
+            if not set(codes) <= CODES:
+                raise ValueError(f"state field {f.name}: struct codes {codes} outside {''.join(sorted(CODES))}")
+            if isinstance(f, RingField):
+                f.check_kind()
+        if not 0 <= self.version <= 255:
+            raise ValueError(f"state version {self.version} does not fit its byte")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The state's attribute names (its ``__slots__``)."""
+        return tuple(f.name for f in self.fields)
+
+    @property
+    def format(self) -> str:
+        """The struct format: the version byte, then every field in order."""
+        return "<B" + "".join(f.format for f in self.fields)
+
+    @property
+    def size(self) -> int:
+        return struct.calcsize(self.format)
+
+    def compile(self) -> Codec:
+        """Generate and compile the init / encode / decode functions of this layout."""
+        source = "\n".join((self._init_source(), self._encode_source(), self._decode_source()))
+        codec = struct.Struct(self.format)
+        namespace: dict[str, Any] = {
+            "_pack": codec.pack, "_unpack": codec.unpack, "_new": object.__new__, "StateFormatError": StateFormatError,
+        }
+        namespace.update({f"_{f.kind.__name__}": f.kind for f in self.fields if isinstance(f, RingField)})
+        exec(compile(source, f"<state layout v{self.version}>", "exec"), namespace)  # noqa: S102 - our own source
+        return Codec(namespace["__init__"], namespace["to_bytes"], namespace["from_bytes"], source)
+
+    # -- code generation: one function each, straight-line, fields in byte order ------
+    def _init_source(self) -> str:
+        body = ['"""Every field at its default."""', *(f.init_source() for f in self.fields)]
+        return _function("__init__(self) -> None", body)
+
+    def _encode_source(self) -> str:
+        body = [f'"""Fixed-length encoding ({self.size} bytes), led by the layout version ({self.version})."""']
+        args = [str(self.version)]
+        for i, f in enumerate(self.fields):
+            setup, packed = f.encode_source(f"f{i}")
+            body += setup
+            args += packed
+        return _function("to_bytes(self) -> bytes", [*body, f"return _pack({', '.join(args)})"])
+
+    def _decode_source(self) -> str:
+        body = [
+            '"""Decode ``to_bytes`` output; StateFormatError for other bytes (another version, corrupt)."""',
+            f"if len(data) != {self.size} or data[0] != {self.version}:",
+            "    raise StateFormatError(",
+            '        f"stored user state is {len(data)} bytes, version {data[0] if data else None}; "',
+            f'        "this monitor reads {self.size} bytes, version {self.version}"',
+            "    )",
+            "v = list(_unpack(data))",
+            "self = _new(cls)",
+        ]
+        at = 1  # after the version byte
+        for i, f in enumerate(self.fields):
+            body += f.decode_source(f"f{i}", at)
+            at += f.width
+        return _function("from_bytes(cls, data: bytes)", [*body, "return self"])
+
+
+def _function(signature: str, body: list[str]) -> str:
+    return f"def {signature}:\n" + "".join(f"    {line}\n" for line in body)
