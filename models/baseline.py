@@ -24,12 +24,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 import numpy as np
 from sklearn.ensemble import IsolationForest
 
-try:  # the contract module is moving to stream/core/ (layout refactor); work before and after
-    from stream.core.contract import (
-        CHANNELS, PRODUCTS, PURPOSES, SEGMENTS, Event, LoanEvent, RepaymentEvent, parse_document,
-    )
-except ImportError:
-    from stream.contract import CHANNELS, PRODUCTS, PURPOSES, SEGMENTS, Event, LoanEvent, RepaymentEvent, parse_document
+from stream.core.contract import CHANNELS, PRODUCTS, PURPOSES, SEGMENTS, Event, LoanEvent, RepaymentEvent, parse_document
 
 #: Same forest size as ``models.train.train``'s defaults (a test keeps them equal).
 N_ESTIMATORS = 200

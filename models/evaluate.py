@@ -22,7 +22,7 @@ Definitions (every number in the output means exactly this):
   ``auc_on="all"``.  PR-AUC is average precision.  ``None`` when only one class
   is present.  Three scores are ranked: *monitor* = ``score``, the risk score the
   stream alerts on (the forest's score lifted above the threshold when a rule
-  fires, ``stream.scoring``); *forest* = ``model_score``, the isolation forest on
+  fires, ``stream.core.scoring``); *forest* = ``model_score``, the isolation forest on
   the rolling features alone (when the scores file carries it); and *baseline*.
   Forest vs baseline is the value of the rolling features; monitor vs forest is
   the value of the rules.
@@ -64,8 +64,7 @@ import orjson
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score, roc_curve
 
 from models.baseline import baseline_scores
-from stream.contract import Event
-from stream.jsonl import ReadReport, read_events
+from stream.core.contract import Event, InvalidEvent, parse_document
 
 #: Largest day's alert rate over the median day's that still counts as "no flood".
 FLOOD_RATIO = 2.0
@@ -89,6 +88,17 @@ class Row:
     user_anomalous: bool
     ts: float | None = None  # epoch seconds, from the events file
     day: str | None = None  # local calendar date of the event's own timestamp
+
+
+def _read_events(path: Path) -> tuple[list[Event], int]:
+    """The valid events of an events file, and how many lines were not."""
+    events, invalid = [], 0
+    for doc in read_jsonl(path):
+        try:
+            events.append(parse_document(doc))
+        except InvalidEvent:
+            invalid += 1
+    return events, invalid
 
 
 def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
@@ -392,10 +402,9 @@ def evaluate_files(
     events: list[Event] | None = None
     base: dict[str, float] | None = None
     if events_path is not None:
-        read = ReadReport()
-        events = list(read_events(events_path, read))
-        if read.invalid:
-            notes.append(f"{read.invalid} invalid lines of the events file skipped")
+        events, invalid = _read_events(events_path)
+        if invalid:
+            notes.append(f"{invalid} invalid lines of the events file skipped")
         base = baseline_scores(events, start)
         if start is None:
             notes.append("no window start: the baseline is fitted on the evaluated events themselves")

@@ -17,7 +17,7 @@ import numpy as np
 from models.artifact import load_model, save_model
 from models.explain import attribute, top_features
 from models.forest import CompiledForest
-from stream.features import FEATURE_TEXT, LOAN_FEATURES, REPAYMENT_FEATURES, FeatureRow, apply_segment_stats
+from stream.core.features import FEATURE_TEXT, LOAN_FEATURES, REPAYMENT_FEATURES, FeatureRow, apply_segment_stats
 
 EVENT_FEATURES: dict[str, tuple[str, ...]] = {"loan": LOAN_FEATURES, "repayment": REPAYMENT_FEATURES}
 

@@ -21,11 +21,11 @@ from sklearn.ensemble import IsolationForest
 
 from models.forest import CompiledForest
 from models.model import EVENT_FEATURES, RiskModel, TypeModel, feature_norms
-from stream.contract import Event, LoanEvent
-from stream.drift import bin_edges, bin_shares
-from stream.features import apply_segment_stats, segment_medians
-from stream.pipeline import featurize
-from stream.rules import RuleConfig, evaluate_rules
+from stream.core.contract import Event, LoanEvent
+from stream.core.drift import bin_edges, bin_shares
+from stream.core.features import apply_segment_stats, segment_medians
+from stream.core.pipeline import featurize
+from stream.core.rules import RuleConfig, evaluate_rules
 
 MIN_ROWS = 50
 REFERENCE_ROWS = 64  # training rows saved with the model to sanity-check it on load

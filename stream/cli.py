@@ -25,7 +25,7 @@ Handler = Callable[[Settings, argparse.Namespace], int]
 
 
 def _cmd_kafka(settings: Settings, args: argparse.Namespace) -> int:
-    from stream import broker
+    from stream.local import broker
 
     if args.action == "fetch":
         print(f"Kafka jars ready in {broker.fetch_jars(settings)}")
@@ -43,7 +43,7 @@ def _cmd_kafka(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_topics(settings: Settings, args: argparse.Namespace) -> int:
-    from stream.topics import ensure_topics
+    from stream.kafka.topics import ensure_topics
 
     created = ensure_topics(settings)
     print(f"topics ready ({', '.join(created) if created else 'all existed'})")
@@ -51,13 +51,15 @@ def _cmd_topics(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
-    from stream.worker_main import run_worker
+    from stream.local.model_store import ensure_model
+    from stream.worker.main import run_worker
 
-    return run_worker(settings)
+    # A directory without a model gets the demo's default one (with a warning): see stream/local/model_store.py.
+    return run_worker(settings, ensure_model(settings))
 
 
 def _cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
-    from stream.simulate_cli import simulate
+    from stream.offline.simulate import simulate
 
     return simulate(settings, args)
 
@@ -65,7 +67,7 @@ def _cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
 def _cmd_train(settings: Settings, args: argparse.Namespace) -> int:
     from models.model import save
     from models.train import train
-    from stream.jsonl import ReadReport, read_events
+    from stream.offline.jsonl import ReadReport, read_events
 
     report = ReadReport()
     model = train(read_events(Path(args.input), report, settings.time_policy()), alert_rate=args.alert_rate or settings.alert_rate,
@@ -81,7 +83,7 @@ def _cmd_train(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_score(settings: Settings, args: argparse.Namespace) -> int:
-    from stream.replay import score_file
+    from stream.offline.score import score_file
 
     model_dir = Path(args.model) if args.model else settings.model_dir
     report, n, alerts = score_file(settings, model_dir, Path(args.input), Path(args.output))
@@ -109,7 +111,7 @@ def _cmd_evaluate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    from stream.live import run_demo
+    from stream.local.demo import run_demo
 
     return run_demo(settings, rate=args.rate, users=args.users, duration_s=args.duration)
 

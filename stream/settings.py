@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 if TYPE_CHECKING:
-    from stream.event_time import TimePolicy
-    from stream.rules import RuleConfig
+    from stream.core.event_time import TimePolicy
+    from stream.core.rules import RuleConfig
 
 #: Root of the checkout (or of the installed tree); local state lives under it.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -131,15 +131,22 @@ class Settings:
         rule hits on the history take their share of the alert budget first: a
         model trained with other rules than those that fire would miss its budget.
         """
-        from stream.rules import RuleConfig
+        from stream.core.rules import RuleConfig
 
         return RuleConfig.from_file(self.rules_file or None)
 
     def time_policy(self) -> "TimePolicy":
-        """The event-time tolerances (``stream.event_time``), shared by the worker and the offline commands."""
-        from stream.event_time import TimePolicy
+        """The event-time tolerances (``stream.core.event_time``), shared by the worker and the offline commands."""
+        from stream.core.event_time import TimePolicy
 
         return TimePolicy(self.future_tolerance_s, self.stale_tolerance_s)
+
+    def environment(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The environment that gives a child process exactly these settings (``base``: os.environ)."""
+        env = dict(os.environ if base is None else base)
+        for f in fields(self):
+            env[ENV_PREFIX + f.name.upper()] = str(getattr(self, f.name))
+        return env
 
     def replace(self, **changes: Any) -> "Settings":
         """A copy with ``changes`` applied (values coerced to the field types)."""

@@ -25,9 +25,9 @@ from typing import Callable, Iterator
 
 import pytest
 
-from stream import broker
+from stream.local import broker
 from stream.settings import Settings, load_settings
-from stream.topics import delete_topics, ensure_topics
+from stream.kafka.topics import delete_topics, ensure_topics
 
 _KAFKA_FIXTURES = frozenset({"kafka_settings", "private_kafka_settings", "unique_topics"})
 

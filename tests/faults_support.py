@@ -1,8 +1,8 @@
-"""Shared helpers for the fault, fuzz and security tests (tests/test_faults.py,
-tests/test_fuzz_stream.py, tests/test_security.py).
+"""Shared helpers for the fault, fuzz and security tests (tests/integration/test_faults.py,
+tests/integration/test_fuzz_stream.py, tests/integration/test_security.py).
 
 The yardstick of every fault test is the *no-fault expectation*: the offline
-replay (``stream.pipeline.process``) of the same events through the same code.
+replay (``stream.core.pipeline.process``) of the same events through the same code.
 After a fault the stream must end with
 
 * per user, the last value of the state changelog == ``UserState.to_bytes()``
@@ -29,16 +29,16 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
 from models.model import load, save
 from models.train import train
-from stream.contract import parse_document
-from stream.event_time import TimePolicy, admit_replay
-from stream.features import UserState
-from stream.pipeline import process
-from stream.rules import RuleConfig
+from stream.core.contract import parse_document
+from stream.core.event_time import TimePolicy, admit_replay
+from stream.core.features import UserState
+from stream.core.pipeline import process
+from stream.core.rules import RuleConfig
 from stream.settings import Settings
-from stream.state_table import STATE_TABLE
+from stream.worker.state_table import STATE_TABLE
 from stream.sim import SimConfig, generate
 from stream.sim.retime import retime
-from stream.topics import kafka_client_config
+from stream.kafka.topics import kafka_client_config
 from tests.support import metric_sum, read_topic, scrape, start_worker
 
 
@@ -292,7 +292,7 @@ class Publisher:
     def __init__(self, settings: Settings, events: list[dict], rate: float) -> None:
         import threading
 
-        from stream.producer import make_producer
+        from stream.kafka.producer import make_producer
 
         self.settings, self.events, self.rate = settings, events, rate
         self.error: BaseException | None = None
@@ -300,7 +300,7 @@ class Publisher:
         self.thread = threading.Thread(target=self._run, name="test-publisher", daemon=True)
 
     def _run(self) -> None:
-        from stream.producer import publish
+        from stream.kafka.producer import publish
 
         try:
             publish(self.producer, self.settings.input_topic, self.events, rate=self.rate)
@@ -361,7 +361,7 @@ def describe_progress(settings: Settings, expected: Expectation, port: int | Non
 #: offsets twice around recovery ("Resuming flow" happens before "Seek stream
 #: partitions to committed offsets", faust-streaming/faust#216) and a duplicate in
 #: Consumer._acked stops _new_offset from advancing (robinhood/faust#625).
-COMMIT_STALL = "committed offsets stuck behind processed ones (see stream/faust_fixes.py)"
+COMMIT_STALL = "committed offsets stuck behind processed ones (see stream/worker/faust_fixes.py)"
 
 
 def commits_caught_up(settings: Settings, timeout_s: float = 20.0) -> str | None:

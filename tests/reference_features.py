@@ -1,9 +1,9 @@
-"""Brute-force reference for the exactly-defined per-user features of ``stream.features``.
+"""Brute-force reference for the exactly-defined per-user features of ``stream.core.features``.
 
 Deliberately naive: a ``ReferenceUser`` keeps the user's FULL list of accepted
 events, in arrival order, and recomputes every feature from scratch by scanning
 that list.  No rings, no slots, no running moments.  It is written from the
-documented semantics (the ``stream.features`` module docstring and the contract),
+documented semantics (the ``stream.core.features`` module docstring and the contract),
 not from the fast code, so the property tests in ``test_features.py`` can tell
 when the bounded-state implementation drifts from what it promises.
 
@@ -79,7 +79,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from stream.contract import SEGMENTS, Event, LoanEvent, RepaymentEvent
+from stream.core.contract import SEGMENTS, Event, LoanEvent, RepaymentEvent
 
 MINUTE = 60.0
 HOUR = 3600.0

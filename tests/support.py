@@ -14,9 +14,8 @@ import orjson
 from kafka import KafkaConsumer, TopicPartition
 
 from stream.bench import prom
-from stream.live import settings_env
 from stream.settings import Settings
-from stream.topics import kafka_client_config
+from stream.kafka.topics import kafka_client_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,7 +24,7 @@ def start_worker(settings: Settings, log_path: Path) -> subprocess.Popen:
     """``riskmon worker`` as a child process with exactly ``settings``."""
     log = open(log_path, "ab")
     return subprocess.Popen(
-        [sys.executable, "-m", "stream.cli", "worker"], env=settings_env(settings), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
+        [sys.executable, "-m", "stream.cli", "worker"], env=settings.environment(), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
     )
 
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from stream import broker
+from stream.local import broker
 from stream.settings import Settings
-from stream.topics import delete_topics, kafka_client_config
+from stream.kafka.topics import delete_topics, kafka_client_config
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from models.model import RiskModel, save
 from models.train import train
-from stream.contract import parse_document
+from stream.core.contract import parse_document
 from stream.sim.retime import retime
 from stream.sim import SimConfig, generate
 

@@ -1,6 +1,6 @@
 """Reference (b): a bare Faust agent that decodes and forwards, the framework's ceiling.
 
-Same app configuration as ``stream.app.create_app`` where it matters for
+Same app configuration as ``stream.worker.app.create_app`` where it matters for
 speed (raw schema, acks=-1, 1 s commit interval, producer buffer sized to
 the batch, micro-batches of ``batch_max`` within ``batch_linger_s``) but no
 table, no parsing beyond ``orjson.loads``, no scoring: the gap between this
@@ -16,7 +16,7 @@ import argparse
 import faust
 import orjson
 
-from stream.app import faust_config
+from stream.worker.app import faust_config
 from stream.logs import logging_dict
 from stream.settings import Settings, load_settings
 
@@ -50,7 +50,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = load_settings()
     app = build(settings, args.output, args.send)
-    # Started exactly like stream.worker_main starts the monitor (same logging set-up).
+    # Started exactly like stream.worker.main starts the monitor (same logging set-up).
     faust.Worker(
         app, loglevel=settings.log_level, quiet=True, logging_config=logging_dict(settings.log_level)
     ).execute_from_commandline()

@@ -33,10 +33,9 @@ import orjson
 from stream.bench import prom
 from stream.bench.offsets import OffsetWatch
 from stream.bench.procs import Children
-from stream.live import settings_env
-from stream.producer import make_producer
+from stream.kafka.producer import make_producer
 from stream.settings import Settings
-from stream.topics import ensure_topics, kafka_client_config
+from stream.kafka.topics import ensure_topics, kafka_client_config
 
 HIST = "riskmon_processing_latency_seconds"
 MIN_ALERT_SAMPLES = 100  # below this the alert view is too thin to quote a p99
@@ -172,7 +171,7 @@ def run_latency(
     hist: list[tuple[float, float]] = []
     reader: _AlertReader | None = None
     poller: _CommitPoller | None = None
-    worker = children.python("latency-worker", ["-m", "stream.cli", "worker"], settings_env(settings))
+    worker = children.python("latency-worker", ["-m", "stream.cli", "worker"], settings.environment())
     try:
         _wait_ready(settings.metrics_port, worker.alive, timeout_s=120)
         reader, poller = _AlertReader(settings), _CommitPoller(settings)

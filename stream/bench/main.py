@@ -38,9 +38,9 @@ from stream.bench.procs import Children
 from stream.bench.references import output_topics, run_aiokafka, run_faust
 from stream.bench.scorer import ScorerResult, bench_scorer
 from stream.bench.state import StateSize, struct_size, with_changelog
-from stream.producer import make_producer, publish
+from stream.kafka.producer import make_producer, publish
 from stream.settings import Settings
-from stream.topics import ensure_topics
+from stream.kafka.topics import ensure_topics
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -19,7 +19,6 @@ from stream.bench.contender import run_contender
 from stream.bench.offsets import OffsetWatch, Progress
 from stream.bench.procs import Child, Children
 from stream.bench.state import changelog_topic
-from stream.live import settings_env
 from stream.settings import Settings
 
 
@@ -60,7 +59,7 @@ def run_monitor(
         run.profile.parent.mkdir(parents=True, exist_ok=True)
         fmt = "speedscope" if run.profile.suffix == ".json" else "flamegraph" if run.profile.suffix == ".svg" else "raw"
         argv = [spy, "record", "--pid", str(worker.pid), "--rate", "100", "--nonblocking", "--format", fmt, "-o", str(run.profile)]
-        return children.command("py-spy", argv, settings_env(settings))
+        return children.command("py-spy", argv, settings.environment())
 
     def keep_metrics(worker: Child) -> None:
         try:
@@ -69,7 +68,7 @@ def run_monitor(
             run.metrics = {}
 
     run.progress = run_contender(
-        children, watch, "monitor", ["-m", "stream.cli", "worker"], settings_env(settings), settings.app_id,
+        children, watch, "monitor", ["-m", "stream.cli", "worker"], settings.environment(), settings.app_id,
         settings.input_topic, ends, timeout_s, output_topic=lambda: changelog_topic(settings, settings.app_id),
         settings=settings, sidecar=attach_profiler, before_stop=keep_metrics,
     )

@@ -1,25 +1,13 @@
-"""Reading the worker's own Prometheus metrics (counters and histogram quantiles)."""
+"""Histogram quantiles from the worker's own Prometheus metrics (``scrape`` reads them)."""
 
 from __future__ import annotations
 
 import math
-import urllib.request
 
+from stream.worker.metrics import metric_total as total
+from stream.worker.metrics import read_metrics as scrape
 
-def scrape(port: int, timeout_s: float = 3.0) -> dict[str, float]:
-    """Every sample of ``/metrics`` as {'name{labels}': value}."""
-    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=timeout_s).read().decode()
-    out: dict[str, float] = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            name, value = line.rsplit(" ", 1)
-            out[name] = float(value)
-    return out
-
-
-def total(samples: dict[str, float], name: str) -> float:
-    """Sum of a metric over all its label sets."""
-    return sum(v for k, v in samples.items() if k == name or k.startswith(name + "{"))
+__all__ = ["buckets", "diff", "quantile", "scrape", "share_at_most", "total"]
 
 
 def buckets(samples: dict[str, float], name: str) -> list[tuple[float, float]]:

@@ -14,7 +14,6 @@ from stream.bench.cluster import Names
 from stream.bench.contender import run_contender
 from stream.bench.offsets import OffsetWatch, Progress
 from stream.bench.procs import Children
-from stream.live import settings_env
 from stream.settings import Settings
 
 
@@ -31,7 +30,7 @@ def run_aiokafka(
         "--group", group, "--batch-max", str(settings.batch_max),
     ]
     return run_contender(
-        children, watch, "aiokafka", args, settings_env(settings), group, settings.input_topic, ends, timeout_s,
+        children, watch, "aiokafka", args, settings.environment(), group, settings.input_topic, ends, timeout_s,
         output_topic=lambda: names.topic("out-aiokafka"), settings=settings,
     )
 
@@ -41,7 +40,7 @@ def run_faust(
     timeout_s: float, work_dir: Path,
 ) -> Progress:
     group = names.group("faust")
-    env = settings_env(settings.replace(app_id=group, data_dir=work_dir / "faust-ref"))
+    env = settings.replace(app_id=group, data_dir=work_dir / "faust-ref").environment()
     args = ["-m", "stream.bench.faust_ref", "--output", names.topic("out-faust")]
     return run_contender(
         children, watch, "faust", args, env, group, settings.input_topic, ends, timeout_s,

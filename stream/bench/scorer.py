@@ -25,9 +25,9 @@ from sklearn.ensemble import IsolationForest
 
 from models.forest import CompiledForest
 from models.model import EVENT_FEATURES, RiskModel
-from stream.contract import LoanEvent, parse_document
-from stream.features import apply_segment_stats, segment_medians
-from stream.pipeline import featurize
+from stream.core.contract import LoanEvent, parse_document
+from stream.core.features import apply_segment_stats, segment_medians
+from stream.core.pipeline import featurize
 
 EVENT_TYPE = "loan"
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from stream.features import STATE_BYTES
+from stream.core.features import STATE_BYTES
 from stream.settings import Settings
-from stream.topics import kafka_client_config
+from stream.kafka.topics import kafka_client_config
 
 
 @dataclass(frozen=True)

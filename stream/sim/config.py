@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 # The contract's vocabularies, re-exported so the simulator cannot drift from them.
-from stream.contract import CHANNELS, PRODUCTS, SEGMENTS  # noqa: F401
+from stream.core.contract import CHANNELS, PRODUCTS, SEGMENTS  # noqa: F401
 
 #: Every timestamp the simulator emits carries this offset (the platform runs on China time).
 CST = timezone(timedelta(hours=8))

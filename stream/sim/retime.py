@@ -1,7 +1,7 @@
 """Move a simulated history to the present, as a live producer fleet would send it.
 
 The worker judges each event's time against the Kafka record's timestamp (see
-``stream.event_time``): a producer sends an event when it happens, so its
+``stream.core.event_time``): a producer sends an event when it happens, so its
 ``ts`` and the record's CreateTime are close.  The simulator's calendar is fixed
 (reproducible quality numbers), so anything that publishes simulated events to
 Kafka first shifts them so the newest is just before now.  The shift is whole

@@ -1,0 +1,57 @@
+"""Alert stage: the JSON document downstream services consume from ``risk-alerts``.
+
+``alert_id`` is derived from the event id and what fired, so a redelivered
+event yields the same id and consumers can deduplicate on it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timezone
+from typing import Any
+
+from stream.core.contract import Event, LoanEvent
+from stream.core.scoring import Decision
+
+ALERT_SCHEMA_VERSION = 1
+
+
+def fired_by(decision: Decision) -> list[str]:
+    """Sources that fired, stable order: 'model' then rule ids."""
+    return (["model"] if decision.model_fired else []) + [h.rule for h in decision.rule_hits]
+
+
+def alert_id(event_id: str, sources: list[str]) -> str:
+    digest = hashlib.blake2b(f"{event_id}|{','.join(sources)}".encode(), digest_size=10).hexdigest()
+    return f"al-{digest}"
+
+
+def build_alert(
+    event: Event, decision: Decision, reasons: list[dict[str, Any]], model_version: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """The alert document (see docs/alert.schema.json)."""
+    sources = fired_by(decision)
+    doc: dict[str, Any] = {
+        "schema_version": ALERT_SCHEMA_VERSION,
+        "alert_id": alert_id(event.event_id, sources),
+        "user_id": event.user_id,
+        "event_id": event.event_id,
+        "event_type": event.event_type,
+        "event_ts": event.ts_raw,
+        "loan_id": event.loan_id,
+        "amount": event.amount,
+        "score": round(decision.score, 6),
+        "model_score": round(decision.model_score, 6),
+        "threshold": round(decision.threshold, 6),
+        "severity": decision.severity,
+        "fired_by": sources,
+        "rules": [h.rule for h in decision.rule_hits],
+        "reasons": reasons,
+        "model_version": model_version,
+        "emitted_at": (now or datetime.now(timezone.utc)).isoformat(timespec="milliseconds"),
+    }
+    if isinstance(event, LoanEvent):
+        doc["product"] = event.product
+        doc["segment"] = event.segment
+    return doc
+

@@ -1,0 +1,795 @@
+"""Per-user rolling features from bounded state: the one implementation used by the
+stream worker and by every offline command (train, score, evaluate).
+
+Why this shape:
+* **Bounded state.**  A user's state has a fixed size whatever their history:
+  time-bucketed ring counters for the windows, a few exponentially weighted
+  moments, and small fixed-size slot tables (devices, open loans, recent event
+  ids).  It serialises to a fixed-length byte string (``STATE_BYTES``), which is
+  what the Faust table and its changelog store.
+* **Order tolerance.**  Ring counters add a late event into the bucket it belongs
+  to as long as that bucket is still inside the ring, so events that arrive a
+  little out of order count exactly as if they had been in order.  Window sums
+  are taken as of the newest event time seen for the user.  An event older than a
+  ring's horizon is still scored but no longer counted in that window.
+* **Idempotence.**  The last ``RECENT_IDS`` event ids (64-bit hashes) are kept,
+  so a redelivered event is recognised and not counted twice.
+
+Windows are bucket-aligned: "1h" is the current 10-minute bucket plus the five
+before it, "24h" the current hour bucket plus 23, "7d"/"30d" the current day
+bucket plus 6 / 29 (UTC days).
+
+Each thing is declared once: a state field is one line of ``STATE_LAYOUT``
+(``UserState``'s slots, defaults and byte codec follow from it; bump
+``STATE_VERSION`` with it); a feature is its name in ``LOAN_FEATURES`` /
+``REPAYMENT_FEATURES`` (the model's column order), its words in ``FEATURE_TEXT``
+(checked against the names at import) and one ``f.name = value`` line where its
+event type's features are built (a missing or misspelt name raises).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from stream.core.contract import CHANNELS, PRODUCTS, SEGMENTS, Event, LoanEvent
+from stream.core.state_layout import Array, RingField, Scalar, StateLayout
+
+HOUR = 3600.0
+DAY = 86400.0
+
+# (slots, bucket width in seconds) of the three ring counters.
+RING_1H = (6, 600)
+RING_24H = (24, 3600)
+RING_30D = (30, 86400)
+LATE_RING = (9, 10 * 86400)  # worst lateness per 10-day bucket: the "90d" window
+#: Leads every serialised state; bump it whenever STATE_LAYOUT changes, so a
+#: worker never misreads state written by an older version from the changelog.
+STATE_VERSION = 4
+RECENT_IDS = 16  # dedup horizon: the last 16 events of the user
+DEVICE_SLOTS = 4
+OPEN_LOAN_SLOTS = 8
+#: A new loan, at least as big, taken while an earlier loan is unpaid and falls due
+#: within the next ROLLOVER_DAYS (or fell due less than ROLLOVER_GRACE_DAYS ago) rolls
+#: it over.  Due dates are calendar dates: "up to 3 days before the due date" is up to
+#: 4 x 24 h before the due moment (the disbursal's time of day), and the due date
+#: itself is good until its end, up to 24 h after that moment.
+ROLLOVER_DAYS = 4.0
+ROLLOVER_GRACE_DAYS = 1.0
+EW_ALPHA = 0.2  # weight of the newest loan in the user's amount moments
+ROLLOVER_MAX_GROWTH = 3.0  # a bigger jump is a different loan, not a rollover of the previous one
+RECENT_DEVICE_S = 6 * HOUR  # a device first seen this recently, on an established account
+ESTABLISHED_S = 7 * DAY
+INSTALMENT_PERIOD = 30 * DAY
+RISING_HORIZON_S = 30 * DAY
+#: A loan of at most this many days is short-term (payday-style cash).  Drawing
+#: several within a month is the early sign of a borrower living on short credit:
+#: it precedes the late repayments of an overdue escalation by weeks.
+SHORT_TERM_DAYS = 14
+
+#: Every feature's name, with the words an alert's reasons use for it.  One table for
+#: both event types: a name means the same thing on a loan and on a repayment.
+FEATURE_TEXT: dict[str, str] = {
+    "log_amount": "log(1+amount)",
+    "amount_over_limit": "loan amount / credit limit",
+    "loans_1h": "loans in 1h",
+    "loans_24h": "loans in 24h",
+    "loans_7d": "loans in 7d",
+    "loans_30d": "loans in 30d",
+    "amount_1h_over_limit": "amount borrowed in 1h / limit",
+    "amount_24h_over_limit": "amount borrowed in 24h / limit",
+    "amount_7d_over_limit": "amount borrowed in 7d / limit",
+    "amount_30d_over_limit": "amount borrowed in 30d / limit",
+    "distinct_products_7d": "distinct products in 7d",
+    "distinct_channels_7d": "distinct channels in 7d",
+    "distinct_devices_30d": "distinct devices in 30d",
+    "new_device": "new device",
+    "new_channel": "new channel",
+    "log_hours_since_prev_loan": "log(1+hours since previous loan)",
+    "night_hour": "loan at night (0-6h)",
+    "hour_unusual": "unusual hour for this user",
+    "amount_z_user": "amount vs. user's own history (sd)",
+    "utilisation": "outstanding / limit",
+    "log_limit_change": "log(limit change in 7d)",
+    "late_max_90d": "worst days late in 90d",
+    "late_ewm": "typical days late (recent)",
+    "late_last": "days late of the latest repayment",
+    "late_streak": "repayments each later than the last",
+    "rollover_chain": "loans in a row each taken to repay the one before (rollover depth)",
+    "rollover_growth": "loan / the loan it rolls over",
+    "recent_device": "device first seen within hours",
+    "segment_code": "segment",
+    "amount_rel_segment": "log amount vs. segment median",
+    "loans_30d_rel_segment": "loans in 30d vs. segment median",
+    "overdue_days": "days the most overdue open loan is past due",
+    "overdue_loans": "open loans past due",
+    "loans_while_late": "loans taken while this repayment was late",
+    "repaid_by_rollover": "rollover depth of the loan that repaid this one",
+    "late_rising": "late repayments in a row, each later than the last",
+    "short_loans_30d": "short-term loans (up to 14 days) in 30d",
+    "days_late": "days late",
+    "late_trend": "days later than the user's trend",
+}
+
+#: The model's column order for loans (a trained model stores it and refuses another).
+LOAN_FEATURES: tuple[str, ...] = (
+    "log_amount",
+    "amount_over_limit",
+    "loans_1h",
+    "loans_24h",
+    "loans_7d",
+    "loans_30d",
+    "amount_1h_over_limit",
+    "amount_24h_over_limit",
+    "amount_7d_over_limit",
+    "amount_30d_over_limit",
+    "distinct_products_7d",
+    "distinct_channels_7d",
+    "distinct_devices_30d",
+    "new_device",
+    "new_channel",
+    "log_hours_since_prev_loan",
+    "night_hour",
+    "hour_unusual",
+    "amount_z_user",
+    "utilisation",
+    "log_limit_change",
+    "late_max_90d",
+    "late_ewm",
+    "late_last",
+    "late_streak",
+    "rollover_chain",
+    "rollover_growth",
+    "recent_device",
+    "segment_code",
+    "amount_rel_segment",
+    "loans_30d_rel_segment",
+    "overdue_days",
+    "overdue_loans",
+    "late_rising",
+    "short_loans_30d",
+)
+
+#: The model's column order for repayments.
+REPAYMENT_FEATURES: tuple[str, ...] = (
+    "days_late",
+    "late_trend",
+    "late_streak",
+    "late_max_90d",
+    "late_ewm",
+    "log_amount",
+    "utilisation",
+    "loans_7d",
+    "loans_30d",
+    "amount_30d_over_limit",
+    "rollover_chain",
+    "log_hours_since_prev_loan",
+    "segment_code",
+    "overdue_days",
+    "loans_while_late",
+    "repaid_by_rollover",
+    "late_rising",
+    "short_loans_30d",
+)
+
+
+def _check_names() -> None:
+    """Every listed feature has words, every worded feature is listed, none twice (at import)."""
+    for names in (LOAN_FEATURES, REPAYMENT_FEATURES):
+        if len(set(names)) != len(names):
+            raise ValueError(f"feature named twice: {sorted(n for n in names if names.count(n) > 1)}")
+    listed = set(LOAN_FEATURES) | set(REPAYMENT_FEATURES)
+    if listed != set(FEATURE_TEXT):
+        raise ValueError(
+            f"features without words: {sorted(listed - set(FEATURE_TEXT))}; "
+            f"words for no feature: {sorted(set(FEATURE_TEXT) - listed)}"
+        )
+
+
+_check_names()
+
+#: Each loan feature's position in the FeatureRow tuple (the model's column).
+_LOAN_COLUMN: dict[str, int] = {name: i for i, name in enumerate(LOAN_FEATURES)}
+
+
+def _values_in_order(names: tuple[str, ...]) -> Callable[[object], tuple[float, ...]]:
+    """A method returning the attributes ``names`` as a tuple, in that order.
+
+    Generated straight-line code (``return (self.a, self.b, ...)``): it runs for
+    every event, and a generic ``attrgetter`` costs several times more.
+    """
+    namespace: dict[str, Any] = {}
+    exec(f"def values(self):\n    return ({''.join(f'self.{n}, ' for n in names)})\n", namespace)  # noqa: S102
+    return namespace["values"]
+
+
+class _LoanFeatures:
+    """One loan's features, set by name (``f.loans_1h = ...``); ``values()`` is the
+    FeatureRow tuple in LOAN_FEATURES order.  Building by name instead of by
+    position means a misspelt feature fails at once (no such slot) and a forgotten
+    one when ``values()`` reads it (unset slot), instead of shifting every later
+    column the model reads."""
+
+    __slots__ = LOAN_FEATURES
+    values = _values_in_order(LOAN_FEATURES)
+
+
+class _RepaymentFeatures:
+    """One repayment's features, set by name; ``values()`` in REPAYMENT_FEATURES order."""
+
+    __slots__ = REPAYMENT_FEATURES
+    values = _values_in_order(REPAYMENT_FEATURES)
+
+
+#: Features whose value is relative to the user's segment, filled in by
+#: ``apply_segment_stats`` with medians learnt at training time.
+SEGMENT_RELATIVE = {"amount_rel_segment": "log_amount", "loans_30d_rel_segment": "loans_30d"}
+
+_NO_PREVIOUS_HOURS = 24 * 90.0
+_U16_MAX = 0xFFFF
+_U32_MAX = 0xFFFFFFFF
+
+
+def _sec(ts: float) -> int:
+    """Whole seconds clamped to what a 32-bit state field holds (1970 to 2106).
+
+    The contract accepts any date; an event outside that range is still scored,
+    its remembered times just saturate instead of breaking serialisation.
+    """
+    return min(max(int(ts), 0), _U32_MAX)
+
+
+def id_hash(text: str) -> int:
+    """Stable 64-bit hash of an id (Python's ``hash`` changes per process)."""
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+
+
+_ZEROS = (0,) * 256  # source for clearing ring buckets in place
+
+
+def _clear_buckets(buckets: tuple[list[int], ...], head: int, k: int, slots: int) -> None:
+    """Zero the buckets a ring moving from bucket ``head`` to ``k`` (> head) reuses: all of them
+    when it was empty or the gap spans the ring.  In place: a cached state keeps its lists,
+    so they are not re-promoted into the oldest GC generation (fewer, shorter full collections)."""
+    if head < 0 or k - head >= slots:
+        for values in buckets:
+            values[:] = _ZEROS[:slots]
+    else:
+        for values in buckets:
+            for j in range(head + 1, k + 1):
+                values[j % slots] = 0
+
+
+class Ring:
+    """Count and amount (whole yuan) per time bucket over the last ``slots`` buckets.
+
+    Amounts are kept as whole yuan in 32-bit slots so the state round-trips
+    through bytes exactly: the stream (which serialises after every event) and
+    the offline commands (which do not) compute identical features.
+    """
+
+    __slots__ = ("slots", "width", "head", "counts", "amounts")
+
+    def __init__(self, slots: int, width: int) -> None:
+        self.slots = slots
+        self.width = width
+        self.head = -1  # index of the newest bucket seen, -1 when empty
+        self.counts = [0] * slots
+        self.amounts = [0] * slots
+
+    def advance(self, ts: float) -> None:
+        """Move the ring forward to ``ts``'s bucket, clearing buckets that fall out."""
+        k = int(ts // self.width)
+        if k > self.head:
+            _clear_buckets((self.counts, self.amounts), self.head, k, self.slots)
+            self.head = k
+
+    def add(self, ts: float, amount: float) -> None:
+        """Count one event; too old for the ring means not counted here."""
+        self.advance(ts)
+        k = int(ts // self.width)
+        if k <= self.head - self.slots:
+            return
+        i = k % self.slots
+        self.counts[i] = min(self.counts[i] + 1, _U16_MAX)
+        self.amounts[i] = min(self.amounts[i] + round(amount), _U32_MAX)
+
+    def totals(self, last: int | None = None) -> tuple[int, int]:
+        """Count and amount in the newest ``last`` buckets (all by default)."""
+        if self.head < 0:
+            return 0, 0
+        if last is None or last >= self.slots:
+            return sum(self.counts), sum(self.amounts)
+        idx = [(self.head - j) % self.slots for j in range(last)]
+        return sum(self.counts[i] for i in idx), sum(self.amounts[i] for i in idx)
+
+
+class _BucketRing:
+    """One small integer per time bucket over the last ``slots`` buckets (same bucket
+    semantics as ``Ring``); subclasses say how an event combines into its bucket."""
+
+    __slots__ = ("slots", "width", "head", "values")
+
+    def __init__(self, slots: int, width: int) -> None:
+        self.slots = slots
+        self.width = width
+        self.head = -1
+        self.values = [0] * slots
+
+    def advance(self, ts: float) -> None:
+        k = int(ts // self.width)
+        if k > self.head:
+            _clear_buckets((self.values,), self.head, k, self.slots)
+            self.head = k
+
+    def _slot(self, ts: float) -> int | None:
+        """Index of ``ts``'s bucket after advancing to it; None when it is too old for the ring."""
+        self.advance(ts)
+        k = int(ts // self.width)
+        return k % self.slots if k > self.head - self.slots else None
+
+
+class MaxRing(_BucketRing):
+    """The largest value per bucket, so "worst in 90 days" forgets exactly what ages out."""
+
+    __slots__ = ()
+
+    def add(self, ts: float, value: int) -> None:
+        i = self._slot(ts)
+        if i is not None:
+            self.values[i] = max(self.values[i], value)
+
+    def max(self) -> int:
+        return max(self.values) if self.head >= 0 else 0
+
+
+class CountRing(_BucketRing):
+    """How many events per bucket (one byte each, saturating at 255): a window count of
+    one kind of event, where ``Ring`` would also spend four bytes a bucket on amounts."""
+
+    __slots__ = ()
+
+    def add(self, ts: float, value: int = 1) -> None:
+        i = self._slot(ts)
+        if i is not None:
+            self.values[i] = min(self.values[i] + value, 255)
+
+    def total(self, ts: float) -> int:
+        """The count in the window as of ``ts`` (the newest event time)."""
+        self.advance(ts)
+        return sum(self.values) if self.head >= 0 else 0
+
+
+_COUNT_AMOUNT = (("counts", "H"), ("amounts", "I"))  # Ring: count (u16) and whole yuan (u32) per bucket
+
+#: The user's state, field by field in byte order: the one place a field is declared.
+#: ``UserState``'s slots, defaults and byte codec and ``STATE_BYTES`` all follow from it.
+#: Times stored as "I" are whole seconds (0 = never): 4 bytes each keeps the state small.
+STATE_LAYOUT = StateLayout(
+    version=STATE_VERSION,
+    fields=(
+        Scalar("last_ts", "d"),  # newest event time seen
+        Scalar("first_ts", "I"),  # whole seconds; 0 = no event yet
+        Scalar("n_loans", "I"),
+        Scalar("n_repayments", "I"),
+        Scalar("last_loan_ts", "d"),
+        RingField("ring_1h", Ring, *RING_1H, _COUNT_AMOUNT),
+        RingField("ring_24h", Ring, *RING_24H, _COUNT_AMOUNT),
+        RingField("ring_30d", Ring, *RING_30D, _COUNT_AMOUNT),
+        Array("hour_hist", "H", 24),  # loans per local hour, halved when one reaches 60000
+        Array("product_seen", "I", len(PRODUCTS)),  # newest loan time per product
+        Array("channel_seen", "I", len(CHANNELS)),
+        Array("device_hashes", "Q", DEVICE_SLOTS),  # least recently seen is replaced
+        Array("device_seen", "I", DEVICE_SLOTS),
+        Array("device_first", "I", DEVICE_SLOTS),
+        Scalar("ew_log_amount", "d"),
+        Scalar("ew_var_log_amount", "d"),
+        Scalar("outstanding", "d"),
+        Scalar("limit", "d"),
+        Scalar("limit_before", "d"),  # limit before its latest change
+        Scalar("limit_changed_ts", "d"),
+        Scalar("late_ewm", "d"),
+        RingField("late_ring", MaxRing, *LATE_RING, (("values", "H"),)),
+        Scalar("late_last", "H"),  # days late of the latest repayment
+        Scalar("late_streak", "B"),  # consecutive repayments each later than the one before
+        Scalar("late_nz_last", "H"),  # days late of the latest-arrived late (days_late >= 1) repayment
+        Scalar("late_nz_ts", "I"),  # its time, whole seconds
+        Scalar("late_rising", "B"),  # late repayments in a row each later than the late one before (on-time ones skipped)
+        Scalar("rollover_chain", "B"),  # rollover depth of the latest-arrived loan (see _rollover)
+        Array("loan_hashes", "I", OPEN_LOAN_SLOTS),  # open loans (32-bit id hash), soonest due kept when full
+        Array("loan_due", "I", OPEN_LOAN_SLOTS),  # next due time
+        Array("loan_end", "I", OPEN_LOAN_SLOTS),  # final due time (instalments)
+        Array("loan_amount", "I", OPEN_LOAN_SLOTS),  # whole yuan
+        Array("loan_depth", "B", OPEN_LOAN_SLOTS),  # rollover depth: 0, or 1 + that of the loan it rolled over
+        Array("loan_rolled", "B", OPEN_LOAN_SLOTS),  # depth of the loan that rolled this one over (0: none)
+        Array("recent_ids", "Q", RECENT_IDS),  # dedup: 64-bit hashes of the last event ids
+        Scalar("recent_pos", "H"),
+        Scalar("segment", "b", -1),  # index into SEGMENTS from the latest loan; repayments do not carry it
+        Scalar("alert_key", "Q"),  # hash of what fired in the user's last sent alert (for suppression)
+        Scalar("alert_ts", "d"),  # event time of that alert
+        Scalar("alert_rank", "b", -1),  # its severity rank
+        RingField("short_ring", CountRing, *RING_30D, (("values", "B"),)),  # short-term loans (SHORT_TERM_DAYS) per day
+    ),
+)
+_CODEC = STATE_LAYOUT.compile()
+STATE_BYTES = STATE_LAYOUT.size
+
+
+class UserState:
+    """Everything the monitor remembers about one user (fixed size): the fields of
+    STATE_LAYOUT, whose comments say what each holds."""
+
+    __slots__ = STATE_LAYOUT.names
+    # Generated from STATE_LAYOUT (see stream.core.state_layout): every field at its default;
+    # the fixed-length encoding stored in the Faust table / changelog, led by
+    # STATE_VERSION; and its decoding (StateFormatError for another version's bytes).
+    __init__ = _CODEC.init
+    to_bytes = _CODEC.encode
+    from_bytes = classmethod(_CODEC.decode)
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureRow:
+    """Features of one event, in the order of LOAN_FEATURES or REPAYMENT_FEATURES."""
+
+    event_type: str
+    values: tuple[float, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return LOAN_FEATURES if self.event_type == "loan" else REPAYMENT_FEATURES
+
+
+def update(state: UserState, event: Event) -> FeatureRow | None:
+    """Fold ``event`` into ``state`` and return its features, or None for a duplicate.
+
+    Mutates ``state``.  Features that compare the event to the user's past
+    (new device, time since previous loan, amount vs. history, hour unusualness)
+    are taken before the event is folded in; window counts include it.
+    """
+    h = id_hash(event.event_id)
+    if h in state.recent_ids:
+        return None
+    state.recent_ids[state.recent_pos] = h
+    state.recent_pos = (state.recent_pos + 1) % RECENT_IDS
+    if isinstance(event, LoanEvent):
+        return _update_loan(state, event)
+    return _update_repayment(state, event)
+
+
+def _update_loan(s: UserState, e: LoanEvent) -> FeatureRow:
+    """A loan in three steps: compared with the past, folded in, then the windows as of the newest time."""
+    f = _LoanFeatures()
+    depth = _loan_against_past(s, e, f)
+    _fold_loan(s, e, depth)
+    _loan_windows(s, e, f)
+    return FeatureRow("loan", f.values())
+
+
+def _loan_against_past(s: UserState, e: LoanEvent, f: _LoanFeatures) -> int:
+    """Set the features that compare the loan with the user's past (before it is folded in); returns its rollover depth."""
+    ts = e.ts
+    sec = _sec(ts)
+    prior = s.n_loans
+    if not s.first_ts:
+        s.first_ts = sec
+    established = sec - s.first_ts >= ESTABLISHED_S
+    f.new_device, f.recent_device = _see_device(s, e.device_id, sec, prior, established)
+    f.new_channel = 1.0 if prior and s.channel_seen[CHANNELS.index(e.channel)] == 0 else 0.0
+    f.log_hours_since_prev_loan = math.log1p((max(0.0, ts - s.last_loan_ts) / HOUR) if prior else _NO_PREVIOUS_HOURS)
+    if sum(s.hour_hist):
+        f.hour_unusual = 1.0 - (s.hour_hist[e.local_hour] + 0.5) / (max(s.hour_hist) + 0.5)
+    else:
+        f.hour_unusual = 0.0
+    if prior >= 2:
+        f.amount_z_user = (math.log1p(e.amount) - s.ew_log_amount) / math.sqrt(s.ew_var_log_amount + 0.05)
+    else:
+        f.amount_z_user = 0.0
+    overdue_days, overdue_loans = _overdue(s, sec)
+    f.overdue_days, f.overdue_loans = overdue_days, float(overdue_loans)
+    depth, f.rollover_growth = _rollover(s, e.amount, sec)
+    f.rollover_chain = float(depth)
+    return depth
+
+
+def _fold_loan(s: UserState, e: LoanEvent, depth: int) -> None:
+    """Fold the loan into the state: counters, rings, habits, balance, limit, open loans."""
+    ts = e.ts
+    sec = _sec(ts)
+    prior = s.n_loans
+    s.n_loans += 1
+    if ts >= s.last_loan_ts:
+        s.rollover_chain = depth
+    s.last_loan_ts = max(s.last_loan_ts, ts)
+    s.last_ts = max(s.last_ts, ts)
+    for ring in (s.ring_1h, s.ring_24h, s.ring_30d):
+        ring.add(ts, e.amount)
+    for ring in (s.ring_1h, s.ring_24h, s.ring_30d):
+        ring.advance(s.last_ts)
+    s.hour_hist[e.local_hour] += 1
+    if s.hour_hist[e.local_hour] >= 60000:
+        s.hour_hist = [c // 2 for c in s.hour_hist]
+    pi = PRODUCTS.index(e.product)
+    s.product_seen[pi] = max(s.product_seen[pi], sec)
+    ci = CHANNELS.index(e.channel)
+    s.channel_seen[ci] = max(s.channel_seen[ci], sec)
+    log_amount = math.log1p(e.amount)
+    if prior == 0:
+        s.ew_log_amount, s.ew_var_log_amount = log_amount, 0.0
+    else:
+        diff = log_amount - s.ew_log_amount
+        s.ew_log_amount += EW_ALPHA * diff
+        s.ew_var_log_amount = (1 - EW_ALPHA) * (s.ew_var_log_amount + EW_ALPHA * diff * diff)
+    s.outstanding += e.amount
+    if prior and e.credit_limit != s.limit:
+        s.limit_before, s.limit_changed_ts = s.limit, ts
+    s.limit = e.credit_limit
+    s.segment = SEGMENTS.index(e.segment)
+    _open_loan(s, e, depth)
+    if e.term_days <= SHORT_TERM_DAYS:
+        s.short_ring.add(ts)
+
+
+def _loan_windows(s: UserState, e: LoanEvent, f: _LoanFeatures) -> None:
+    """Set the window and balance features, as of the newest event time seen (the loan included)."""
+    limit = max(e.credit_limit, 1.0)
+    n1, a1 = s.ring_1h.totals()
+    n24, a24 = s.ring_24h.totals()
+    n7, a7 = s.ring_30d.totals(7)
+    n30, a30 = s.ring_30d.totals()
+    horizon7 = int(s.last_ts) - 7 * DAY  # seen-times are whole seconds: compare at that precision
+    limit_change = 1.0
+    if s.limit_before > 0 and s.last_ts - s.limit_changed_ts <= 7 * DAY:
+        limit_change = s.limit / s.limit_before
+    log_amount = math.log1p(e.amount)
+    f.log_amount = log_amount
+    f.amount_over_limit = e.amount / limit
+    f.loans_1h = float(n1)
+    f.loans_24h = float(n24)
+    f.loans_7d = float(n7)
+    f.loans_30d = float(n30)
+    f.amount_1h_over_limit = a1 / limit
+    f.amount_24h_over_limit = a24 / limit
+    f.amount_7d_over_limit = a7 / limit
+    f.amount_30d_over_limit = a30 / limit
+    f.distinct_products_7d = float(sum(1 for t in s.product_seen if t and t >= horizon7))
+    f.distinct_channels_7d = float(sum(1 for t in s.channel_seen if t and t >= horizon7))
+    f.distinct_devices_30d = float(sum(1 for t in s.device_seen if t and t >= int(s.last_ts) - 30 * DAY))
+    f.night_hour = 1.0 if e.local_hour < 6 else 0.0
+    f.utilisation = s.outstanding / limit
+    f.log_limit_change = math.log(max(limit_change, 1e-6))
+    f.late_max_90d = float(_late_max(s))
+    f.late_ewm = s.late_ewm
+    f.late_last = float(s.late_last)
+    f.late_streak = float(s.late_streak)
+    f.segment_code = float(s.segment)
+    f.amount_rel_segment = log_amount  # made segment-relative by apply_segment_stats
+    f.loans_30d_rel_segment = float(n30)  # made segment-relative by apply_segment_stats
+    f.late_rising = float(_late_rising(s, _sec(e.ts)))
+    f.short_loans_30d = float(s.short_ring.total(s.last_ts))
+
+
+def _see_device(s: UserState, device_id: str | None, sec: int, prior: int, established: bool) -> tuple[float, float]:
+    """Remember the device; returns (new device, device first seen recently on an established account).
+
+    "Recent" outlives the first loan on a device: an account takeover cashes
+    out in several loans within hours, and only the first one is "new".
+    """
+    if device_id is None:
+        return 0.0, 0.0
+    dh = id_hash(device_id)
+    if dh in s.device_hashes:
+        slot = s.device_hashes.index(dh)
+        s.device_seen[slot] = max(s.device_seen[slot], sec)
+        first = s.device_first[slot]
+        # Established before the device appeared (not just now).
+        recent = sec - first <= RECENT_DEVICE_S and first - s.first_ts >= ESTABLISHED_S
+        return 0.0, 1.0 if recent else 0.0
+    slot = min(range(DEVICE_SLOTS), key=s.device_seen.__getitem__)
+    s.device_hashes[slot] = dh
+    s.device_seen[slot] = sec
+    s.device_first[slot] = sec
+    return (1.0 if prior else 0.0), (1.0 if established and prior else 0.0)
+
+
+def _rollover(s: UserState, amount: float, sec: int) -> tuple[int, float]:
+    """(rollover depth, growth) of a new loan of ``amount`` at ``sec``; marks what it rolls over.
+
+    The borrow-to-repay signature: a new loan, as big or bigger (up to
+    ROLLOVER_MAX_GROWTH times), taken while an earlier loan is still unpaid and
+    about to fall due (ROLLOVER_DAYS before its due moment to ROLLOVER_GRACE_DAYS
+    after it) "rolls it over".  The depth is 0 for a loan that rolls nothing
+    over, else 1 + the largest depth among the loans it rolls over: a debt
+    spiral's k-th refinancing has depth k however other loans interleave.  The
+    growth is the largest amount / rolled-over amount (0 when depth is 0).
+    Each rolled-over loan remembers the depth of the loan that rolled it over,
+    so its repayment can be recognised as paid with borrowed money.
+    """
+    rolled = []
+    growth = 0.0
+    depth = 0
+    for i in range(OPEN_LOAN_SLOTS):
+        owed = s.loan_amount[i]
+        if not s.loan_hashes[i] or not owed:
+            continue
+        if -ROLLOVER_GRACE_DAYS * DAY <= s.loan_due[i] - sec <= ROLLOVER_DAYS * DAY:
+            ratio = amount / owed
+            if 1.0 <= ratio <= ROLLOVER_MAX_GROWTH:
+                rolled.append(i)
+                growth = max(growth, ratio)
+                depth = max(depth, s.loan_depth[i] + 1)
+    depth = min(depth, 255)
+    for i in rolled:
+        s.loan_rolled[i] = max(s.loan_rolled[i], depth)
+    return depth, growth
+
+
+def _overdue(s: UserState, sec: int) -> tuple[float, int]:
+    """(days the most overdue open loan is past its due moment, open loans more than
+    ROLLOVER_GRACE_DAYS past due) at ``sec``."""
+    worst = 0
+    count = 0
+    grace = ROLLOVER_GRACE_DAYS * DAY
+    for i in range(OPEN_LOAN_SLOTS):
+        if s.loan_hashes[i]:
+            past = sec - s.loan_due[i]
+            if past > worst:
+                worst = past
+            if past > grace:
+                count += 1
+    return worst / DAY, count
+
+
+def _update_repayment(s: UserState, e: Event) -> FeatureRow:
+    ts = e.ts
+    prior_ewm = s.late_ewm
+    if not s.first_ts:
+        s.first_ts = _sec(ts)
+    s.n_repayments += 1
+    s.last_ts = max(s.last_ts, ts)
+    for ring in (s.ring_1h, s.ring_24h, s.ring_30d):
+        ring.advance(s.last_ts)
+    if e.outstanding is not None:
+        s.outstanding = e.outstanding
+    else:
+        s.outstanding = max(0.0, s.outstanding - e.amount)
+    late = min(e.days_late, _U16_MAX)
+    s.late_ring.add(ts, late)
+    s.late_streak = min(s.late_streak + 1, 255) if late > s.late_last and late > 0 else 0
+    s.late_last = late
+    sec = _sec(ts)
+    if late:
+        s.late_rising = min(s.late_rising + 1, 255) if _late_recent(s, sec) and late > s.late_nz_last else 0
+        s.late_nz_last, s.late_nz_ts = late, sec
+    s.late_ewm = late if s.n_repayments == 1 else 0.7 * s.late_ewm + 0.3 * late
+    repaid_by_rollover = _pay_loan(s, e.loan_id)
+    overdue_days, _ = _overdue(s, sec)
+    loans_while_late = s.ring_30d.totals(min(late, 29) + 1)[0] if late else 0
+    # Before any loan of the user was seen the limit is unknown: no utilisation then.
+    limit = max(s.limit, 1.0) if s.n_loans else math.inf
+    n30, a30 = s.ring_30d.totals()
+    hours_since = (max(0.0, ts - s.last_loan_ts) / HOUR) if s.n_loans else _NO_PREVIOUS_HOURS
+    f = _RepaymentFeatures()
+    f.days_late = float(late)
+    f.late_trend = late - prior_ewm if s.n_repayments > 1 else 0.0
+    f.late_streak = float(s.late_streak)
+    f.late_max_90d = float(_late_max(s))
+    f.late_ewm = s.late_ewm
+    f.log_amount = math.log1p(e.amount)
+    f.utilisation = s.outstanding / limit
+    f.loans_7d = float(s.ring_30d.totals(7)[0])
+    f.loans_30d = float(n30)
+    f.amount_30d_over_limit = a30 / limit
+    f.rollover_chain = float(s.rollover_chain)
+    f.log_hours_since_prev_loan = math.log1p(hours_since)
+    f.segment_code = float(s.segment)
+    f.overdue_days = overdue_days
+    f.loans_while_late = float(loans_while_late)
+    f.repaid_by_rollover = float(repaid_by_rollover)
+    f.late_rising = float(_late_rising(s, sec))
+    f.short_loans_30d = float(s.short_ring.total(s.last_ts))
+    return FeatureRow("repayment", f.values())
+
+
+def _late_recent(s: UserState, sec: int) -> bool:
+    """Whether the latest late repayment is within RISING_HORIZON_S of ``sec`` (a run older than that is over)."""
+    return bool(s.late_nz_last) and abs(sec - s.late_nz_ts) <= RISING_HORIZON_S
+
+
+def _late_rising(s: UserState, sec: int) -> int:
+    """The rising run of late repayments, while the latest of them is recent (``_late_recent``)."""
+    return s.late_rising if _late_recent(s, sec) else 0
+
+
+def _late_max(s: UserState) -> int:
+    """Worst lateness in the 90-day window, as of the newest event time."""
+    s.late_ring.advance(s.last_ts)
+    return s.late_ring.max()
+
+
+def _loan_hash(loan_id: str) -> int:
+    """32-bit hash of a loan id (never 0, which marks a free slot); a user has at most
+    OPEN_LOAN_SLOTS open loans, so a collision among them is negligible."""
+    return (id_hash(loan_id) & _U32_MAX) or 1
+
+
+def _open_loan(s: UserState, e: LoanEvent, depth: int) -> None:
+    """Remember the loan's next due date; when full, forget the latest-due loan."""
+    sec = _sec(e.ts)
+    end = min(sec + e.term_days * int(DAY), _U32_MAX)
+    first_due = min(end, sec + int(INSTALMENT_PERIOD)) if e.product == "installment" else end
+    free = [i for i in range(OPEN_LOAN_SLOTS) if not s.loan_hashes[i]]
+    if free:
+        slot = free[0]
+    else:
+        slot = max(range(OPEN_LOAN_SLOTS), key=s.loan_due.__getitem__)
+        if s.loan_due[slot] <= first_due:
+            return
+    s.loan_hashes[slot] = _loan_hash(e.loan_id)
+    s.loan_due[slot] = first_due
+    s.loan_end[slot] = end
+    s.loan_amount[slot] = min(round(e.amount), _U32_MAX)
+    s.loan_depth[slot] = depth
+    s.loan_rolled[slot] = 0
+
+
+def _pay_loan(s: UserState, loan_id: str) -> int:
+    """A repayment moves an instalment loan to its next due date, or closes the loan.
+
+    Returns the depth of the loan that rolled the paid one over (0: none or unknown).
+    """
+    h = _loan_hash(loan_id)
+    if h not in s.loan_hashes:
+        return 0
+    i = s.loan_hashes.index(h)
+    rolled = s.loan_rolled[i]
+    next_due = s.loan_due[i] + int(INSTALMENT_PERIOD)
+    if next_due < s.loan_end[i]:
+        s.loan_due[i] = next_due
+        s.loan_rolled[i] = 0
+    else:
+        s.loan_hashes[i], s.loan_due[i], s.loan_end[i], s.loan_amount[i] = 0, 0, 0, 0
+        s.loan_depth[i], s.loan_rolled[i] = 0, 0
+    return rolled
+
+
+def apply_segment_stats(row: FeatureRow, segment: str | None, stats: dict[str, dict[str, float]]) -> FeatureRow:
+    """Express segment-relative features against the medians learnt in training.
+
+    ``stats[segment][base_feature]`` is the training median of that feature for
+    the segment; the relative feature is ``value - median`` for logs and
+    ``value / max(median, 1)`` for counts, so a student borrowing like a small
+    business stands out even when the absolute values look ordinary.
+    """
+    if row.event_type != "loan" or segment is None:
+        return row
+    values = list(row.values)
+    seg = stats.get(segment, {})
+    for rel_name, base_name in SEGMENT_RELATIVE.items():
+        i = _LOAN_COLUMN[rel_name]
+        base = values[_LOAN_COLUMN[base_name]]
+        median = seg.get(base_name)
+        if median is None:
+            values[i] = 0.0 if base_name.startswith("log_") else 1.0
+        elif base_name.startswith("log_"):
+            values[i] = base - median
+        else:
+            values[i] = base / max(median, 1.0)
+    return FeatureRow(row.event_type, tuple(values))
+
+
+def segment_medians(rows: Sequence[tuple[str, FeatureRow]]) -> dict[str, dict[str, float]]:
+    """Training medians per segment of the features that SEGMENT_RELATIVE refers to."""
+    by_segment: dict[str, dict[str, list[float]]] = {}
+    for segment, row in rows:
+        if row.event_type != "loan":
+            continue
+        bucket = by_segment.setdefault(segment, {})
+        for base_name in SEGMENT_RELATIVE.values():
+            bucket.setdefault(base_name, []).append(row.values[_LOAN_COLUMN[base_name]])
+    out: dict[str, dict[str, float]] = {}
+    for segment, cols in by_segment.items():
+        out[segment] = {name: sorted(v)[len(v) // 2] for name, v in cols.items()}
+    return out

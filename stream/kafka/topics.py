@@ -1,0 +1,160 @@
+"""Client configuration and topic creation for any Kafka cluster.
+
+Kept apart from :mod:`stream.local.broker` (which runs the *local* broker process)
+because these helpers are equally needed against a remote, secured cluster:
+the worker, the CLI and the tests all build their clients from here so that
+security settings are applied in exactly one place.
+
+Client versions: kafka-python 3.0.x and aiokafka 0.14 both negotiate protocol
+versions with ApiVersionsRequest and know Kafka 4.0 (which dropped the
+pre-2.1 protocol versions, KIP-896), so neither needs ``api_version``.
+aiokafka >= 0.13 even warns that ``api_version`` is a deprecated no-op, so it
+is deliberately left out of both configs.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from stream.settings import Settings
+
+log = logging.getLogger(__name__)
+
+_SASL_PROTOCOLS = frozenset({"SASL_PLAINTEXT", "SASL_SSL"})
+_SSL_PROTOCOLS = frozenset({"SSL", "SASL_SSL"})
+
+
+def _security(settings: Settings) -> dict[str, Any]:
+    """Security keys shared by kafka-python and aiokafka (same names in both)."""
+    protocol = settings.kafka_security_protocol.upper()
+    out: dict[str, Any] = {"security_protocol": protocol}
+    if protocol in _SASL_PROTOCOLS:
+        if not settings.kafka_sasl_mechanism:
+            raise ValueError(
+                f"kafka_security_protocol={protocol} needs RISKMON_KAFKA_SASL_MECHANISM "
+                "(e.g. PLAIN or SCRAM-SHA-512) plus username and password"
+            )
+        out["sasl_mechanism"] = settings.kafka_sasl_mechanism.upper()
+        out["sasl_plain_username"] = settings.kafka_sasl_username
+        out["sasl_plain_password"] = settings.kafka_sasl_password
+    return out
+
+
+def kafka_client_config(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for kafka-python clients (admin, producer, consumer).
+
+    kafka-python builds a default SSL context itself (system CAs) when the
+    protocol is SSL/SASL_SSL, so only the shared security keys are needed.
+    """
+    return {"bootstrap_servers": settings.broker.split(","), **_security(settings)}
+
+
+def aiokafka_client_config(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for aiokafka producers/consumers.
+
+    Same names as kafka-python except that aiokafka refuses SSL without an
+    explicit ``ssl_context``; we give it one trusting the system CAs.
+    """
+    config = kafka_client_config(settings)
+    if config["security_protocol"] in _SSL_PROTOCOLS:
+        from aiokafka.helpers import create_ssl_context
+
+        config["ssl_context"] = create_ssl_context()
+    return config
+
+
+def default_topics(settings: Settings) -> dict[str, int]:
+    """The monitor's topics and partition counts.
+
+    Alerts and DLQ get the same partition count as the input so that keyed
+    output preserves the input's per-key ordering and parallelism.
+    """
+    return {
+        settings.input_topic: settings.partitions,
+        settings.alerts_topic: settings.partitions,
+        settings.dlq_topic: settings.partitions,
+    }
+
+
+def ensure_topics(
+    settings: Settings, topics: dict[str, int] | None = None, timeout_s: float = 30.0
+) -> list[str]:
+    """Create missing topics; return the names that were actually created.
+
+    Idempotent: topics that already exist are left alone (their partition count
+    is *not* changed - shrinking is impossible and growing reshuffles keys, so
+    that is an explicit operator decision).  Waits until every topic has a
+    leader, because a producer racing a just-created topic gets
+    UNKNOWN_TOPIC_OR_PARTITION on KRaft.
+    """
+    from kafka import KafkaAdminClient
+
+    wanted = default_topics(settings) if topics is None else dict(topics)
+    timeout_ms = int(timeout_s * 1000)
+    admin = KafkaAdminClient(
+        **kafka_client_config(settings),
+        client_id=f"{settings.app_id}-admin",
+        bootstrap_timeout_ms=timeout_ms,
+        request_timeout_ms=timeout_ms,
+    )
+    try:
+        existing = set(admin.list_topics())
+        missing = {name: n for name, n in wanted.items() if name not in existing}
+        if missing:
+            result = admin.create_topics(
+                {
+                    name: {"num_partitions": n, "replication_factor": settings.replication}
+                    for name, n in missing.items()
+                },
+                timeout_ms=timeout_ms,
+                raise_errors=False,
+            )
+            _raise_create_errors(result)
+        admin.wait_for_topics(list(wanted), timeout_ms=timeout_ms)
+    finally:
+        admin.close()
+    if missing:
+        log.info("created topics %s on %s", sorted(missing), settings.broker)
+    return sorted(missing)
+
+
+def delete_topics(settings: Settings, names: list[str], timeout_s: float = 30.0) -> None:
+    """Delete topics, ignoring ones that do not exist (used by test cleanup)."""
+    from kafka import KafkaAdminClient
+
+    timeout_ms = int(timeout_s * 1000)
+    admin = KafkaAdminClient(
+        **kafka_client_config(settings),
+        bootstrap_timeout_ms=timeout_ms,
+        request_timeout_ms=timeout_ms,
+    )
+    try:
+        present = [n for n in names if n in set(admin.list_topics())]
+        if present:
+            admin.delete_topics(present, timeout_ms=timeout_ms)
+    finally:
+        admin.close()
+
+
+def _raise_create_errors(result: dict[str, Any]) -> None:
+    """Turn per-topic CreateTopics errors into one readable exception.
+
+    TOPIC_ALREADY_EXISTS is success here: another process may have created
+    the topic between our list and create calls.
+    """
+    from kafka.errors import TopicAlreadyExistsError, for_code
+
+    failures = []
+    for topic in result.get("topics", []):
+        code = topic.get("error_code", 0)
+        if code in (0, TopicAlreadyExistsError.errno):
+            continue
+        message = topic.get("error_message") or for_code(code).__name__
+        failures.append(f"{topic.get('name')}: {message}")
+    if failures:
+        raise RuntimeError(
+            "could not create Kafka topics ("
+            + "; ".join(failures)
+            + "); check the broker log and that replication <= number of brokers"
+        )

@@ -1,0 +1,71 @@
+"""Where the worker gets its model: the model directory, or a default one trained
+on a simulated history the first time none exists (so a new user's first
+``riskmon run`` or ``riskmon worker`` just works)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from models.artifact import ModelLoadError
+from models.model import ModelSanityError, RiskModel, load, sanity_check, save
+from models.train import train
+from stream.settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: Size of the default training history: big enough for stable thresholds,
+#: small enough to train in well under a minute on two cores.
+DEFAULT_HISTORY_USERS = 3000
+DEFAULT_HISTORY_DAYS = 45
+DEFAULT_ORIGIN = "default-simulated"  # marks a model this module trained (safe to replace)
+
+
+def model_exists(settings: Settings) -> bool:
+    return (settings.model_dir / "model.json").exists()
+
+
+def train_default(settings: Settings) -> RiskModel:
+    """Train on a simulated history (unlabelled use: the labels are not looked at)."""
+    from stream.core.contract import parse_document
+    from stream.sim.config import SimConfig
+    from stream.sim.generate import generate
+
+    events, _labels = generate(
+        SimConfig(users=DEFAULT_HISTORY_USERS, days=DEFAULT_HISTORY_DAYS, seed=settings.seed, user_prefix="hist")
+    )
+    model = train((parse_document(e) for e in events), alert_rate=settings.alert_rate, seed=settings.seed,
+                  rules=settings.rule_config())
+    model.meta["origin"] = DEFAULT_ORIGIN
+    save(model, settings.model_dir, hmac_key=settings.model_hmac_key)
+    log.warning("no model in %s: trained default model %s on a simulated history", settings.model_dir, model.version)
+    return model
+
+
+def ensure_model(settings: Settings) -> RiskModel:
+    """Load the model, training the default one if the directory has none."""
+    if not model_exists(settings):
+        return train_default(settings)
+    try:
+        model = load(settings.model_dir, hmac_key=settings.model_hmac_key)
+        sanity_check(model)
+        return model
+    except (ModelLoadError, ModelSanityError, ValueError, KeyError) as exc:
+        if _is_default(settings):
+            log.warning("the default model in %s does not fit this version (%s): training it again", settings.model_dir, exc)
+            return train_default(settings)
+        raise RuntimeError(
+            f"cannot load the model in {settings.model_dir}: {exc}. "
+            "Retrain it with `riskmon train --input HISTORY.jsonl --output DIR`, or remove the directory "
+            "to get the default model."
+        ) from exc
+
+
+def _is_default(settings: Settings) -> bool:
+    """Whether the model directory holds a default model (ours to replace), read without trusting it."""
+    try:
+        doc = json.loads((settings.model_dir / "model.json").read_text())
+    except (OSError, ValueError):
+        return False
+    meta = doc.get("meta", {}) if isinstance(doc, dict) else {}
+    return isinstance(meta, dict) and meta.get("origin") == DEFAULT_ORIGIN

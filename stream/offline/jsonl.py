@@ -1,0 +1,80 @@
+"""JSONL files of contract events, for the offline commands (train, score, replay)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import orjson
+
+from stream.core.contract import Event, InvalidEvent, parse_event
+from stream.core.event_time import TimePolicy, admit_replay
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ReadReport:
+    """Counts of what a reader saw; invalid lines are reported, never fatal."""
+
+    valid: int = 0
+    invalid: int = 0
+    first_errors: list[str] | None = None
+    refused_time: dict[str, int] | None = None  # valid events refused by the event-time policy, by reason
+
+    def note_invalid(self, line_no: int, error: InvalidEvent) -> None:
+        self.invalid += 1
+        if self.first_errors is None:
+            self.first_errors = []
+        if len(self.first_errors) < 10:
+            self.first_errors.append(f"line {line_no}: {error.message}")
+
+
+def read_events(path: Path, report: ReadReport | None = None, policy: TimePolicy | None = None) -> Iterator[Event]:
+    """Valid events of a JSONL file in file order; invalid lines are counted in ``report``.
+
+    With a ``policy``, events whose time lies far outside the file's own time
+    span are left out and counted, as the worker dead-letters them
+    (``stream.core.event_time``); that needs the whole file read first.
+    """
+    report = ReadReport() if report is None else report
+    if policy is None:
+        yield from _read_valid(path, report)
+        return
+    believed, refused = admit_replay(list(_read_valid(path, report)), policy)
+    report.refused_time = {}
+    for event, reason, message in refused:
+        report.refused_time[reason] = report.refused_time.get(reason, 0) + 1
+        log.debug("leaving out event %s of %s: %s", event.event_id, path, message)
+    report.valid -= len(refused)
+    yield from believed
+
+
+def _read_valid(path: Path, report: ReadReport) -> Iterator[Event]:
+    with open(path, "rb") as fh:
+        for line_no, line in enumerate(fh, start=1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                event = parse_event(line, max_bytes=1 << 30)
+            except InvalidEvent as exc:
+                report.note_invalid(line_no, exc)
+                log.debug("skipping invalid line %d of %s: %s", line_no, path, exc.message)
+                continue
+            report.valid += 1
+            yield event
+
+
+def write_jsonl(path: Path, rows: Iterable[dict]) -> int:
+    """Write one JSON object per line; returns the number written."""
+    n = 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as fh:
+        for row in rows:
+            fh.write(orjson.dumps(row, option=orjson.OPT_SERIALIZE_NUMPY))
+            fh.write(b"\n")
+            n += 1
+    return n

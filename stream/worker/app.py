@@ -1,0 +1,247 @@
+"""Faust wiring: topics, the state table, the agent and the timers around ``stream.worker.batch``.
+
+One agent consumes ``loan-events`` (keyed by ``user_id``) in micro-batches and
+hands each to the ``BatchHandler``, whose batch protocol is the delivery
+guarantee (see ``stream.worker.batch``); Faust acknowledges the batch's offsets when
+the handler returns.  Timers publish health, lag and drift and pick up new
+models.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import faust
+import numpy as np
+
+from models.model import EVENT_FEATURES, RiskModel
+from stream.worker import faust_fixes
+from stream.worker import metrics
+from stream.worker.consumer_report import partition_report
+from stream.core.admission import Admission
+from stream.worker.batch import BatchHandler, Sinks
+from stream.core.drift import DriftMonitor
+from stream.worker.health import Health
+from stream.worker.model_watch import ModelWatcher
+from stream.core.pipeline import Outcome
+from stream.core.rules import RuleConfig
+from stream.settings import Settings
+from stream.worker.state_table import TableStore, create_state_table
+
+log = logging.getLogger(__name__)
+
+
+
+def faust_broker_credentials(settings: Settings) -> Any:
+    """Faust's credentials object for the configured Kafka security protocol (None = plaintext)."""
+    protocol = settings.kafka_security_protocol.upper()
+    if protocol == "PLAINTEXT":
+        return None
+    import ssl
+
+    context = ssl.create_default_context() if "SSL" in protocol else None
+    if protocol.startswith("SASL"):
+        return faust.SASLCredentials(
+            username=settings.kafka_sasl_username,
+            password=settings.kafka_sasl_password,
+            mechanism=settings.kafka_sasl_mechanism.upper() or "PLAIN",
+            ssl_context=context,
+        )
+    return faust.SSLCredentials(context)
+
+
+def faust_config(settings: Settings) -> dict[str, Any]:
+    """Faust settings every app of ours shares (the worker and the benchmark's reference agent)."""
+    return {
+        "broker": ";".join(f"kafka://{b}" for b in settings.broker.split(",")),
+        "broker_credentials": faust_broker_credentials(settings),
+        "datadir": str(settings.data_dir),
+        "topic_partitions": settings.partitions,
+        "topic_replication_factor": settings.replication,
+        "consumer_auto_offset_reset": "earliest",
+        "web_enabled": False,
+        "producer_acks": -1,
+        "broker_commit_interval": 1.0,
+        # A dead worker's partitions move after the session timeout: keep failover short.
+        "broker_session_timeout": settings.session_timeout_s,
+        "broker_heartbeat_interval": max(1.0, settings.session_timeout_s / 3),
+    }
+
+
+class ModelRef:
+    """The model in force; replaced as a whole, so a batch never sees a half-loaded model."""
+
+    def __init__(self, model: RiskModel) -> None:
+        self.current = model
+        self.publish()
+
+    def swap(self, model: RiskModel) -> None:
+        self.current = model
+        self.publish()
+
+    def publish(self) -> None:
+        metrics.MODEL.info({"version": self.current.version})
+        created = self.current.created_at
+        try:
+            metrics.MODEL_CREATED.set(datetime.fromisoformat(created).timestamp())
+        except ValueError:
+            log.warning("model %s has an unreadable created_at %r", self.current.version, created)
+
+
+@dataclass
+class Worker:
+    """The Faust app and the handles tests and the CLI need."""
+
+    app: faust.App
+    model_ref: ModelRef
+    table: faust.Table
+    health: Health
+
+
+def warn_if_trained_with_other_rules(model: RiskModel, rules: RuleConfig) -> list[str]:
+    """Log (once per model) which rule thresholds differ from those the model's budget was set with."""
+    changed = rules.differs_from(model.meta.get("rules"))
+    if changed:
+        log.warning(
+            "model %s was trained with other rule thresholds (%s) than the rules_file in force; "
+            "its alert budget is off until it is retrained with the same rules_file",
+            model.version, ", ".join(changed),
+        )
+    return changed
+
+
+def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = None) -> Worker:
+    """Build the Faust app for ``settings`` (nothing connects until it is started)."""
+    rules = rules or RuleConfig()
+    warn_if_trained_with_other_rules(model, rules)
+    app = _faust_app(settings)
+    raw = faust.Schema(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
+    input_topic = app.topic(settings.input_topic, partitions=settings.partitions, schema=raw)
+    table = create_state_table(app, settings)
+    model_ref = ModelRef(model)
+    health = Health(stall_timeout_s=settings.stall_timeout_s)
+    drift = DriftTracker(model, settings.drift_window)
+    handler = BatchHandler(
+        Sinks(alerts=app.topic(settings.alerts_topic, schema=raw), dead_letters=app.topic(settings.dlq_topic, schema=raw),
+              input=input_topic),
+        TableStore(app, table, settings.state_cache_users),
+        model=lambda: model_ref.current,  # one version for the whole batch
+        rules=rules,
+        admission=lambda: Admission(
+            settings.time_policy(), settings.max_message_bytes,
+            app.consumer.topic_partitions(settings.input_topic) or settings.partitions, settings.key_partitioner,
+        ),
+        suppress_window_s=settings.suppress_window_s,
+        partitioner=settings.key_partitioner,
+        on_outcomes=drift.observe,
+    )
+
+    def refresh_ready() -> None:
+        metrics.STATE_USERS.set(len(table.data))
+        health.set_ready(app.tables.recovery.completed.is_set() and not app.rebalancing)
+
+    @app.agent(input_topic, name="monitor")
+    async def monitor(stream: faust.StreamT) -> None:
+        async for batch in stream.take_events(settings.batch_max, within=settings.batch_linger_s):
+            if not app.tables.recovery.completed.is_set():  # faust_fixes exists so that this never happens
+                log.error(
+                    "%d events arrived before the state table was restored; their users' features may be wrong "
+                    "(a Faust recovery bug resurfaced, see stream/worker/faust_fixes.py)", len(batch),
+                )
+            await handler.handle(batch)
+            health.progressed(time.time())
+            refresh_ready()
+
+    @app.timer(interval=1.0)
+    async def report_health() -> None:
+        refresh_ready()
+        await _report_health(app, settings, health, handler.next_offset)
+
+    watcher = ModelWatcher(settings.model_dir, model.version, settings.model_hmac_key)
+
+    @app.timer(interval=settings.model_poll_s)
+    async def watch_model() -> None:
+        fresh = watcher.poll()
+        if fresh is not None:
+            warn_if_trained_with_other_rules(fresh, rules)
+            model_ref.swap(fresh)
+            drift.reset(fresh)
+
+    @app.timer(interval=15.0)
+    async def report_drift() -> None:
+        drift.publish()
+
+    return Worker(app, model_ref, table, health)
+
+
+def _faust_app(settings: Settings) -> faust.App:
+    app = faust.App(
+        settings.app_id,
+        **faust_config(settings),
+        store=settings.table_store,
+        table_cleanup_interval=3600.0,
+        # Alerts and DLQ records gather for 5 ms; the changelog (about one ~1 KB
+        # record per event) goes in record batches of up to this size.
+        producer_linger=0.005,
+        producer_max_batch_size=256 * 1024,
+    )
+    faust_fixes.install(app, settings.fetch_max_wait_ms)
+    return app
+
+
+async def _report_health(app: faust.App, settings: Settings, health: Health, next_offset: dict[int, int]) -> None:
+    """Feed the watchdog: restore progress, and the lag of each assigned input partition."""
+    recovery = app.tables.recovery
+    health.observe_restore(recovery.active_remaining_total() if recovery.in_recovery else None)
+    assigned = [tp for tp in app.consumer.assignment() if tp.topic == settings.input_topic]
+    if not assigned:
+        health.observe_lag({})
+        return
+    try:
+        ends = await app.consumer.highwaters(*assigned)
+    except Exception as exc:  # the watchdog must outlive a broker hiccup
+        log.warning("could not read end offsets for the lag metric: %s", exc)
+        return
+    lag = {}
+    committed = faust_fixes.committed_offsets(app)
+    for tp in assigned:
+        end = ends.get(tp)
+        # Not the fetch position: Faust reads ahead, so a stuck worker's
+        # position is near the end.  Processed or committed is what counts.
+        done = next_offset.get(tp.partition) or committed.get(tp) or 0
+        if end is not None:
+            lag[tp.partition] = max(0, end - done)
+    for gone in set(next_offset) - {tp.partition for tp in assigned}:
+        del next_offset[gone]
+    health.observe_lag(lag, describe=lambda: partition_report(
+        app, settings.input_topic, next_offset, {tp.partition: end for tp, end in ends.items()}))
+
+
+class DriftTracker:
+    """Per-event-type drift monitors for the model in force."""
+
+    def __init__(self, model: RiskModel, window: int) -> None:
+        self.window = window
+        self.reset(model)
+
+    def reset(self, model: RiskModel) -> None:
+        self.monitors = {
+            t: DriftMonitor(EVENT_FEATURES[t], tm.drift_edges, tm.drift_expected, self.window)
+            for t, tm in model.by_type.items()
+            if tm.drift_edges
+        }
+
+    def observe(self, outcomes: list[Outcome]) -> None:
+        for event_type, monitor in self.monitors.items():
+            rows = [o.decision.vector for o in outcomes if o.decision is not None and o.event.event_type == event_type]
+            if rows:
+                monitor.observe(np.stack(rows))
+
+    def publish(self) -> None:
+        for event_type, monitor in self.monitors.items():
+            for feature, value in monitor.values().items():
+                metrics.DRIFT.labels(event_type, feature).set(value)

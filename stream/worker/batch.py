@@ -1,0 +1,254 @@
+"""The batch protocol of the worker: the delivery guarantee, in one class that needs no Faust.
+
+For each micro-batch of input messages, in this order:
+
+1. **Admit** every message (``stream.core.admission``): refused ones are queued for
+   the dead-letter topic, mis-keyed ones are queued to be sent on to their
+   user's partition, valid ones go on.
+2. **Process** the valid events: load each touched user's state once, run the
+   shared pipeline (fold, score, alert), **send the alerts and wait for the
+   broker**, then **write the states and wait for the broker**.  Alerts go
+   first, so a crash between the two replays the events and re-sends the alerts
+   (same ``alert_id``) instead of finding them folded into the state already.
+3. If that fails, retry the events **one by one**; an event that still fails is
+   dead-lettered as ``processing_error``, the others go on.
+4. **Deliver** the queued dead letters and re-keyed copies, re-sending any the
+   broker refused, until all are acknowledged.
+5. Only then mark the batch's offsets as processed; the caller acknowledges
+   them to Faust, which commits.
+
+A crash anywhere before step 5 replays the whole batch; redelivered events are
+recognised by the per-user recent-id memory in the state (at-least-once
+delivery with idempotent effects).  The Faust app (``stream.worker.app``) only wires
+topics, the table and timers to this class; tests drive it with fakes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Protocol, Sequence
+
+import orjson
+
+from stream.worker import metrics
+from stream.core.admission import Admission, Admitted, Rekey, admit
+from stream.core.contract import Event, InvalidEvent
+from stream.core.dlq import PROCESSING_ERROR, dlq_record
+from stream.core.features import UserState
+from stream.core.pipeline import Outcome, process
+from stream.core.routing import partition_for
+from stream.core.rules import RuleConfig
+
+log = logging.getLogger(__name__)
+
+#: Header on a re-keyed copy: where the original landed (topic:partition:offset).
+REKEYED_FROM_HEADER = "riskmon-rekeyed-from"
+
+
+class Message(Protocol):
+    """What the handler reads of a Kafka message (Faust's ``Message``)."""
+
+    topic: str
+    partition: int
+    offset: int
+    timestamp: float | None
+    headers: Any
+
+
+class InputEvent(Protocol):
+    """One input record as Faust hands it over (``EventT``)."""
+
+    key: bytes | None
+    value: bytes | None
+    message: Message
+
+
+class Sink(Protocol):
+    """A topic to send to (``faust.Topic``): ``send`` queues and returns the delivery to await."""
+
+    def send(self, *, key: Any = None, value: Any = None, partition: int | None = None,
+             timestamp: float | None = None, headers: Any = None) -> Awaitable[Awaitable[Any]]: ...
+
+
+class StateStore(Protocol):
+    """The per-user state table (``stream.worker.state_table``)."""
+
+    def load(self, user_ids: list[str]) -> dict[str, UserState]: ...
+
+    async def write(self, states: dict[str, UserState], last_event: dict[str, InputEvent]) -> None:
+        """Write durably (acknowledged by the broker) before returning."""
+
+    def forget_unwritten(self) -> None:
+        """Drop cached states a failed batch may have half-updated."""
+
+
+#: A record on its way to the broker: (sink, what was sent, its delivery).
+Pending = tuple[Sink, dict[str, Any], Awaitable[Any]]
+
+
+@dataclass
+class Sinks:
+    alerts: Sink
+    dead_letters: Sink
+    input: Sink  # for re-keyed copies
+
+
+class BatchHandler:
+    """Runs the batch protocol above; one instance per worker."""
+
+    def __init__(
+        self,
+        sinks: Sinks,
+        store: StateStore,
+        model: Callable[[], Any],
+        rules: RuleConfig,
+        admission: Callable[[], Admission],
+        suppress_window_s: float,
+        partitioner: str,
+        on_outcomes: Callable[[list[Outcome]], None] = lambda outcomes: None,
+        clock: Callable[[], float] = time.time,
+        resend_delay_s: float = 1.0,
+    ) -> None:
+        self.sinks = sinks
+        self.store = store
+        self.model = model
+        self.rules = rules
+        self.admission = admission
+        self.suppress_window_s = suppress_window_s
+        self.partitioner = partitioner
+        self.on_outcomes = on_outcomes
+        self.clock = clock
+        self.resend_delay_s = resend_delay_s
+        self.next_offset: dict[int, int] = {}  # input partition -> offset after the last processed message
+
+    async def handle(self, batch: Sequence[InputEvent]) -> None:
+        """Steps 1-5 for one batch; returns once its offsets may be acknowledged."""
+        now = self.clock()
+        admission = self.admission()
+        valid: list[tuple[Event, InputEvent]] = []
+        pending: list[Pending] = []
+        for ev in batch:
+            msg = ev.message
+            verdict = admit(ev.key, ev.value, msg.headers, msg.partition, msg.timestamp, now, admission)
+            if isinstance(verdict, Admitted):
+                valid.append((verdict.event, ev))
+            elif isinstance(verdict, Rekey):
+                pending.append(await self._rekey(ev, verdict.event.user_id, verdict.reason, admission.partitions))
+            else:
+                pending.append(await self._dead_letter(ev, verdict.error))
+        if valid:
+            pending += await self._process_or_isolate(valid)
+        await self._deliver(pending)
+        self._mark_processed(batch)
+
+    async def _process_or_isolate(self, valid: list[tuple[Event, InputEvent]]) -> list[Pending]:
+        """Process the batch; if it fails, each event alone (step 3). Returns the dead letters of failures."""
+        try:
+            await self._process(valid)
+            return []
+        except Exception as exc:  # noqa: BLE001 - one bad event must not stop the stream
+            self.store.forget_unwritten()
+            log.error("a batch of %d events failed (%s); retrying its events one by one, dead-lettering any that fail",
+                      len(valid), type(exc).__name__)
+        failed: list[Pending] = []
+        for item in valid:
+            try:
+                await self._process([item])
+            except Exception as one:  # noqa: BLE001
+                self.store.forget_unwritten()
+                failed.append(await self._dead_letter(item[1], InvalidEvent(
+                    PROCESSING_ERROR, f"the monitor failed on this event: {type(one).__name__}: {one}")))
+        return failed
+
+    async def _process(self, valid: list[tuple[Event, InputEvent]]) -> None:
+        """Fold, score, alert (acknowledged), then write state (acknowledged): nothing stored before every state is computed."""
+        last_event = {e.user_id: ev for e, ev in valid}
+        states = self.store.load(list(last_event))
+        outcomes = process(self.model(), self.rules, states, [e for e, _ in valid], self.suppress_window_s)
+        await self._emit(outcomes, self.clock())
+        await self.store.write(states, last_event)
+        self.on_outcomes(outcomes)
+
+    async def _emit(self, outcomes: list[Outcome], now: float) -> None:
+        """Send alerts (waiting for the broker) and count outcomes (label look-ups once per batch, not per event)."""
+        counts: Counter[tuple[str, str]] = Counter()
+        scores: dict[str, list[float]] = {}
+        deliveries: list[Awaitable[Any]] = []
+        for outcome in outcomes:
+            event = outcome.event
+            if outcome.duplicate:
+                counts[event.event_type, "duplicate"] += 1
+                continue
+            assert outcome.decision is not None
+            counts[event.event_type, "scored"] += 1
+            scores.setdefault(event.event_type, []).append(outcome.decision.score)
+            metrics.EVENT_LAG.observe(max(0.0, now - event.ts))
+            alert = outcome.alert
+            if alert is None:
+                continue
+            if outcome.suppressed:
+                metrics.ALERTS_SUPPRESSED.labels(alert["severity"]).inc()
+                continue
+            metrics.ALERTS.labels(alert["severity"]).inc()
+            for source in alert["fired_by"]:
+                metrics.ALERT_SOURCES.labels(source).inc()
+            deliveries.append(await self.sinks.alerts.send(key=event.user_id.encode(), value=orjson.dumps(alert)))
+        for (event_type, result), n in counts.items():
+            metrics.EVENTS.labels(event_type, result).inc(n)
+        for event_type, values in scores.items():
+            histogram = metrics.SCORES.labels(event_type)
+            for value in values:
+                histogram.observe(value)
+        if deliveries:
+            await asyncio.gather(*deliveries)  # acknowledged by the broker before any state is written
+
+    async def _dead_letter(self, ev: InputEvent, error: InvalidEvent) -> Pending:
+        """Queue the DLQ record; the batch waits for its delivery before its offsets are marked."""
+        msg = ev.message
+        metrics.INVALID.labels(error.code).inc()
+        record = dlq_record(ev.value or b"", ev.key, error, msg.topic, msg.partition, msg.offset)
+        return await _send(self.sinks.dead_letters, key=ev.key, value=record)
+
+    async def _rekey(self, ev: InputEvent, user_id: str, reason: str, partitions: int) -> Pending:
+        """Send the message on to its user's partition (``stream.core.routing``), as the producer should have."""
+        msg = ev.message
+        metrics.REKEYED.labels(reason).inc()
+        key = user_id.encode()
+        headers = list(msg.headers.items() if isinstance(msg.headers, dict) else msg.headers or ())
+        headers.append((REKEYED_FROM_HEADER, f"{msg.topic}:{msg.partition}:{msg.offset}".encode()))
+        return await _send(self.sinks.input, key=key, value=ev.value, headers=headers,
+                           partition=partition_for(key, partitions, self.partitioner),
+                           timestamp=msg.timestamp if msg.timestamp and msg.timestamp > 0 else None)
+
+    async def _deliver(self, pending: list[Pending]) -> None:
+        """Wait until the broker has every dead letter and re-keyed copy, re-sending refused ones.
+
+        A crash after the batch's commit must not lose one, and a broker that
+        keeps refusing them stalls the worker visibly (watchdog) instead of
+        dropping them.
+        """
+        while pending:
+            results = await asyncio.gather(*(delivery for _, _, delivery in pending), return_exceptions=True)
+            refused = [(sink, message, r) for (sink, message, _), r in zip(pending, results) if isinstance(r, Exception)]
+            if not refused:
+                return
+            log.error("the broker refused %d dead-letter or re-keyed records (%s); sending them again in %g s",
+                      len(refused), type(refused[0][2]).__name__, self.resend_delay_s)
+            await asyncio.sleep(self.resend_delay_s)
+            pending = [await _send(sink, **message) for sink, message, _ in refused]
+
+    def _mark_processed(self, batch: Sequence[InputEvent]) -> None:
+        now = self.clock()
+        for ev in batch:
+            msg = ev.message
+            self.next_offset[msg.partition] = max(self.next_offset.get(msg.partition, 0), msg.offset + 1)
+            if msg.timestamp and msg.timestamp > 0:
+                metrics.LATENCY.observe(max(0.0, now - msg.timestamp))
+
+
+async def _send(sink: Sink, **message: Any) -> Pending:
+    return sink, message, await sink.send(**message)

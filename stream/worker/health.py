@@ -1,0 +1,153 @@
+"""Worker health: readiness, the stalled-consumer watchdog, and the HTTP endpoints.
+
+* ``/ready`` answers 200 only once the worker has restored its tables from the
+  changelog and is processing; a load balancer or Kubernetes readiness probe
+  keeps traffic (and dashboards' "ready" panel) honest during recovery.
+* ``/healthy`` answers 503 when the watchdog sees the worker stalled: no batch
+  finished for ``stall_timeout_s`` while there are messages waiting, or a
+  table restore that read nothing for that long.  Faust workers are known to
+  stall silently with growing lag or in recovery; this makes the stall
+  visible (metric + endpoint + one error log) instead of a silent hang.
+* ``/metrics`` is the Prometheus exposition.
+
+All three share one small threaded HTTP server on the metrics port.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
+
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+from stream.worker import metrics
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Health:
+    """Mutable health facts, written by the worker's event loop, read by the HTTP thread."""
+
+    stall_timeout_s: float = 60.0
+    ready: bool = False
+    stalled: bool = False
+    last_progress: float = field(default_factory=time.time)
+    lag: dict[int, int] = field(default_factory=dict)
+    restore_stuck: bool = False
+    restore_left: int | None = None
+    restore_progress: float = 0.0
+
+    def progressed(self, now: float | None = None) -> None:
+        self.last_progress = time.time() if now is None else now
+        metrics.LAST_PROGRESS.set(self.last_progress)
+        if self.stalled:
+            log.warning("worker is making progress again")
+        self.stalled = False
+        self._publish()
+
+    def observe_restore(self, left: int | None, now: float | None = None) -> None:
+        """Judge a table restore: stuck when changelog records remain and none was read for the stall timeout.
+
+        A worker stuck restoring its tables is what Faust users report most:
+        ``/ready`` stays 503 and nothing else says why.  ``left`` is the number
+        of changelog records still to read, None when no restore is running.
+        """
+        now = time.time() if now is None else now
+        if not left or left != self.restore_left:  # over, read some, or a new restore after a rebalance
+            if self.restore_stuck:
+                log.warning("table restore is moving again")
+            self.restore_left, self.restore_progress, self.restore_stuck = left or None, now, False
+        elif not self.restore_stuck and now - self.restore_progress > self.stall_timeout_s:
+            self.restore_stuck = True
+            log.error(
+                "table restore stuck: %d changelog records still to read and none read for %.0fs; "
+                "check the broker and the changelog topic, restart the worker if it persists",
+                left, now - self.restore_progress,
+            )
+        self._publish()
+
+    def _publish(self) -> None:
+        metrics.STALLED.set(1.0 if self.stalled or self.restore_stuck else 0.0)
+
+    def is_stalled(self, now: float | None = None) -> bool:
+        """Stalled as of now, judged from this thread too.
+
+        The worker's event loop updates the verdict every second; if that loop
+        is blocked it cannot, so the HTTP thread also applies the rule to the
+        last facts it has (messages were waiting, no progress since).
+        """
+        now = time.time() if now is None else now
+        waiting = sum(self.lag.values()) > 0
+        return self.stalled or self.restore_stuck or (
+            self.ready and waiting and now - self.last_progress > self.stall_timeout_s
+        )
+
+    def set_ready(self, ready: bool) -> None:
+        self.ready = ready
+        metrics.READY.set(1.0 if ready else 0.0)
+
+    def observe_lag(self, lag: dict[int, int], now: float | None = None,
+                    describe: Callable[[], str] | None = None) -> None:
+        """Record lag per partition and decide whether the worker is stalled (``describe``: details for the log)."""
+        now = time.time() if now is None else now
+        for partition, value in lag.items():
+            metrics.CONSUMER_LAG.labels(str(partition)).set(value)
+        for gone in set(self.lag) - set(lag):
+            metrics.CONSUMER_LAG.remove(str(gone))
+        self.lag = dict(lag)
+        waiting = sum(lag.values()) > 0
+        stalled = waiting and self.ready and now - self.last_progress > self.stall_timeout_s
+        if stalled and not self.stalled:
+            details = ""
+            if describe is not None:
+                try:
+                    details = "; " + describe()
+                except Exception as exc:  # noqa: BLE001 - the verdict matters more than its details
+                    details = f"; no partition details ({type(exc).__name__})"
+            log.error(
+                "worker stalled: no batch processed for %.0fs while %d messages wait; "
+                "check the broker connection and the worker log, restart the worker if it persists%s",
+                now - self.last_progress, sum(lag.values()), details,
+            )
+        self.stalled = stalled
+        self._publish()
+
+
+def _handler_for(health: Health) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server API)
+            path = self.path.split("?", 1)[0]
+            if path == "/metrics":
+                self._send(200, generate_latest(REGISTRY), CONTENT_TYPE_LATEST)
+            elif path == "/ready":
+                self._send(200 if health.ready else 503, b"ready\n" if health.ready else b"not ready\n")
+            elif path in ("/healthy", "/health"):
+                ok = not health.is_stalled()
+                self._send(200 if ok else 503, b"ok\n" if ok else b"stalled\n")
+            else:
+                self._send(404, b"try /metrics, /ready or /healthy\n")
+
+        def _send(self, code: int, body: bytes, content_type: str = "text/plain; charset=utf-8") -> None:
+            self.send_response(code)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:  # scrapes are not news
+            return
+
+    return Handler
+
+
+def serve(health: Health, port: int, host: str = "0.0.0.0") -> ThreadingHTTPServer:
+    """Start the health/metrics server in a daemon thread."""
+    server = ThreadingHTTPServer((host, port), _handler_for(health))
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, name="health-http", daemon=True).start()
+    return server

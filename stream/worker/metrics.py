@@ -1,0 +1,105 @@
+"""Metrics stage: aggregate Prometheus series for dashboards and paging.
+
+Names follow Prometheus conventions (``riskmon_<subsystem>_<name>_<unit>``,
+``_total`` on counters, seconds as the base unit).  Every label has a small,
+fixed set of values (event type, outcome, severity, rule id, rejection code):
+never a user id, event id or anything else unbounded, which would both leak
+personal data into the monitoring system and blow up its storage.
+"""
+
+from __future__ import annotations
+
+import urllib.request
+
+from prometheus_client import Counter, Gauge, Histogram, Info
+from prometheus_client.parser import text_string_to_metric_families
+
+EVENTS = Counter(
+    "riskmon_events_processed_total",
+    "Valid events handled by the worker, by event type and outcome (scored, duplicate).",
+    ["event_type", "outcome"],
+)
+INVALID = Counter(
+    "riskmon_events_invalid_total",
+    "Messages sent to the dead-letter topic, by reason: a contract rule, null_value, future_ts / stale_ts "
+    "(event time far from stream time), undecodable_batch (a record batch the client could not decode).",
+    ["reason"],
+)
+REKEYED = Counter(
+    "riskmon_events_rekeyed_total",
+    "Valid events without a key (no_key), keyed by something else than their user_id (key_mismatch) or on "
+    "another partition than their key's (wrong_partition), sent on to their user's partition instead of being "
+    "scored where they landed.",
+    ["reason"],
+)
+ALERTS = Counter("riskmon_alerts_total", "Alerts sent to the alerts topic, by severity.", ["severity"])
+ALERT_SOURCES = Counter(
+    "riskmon_alert_sources_total",
+    "What fired in sent alerts: 'model' or a typology rule id (an alert can count under several).",
+    ["source"],
+)
+SCORES = Histogram(
+    "riskmon_score",
+    "Anomaly score of scored events (0 = ordinary, 1 = most anomalous).",
+    ["event_type"],
+    buckets=(0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9, 1.0),
+)
+LATENCY = Histogram(
+    "riskmon_processing_latency_seconds",
+    "Time from a message's Kafka timestamp (when it was produced) to its outcome being sent.",
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
+EVENT_LAG = Histogram(
+    "riskmon_event_lag_seconds",
+    "Wall-clock time minus event time when the event was processed.",
+    buckets=(0.1, 0.5, 1, 5, 30, 60, 300, 900, 3600, 21600, 86400),
+)
+STATE_USERS = Gauge("riskmon_state_users", "Users with state in this worker's table partitions.")
+MODEL = Info("riskmon_model", "The model currently scoring events.")
+MODEL_CREATED = Gauge("riskmon_model_created_timestamp_seconds", "When the current model was trained (Unix time).")
+READY = Gauge("riskmon_worker_ready", "1 once the worker has recovered its tables and is processing, else 0.")
+ALERTS_SUPPRESSED = Counter(
+    "riskmon_alerts_suppressed_total",
+    "Alerts not sent because the same user alerted for the same reasons within the suppression window.",
+    ["severity"],
+)
+DRIFT = Gauge(
+    "riskmon_feature_drift_psi",
+    "Population stability index of each feature over recent events vs. the training data (> 0.25: drifted).",
+    ["event_type", "feature"],
+)
+CONSUMER_LAG = Gauge(
+    "riskmon_consumer_lag_messages",
+    "Messages in the input topic partition not yet processed by this worker (end offset - position).",
+    ["partition"],
+)
+LAST_PROGRESS = Gauge(
+    "riskmon_worker_last_progress_timestamp_seconds", "When this worker last finished a batch (Unix time)."
+)
+STALLED = Gauge(
+    "riskmon_worker_stalled", "1 when the worker has made no progress for the stall timeout while lag is growing."
+)
+MODEL_RELOADS = Counter(
+    "riskmon_model_reloads_total", "Model versions offered to the running worker, by result (loaded, refused).", ["result"]
+)
+STATE_RESETS = Counter(
+    "riskmon_state_resets_total",
+    "User states found in the changelog in another layout version (or corrupt) and started afresh.",
+)
+
+
+def read_metrics(port: int, timeout_s: float = 3.0, host: str = "127.0.0.1") -> dict[str, float]:
+    """Every sample a worker exposes on ``/metrics``, as {'name{label="value",...}': value} (for the
+    demo's summary line, the benchmark and the tests; parsed by prometheus_client's own parser)."""
+    text = urllib.request.urlopen(f"http://{host}:{port}/metrics", timeout=timeout_s).read().decode()
+    out: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            labels = ",".join(f'{k}="{v}"' for k, v in sample.labels.items())
+            out[f"{sample.name}{{{labels}}}" if labels else sample.name] = float(sample.value)
+    return out
+
+
+def metric_total(samples: dict[str, float], name: str) -> float:
+    """Sum of a metric over all its label sets."""
+    return sum(v for k, v in samples.items() if k == name or k.startswith(name + "{"))

@@ -1,0 +1,36 @@
+"""Dead-letter records (stream.core.dlq): reason, error and the original bytes, always fitting in a Kafka message."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+import orjson
+from hypothesis import given
+from hypothesis import strategies as st
+
+from stream.core.contract import InvalidEvent
+from stream.core.dlq import MAX_ORIGINAL_BYTES, dlq_record
+
+ERROR = InvalidEvent("not_json", "message is not valid UTF-8 JSON")
+
+
+@given(st.binary(max_size=2000), st.one_of(st.none(), st.binary(max_size=100)))
+def test_the_original_bytes_and_key_come_back_unchanged(raw: bytes, key: bytes | None) -> None:
+    record = orjson.loads(dlq_record(raw, key, ERROR, "loan-events", 3, 42))
+    assert base64.b64decode(record["original_b64"]) == raw
+    assert (record["key_b64"] is None) == (key is None)
+    if key is not None:
+        assert base64.b64decode(record["key_b64"]) == key
+    assert record["original_sha256"] == hashlib.sha256(raw).hexdigest() and record["original_size"] == len(raw)
+    assert record["source"] == {"topic": "loan-events", "partition": 3, "offset": 42}
+    assert (record["reason"], record["error"], record["truncated"]) == ("not_json", ERROR.message, False)
+
+
+def test_a_huge_original_is_truncated_so_the_record_fits_a_kafka_message() -> None:
+    raw = b"x" * (MAX_ORIGINAL_BYTES + 10_000)
+    data = dlq_record(raw, b"k", ERROR, "t", 0, 1)
+    record = orjson.loads(data)
+    assert len(data) < 1024 * 1024 and record["truncated"] and record["original_size"] == len(raw)
+    assert raw.startswith(base64.b64decode(record["original_b64"]))
+    assert record["original_sha256"] == hashlib.sha256(raw).hexdigest()

@@ -1,0 +1,102 @@
+"""``riskmon bench``: the smoke run end to end on the real broker, plus its pure helpers.
+
+Never asserts on speed (a shared CI box makes any timing bar flaky): only that
+every phase ran, every contender consumed everything, and the compiled
+forest scores exactly like scikit-learn on the benchmark batch.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from stream.bench import prom
+from stream.bench.offsets import Progress
+from stream.bench.report import json_line
+from stream.bench.scorer import best_of
+from stream.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+SMOKE_EVENTS = 3_000
+
+REQUIRED_KEYS = {
+    "monitor_eps", "aiokafka_eps", "faust_eps", "ratio_faust", "latency_p50_ms", "latency_p99_ms",
+    "scorer_single_us", "sklearn_single_us", "scorer_batch_us_per_event", "sklearn_batch_us_per_event",
+    "state_bytes_per_user", "versions", "settings", "machine",
+}
+
+
+@pytest.mark.slow
+def test_bench_smoke_end_to_end(kafka_settings: Settings, tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "stream.cli", "bench", "--smoke", "--json", "--broker", kafka_settings.broker,
+         "--keep-logs", str(tmp_path / "logs")],
+        cwd=ROOT, env=kafka_settings.environment(), capture_output=True, text=True, timeout=240,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert REQUIRED_KEYS <= result.keys()
+    assert result["errors"] == []
+
+    for key in ("monitor_eps", "aiokafka_eps", "faust_eps", "ratio_faust", "latency_p50_ms", "latency_p99_ms",
+                "scorer_single_us", "sklearn_single_us", "scorer_batch_us_per_event", "sklearn_batch_us_per_event",
+                "state_bytes_per_user"):
+        assert result[key] is not None and result[key] > 0, key
+
+    # Every contender consumed the whole pre-loaded topic, and the worker processed every event once.
+    assert result["settings"]["events"] == SMOKE_EVENTS
+    for name in ("aiokafka", "faust", "monitor"):
+        assert result[f"{name}_committed_all"], name
+    assert result["monitor_processed"] + result["monitor_invalid"] == SMOKE_EVENTS
+    assert result["latency_committed_all"]
+    assert result["state_changelog_users"] == result["settings"]["users"]
+
+    # Correctness of the comparison, not its speed: same model, same scores.
+    assert result["scorer_same_as_worker"]
+    assert result["scores_equal"] and result["scores_max_abs_diff"] <= 1e-12
+    assert result["scorer_batch_size"] == 1000
+
+    assert {"python", "faust", "aiokafka", "kafka-python", "numpy", "sklearn", "kafka_broker"} <= result["versions"].keys()
+    assert {"cores", "date"} <= result["machine"].keys()
+    assert {"events", "users", "rate", "duration", "batch_max", "batch_linger_s", "partitions"} <= result["settings"].keys()
+
+
+def test_histogram_quantile_interpolates_inside_the_bucket() -> None:
+    cumulative = [(0.1, 50.0), (0.25, 90.0), (0.5, 100.0), (math.inf, 100.0)]
+    assert prom.quantile(cumulative, 0.5) == pytest.approx(0.1)
+    assert prom.quantile(cumulative, 0.7) == pytest.approx(0.1 + 0.15 * 0.5)
+    assert prom.share_at_most(cumulative, 0.25) == pytest.approx(0.9)
+    assert prom.quantile([(math.inf, 10.0)], 0.99) == 0.0  # all in +Inf: only a lower bound is known
+    assert math.isnan(prom.quantile([], 0.5))
+
+
+def test_histogram_diff_leaves_only_the_new_observations() -> None:
+    before = [(0.1, 5.0), (math.inf, 6.0)]
+    after = [(0.1, 8.0), (math.inf, 10.0)]
+    assert prom.diff(after, before) == [(0.1, 3.0), (math.inf, 4.0)]
+
+
+def test_throughput_runs_from_first_output_to_all_committed() -> None:
+    p = Progress(started=100.0, total=1000, samples=[(101.0, 0), (103.0, 400), (105.0, 1000)], first_output=102.0)
+    assert p.done
+    assert p.eps() == pytest.approx(1000 / 3.0)
+    assert p.eps_commit_window() == pytest.approx(600 / 2.0)
+    assert p.startup_s() == pytest.approx(2.0)
+    unfinished = Progress(started=100.0, total=1000, samples=[(101.0, 500)], first_output=100.5)
+    assert unfinished.eps() == 0.0
+
+
+def test_json_line_has_no_nan() -> None:
+    line = json_line({"a": math.nan, "b": {"c": math.inf}, "d": [1.0, math.nan]})
+    assert json.loads(line) == {"a": None, "b": {"c": None}, "d": [1.0, None]}
+
+
+def test_best_of_reports_per_call_seconds() -> None:
+    calls = []
+    seconds = best_of(lambda: calls.append(1), repeats=2, min_time_s=0.001)
+    assert 0 < seconds < 0.01 and len(calls) > 2

@@ -1,0 +1,151 @@
+"""End to end on the real broker: simulator -> loan-events -> `riskmon worker` ->
+risk-alerts / loan-events-dlq / metrics, checked against the offline replay of
+the same events through the same code."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import orjson
+import pytest
+
+from models.model import load, save
+from models.train import train
+from stream.core.contract import parse_document
+from stream.core.pipeline import process
+from stream.kafka.producer import MALFORMED, make_producer, publish
+from stream.core.rules import RuleConfig
+from stream.settings import Settings
+from stream.sim import SimConfig, generate
+from stream.sim.retime import retime
+from tests.conftest import free_ports
+from tests.support import ROOT, decode_dlq, metric_sum, read_topic, scrape, start_worker, stop_worker, wait_for
+
+pytestmark = pytest.mark.slow
+
+REQUIRED_ALERT_FIELDS = {
+    "alert_id", "user_id", "event_id", "event_ts", "score", "threshold", "severity", "reasons", "model_version", "emitted_at",
+}
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model trained on a simulated history that shares no users with the test stream."""
+    history, _ = generate(SimConfig(users=1500, days=30, seed=3, user_prefix="hist"))
+    model = train((parse_document(e) for e in history), seed=7)
+    out = tmp_path_factory.mktemp("model")
+    save(model, out)
+    return out
+
+
+def test_stream_end_to_end(unique_topics: Settings, model_dir: Path, tmp_path: Path) -> None:
+    (metrics_port,) = free_ports(1)
+    settings = unique_topics.replace(model_dir=model_dir, data_dir=tmp_path / "worker", metrics_port=metrics_port)
+    events, labels = generate(SimConfig(users=600, days=14, seed=11, anomaly_rate=0.1, user_prefix="e2e", anomaly_start_day=2))
+    events = retime(events)  # sent as a live producer would (stream.core.event_time)
+    assert len(events) > 1500
+
+    producer = make_producer(settings)
+    sent, bad = publish(producer, settings.input_topic, events, malformed_every=100)
+    producer.close()
+    assert sent == len(events) and bad >= len(MALFORMED)
+
+    log = tmp_path / "worker.log"
+    worker = start_worker(settings, log)
+    try:
+        wait_for(
+            lambda: metric_sum(scrape(metrics_port), "riskmon_events_processed_total") >= sent
+            and metric_sum(scrape(metrics_port), "riskmon_events_invalid_total") >= bad,
+            timeout_s=150, what="all events processed", proc=worker, log=log,
+        )
+        samples = scrape(metrics_port)
+    finally:
+        assert stop_worker(worker) == 0, log.read_text(errors="replace")[-2000:]
+
+    # Every valid event processed exactly once, none as a duplicate.
+    assert metric_sum(samples, "riskmon_events_processed_total") == sent
+    assert samples.get('riskmon_events_processed_total{event_type="loan",outcome="duplicate"}', 0) == 0
+    assert metric_sum(samples, "riskmon_events_invalid_total") == bad
+    assert samples["riskmon_worker_ready"] == 1.0
+    assert metric_sum(samples, "riskmon_score_count") == sent
+
+    # Every malformed message is on the DLQ with a reason and its original bytes.
+    dlq = [decode_dlq(v) for _, v in read_topic(settings, settings.dlq_topic)]
+    assert len(dlq) == bad
+    payloads = {payload for _, payload in MALFORMED}
+    for record, original in dlq:
+        assert original in payloads
+        assert record["reason"] and record["error"]
+        assert record["source"]["topic"] == settings.input_topic and record["source"]["offset"] >= 0
+    assert {r["reason"] for r, _ in dlq} >= {"not_json", "not_object", "wrong_type", "out_of_range", "missing_field",
+                                              "unknown_event_type", "bad_format", "too_large"}
+
+    # Alerts: complete documents, keyed by user, one per alerting event.
+    messages = read_topic(settings, settings.alerts_topic)
+    alerts = [orjson.loads(v) for _, v in messages]
+    assert alerts, "no alerts at all"
+    assert all(k == a["user_id"].encode() for (k, _), a in zip(messages, alerts))
+    assert len({a["alert_id"] for a in alerts}) == len(alerts)
+    validator = jsonschema.Draft202012Validator(json.loads((ROOT / "docs" / "alert.schema.json").read_text()))
+    for a in alerts:
+        validator.validate(a)
+        assert REQUIRED_ALERT_FIELDS <= set(a)
+        assert 0.0 <= a["score"] <= 1.0 and a["reasons"] and a["severity"] in {"low", "medium", "high", "critical"}
+    assert metric_sum(samples, "riskmon_alerts_total") == len(alerts)
+
+    # The stream decides exactly what the offline replay of the same events decides,
+    # including which repeated alerts are suppressed (counted, not sent).
+    offline = process(load(model_dir), RuleConfig(), {}, [parse_document(e) for e in events], settings.suppress_window_s
+    )
+    assert {o.alert["alert_id"] for o in offline if o.alert and not o.suppressed} == {a["alert_id"] for a in alerts}
+    suppressed = sum(1 for o in offline if o.suppressed)
+    assert suppressed > 0
+    assert metric_sum(samples, "riskmon_alerts_suppressed_total") == suppressed
+
+    # Injected anomalies are caught: most typologies, a good share of their users.
+    anomalous = {e["user_id"]: l["scenario"] for e, l in zip(events, labels) if l["label"]}
+    alerted_users = {a["user_id"] for a in alerts}
+    caught = {s for u, s in anomalous.items() if u in alerted_users}
+    assert len(caught) >= 3, caught
+    assert len(alerted_users & set(anomalous)) / len(anomalous) >= 0.3
+    normal_users = {e["user_id"] for e, l in zip(events, labels) if not l["user_anomalous"]}
+    assert len(alerted_users & normal_users) / len(normal_users) <= 0.05
+
+
+
+ALERT_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d  (low|medium|high|critical) +al-[0-9a-f]{20} score=[01]\.\d{3} \[")
+
+
+def test_make_run_demo_shows_alerts_and_stops_cleanly(unique_topics: Settings, model_dir: Path, tmp_path: Path) -> None:
+    """`make run`'s job (`riskmon run`) against a running broker: it leaves the broker
+    alone, prints alert lines and a metrics summary, and stops its worker and simulator."""
+    (metrics_port,) = free_ports(1)
+    settings = unique_topics.replace(model_dir=model_dir, data_dir=tmp_path / "worker", metrics_port=metrics_port)
+    done = subprocess.run(
+        [sys.executable, "-m", "stream.cli", "run", "--duration", "40", "--rate", "500", "--users", "400"],
+        env=settings.environment(), cwd=ROOT, capture_output=True, text=True, timeout=180,
+    )
+    out = done.stdout
+    assert done.returncode == 0, (out, done.stderr)
+    assert "starting the local Kafka broker" not in out and out.rstrip().endswith("stopped cleanly.")
+    alerts = [line for line in out.splitlines() if ALERT_LINE.match(line)]
+    assert alerts, out
+    processed = [int(m.group(1)) for m in re.finditer(r"^-- processed=(\d+)", out, re.M)]
+    assert processed and processed[-1] > 1000, out
+    assert not re.search(r"live\d{12}-\d+", out)  # no user id on the terminal
+    log = (tmp_path / "run" / "simulator.log").read_text()
+    assert re.search(r"published \d+ events", log), log
+    with pytest.raises(OSError):  # the worker is gone: nothing serves its metrics any more
+        scrape(metrics_port)
+
+
+def test_each_demo_run_simulates_new_users() -> None:
+    from stream.local.demo import demo_user_prefix
+
+    first, later = demo_user_prefix(0.0), demo_user_prefix(61.0)
+    assert first == "live700101000000" and later == "live700101000101"

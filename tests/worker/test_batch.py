@@ -1,0 +1,187 @@
+"""The worker's batch protocol (stream.worker.batch) with fake topics and a fake state store: no Faust, no broker.
+
+What is checked is the delivery guarantee's order: alerts acknowledged before
+states are written, dead letters and re-keyed copies acknowledged (re-sent when
+refused) before the batch counts as processed, one failing event isolated and
+dead-lettered while the others go on, and a replayed batch folded in once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from types import SimpleNamespace
+from typing import Any
+
+import orjson
+import pytest
+
+from models.model import RiskModel, load, save
+from models.train import train
+from stream.core import pipeline
+from stream.core.admission import Admission
+from stream.worker.batch import REKEYED_FROM_HEADER, BatchHandler, Sinks
+from stream.core.contract import parse_document
+from stream.core.event_time import TimePolicy
+from stream.core.features import UserState
+from stream.core.routing import partition_for
+from stream.core.rules import RuleConfig
+from stream.sim import SimConfig, generate
+
+PARTITIONS = 4
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory: pytest.TempPathFactory) -> RiskModel:
+    history, _ = generate(SimConfig(users=300, days=20, seed=3, user_prefix="hist"))
+    out = tmp_path_factory.mktemp("model")
+    save(train((parse_document(e) for e in history), seed=7), out)
+    return load(out)
+
+
+@pytest.fixture(scope="module")
+def events() -> list[dict]:
+    stream, _ = generate(SimConfig(users=60, days=14, seed=5, anomaly_rate=0.3, user_prefix="b"))
+    return stream
+
+
+class Log(list):
+    """What happened, in order: ("send", sink, key) / ("ack", sink, key) / ("write", users) / ("forget",)."""
+
+
+class FakeSink:
+    def __init__(self, name: str, log: Log, refuse_first: int = 0) -> None:
+        self.name, self.log, self.refuse_left = name, log, refuse_first
+        self.sent: list[dict[str, Any]] = []
+
+    async def send(self, **message: Any) -> asyncio.Future:
+        self.log.append(("send", self.name, message.get("key")))
+        delivery: asyncio.Future = asyncio.get_running_loop().create_future()
+        if self.refuse_left:
+            self.refuse_left -= 1
+            delivery.set_exception(RuntimeError("broker refused"))
+        else:
+            self.sent.append(message)
+            self.log.append(("ack", self.name, message.get("key")))
+            delivery.set_result(None)
+        return delivery
+
+
+class FakeStore:
+    def __init__(self, log: Log) -> None:
+        self.log = log
+        self.stored: dict[str, bytes] = {}
+
+    def load(self, user_ids: list[str]) -> dict[str, UserState]:
+        return {u: UserState.from_bytes(self.stored[u]) for u in user_ids if u in self.stored}
+
+    async def write(self, states: dict[str, UserState], last_event: dict[str, Any]) -> None:
+        self.log.append(("write", sorted(states)))
+        self.stored.update({u: s.to_bytes() for u, s in states.items()})
+
+    def forget_unwritten(self) -> None:
+        self.log.append(("forget",))
+
+
+def _message(doc: dict | bytes | None, offset: int, key: bytes | None | str = "own", partition: int | None = None) -> SimpleNamespace:
+    value = doc if isinstance(doc, (bytes, type(None))) else orjson.dumps(doc)
+    if key == "own":
+        key = doc["user_id"].encode() if isinstance(doc, dict) else b"k"
+    home = partition_for(key, PARTITIONS) if key else 0
+    message = SimpleNamespace(topic="in", partition=home if partition is None else partition, offset=offset,
+                              timestamp=None, headers=[("trace", b"t-1")])
+    return SimpleNamespace(key=key, value=value, message=message)
+
+
+def _handler(model: RiskModel, log: Log, refuse_dead_letters: int = 0) -> tuple[BatchHandler, Sinks, FakeStore]:
+    sinks = Sinks(FakeSink("alerts", log), FakeSink("dlq", log, refuse_dead_letters), FakeSink("input", log))
+    store = FakeStore(log)
+    # Stream time: the wall clock, far enough ahead of the simulated calendar but not 90 days.
+    admission = Admission(TimePolicy(stale_tolerance_s=0), 64 * 1024, PARTITIONS, "murmur2")
+    handler = BatchHandler(sinks, store, model=lambda: model, rules=RuleConfig(), admission=lambda: admission,
+                           suppress_window_s=0.0, partitioner="murmur2", resend_delay_s=0.0)
+    return handler, sinks, store
+
+
+def _offline(model: RiskModel, docs: list[dict]) -> tuple[dict[str, bytes], set[str]]:
+    states: dict[str, UserState] = {}
+    outcomes = pipeline.process(model, RuleConfig(), states, [parse_document(d) for d in docs], 0.0)
+    return {u: s.to_bytes() for u, s in states.items()}, {o.alert["alert_id"] for o in outcomes if o.alert}
+
+
+def _alert_ids(sink: FakeSink) -> set[str]:
+    return {orjson.loads(m["value"])["alert_id"] for m in sink.sent}
+
+
+def test_a_batch_ends_as_the_offline_replay_with_alerts_acknowledged_before_states(model, events) -> None:
+    log = Log()
+    handler, sinks, store = _handler(model, log)
+    batch = [_message(d, i) for i, d in enumerate(events)]
+    asyncio.run(handler.handle(batch))
+    states, alert_ids = _offline(model, events)
+    assert store.stored == states
+    assert alert_ids and _alert_ids(sinks.alerts) == alert_ids
+    write_at = next(i for i, entry in enumerate(log) if entry[0] == "write")
+    assert all(entry[0] == "ack" for entry in log[write_at - 1 : write_at])
+    last_alert_ack = max(i for i, entry in enumerate(log) if entry[:2] == ("ack", "alerts"))
+    assert last_alert_ack < write_at, "a state was written before the alerts were acknowledged"
+    assert handler.next_offset == {p: 1 + max(m.message.offset for m in batch if m.message.partition == p)
+                                   for p in {m.message.partition for m in batch}}
+
+
+def test_a_replayed_batch_is_folded_in_once(model, events) -> None:
+    log = Log()
+    handler, sinks, store = _handler(model, log)
+    docs = events[:150]
+    assert max(Counter(d["user_id"] for d in docs).values()) <= 16, "test data: beyond the dedup horizon"
+    batch = [_message(d, i) for i, d in enumerate(docs)]
+    asyncio.run(handler.handle(batch))
+    first = dict(store.stored)
+    asyncio.run(handler.handle(batch))  # a crash before the commit: Kafka delivers it again
+    assert store.stored == first
+    assert _alert_ids(sinks.alerts) == _offline(model, docs)[1]
+
+
+def test_refused_dead_letters_are_sent_again_before_the_batch_counts_as_processed(model, events) -> None:
+    log = Log()
+    handler, sinks, _ = _handler(model, log, refuse_dead_letters=2)
+    batch = [_message(b"not json", 0, key=b"x"), _message(None, 1, key=b"x"), _message(events[0], 2)]
+    asyncio.run(handler.handle(batch))
+    assert sorted(orjson.loads(m["value"])["reason"] for m in sinks.dead_letters.sent) == ["not_json", "null_value"]
+    assert [e for e in log if e[1:2] == ("dlq",)].count(("send", "dlq", b"x")) == 4  # two refused, sent again
+
+
+def test_an_event_the_monitor_fails_on_is_dead_lettered_and_the_others_go_on(model, events, monkeypatch) -> None:
+    log = Log()
+    handler, sinks, store = _handler(model, log)
+    poison = events[3]["event_id"]
+    real = pipeline.process
+
+    def failing(model, rules, states, batch, *args):
+        if any(e.event_id == poison for e in batch):
+            raise ZeroDivisionError("boom")
+        return real(model, rules, states, batch, *args)
+
+    monkeypatch.setattr("stream.worker.batch.process", failing)
+    asyncio.run(handler.handle([_message(d, i) for i, d in enumerate(events[:20])]))
+    (dead,) = [orjson.loads(m["value"]) for m in sinks.dead_letters.sent]
+    assert dead["reason"] == "processing_error" and "ZeroDivisionError" in dead["error"]
+    assert ("forget",) in log
+    expected, _ = _offline(model, [d for d in events[:20] if d["event_id"] != poison])
+    assert store.stored == expected
+
+
+def test_a_keyless_event_is_sent_on_to_its_users_partition_not_scored_here(model, events) -> None:
+    log = Log()
+    handler, sinks, store = _handler(model, log)
+    doc = events[0]
+    home = partition_for(doc["user_id"].encode(), PARTITIONS)
+    batch = [_message(doc, 7, key=None), _message(doc, 8, key=doc["user_id"].encode(), partition=(home + 1) % PARTITIONS)]
+    asyncio.run(handler.handle(batch))
+    assert store.stored == {} and not sinks.alerts.sent
+    for copy, source in zip(sinks.input.sent, batch):
+        assert copy["key"] == doc["user_id"].encode() and copy["partition"] == home
+        assert copy["value"] == source.value
+        assert ("trace", b"t-1") in copy["headers"]
+        assert (REKEYED_FROM_HEADER, f"in:{source.message.partition}:{source.message.offset}".encode()) in copy["headers"]
+
