@@ -119,6 +119,31 @@ def ensure_topics(
     return sorted(missing)
 
 
+def partition_counts(settings: Settings, topics: list[str], timeout_s: float = 10.0) -> dict[str, int | None]:
+    """Each topic's partition count as the broker reports it now (None: no such topic).
+
+    Fresh metadata on every call: a consumer's own metadata is refreshed only
+    every few minutes, which is how long an added partition went unnoticed.
+    """
+    from kafka import KafkaAdminClient
+
+    timeout_ms = int(timeout_s * 1000)
+    admin = KafkaAdminClient(
+        **kafka_client_config(settings),
+        client_id=f"{settings.app_id}-partition-check",
+        bootstrap_timeout_ms=timeout_ms,
+        request_timeout_ms=timeout_ms,
+    )
+    try:
+        described = {t.get("name", t.get("topic")): t for t in admin.describe_topics(topics)}
+    finally:
+        admin.close()
+    return {
+        name: len(described[name]["partitions"]) if name in described and not described[name].get("error_code") else None
+        for name in topics
+    }
+
+
 def delete_topics(settings: Settings, names: list[str], timeout_s: float = 30.0) -> None:
     """Delete topics, ignoring ones that do not exist (used by test cleanup)."""
     from kafka import KafkaAdminClient

@@ -9,6 +9,7 @@ models.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from stream.worker import faust_fixes
 from stream.worker import metrics
 from stream.worker.consumer_report import partition_report
 from stream.core.admission import Admission
+from stream.core.partition_contract import PartitionContract
+from stream.kafka.topics import partition_counts
 from stream.worker.batch import BatchHandler, Sinks
 from stream.core.drift import DriftMonitor
 from stream.worker.health import Health
@@ -144,9 +147,21 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
         metrics.STATE_USERS.set(len(table.data))
         health.set_ready(app.tables.recovery.completed.is_set() and not app.rebalancing)
 
+    contract_holds = asyncio.Event()  # cleared while the partition contract is broken: the agent waits
+
+    async def check_partition_contract() -> None:
+        contract = await _partition_contract(settings, table)
+        if contract is not None:
+            health.observe_contract(contract.problem() if contract.broken else None)
+            contract_holds.clear() if contract.broken else contract_holds.set()
+
+    app.task(check_partition_contract)  # at start-up, before any batch
+    app.timer(interval=settings.partition_check_s)(check_partition_contract)
+
     @app.agent(input_topic, name="monitor")
     async def monitor(stream: faust.StreamT) -> None:
         async for batch in stream.take_events(settings.batch_max, within=settings.batch_linger_s):
+            await contract_holds.wait()  # nothing is processed (or committed) on a broken partition contract
             if not app.tables.recovery.completed.is_set():  # faust_fixes exists so that this never happens
                 log.error(
                     "%d events arrived before the state table was restored; their users' features may be wrong "
@@ -191,6 +206,20 @@ def _faust_app(settings: Settings) -> faust.App:
     )
     faust_fixes.install(app, settings.fetch_max_wait_ms)
     return app
+
+
+async def _partition_contract(settings: Settings, table: faust.Table) -> PartitionContract | None:
+    """The partition counts of the input topic and the state changelog, fresh from the broker (None: unknown now)."""
+    changelog = table.changelog_topic.get_topic_name()
+    try:
+        counts = await asyncio.to_thread(partition_counts, settings, [settings.input_topic, changelog])
+    except Exception as exc:  # the check must outlive a broker hiccup; it runs again
+        log.warning("could not read the partition counts for the partition contract check: %s", exc)
+        return None
+    for role, topic in (("input", settings.input_topic), ("changelog", changelog)):
+        if counts[topic] is not None:
+            metrics.TOPIC_PARTITIONS.labels(role).set(counts[topic])
+    return PartitionContract(settings.input_topic, counts[settings.input_topic], changelog, counts[changelog])
 
 
 async def _report_health(app: faust.App, settings: Settings, health: Health, next_offset: dict[int, int]) -> None:

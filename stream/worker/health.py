@@ -41,6 +41,7 @@ class Health:
     restore_stuck: bool = False
     restore_left: int | None = None
     restore_progress: float = 0.0
+    contract_problem: str | None = None  # the partition contract is broken (stream.core.partition_contract)
 
     def progressed(self, now: float | None = None) -> None:
         self.last_progress = time.time() if now is None else now
@@ -71,6 +72,19 @@ class Health:
             )
         self._publish()
 
+    def observe_contract(self, problem: str | None) -> None:
+        """A broken partition contract makes the worker neither ready nor healthy, with one error per change."""
+        if problem != self.contract_problem:
+            if problem:
+                log.error("%s", problem)
+            elif self.contract_problem:
+                log.warning("partition contract holds again: input topic and state changelog have the same partition count")
+        self.contract_problem = problem
+        metrics.PARTITION_CONTRACT_BROKEN.set(1.0 if problem else 0.0)
+        if problem:
+            self.set_ready(False)
+        self._publish()
+
     def _publish(self) -> None:
         metrics.STALLED.set(1.0 if self.stalled or self.restore_stuck else 0.0)
 
@@ -83,13 +97,14 @@ class Health:
         """
         now = time.time() if now is None else now
         waiting = sum(self.lag.values()) > 0
-        return self.stalled or self.restore_stuck or (
+        return self.stalled or self.restore_stuck or bool(self.contract_problem) or (
             self.ready and waiting and now - self.last_progress > self.stall_timeout_s
         )
 
     def set_ready(self, ready: bool) -> None:
-        self.ready = ready
-        metrics.READY.set(1.0 if ready else 0.0)
+        """Ready as the worker sees it, and never while the partition contract is broken."""
+        self.ready = ready and not self.contract_problem
+        metrics.READY.set(1.0 if self.ready else 0.0)
 
     def observe_lag(self, lag: dict[int, int], now: float | None = None,
                     describe: Callable[[], str] | None = None) -> None:
@@ -102,7 +117,7 @@ class Health:
         self.lag = dict(lag)
         waiting = sum(lag.values()) > 0
         stalled = waiting and self.ready and now - self.last_progress > self.stall_timeout_s
-        if stalled and not self.stalled:
+        if stalled and not self.stalled:  # (never while the partition contract is broken: not ready then)
             details = ""
             if describe is not None:
                 try:
@@ -128,7 +143,8 @@ def _handler_for(health: Health) -> type[BaseHTTPRequestHandler]:
                 self._send(200 if health.ready else 503, b"ready\n" if health.ready else b"not ready\n")
             elif path in ("/healthy", "/health"):
                 ok = not health.is_stalled()
-                self._send(200 if ok else 503, b"ok\n" if ok else b"stalled\n")
+                why = b"partition contract broken\n" if health.contract_problem else b"stalled\n"
+                self._send(200 if ok else 503, b"ok\n" if ok else why)
             else:
                 self._send(404, b"try /metrics, /ready or /healthy\n")
 

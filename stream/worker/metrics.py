@@ -82,6 +82,15 @@ STALLED = Gauge(
 MODEL_RELOADS = Counter(
     "riskmon_model_reloads_total", "Model versions offered to the running worker, by result (loaded, refused).", ["result"]
 )
+PARTITION_CONTRACT_BROKEN = Gauge(
+    "riskmon_partition_contract_broken",
+    "1 while the input topic and the state changelog have different partition counts (the worker stops consuming).",
+)
+TOPIC_PARTITIONS = Gauge(
+    "riskmon_topic_partitions",
+    "Partition count of the input topic and of the state changelog, as the broker last reported it.",
+    ["role"],
+)
 STATE_RESETS = Counter(
     "riskmon_state_resets_total",
     "User states found in the changelog in another layout version (or corrupt) and started afresh.",

@@ -28,7 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "kafka": {"settings"},
     "sim": {"core"},
     "worlds": set(),
-    "worker": {"core", "models", "settings", "logs"},
+    "worker": {"core", "models", "settings", "logs", "kafka"},
     "offline": {"core", "models", "settings", "kafka", "sim"},
     "local": {"core", "models", "settings", "kafka", "sim", "worker"},
     "bench": {"core", "models", "settings", "logs", "kafka", "sim", "local", "worker"},
