@@ -38,7 +38,7 @@ from stream.settings import Settings
 from stream.worker.state_table import STATE_TABLE
 from stream.sim import SimConfig, generate
 from stream.sim.retime import retime
-from stream.kafka.topics import kafka_client_config
+from stream.kafka.config import kafka_client_config
 from tests.support import metric_sum, read_topic, scrape, start_worker
 
 

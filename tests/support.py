@@ -15,7 +15,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from stream.bench import prom
 from stream.settings import Settings
-from stream.kafka.topics import kafka_client_config
+from stream.kafka.config import kafka_client_config
 
 ROOT = Path(__file__).resolve().parent.parent
 

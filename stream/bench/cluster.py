@@ -22,7 +22,8 @@ from typing import Iterator
 
 from stream.local import broker
 from stream.settings import Settings
-from stream.kafka.topics import delete_topics, kafka_client_config
+from stream.kafka.config import kafka_client_config
+from stream.kafka.topics import delete_topics
 
 log = logging.getLogger(__name__)
 

@@ -35,7 +35,8 @@ from stream.bench.offsets import OffsetWatch
 from stream.bench.procs import Children
 from stream.kafka.producer import make_producer
 from stream.settings import Settings
-from stream.kafka.topics import ensure_topics, kafka_client_config
+from stream.kafka.config import kafka_client_config
+from stream.kafka.topics import ensure_topics
 
 HIST = "riskmon_processing_latency_seconds"
 MIN_ALERT_SAMPLES = 100  # below this the alert view is too thin to quote a p99

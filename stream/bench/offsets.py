@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from stream.settings import Settings
-from stream.kafka.topics import kafka_client_config
+from stream.kafka.config import kafka_client_config
 
 
 class OffsetWatch:

@@ -16,7 +16,7 @@ import signal
 import time
 
 from stream.settings import load_settings
-from stream.kafka.topics import aiokafka_client_config
+from stream.kafka.config import aiokafka_client_config
 
 COMMIT_INTERVAL_S = 1.0
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from stream.core.features import STATE_BYTES
 from stream.settings import Settings
-from stream.kafka.topics import kafka_client_config
+from stream.kafka.config import kafka_client_config
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import orjson
 from kafka import KafkaProducer
 
 from stream.settings import Settings
-from stream.kafka.topics import kafka_client_config
+from stream.kafka.config import kafka_client_config
 
 #: Each malformed kind, as (name, bytes) — one of every rejection the contract names.
 MALFORMED: tuple[tuple[str, bytes], ...] = (

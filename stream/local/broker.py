@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Callable
 
 from stream.settings import PROJECT_ROOT, Settings
-from stream.kafka.topics import kafka_client_config
+from stream.kafka.config import kafka_client_config
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,8 @@ from stream.local import broker
 from stream.worker.metrics import metric_total, read_metrics
 from stream.local.model_store import ensure_model, model_exists
 from stream.settings import Settings
-from stream.kafka.topics import ensure_topics, kafka_client_config
+from stream.kafka.config import kafka_client_config
+from stream.kafka.topics import ensure_topics
 
 SUMMARY_EVERY_S = 10.0
 COLOURS = {"critical": "\033[1;31m", "high": "\033[31m", "medium": "\033[33m", "low": "\033[36m"}

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from stream.local import broker
 from stream.settings import Settings, load_settings
-from stream.kafka.topics import aiokafka_client_config, ensure_topics, kafka_client_config
+from stream.kafka.config import aiokafka_client_config, kafka_client_config
+from stream.kafka.topics import ensure_topics
 
 # Tests that need a broker ask for kafka_settings / unique_topics /
 # private_kafka_settings; tests/conftest.py marks those ``kafka``.

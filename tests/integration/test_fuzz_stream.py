@@ -22,7 +22,7 @@ from kafka import KafkaProducer
 
 from stream.core.contract import InvalidEvent, parse_event
 from stream.settings import Settings
-from stream.kafka.topics import kafka_client_config
+from stream.kafka.config import kafka_client_config
 from tests.conftest import free_ports
 from tests.faults_support import (
     Workers,

@@ -37,7 +37,8 @@ from stream.core.contract import REASON_CODES, InvalidEvent, parse_event
 from stream.core.features import UserState
 from stream.settings import Settings
 from stream.sim.retime import retime
-from stream.kafka.topics import delete_topics, ensure_topics, kafka_client_config
+from stream.kafka.config import kafka_client_config
+from stream.kafka.topics import delete_topics, ensure_topics
 from tests import java_producer as jp
 from tests.conftest import free_ports
 from tests.faults_support import (

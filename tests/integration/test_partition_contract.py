@@ -17,7 +17,7 @@ from kafka import KafkaAdminClient
 from kafka.admin import NewPartitions
 
 from stream.kafka.producer import make_producer, publish
-from stream.kafka.topics import kafka_client_config
+from stream.kafka.config import kafka_client_config
 from stream.settings import Settings
 from tests.conftest import free_ports
 from tests.faults_support import (
