@@ -25,6 +25,7 @@ still kept consistent.
 from __future__ import annotations
 
 import zlib
+from functools import lru_cache
 
 from aiokafka.partitioner import murmur2
 
@@ -46,6 +47,7 @@ def rekey_reason(key: bytes | None, user_id: str, partition: int, partitions: in
     return None if partition == partition_for(key, partitions, partitioner) else WRONG_PARTITION
 
 
+@lru_cache(maxsize=1 << 16)  # checked for every message; a user's partition is fixed for a partition count
 def partition_for(key: bytes, partitions: int, partitioner: str = "murmur2") -> int:
     """The partition the producers' client picks for ``key`` among ``partitions``."""
     if partitions < 1:
