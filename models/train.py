@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Iterable
 
@@ -109,7 +108,7 @@ def train(
         "max_samples": max_samples,
         "training_events": counts,
         "sklearn_version": sklearn.__version__,
-        "rules": asdict(rules),
+        "rules": rules.as_dict(),
     }
     fingerprint = hashlib.sha256(
         json.dumps({**meta, "t": {k: [v.threshold] for k, v in by_type.items()}}, sort_keys=True).encode()
