@@ -82,6 +82,17 @@ STALLED = Gauge(
 MODEL_RELOADS = Counter(
     "riskmon_model_reloads_total", "Model versions offered to the running worker, by result (loaded, refused).", ["result"]
 )
+RULE_ENABLED = Gauge(
+    "riskmon_rule_enabled",
+    "1 when the typology rule is in force with the current model, 0 when calibration (or the rules_file) switched it off.",
+    ["rule"],
+)
+RULE_EXPECTED_HIT_RATE = Gauge(
+    "riskmon_rule_expected_hit_rate",
+    "Share of the training history's events (all types) the rule fired on, as in force with the current model; "
+    "compare with its alerts per scored event in production.",
+    ["rule"],
+)
 STATE_RESETS = Counter(
     "riskmon_state_resets_total",
     "User states found in the changelog in another layout version (or corrupt) and started afresh.",

@@ -85,10 +85,12 @@ def test_a_late_repayment_while_living_on_short_loans() -> None:
     assert evaluate_rules(_row("repayment", days_late=2, **churn), stricter) == []
 
 
-def test_riskmon_train_spends_the_budget_on_the_rules_in_force(tmp_path, monkeypatch) -> None:
+def test_riskmon_train_spends_the_budget_on_the_rules_in_force(tmp_path, monkeypatch, capsys) -> None:
     """Rule hits on the history take the alert budget first, so training must read the
-    same ``rules_file`` as the worker: here a file that makes every loan a stacking hit
-    leaves the forest no loan budget at all."""
+    same ``rules_file`` as the worker.  A file that makes every loan a stacking hit:
+    kept exactly as configured (``--rules-calibrate false``) it leaves the forest no
+    loan budget at all, and train warns; calibrated (the default), the stacking rule is
+    tightened on the history until it fits its share, and the forest keeps its budget."""
     from models.model import load
     from stream.cli import main
     from stream.sim import SimConfig, generate, write_jsonl
@@ -101,10 +103,18 @@ def test_riskmon_train_spends_the_budget_on_the_rules_in_force(tmp_path, monkeyp
     rules = tmp_path / "rules.json"
     rules.write_text(json.dumps({"stacking_loans_24h": 1, "stacking_products_7d": 1}))
     monkeypatch.setenv("RISKMON_RULES_FILE", str(rules))
-    assert main(["train", "--input", str(history), "--output", str(tmp_path / "ruled")]) == 0
-    default, ruled = (load(tmp_path / name).by_type["loan"] for name in ("default", "ruled"))
-    assert default.threshold < ruled.threshold
-    assert ruled.threshold >= ruled.reference_scores.max()  # the highest training score: no budget left
+    capsys.readouterr()
+    assert main(["--rules-calibrate", "false", "train", "--input", str(history), "--output", str(tmp_path / "raw")]) == 0
+    assert "WARNING: loan_stacking reaches" in capsys.readouterr().err
+    assert main(["train", "--input", str(history), "--output", str(tmp_path / "calibrated")]) == 0
+    out = capsys.readouterr()
+    assert "WARNING" not in out.err and "loan_stacking" in out.out
+    default, raw, calibrated = (load(tmp_path / name) for name in ("default", "raw", "calibrated"))
+    assert default.by_type["loan"].threshold < raw.by_type["loan"].threshold
+    assert raw.by_type["loan"].threshold >= raw.by_type["loan"].reference_scores.max()  # no budget left
+    stacking = next(r for r in calibrated.meta["rule_calibration"]["rules"] if r["rule"] == "loan_stacking")
+    assert stacking["action"] != "kept"
+    assert calibrated.by_type["loan"].threshold < raw.by_type["loan"].reference_scores.max()
 
 
 def test_a_model_remembers_its_rules_and_the_worker_names_the_changed_ones(tmp_path, caplog) -> None:
@@ -117,7 +127,7 @@ def test_a_model_remembers_its_rules_and_the_worker_names_the_changed_ones(tmp_p
     events, _ = generate(SimConfig(users=100, days=10, seed=4))
     save(train((parse_document(e) for e in events), n_estimators=20), tmp_path)
     model = load(tmp_path)
-    assert model.meta["rules"] == RuleConfig().as_dict()
+    assert model.meta["rule_calibration"]["configured"] == RuleConfig().as_dict()
     assert warn_if_trained_with_other_rules(model, RuleConfig()) == []
     changed = RuleConfig(overdue_short_loans_30d=3, stacking_loans_24h=6)
     with caplog.at_level("WARNING", logger="stream.worker.app"):
