@@ -100,7 +100,7 @@ def run_world(world: str, seed: int, cfg: dict[str, Any]) -> dict[str, Any]:
     wd.mkdir(parents=True, exist_ok=True)
     log = wd / "commands.log"
     log.write_text("", encoding="utf-8")
-    riskmon = cfg["riskmon"]
+    riskmon = shlex.split(cfg["riskmon"])  # a path, or a command such as "python -m stream.cli"
     full, labels_path, history = wd / "full.jsonl", wd / "labels.jsonl", wd / "history.jsonl"
     scores_path, model = wd / "scores.jsonl", wd / "model"
     seconds: dict[str, float] = {}
@@ -133,12 +133,12 @@ def run_world(world: str, seed: int, cfg: dict[str, Any]) -> dict[str, Any]:
                 dst.write(line)
     lap("split")
 
-    _run([riskmon, "train", "--input", str(history), "--output", str(model)], log)
+    _run([*riskmon, "train", "--input", str(history), "--output", str(model)], log)
     lap("train")
-    _run([riskmon, "score", "--model", str(model), "--input", str(full), "--output", str(scores_path)], log)
+    _run([*riskmon, "score", "--model", str(model), "--input", str(full), "--output", str(scores_path)], log)
     lap("score")
     ws = window_start.isoformat()
-    out = _run([riskmon, "evaluate", "--scores", str(scores_path), "--labels", str(labels_path),
+    out = _run([*riskmon, "evaluate", "--scores", str(scores_path), "--labels", str(labels_path),
                 "--events", str(full), "--window-start", ws, "--json"], log)
     ev = json.loads(out.strip().splitlines()[-1])
     (wd / "evaluate.json").write_text(json.dumps(ev, indent=1), encoding="utf-8")
@@ -372,7 +372,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1, help="runs in parallel (default 1)")
     default_riskmon = Path(sys.executable).parent / "riskmon"
     parser.add_argument("--riskmon", default=str(default_riskmon) if default_riskmon.exists() else "riskmon",
-                        help="the riskmon command (default: the one next to this Python)")
+                        help="the riskmon command, split like a shell would (default: the one next to this Python); "
+                        "e.g. \"$PWD/.venv/bin/python -m stream.cli\" runs the code of this checkout")
     args = parser.parse_args(argv)
 
     known = world_list()

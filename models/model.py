@@ -9,6 +9,7 @@ A ``RiskModel`` is plain data (numpy arrays + JSON metadata) loaded through
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -18,6 +19,7 @@ from models.artifact import load_model, save_model
 from models.explain import attribute, top_features
 from models.forest import CompiledForest
 from stream.core.features import FEATURE_TEXT, LOAN_FEATURES, REPAYMENT_FEATURES, FeatureRow, apply_segment_stats
+from stream.core.rules import RuleConfig
 
 EVENT_FEATURES: dict[str, tuple[str, ...]] = {"loan": LOAN_FEATURES, "repayment": REPAYMENT_FEATURES}
 
@@ -79,6 +81,26 @@ class RiskModel:
     by_type: dict[str, TypeModel]
     segment_stats: dict[str, dict[str, float]]
     meta: dict[str, Any]
+
+    def rules(self, configured: RuleConfig) -> RuleConfig:
+        """The typology rules in force when this model scores, given the ``configured`` ones.
+
+        The one way every path that scores (worker, ``riskmon score``, offline
+        replays) picks its rules.  A model whose training calibrated the rules
+        (``models.calibrate``) scores with those, whatever is configured now:
+        its alert budget was set with them, and they are what its history
+        allows.  A model trained with calibration off, or from before it
+        existed, leaves the configured rules in force, as it always did.
+        """
+        return self.calibrated_rules or configured
+
+    @cached_property
+    def calibrated_rules(self) -> RuleConfig | None:
+        """The rules calibrated at training (``meta["rules"]``), or None when calibration was off."""
+        calibration = self.meta.get("rule_calibration") or {}
+        if not calibration.get("applied"):
+            return None
+        return RuleConfig.from_dict(self.meta["rules"], f"model {self.version}'s rules")
 
     def prepare(self, row: FeatureRow, segment: str | None) -> np.ndarray:
         """The model's input vector for a feature row (segment-relative features filled in)."""
@@ -162,13 +184,15 @@ def from_artifact(arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> RiskMo
             forest, float(info["threshold"]), float(info["high_threshold"]), norms,
             drift.get("edges", []), drift.get("expected", []), reference_X, reference_scores,
         )
-    return RiskModel(
+    model = RiskModel(
         version=str(meta["version"]),
         created_at=str(meta["created_at"]),
         by_type=by_type,
         segment_stats=meta.get("segment_stats", {}),
         meta={k: v for k, v in meta.items() if k not in {"types", "segment_stats"}},
     )
+    model.calibrated_rules  # noqa: B018 - rules this code cannot read refuse the model at load, not at its first batch
+    return model
 
 
 def save(model: RiskModel, directory: Path, hmac_key: str = "") -> None:

@@ -5,13 +5,15 @@ The history is unlabelled and may contain some anomalies; the isolation forest
 does not need labels, and the threshold is chosen so that model and rules
 together would have alerted on ``alert_rate`` of the training events of that
 type, so the risk team sets an alert volume rather than an opaque score cut-off.
+Before that, the typology rules are calibrated on the same history
+(``models.calibrate``): a rule that would take more than its share of the
+budget is tightened or switched off, and the model keeps the rules in force.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
 from datetime import datetime, timezone
 from typing import Iterable
 
@@ -19,6 +21,7 @@ import numpy as np
 import sklearn
 from sklearn.ensemble import IsolationForest
 
+from models.calibrate import calibrate
 from models.forest import CompiledForest
 from models.model import EVENT_FEATURES, RiskModel, TypeModel, feature_norms
 from stream.core.contract import Event, LoanEvent
@@ -58,6 +61,7 @@ def train(
     max_samples: int = 256,
     rules: RuleConfig | None = None,
     repayment_alert_rate: float | None = None,
+    calibrate_rules: bool = True,
 ) -> RiskModel:
     """Fit a model on a time-ordered history of events.
 
@@ -66,12 +70,19 @@ def train(
     is set for loan events; repayments get a tenth of it by default, because
     a late payment on its own is a collections matter, not a borrowing risk
     to act on now (the overdue-escalation rule covers the risky pattern).
+    ``rules`` are the configured ones; with ``calibrate_rules`` the model is
+    trained with (and keeps) them as calibrated on this history, without it
+    exactly as configured (``meta["rule_calibration"]`` says what it found).
     """
-    rules = rules or RuleConfig()
+    configured = rules or RuleConfig()
     rates = {"loan": alert_rate, "repayment": alert_rate / 10 if repayment_alert_rate is None else repayment_alert_rate}
     if not 0 < alert_rate < 0.5:
         raise TrainingError(f"alert rate must be in (0, 0.5), got {alert_rate}")
-    rows = [(e.segment if isinstance(e, LoanEvent) else None, e.event_type, r) for e, r in featurize(events)]
+    events_rows = list(featurize(events))
+    rows = [(e.segment if isinstance(e, LoanEvent) else None, e.event_type, r) for e, r in events_rows]
+    calibration = calibrate(((e.user_id, e.event_type, r) for e, r in events_rows), configured, alert_rate,
+                            apply=calibrate_rules)
+    rules = calibration.effective
     stats = segment_medians([(seg, r) for seg, _, r in rows if seg is not None])
     by_type: dict[str, TypeModel] = {}
     counts: dict[str, int] = {}
@@ -109,7 +120,8 @@ def train(
         "max_samples": max_samples,
         "training_events": counts,
         "sklearn_version": sklearn.__version__,
-        "rules": asdict(rules),
+        "rules": rules.as_dict(),
+        "rule_calibration": calibration.to_meta(),
     }
     fingerprint = hashlib.sha256(
         json.dumps({**meta, "t": {k: [v.threshold] for k, v in by_type.items()}}, sort_keys=True).encode()

@@ -7,8 +7,9 @@ reads the imports and enforces it):
                  features -> scoring -> rules -> alerts (+ suppression, drift, DLQ
                  records); ``core.pipeline`` is the per-event path every command shares.
                  Depends on nothing of ours.
-* ``models``   - (top level) the isolation forest, its training, artefact and
-                 evaluation; depends on ``stream.core`` only.
+* ``models``   - (top level) the isolation forest, its training (with the rules
+                 calibrated on the history), artefact and evaluation; depends on
+                 ``stream.core`` only.
 * ``worker``   - the Faust wiring around ``core``: the app, the batch protocol, the
                  state table, health, metrics, model reloads, ``riskmon worker``.
 * ``kafka``    - what any cluster needs: client configuration, topics, a producer.

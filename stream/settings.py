@@ -89,6 +89,7 @@ class Settings:
     state_cache_users: int = 20_000
     fetch_max_wait_ms: int = 50
     rules_file: str = ""
+    rules_calibrate: bool = True  # riskmon train tightens / switches off rules over their share of the budget
     suppress_window_s: float = 6 * 3600.0
     stall_timeout_s: float = 60.0
     partition_check_s: float = 30.0

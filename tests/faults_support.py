@@ -76,7 +76,8 @@ def offline_expectation(model_dir: Path, events: Iterable[dict], suppress_window
     """The offline replay, with the worker's event-time policy (``riskmon score``'s own path)."""
     states: dict[str, UserState] = {}
     believed, refused = admit_replay([parse_document(e) for e in events], policy)
-    outcomes = process(load(model_dir), RuleConfig(), states, believed, suppress_window_s)
+    model = load(model_dir)
+    outcomes = process(model, model.rules(RuleConfig()), states, believed, suppress_window_s)
     return Expectation(
         refused_time={e.event_id: reason for e, reason, _ in refused},
         states={u: s.to_bytes() for u, s in states.items()},
@@ -327,7 +328,8 @@ def events_reflected(model_dir: Path, events: list[dict], stored: dict[str, byte
     length per user by replaying event by event and comparing bytes.  Fails if a
     stored state matches no prefix (a state the offline replay never passes through).
     """
-    model, rules = load(model_dir), RuleConfig()
+    model = load(model_dir)
+    rules = model.rules(RuleConfig())  # as the worker: the model's calibrated rules
     states: dict[str, UserState] = {}
     seen: dict[str, int] = {}
     found: dict[str, int] = {u: 0 for u in stored if stored[u] == UserState().to_bytes()}

@@ -5,7 +5,11 @@ isolation forest is unsure (a pattern the risk team has already seen is not an
 Each rule reads the same feature row the model scores, so a rule and the model
 always see the same facts.  Thresholds live in ``RuleConfig`` (overridable from
 a JSON file, ``RISKMON_RULES_FILE``) so the risk team can tune them without a
-code change.
+code change.  ``RULE_THRESHOLDS`` names the thresholds each rule reads: every
+one is an "at least" bound, so raising it can only make its rule fire less,
+which is what ``models.calibrate`` does to a rule that fires on more of the
+training history than its share of the alert budget (or switches it off,
+``RuleConfig.disabled``).
 """
 
 from __future__ import annotations
@@ -51,33 +55,60 @@ class RuleConfig:
     overdue_rising_amount_30d_over_limit: float = 0.9
     overdue_short_loans_30d: int = 4
     overdue_short_late_days: int = 1
+    #: Rule ids switched off: by calibration (a rule no step of its ladder brings within
+    #: its share of the alert budget) or by hand in a ``rules_file``.
+    disabled: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        """Check ``disabled`` and bind each event type's enabled checks once, so
+        ``evaluate_rules`` loops over a ready tuple instead of filtering per event."""
+        unknown = sorted(set(self.disabled) - set(RULE_IDS))
+        if unknown:
+            raise ValueError(f"unknown rule ids in disabled: {', '.join(unknown)}; known: {', '.join(RULE_IDS)}")
+        off = tuple(r for r in RULE_IDS if r in self.disabled)  # canonical order; a JSON list becomes a tuple
+        object.__setattr__(self, "disabled", off)
+        object.__setattr__(self, "_loan_checks", tuple((r, c) for r, c in LOAN_RULES.items() if r not in off))
+        object.__setattr__(self, "_repayment_checks", tuple((r, c) for r, c in REPAYMENT_RULES.items() if r not in off))
+
+    def enabled(self, rule: str) -> bool:
+        return rule not in self.disabled
+
+    def as_dict(self) -> dict[str, Any]:
+        """The thresholds as plain JSON values (what a model saves in ``meta``)."""
+        return {f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v for f in fields(self)}
 
     def differs_from(self, trained: dict | None) -> list[str]:
         """Thresholds whose value is not the one a model was trained with (``meta["rules"]``).
 
         Rule hits on the history take the alert budget first, so a model trained
         under other thresholds alerts more or less often than its budget says.
-        A model from before thresholds were saved (None) differs in nothing known.
+        A model from before thresholds were saved (None) differs in nothing known;
+        one from before rules could be switched off had none switched off.
         """
         if not trained:
             return []
-        return [f.name for f in fields(self) if trained.get(f.name) != getattr(self, f.name)]
+        trained = {"disabled": [], **trained}
+        return [name for name, value in self.as_dict().items() if trained.get(name) != value]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], where: str = "rule thresholds") -> "RuleConfig":
+        """Defaults, overridden by ``data``'s keys (unknown keys refused: a typo must not pass silently)."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown rule thresholds in {where}: {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        return replace(cls(), **data)
 
     @classmethod
     def from_file(cls, path: Path | None) -> "RuleConfig":
         """Defaults, overridden by the keys of a JSON object file (unknown keys refused)."""
-        config = cls()
         if path is None or not str(path):
-            return config
+            return cls()
         try:
             data = json.loads(Path(path).read_text())
         except (OSError, ValueError) as exc:
             raise ValueError(f"cannot read rule thresholds from {path}: {exc}") from None
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown rule thresholds in {path}: {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        return replace(config, **data)
+        return cls.from_dict(data, str(path))
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,16 +307,53 @@ REPAYMENT_RULES: dict[str, _Check] = {
     "overdue_escalation": _overdue_escalation_repayment,
 }
 RULE_IDS: tuple[str, ...] = tuple(LOAN_RULES)
+RULES_BY_TYPE: dict[str, dict[str, _Check]] = {"loan": LOAN_RULES, "repayment": REPAYMENT_RULES}
+
+#: The ``RuleConfig`` thresholds each rule reads (its own and those of the helpers it
+#: calls; ``tests/core/test_rules.py`` reads the code to keep this exact).  All are
+#: "at least" bounds, so scaling them up (``tightened``) only ever removes hits.
+RULE_THRESHOLDS: dict[str, tuple[str, ...]] = {
+    "loan_stacking": ("stacking_loans_24h", "stacking_products_7d", "stacking_amount_24h_over_limit",
+                      "stacking_burst_loans_1h", "stacking_burst_products_7d", "stacking_burst_channels_7d"),
+    "borrow_to_repay": ("borrow_to_repay_chain", "borrow_to_repay_late_days"),
+    "account_takeover": ("takeover_amount_1h_over_limit", "takeover_hour_unusual"),
+    "student_overborrowing": ("student_loans_30d", "student_amount_30d_over_limit", "student_products_7d"),
+    "limit_jump_drain": ("limit_jump_ratio", "limit_drain_amount_24h_over_limit"),
+    "overdue_escalation": ("overdue_open_loans", "overdue_utilisation", "overdue_loans_while_late",
+                           "overdue_while_late_amount_30d_over_limit", "overdue_rising_late",
+                           "overdue_rising_amount_30d_over_limit", "overdue_short_loans_30d", "overdue_short_late_days"),
+}
+
+
+def tightened(config: RuleConfig, rule: str, factor: float) -> RuleConfig:
+    """``config`` with ``rule``'s thresholds multiplied by ``factor`` (>= 1; integers rounded up).
+
+    Integer thresholds count things (loans, products, days), so 2 x 1.25 is 3:
+    the rule must see one more of them, never a fraction that rounds back to 2.
+    """
+    if factor < 1:
+        raise ValueError(f"a tightening factor is at least 1, got {factor}")
+    changes: dict[str, float] = {}
+    for name in RULE_THRESHOLDS[rule]:
+        value = getattr(config, name)
+        scaled = round(value * factor, 9)  # 0.6 x 1.5 is 0.9, not 0.8999999999999999
+        changes[name] = math.ceil(scaled) if isinstance(value, int) else scaled
+    return replace(config, **changes)
+
+
+def rule_view(row: FeatureRow) -> Named:
+    """The row's values by feature name, as the rules read them (built once, checked many times)."""
+    return (_LOAN_VIEW if row.event_type == "loan" else _REPAYMENT_VIEW)(row.values)
 
 
 def evaluate_rules(row: FeatureRow, config: RuleConfig) -> list[RuleHit]:
-    """All rules that fire on ``row``, in a stable order."""
+    """All enabled rules that fire on ``row``, in a stable order."""
     if row.event_type == "loan":
-        named, rules = _LOAN_VIEW(row.values), LOAN_RULES
+        named, checks = _LOAN_VIEW(row.values), config._loan_checks
     else:
-        named, rules = _REPAYMENT_VIEW(row.values), REPAYMENT_RULES
+        named, checks = _REPAYMENT_VIEW(row.values), config._repayment_checks
     hits = []
-    for rule_id, check in rules.items():
+    for rule_id, check in checks:
         text = check(named, config)
         if text is not None:
             hits.append(RuleHit(rule_id, text))

@@ -8,6 +8,7 @@ import json
 import logging
 
 from models.artifact import ModelLoadError
+from models.calibrate import Calibration
 from models.model import ModelSanityError, RiskModel, load, sanity_check, save
 from models.train import train
 from stream.settings import Settings
@@ -35,8 +36,11 @@ def train_default(settings: Settings) -> RiskModel:
         SimConfig(users=DEFAULT_HISTORY_USERS, days=DEFAULT_HISTORY_DAYS, seed=settings.seed, user_prefix="hist")
     )
     model = train((parse_document(e) for e in events), alert_rate=settings.alert_rate, seed=settings.seed,
-                  rules=settings.rule_config())
+                  rules=settings.rule_config(), calibrate_rules=settings.rules_calibrate)
     model.meta["origin"] = DEFAULT_ORIGIN
+    calibration = Calibration.from_meta(model.meta)
+    for problem in calibration.over_budget() if calibration else []:
+        log.warning("default model: %s", problem)
     save(model, settings.model_dir, hmac_key=settings.model_hmac_key)
     log.warning("no model in %s: trained default model %s on a simulated history", settings.model_dir, model.version)
     return model

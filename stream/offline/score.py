@@ -18,7 +18,7 @@ CHUNK = 2000  # events scored per forest call
 def score_file(settings: Settings, model_dir: Path, source: Path, target: Path) -> tuple[ReadReport, int, int]:
     """Score ``source`` into ``target``; returns (read report, rows written, alerts)."""
     model = load(model_dir, hmac_key=settings.model_hmac_key)
-    rules = settings.rule_config()
+    rules = model.rules(settings.rule_config())  # the model's calibrated rules, unless it was trained without
     report = ReadReport()
     states: dict[str, UserState] = {}
     alerts = 0

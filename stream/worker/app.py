@@ -19,6 +19,7 @@ from typing import Any
 import faust
 import numpy as np
 
+from models.calibrate import Calibration
 from models.model import EVENT_FEATURES, RiskModel
 from stream.worker import faust_fixes
 from stream.worker import metrics
@@ -31,7 +32,7 @@ from stream.core.drift import DriftMonitor
 from stream.worker.health import Health
 from stream.worker.model_watch import ModelWatcher
 from stream.core.pipeline import Outcome
-from stream.core.rules import RuleConfig
+from stream.core.rules import RULE_IDS, RuleConfig
 from stream.settings import Settings
 from stream.worker.state_table import TableStore, create_state_table
 
@@ -76,9 +77,14 @@ def faust_config(settings: Settings) -> dict[str, Any]:
 
 
 class ModelRef:
-    """The model in force; replaced as a whole, so a batch never sees a half-loaded model."""
+    """The model in force; replaced as a whole, so a batch never sees a half-loaded model.
 
-    def __init__(self, model: RiskModel) -> None:
+    The rules in force come with it (``RiskModel.rules``): a batch reads the
+    model once and takes the rules from it, so a swap changes both at once.
+    """
+
+    def __init__(self, model: RiskModel, configured: RuleConfig | None = None) -> None:
+        self.configured = configured or RuleConfig()
         self.current = model
         self.publish()
 
@@ -93,6 +99,24 @@ class ModelRef:
             metrics.MODEL_CREATED.set(datetime.fromisoformat(created).timestamp())
         except ValueError:
             log.warning("model %s has an unreadable created_at %r", self.current.version, created)
+        publish_rules(self.current, self.configured)
+
+
+def publish_rules(model: RiskModel, configured: RuleConfig) -> None:
+    """The rules in force with ``model`` as gauges: enabled or not, and each one's hit rate on
+    the training history (all event types), which a dashboard and ``RiskmonRuleHotterThanTraining``
+    compare with the rule's alerts over scored events in production.  A model from before
+    calibration existed has no expected rates: the gauge is left without series."""
+    rules = model.rules(configured)
+    for rule in RULE_IDS:
+        metrics.RULE_ENABLED.labels(rule).set(1.0 if rules.enabled(rule) else 0.0)
+    metrics.RULE_EXPECTED_HIT_RATE.clear()
+    calibration = Calibration.from_meta(model.meta)
+    if calibration is None:
+        return
+    for rule, rate in calibration.expected_hit_rate().items():
+        if rules.enabled(rule):
+            metrics.RULE_EXPECTED_HIT_RATE.labels(rule).set(rate)
 
 
 @dataclass
@@ -106,9 +130,23 @@ class Worker:
 
 
 def warn_if_trained_with_other_rules(model: RiskModel, rules: RuleConfig) -> list[str]:
-    """Log (once per model) which rule thresholds differ from those the model's budget was set with."""
-    changed = rules.differs_from(model.meta.get("rules"))
-    if changed:
+    """Log (once per model) which configured rule thresholds differ from those the model was trained from.
+
+    The comparison is with the rules as configured at training (which calibration
+    started from), not with the calibrated ones the model keeps: a model that
+    calibrated its rules scores with those whatever the rules_file says now, so a
+    changed file takes effect only by retraining; a model trained with
+    calibration off scores with the rules_file in force, and its budget is off.
+    """
+    calibration = model.meta.get("rule_calibration") or {}
+    changed = rules.differs_from(calibration.get("configured", model.meta.get("rules")))
+    if changed and model.calibrated_rules is not None:
+        log.warning(
+            "model %s was calibrated from other rule thresholds (%s) than the rules_file in force; it keeps "
+            "scoring with the rules it calibrated; retrain it to calibrate from the new rules_file",
+            model.version, ", ".join(changed),
+        )
+    elif changed:
         log.warning(
             "model %s was trained with other rule thresholds (%s) than the rules_file in force; "
             "its alert budget is off until it is retrained with the same rules_file",
@@ -125,7 +163,7 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
     raw = faust.Schema(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
     input_topic = app.topic(settings.input_topic, partitions=settings.partitions, schema=raw)
     table = create_state_table(app, settings)
-    model_ref = ModelRef(model)
+    model_ref = ModelRef(model, rules)
     health = Health(stall_timeout_s=settings.stall_timeout_s)
     drift = DriftTracker(model, settings.drift_window)
     handler = BatchHandler(

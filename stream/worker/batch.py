@@ -105,7 +105,7 @@ class BatchHandler:
         sinks: Sinks,
         store: StateStore,
         model: Callable[[], Any],
-        rules: RuleConfig,
+        rules: RuleConfig,  # as configured; each model says which are in force with it
         admission: Callable[[], Admission],
         suppress_window_s: float,
         partitioner: str,
@@ -168,7 +168,8 @@ class BatchHandler:
         """Fold, score, alert (acknowledged), then write state (acknowledged): nothing stored before every state is computed."""
         last_event = {e.user_id: ev for e, ev in valid}
         states = self.store.load(list(last_event))
-        outcomes = process(self.model(), self.rules, states, [e for e, _ in valid], self.suppress_window_s)
+        model = self.model()  # read once: the batch's model and the rules in force with it (RiskModel.rules)
+        outcomes = process(model, model.rules(self.rules), states, [e for e, _ in valid], self.suppress_window_s)
         await self._emit(outcomes, self.clock())
         await self.store.write(states, last_event)
         self.on_outcomes(outcomes)

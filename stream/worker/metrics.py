@@ -91,6 +91,17 @@ TOPIC_PARTITIONS = Gauge(
     "Partition count of the input topic and of the state changelog, as the broker last reported it.",
     ["role"],
 )
+RULE_ENABLED = Gauge(
+    "riskmon_rule_enabled",
+    "1 when the typology rule is in force with the current model, 0 when calibration (or the rules_file) switched it off.",
+    ["rule"],
+)
+RULE_EXPECTED_HIT_RATE = Gauge(
+    "riskmon_rule_expected_hit_rate",
+    "Share of the training history's events (all types) the rule fired on, as in force with the current model; "
+    "compare with its alerts per scored event in production.",
+    ["rule"],
+)
 STATE_RESETS = Counter(
     "riskmon_state_resets_total",
     "User states found in the changelog in another layout version (or corrupt) and started afresh.",

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import fields
+
 import pytest
 
 from stream.core.contract import SEGMENTS
 from stream.core.features import LOAN_FEATURES, REPAYMENT_FEATURES, FeatureRow
-from stream.core.rules import RuleConfig, evaluate_rules
+from stream.core.rules import (
+    RULE_IDS, RULE_THRESHOLDS, RULES_BY_TYPE, STUDENT, RuleConfig, evaluate_rules, tightened,
+)
 
 
 def _row(event_type: str, **values: float) -> FeatureRow:
@@ -80,12 +85,12 @@ def test_a_late_repayment_while_living_on_short_loans() -> None:
     assert evaluate_rules(_row("repayment", days_late=2, **churn), stricter) == []
 
 
-def test_riskmon_train_spends_the_budget_on_the_rules_in_force(tmp_path, monkeypatch) -> None:
+def test_riskmon_train_spends_the_budget_on_the_rules_in_force(tmp_path, monkeypatch, capsys) -> None:
     """Rule hits on the history take the alert budget first, so training must read the
-    same ``rules_file`` as the worker: here a file that makes every loan a stacking hit
-    leaves the forest no loan budget at all."""
-    import json
-
+    same ``rules_file`` as the worker.  A file that makes every loan a stacking hit:
+    kept exactly as configured (``--rules-calibrate false``) it leaves the forest no
+    loan budget at all, and train warns; calibrated (the default), the stacking rule is
+    tightened on the history until it fits its share, and the forest keeps its budget."""
     from models.model import load
     from stream.cli import main
     from stream.sim import SimConfig, generate, write_jsonl
@@ -98,15 +103,21 @@ def test_riskmon_train_spends_the_budget_on_the_rules_in_force(tmp_path, monkeyp
     rules = tmp_path / "rules.json"
     rules.write_text(json.dumps({"stacking_loans_24h": 1, "stacking_products_7d": 1}))
     monkeypatch.setenv("RISKMON_RULES_FILE", str(rules))
-    assert main(["train", "--input", str(history), "--output", str(tmp_path / "ruled")]) == 0
-    default, ruled = (load(tmp_path / name).by_type["loan"] for name in ("default", "ruled"))
-    assert default.threshold < ruled.threshold
-    assert ruled.threshold >= ruled.reference_scores.max()  # the highest training score: no budget left
+    capsys.readouterr()
+    assert main(["--rules-calibrate", "false", "train", "--input", str(history), "--output", str(tmp_path / "raw")]) == 0
+    assert "WARNING: loan_stacking reaches" in capsys.readouterr().err
+    assert main(["train", "--input", str(history), "--output", str(tmp_path / "calibrated")]) == 0
+    out = capsys.readouterr()
+    assert "WARNING" not in out.err and "loan_stacking" in out.out
+    default, raw, calibrated = (load(tmp_path / name) for name in ("default", "raw", "calibrated"))
+    assert default.by_type["loan"].threshold < raw.by_type["loan"].threshold
+    assert raw.by_type["loan"].threshold >= raw.by_type["loan"].reference_scores.max()  # no budget left
+    stacking = next(r for r in calibrated.meta["rule_calibration"]["rules"] if r["rule"] == "loan_stacking")
+    assert stacking["action"] != "kept"
+    assert calibrated.by_type["loan"].threshold < raw.by_type["loan"].reference_scores.max()
 
 
 def test_a_model_remembers_its_rules_and_the_worker_names_the_changed_ones(tmp_path, caplog) -> None:
-    from dataclasses import asdict
-
     from models.model import load, save
     from models.train import train
     from stream.worker.app import warn_if_trained_with_other_rules
@@ -116,10 +127,115 @@ def test_a_model_remembers_its_rules_and_the_worker_names_the_changed_ones(tmp_p
     events, _ = generate(SimConfig(users=100, days=10, seed=4))
     save(train((parse_document(e) for e in events), n_estimators=20), tmp_path)
     model = load(tmp_path)
-    assert model.meta["rules"] == asdict(RuleConfig())
+    assert model.meta["rule_calibration"]["configured"] == RuleConfig().as_dict()
     assert warn_if_trained_with_other_rules(model, RuleConfig()) == []
     changed = RuleConfig(overdue_short_loans_30d=3, stacking_loans_24h=6)
     with caplog.at_level("WARNING", logger="stream.worker.app"):
         assert warn_if_trained_with_other_rules(model, changed) == ["stacking_loans_24h", "overdue_short_loans_30d"]
     assert "stacking_loans_24h, overdue_short_loans_30d" in caplog.text and model.version in caplog.text
     assert RuleConfig().differs_from(None) == []
+
+
+# --------------------------------------------------------------------------- calibration's handles on the rules
+
+
+def _thresholds_read(rule: str) -> set[str]:
+    """The RuleConfig fields a rule's checks read (``c.<field>``), following the helpers they call."""
+    import ast
+    import inspect
+
+    import stream.core.rules as rules_module
+
+    seen: set[str] = set()
+    read: set[str] = set()
+    todo = [check.__name__ for table in RULES_BY_TYPE.values() for r, check in table.items() if r == rule]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for node in ast.walk(ast.parse(inspect.getsource(getattr(rules_module, name)))):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "c":
+                read.add(node.attr)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id.startswith("_"):
+                if callable(getattr(rules_module, node.func.id, None)):
+                    todo.append(node.func.id)
+    return read
+
+
+@pytest.mark.parametrize("rule", RULE_IDS)
+def test_rule_thresholds_name_exactly_what_each_rule_reads(rule: str) -> None:
+    """Calibration tightens a rule by scaling RULE_THRESHOLDS[rule]: a threshold missing
+    there would stay put, one that belongs to another rule would move the wrong rule."""
+    assert set(RULE_THRESHOLDS[rule]) == _thresholds_read(rule)
+
+
+def test_every_threshold_belongs_to_exactly_one_rule() -> None:
+    listed = [name for names in RULE_THRESHOLDS.values() for name in names]
+    thresholds = {f.name for f in fields(RuleConfig)} - {"disabled"}
+    assert sorted(listed) == sorted(thresholds)
+
+
+def test_tightened_scales_one_rule_and_rounds_counts_up() -> None:
+    base = RuleConfig()
+    t = tightened(base, "overdue_escalation", 1.25)
+    assert (t.overdue_open_loans, t.overdue_loans_while_late, t.overdue_short_loans_30d) == (3, 2, 5)
+    assert t.overdue_utilisation == pytest.approx(1.3125) and t.overdue_rising_amount_30d_over_limit == pytest.approx(1.125)
+    assert tightened(base, "account_takeover", 1.5).takeover_amount_1h_over_limit == 0.9  # not 0.8999999999999999
+    assert all(getattr(t, f) == getattr(base, f) for r, names in RULE_THRESHOLDS.items() if r != "overdue_escalation"
+               for f in names)
+    assert tightened(base, "loan_stacking", 1.0) == base
+    with pytest.raises(ValueError):
+        tightened(base, "loan_stacking", 0.5)
+
+
+@pytest.mark.parametrize("factor", [1.25, 1.5, 2.0, 3.0, 5.0])
+def test_tightening_only_ever_removes_hits(factor: float) -> None:
+    """Every threshold is an "at least" bound: a tightened rule fires on a subset of the rows it fired on."""
+    import random
+
+    rng = random.Random(int(factor * 100))
+    levels = [0.0, 0.5, 1.0, 1.1, 1.5, 2.0, 3.0, 4.0, 6.0, 9.0, 20.0]
+    fired_somewhere = set()
+    for _ in range(1000):
+        event_type = rng.choice(["loan", "repayment"])
+        names = LOAN_FEATURES if event_type == "loan" else REPAYMENT_FEATURES
+        row = _row(event_type, **{n: rng.choice(levels) for n in names if n != "segment_code"},
+                   segment_code=rng.choice([0, STUDENT]))
+        before = {h.rule for h in evaluate_rules(row, RuleConfig())}
+        fired_somewhere |= before
+        for rule in RULE_IDS:
+            after = {h.rule for h in evaluate_rules(row, tightened(RuleConfig(), rule, factor))}
+            assert after <= before, (rule, factor, row)
+            assert after - {rule} == before - {rule}  # the other rules are untouched
+    assert fired_somewhere == set(RULE_IDS)  # the rows exercise every rule
+
+
+def test_a_disabled_rule_never_fires_and_the_others_still_do() -> None:
+    row = _row("repayment", days_late=2, short_loans_30d=4, segment_code=0)
+    assert _fired(row) == ["overdue_escalation"]
+    off = RuleConfig(disabled=("overdue_escalation",))
+    assert evaluate_rules(row, off) == []
+    student = _row("loan", segment_code=STUDENT, loans_30d=8, distinct_products_7d=2)
+    assert [h.rule for h in evaluate_rules(student, off)] == ["student_overborrowing"]
+
+
+def test_disabled_is_checked_and_survives_json() -> None:
+    with pytest.raises(ValueError, match="unknown rule ids"):
+        RuleConfig(disabled=("no_such_rule",))
+    config = RuleConfig(disabled=["overdue_escalation", "loan_stacking"])  # a JSON list, any order
+    assert config.disabled == ("loan_stacking", "overdue_escalation")
+    assert RuleConfig.from_dict(json.loads(json.dumps(config.as_dict()))) == config
+    assert config.differs_from(RuleConfig().as_dict()) == ["disabled"]
+    legacy = {k: v for k, v in RuleConfig().as_dict().items() if k != "disabled"}  # a model from before `disabled`
+    assert RuleConfig().differs_from(legacy) == []
+
+
+def test_a_rules_file_can_switch_a_rule_off(tmp_path) -> None:
+    path = tmp_path / "rules.json"
+    path.write_text(json.dumps({"disabled": ["account_takeover"], "stacking_loans_24h": 6}))
+    config = RuleConfig.from_file(path)
+    assert config.disabled == ("account_takeover",) and config.stacking_loans_24h == 6
+    path.write_text(json.dumps({"disabld": []}))
+    with pytest.raises(ValueError, match="unknown rule thresholds"):
+        RuleConfig.from_file(path)

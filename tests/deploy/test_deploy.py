@@ -53,6 +53,7 @@ REQUIRED_ALERTS = {
     "RiskmonFeatureDriftHigh",
     "RiskmonModelStale",
     "RiskmonModelReloadRefused",
+    "RiskmonRuleHotterThanTraining",
 }
 REQUIRED_SERVICES = {"kafka", "topics", "worker", "simulator", "prometheus", "alertmanager", "grafana"}
 
@@ -411,6 +412,7 @@ def test_dashboard_covers_the_risk_team_views():
         "riskmon_consumer_lag_messages", "riskmon_events_invalid", "riskmon_feature_drift_psi",
         "riskmon_model_info", "riskmon_model_created_timestamp_seconds", "riskmon_worker_ready",
         "riskmon_worker_stalled", "riskmon_state_users",
+        "riskmon_rule_hit", "riskmon_rule_expected_hit_rate", "riskmon_rule_enabled",
     ]:
         assert name in exprs, f"no panel queries {name}"
     types = {p["type"] for p in _dashboard()["panels"]}

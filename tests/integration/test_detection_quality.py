@@ -59,7 +59,7 @@ def run() -> tuple[RiskModel, list, list[dict], list[Outcome], float, float]:
                        anomaly_start_day=TEST_DAYS - WINDOW_DAYS - 14, festival_day=FESTIVAL)
     raw, labels = generate(config)
     events = [parse_document(e) for e in raw]
-    outcomes = process(model, RuleConfig(), {}, events, suppress_window_s=6 * 3600)
+    outcomes = process(model, model.rules(RuleConfig()), {}, events, suppress_window_s=6 * 3600)
     start = config.start.timestamp()
     return model, events, labels, outcomes, start, start + (TEST_DAYS - WINDOW_DAYS) * DAY
 

@@ -100,8 +100,9 @@ def test_stream_end_to_end(unique_topics: Settings, model_dir: Path, tmp_path: P
 
     # The stream decides exactly what the offline replay of the same events decides,
     # including which repeated alerts are suppressed (counted, not sent).
-    offline = process(load(model_dir), RuleConfig(), {}, [parse_document(e) for e in events], settings.suppress_window_s
-    )
+    model = load(model_dir)
+    offline = process(model, model.rules(RuleConfig()), {}, [parse_document(e) for e in events],
+                      settings.suppress_window_s)
     assert {o.alert["alert_id"] for o in offline if o.alert and not o.suppressed} == {a["alert_id"] for a in alerts}
     suppressed = sum(1 for o in offline if o.suppressed)
     assert suppressed > 0

@@ -93,19 +93,22 @@ def _message(doc: dict | bytes | None, offset: int, key: bytes | None | str = "o
     return SimpleNamespace(key=key, value=value, message=message)
 
 
-def _handler(model: RiskModel, log: Log, refuse_dead_letters: int = 0) -> tuple[BatchHandler, Sinks, FakeStore]:
+def _handler(model: RiskModel, log: Log, refuse_dead_letters: int = 0,
+             rules: RuleConfig = RuleConfig()) -> tuple[BatchHandler, Sinks, FakeStore]:
     sinks = Sinks(FakeSink("alerts", log), FakeSink("dlq", log, refuse_dead_letters), FakeSink("input", log))
     store = FakeStore(log)
     # Stream time: the wall clock, far enough ahead of the simulated calendar but not 90 days.
     admission = Admission(TimePolicy(stale_tolerance_s=0), 64 * 1024, PARTITIONS, "murmur2")
-    handler = BatchHandler(sinks, store, model=lambda: model, rules=RuleConfig(), admission=lambda: admission,
+    handler = BatchHandler(sinks, store, model=lambda: model, rules=rules, admission=lambda: admission,
                            suppress_window_s=0.0, partitioner="murmur2", resend_delay_s=0.0)
     return handler, sinks, store
 
 
-def _offline(model: RiskModel, docs: list[dict]) -> tuple[dict[str, bytes], set[str]]:
+def _offline(model: RiskModel, docs: list[dict], rules: RuleConfig | None = None) -> tuple[dict[str, bytes], set[str]]:
+    """The offline replay with the rules in force for ``model`` (or exactly ``rules``)."""
     states: dict[str, UserState] = {}
-    outcomes = pipeline.process(model, RuleConfig(), states, [parse_document(d) for d in docs], 0.0)
+    rules = model.rules(RuleConfig()) if rules is None else rules
+    outcomes = pipeline.process(model, rules, states, [parse_document(d) for d in docs], 0.0)
     return {u: s.to_bytes() for u, s in states.items()}, {o.alert["alert_id"] for o in outcomes if o.alert}
 
 
@@ -127,6 +130,21 @@ def test_a_batch_ends_as_the_offline_replay_with_alerts_acknowledged_before_stat
     assert last_alert_ack < write_at, "a state was written before the alerts were acknowledged"
     assert handler.next_offset == {p: 1 + max(m.message.offset for m in batch if m.message.partition == p)
                                    for p in {m.message.partition for m in batch}}
+
+
+def test_the_worker_scores_with_the_rules_the_model_calibrated_not_the_configured_ones(events) -> None:
+    """A rules_file that makes every loan a stacking hit, calibrated at training: the worker
+    (configured with the same file) alerts as the offline replay with the model's rules,
+    not as the file's raw thresholds would."""
+    hot = RuleConfig(stacking_loans_24h=1, stacking_products_7d=1)
+    history, _ = generate(SimConfig(users=300, days=20, seed=3, user_prefix="hist"))
+    model = train((parse_document(e) for e in history), seed=7, n_estimators=20, rules=hot)
+    assert model.rules(hot) != hot
+    handler, sinks, _ = _handler(model, Log(), rules=hot)
+    asyncio.run(handler.handle([_message(d, i) for i, d in enumerate(events)]))
+    sent = _alert_ids(sinks.alerts)
+    assert sent == _offline(model, events, model.rules(hot))[1]
+    assert sent != _offline(model, events, hot)[1]
 
 
 def test_a_replayed_batch_is_folded_in_once(model, events) -> None:

@@ -1,0 +1,62 @@
+"""The rules in force as gauges (riskmon_rule_enabled, riskmon_rule_expected_hit_rate), at start and on a model swap."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from prometheus_client import REGISTRY
+
+from models.calibrate import Calibration
+from models.model import RiskModel
+from models.train import train
+from stream.core.contract import parse_document
+from stream.core.rules import RULE_IDS, RuleConfig
+from stream.sim import SimConfig, generate
+from stream.worker.app import ModelRef
+
+
+def _enabled(rule: str) -> float | None:
+    return REGISTRY.get_sample_value("riskmon_rule_enabled", {"rule": rule})
+
+
+def _expected(rule: str) -> float | None:
+    return REGISTRY.get_sample_value("riskmon_rule_expected_hit_rate", {"rule": rule})
+
+
+@pytest.fixture(scope="module")
+def history() -> list:
+    events, _ = generate(SimConfig(users=300, days=20, seed=3, user_prefix="hist"))
+    return [parse_document(e) for e in events]
+
+
+def _switched_off(model: RiskModel, rule: str) -> RiskModel:
+    """``model`` as if calibration had switched ``rule`` off (meta edited: no retraining needed)."""
+    meta = dict(model.meta)
+    meta["rules"] = {**meta["rules"], "disabled": [rule]}
+    cal = dict(meta["rule_calibration"])
+    cal["rules"] = [dict(o, action="switched off", after={t: [v[0], 0, 0] for t, v in o["after"].items()})
+                    if o["rule"] == rule else o for o in cal["rules"]]
+    meta["rule_calibration"] = cal
+    return replace(model, version=model.version + "-off", meta=meta)
+
+
+def test_the_gauges_follow_the_model_in_force(history) -> None:
+    model = train(history, n_estimators=20)
+    expected = Calibration.from_meta(model.meta).expected_hit_rate()
+    assert expected["overdue_escalation"] > 0  # the simulated history has escalations
+    ref = ModelRef(model, RuleConfig())
+    assert [_enabled(r) for r in RULE_IDS] == [1.0] * len(RULE_IDS)
+    assert _expected("overdue_escalation") == pytest.approx(expected["overdue_escalation"])
+    ref.swap(_switched_off(model, "overdue_escalation"))  # a reload switches to the new model's rules
+    assert _enabled("overdue_escalation") == 0.0 and _enabled("loan_stacking") == 1.0
+    assert _expected("overdue_escalation") is None and _expected("loan_stacking") == pytest.approx(expected["loan_stacking"])
+    ref.swap(model)
+    assert _enabled("overdue_escalation") == 1.0 and _expected("overdue_escalation") is not None
+
+
+def test_a_model_trained_with_calibration_off_shows_the_configured_rules(history) -> None:
+    model = train(history, n_estimators=20, calibrate_rules=False)
+    ModelRef(model, RuleConfig(disabled=("limit_jump_drain",)))
+    assert _enabled("limit_jump_drain") == 0.0 and _expected("limit_jump_drain") is None
+    assert _enabled("loan_stacking") == 1.0
