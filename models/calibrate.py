@@ -38,10 +38,16 @@ is what the loan budget is for.
 
 Shares (``RULE_SHARE``, ``RULES_SHARE``): one rule may reach at most half the
 budget, so no single typology crowds out the others and the forest; all rules
-together (an event hit by two counts once) at most ``RULES_SHARE`` of it,
-tightening the hottest rule first, so the forest keeps part of the budget for
-the patterns no rule knows (``models.train.budget_threshold`` keeps it a tenth
-in any case).
+together (an event hit by two counts once) at most twice the budget, tightening
+the hottest rule first.  Twice, not once: the history holds the misbehaving
+users the rules exist for, and on the project's own simulator (3 % of users
+misbehaving) the six rules together reach 0.7-1.2 % of the loans; a cap at the
+budget itself tightened ``loan_stacking`` x2 on a 1,500-user history, after
+which a textbook burst (8 loans, 160 % of the limit in two hours) no longer
+alerted.  Twice the budget is also the issue's promise for well-behaved users'
+alerts, which a rule that misreads the lender's normal breaks long before the
+cap does (that case is the single-rule share's).  The forest keeps a tenth of
+the budget in any case (``models.train.budget_threshold``).
 
 Counts, not only shares (``MIN_USERS``): a rule that reaches fewer than 10 of
 the history's users is kept whatever its share.  A handful of users is a
@@ -72,7 +78,7 @@ LADDER: tuple[float, ...] = (1.0, 1.25, 1.5, 2.0, 3.0, 5.0)
 #: The most of the alert budget one rule may reach.
 RULE_SHARE = 0.5
 #: The most of the alert budget all rules together may reach.
-RULES_SHARE = 1.0
+RULES_SHARE = 2.0
 #: A rule (or all rules together) reaching fewer users of the history than this is never over its share.
 MIN_USERS = 10
 

@@ -68,24 +68,30 @@ def wait_for(
     raise AssertionError(f"timed out after {timeout_s}s waiting for {what}\n{tail}")
 
 
-def read_topic(settings: Settings, topic: str, timeout_s: float = 120.0) -> list[tuple[bytes | None, bytes]]:
-    """Every message currently in ``topic`` (all partitions), as (key, value); fails if that takes over ``timeout_s``."""
+def read_records(settings: Settings, topic: str, timeout_s: float = 120.0) -> list:
+    """Every record currently in ``topic`` (all partitions; kafka-python ConsumerRecords with partition,
+    offset, key, value and headers); fails if that takes over ``timeout_s``."""
     consumer = KafkaConsumer(**kafka_client_config(settings), enable_auto_commit=False)
     try:
         tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
         consumer.assign(tps)
         consumer.seek_to_beginning(*tps)
         end = consumer.end_offsets(tps)
-        out: list[tuple[bytes | None, bytes]] = []
+        out: list = []
         deadline = time.monotonic() + timeout_s
         while any(consumer.position(tp) < end[tp] for tp in tps):
             # A slow read must not pass for missing messages.
             assert time.monotonic() < deadline, f"read {len(out)} of {sum(end.values())} messages of {topic} in {timeout_s:.0f}s"
             for records in consumer.poll(timeout_ms=500).values():
-                out.extend((r.key, r.value) for r in records)
+                out.extend(records)
         return out
     finally:
         consumer.close()
+
+
+def read_topic(settings: Settings, topic: str, timeout_s: float = 120.0) -> list[tuple[bytes | None, bytes]]:
+    """Every message currently in ``topic`` (all partitions), as (key, value)."""
+    return [(r.key, r.value) for r in read_records(settings, topic, timeout_s)]
 
 
 def decode_dlq(value: bytes) -> tuple[dict, bytes]:

@@ -24,6 +24,19 @@ def default_topics(settings: Settings) -> dict[str, int]:
     }
 
 
+def _admin(settings: Settings, timeout_s: float, purpose: str) -> Any:
+    """A kafka-python admin client for ``settings``'s cluster (the caller closes it)."""
+    from kafka import KafkaAdminClient
+
+    timeout_ms = int(timeout_s * 1000)
+    return KafkaAdminClient(
+        **kafka_client_config(settings),
+        client_id=f"{settings.app_id}-{purpose}",
+        bootstrap_timeout_ms=timeout_ms,
+        request_timeout_ms=timeout_ms,
+    )
+
+
 def ensure_topics(
     settings: Settings, topics: dict[str, int] | None = None, timeout_s: float = 30.0
 ) -> list[str]:
@@ -35,16 +48,9 @@ def ensure_topics(
     leader, because a producer racing a just-created topic gets
     UNKNOWN_TOPIC_OR_PARTITION on KRaft.
     """
-    from kafka import KafkaAdminClient
-
     wanted = default_topics(settings) if topics is None else dict(topics)
     timeout_ms = int(timeout_s * 1000)
-    admin = KafkaAdminClient(
-        **kafka_client_config(settings),
-        client_id=f"{settings.app_id}-admin",
-        bootstrap_timeout_ms=timeout_ms,
-        request_timeout_ms=timeout_ms,
-    )
+    admin = _admin(settings, timeout_s, "admin")
     try:
         existing = set(admin.list_topics())
         missing = {name: n for name, n in wanted.items() if name not in existing}
@@ -72,15 +78,7 @@ def partition_counts(settings: Settings, topics: list[str], timeout_s: float = 1
     Fresh metadata on every call: a consumer's own metadata is refreshed only
     every few minutes, which is how long an added partition went unnoticed.
     """
-    from kafka import KafkaAdminClient
-
-    timeout_ms = int(timeout_s * 1000)
-    admin = KafkaAdminClient(
-        **kafka_client_config(settings),
-        client_id=f"{settings.app_id}-partition-check",
-        bootstrap_timeout_ms=timeout_ms,
-        request_timeout_ms=timeout_ms,
-    )
+    admin = _admin(settings, timeout_s, "partition-check")
     try:
         described = {t.get("name", t.get("topic")): t for t in admin.describe_topics(topics)}
     finally:
@@ -93,18 +91,11 @@ def partition_counts(settings: Settings, topics: list[str], timeout_s: float = 1
 
 def delete_topics(settings: Settings, names: list[str], timeout_s: float = 30.0) -> None:
     """Delete topics, ignoring ones that do not exist (used by test cleanup)."""
-    from kafka import KafkaAdminClient
-
-    timeout_ms = int(timeout_s * 1000)
-    admin = KafkaAdminClient(
-        **kafka_client_config(settings),
-        bootstrap_timeout_ms=timeout_ms,
-        request_timeout_ms=timeout_ms,
-    )
+    admin = _admin(settings, timeout_s, "cleanup")
     try:
         present = [n for n in names if n in set(admin.list_topics())]
         if present:
-            admin.delete_topics(present, timeout_ms=timeout_ms)
+            admin.delete_topics(present, timeout_ms=int(timeout_s * 1000))
     finally:
         admin.close()
 

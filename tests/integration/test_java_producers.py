@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import random
-import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -30,14 +29,12 @@ from typing import Iterator
 
 import orjson
 import pytest
-from kafka import KafkaConsumer, TopicPartition
 from kafka.partitioner import murmur2
 
 from stream.core.contract import REASON_CODES, InvalidEvent, parse_event
 from stream.core.features import UserState
 from stream.settings import Settings
 from stream.sim.retime import retime
-from stream.kafka.config import kafka_client_config
 from stream.kafka.topics import delete_topics, ensure_topics
 from tests import java_producer as jp
 from tests.conftest import free_ports
@@ -59,7 +56,7 @@ from tests.faults_support import (
     train_model,
     wait_until,
 )
-from tests.support import decode_dlq, metric_sum, scrape
+from tests.support import decode_dlq, metric_sum, read_records, scrape
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -80,25 +77,6 @@ def producer_classes(kafka_settings: Settings, tmp_path_factory: pytest.TempPath
 
 
 # --------------------------------------------------------------------------- reading topics with partitions/offsets/headers
-
-
-def read_records(settings: Settings, topic: str, timeout_s: float = 120.0) -> list:
-    """Every record of ``topic`` (kafka-python ConsumerRecords: partition, offset, key, value, headers)."""
-    consumer = KafkaConsumer(**kafka_client_config(settings), enable_auto_commit=False)
-    try:
-        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
-        consumer.assign(tps)
-        consumer.seek_to_beginning(*tps)
-        end = consumer.end_offsets(tps)
-        out: list = []
-        deadline = time.monotonic() + timeout_s
-        while any(consumer.position(tp) < end[tp] for tp in tps):
-            assert time.monotonic() < deadline, f"read {len(out)} of {sum(end.values())} records of {topic} in {timeout_s:.0f}s"
-            for records in consumer.poll(timeout_ms=500).values():
-                out.extend(records)
-        return out
-    finally:
-        consumer.close()
 
 
 def partition_of(user_id: str, partitions: int) -> int:

@@ -79,10 +79,13 @@ def test_a_rule_no_step_brings_within_its_share_is_switched_off() -> None:
     assert _outcome(cal, "account_takeover").action == KEPT  # the others stay
 
 
-def test_rules_together_over_the_budget_tighten_the_hottest_first() -> None:
-    # Each within its share (0.5 %), together 1.2 % > 1 %: stacking (0.45 %) is the hottest.
+def test_rules_together_over_their_share_tighten_the_hottest_first() -> None:
+    # Each within its share (0.5 %), together 1.2 %: over a cap at the budget (1 %), not over the default
+    # (twice the budget: the history holds the misbehaving users the rules exist for).
     history = _history(stack=(18, STACKING_AT_1), takeover=(16, TAKEOVER), late=(14, dict(**LATE_SHORT, late_last=1)))
-    cal = calibrate(history, RuleConfig(), BUDGET)
+    default = calibrate(history, RuleConfig(), BUDGET)
+    assert {_outcome(default, r).action for r in ("loan_stacking", "account_takeover", "overdue_escalation")} == {KEPT}
+    cal = calibrate(history, RuleConfig(), BUDGET, rules_share=1.0)
     assert [_outcome(cal, r).action for r in ("loan_stacking", "account_takeover", "overdue_escalation")] == [
         TIGHTENED, KEPT, KEPT]
     assert "hottest" in _outcome(cal, "loan_stacking").why
