@@ -65,39 +65,17 @@ def _cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_train(settings: Settings, args: argparse.Namespace) -> int:
-    from models.model import save
-    from models.train import train
-    from stream.offline.jsonl import ReadReport, read_events
+    from stream.offline.train import report_rules, train_file
 
-    report = ReadReport()
-    model = train(read_events(Path(args.input), report, settings.time_policy()), alert_rate=args.alert_rate or settings.alert_rate,
-                  seed=settings.seed, rules=settings.rule_config(), calibrate_rules=settings.rules_calibrate)
-    out = Path(args.output) if args.output else settings.model_dir
-    save(model, out, hmac_key=settings.model_hmac_key)
+    model, report, out = train_file(settings, Path(args.input), Path(args.output) if args.output else None,
+                                    args.alert_rate)
     _report_invalid(report, args.input)
-    _report_rules(model)
+    report_rules(model)
     print(
         f"model {model.version} trained on {report.valid} events -> {out} "
         + " ".join(f"{t}_threshold={m.threshold:.4f}" for t, m in model.by_type.items())
     )
     return 0
-
-
-def _report_rules(model) -> None:
-    """The rule calibration table; with calibration off, a warning for each rule over its share of the budget."""
-    from models.calibrate import Calibration
-
-    calibration = Calibration.from_meta(model.meta)
-    if calibration is None:
-        return
-    print(calibration.table())
-    problems = calibration.over_budget()
-    for problem in problems:
-        print(f"WARNING: {problem}", file=sys.stderr)
-    if problems:
-        print("WARNING: the rules as configured take more than the alert budget on this history, so the model will "
-              "alert more often than the budget says; rules_calibrate=true (the default) would calibrate them",
-              file=sys.stderr)
 
 
 def _cmd_score(settings: Settings, args: argparse.Namespace) -> int:

@@ -1,0 +1,38 @@
+"""``riskmon train``: a JSONL history through the stream's own path into a saved model, with the
+rule-calibration table printed (and a warning when the rules as configured overrun the budget)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from models.calibrate import Calibration
+from models.model import RiskModel, save
+from models.train import train
+from stream.offline.jsonl import ReadReport, read_events
+from stream.settings import Settings
+
+
+def train_file(settings: Settings, source: Path, target: Path | None, alert_rate: float | None) -> tuple[RiskModel, ReadReport, Path]:
+    """Train on ``source`` (events the worker would refuse for their time are left out too) and save to ``target``."""
+    report = ReadReport()
+    model = train(read_events(source, report, settings.time_policy()), alert_rate=alert_rate or settings.alert_rate,
+                  seed=settings.seed, rules=settings.rule_config(), calibrate_rules=settings.rules_calibrate)
+    out = target or settings.model_dir
+    save(model, out, hmac_key=settings.model_hmac_key)
+    return model, report, out
+
+
+def report_rules(model: RiskModel) -> None:
+    """The rule calibration table; with calibration off, a warning for each rule over its share of the budget."""
+    calibration = Calibration.from_meta(model.meta)
+    if calibration is None:
+        return
+    print(calibration.table())
+    problems = calibration.over_budget()
+    for problem in problems:
+        print(f"WARNING: {problem}", file=sys.stderr)
+    if problems:
+        print("WARNING: the rules as configured take more than the alert budget on this history, so the model will "
+              "alert more often than the budget says; rules_calibrate=true (the default) would calibrate them",
+              file=sys.stderr)
