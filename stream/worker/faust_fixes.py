@@ -80,6 +80,7 @@ methods, so ``pyproject.toml`` pins faust-streaming to 0.15.x; re-check them
 from __future__ import annotations
 
 import asyncio
+import logging
 import types
 import weakref
 from collections import Counter
@@ -98,6 +99,8 @@ from faust.transport.drivers.aiokafka import Consumer as AIOKafkaConsumer
 from faust.types import TP, EventT, Message
 
 from stream.core.admission import UNDECODABLE_HEADER
+
+log = logging.getLogger(__name__)
 
 
 class RiskmonConsumer(AIOKafkaConsumer):
@@ -210,6 +213,8 @@ def _unpack_records_tolerant(self: PartitionRecords) -> Any:
             last = batch.next_offset - 1
             text = str(exc) if str(exc).startswith(type(exc).__name__) else f"{type(exc).__name__}: {exc}"
             error = f"offsets {batch.base_offset}-{last}: {text}"
+            log.error("a record batch of %s could not be decoded (%s); dead-lettering it as undecodable_batch and "
+                      "moving on: read those offsets with a client that has the codec", tp, error)
             self.next_fetch_offset = batch.next_offset
             yield ConsumerRecord(tp.topic, tp.partition, last, -1, 0, None, None, None, -1, -1,
                                  ((UNDECODABLE_HEADER, error.encode()),))
