@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import ctypes
 import signal
 import subprocess
 import sys
@@ -20,11 +21,21 @@ from stream.kafka.config import kafka_client_config
 ROOT = Path(__file__).resolve().parent.parent
 
 
+_LIBC = ctypes.CDLL(None, use_errno=True)  # loaded before any fork: the child only makes the syscall
+
+
+def _die_with_parent() -> None:
+    """preexec_fn: Linux SIGKILLs the worker when the test process dies, so a killed pytest (where
+    no finalizer runs) leaves no orphan worker behind."""
+    _LIBC.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+
+
 def start_worker(settings: Settings, log_path: Path) -> subprocess.Popen:
     """``riskmon worker`` as a child process with exactly ``settings``."""
     log = open(log_path, "ab")
     return subprocess.Popen(
-        [sys.executable, "-m", "stream.cli", "worker"], env=settings.environment(), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
+        [sys.executable, "-m", "stream.cli", "worker"], env=settings.environment(), stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT, preexec_fn=_die_with_parent,
     )
 
 
