@@ -177,7 +177,6 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
             app.consumer.topic_partitions(settings.input_topic) or settings.partitions, settings.key_partitioner,
         ),
         suppress_window_s=settings.suppress_window_s,
-        partitioner=settings.key_partitioner,
         on_outcomes=drift.observe,
     )
 

@@ -108,7 +108,6 @@ class BatchHandler:
         rules: RuleConfig,  # as configured; each model says which are in force with it
         admission: Callable[[], Admission],
         suppress_window_s: float,
-        partitioner: str,
         on_outcomes: Callable[[list[Outcome]], None] = lambda outcomes: None,
         clock: Callable[[], float] = time.time,
         resend_delay_s: float = 1.0,
@@ -119,7 +118,6 @@ class BatchHandler:
         self.rules = rules
         self.admission = admission
         self.suppress_window_s = suppress_window_s
-        self.partitioner = partitioner
         self.on_outcomes = on_outcomes
         self.clock = clock
         self.resend_delay_s = resend_delay_s
@@ -137,7 +135,7 @@ class BatchHandler:
             if isinstance(verdict, Admitted):
                 valid.append((verdict.event, ev))
             elif isinstance(verdict, Rekey):
-                pending.append(await self._rekey(ev, verdict.event.user_id, verdict.reason, admission.partitions))
+                pending.append(await self._rekey(ev, verdict.event.user_id, verdict.reason, admission))
             else:
                 pending.append(await self._dead_letter(ev, verdict.error))
         if valid:
@@ -214,7 +212,7 @@ class BatchHandler:
         record = dlq_record(ev.value or b"", ev.key, error, msg.topic, msg.partition, msg.offset)
         return await _send(self.sinks.dead_letters, key=ev.key, value=record)
 
-    async def _rekey(self, ev: InputEvent, user_id: str, reason: str, partitions: int) -> Pending:
+    async def _rekey(self, ev: InputEvent, user_id: str, reason: str, admission: Admission) -> Pending:
         """Send the message on to its user's partition (``stream.core.routing``), as the producer should have."""
         msg = ev.message
         metrics.REKEYED.labels(reason).inc()
@@ -222,7 +220,7 @@ class BatchHandler:
         headers = list(msg.headers.items() if isinstance(msg.headers, dict) else msg.headers or ())
         headers.append((REKEYED_FROM_HEADER, f"{msg.topic}:{msg.partition}:{msg.offset}".encode()))
         return await _send(self.sinks.input, key=key, value=ev.value, headers=headers,
-                           partition=partition_for(key, partitions, self.partitioner),
+                           partition=partition_for(key, admission.partitions, admission.partitioner),
                            timestamp=msg.timestamp if msg.timestamp and msg.timestamp > 0 else None)
 
     async def _deliver(self, pending: list[Pending]) -> None:

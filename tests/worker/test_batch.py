@@ -100,7 +100,7 @@ def _handler(model: RiskModel, log: Log, refuse_dead_letters: int = 0,
     # Stream time: the wall clock, far enough ahead of the simulated calendar but not 90 days.
     admission = Admission(TimePolicy(stale_tolerance_s=0), 64 * 1024, PARTITIONS, "murmur2")
     handler = BatchHandler(sinks, store, model=lambda: model, rules=rules, admission=lambda: admission,
-                           suppress_window_s=0.0, partitioner="murmur2", resend_delay_s=0.0)
+                           suppress_window_s=0.0, resend_delay_s=0.0)
     return handler, sinks, store
 
 
