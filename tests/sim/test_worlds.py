@@ -129,23 +129,9 @@ def test_every_typology_appears_at_moderate_size(name: str) -> None:
     assert in_test < len(first_label)
 
 
-def test_per_product_limit_normal_users_owe_more_than_reported_limit() -> None:
-    events, labels = _world("per_product_limit", **MODERATE)
-    limit: dict[str, float] = {}
-    exceed = set()
-    for event, label in zip(events, labels):
-        if label["user_anomalous"]:
-            continue
-        user = event["user_id"]
-        if event["event_type"] == "loan":
-            limit[user] = max(limit.get(user, 0.0), event["credit_limit"])
-        elif user in limit and event.get("outstanding", 0.0) > limit[user]:
-            exceed.add(user)
-    assert len(exceed) >= 0.1 * len(limit)
-
-
-def test_total_limit_world_rarely_exceeds_the_limit() -> None:
-    events, labels = _world("baseline", **MODERATE)
+def _well_behaved_over_limit(events: list[dict], labels: list[dict]) -> tuple[set[str], set[str], dict[str, float]]:
+    """(users whose reported outstanding exceeded their highest limit, users with any reported outstanding,
+    highest limit per user), over well-behaved users only."""
     limit: dict[str, float] = {}
     exceed, seen = set(), set()
     for event, label in zip(events, labels):
@@ -158,6 +144,16 @@ def test_total_limit_world_rarely_exceeds_the_limit() -> None:
             seen.add(user)
             if event["outstanding"] > limit[user]:
                 exceed.add(user)
+    return exceed, seen, limit
+
+
+def test_per_product_limit_normal_users_owe_more_than_reported_limit() -> None:
+    exceed, _, limit = _well_behaved_over_limit(*_world("per_product_limit", **MODERATE))
+    assert len(exceed) >= 0.1 * len(limit)
+
+
+def test_total_limit_world_rarely_exceeds_the_limit() -> None:
+    exceed, seen, _ = _well_behaved_over_limit(*_world("baseline", **MODERATE))
     assert len(exceed) <= 0.05 * len(seen)
 
 
