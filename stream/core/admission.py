@@ -73,7 +73,7 @@ def admit(
     partition: int,
     record_ts: float | None,
     now: float,
-    rules: Admission,
+    admission: Admission,
 ) -> Verdict:
     """The verdict on one message found on ``partition``; ``record_ts`` is its Kafka timestamp
     in seconds (None or <= 0: unknown)."""
@@ -87,14 +87,14 @@ def admit(
     if value is None:
         return Refused(InvalidEvent("null_value", "message value is null (a tombstone): the input topic takes events only"))
     try:
-        event = parse_event(value, max_bytes=rules.max_bytes)
+        event = parse_event(value, max_bytes=admission.max_bytes)
     except InvalidEvent as exc:
         return Refused(exc)
-    reason = rekey_reason(key, event.user_id, partition, rules.partitions, rules.partitioner)
+    reason = rekey_reason(key, event.user_id, partition, admission.partitions, admission.partitioner)
     if reason is not None:
         return Rekey(event, reason)
     stream_time = record_ts if record_ts is not None and record_ts > 0 else now
-    verdict = rules.policy.verdict(event.ts, stream_time, stream_time)
+    verdict = admission.policy.verdict(event.ts, stream_time, stream_time)
     if verdict is not None:
         return Refused(InvalidEvent(*verdict))
     return Admitted(event)

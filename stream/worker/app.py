@@ -166,14 +166,15 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
     model_ref = ModelRef(model, rules)
     health = Health(stall_timeout_s=settings.stall_timeout_s)
     drift = DriftTracker(model, settings.drift_window)
+    policy = settings.time_policy()
     handler = BatchHandler(
         Sinks(alerts=app.topic(settings.alerts_topic, schema=raw), dead_letters=app.topic(settings.dlq_topic, schema=raw),
               input=input_topic),
         TableStore(app, table, settings.state_cache_users),
         model=lambda: model_ref.current,  # one version for the whole batch
         rules=rules,
-        admission=lambda: Admission(
-            settings.time_policy(), settings.max_message_bytes,
+        admission=lambda: Admission(  # per batch: the input's partition count can change
+            policy, settings.max_message_bytes,
             app.consumer.topic_partitions(settings.input_topic) or settings.partitions, settings.key_partitioner,
         ),
         suppress_window_s=settings.suppress_window_s,
