@@ -94,6 +94,35 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
         return [orjson.loads(line) for line in fh if line.strip()]
 
 
+def monitor_run(riskmon: list[str], wd: Path, run_dir: Path, window_start: datetime, log: Path,
+                rules_file: Path | None = None) -> tuple[dict[str, Any], dict[str, float]]:
+    """``riskmon train`` on ``wd``'s history, ``score`` over its full stream and ``evaluate`` the test
+    window, the model and scores in ``run_dir``; evaluate's JSON (also ``run_dir/evaluate.json``) and
+    each step's seconds.  ``rules_file``: the ``--rules-file`` setting of train and score."""
+    setting = ["--rules-file", str(rules_file)] if rules_file else []
+    model, scores = run_dir / "model", run_dir / "scores.jsonl"
+    seconds: dict[str, float] = {}
+    t = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        seconds[name] = round(now - t, 2)
+        t = now
+
+    _run([*riskmon, *setting, "train", "--input", str(wd / "history.jsonl"), "--output", str(model)], log)
+    lap("train")
+    _run([*riskmon, *setting, "score", "--model", str(model), "--input", str(wd / "full.jsonl"),
+          "--output", str(scores)], log)
+    lap("score")
+    out = _run([*riskmon, "evaluate", "--scores", str(scores), "--labels", str(wd / "labels.jsonl"),
+                "--events", str(wd / "full.jsonl"), "--window-start", window_start.isoformat(), "--json"], log)
+    ev = json.loads(out.strip().splitlines()[-1])
+    (run_dir / "evaluate.json").write_text(json.dumps(ev, indent=1), encoding="utf-8")
+    lap("evaluate")
+    return ev, seconds
+
+
 def run_world(world: str, seed: int, cfg: dict[str, Any]) -> dict[str, Any]:
     """Generate, split, train, score, evaluate and baseline one world; every number as a dict."""
     wd = Path(cfg["out"]) / f"{world}-{seed}"
@@ -102,7 +131,7 @@ def run_world(world: str, seed: int, cfg: dict[str, Any]) -> dict[str, Any]:
     log.write_text("", encoding="utf-8")
     riskmon = shlex.split(cfg["riskmon"])  # a path, or a command such as "python -m stream.cli"
     full, labels_path, history = wd / "full.jsonl", wd / "labels.jsonl", wd / "history.jsonl"
-    scores_path, model = wd / "scores.jsonl", wd / "model"
+    scores_path = wd / "scores.jsonl"
     seconds: dict[str, float] = {}
     began = t = time.perf_counter()
 
@@ -133,16 +162,10 @@ def run_world(world: str, seed: int, cfg: dict[str, Any]) -> dict[str, Any]:
                 dst.write(line)
     lap("split")
 
-    _run([*riskmon, "train", "--input", str(history), "--output", str(model)], log)
-    lap("train")
-    _run([*riskmon, "score", "--model", str(model), "--input", str(full), "--output", str(scores_path)], log)
-    lap("score")
+    ev, monitor_seconds = monitor_run(riskmon, wd, wd, window_start, log)
+    seconds.update(monitor_seconds)
+    t = time.perf_counter()
     ws = window_start.isoformat()
-    out = _run([*riskmon, "evaluate", "--scores", str(scores_path), "--labels", str(labels_path),
-                "--events", str(full), "--window-start", ws, "--json"], log)
-    ev = json.loads(out.strip().splitlines()[-1])
-    (wd / "evaluate.json").write_text(json.dumps(ev, indent=1), encoding="utf-8")
-    lap("evaluate")
 
     labels = {lab["event_id"]: lab for lab in _read_jsonl(labels_path)}
     history_docs = [d for d, test in zip(docs, in_test) if not test]
