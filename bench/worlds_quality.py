@@ -13,14 +13,22 @@ For each world of ``python -m stream.worlds --list`` and each seed, it
    on the test window,
 4. fits the plain 13-feature baseline (``models.baseline.PlainBaseline``) on the
    history's loan events and scores the test window's loan events, ranking them
-   against the same labels with sklearn,
+   against the same labels with sklearn.
 
-then prints Markdown tables (one row per world and seed, then a "worst" row:
+With ``--leave-one-typology-out`` it then trains, scores and evaluates each
+world again once per typology rule (``RULES``), that rule switched off through
+a rules file (``--rules-file``, ``{"disabled": [rule]}``), and reports each
+typology's event recall with all rules on, with its own rule off, and of the
+forest alone (``"model"`` in ``fired_by``) in both runs, in
+``<out>/typology_out.{md,json}`` (issue 12 item 4: typologies no rule knows).
+
+It prints Markdown tables (one row per world and seed, then a "worst" row:
 the minimum of each quality number, the maximum of each alert-volume number)
 and writes them with a JSON of every number to ``<out>/worlds_quality.{md,json}``.
 
     .venv/bin/python bench/worlds_quality.py                      # 8 worlds x seeds 1, 2, 3000 users
     .venv/bin/python bench/worlds_quality.py --worlds baseline,mixed --seeds 7 --users 1000
+    .venv/bin/python bench/worlds_quality.py --seeds 1 --jobs 2 --leave-one-typology-out
 
 Definitions: the monitor's numbers are ``riskmon evaluate``'s (see
 ``models/evaluate.py``): ROC-AUC / PR-AUC on the test window's loan events,
@@ -44,7 +52,7 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Container, Iterable, Mapping, Sequence
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -238,9 +246,80 @@ def run_world(world: str, seed: int, cfg: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# --------------------------------------------------------------------------- leave one typology out
+
+
+def recall_by_scenario(scores: Iterable[Mapping[str, Any]], labels: Mapping[str, Mapping[str, Any]],
+                       window: Container[str]) -> dict[str, dict[str, Any]]:
+    """Per scenario, of its label-1 events in ``window`` (event ids) that were scored: how many, how many
+    alerted (the ``alert`` flag: the forest or any rule, as ``riskmon evaluate`` counts them) and how many
+    the forest alone fired on (``"model"`` in ``fired_by``), with both recalls."""
+    counts: dict[str, list[int]] = {}
+    for s in scores:
+        lab = labels.get(s["event_id"])
+        if lab is None or lab["label"] != 1 or s["event_id"] not in window:
+            continue
+        c = counts.setdefault(str(lab["scenario"]), [0, 0, 0])
+        c[0] += 1
+        c[1] += bool(s["alert"])
+        c[2] += "model" in s["fired_by"]
+    return {name: {"events": n, "alerted": a, "forest": f, "recall": a / n, "forest_recall": f / n}
+            for name, (n, a, f) in sorted(counts.items())}
+
+
+def calibration_changes(model_dir: Path, held_out: str | None = None) -> dict[str, str]:
+    """What ``riskmon train``'s rule calibration did to the rules it did not keep (the model's meta),
+    the rule switched off by hand (``held_out``) left out."""
+    meta = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))["meta"]
+    outcomes = (meta.get("rule_calibration") or {}).get("rules", [])
+    return {o["rule"]: f"{o['action']} x{o['factor']:g}" if o["action"] == "tightened" else o["action"]
+            for o in outcomes if o["action"] != "kept" and o["rule"] != held_out}
+
+
+def _window_ids(full: Path, window_start: datetime) -> set[str]:
+    return {d["event_id"] for d in _read_jsonl(full) if _ts(d) >= window_start}
+
+
+def rule_off_run(riskmon: list[str], wd: Path, rule: str, window_start: datetime,
+                 labels: Mapping[str, Mapping[str, Any]], window: Container[str]) -> dict[str, Any]:
+    """Train, score and evaluate ``wd``'s world again with ``rule`` switched off (a rules file in
+    ``wd/off-<rule>/``); recall per scenario and the run's headline numbers."""
+    rd = wd / f"off-{rule}"
+    rd.mkdir(exist_ok=True)
+    rules_file = rd / "rules.json"
+    rules_file.write_text(json.dumps({"disabled": [rule]}), encoding="utf-8")
+    ev, seconds = monitor_run(riskmon, wd, rd, window_start, wd / "commands.log", rules_file)
+    users = ev["users"]
+    return {"recall": recall_by_scenario(_read_jsonl(rd / "scores.jsonl"), labels, window),
+            "monitor": ev["monitor"], "user_recall": users["user_recall"],
+            "well_behaved_flagged_share": users["well_behaved_flagged_share"],
+            "calibration": calibration_changes(rd / "model", held_out=rule), "seconds": seconds}
+
+
+def run_world_loto(world: str, seed: int, cfg: dict[str, Any]) -> dict[str, Any]:
+    """``run_world`` (all rules on), then each rule of ``RULES`` switched off in turn on the same world."""
+    r = run_world(world, seed, cfg)
+    wd = Path(cfg["out"]) / f"{world}-{seed}"
+    window_start = datetime.fromisoformat(r["window_start"])
+    labels = {lab["event_id"]: lab for lab in _read_jsonl(wd / "labels.jsonl")}
+    window = _window_ids(wd / "full.jsonl", window_start)
+    normal = recall_by_scenario(_read_jsonl(wd / "scores.jsonl"), labels, window)
+    differ = [s for s in set(normal) | set(r["scenarios"])
+              if normal.get(s, {}).get("recall") != r["scenarios"].get(s, {}).get("recall")]
+    if differ:
+        r["notes"].append(f"recall_by_scenario differs from riskmon evaluate on {', '.join(sorted(differ))}")
+    riskmon = shlex.split(cfg["riskmon"])
+    began = time.perf_counter()
+    off = {rule: rule_off_run(riskmon, wd, rule, window_start, labels, window) for rule in RULES}
+    r["seconds"]["rules_off"] = round(time.perf_counter() - began, 2)
+    r["typology_out"] = {"all_rules": {"recall": normal, "calibration": calibration_changes(wd / "model")},
+                         "rule_off": off}
+    return r
+
+
 def _run_safe(world: str, seed: int, cfg: dict[str, Any]) -> dict[str, Any]:
     try:
-        return run_world(world, seed, cfg)
+        return run_world_loto(world, seed, cfg) if cfg.get("leave_one_typology_out") else run_world(world, seed, cfg)
     except Exception as exc:  # one broken world must not hide the others' numbers
         return {"world": world, "seed": seed, "error": f"{type(exc).__name__}: {exc}"}
 
@@ -354,6 +433,88 @@ def tables(results: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
     return "\n".join(lines), worst
 
 
+#: The counts of ``typology_rows`` whose share of a typology's label-1 events is a recall.
+LOTO_COUNTS = ("all_rules", "rule_off", "forest_all_rules", "forest_rule_off")
+
+
+def typology_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per leave-one-typology-out run and typology (label-1 scenario): its events, how many alerted
+    with all rules on and with its own rule off (None for a typology no rule is named after), and how many
+    the forest alone fired on in each run; the off run's calibration changes (``calibration_changes``)."""
+    rows = []
+    for r in results:
+        out = r.get("typology_out")
+        if out is None:
+            continue
+        for name, on in sorted(out["all_rules"]["recall"].items()):
+            off = out["rule_off"].get(name)
+            q = off["recall"].get(name, {}) if off else {}
+            rows.append({"world": r["world"], "seed": r["seed"], "typology": name, "rule": off is not None,
+                         "events": on["events"], "all_rules": on["alerted"], "forest_all_rules": on["forest"],
+                         "rule_off": q.get("alerted", 0) if off else None,
+                         "forest_rule_off": q.get("forest", 0) if off else None,
+                         "calibration_rule_off": off["calibration"] if off else None})
+    return rows
+
+
+def typology_summary(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per typology over all runs (typologies with a rule first): its events, each ``LOTO_COUNTS`` recall
+    pooled (hits over events of all runs), and the run with the lowest recall with its rule off (with all
+    rules on, for a typology without a rule)."""
+    out: dict[str, dict[str, Any]] = {}
+    names = sorted({(not r["rule"], r["typology"]) for r in rows})
+    for _, name in names:
+        mine = [r for r in rows if r["typology"] == name]
+        events = sum(r["events"] for r in mine)
+        key = "rule_off" if mine[0]["rule"] else "all_rules"
+        low = min(mine, key=lambda r: r[key] / r["events"])
+        out[name] = {"rule": mine[0]["rule"], "events": events, "runs": len(mine),
+                     **{k: None if mine[0][k] is None else sum(r[k] for r in mine) / events for k in LOTO_COUNTS},
+                     "lowest": {"world": low["world"], "seed": low["seed"], "recall": low[key] / low["events"]}}
+    return out
+
+
+def _changes(changes: dict[str, str] | None) -> str:
+    return "none" if not changes else ", ".join(f"{rule} {what}" for rule, what in changes.items())
+
+
+def typology_tables(results: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """The leave-one-typology-out Markdown: the summary over all runs, then one row per run and typology;
+    with the summary's numbers."""
+    rows = typology_rows(results)
+    summary = typology_summary(rows)
+
+    def share(hits: int | None, events: int) -> str:
+        return "–" if hits is None else _f(hits / events, 2)
+
+    lines = ["Event recall per typology (label-1 events of the test window, all event types), pooled over the "
+             "runs: with all rules on; with the typology's own rule switched off (rules file "
+             "`{\"disabled\": [rule]}`, trained and scored again); and the forest alone (`\"model\"` in "
+             "`fired_by`) in each of those runs. Typologies without a rule: their numbers with all rules on.", "",
+             "| typology | its rule | label-1 events (runs) | all rules on | its rule off | forest alone, all rules on "
+             "| forest alone, its rule off | lowest run (its rule off; no rule: all on) |",
+             "|" + "---|" * 8]
+    for name, q in summary.items():
+        lines.append("| " + " | ".join([
+            name, "yes" if q["rule"] else "none", f"{q['events']} ({q['runs']})",
+            *("–" if q[k] is None else _f(q[k], 2) for k in LOTO_COUNTS),
+            f"{_f(q['lowest']['recall'], 2)} ({q['lowest']['world']}-{q['lowest']['seed']})"]) + " |")
+    lines += ["", "Calibration with all rules on (rules `riskmon train` did not keep): " + "; ".join(
+        f"{r['world']}-{r['seed']}: {_changes(r['typology_out']['all_rules']['calibration'])}"
+        for r in results if "typology_out" in r) + ".", "",
+              "| world | seed | typology | label-1 events | all rules on | its rule off | forest alone, all rules on "
+              "| forest alone, its rule off | calibration, its rule off |", "|" + "---|" * 9]
+    for r in rows:
+        lines.append("| " + " | ".join([
+            r["world"], str(r["seed"]), r["typology"], str(r["events"]),
+            *(share(r[k], r["events"]) for k in LOTO_COUNTS),
+            "–" if r["calibration_rule_off"] is None else _changes(r["calibration_rule_off"])]) + " |")
+    for r in results:
+        if "error" in r:
+            lines.append(f"| {r['world']} | {r['seed']} | ERROR: {r['error']} |")
+    return "\n".join(lines), {"summary": summary, "rows": rows}
+
+
 # --------------------------------------------------------------------------- command line
 
 
@@ -397,6 +558,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--riskmon", default=str(default_riskmon) if default_riskmon.exists() else "riskmon",
                         help="the riskmon command, split like a shell would (default: the one next to this Python); "
                         "e.g. \"$PWD/.venv/bin/python -m stream.cli\" runs the code of this checkout")
+    parser.add_argument("--leave-one-typology-out", action="store_true",
+                        help="also train, score and evaluate each world again with each typology rule switched "
+                        "off in turn; writes <out>/typology_out.{md,json}")
     args = parser.parse_args(argv)
 
     known = world_list()
@@ -408,7 +572,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     cfg = {"out": str(out), "users": args.users, "history_days": args.history_days, "test_days": args.test_days,
-           "riskmon": args.riskmon}
+           "riskmon": args.riskmon, "leave_one_typology_out": args.leave_one_typology_out}
     runs = [(w, s) for w in worlds for s in seeds]
     command = shlex.join([os.path.relpath(sys.executable, REPO) if sys.executable.startswith(str(REPO))
                           else sys.executable, "bench/worlds_quality.py", *sys.argv[1:]])
@@ -444,6 +608,16 @@ def main(argv: list[str] | None = None) -> int:
            "worst": worst, "runs": results}
     (out / "worlds_quality.json").write_text(json.dumps(doc, indent=1), encoding="utf-8")
     print(f"wrote {out / 'worlds_quality.md'} and {out / 'worlds_quality.json'}", file=sys.stderr)
+    if args.leave_one_typology_out:
+        loto_table, loto = typology_tables(results)
+        (out / "typology_out.md").write_text(header + "\n" + loto_table + "\n", encoding="utf-8")
+        print(loto_table)
+        (out / "typology_out.json").write_text(json.dumps(
+            {**{k: doc[k] for k in ("command", "users", "history_days", "test_days", "seeds", "worlds", "code")},
+             **loto, "runs": [{"world": r["world"], "seed": r["seed"], **{k: r[k] for k in ("typology_out", "notes",
+                                                                                             "error") if k in r}}
+                              for r in results]}, indent=1), encoding="utf-8")
+        print(f"wrote {out / 'typology_out.md'} and {out / 'typology_out.json'}", file=sys.stderr)
     return 1 if any("error" in r for r in results) else 0
 
 
