@@ -20,9 +20,9 @@ Definitions (every number in the output means exactly this):
   (the model's loan forest is where the typologies show; repayment scores come
   from a different forest on a different scale), or on all events with
   ``auc_on="all"``.  PR-AUC is average precision.  ``None`` when only one class
-  is present.  Three scores are ranked: *monitor* = ``score``, the risk score the
-  stream alerts on (the forest's score lifted above the threshold when a rule
-  fires, ``stream.core.scoring``); *forest* = ``model_score``, the isolation forest on
+  is present.  Three scores are ranked: *monitor* = ``score``, the monitor's risk
+  score (the forest's score plus a bonus per rule that fires,
+  ``stream.core.scoring``); *forest* = ``model_score``, the isolation forest on
   the rolling features alone (when the scores file carries it); and *baseline*.
   Forest vs baseline is the value of the rolling features; monitor vs forest is
   the value of the rules.

@@ -21,7 +21,44 @@ from models.forest import CompiledForest
 from stream.core.features import FEATURE_TEXT, LOAN_FEATURES, REPAYMENT_FEATURES, FeatureRow, apply_segment_stats
 from stream.core.rules import RuleConfig
 
-EVENT_FEATURES: dict[str, tuple[str, ...]] = {"loan": LOAN_FEATURES, "repayment": REPAYMENT_FEATURES}
+#: Every feature the stream computes, per event type (``FeatureRow`` order).
+ROW_FEATURES: dict[str, tuple[str, ...]] = {"loan": LOAN_FEATURES, "repayment": REPAYMENT_FEATURES}
+
+#: How the user has been repaying.  A loan's forest leaves these out: it judges
+#: *borrowing*, while repayment habits are judged by the repayment forest, the
+#: overdue-escalation rule and the borrow-to-repay rule.  Lenders' lateness
+#: habits differ so much (routine 1-3 day lateness at one, none at another)
+#: that on held-out worlds these seven columns made the loan forest isolate
+#: habitual late payers instead of risky borrowing: without them the forest's
+#: worst PR-AUC over 24 held-out world runs rose from 0.374 to 0.436 and its
+#: mean from 0.600 to 0.640, and leave-one-world-out picked this set for 7 of
+#: the 8 worlds (``bench/forest_choice.py``; docs/worlds.md).
+REPAYMENT_HABITS: tuple[str, ...] = (
+    "late_max_90d", "late_last", "late_ewm", "late_streak", "late_rising", "rollover_chain", "rollover_growth",
+)
+
+#: The columns each event type's forest reads (a trained model stores its own list).
+EVENT_FEATURES: dict[str, tuple[str, ...]] = {
+    "loan": tuple(n for n in LOAN_FEATURES if n not in REPAYMENT_HABITS),
+    "repayment": REPAYMENT_FEATURES,
+}
+
+
+def feature_columns(event_type: str, names: Sequence[str]) -> np.ndarray:
+    """Where each of ``names`` sits in the event type's feature row.
+
+    A model names its columns instead of assuming the row's order, so a model
+    trained before a feature was added still loads and scores the columns it
+    knows; one that names a feature this code does not compute is refused.
+    """
+    row = ROW_FEATURES[event_type]
+    unknown = [n for n in names if n not in row]
+    if unknown:
+        raise ValueError(
+            f"the model's {event_type} forest reads {', '.join(unknown)}, which this version of the monitor does not "
+            "compute: retrain it with this version (riskmon train) or run the version that trained it"
+        )
+    return np.array([row.index(n) for n in names], dtype=np.intp)
 
 
 @dataclass(frozen=True)
@@ -36,6 +73,8 @@ class FeatureNorm:
 class TypeModel:
     """The forest and threshold for one event type."""
 
+    event_type: str
+    features: tuple[str, ...]  # the forest's columns, by name (a subset of the event type's feature row)
     forest: CompiledForest
     threshold: float  # alert when score >= threshold (chosen from the alert budget)
     high_threshold: float  # a tenth of the budget: severity escalates above it
@@ -44,6 +83,11 @@ class TypeModel:
     drift_expected: list[list[float]] = field(default_factory=list)  # training share per bin
     reference_X: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # a few training rows ...
     reference_scores: np.ndarray = field(default_factory=lambda: np.zeros(0))  # ... and their scores at training
+
+    @cached_property
+    def columns(self) -> np.ndarray:
+        """Positions of ``features`` in the feature row."""
+        return feature_columns(self.event_type, self.features)
 
 
 class ModelSanityError(ValueError):
@@ -103,8 +147,9 @@ class RiskModel:
         return RuleConfig.from_dict(self.meta["rules"], f"model {self.version}'s rules")
 
     def prepare(self, row: FeatureRow, segment: str | None) -> np.ndarray:
-        """The model's input vector for a feature row (segment-relative features filled in)."""
-        return np.asarray(apply_segment_stats(row, segment, self.segment_stats).values, dtype=np.float64)
+        """The forest's input vector for a feature row: segment-relative features filled in, then its columns."""
+        values = np.asarray(apply_segment_stats(row, segment, self.segment_stats).values, dtype=np.float64)
+        return values[self.by_type[row.event_type].columns]
 
     def score(self, event_type: str, X: np.ndarray) -> np.ndarray:
         """Anomaly scores in [0, 1] (higher = more anomalous) for rows of one event type."""
@@ -117,7 +162,7 @@ class RiskModel:
         contributed nothing: an alert never names a feature that did not help.
         """
         tm = self.by_type[event_type]
-        names = EVENT_FEATURES[event_type]
+        names = tm.features
         weights = attribute(tm.forest, np.atleast_2d(x))[0]
         return [self._reason(tm, names[i], float(x[i]), float(weights[i])) for i in top_features(weights, k)]
 
@@ -151,7 +196,7 @@ def to_artifact(model: RiskModel) -> tuple[dict[str, np.ndarray], dict[str, Any]
         arrays[f"{event_type}.reference_X"] = tm.reference_X
         arrays[f"{event_type}.reference_scores"] = tm.reference_scores
         types[event_type] = {
-            "features": list(EVENT_FEATURES[event_type]),
+            "features": list(tm.features),
             "threshold": tm.threshold,
             "high_threshold": tm.high_threshold,
             "norms": {k: [v.p50, v.p99] for k, v in tm.norms.items()},
@@ -171,8 +216,10 @@ def from_artifact(arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> RiskMo
     """Rebuild a model from ``load_model`` output, checking it fits this code's features."""
     by_type: dict[str, TypeModel] = {}
     for event_type, info in meta["types"].items():
-        if tuple(info["features"]) != EVENT_FEATURES.get(event_type):
-            raise ValueError(f"the model's {event_type} features do not match this version of the monitor")
+        if event_type not in ROW_FEATURES:
+            raise ValueError(f"the model scores {event_type!r} events, which this version of the monitor does not know")
+        features = tuple(info["features"])
+        feature_columns(event_type, features)  # refuses a model that reads a feature this code does not compute
         prefix = f"{event_type}."
         own = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
         reference_X = own.pop("reference_X", np.zeros((0, 0)))
@@ -181,7 +228,7 @@ def from_artifact(arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> RiskMo
         norms = {k: FeatureNorm(float(v[0]), float(v[1])) for k, v in info["norms"].items()}
         drift = info.get("drift", {})
         by_type[event_type] = TypeModel(
-            forest, float(info["threshold"]), float(info["high_threshold"]), norms,
+            event_type, features, forest, float(info["threshold"]), float(info["high_threshold"]), norms,
             drift.get("edges", []), drift.get("expected", []), reference_X, reference_scores,
         )
     model = RiskModel(

@@ -23,8 +23,8 @@ events so far, loans and repayments alike):
 * ``distinct_products_7d`` / ``distinct_channels_7d``: products / channels whose
   newest loan time is ``>= newest - 7 days``, at whole-second precision
   (``int(ts) >= int(newest) - 7 days``; continuous, not bucketed).
-* ``new_channel``: the user has earlier loans and none on this channel; the
-  user's first loan is never "new".
+* ``new_channel`` / ``new_product``: the user has earlier loans and none on this
+  channel / of this product; the user's first loan is never "new".
 * ``log_hours_since_prev_loan``: ``log1p`` of the hours from the newest earlier
   loan to this event, floored at 0 (an out-of-order event is "0 h after"); 90 days
   when there is no earlier loan.
@@ -319,6 +319,7 @@ class ReferenceUser:
         out["distinct_products_7d"] = float(len({x.product for x in loans if int(x.ts) >= horizon}))
         out["distinct_channels_7d"] = float(len({x.channel for x in loans if int(x.ts) >= horizon}))
         out["new_channel"] = 1.0 if earlier and e.channel not in {x.channel for x in earlier} else 0.0
+        out["new_product"] = 1.0 if earlier and e.product not in {x.product for x in earlier} else 0.0
         out["log_hours_since_prev_loan"] = self._hours_since_prev_loan(e.ts, earlier)
         out["night_hour"] = 1.0 if e.local_hour < 6 else 0.0
         hours = [x.local_hour for x in earlier]

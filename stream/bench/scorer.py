@@ -24,7 +24,7 @@ import numpy as np
 from sklearn.ensemble import IsolationForest
 
 from models.forest import CompiledForest
-from models.model import EVENT_FEATURES, RiskModel
+from models.model import RiskModel
 from stream.core.contract import LoanEvent, parse_document
 from stream.core.features import apply_segment_stats, segment_medians
 from stream.core.pipeline import featurize
@@ -85,6 +85,7 @@ def refit(history: list[dict], model: RiskModel) -> tuple[IsolationForest, bool]
     ]
     stats = segment_medians([(seg, r) for seg, _, r in rows if seg is not None])
     X = np.array([apply_segment_stats(r, seg, stats).values for seg, t, r in rows if t == EVENT_TYPE], dtype=np.float64)
+    X = X[:, model.by_type[EVENT_TYPE].columns]  # the columns the model's forest reads
     forest = IsolationForest(
         n_estimators=int(model.meta["n_estimators"]),
         max_samples=min(int(model.meta["max_samples"]), len(X)),
@@ -111,7 +112,7 @@ def bench_scorer(history: list[dict], events: list[dict], model: RiskModel, repe
     forest, same = refit(history, model)
     compiled = model.by_type[EVENT_TYPE].forest
     X = bench_batch(events, model, batch_size)
-    assert X.shape[1] == len(EVENT_FEATURES[EVENT_TYPE])
+    assert X.shape[1] == len(model.by_type[EVENT_TYPE].features)
     one = X[:1]
     diff = float(np.max(np.abs(compiled.score_samples(X) - forest.score_samples(X))))
     return ScorerResult(

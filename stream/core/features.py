@@ -87,6 +87,7 @@ FEATURE_TEXT: dict[str, str] = {
     "distinct_devices_30d": "distinct devices in 30d",
     "new_device": "new device",
     "new_channel": "new channel",
+    "new_product": "product never used before",
     "log_hours_since_prev_loan": "log(1+hours since previous loan)",
     "night_hour": "loan at night (0-6h)",
     "hour_unusual": "unusual hour for this user",
@@ -130,6 +131,7 @@ LOAN_FEATURES: tuple[str, ...] = (
     "distinct_devices_30d",
     "new_device",
     "new_channel",
+    "new_product",
     "log_hours_since_prev_loan",
     "night_hour",
     "hour_unusual",
@@ -478,6 +480,7 @@ def _loan_against_past(s: UserState, e: LoanEvent, f: _LoanFeatures) -> int:
     established = sec - s.first_ts >= ESTABLISHED_S
     f.new_device, f.recent_device = _see_device(s, e.device_id, sec, prior, established)
     f.new_channel = 1.0 if prior and s.channel_seen[CHANNELS.index(e.channel)] == 0 else 0.0
+    f.new_product = 1.0 if prior and s.product_seen[PRODUCTS.index(e.product)] == 0 else 0.0
     f.log_hours_since_prev_loan = math.log1p((max(0.0, ts - s.last_loan_ts) / HOUR) if prior else _NO_PREVIOUS_HOURS)
     if sum(s.hour_hist):
         f.hour_unusual = 1.0 - (s.hour_hist[e.local_hour] + 0.5) / (max(s.hour_hist) + 0.5)

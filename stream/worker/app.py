@@ -20,7 +20,7 @@ import faust
 import numpy as np
 
 from models.calibrate import Calibration
-from models.model import EVENT_FEATURES, RiskModel
+from models.model import RiskModel
 from stream.worker import faust_fixes
 from stream.worker import metrics
 from stream.worker.consumer_report import partition_report
@@ -297,7 +297,7 @@ class DriftTracker:
 
     def reset(self, model: RiskModel) -> None:
         self.monitors = {
-            t: DriftMonitor(EVENT_FEATURES[t], tm.drift_edges, tm.drift_expected, self.window)
+            t: DriftMonitor(tm.features, tm.drift_edges, tm.drift_expected, self.window)
             for t, tm in model.by_type.items()
             if tm.drift_edges
         }

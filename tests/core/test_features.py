@@ -444,6 +444,9 @@ V4_LAYOUT: tuple[tuple[str, str, int], ...] = (
 #: ``STATE_LAYOUT`` and the by-name builders replaced them.
 FILLED_STATE_SHA256 = "fbf2949d011b7688fbef13062cd2e53b6849e97fbb3f903929e804db995acb22"
 PINNED_STREAM_SHA256 = "92bee271be03b43008a41d470c97020d69a43a6aa78b0188567f64825dad7909"
+#: Features added after the pin (checked against tests/reference_features.py, not
+#: here): left out of the pinned rows, so every older feature is still pinned.
+ADDED_SINCE_PIN = frozenset({"new_product"})
 
 
 def _random_value(rng: random.Random, code: str) -> float | int:
@@ -539,7 +542,8 @@ def test_features_and_states_of_a_pinned_stream() -> None:
     digest = hashlib.sha256()
     for event in _pinned_stream():
         row = update(states[event.user_id], event)
-        digest.update(repr(None if row is None else (row.event_type, row.values)).encode())
+        pinned = None if row is None else tuple(v for n, v in zip(row.names, row.values) if n not in ADDED_SINCE_PIN)
+        digest.update(repr(None if row is None else (row.event_type, pinned)).encode())
     for user in sorted(states):
         digest.update(states[user].to_bytes())
     assert digest.hexdigest() == PINNED_STREAM_SHA256

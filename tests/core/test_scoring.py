@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stream.core.scoring import SEVERITIES, combined_score, severity_for
+from stream.core.scoring import RULE_BONUS, SEVERITIES, combined_score, severity_for
 
 T, HIGH = 0.6, 0.8
 
@@ -34,13 +34,11 @@ def test_more_evidence_never_lowers_severity(score: float, rules: int, more: int
     assert rank(severity_for(score, T, HIGH, rules + more)) >= rank(severity_for(score, T, HIGH, rules))
 
 
-@given(st.floats(0, 1), st.floats(0.01, 0.99), st.integers(0, 6))
-def test_combined_score_keeps_the_models_view_and_lifts_ruled_events_past_the_threshold(
-    model_score: float, threshold: float, rules: int
-) -> None:
-    score = combined_score(model_score, threshold, rules)
+@given(st.floats(0, 1), st.integers(0, 6))
+def test_combined_score_keeps_the_models_view_and_ranks_more_rules_higher(model_score: float, rules: int) -> None:
+    score = combined_score(model_score, rules)
     assert model_score <= score <= 1.0
     if rules == 0:
         assert score == model_score
     else:
-        assert score >= threshold + (1 - threshold) / 2 and score >= combined_score(model_score, threshold, rules - 1)
+        assert score == min(1.0, model_score + RULE_BONUS * rules) and score >= combined_score(model_score, rules - 1)

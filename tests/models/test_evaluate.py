@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from models.baseline import LOAN_FIELDS, N_ESTIMATORS, REPAYMENT_FIELDS, baseline_scores, raw_features
+from models.baseline import LOAN_FIELDS, MAX_SAMPLES, N_ESTIMATORS, REPAYMENT_FIELDS, baseline_scores, raw_features
 from models.evaluate import evaluate_files, join_rows
 from stream.core.contract import parse_document
 
@@ -186,6 +186,7 @@ def test_baseline_forest_matches_the_models_size() -> None:
     from models.train import train
 
     assert N_ESTIMATORS == inspect.signature(train).parameters["n_estimators"].default
+    assert MAX_SAMPLES == inspect.signature(train).parameters["max_samples"].default
 
 
 def test_raw_features_have_the_documented_width() -> None:

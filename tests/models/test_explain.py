@@ -99,7 +99,7 @@ def test_alert_reasons_never_name_a_feature_that_contributed_nothing() -> None:
     X = np.zeros((500, len(names)))
     X[:, :2] = np.random.default_rng(3).normal(size=(500, 2))
     forest = CompiledForest.from_sklearn(IsolationForest(n_estimators=20, random_state=0).fit(X))
-    tm = TypeModel(forest, 0.6, 0.8, feature_norms(names, X))
+    tm = TypeModel("repayment", names, forest, 0.6, 0.8, feature_norms(names, X))
     model = RiskModel("v", "now", {"repayment": tm}, {}, {})
     x = np.zeros(len(names))
     x[:2] = (6.0, -0.5)

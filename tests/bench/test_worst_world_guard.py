@@ -1,0 +1,53 @@
+"""A small version of the README's worst-world table, as a guard (issue 12).
+
+Runs the held-out-worlds harness (``bench/worlds_quality.py``) as a user would,
+through the ``riskmon`` command line, on the three worlds where the monitor is
+weakest (per-product limits, a payday lender, and the mix of both), 1,500 users,
+30 history + 10 test days, seed 1.  The runs are deterministic for a seed; the
+floors sit a little below what this code measures (docs/worlds.md, "The
+make-test guard") and above what the monitor measured before issue 12's forest
+changes (forest PR-AUC 0.036-0.055 under the plain baseline, monitor PR-AUC
+0.372-0.378 on two of them), so a change that loses the gain fails here.  The
+full tables, 8 worlds x 3 seeds x 3,000 users, are ``bench/worlds_quality.py``'s.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location("worlds_quality_guard", ROOT / "bench" / "worlds_quality.py")
+wq = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(wq)
+
+WORLDS = ("per_product_limit", "payday_heavy", "mixed")
+
+#: Floors (minimum over the three worlds) and ceilings (maximum), measured 0.003-0.03 away.
+FLOORS = {"forest_minus_plain_pr": 0.0, "monitor_pr": 0.45, "forest_pr": 0.45, "monitor_roc": 0.77}
+CEILINGS = {"well_behaved_loan_alert_share": 0.035, "well_behaved_flagged_share": 0.04}
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def numbers(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, float | None]]:
+    out = tmp_path_factory.mktemp("worlds")
+    cfg = {"out": str(out), "users": 1500, "history_days": 30, "test_days": 10,
+           "riskmon": f"{sys.executable} -m stream.cli", "leave_one_typology_out": False}
+    return [wq.summary_numbers(wq.run_world(world, 1, cfg)) for world in WORLDS]
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_worst_world_stays_above_its_floor(numbers: list[dict[str, float | None]], name: str) -> None:
+    worst = min(float(n[name]) for n in numbers)  # type: ignore[arg-type]
+    assert worst >= FLOORS[name], {w: n[name] for w, n in zip(WORLDS, numbers)}
+
+
+@pytest.mark.parametrize("name", sorted(CEILINGS))
+def test_alert_volume_stays_under_its_ceiling(numbers: list[dict[str, float | None]], name: str) -> None:
+    worst = max(float(n[name]) for n in numbers)  # type: ignore[arg-type]
+    assert worst <= CEILINGS[name], {w: n[name] for w, n in zip(WORLDS, numbers)}
