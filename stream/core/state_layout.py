@@ -24,13 +24,23 @@ Fields, in byte order after the leading version byte:
   per-bucket lists ``buckets = ((attribute, code), ...)``.  A ring class has
   exactly the attributes ``slots``, ``width``, ``head`` and those lists (checked:
   decoding sets them directly instead of building empty lists to throw away).
+
+Migration (``Step``, ``StateHistory``): the code keeps the layout of every stored
+version it can still read, and one ``Step`` per version step (n -> n + 1).  A step
+is driven by the two field lists: a field stored alike in both is copied by name,
+a field only the newer version has takes its default, a field only the older one
+has is dropped, and ``rebuild`` may compute a newer field from the whole older
+state (it must, for a field whose storage changed under the same name).  Only
+bytes of another version take this path: ``compile(older=history.upgrade)``
+leaves the current version's decode the generated straight-line code and calls
+``older`` instead of raising when the version byte or the size differs.
 """
 
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
-from typing import Any, Callable, Union
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence, Union
 
 #: The struct codes a field may use (little-endian, no padding: the format starts with "<").
 CODES = frozenset("dqQIHBb")
@@ -154,7 +164,7 @@ class Codec:
 
     init: Callable[[Any], None]  # sets every field to its default
     encode: Callable[[Any], bytes]  # state -> bytes, led by the version byte
-    decode: Callable[[type, bytes], Any]  # (class, bytes) -> state; StateFormatError for other bytes
+    decode: Callable[[type, bytes], Any]  # (class, bytes) -> state; other bytes: ``older``, else StateFormatError
     source: str  # the generated Python, for reading and debugging
 
 
@@ -193,12 +203,18 @@ class StateLayout:
     def size(self) -> int:
         return struct.calcsize(self.format)
 
-    def compile(self) -> Codec:
-        """Generate and compile the init / encode / decode functions of this layout."""
-        source = "\n".join((self._init_source(), self._encode_source(), self._decode_source()))
+    def compile(self, older: Callable[[type, bytes], Any] | None = None) -> Codec:
+        """Generate and compile the init / encode / decode functions of this layout.
+
+        ``older(cls, data)`` is what decode returns for bytes of another size or
+        version (``StateHistory.upgrade``: migrate, or raise StateFormatError);
+        without it decode raises StateFormatError for them.
+        """
+        source = "\n".join((self._init_source(), self._encode_source(), self._decode_source(older is not None)))
         codec = struct.Struct(self.format)
         namespace: dict[str, Any] = {
             "_pack": codec.pack, "_unpack": codec.unpack, "_new": object.__new__, "StateFormatError": StateFormatError,
+            "_older": older,
         }
         namespace.update({f"_{f.kind.__name__}": f.kind for f in self.fields if isinstance(f, RingField)})
         exec(compile(source, f"<state layout v{self.version}>", "exec"), namespace)  # noqa: S102 - our own source
@@ -218,14 +234,24 @@ class StateLayout:
             args += packed
         return _function("to_bytes(self) -> bytes", [*body, f"return _pack({', '.join(args)})"])
 
-    def _decode_source(self) -> str:
+    def _decode_source(self, has_older: bool) -> str:
+        if has_older:
+            mismatch = [
+                '"""Decode ``to_bytes`` output; bytes of another size or version go to ``_older``."""',
+                f"if len(data) != {self.size} or data[0] != {self.version}:",
+                "    return _older(cls, data)",
+            ]
+        else:
+            mismatch = [
+                '"""Decode ``to_bytes`` output; StateFormatError for other bytes (another version, corrupt)."""',
+                f"if len(data) != {self.size} or data[0] != {self.version}:",
+                "    raise StateFormatError(",
+                '        f"stored user state is {len(data)} bytes, version {data[0] if data else None}; "',
+                f'        "this monitor reads {self.size} bytes, version {self.version}"',
+                "    )",
+            ]
         body = [
-            '"""Decode ``to_bytes`` output; StateFormatError for other bytes (another version, corrupt)."""',
-            f"if len(data) != {self.size} or data[0] != {self.version}:",
-            "    raise StateFormatError(",
-            '        f"stored user state is {len(data)} bytes, version {data[0] if data else None}; "',
-            f'        "this monitor reads {self.size} bytes, version {self.version}"',
-            "    )",
+            *mismatch,
             "v = list(_unpack(data))",
             "self = _new(cls)",
         ]
@@ -234,6 +260,133 @@ class StateLayout:
             body += f.decode_source(f"f{i}", at)
             at += f.width
         return _function("from_bytes(cls, data: bytes)", [*body, "return self"])
+
+
+    def state_class(self, name: str | None = None) -> type:
+        """A plain class of this layout: its fields as slots, the generated ``__init__``,
+        ``to_bytes`` and ``from_bytes`` (what a migration decodes an older version into)."""
+        codec = self.compile()
+        return type(name or f"StateV{self.version}", (), {
+            "__slots__": self.names, "__init__": codec.init, "to_bytes": codec.encode,
+            "from_bytes": classmethod(codec.decode), "__module__": __name__,
+        })
+
+
+def _stored_alike(old: Field, new: Field) -> bool:
+    """Whether a field's stored value means the same in both layouts (a scalar's default may differ)."""
+    if type(old) is not type(new):
+        return False
+    if isinstance(old, Scalar):
+        return old.code == new.code  # type: ignore[union-attr]
+    return old == new
+
+
+@dataclass(frozen=True)
+class Step:
+    """One version step: ``source`` (version n) to ``target`` (version n + 1).
+
+    Fields stored alike in both are copied by name; fields only ``target`` has take
+    their defaults; fields only ``source`` has are dropped; ``rebuild[name](old)``
+    computes a ``target`` field from the whole ``source`` state, and is required for
+    a field stored differently under the same name.
+    """
+
+    source: StateLayout
+    target: StateLayout
+    rebuild: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.target.version != self.source.version + 1:
+            raise ValueError(f"a step goes from one version to the next, not {self.source.version} -> {self.target.version}")
+        unknown = sorted(set(self.rebuild) - set(self.target.names))
+        if unknown:
+            raise ValueError(f"step to v{self.target.version} rebuilds fields it does not have: {', '.join(unknown)}")
+        old = {f.name: f for f in self.source.fields}
+        changed = sorted(
+            f.name for f in self.target.fields
+            if f.name in old and f.name not in self.rebuild and not _stored_alike(old[f.name], f)
+        )
+        if changed:
+            raise ValueError(
+                f"fields stored differently in v{self.source.version} and v{self.target.version}: "
+                f"{', '.join(changed)}; give the step a rebuild for each (or a new name)"
+            )
+
+    @property
+    def copied(self) -> tuple[str, ...]:
+        """Fields copied by name."""
+        old = set(self.source.names)
+        return tuple(n for n in self.target.names if n in old and n not in self.rebuild)
+
+    @property
+    def added(self) -> tuple[str, ...]:
+        """Fields that start at their default."""
+        old = set(self.source.names)
+        return tuple(n for n in self.target.names if n not in old and n not in self.rebuild)
+
+    @property
+    def dropped(self) -> tuple[str, ...]:
+        """Fields of ``source`` the newer version no longer stores."""
+        new = set(self.target.names)
+        return tuple(n for n in self.source.names if n not in new)
+
+    def apply(self, old: Any, new: Any) -> None:
+        """Fill ``new`` (a ``target`` state at its defaults) from ``old`` (a ``source`` state).
+
+        Copied values are moved, not duplicated: ``old`` is to be thrown away.
+        """
+        for name in self.copied:
+            setattr(new, name, getattr(old, name))
+        for name, rebuild in self.rebuild.items():
+            setattr(new, name, rebuild(old))
+
+
+class StateHistory:
+    """Every stored layout this code reads: ``current`` and the older ones of ``steps``,
+    which chain one version to the next up to ``current``."""
+
+    def __init__(self, current: StateLayout, steps: Sequence[Step] = ()) -> None:
+        for before, after in zip(steps, steps[1:]):
+            if before.target != after.source:
+                raise ValueError(f"the step to v{before.target.version} and the step from it disagree on its layout")
+        if steps and steps[-1].target != current:
+            raise ValueError(f"the last step ends at a v{steps[-1].target.version} layout that is not the current one")
+        self.current = current
+        self.steps = tuple(steps)
+        self._classes = tuple(step.source.state_class() for step in self.steps)
+        self._first_step = {step.source.version: i for i, step in enumerate(self.steps)}
+
+    @property
+    def versions(self) -> tuple[int, ...]:
+        """The versions whose bytes ``upgrade`` reads, oldest first (the current one last)."""
+        return (*(step.source.version for step in self.steps), self.current.version)
+
+    def layout(self, version: int) -> StateLayout:
+        for known in (*(step.source for step in self.steps), self.current):
+            if known.version == version:
+                return known
+        raise KeyError(version)
+
+    def upgrade(self, cls: type, data: bytes) -> Any:
+        """A ``cls`` state (the current layout) from bytes of an older stored version.
+
+        StateFormatError for bytes of no known version and size (a newer version,
+        one older than the oldest kept, or corrupt).
+        """
+        version = data[0] if data else None
+        first = self._first_step.get(version)  # type: ignore[arg-type]
+        if first is None or len(data) != self.steps[first].source.size:
+            readable = ", ".join(f"v{v} ({self.layout(v).size} bytes)" for v in self.versions)
+            raise StateFormatError(
+                f"stored user state is {len(data)} bytes, version {version}; this monitor reads {readable}"
+            )
+        state = self._classes[first].from_bytes(data)
+        last = len(self.steps) - 1
+        for i in range(first, last + 1):
+            new = cls() if i == last else self._classes[i + 1]()
+            self.steps[i].apply(state, new)
+            state = new
+        return state
 
 
 def _function(signature: str, body: list[str]) -> str:
