@@ -21,7 +21,8 @@ bucket plus 6 / 29 (UTC days).
 
 Each thing is declared once: a state field is one line of ``STATE_LAYOUT``
 (``UserState``'s slots, defaults and byte codec follow from it; bump
-``STATE_VERSION`` with it); a feature is its name in ``LOAN_FEATURES`` /
+``STATE_VERSION`` with it, keeping the old layout and a migration step in
+``STATE_HISTORY`` so stored states are upgraded, not reset); a feature is its name in ``LOAN_FEATURES`` /
 ``REPAYMENT_FEATURES`` (the model's column order), its words in ``FEATURE_TEXT``
 (checked against the names at import) and one ``f.name = value`` line where its
 event type's features are built (a missing or misspelt name raises).
@@ -35,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from stream.core.contract import CHANNELS, PRODUCTS, SEGMENTS, Event, LoanEvent
-from stream.core.state_layout import Array, RingField, Scalar, StateLayout
+from stream.core.state_layout import Array, RingField, Scalar, StateHistory, StateLayout, Step
 
 HOUR = 3600.0
 DAY = 86400.0
@@ -46,7 +47,8 @@ RING_24H = (24, 3600)
 RING_30D = (30, 86400)
 LATE_RING = (9, 10 * 86400)  # worst lateness per 10-day bucket: the "90d" window
 #: Leads every serialised state; bump it whenever STATE_LAYOUT changes, so a
-#: worker never misreads state written by an older version from the changelog.
+#: worker never misreads state written by an older version from the changelog
+#: (it migrates it: STATE_HISTORY below).
 STATE_VERSION = 4
 RECENT_IDS = 16  # dedup horizon: the last 16 events of the user
 DEVICE_SLOTS = 4
@@ -415,8 +417,89 @@ STATE_LAYOUT = StateLayout(
         RingField("short_ring", CountRing, *RING_30D, (("values", "B"),)),  # short-term loans (SHORT_TERM_DAYS) per day
     ),
 )
-_CODEC = STATE_LAYOUT.compile()
 STATE_BYTES = STATE_LAYOUT.size
+
+# -- stored layouts older than STATE_LAYOUT, and the steps up to it ------------------
+# Each older version as it was stored, field by field in byte order, read off the
+# codec of the commit that last wrote it (v2: e42295b, v3: 26ed953); and one
+# ``Step`` per version step (see stream.core.state_layout: fields stored alike are
+# copied by name, new ones take their defaults, ``rebuild`` computes the rest).
+# Frozen: sizes are numbers, not the constants above, which describe the current
+# layout.  Bytes written before version 2 carry no version byte and are not read.
+# When STATE_LAYOUT changes: copy it here first as the next LAYOUT_Vn (frozen the
+# same way), bump STATE_VERSION, add the step (docs/operations.md, "Upgrading the
+# state format").
+_LATE_VALUES = (("values", "H"),)
+
+#: Version 2 (2026-11-28, 6938283..e42295b): the first versioned layout.
+LAYOUT_V2 = StateLayout(
+    version=2,
+    fields=(
+        Scalar("last_ts", "d"), Scalar("first_ts", "I"), Scalar("n_loans", "I"), Scalar("n_repayments", "I"),
+        Scalar("last_loan_ts", "d"),
+        RingField("ring_1h", Ring, 6, 600, _COUNT_AMOUNT),
+        RingField("ring_24h", Ring, 24, 3600, _COUNT_AMOUNT),
+        RingField("ring_30d", Ring, 30, 86400, _COUNT_AMOUNT),
+        Array("hour_hist", "H", 24), Array("product_seen", "I", 5), Array("channel_seen", "I", 4),
+        Array("device_hashes", "Q", 4), Array("device_seen", "I", 4), Array("device_first", "I", 4),
+        Scalar("ew_log_amount", "d"), Scalar("ew_var_log_amount", "d"), Scalar("outstanding", "d"),
+        Scalar("limit", "d"), Scalar("limit_before", "d"), Scalar("limit_changed_ts", "d"), Scalar("late_ewm", "d"),
+        Scalar("prev_due", "I"),  # due time of the user's latest loan (the v2 rollover chain's only memory)
+        Scalar("prev_amount", "I"),  # its amount, whole yuan
+        RingField("late_ring", MaxRing, 9, 864000, _LATE_VALUES),
+        Scalar("late_last", "H"), Scalar("late_streak", "B"),
+        Scalar("rollover_chain", "B"),  # consecutive loans each rolling over the one before
+        Array("loan_hashes", "Q", 8),  # 64-bit id_hash of the loan id
+        Array("loan_due", "I", 8), Array("loan_end", "I", 8), Array("loan_amount", "I", 8),
+        Array("recent_ids", "Q", 16), Scalar("recent_pos", "H"), Scalar("segment", "b", -1),
+        Scalar("alert_key", "Q"), Scalar("alert_ts", "d"), Scalar("alert_rank", "b", -1),
+    ),
+)
+
+#: Version 3 (2026-11-28, 3fa5b68..26ed953): rollover depth over the open loans, rising lateness.
+LAYOUT_V3 = StateLayout(
+    version=3,
+    fields=(
+        Scalar("last_ts", "d"), Scalar("first_ts", "I"), Scalar("n_loans", "I"), Scalar("n_repayments", "I"),
+        Scalar("last_loan_ts", "d"),
+        RingField("ring_1h", Ring, 6, 600, _COUNT_AMOUNT),
+        RingField("ring_24h", Ring, 24, 3600, _COUNT_AMOUNT),
+        RingField("ring_30d", Ring, 30, 86400, _COUNT_AMOUNT),
+        Array("hour_hist", "H", 24), Array("product_seen", "I", 5), Array("channel_seen", "I", 4),
+        Array("device_hashes", "Q", 4), Array("device_seen", "I", 4), Array("device_first", "I", 4),
+        Scalar("ew_log_amount", "d"), Scalar("ew_var_log_amount", "d"), Scalar("outstanding", "d"),
+        Scalar("limit", "d"), Scalar("limit_before", "d"), Scalar("limit_changed_ts", "d"), Scalar("late_ewm", "d"),
+        RingField("late_ring", MaxRing, 9, 864000, _LATE_VALUES),
+        Scalar("late_last", "H"), Scalar("late_streak", "B"), Scalar("late_nz_last", "H"), Scalar("late_nz_ts", "I"),
+        Scalar("late_rising", "B"), Scalar("rollover_chain", "B"),
+        Array("loan_hashes", "I", 8), Array("loan_due", "I", 8), Array("loan_end", "I", 8),
+        Array("loan_amount", "I", 8), Array("loan_depth", "B", 8), Array("loan_rolled", "B", 8),
+        Array("recent_ids", "Q", 16), Scalar("recent_pos", "H"), Scalar("segment", "b", -1),
+        Scalar("alert_key", "Q"), Scalar("alert_ts", "d"), Scalar("alert_rank", "b", -1),
+    ),
+)
+
+
+def _loan_hashes_from_v2(old: Any) -> list[int]:
+    """v2 kept each open loan's 64-bit ``id_hash``, v3 its ``_loan_hash``: the same hash's
+    low 32 bits (1 when those are 0).  Exact: a repayment after the upgrade finds its loan."""
+    return [((h & _U32_MAX) or 1) if h else 0 for h in old.loan_hashes]
+
+
+#: v2 -> v3: prev_due / prev_amount dropped; loan ids rebuilt exactly; rollover_chain
+#: copied although v3 counts it differently (depth over the open loans, not consecutive
+#: rollovers of the latest loan: the same for a plain spiral); late_nz_last,
+#: late_nz_ts, late_rising, loan_depth, loan_rolled start at 0 (v2 kept nothing they
+#: could be rebuilt from).  v3 -> v4: short_ring starts empty (v3 kept no loan terms),
+#: so short_loans_30d counts only loans from the upgrade on, for up to 30 days.
+STATE_HISTORY = StateHistory(
+    STATE_LAYOUT,
+    (
+        Step(LAYOUT_V2, LAYOUT_V3, rebuild={"loan_hashes": _loan_hashes_from_v2}),
+        Step(LAYOUT_V3, STATE_LAYOUT),
+    ),
+)
+_CODEC = STATE_LAYOUT.compile(older=STATE_HISTORY.upgrade)
 
 
 class UserState:
@@ -426,7 +509,8 @@ class UserState:
     __slots__ = STATE_LAYOUT.names
     # Generated from STATE_LAYOUT (see stream.core.state_layout): every field at its default;
     # the fixed-length encoding stored in the Faust table / changelog, led by
-    # STATE_VERSION; and its decoding (StateFormatError for another version's bytes).
+    # STATE_VERSION; and its decoding.  Bytes of an older stored version are migrated
+    # (STATE_HISTORY.upgrade); any other bytes raise StateFormatError.
     __init__ = _CODEC.init
     to_bytes = _CODEC.encode
     from_bytes = classmethod(_CODEC.decode)
