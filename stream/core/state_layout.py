@@ -297,7 +297,9 @@ class Step:
 
     def __post_init__(self) -> None:
         if self.target.version != self.source.version + 1:
-            raise ValueError(f"a step goes from one version to the next, not {self.source.version} -> {self.target.version}")
+            raise ValueError(
+                f"a step goes from one version to the next, not {self.source.version} -> {self.target.version}"
+            )
         unknown = sorted(set(self.rebuild) - set(self.target.names))
         if unknown:
             raise ValueError(f"step to v{self.target.version} rebuilds fields it does not have: {', '.join(unknown)}")
