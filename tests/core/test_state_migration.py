@@ -1,0 +1,369 @@
+"""Stored states of every readable version migrate to the current layout (``STATE_HISTORY``).
+
+The fixtures in ``tests/core/fixtures`` were written once by
+``tests/core/make_state_fixtures.py``: one fixed event stream, and each user's
+state after it as the code of the last commit of each state version serialised
+it (v2 e42295b, v3 26ed953, v4 d786b47, the shipped release).  Reading them
+back with today's code is what a worker does with its predecessor's changelog:
+
+* v4 bytes decode to exactly the states today's code builds from the stream;
+* v3 and v2 bytes migrate to those states too, except the fields the steps
+  document as not rebuildable, which are at their defaults (and v2's
+  ``rollover_chain``, copied although v3 counts it differently).
+
+A synthetic v5 and v6 (fields added, removed, re-typed) check the mechanism
+itself: copy by name, defaults for added fields, chains of steps, and a property
+test that migrating any state keeps every shared field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import struct
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stream.core.contract import parse_document
+from stream.core.features import (
+    LAYOUT_V2,
+    LAYOUT_V3,
+    STATE_BYTES,
+    STATE_HISTORY,
+    STATE_LAYOUT,
+    STATE_VERSION,
+    UserState,
+    _loan_hash,
+    id_hash,
+    update,
+)
+from stream.core.state_layout import Array, RingField, Scalar, StateFormatError, StateHistory, StateLayout, Step
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+QUICK = settings(max_examples=60, deadline=None)
+
+
+# -- helpers -------------------------------------------------------------------------
+def _value(state: Any, name: str) -> Any:
+    """A field's stored value, comparable with ==: a ring as all its attributes."""
+    value = getattr(state, name)
+    if hasattr(value, "head"):
+        attrs = [a for k in type(value).__mro__ for a in getattr(k, "__slots__", ())]
+        return tuple(list(getattr(value, a)) if isinstance(getattr(value, a), list) else getattr(value, a) for a in attrs)
+    return list(value) if isinstance(value, list) else value
+
+
+def _fixture(version: int) -> dict[str, Any]:
+    return json.loads((FIXTURES / f"states_v{version}.json").read_text())
+
+
+def _built_now() -> dict[str, UserState]:
+    """Each user's state after the fixtures' event stream, built by today's code."""
+    states: dict[str, UserState] = defaultdict(UserState)
+    for line in (FIXTURES / "state_events.jsonl").read_text().splitlines():
+        event = parse_document(json.loads(line))
+        update(states[event.user_id], event)
+    return dict(states)
+
+
+@pytest.fixture(scope="module")
+def built() -> dict[str, UserState]:
+    return _built_now()
+
+
+# -- the fixtures: states written by earlier versions, read back today ----------------
+@pytest.mark.parametrize("version", [2, 3, 4])
+def test_fixtures_were_written_from_the_committed_stream(version: int) -> None:
+    doc = _fixture(version)
+    assert doc["state_version"] == version
+    assert doc["events_sha256"] == hashlib.sha256((FIXTURES / doc["events"]).read_bytes()).hexdigest()
+    assert all(bytes.fromhex(h)[0] == version for h in doc["states"].values())
+
+
+def test_the_stream_exercises_what_the_steps_cannot_rebuild(built: dict[str, UserState]) -> None:
+    """Otherwise comparing the fixtures' states would prove little: the fields v2/v3
+    did not have are set for some users of the stream."""
+    states = built.values()
+    assert len(built) == 30
+    assert any(any(s.loan_depth) for s in states) and any(any(s.loan_rolled) for s in states)
+    assert any(s.late_rising for s in states) and any(s.late_nz_last for s in states)
+    assert any(s.rollover_chain for s in states) and any(any(s.short_ring.values) for s in states)
+    assert any(s.limit_before for s in states) and any(s.late_streak for s in states)
+
+
+def test_states_of_the_shipped_release_read_back_as_built_today(built: dict[str, UserState]) -> None:
+    """v4 (the shipped release, d786b47): every byte as today's code writes it."""
+    stored = _fixture(4)["states"]
+    assert sorted(stored) == sorted(built)
+    for user, hex_state in stored.items():
+        data = bytes.fromhex(hex_state)
+        assert len(data) == STATE_BYTES
+        assert UserState.from_bytes(data).to_bytes() == data == built[user].to_bytes(), user
+
+
+def _defaults() -> UserState:
+    return UserState()
+
+
+def test_v3_states_migrate_to_the_states_built_today(built: dict[str, UserState]) -> None:
+    """v3 (26ed953) -> v4: every field as today's code builds it, except short_ring (empty)."""
+    step = STATE_HISTORY.steps[-1]
+    assert (step.source, step.target, step.added, step.dropped) == (LAYOUT_V3, STATE_LAYOUT, ("short_ring",), ())
+    fresh = _defaults()
+    for user, hex_state in _fixture(3)["states"].items():
+        data = bytes.fromhex(hex_state)
+        assert len(data) == LAYOUT_V3.size == 946
+        migrated = UserState.from_bytes(data)
+        assert type(migrated) is UserState and migrated.to_bytes()[0] == STATE_VERSION
+        for name in STATE_LAYOUT.names:
+            expected = fresh if name == "short_ring" else built[user]
+            assert _value(migrated, name) == _value(expected, name), (user, name)
+
+
+#: What the v2 -> v3 step cannot rebuild (they start at 0), and rollover_chain, copied
+#: although v3 defines it differently; then v3 -> v4's short_ring.
+NOT_REBUILT_FROM_V2 = {"late_nz_last", "late_nz_ts", "late_rising", "loan_depth", "loan_rolled", "short_ring"}
+
+
+def test_v2_states_migrate_to_the_states_built_today(built: dict[str, UserState]) -> None:
+    """v2 (e42295b) -> v3 -> v4: loan ids rebuilt exactly, the rest as documented."""
+    step = STATE_HISTORY.steps[0]
+    assert set(step.added) | {"short_ring"} == NOT_REBUILT_FROM_V2
+    assert step.dropped == ("prev_due", "prev_amount") and set(step.rebuild) == {"loan_hashes"}
+    fresh = _defaults()
+    v2_class = LAYOUT_V2.state_class()
+    chain_differs = 0
+    for user, hex_state in _fixture(2)["states"].items():
+        data = bytes.fromhex(hex_state)
+        assert len(data) == LAYOUT_V2.size == 963
+        migrated = UserState.from_bytes(data)
+        for name in STATE_LAYOUT.names:
+            if name in NOT_REBUILT_FROM_V2:
+                assert _value(migrated, name) == _value(fresh, name), (user, name)
+            elif name == "rollover_chain":
+                assert migrated.rollover_chain == v2_class.from_bytes(data).rollover_chain
+                chain_differs += migrated.rollover_chain != built[user].rollover_chain
+            else:
+                assert _value(migrated, name) == _value(built[user], name), (user, name)
+    assert chain_differs <= 5  # the v2 count and the v3 depth agree for most users of the stream
+
+
+def test_a_repayment_after_the_upgrade_finds_its_loan_by_its_rebuilt_id() -> None:
+    v2 = LAYOUT_V2.state_class()()
+    v2.loan_hashes[3] = id_hash("loan-42")
+    v2.loan_due[3] = v2.loan_end[3] = 1_780_000_000
+    v2.loan_amount[3] = 900
+    state = UserState.from_bytes(v2.to_bytes())
+    assert state.loan_hashes == [0, 0, 0, _loan_hash("loan-42"), 0, 0, 0, 0]
+
+
+@pytest.mark.parametrize("version", [2, 3])
+def test_an_older_layout_reads_the_bytes_of_its_version_exactly(version: int) -> None:
+    """The reconstructed layouts have the size and field order of the code that wrote them
+    (every field compared above; here: decode -> encode is the identity)."""
+    cls = STATE_HISTORY.layout(version).state_class()
+    for hex_state in _fixture(version)["states"].values():
+        data = bytes.fromhex(hex_state)
+        assert cls.from_bytes(data).to_bytes() == data
+
+
+#: The unversioned layouts written before version 2 (from git: c6ca085, c75d50d,
+#: 8f53cb4..6c04d65, 12d7bf4): no version byte, so they are not read.
+_RING = "q{0}H{0}I"
+UNVERSIONED_FORMATS = tuple(
+    "<" + head + _RING.format(6) + _RING.format(24) + _RING.format(30) + tail
+    for head, tail in (
+        ("dIId", "24H5d4d4Q4d6dHd3d8Q8d8d16QHb"),
+        ("dIId", "24H5d4d4Q4d6dHd3d8Q8d8d16QHbQdb"),
+        ("dIIId", "24H5I4I4Q4I4I8dIIHHBB8Q8I8I8I16QHbQdb"),
+        ("dIIId", "24H5I4I4Q4I4I7dIIq9HHBB8Q8I8I8I16QHbQdb"),
+    )
+)
+
+
+def test_bytes_of_no_readable_version_are_refused_not_misread() -> None:
+    good = UserState().to_bytes()
+    refused = [b"", good[:-1], good + b"\0", bytes([STATE_VERSION + 1]) + good[1:], bytes([1]) + good[1:],
+               bytes([0]) * STATE_BYTES, bytes([3]) + good[1:], bytes([2]) * LAYOUT_V3.size]
+    rng = random.Random(1)
+    for fmt in UNVERSIONED_FORMATS:
+        size = struct.calcsize(fmt)
+        refused += [bytes([first]) + rng.randbytes(size - 1) for first in range(256) if (first, size) != (3, 946)]
+    for data in refused:
+        with pytest.raises(StateFormatError):
+            UserState.from_bytes(data)
+
+
+def test_the_one_unversioned_layout_of_a_readable_size_is_the_documented_one() -> None:
+    """8f53cb4..6c04d65 (28 minutes of 2026-11-28) stored 946 bytes without a version byte,
+    the size of v3: such bytes whose first byte (the low byte of last_ts) is 3 read as v3,
+    as a v3 worker read them too (docs/operations.md says so).  No other collides."""
+    sizes = {struct.calcsize(fmt) for fmt in UNVERSIONED_FORMATS}
+    readable = {STATE_HISTORY.layout(v).size for v in STATE_HISTORY.versions}
+    assert sizes & readable == {946} == {LAYOUT_V3.size}
+
+
+def test_the_current_version_decodes_without_the_migration() -> None:
+    """The per-event path: the generated straight-line decode, which hands only other
+    bytes to STATE_HISTORY.upgrade (no loop, no lookup)."""
+    source = STATE_LAYOUT.compile(older=STATE_HISTORY.upgrade).source
+    decode = source[source.index("def from_bytes"):]
+    assert "return _older(cls, data)" in decode and "for " not in decode
+    assert STATE_HISTORY.versions == (2, 3, STATE_VERSION)
+
+
+# -- the mechanism, on synthetic next versions ----------------------------------------
+#: v5: drops hour_hist, adds merchants_30d (default 3: not zero, so "at its default" shows).
+V5 = StateLayout(5, (*(f for f in STATE_LAYOUT.fields if f.name != "hour_hist"), Scalar("merchants_30d", "H", 3)))
+#: v6: recent_pos narrowed to a byte (a re-typed field needs a rebuild), n_events added and
+#: rebuilt from two v5 fields.
+V6 = StateLayout(6, (
+    *(Scalar("recent_pos", "B") if f.name == "recent_pos" else f for f in V5.fields),
+    Scalar("n_events", "I"),
+))
+STEP_5 = Step(STATE_LAYOUT, V5)
+STEP_6 = Step(V5, V6, rebuild={"recent_pos": lambda old: old.recent_pos % 256,
+                               "n_events": lambda old: old.n_loans + old.n_repayments})
+HISTORY_5 = StateHistory(V5, (*STATE_HISTORY.steps, STEP_5))
+HISTORY_6 = StateHistory(V6, (*STATE_HISTORY.steps, STEP_5, STEP_6))
+StateV5 = V5.state_class()
+StateV6 = V6.state_class()
+
+
+def test_a_step_copies_by_name_adds_defaults_and_drops(built: dict[str, UserState]) -> None:
+    assert STEP_5.added == ("merchants_30d",) and STEP_5.dropped == ("hour_hist",)
+    assert set(STEP_5.copied) == set(STATE_LAYOUT.names) - {"hour_hist"}
+    for user, state in built.items():
+        v5 = HISTORY_5.upgrade(StateV5, state.to_bytes())
+        assert type(v5) is StateV5 and v5.merchants_30d == 3 and not hasattr(v5, "hour_hist")
+        for name in STEP_5.copied:
+            assert _value(v5, name) == _value(state, name), (user, name)
+        assert StateV5.from_bytes(v5.to_bytes()).to_bytes() == v5.to_bytes()
+
+
+def test_a_chain_of_steps_goes_two_versions_and_more(built: dict[str, UserState]) -> None:
+    """v4 -> v6 (two steps), and the fixtures' v2 states -> v6 (four steps)."""
+    for user, state in built.items():
+        v6 = HISTORY_6.upgrade(StateV6, state.to_bytes())
+        assert v6.n_events == state.n_loans + state.n_repayments and v6.merchants_30d == 3
+        assert v6.recent_pos == state.recent_pos and v6.to_bytes()[0] == 6
+        for name in set(STATE_LAYOUT.names) & set(V6.names) - {"recent_pos"}:
+            assert _value(v6, name) == _value(state, name), (user, name)
+    for user, hex_state in _fixture(2)["states"].items():
+        v6 = HISTORY_6.upgrade(StateV6, bytes.fromhex(hex_state))
+        assert v6.loan_hashes == built[user].loan_hashes and v6.n_loans == built[user].n_loans
+    assert HISTORY_6.versions == (2, 3, 4, 5, 6)
+
+
+def test_a_history_decodes_through_the_codec_it_is_given_to() -> None:
+    """What features.py does for UserState, on v6: current bytes straight, older ones migrated."""
+    codec = V6.compile(older=HISTORY_6.upgrade)
+    cls = type("UserStateV6", (), {"__slots__": V6.names, "__init__": codec.init, "to_bytes": codec.encode,
+                                   "from_bytes": classmethod(codec.decode)})
+    state = UserState()
+    state.n_loans, state.n_repayments = 5, 2
+    v6 = cls.from_bytes(state.to_bytes())
+    assert type(v6) is cls and v6.n_events == 7
+    assert cls.from_bytes(v6.to_bytes()).to_bytes() == v6.to_bytes()
+    with pytest.raises(StateFormatError, match="v2 .963 bytes., v3 .946 bytes., v4 .984 bytes."):
+        cls.from_bytes(bytes([7]) + v6.to_bytes()[1:])
+
+
+def test_steps_and_histories_refuse_what_would_misread() -> None:
+    with pytest.raises(ValueError, match="recent_pos"):  # re-typed without a rebuild
+        Step(V5, V6, rebuild={"n_events": lambda old: 0})
+    with pytest.raises(ValueError, match="not 4 -> 6"):
+        Step(STATE_LAYOUT, V6, rebuild={"recent_pos": lambda old: 0})
+    with pytest.raises(ValueError, match="does not have: nope"):
+        Step(STATE_LAYOUT, V5, rebuild={"nope": lambda old: 0})
+    with pytest.raises(ValueError, match="not the current one"):
+        StateHistory(V6, (*STATE_HISTORY.steps, STEP_5))
+    with pytest.raises(ValueError, match="disagree"):
+        StateHistory(V6, (STATE_HISTORY.steps[0], STEP_5, STEP_6))
+    # A ring of another size or an array of another length is stored differently too.
+    shorter = StateLayout(5, tuple(Array("recent_ids", "Q", 8) if f.name == "recent_ids" else f for f in STATE_LAYOUT.fields))
+    with pytest.raises(ValueError, match="recent_ids"):
+        Step(STATE_LAYOUT, shorter)
+    ring = next(f for f in STATE_LAYOUT.fields if f.name == "ring_1h")
+    wider = StateLayout(5, tuple(RingField("ring_1h", ring.kind, 12, 300, ring.buckets) if f is ring else f
+                                 for f in STATE_LAYOUT.fields))
+    with pytest.raises(ValueError, match="ring_1h"):
+        Step(STATE_LAYOUT, wider)
+    # A scalar's default is not part of what is stored.
+    Step(STATE_LAYOUT, StateLayout(5, tuple(Scalar("segment", "b", 0) if f.name == "segment" else f
+                                            for f in STATE_LAYOUT.fields)))
+
+
+# -- property: migrating keeps every shared field -------------------------------------
+_RANGES = {"b": (-128, 127), "B": (0, 255), "H": (0, 2**16 - 1), "I": (0, 2**32 - 1), "q": (-(2**63), 2**63 - 1),
+           "Q": (0, 2**64 - 1)}
+
+
+def _number(code: str) -> st.SearchStrategy:
+    if code == "d":
+        return st.floats(allow_nan=False)
+    return st.integers(*_RANGES[code])
+
+
+def _states_of(layout: StateLayout) -> st.SearchStrategy:
+    """States of ``layout`` (its state class) with every field drawn over its whole stored range."""
+    cls = layout.state_class()
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Any:
+        state = cls()
+        for f in layout.fields:
+            if isinstance(f, Scalar):
+                setattr(state, f.name, draw(_number(f.code)))
+            elif isinstance(f, Array):
+                setattr(state, f.name, draw(st.lists(_number(f.code), min_size=f.count, max_size=f.count)))
+            else:
+                ring = getattr(state, f.name)
+                ring.head = draw(_number("q"))
+                for attr, code in f.buckets:
+                    setattr(ring, attr, draw(st.lists(_number(code), min_size=f.slots, max_size=f.slots)))
+        return state
+
+    return build()
+
+
+def _shared_fields_kept(step: Step, old: Any, new: Any) -> None:
+    for name in step.copied:
+        assert _value(new, name) == _value(old, name), name
+
+
+@QUICK
+@given(_states_of(STATE_LAYOUT))
+def test_migrating_a_current_state_keeps_every_shared_field(state: Any) -> None:
+    """migrate(encode(state)) for v4 -> v5 and v4 -> v6."""
+    data = UserState.from_bytes(state.to_bytes()).to_bytes()
+    v5 = HISTORY_5.upgrade(StateV5, data)
+    _shared_fields_kept(STEP_5, state, v5)
+    assert v5.merchants_30d == 3
+    v6 = HISTORY_6.upgrade(StateV6, data)
+    for name in set(STEP_5.copied) & set(STEP_6.copied):
+        assert _value(v6, name) == _value(state, name), name
+    assert v6.n_events == state.n_loans + state.n_repayments and v6.recent_pos == state.recent_pos % 256
+
+
+@QUICK
+@given(_states_of(LAYOUT_V3))
+def test_migrating_a_v3_state_keeps_every_shared_field(state: Any) -> None:
+    migrated = UserState.from_bytes(state.to_bytes())
+    _shared_fields_kept(STATE_HISTORY.steps[1], state, migrated)
+    assert _value(migrated, "short_ring") == _value(UserState(), "short_ring")
+
+
+@QUICK
+@given(_states_of(LAYOUT_V2))
+def test_migrating_a_v2_state_keeps_every_shared_field(state: Any) -> None:
+    migrated = UserState.from_bytes(state.to_bytes())
+    _shared_fields_kept(STATE_HISTORY.steps[0], state, migrated)
+    assert migrated.loan_hashes == [((h & 0xFFFFFFFF) or 1) if h else 0 for h in state.loan_hashes]
+    assert migrated.to_bytes()[0] == STATE_VERSION
