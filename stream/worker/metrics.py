@@ -104,7 +104,12 @@ RULE_EXPECTED_HIT_RATE = Gauge(
 )
 STATE_RESETS = Counter(
     "riskmon_state_resets_total",
-    "User states found in the changelog in another layout version (or corrupt) and started afresh.",
+    "User states found in the changelog in a layout version this worker cannot read (or corrupt) and started afresh.",
+)
+STATE_UPGRADES = Counter(
+    "riskmon_state_upgrades_total",
+    "User states found in the changelog in an older layout version and migrated to the current one.",
+    ["from_version"],
 )
 
 

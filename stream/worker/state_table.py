@@ -28,7 +28,7 @@ from faust.types import TP, EventT
 
 from stream.worker import metrics
 from stream.worker.faust_fixes import aiokafka_producer, as_current_event
-from stream.core.features import UserState
+from stream.core.features import STATE_VERSION, UserState
 from stream.core.state_layout import StateFormatError
 from stream.settings import Settings
 
@@ -48,13 +48,22 @@ def create_state_table(app: faust.App, settings: Settings) -> faust.Table:
     )
 
 
-_warned_resets = False  # the reset warning is logged once per process; the metric counts every reset
+# The reset warning and the upgrade notice are logged once per process; the metrics count every state.
+_warned_resets = False
+_told_upgrades = False
 
 
 def load_states(table: faust.Table, user_ids: Iterator[str] | list[str]) -> dict[str, UserState]:
-    """The stored state of each user that has one; unreadable states start afresh (and are counted)."""
+    """The stored state of each user that has one, in the current layout.
+
+    A state stored by an older version is migrated as it is decoded (counted by
+    version; the worker writes it back in the current layout with the user's
+    event).  Unreadable states (a newer version, one older than the oldest kept,
+    corrupt bytes) start afresh and are counted as resets.
+    """
     states: dict[str, UserState] = {}
     reset = 0
+    upgraded: dict[int, int] = {}
     for user_id in user_ids:
         stored = table.get(user_id.encode())
         if stored is not None:
@@ -62,16 +71,34 @@ def load_states(table: faust.Table, user_ids: Iterator[str] | list[str]) -> dict
                 states[user_id] = UserState.from_bytes(stored)
             except StateFormatError:
                 reset += 1  # a fresh state beats a worker stuck on bytes it cannot read
+                continue
+            if stored[0] != STATE_VERSION:
+                upgraded[stored[0]] = upgraded.get(stored[0], 0) + 1
+    if upgraded:
+        _count_upgrades(upgraded)
     if reset:
         global _warned_resets
         if not _warned_resets:
             _warned_resets = True
             log.warning(
-                "user states in the changelog were written by another state version and are being reset "
-                "(counted in riskmon_state_resets_total); their features start afresh"
+                "user states in the changelog are in a state version this worker cannot read (newer, or "
+                "older than it keeps) or corrupt, and are being reset (counted in riskmon_state_resets_total); "
+                "their features start afresh"
             )
         metrics.STATE_RESETS.inc(reset)
     return states
+
+
+def _count_upgrades(upgraded: dict[int, int]) -> None:
+    global _told_upgrades
+    if not _told_upgrades:
+        _told_upgrades = True
+        log.info(
+            "user states in the changelog in state version(s) %s are being migrated to version %d as they are read "
+            "(counted in riskmon_state_upgrades_total)", ", ".join(map(str, sorted(upgraded))), STATE_VERSION,
+        )
+    for version, count in upgraded.items():
+        metrics.STATE_UPGRADES.labels(str(version)).inc(count)
 
 
 class StateCache:

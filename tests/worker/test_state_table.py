@@ -1,9 +1,18 @@
-"""The decoded-state cache in front of the Faust table (pure logic; the table is a dict here)."""
+"""The decoded-state cache in front of the Faust table, and reading stored states of older
+layout versions (pure logic; the table is a dict here)."""
 
 from __future__ import annotations
 
-from stream.core.features import UserState
-from stream.worker.state_table import StateCache
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+from prometheus_client import REGISTRY
+
+from stream.core.features import STATE_VERSION, UserState
+from stream.worker.state_table import StateCache, TableStore
+
+FIXTURES = Path(__file__).resolve().parents[1] / "core" / "fixtures"
 
 
 class _Table(dict):
@@ -48,3 +57,55 @@ def test_a_zero_sized_cache_keeps_nothing() -> None:
     cache = StateCache(max_users=0)
     cache.keep(cache.load(table, ["a"], generation=1))
     assert len(cache) == 0
+
+
+def _resets() -> float:
+    return REGISTRY.get_sample_value("riskmon_state_resets_total") or 0.0
+
+
+def _upgrades(version: int) -> float:
+    return REGISTRY.get_sample_value("riskmon_state_upgrades_total", {"from_version": str(version)}) or 0.0
+
+
+def _changelog_after_an_upgrade() -> _Table:
+    """A table as a new worker restores it: states the v2, v3 and v4 workers wrote
+    (tests/core/fixtures, 30 users each, stored under distinct keys)."""
+    table = _Table()
+    for version in (2, 3, 4):
+        stored = json.loads((FIXTURES / f"states_v{version}.json").read_text())["states"]
+        for user, hex_state in stored.items():
+            table[f"v{version}-{user}".encode()] = bytes.fromhex(hex_state)
+    return table
+
+
+def test_an_upgrade_migrates_stored_states_and_resets_none() -> None:
+    """riskmon_state_resets_total stays 0 across an upgrade: the worker's state store reads
+    every state an older version wrote, migrated to the current layout, and counts it by
+    version; once written back in the current layout it is read as it is."""
+    table = _changelog_after_an_upgrade()
+    users = [key.decode() for key in table]
+    resets, from_v2, from_v3 = _resets(), _upgrades(2), _upgrades(3)
+    store = TableStore(SimpleNamespace(rebalancing_count=1), table, cache_users=0)  # type: ignore[arg-type]
+    states = store.load(users)
+    assert sorted(states) == sorted(users)
+    assert all(type(s) is UserState and s.to_bytes()[0] == STATE_VERSION for s in states.values())
+    assert _resets() == resets
+    assert (_upgrades(2) - from_v2, _upgrades(3) - from_v3) == (30, 30)
+    for user, state in states.items():  # what TableStore.write stores after the user's next event
+        table[user.encode()] = state.to_bytes()
+    again = store.load(users)
+    assert {u: s.to_bytes() for u, s in again.items()} == {u: s.to_bytes() for u, s in states.items()}
+    assert (_resets(), _upgrades(2) - from_v2, _upgrades(3) - from_v3) == (resets, 30, 30)
+
+
+def test_states_of_no_readable_version_start_afresh_and_are_counted() -> None:
+    """A newer version's state (a rolled-back worker) and corrupt bytes are reset, not misread."""
+    table = _stored("a")
+    newer = bytearray(table[b"a"])
+    newer[0] = STATE_VERSION + 1
+    table[b"newer"] = bytes(newer)
+    table[b"corrupt"] = b"\x03" + b"\xff" * 40
+    resets = _resets()
+    states = StateCache(max_users=10).load(table, ["a", "newer", "corrupt"], generation=1)
+    assert sorted(states) == ["a"]
+    assert _resets() - resets == 2
