@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.train import budget_threshold
+from models.train import WARM_DAYS, budget_threshold, warm_start
 
 
 def _alerted(scores: np.ndarray, ruled: np.ndarray, threshold: float) -> int:
@@ -35,3 +35,19 @@ def test_the_model_keeps_at_least_a_tenth_of_the_budget(n_ruled: int, rate: floa
     t = budget_threshold(scores, ruled, rate)
     model_only = int(((scores >= t) & ~ruled).sum())
     assert model_only >= rate * 4000 / 10 - 1
+
+
+DAY = 86400.0
+
+
+@given(st.floats(0, 200), st.floats(1e9, 2e9))
+def test_the_budget_is_measured_on_the_warm_part_of_the_history(span_days: float, first: float) -> None:
+    """From WARM_DAYS after the first event, but never on less than the history's second half."""
+    times = [first + span_days * DAY, first, first + span_days * DAY / 3]
+    start = warm_start(times)
+    assert abs(start - (first + min(WARM_DAYS * DAY, span_days * DAY / 2))) < 1e-3  # float seconds
+    assert first <= start <= max(times) - (max(times) - first) / 2 + 1e-3
+
+
+def test_a_60_day_history_sets_its_budget_from_day_21() -> None:
+    assert warm_start([0.0, 60 * DAY]) == 21 * DAY and warm_start([]) == 0.0
