@@ -47,7 +47,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "batch_max": (1, 100_000), "batch_linger_s": (0, 60),
     "state_cache_users": (0, 100_000_000), "fetch_max_wait_ms": (0, 60_000),
     "suppress_window_s": (0, math.inf), "stall_timeout_s": (1, math.inf), "session_timeout_s": (1, 3600),
-    "partition_check_s": (1, 3600),
+    "partition_check_s": (1, 3600), "state_write_version": (0, 255),
     "model_poll_s": (0.1, math.inf), "drift_window": (10, 10_000_000),
     "alert_rate": (1e-6, 0.5), "seed": (0, 2**32 - 1),
 }
@@ -93,6 +93,7 @@ class Settings:
     suppress_window_s: float = 6 * 3600.0
     stall_timeout_s: float = 60.0
     partition_check_s: float = 30.0
+    state_write_version: int = 0  # 0: the current state version; an older one during a rolling upgrade (docs/operations.md)
     session_timeout_s: float = 10.0
     model_poll_s: float = 5.0
     drift_window: int = 5000

@@ -516,6 +516,21 @@ class UserState:
     from_bytes = classmethod(_CODEC.decode)
 
 
+def state_encoder(version: int) -> Callable[[UserState], bytes]:
+    """How a worker stores states: in the current layout (``version`` 0 or
+    ``STATE_VERSION``), or in an older one while workers that read only that
+    version still share the consumer group (a rolling upgrade, docs/operations.md).
+    ValueError for a version this code cannot write."""
+    if version in (0, STATE_VERSION):
+        return UserState.to_bytes
+    if version not in STATE_HISTORY.writable_versions:
+        raise ValueError(
+            f"state_write_version {version} cannot be written by this monitor; it writes versions "
+            f"{', '.join(map(str, STATE_HISTORY.writable_versions))} (0 = the current one)"
+        )
+    return lambda state: STATE_HISTORY.downgrade(state, version)
+
+
 @dataclass(frozen=True, slots=True)
 class FeatureRow:
     """Features of one event, in the order of LOAN_FEATURES or REPAYMENT_FEATURES."""

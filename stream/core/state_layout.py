@@ -391,5 +391,40 @@ class StateHistory:
         return state
 
 
+    @property
+    def writable_versions(self) -> tuple[int, ...]:
+        """The versions ``downgrade`` can write, newest first: the current one, and each
+        older one reached by steps that only add or drop fields (a rebuilt field has no
+        way back)."""
+        versions = [self.current.version]
+        for step in reversed(self.steps):
+            if step.rebuild:
+                break
+            versions.append(step.source.version)
+        return tuple(versions)
+
+    def downgrade(self, state: Any, version: int) -> bytes:
+        """``state`` (the current layout) as the bytes of the older ``version``.
+
+        For rolling deploys (``Settings.state_write_version``): while workers of the
+        older version still share the group, the newer ones write what the older
+        read.  Each step is taken backwards: fields stored alike are copied by name,
+        fields the older version has and the newer dropped take their defaults, and
+        fields the newer version added are not stored.
+        """
+        if version not in self.writable_versions:
+            raise ValueError(
+                f"cannot write state version {version}; this monitor writes versions "
+                f"{', '.join(map(str, self.writable_versions))}"
+            )
+        first = self._first_step.get(version, len(self.steps))
+        for i in range(len(self.steps) - 1, first - 1, -1):
+            older = self._classes[i]()
+            for name in self.steps[i].copied:
+                setattr(older, name, getattr(state, name))
+            state = older
+        return state.to_bytes()  # type: ignore[no-any-return]
+
+
 def _function(signature: str, body: list[str]) -> str:
     return f"def {signature}:\n" + "".join(f"    {line}\n" for line in body)

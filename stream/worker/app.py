@@ -170,7 +170,7 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
     handler = BatchHandler(
         Sinks(alerts=app.topic(settings.alerts_topic, schema=raw), dead_letters=app.topic(settings.dlq_topic, schema=raw),
               input=input_topic),
-        TableStore(app, table, settings.state_cache_users),
+        TableStore(app, table, settings.state_cache_users, settings.state_write_version),
         model=lambda: model_ref.current,  # one version for the whole batch
         rules=rules,
         admission=lambda: Admission(  # per batch: the input's partition count can change

@@ -28,7 +28,7 @@ from faust.types import TP, EventT
 
 from stream.worker import metrics
 from stream.worker.faust_fixes import aiokafka_producer, as_current_event
-from stream.core.features import STATE_VERSION, UserState
+from stream.core.features import STATE_VERSION, UserState, state_encoder
 from stream.core.state_layout import StateFormatError
 from stream.settings import Settings
 
@@ -188,17 +188,25 @@ async def write_states(app: faust.App, table: faust.Table, writes: list[tuple[by
 class TableStore:
     """The worker's ``StateStore`` (``stream.worker.batch``): the Faust table behind the decoded-state cache."""
 
-    def __init__(self, app: faust.App, table: faust.Table, cache_users: int) -> None:
+    def __init__(self, app: faust.App, table: faust.Table, cache_users: int, write_version: int = 0) -> None:
         self.app = app
         self.table = table
         self.cache = StateCache(cache_users)
+        self.encode = state_encoder(write_version)
+        # Writing an older layout drops the fields it lacks: keep in memory what any
+        # member of the group will read back, so this worker scores as they would.
+        self.reread = write_version not in (0, STATE_VERSION)
 
     def load(self, user_ids: list[str]) -> dict[str, UserState]:
         return self.cache.load(self.table, user_ids, self.app.rebalancing_count)
 
     async def write(self, states: dict[str, UserState], last_event: dict[str, EventT]) -> None:
-        await write_states(self.app, self.table, [(u.encode(), s.to_bytes(), last_event[u]) for u, s in states.items()])
-        self.cache.keep(states)
+        stored = {u: self.encode(s) for u, s in states.items()}
+        await write_states(self.app, self.table, [(u.encode(), b, last_event[u]) for u, b in stored.items()])
+        if self.reread:
+            self.cache.keep({u: UserState.from_bytes(b) for u, b in stored.items()})
+        else:
+            self.cache.keep(states)
 
     def forget_unwritten(self) -> None:
         self.cache.clear()  # its states may be half-updated in memory; the table has the last written ones

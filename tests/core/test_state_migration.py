@@ -40,6 +40,7 @@ from stream.core.features import (
     STATE_VERSION,
     UserState,
     _loan_hash,
+    state_encoder,
     id_hash,
     update,
 )
@@ -367,3 +368,31 @@ def test_migrating_a_v2_state_keeps_every_shared_field(state: Any) -> None:
     _shared_fields_kept(STATE_HISTORY.steps[0], state, migrated)
     assert migrated.loan_hashes == [((h & 0xFFFFFFFF) or 1) if h else 0 for h in state.loan_hashes]
     assert migrated.to_bytes()[0] == STATE_VERSION
+
+
+# -- rolling upgrades: writing the older version while older workers share the group ----
+def test_the_versions_a_worker_can_write() -> None:
+    """4, and 3 (the 3 -> 4 step only adds a field); not 2, whose step rebuilt loan ids."""
+    assert STATE_HISTORY.writable_versions == (STATE_VERSION, 3)
+    assert state_encoder(0) is UserState.to_bytes and state_encoder(STATE_VERSION) is UserState.to_bytes
+    for version in (2, 5, 1):
+        with pytest.raises(ValueError, match=f"state_write_version {version} cannot be written.*writes versions 4, 3"):
+            state_encoder(version)
+
+
+def test_states_written_for_v3_workers_are_what_the_v3_release_wrote(built: dict[str, UserState]) -> None:
+    """Today's states of the fixture stream, written as version 3, are byte for byte what
+    the shipped v3 release (26ed953) wrote for the same stream: a v3 worker reads them
+    as it read its own."""
+    written = {user: state_encoder(3)(state).hex() for user, state in built.items()}
+    assert written == _fixture(3)["states"]
+
+
+@QUICK
+@given(_states_of(STATE_LAYOUT))
+def test_writing_v3_and_reading_it_back_keeps_all_but_the_added_field(state: Any) -> None:
+    current = UserState.from_bytes(state.to_bytes())
+    back = UserState.from_bytes(STATE_HISTORY.downgrade(current, 3))
+    for name in STATE_LAYOUT.names:
+        expected = _value(UserState(), name) if name in STATE_HISTORY.steps[1].added else _value(current, name)
+        assert _value(back, name) == expected, name

@@ -109,3 +109,46 @@ def test_states_of_no_readable_version_start_afresh_and_are_counted() -> None:
     states = StateCache(max_users=10).load(table, ["a", "newer", "corrupt"], generation=1)
     assert sorted(states) == ["a"]
     assert _resets() - resets == 2
+
+
+def _write(store: TableStore, states: dict[str, UserState], monkeypatch) -> dict[bytes, bytes]:
+    """``TableStore.write`` with the changelog producer replaced by a record of what it was given."""
+    import asyncio
+
+    from stream.worker import state_table
+
+    sent: dict[bytes, bytes] = {}
+
+    async def record(app, table, writes):  # noqa: ANN001 - the signature of write_states
+        sent.update({key: value for key, value, _ in writes})
+
+    monkeypatch.setattr(state_table, "write_states", record)
+    assert store.load(list(states)) == {}  # as in a batch: load (nothing stored yet), update, write
+    asyncio.run(store.write(states, {u: None for u in states}))  # type: ignore[dict-item]
+    return sent
+
+
+def _with_short_loans() -> UserState:
+    state = UserState()
+    state.n_loans = 3
+    state.short_ring.add(1_780_000_000.0)
+    return state
+
+
+def test_during_a_rolling_upgrade_the_store_writes_what_older_members_read(monkeypatch) -> None:
+    """state_write_version 3: v3 bytes go to the changelog, and the worker keeps in memory
+    the state as any member reads those bytes back (v4's short-loan ring empty), so it
+    scores the user's next event as a v3 worker or a restarted one would."""
+    store = TableStore(SimpleNamespace(rebalancing_count=1), _Table(), cache_users=10, write_version=3)  # type: ignore[arg-type]
+    state = _with_short_loans()
+    sent = _write(store, {"u-1": state}, monkeypatch)
+    assert sent[b"u-1"][0] == 3
+    cached = store.load(["u-1"])["u-1"]
+    assert cached is not state and cached.n_loans == 3 and cached.short_ring.total(1_780_000_000.0) == 0
+
+
+def test_by_default_the_store_writes_the_current_version_and_keeps_the_state_it_wrote(monkeypatch) -> None:
+    store = TableStore(SimpleNamespace(rebalancing_count=1), _Table(), cache_users=10)  # type: ignore[arg-type]
+    state = _with_short_loans()
+    sent = _write(store, {"u-1": state}, monkeypatch)
+    assert sent[b"u-1"] == state.to_bytes() and store.load(["u-1"])["u-1"] is state
