@@ -50,12 +50,24 @@ def _cmd_topics(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
+
+
 def _cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from stream.local.model_store import ensure_model
     from stream.worker.main import run_worker
 
     # A directory without a model gets the demo's default one (with a warning): see stream/local/model_store.py.
-    return run_worker(settings, ensure_model(settings))
+    model = ensure_model(settings)
+    if args.processes > 1:
+        from stream.local.processes import run_processes
+
+        return run_processes(settings, args.processes)  # each worker loads the model ensured above
+    return run_worker(settings, model)
 
 
 def _cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
@@ -157,7 +169,11 @@ def build_parser() -> argparse.ArgumentParser:
     k.set_defaults(handler=_cmd_kafka)
 
     sub.add_parser("topics", help="create the input, alerts and dead-letter topics").set_defaults(handler=_cmd_topics)
-    sub.add_parser("worker", help="run the Faust stream worker").set_defaults(handler=_cmd_worker)
+    w = sub.add_parser("worker", help="run the Faust stream worker")
+    w.add_argument("--processes", type=_positive_int, default=1,
+                   help="run this many worker processes in one consumer group, one per core (process i: "
+                        "metrics_port + i, data_dir/process-i); Ctrl-C or SIGTERM stops them all")
+    w.set_defaults(handler=_cmd_worker)
     sub.add_parser("config", help="print the settings in force (secrets masked)").set_defaults(handler=_cmd_config)
 
     s = sub.add_parser("simulate", help="generate a synthetic event history, or publish it to Kafka")

@@ -30,11 +30,11 @@ def _die_with_parent() -> None:
     _LIBC.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
 
 
-def start_worker(settings: Settings, log_path: Path) -> subprocess.Popen:
-    """``riskmon worker`` as a child process with exactly ``settings``."""
+def start_worker(settings: Settings, log_path: Path, *args: str) -> subprocess.Popen:
+    """``riskmon worker [args]`` as a child process with exactly ``settings``."""
     log = open(log_path, "ab")
     return subprocess.Popen(
-        [sys.executable, "-m", "stream.cli", "worker"], env=settings.environment(), stdout=log, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "stream.cli", "worker", *args], env=settings.environment(), stdout=log, stderr=subprocess.STDOUT,
         cwd=ROOT, preexec_fn=_die_with_parent,
     )
 

@@ -37,6 +37,23 @@ def free_ports(count: int) -> list[int]:
         return [s.getsockname()[1] for s in socks]
 
 
+def consecutive_free_ports(count: int) -> int:
+    """The first of ``count`` consecutive ports that were free a moment ago (``worker --processes``
+    serves process i on ``metrics_port + i``)."""
+    for _ in range(50):
+        (first,) = free_ports(1)
+        if first + count - 1 > 65535:
+            continue
+        try:
+            with ExitStack() as stack:
+                for port in range(first, first + count):
+                    stack.enter_context(socket.socket()).bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+    raise RuntimeError(f"found no {count} consecutive free ports")
+
+
 @dataclass(frozen=True)
 class Names:
     """Topic and group names of one run: a fresh suffix means every group starts at offset 0."""

@@ -93,7 +93,7 @@ def run_bench(base: Settings, opts: BenchOptions) -> dict[str, Any]:
                     _phase("cleanup", errors, lambda: drop_run(cluster, names))
         return report.assemble(
             opts, cluster, kafka_version, len(events), users, results["aiokafka"], results["faust"], results["monitor"],
-            results["profiled"], results["latency"], scorer, results["state"], errors,
+            results["profiled"], results["latency"], scorer, results["state"], errors, results["monitor2"],
         )
     finally:
         if opts.keep_logs:
@@ -105,7 +105,7 @@ def _on_broker(
     cluster: Settings, names: Names, opts: BenchOptions, events: list[dict], model_dir: Path, work: Path,
     errors: list[str],
 ) -> dict[str, Any]:
-    results: dict[str, Any] = dict.fromkeys(("aiokafka", "faust", "monitor", "profiled", "latency", "state"))
+    results: dict[str, Any] = dict.fromkeys(("aiokafka", "faust", "monitor", "monitor2", "profiled", "latency", "state"))
     base = cluster.replace(input_topic=names.topic("in"))
     ensure_topics(base, {base.input_topic: base.partitions, **{t: base.partitions for t in output_topics(names)}})
     say(f"pre-loading {len(events):,} events into {base.input_topic} ...")
@@ -136,6 +136,13 @@ def _on_broker(
             results["monitor"] = monitor
             if monitor:
                 _checked("monitor", monitor.progress, errors)
+            say("monitor on two cores: riskmon worker --processes 2 ...")
+            two_settings = monitor_settings(base, names, work, model_dir, "monitor2", processes=2)
+            ensure_topics(two_settings)
+            results["monitor2"] = _phase("monitor2", errors, lambda: run_monitor(
+                two_settings, children, watch, ends, timeout, processes=2))
+            if results["monitor2"]:
+                _checked("monitor2", results["monitor2"].progress, errors)
             say("state size from the monitor's changelog ...")
             results["state"] = _phase("state", errors, lambda: _state(events, base, mon_settings.app_id, monitor))
             if not opts.skip_latency:

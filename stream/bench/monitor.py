@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stream.bench import prom
-from stream.bench.cluster import Names, free_ports
+from stream.bench.cluster import Names, consecutive_free_ports
 from stream.bench.contender import run_contender
 from stream.bench.offsets import OffsetWatch, Progress
 from stream.bench.procs import Child, Children
@@ -30,9 +30,9 @@ class MonitorRun:
     profile: Path | None = None
 
 
-def monitor_settings(base: Settings, names: Names, work_dir: Path, model_dir: Path, role: str) -> Settings:
-    """Worker settings with the run's own topics, app id, data dir and metrics port."""
-    (metrics_port,) = free_ports(1)
+def monitor_settings(base: Settings, names: Names, work_dir: Path, model_dir: Path, role: str, processes: int = 1) -> Settings:
+    """Worker settings with the run's own topics, app id, data dir and metrics port(s)."""
+    metrics_port = consecutive_free_ports(processes)
     return base.replace(
         alerts_topic=names.topic(f"{role}-alerts"),
         dlq_topic=names.topic(f"{role}-dlq"),
@@ -46,9 +46,10 @@ def monitor_settings(base: Settings, names: Names, work_dir: Path, model_dir: Pa
 
 def run_monitor(
     settings: Settings, children: Children, watch: OffsetWatch, ends: dict[int, int], timeout_s: float,
-    profile_to: str = "",
+    profile_to: str = "", processes: int = 1,
 ) -> MonitorRun:
-    """``settings`` from :func:`monitor_settings`, input topic already pre-loaded."""
+    """``settings`` from :func:`monitor_settings`, input topic already pre-loaded; ``processes`` > 1
+    runs ``riskmon worker --processes N`` (one group, timed by the group's commits like one worker)."""
     run = MonitorRun(progress=Progress(0.0, 0), settings=settings)
 
     def attach_profiler(worker: Child) -> Child | None:
@@ -62,13 +63,18 @@ def run_monitor(
         return children.command("py-spy", argv, settings.environment())
 
     def keep_metrics(worker: Child) -> None:
-        try:
-            run.metrics = prom.scrape(settings.metrics_port)
-        except OSError:
-            run.metrics = {}
+        run.metrics = {}
+        for port in range(settings.metrics_port, settings.metrics_port + processes):
+            try:
+                for name, value in prom.scrape(port).items():
+                    run.metrics[name] = run.metrics.get(name, 0.0) + value
+            except OSError:
+                pass
 
     run.progress = run_contender(
-        children, watch, "monitor", ["-m", "stream.cli", "worker"], settings.environment(), settings.app_id,
+        children, watch, "monitor" if processes == 1 else f"monitor-{processes}p",
+        ["-m", "stream.cli", "worker", *(["--processes", str(processes)] if processes > 1 else [])],
+        settings.environment(), settings.app_id,
         settings.input_topic, ends, timeout_s, output_topic=lambda: changelog_topic(settings, settings.app_id),
         settings=settings, sidecar=attach_profiler, before_stop=keep_metrics,
     )

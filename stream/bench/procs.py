@@ -7,24 +7,14 @@ when its ``with`` block ends, error or not.  Only our own pids are signalled.
 
 from __future__ import annotations
 
-import ctypes
 import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Mapping, Sequence
 
+from stream.local.broker import pdeathsig_preexec
 from stream.settings import PROJECT_ROOT
-
-
-def _pdeathsig() -> Callable[[], None]:
-    """preexec_fn: SIGTERM the child when the (main thread of the) parent dies."""
-    libc = ctypes.CDLL(None, use_errno=True)
-
-    def preexec() -> None:
-        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
-
-    return preexec
 
 
 class Child:
@@ -36,7 +26,7 @@ class Child:
         with open(log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 list(argv), env=dict(env), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                cwd=PROJECT_ROOT, preexec_fn=_pdeathsig(),
+                cwd=PROJECT_ROOT, preexec_fn=pdeathsig_preexec(),
             )
 
     @property

@@ -74,11 +74,15 @@ def assemble(
     opts: BenchOptions, settings: Settings, kafka_version: str, events: int, users: int,
     aiokafka: Progress | None, faust: Progress | None, monitor: MonitorRun | None, profiled: MonitorRun | None,
     latency: LatencyResult | None, scorer: ScorerResult | None, state: StateSize | None, errors: list[str],
+    monitor2: MonitorRun | None = None,
 ) -> dict[str, Any]:
     """Every number of the run under its stable key."""
     monitor_eps, faust_eps = _eps(monitor.progress if monitor else None), _eps(faust)
+    two_eps = _eps(monitor2.progress if monitor2 else None)
     out: dict[str, Any] = {
         "monitor_eps": monitor_eps,
+        "monitor_2proc_eps": two_eps,
+        "processes_2_over_1": two_eps / monitor_eps if monitor_eps and two_eps else math.nan,
         "aiokafka_eps": _eps(aiokafka),
         "faust_eps": faust_eps,
         "ratio_faust": monitor_eps / faust_eps if faust_eps else 0.0,
@@ -113,6 +117,10 @@ def assemble(
         out["monitor_processed"] = int(sum(v for k, v in monitor.metrics.items() if k.startswith("riskmon_events_processed_total")))
         out["monitor_invalid"] = int(sum(v for k, v in monitor.metrics.items() if k.startswith("riskmon_events_invalid_total{")))
         out["monitor_alerts"] = int(sum(v for k, v in monitor.metrics.items() if k.startswith("riskmon_alerts_total{")))
+    if monitor2:
+        out["monitor_2proc_committed_all"] = monitor2.progress.done
+        out["monitor_2proc_processed"] = int(sum(
+            v for k, v in monitor2.metrics.items() if k.startswith("riskmon_events_processed_total")))
     if profiled:
         out["monitor_eps_profiled"] = _eps(profiled.progress)
         out["profile"] = str(profiled.profile) if profiled.profile else ""
@@ -182,6 +190,8 @@ def table(result: dict[str, Any]) -> str:
         ("  monitor (riskmon worker)", _fmt(result["monitor_eps"]), ">= 5,000", verdict[bar["monitor_eps"]]),
         ("  monitor / Faust", _fmt(result["ratio_faust"]), ">= 0.5", verdict[bar["ratio_faust"]]),
         ("  monitor / aiokafka", _fmt(result["ratio_aiokafka"]), "", ""),
+        ("  monitor, 2 processes (--processes 2)", _fmt(result.get("monitor_2proc_eps", math.nan)), "", ""),
+        ("  2 processes / 1", _fmt(result.get("processes_2_over_1", math.nan)), "", ""),
         ("latency (produce -> processed, ms)", "", "", ""),
         (f"  p50 [{result.get('latency_source', '-')}]", _fmt(result["latency_p50_ms"]), "", ""),
         (f"  p99 [{result.get('latency_source', '-')}]", _fmt(result["latency_p99_ms"]), "<= 250", verdict[bar["latency_p99_ms"]]),

@@ -435,7 +435,7 @@ def _alive(pid: int) -> bool:
     return stat.rpartition(")")[2].split()[0] != "Z"
 
 
-def _pdeathsig_preexec() -> Callable[[], None]:
+def pdeathsig_preexec() -> Callable[[], None]:
     """A preexec_fn asking Linux to SIGTERM the broker when its parent dies.
 
     Used for test brokers so a killed pytest (SIGTERM/SIGKILL, where no
@@ -568,7 +568,7 @@ def start(settings: Settings, wait_s: float = 60.0, *, tie_to_parent: bool = Fal
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C in the starting shell must not kill it
-            preexec_fn=_pdeathsig_preexec() if tie_to_parent else None,
+            preexec_fn=pdeathsig_preexec() if tie_to_parent else None,
         )
     _CHILDREN[proc.pid] = proc
     pid_path(settings).write_text(f"{proc.pid}\n")

@@ -27,7 +27,7 @@ SMOKE_EVENTS = 3_000
 REQUIRED_KEYS = {
     "monitor_eps", "aiokafka_eps", "faust_eps", "ratio_faust", "latency_p50_ms", "latency_p99_ms",
     "scorer_single_us", "sklearn_single_us", "scorer_batch_us_per_event", "sklearn_batch_us_per_event",
-    "state_bytes_per_user", "versions", "settings", "machine",
+    "state_bytes_per_user", "versions", "settings", "machine", "processes_2_over_1",
 }
 
 
@@ -53,6 +53,9 @@ def test_bench_smoke_end_to_end(kafka_settings: Settings, tmp_path: Path) -> Non
     for name in ("aiokafka", "faust", "monitor"):
         assert result[f"{name}_committed_all"], name
     assert result["monitor_processed"] + result["monitor_invalid"] == SMOKE_EVENTS
+    # Two processes in one group (riskmon worker --processes 2) share the same events between them.
+    assert result["monitor_2proc_committed_all"] and result["processes_2_over_1"] > 0
+    assert result["monitor_2proc_processed"] >= result["monitor_processed"]
     assert result["latency_committed_all"]
     assert result["state_changelog_users"] == result["settings"]["users"]
 
