@@ -50,6 +50,13 @@ def _cmd_topics(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_rescale(settings: Settings, args: argparse.Namespace) -> int:
+    from stream.ops.rescale import rescale
+
+    rescale(settings, args.partitions, dry_run=args.dry_run)
+    return 0
+
+
 def _cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from stream.local.model_store import ensure_model
     from stream.worker.main import run_worker
@@ -158,6 +165,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("topics", help="create the input, alerts and dead-letter topics").set_defaults(handler=_cmd_topics)
     sub.add_parser("worker", help="run the Faust stream worker").set_defaults(handler=_cmd_worker)
+    rs = sub.add_parser("rescale", help="move the input topic and the user states to more partitions (workers stopped); "
+                                        "run it again to finish an interrupted one")
+    rs.add_argument("--partitions", type=int, required=True, help="the new partition count of the input topic")
+    rs.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    rs.set_defaults(handler=_cmd_rescale)
     sub.add_parser("config", help="print the settings in force (secrets masked)").set_defaults(handler=_cmd_config)
 
     s = sub.add_parser("simulate", help="generate a synthetic event history, or publish it to Kafka")
