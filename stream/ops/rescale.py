@@ -89,15 +89,11 @@ def rescale(settings: Settings, partitions: int, dry_run: bool = False, progress
         return Report(plan, m, lines)
     if not plan.resumed:
         m = _write_marker(settings, m)
-    if ops.group_members(settings, settings.app_id):  # a worker that started just before the marker was written
-        raise RescaleRefused("a worker joined the consumer group as the rescale began: stop it, then run the "
-                             "same command again (the rescale resumes)")
+    _no_worker_joined(settings, m)  # one that read no marker at start-up, and joined the group since
     for step in plan.todo:
         m = STEP_RUNNERS[step](settings, m, progress, note)
         m = _write_marker(settings, m.with_step(step))
-    if ops.group_members(settings, settings.app_id):
-        raise RescaleRefused("a worker joined the consumer group during the rescale: stop it, then run the same "
-                             "command again")
+    _no_worker_joined(settings, m)
     m = _write_marker(settings, replace(m, status=core.DONE, finished_at=_now()))
     old = core.changelog_topic(settings.app_id, m.source_table)
     note(f"done: {m.input_topic} has {m.to_partitions} partitions; {m.states} user states are in "
@@ -105,6 +101,20 @@ def rescale(settings: Settings, partitions: int, dry_run: bool = False, progress
          f"new partition. Start the workers (set RISKMON_PARTITIONS={m.to_partitions}). The old changelog {old} is "
          "no longer read: delete it once the workers run")
     return Report(plan, m, lines)
+
+
+def _no_worker_joined(settings: Settings, m: Marker) -> None:
+    """Refuse to go on when a worker is in the group: it may have written states since they were copied.
+
+    A worker checks the marker before it processes anything and then every
+    ``partition_check_s``, so only one whose first check came just before the
+    marker can join; the steps are then forgotten and the next run does them
+    again (the states are copied again; records already moved are not).
+    """
+    if ops.group_members(settings, settings.app_id):
+        _write_marker(settings, replace(m, steps=()))
+        raise RescaleRefused("a worker joined the consumer group during the rescale and may have written states: "
+                             "stop it, then run the same command again (it copies the states again)")
 
 
 def _copy_states(settings: Settings, m: Marker, progress: Progress, note: Callable[[str], None]) -> Marker:
