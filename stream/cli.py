@@ -57,6 +57,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _cmd_rescale(settings: Settings, args: argparse.Namespace) -> int:
+    from stream.ops.rescale import rescale
+
+    rescale(settings, args.partitions, dry_run=args.dry_run)
+    return 0
+
+
 def _cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     from stream.local.model_store import ensure_model
     from stream.worker.main import run_worker
@@ -174,6 +181,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run this many worker processes in one consumer group, one per core (process i: "
                         "metrics_port + i, data_dir/process-i); Ctrl-C or SIGTERM stops them all")
     w.set_defaults(handler=_cmd_worker)
+    rs = sub.add_parser("rescale", help="move the input topic and the user states to more partitions (workers stopped); "
+                                        "run it again to finish an interrupted one")
+    rs.add_argument("--partitions", type=int, required=True, help="the new partition count of the input topic")
+    rs.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
+    rs.set_defaults(handler=_cmd_rescale)
     sub.add_parser("config", help="print the settings in force (secrets masked)").set_defaults(handler=_cmd_config)
 
     s = sub.add_parser("simulate", help="generate a synthetic event history, or publish it to Kafka")

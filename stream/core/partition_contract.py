@@ -39,6 +39,7 @@ class PartitionContract:
             f"partition contract broken: input topic {self.input_topic} has {self.input_partitions} partitions, "
             f"the state changelog {self.changelog_topic} has {self.changelog_partitions}; users' events and their "
             "states would be on different partitions, so the worker has stopped consuming (nothing is committed "
-            "or dead-lettered meanwhile). Partition counts cannot shrink: move the state to the new count "
-            "(docs/operations.md, 'Changing the partition count'), then restart the workers"
+            "or dead-lettered meanwhile). Partition counts cannot shrink: stop the workers, move the state to the "
+            f"new count with `riskmon rescale --partitions {max(self.input_partitions or 0, self.changelog_partitions or 0)}` "
+            "(docs/operations.md, 'Changing the partition count'), then start the workers"
         )

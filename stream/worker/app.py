@@ -26,6 +26,8 @@ from stream.worker import metrics
 from stream.worker.consumer_report import partition_report
 from stream.core.admission import Admission
 from stream.core.partition_contract import PartitionContract
+from stream.core.rescale import MARKER_KEY, Marker, StateLocation, marker_topic, running_problem
+from stream.kafka.ops import read_last
 from stream.kafka.topics import partition_counts
 from stream.worker.batch import BatchHandler, Sinks
 from stream.core.drift import DriftMonitor
@@ -155,14 +157,25 @@ def warn_if_trained_with_other_rules(model: RiskModel, rules: RuleConfig) -> lis
     return changed
 
 
-def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = None) -> Worker:
-    """Build the Faust app for ``settings`` (nothing connects until it is started)."""
+def read_rescale_marker(settings: Settings) -> Marker | None:
+    """The rescale marker in force (``stream.core.rescale``; None: never rescaled)."""
+    raw = read_last(settings, marker_topic(settings.app_id), MARKER_KEY)
+    return None if raw is None else Marker.from_bytes(raw)
+
+
+def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = None,
+               location: StateLocation = StateLocation()) -> Worker:
+    """Build the Faust app for ``settings`` (nothing connects until it is started).
+
+    ``location``: the state table the rescale marker points to, and the input
+    records a rescale copied to their new partition (skipped here).
+    """
     rules = rules or RuleConfig()
     warn_if_trained_with_other_rules(model, rules)
     app = _faust_app(settings)
     raw = faust.Schema(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
     input_topic = app.topic(settings.input_topic, partitions=settings.partitions, schema=raw)
-    table = create_state_table(app, settings)
+    table = create_state_table(app, settings, location.table)
     model_ref = ModelRef(model, rules)
     health = Health(stall_timeout_s=settings.stall_timeout_s)
     drift = DriftTracker(model, settings.drift_window)
@@ -179,6 +192,7 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
         ),
         suppress_window_s=settings.suppress_window_s,
         on_outcomes=drift.observe,
+        moved=location.moved,
     )
 
     def refresh_ready() -> None:
@@ -189,9 +203,11 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
 
     async def check_partition_contract() -> None:
         contract = await _partition_contract(settings, table)
-        if contract is not None:
-            health.observe_contract(contract.problem() if contract.broken else None)
-            contract_holds.clear() if contract.broken else contract_holds.set()
+        known, rescale = await _rescale_problem(settings, location.table)
+        if contract is not None and known:
+            problem = contract.problem() if contract.broken else rescale
+            health.observe_contract(problem)
+            contract_holds.clear() if problem else contract_holds.set()
 
     app.task(check_partition_contract)  # at start-up, before any batch
     app.timer(interval=settings.partition_check_s)(check_partition_contract)
@@ -258,6 +274,16 @@ async def _partition_contract(settings: Settings, table: faust.Table) -> Partiti
         if counts[topic] is not None:
             metrics.TOPIC_PARTITIONS.labels(role).set(counts[topic])
     return PartitionContract(settings.input_topic, counts[settings.input_topic], changelog, counts[changelog])
+
+
+async def _rescale_problem(settings: Settings, table: str) -> tuple[bool, str | None]:
+    """(known, why this worker must stop consuming because of a rescale: None for no reason)."""
+    try:
+        marker = await asyncio.to_thread(read_rescale_marker, settings)
+    except Exception as exc:  # the check must outlive a broker hiccup; it runs again
+        log.warning("could not read the rescale marker for the partition contract check: %s", exc)
+        return False, None
+    return True, running_problem(marker, table)
 
 
 async def _report_health(app: faust.App, settings: Settings, health: Health, next_offset: dict[int, int]) -> None:

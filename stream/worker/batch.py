@@ -111,6 +111,7 @@ class BatchHandler:
         on_outcomes: Callable[[list[Outcome]], None] = lambda outcomes: None,
         clock: Callable[[], float] = time.time,
         resend_delay_s: float = 1.0,
+        moved: Callable[[int, int, bytes | None], bool] | None = None,
     ) -> None:
         self.sinks = sinks
         self.store = store
@@ -121,6 +122,7 @@ class BatchHandler:
         self.on_outcomes = on_outcomes
         self.clock = clock
         self.resend_delay_s = resend_delay_s
+        self.moved = moved  # (partition, offset, key) -> copied to its new partition by riskmon rescale
         self.next_offset: dict[int, int] = {}  # input partition -> offset after the last processed message
 
     async def handle(self, batch: Sequence[InputEvent]) -> None:
@@ -131,6 +133,9 @@ class BatchHandler:
         pending: list[Pending] = []
         for ev in batch:
             msg = ev.message
+            if self.moved is not None and self.moved(msg.partition, msg.offset, ev.key):
+                metrics.RESCALE_MOVED.inc()  # its copy, on its key's new partition, is processed there
+                continue
             verdict = admit(ev.key, ev.value, msg.headers, msg.partition, msg.timestamp, now, admission)
             if isinstance(verdict, Admitted):
                 valid.append((verdict.event, ev))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import gc
 import logging
+import time
 
 import faust
 
 from models.model import RiskModel
-from stream.worker.app import create_app
+from stream.core.rescale import RescaleInProgress, StateLocation, state_location
+from stream.worker.app import create_app, read_rescale_marker
 from stream.worker.health import serve
 from stream.logs import logging_dict
 from stream.settings import Settings
@@ -18,7 +20,13 @@ log = logging.getLogger(__name__)
 
 def run_worker(settings: Settings, model: RiskModel) -> int:
     rules = settings.rule_config()
-    worker = create_app(settings, model, rules)
+    location = find_state(settings)  # refuses to start while a rescale is moving the state
+    if location.partitions is not None and location.partitions != settings.partitions:
+        log.warning("the state was rescaled to %d partitions (riskmon rescale) but partitions is %d: using %d; "
+                    "set RISKMON_PARTITIONS=%d", location.partitions, settings.partitions, location.partitions,
+                    location.partitions)
+        settings = settings.replace(partitions=location.partitions)
+    worker = create_app(settings, model, rules, location)
     serve(worker.health, settings.metrics_port)
     log.info("worker starting: model %s, metrics on :%d", model.version, settings.metrics_port)
     runner = faust.Worker(
@@ -34,3 +42,24 @@ def run_worker(settings: Settings, model: RiskModel) -> int:
     gc.freeze()
     runner.execute_from_commandline()
     return 0
+
+
+def find_state(settings: Settings, timeout_s: float = 60.0) -> StateLocation:
+    """Where the state is, by the rescale marker; retried while the broker does not answer."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            marker = read_rescale_marker(settings)
+            break
+        except ValueError:
+            raise
+        except Exception as exc:  # the broker may still be starting
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"could not read the rescale marker from {settings.broker}: {exc}") from exc
+            log.warning("could not read the rescale marker yet (%s); retrying", exc)
+            time.sleep(2.0)
+    try:
+        return state_location(marker)
+    except RescaleInProgress as exc:
+        log.error("%s", exc)
+        raise

@@ -32,6 +32,11 @@ REKEYED = Counter(
     "scored where they landed.",
     ["reason"],
 )
+RESCALE_MOVED = Counter(
+    "riskmon_events_moved_by_rescale_total",
+    "Input records skipped because riskmon rescale copied them, unprocessed, to the partition their key hashes to "
+    "after the rescale (the copy is processed there).",
+)
 ALERTS = Counter("riskmon_alerts_total", "Alerts sent to the alerts topic, by severity.", ["severity"])
 ALERT_SOURCES = Counter(
     "riskmon_alert_sources_total",

@@ -29,21 +29,27 @@ from faust.types import TP, EventT
 from stream.worker import metrics
 from stream.worker.faust_fixes import aiokafka_producer, as_current_event
 from stream.core.features import STATE_VERSION, UserState, state_encoder
+from stream.core.rescale import BASE_TABLE
 from stream.core.state_layout import StateFormatError
 from stream.settings import Settings
 
 log = logging.getLogger(__name__)
 
-STATE_TABLE = "user-state"
+#: The table's name until a rescale (``riskmon rescale`` moves the state to ``user-state-p<N>``).
+STATE_TABLE = BASE_TABLE
 
 
-def create_state_table(app: faust.App, settings: Settings) -> faust.Table:
-    """The changelog-backed table of serialized ``UserState`` keyed by user id bytes."""
+def create_state_table(app: faust.App, settings: Settings, name: str = STATE_TABLE) -> faust.Table:
+    """The changelog-backed table of serialized ``UserState`` keyed by user id bytes.
+
+    ``name`` is the table the rescale marker points to (``stream.core.rescale``); its changelog is
+    ``<app_id>-<name>-changelog`` with ``settings.partitions`` partitions.
+    """
     # Not schema=raw: a table given a Schema stops its app's agents from
     # receiving anything (faust-streaming 0.15.3); bytes key/value types give
     # the same raw serialisation without that.
     return app.Table(
-        STATE_TABLE, default=None, partitions=settings.partitions, help="Per-user feature state.",
+        name, default=None, partitions=settings.partitions, help="Per-user feature state.",
         key_type=bytes, value_type=bytes,
     )
 

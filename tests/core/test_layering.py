@@ -5,8 +5,8 @@ here, not in a review:
 
 * ``stream.core`` (the pure stages) depends on nothing of ours;
 * ``models`` depends on ``stream.core`` only;
-* ``stream.kafka`` on the settings only; the worker, offline commands, local
-  tools and bench on those below them (``ALLOWED``);
+* ``stream.kafka`` on the settings only; the worker, offline commands, operator
+  commands (``ops``), local tools and bench on those below them (``ALLOWED``);
 * private attributes of Faust, aiokafka and prometheus-client are read only in
   ``stream/worker/faust_fixes.py``, so a Faust upgrade is checked in one place.
 """
@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERS = ("core", "worker", "kafka", "local", "offline", "sim", "worlds", "bench")
+LAYERS = ("core", "worker", "kafka", "local", "offline", "ops", "sim", "worlds", "bench")
 #: layer -> the layers (and top-level modules) it may import.
 ALLOWED: dict[str, set[str]] = {
     "core": set(),
@@ -31,8 +31,9 @@ ALLOWED: dict[str, set[str]] = {
     "worker": {"core", "models", "settings", "logs", "kafka"},
     "offline": {"core", "models", "settings", "kafka", "sim"},
     "local": {"core", "models", "settings", "kafka", "sim", "worker"},
+    "ops": {"core", "settings", "logs", "kafka"},
     "bench": {"core", "models", "settings", "logs", "kafka", "sim", "local", "worker"},
-    "cli": {"core", "models", "settings", "logs", "kafka", "local", "offline", "worker", "bench", "sim"},
+    "cli": {"core", "models", "settings", "logs", "kafka", "local", "offline", "ops", "worker", "bench", "sim"},
 }
 
 

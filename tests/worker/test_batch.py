@@ -203,3 +203,16 @@ def test_a_keyless_event_is_sent_on_to_its_users_partition_not_scored_here(model
         assert ("trace", b"t-1") in copy["headers"]
         assert (REKEYED_FROM_HEADER, f"in:{source.message.partition}:{source.message.offset}".encode()) in copy["headers"]
 
+
+
+def test_records_a_rescale_moved_are_skipped_here_and_counted_as_processed(model, events) -> None:
+    """riskmon rescale copied them to their key's new partition, where they are scored (stream.core.rescale)."""
+    log = Log()
+    handler, sinks, store = _handler(model, log)
+    handler.moved = lambda partition, offset, key: offset < 5
+    batch = [_message(d, i) for i, d in enumerate(events[:10])]
+    asyncio.run(handler.handle(batch))
+    assert store.stored == _offline(model, events[5:10])[0]
+    assert not sinks.input.sent and not sinks.dead_letters.sent
+    assert handler.next_offset == {p: 1 + max(m.message.offset for m in batch if m.message.partition == p)
+                                   for p in {m.message.partition for m in batch}}
