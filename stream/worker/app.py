@@ -164,11 +164,12 @@ def read_rescale_marker(settings: Settings) -> Marker | None:
 
 
 def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = None,
-               location: StateLocation = StateLocation()) -> Worker:
+               location: StateLocation = StateLocation(), health: Health | None = None) -> Worker:
     """Build the Faust app for ``settings`` (nothing connects until it is started).
 
     ``location``: the state table the rescale marker points to, and the input
-    records a rescale copied to their new partition (skipped here).
+    records a rescale copied to their new partition (skipped here).  ``health``:
+    the one the health server already answers from (a new one if None).
     """
     rules = rules or RuleConfig()
     warn_if_trained_with_other_rules(model, rules)
@@ -177,7 +178,7 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
     input_topic = app.topic(settings.input_topic, partitions=settings.partitions, schema=raw)
     table = create_state_table(app, settings, location.table)
     model_ref = ModelRef(model, rules)
-    health = Health(stall_timeout_s=settings.stall_timeout_s)
+    health = health or Health(stall_timeout_s=settings.stall_timeout_s)
     drift = DriftTracker(model, settings.drift_window)
     policy = settings.time_policy()
     handler = BatchHandler(

@@ -11,7 +11,7 @@ import faust
 from models.model import RiskModel
 from stream.core.rescale import RescaleInProgress, StateLocation, state_location
 from stream.worker.app import create_app, read_rescale_marker
-from stream.worker.health import serve
+from stream.worker.health import Health, serve
 from stream.logs import logging_dict
 from stream.settings import Settings
 
@@ -20,14 +20,17 @@ log = logging.getLogger(__name__)
 
 def run_worker(settings: Settings, model: RiskModel) -> int:
     rules = settings.rule_config()
+    # Health and metrics answer from the start (/ready 503), so a worker still waiting
+    # for the broker, or refused by it, shows as up and not ready rather than absent.
+    health = Health(stall_timeout_s=settings.stall_timeout_s)
+    serve(health, settings.metrics_port)
     location = find_state(settings)  # refuses to start while a rescale is moving the state
     if location.partitions is not None and location.partitions != settings.partitions:
         log.warning("the state was rescaled to %d partitions (riskmon rescale) but partitions is %d: using %d; "
                     "set RISKMON_PARTITIONS=%d", location.partitions, settings.partitions, location.partitions,
                     location.partitions)
         settings = settings.replace(partitions=location.partitions)
-    worker = create_app(settings, model, rules, location)
-    serve(worker.health, settings.metrics_port)
+    worker = create_app(settings, model, rules, location, health)
     log.info("worker starting: model %s, metrics on :%d", model.version, settings.metrics_port)
     runner = faust.Worker(
         worker.app, loglevel=settings.log_level, quiet=True, logging_config=logging_dict(settings.log_level)
