@@ -89,7 +89,7 @@ def _resets(ports: list[int]) -> float:
 def test_rolling_upgrade_two_versions_in_one_group(rolling: Settings, tmp_path: Path) -> None:
     old_model, new_model = train_model(tmp_path / "old-model"), _other_model(tmp_path / "new-model")
     assert load(old_model).version != load(new_model).version
-    events = _without_short_loans(sim_events(users=600, days=14, seed=31, prefix="rd"))
+    events = _without_short_loans(sim_events(users=400, days=14, seed=31, prefix="rd"))
     ports = free_ports(2)
 
     def worker(i: int, model: Path, write_version: int) -> Settings:
@@ -99,7 +99,7 @@ def test_rolling_upgrade_two_versions_in_one_group(rolling: Settings, tmp_path: 
     logs = [tmp_path / "worker-0.log", tmp_path / "worker-1.log"]
     workers = Workers()
     cut = 2 * len(events) // 3  # the rest is published once every member writes the current version
-    publisher = Publisher(rolling, events[:cut], rate=250.0)
+    publisher = Publisher(rolling, events[:cut], rate=200.0)
     third = len(events) // 3
     try:
         # Bounce 1: an old worker (old model) and a new one writing the old state version.
@@ -122,7 +122,7 @@ def test_rolling_upgrade_two_versions_in_one_group(rolling: Settings, tmp_path: 
             procs[i] = workers.start(worker(i, new_model, 0), logs[i])  # noqa: B023 - waited for before the next
             wait_until(lambda: http_status(ports[i], "/ready") == 200, 90, f"worker {i} ready again", logs, procs)
         publisher.join(timeout_s=180)
-        publisher = Publisher(rolling, events[cut:], rate=250.0).start()
+        publisher = Publisher(rolling, events[cut:], rate=400.0).start()
         publisher.join(timeout_s=180)
         expected = offline_expectation(old_model, events, rolling.suppress_window_s)
         wait_until(lambda: _caught_up(rolling, expected.states), 120, "every event in the changelog", logs, procs)

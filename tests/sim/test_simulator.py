@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import statistics
-import time
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
 
@@ -289,11 +288,3 @@ def test_small_random_configs_give_valid_ordered_labelled_streams(
         scenarios=tuple(data.draw(st.lists(st.sampled_from(ALL_SCENARIOS), unique=True))),
     )
     check_stream(*generate(config))
-
-
-@pytest.mark.slow
-def test_large_run_is_fast():
-    started = time.perf_counter()
-    events, _ = generate(SimConfig(users=20_000, days=60))
-    assert len(events) > 100_000
-    assert time.perf_counter() - started < 60
