@@ -236,20 +236,21 @@ class StateLayout:
 
     def _decode_source(self, has_older: bool) -> str:
         if has_older:
-            mismatch = [
-                '"""Decode ``to_bytes`` output; bytes of another size or version go to ``_older``."""',
-                f"if len(data) != {self.size} or data[0] != {self.version}:",
-                "    return _older(cls, data)",
-            ]
+            doc = "bytes of another size or version go to ``_older``"
+            otherwise = ["    return _older(cls, data)"]
         else:
-            mismatch = [
-                '"""Decode ``to_bytes`` output; StateFormatError for other bytes (another version, corrupt)."""',
-                f"if len(data) != {self.size} or data[0] != {self.version}:",
+            doc = "StateFormatError for other bytes (another version, corrupt)"
+            otherwise = [
                 "    raise StateFormatError(",
                 '        f"stored user state is {len(data)} bytes, version {data[0] if data else None}; "',
                 f'        "this monitor reads {self.size} bytes, version {self.version}"',
                 "    )",
             ]
+        mismatch = [
+            f'"""Decode ``to_bytes`` output; {doc}."""',
+            f"if len(data) != {self.size} or data[0] != {self.version}:",
+            *otherwise,
+        ]
         body = [
             *mismatch,
             "v = list(_unpack(data))",
@@ -260,7 +261,6 @@ class StateLayout:
             body += f.decode_source(f"f{i}", at)
             at += f.width
         return _function("from_bytes(cls, data: bytes)", [*body, "return self"])
-
 
     def state_class(self, name: str | None = None) -> type:
         """A plain class of this layout: its fields as slots, the generated ``__init__``,
@@ -389,7 +389,6 @@ class StateHistory:
             self.steps[i].apply(state, new)
             state = new
         return state
-
 
     @property
     def writable_versions(self) -> tuple[int, ...]:

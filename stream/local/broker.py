@@ -420,7 +420,7 @@ def _is_our_broker(pid: int, settings: Settings) -> bool:
     return _MAIN_CLASS in cmd and str(properties_path(settings)) in cmd
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     """Alive and not a zombie (reaping it first if it is our own child)."""
     child = _CHILDREN.get(pid)
     if child is not None:
@@ -475,7 +475,7 @@ def _tail(path: Path, offset: int = 0, lines: int = _LOG_TAIL_LINES) -> str:
 def status(settings: Settings) -> BrokerStatus:
     """Current state of the local broker for ``settings`` (never raises)."""
     pid = _read_pid(settings)
-    running = pid is not None and _alive(pid) and _is_our_broker(pid, settings)
+    running = pid is not None and pid_alive(pid) and _is_our_broker(pid, settings)
     return BrokerStatus(
         running=running,
         pid=pid if running else None,
@@ -512,7 +512,7 @@ def _wait_ready(settings: Settings, pid: int, wait_s: float, log_offset: int) ->
     deadline = time.monotonic() + wait_s
     bootstrap = local_bootstrap(settings)
     while time.monotonic() < deadline:
-        if not _alive(pid):
+        if not pid_alive(pid):
             pid_path(settings).unlink(missing_ok=True)
             raise BrokerError(
                 f"Kafka broker (pid {pid}) exited during start-up; last lines of "
@@ -541,7 +541,7 @@ def start(settings: Settings, wait_s: float = 60.0, *, tie_to_parent: bool = Fal
         return replace(status(settings), already_running=True)
     _check_bootstrap_is_local(settings)
     pid = _read_pid(settings)
-    if pid is not None and _alive(pid) and _is_our_broker(pid, settings):
+    if pid is not None and pid_alive(pid) and _is_our_broker(pid, settings):
         _wait_ready(settings, pid, wait_s, log_offset=0)
         return replace(status(settings), already_running=True)
     pid_path(settings).unlink(missing_ok=True)  # stale: process gone or not ours
@@ -585,12 +585,12 @@ def _terminate(settings: Settings, pid: int, timeout_s: float) -> None:
         except ProcessLookupError:
             break
         deadline = time.monotonic() + wait
-        while _alive(pid) and time.monotonic() < deadline:
+        while pid_alive(pid) and time.monotonic() < deadline:
             time.sleep(0.1)
-        if not _alive(pid):
+        if not pid_alive(pid):
             break
         log.warning("Kafka broker pid %d ignored %s for %.0fs", pid, sig.name, wait)
-    if _alive(pid):
+    if pid_alive(pid):
         raise BrokerError(f"Kafka broker pid {pid} survived SIGKILL; check 'ps -p {pid}'")
     pid_path(settings).unlink(missing_ok=True)
 
@@ -605,7 +605,7 @@ def stop(settings: Settings, timeout_s: float = 30.0) -> bool:
     pid = _read_pid(settings)
     if pid is None:
         return False
-    if not (_alive(pid) and _is_our_broker(pid, settings)):
+    if not (pid_alive(pid) and _is_our_broker(pid, settings)):
         pid_path(settings).unlink(missing_ok=True)
         return False
     _terminate(settings, pid, timeout_s)

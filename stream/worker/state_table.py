@@ -201,7 +201,7 @@ class TableStore:
         self.encode = state_encoder(write_version)
         # Writing an older layout drops the fields it lacks: keep in memory what any
         # member of the group will read back, so this worker scores as they would.
-        self.reread = write_version not in (0, STATE_VERSION)
+        self.reread = self.encode is not UserState.to_bytes
 
     def load(self, user_ids: list[str]) -> dict[str, UserState]:
         return self.cache.load(self.table, user_ids, self.app.rebalancing_count)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from stream.local.broker import pid_alive
 from stream.settings import Settings
 from tests.conftest import free_ports
 from tests.faults_support import (
@@ -40,10 +41,7 @@ def _children(pid: int) -> list[int]:
 
 
 def _gone(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
+    return not pid_alive(pid)
 
 
 @pytest.fixture(scope="module")
