@@ -41,8 +41,9 @@ def test_an_ordinary_file_keeps_its_whole_span(values: list[float]) -> None:
 @given(st.floats(min_value=-1e6, max_value=1e6), st.floats(min_value=1, max_value=1e6), st.floats(min_value=1, max_value=1e7))
 def test_verdict_matches_its_definition(offset: float, future: float, stale: float) -> None:
     policy, now = TimePolicy(future, stale), 1.8e9
-    verdict = policy.verdict(now + offset, now, now)
-    expected = FUTURE_TS if offset > future else STALE_TS if offset < -stale else None
+    ts = now + offset  # compared in the same float arithmetic as the definition (offset > future can round away)
+    verdict = policy.verdict(ts, now, now)
+    expected = FUTURE_TS if ts > now + future else STALE_TS if ts < now - stale else None
     assert (verdict[0] if verdict else None) == expected
 
 
