@@ -64,7 +64,8 @@ import orjson
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score, roc_curve
 
 from models.baseline import baseline_scores
-from stream.core.contract import Event, InvalidEvent, parse_document
+from models.evaluate_rings import ring_quality
+from stream.core.contract import Event, InvalidEvent, LoanEvent, parse_document
 
 #: Largest day's alert rate over the median day's that still counts as "no flood".
 FLOOD_RATIO = 2.0
@@ -135,6 +136,8 @@ def join_rows(
     coverage = {"scored": 0, "labelled": len(label_of), "unlabelled": 0, "not_in_events": 0, "before_window": 0}
     rows: list[Row] = []
     for s in scores:
+        if s.get("record") == "entity_alert":
+            continue  # an entity alert line (models.evaluate_rings), not an event
         coverage["scored"] += 1
         lab = label_of.get(s["event_id"])
         if lab is None:
@@ -323,6 +326,7 @@ class Evaluation:
     daily: dict[str, Any] | None
     notes: tuple[str, ...] = ()
     report: str | None = None
+    rings: dict[str, Any] | None = None  # with --entities: models.evaluate_rings
 
     def as_dict(self) -> dict[str, Any]:
         """Plain nested dicts for ``--json``; undefined metrics are None (JSON null), never NaN."""
@@ -387,6 +391,7 @@ def evaluate_files(
     events_path: Path | None = None,
     window_start: datetime | None = None,
     auc_on: str = "loan",
+    entities_path: Path | None = None,
 ) -> Evaluation:
     """Read the files, evaluate, and write the Markdown report with plots to ``report_dir`` if given.
 
@@ -412,6 +417,14 @@ def evaluate_files(
         notes.append("baseline skipped: it needs the events file (--events)")
     rows, coverage = join_rows(read_jsonl(scores_path), read_jsonl(labels_path), events, start)
     result = evaluate(rows, coverage, base, auc_on, notes)
+    if entities_path is not None:
+        if events is None:
+            raise ValueError("--entities needs the events file (--events): ring windows are in event time")
+        result = dataclasses.replace(result, rings=ring_quality(
+            read_jsonl(scores_path), list(read_jsonl(entities_path)), {e.event_id: e.ts for e in events}, start,
+            {(k, v) for e in events if isinstance(e, LoanEvent) and (start is None or e.ts >= start)
+             for k, v in (("device", e.device_id), ("merchant", e.merchant_id)) if v},
+        ))
     if report_dir is not None:
         path = write_report(report_dir, result, rows, base)
         result = dataclasses.replace(result, report=str(path))
@@ -575,8 +588,19 @@ def _text_lines(r: Evaluation) -> list[str]:
     lines += ["at the model's threshold:"] + ["  " + s for s in _grid(*_threshold_table(r), markdown=False)]
     lines += head[2:]
     lines += ["per scenario (label-1 events):"] + ["  " + s for s in _grid(*_scenario_table(r), markdown=False)]
+    if r.rings is not None:
+        lines += ["rings (entity alerts against planted rings and innocent shared entities):"]
+        lines += ["  " + s for s in _grid(*_ring_table(r.rings), markdown=False)]
     lines += [f"note: {n}" for n in r.notes]
     return lines
+
+
+def _ring_table(rings: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    body = [[kind, str(rings["ring_entities"][kind]), _fmt(recall), _fmt(rings["member_recall_by_entity"][kind]),
+             _fmt(rings["member_recall_any"][kind])] for kind, recall in rings["entity_recall"].items()]
+    body += [[kind, "innocent", _fmt(flagged), "", ""] for kind, flagged in rings["innocent_flagged"].items()]
+    body.append(["other entities", str(rings["other_entities_alerted"]), _fmt(rings["other_entities_flagged"], 4), "", ""])
+    return ["entities", "count", "entity recall / flagged", "members named", "members caught (any alert)"], body
 
 
 def _markdown(r: Evaluation) -> str:
@@ -591,6 +615,8 @@ def _markdown(r: Evaluation) -> str:
                 for d in r.daily["days"]]
         header = ["day", "events", "alerts", "alert rate", "alert rate, well-behaved users"]
         doc += ["## Alert rate per day", ""] + _grid(header, body, markdown=True) + [""]
+    if r.rings is not None:
+        doc += ["## Rings", ""] + _grid(*_ring_table(r.rings), markdown=True) + [""]
     if r.notes:
         doc += ["## Notes", ""] + [f"- {n}" for n in r.notes] + [""]
     doc += ["Definitions: see the docstring of `models/evaluate.py`.", ""]

@@ -20,6 +20,7 @@ from models.explain import attribute, top_features
 from models.forest import CompiledForest
 from stream.core.features import FEATURE_TEXT, LOAN_FEATURES, REPAYMENT_FEATURES, FeatureRow, apply_segment_stats
 from stream.core.rules import RuleConfig
+from stream.core.entity_alerts import EntityThresholds
 
 #: Every feature the stream computes, per event type (``FeatureRow`` order).
 ROW_FEATURES: dict[str, tuple[str, ...]] = {"loan": LOAN_FEATURES, "repayment": REPAYMENT_FEATURES}
@@ -145,6 +146,11 @@ class RiskModel:
         if not calibration.get("applied"):
             return None
         return RuleConfig.from_dict(self.meta["rules"], f"model {self.version}'s rules")
+
+    @cached_property
+    def entity_thresholds(self) -> EntityThresholds:
+        """When shared devices and merchants alert (``meta["entities"]``, set by training; defaults before)."""
+        return EntityThresholds.from_meta(self.meta.get("entities"))
 
     def prepare(self, row: FeatureRow, segment: str | None) -> np.ndarray:
         """The forest's input vector for a feature row: segment-relative features filled in, then its columns."""

@@ -27,7 +27,8 @@ from models.model import EVENT_FEATURES, ROW_FEATURES, RiskModel, TypeModel, fea
 from stream.core.contract import Event, LoanEvent
 from stream.core.drift import bin_edges, bin_shares
 from stream.core.features import apply_segment_stats, segment_medians
-from stream.core.pipeline import featurize
+from stream.core.entity_alerts import calibrate_entities
+from stream.core.pipeline import featurize_sighted
 from stream.core.rules import RuleConfig, evaluate_rules
 
 MIN_ROWS = 50
@@ -100,13 +101,15 @@ def train(
     rates = {"loan": alert_rate, "repayment": alert_rate / 10 if repayment_alert_rate is None else repayment_alert_rate}
     if not 0 < alert_rate < 0.5:
         raise TrainingError(f"alert rate must be in (0, 0.5), got {alert_rate}")
-    events_rows = list(featurize(events))
+    sighted = list(featurize_sighted(events))
+    events_rows = [(e, r) for e, r, _ in sighted]
     rows = [(e.segment if isinstance(e, LoanEvent) else None, e.event_type, r) for e, r in events_rows]
     warm_from = warm_start([e.ts for e, _ in events_rows])
     warm = np.array([e.ts >= warm_from for e, _ in events_rows], dtype=bool)
     calibration = calibrate(((e.user_id, e.event_type, r) for (e, r), w in zip(events_rows, warm) if w),
                             configured, alert_rate, apply=calibrate_rules)
     rules = calibration.effective
+    entities = calibrate_entities(((s, w) for (_, _, seen), w in zip(sighted, warm) for s in seen), warm_from)
     stats = segment_medians([(seg, r) for seg, _, r in rows if seg is not None])
     by_type: dict[str, TypeModel] = {}
     counts: dict[str, int] = {}
@@ -153,6 +156,7 @@ def train(
         "sklearn_version": sklearn.__version__,
         "rules": rules.as_dict(),
         "rule_calibration": calibration.to_meta(),
+        "entities": entities.to_meta(),
     }
     fingerprint = hashlib.sha256(
         json.dumps({**meta, "t": {k: [v.threshold] for k, v in by_type.items()}}, sort_keys=True).encode()

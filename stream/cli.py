@@ -118,6 +118,7 @@ def _cmd_evaluate(settings: Settings, args: argparse.Namespace) -> int:
         Path(args.report) if args.report else None,
         events_path=Path(args.events) if args.events else None,
         window_start=datetime.fromisoformat(args.window_start) if args.window_start else None,
+        entities_path=Path(args.entities) if args.entities else None,
     )
     print(result.as_text())
     if args.json:
@@ -220,6 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--report", help="directory for a Markdown report with plots")
     e.add_argument("--events", help="the scored events JSONL: event times, alert rate per day, raw-field baseline")
     e.add_argument("--window-start", help="evaluate only events at or after this time (RFC 3339; needs --events)")
+    e.add_argument("--entities", help="planted rings and innocent shared entities (JSONL, python -m stream.worlds "
+                   "--rings --entities): adds entity-level ring quality; needs --events")
     e.add_argument("--json", action="store_true", help="also print one JSON object")
     e.set_defaults(handler=_cmd_evaluate)
 

@@ -13,7 +13,10 @@ from typing import Any
 from stream.core.contract import Event, LoanEvent
 from stream.core.scoring import Decision
 
+#: User alerts stay at version 1 (``entity_type``/``entity_id`` are optional additions), so
+#: consumers written for them read them unchanged; entity alerts are version 2.
 ALERT_SCHEMA_VERSION = 1
+ENTITY_ALERT_SCHEMA_VERSION = 2
 
 
 def fired_by(decision: Decision) -> list[str]:
@@ -34,6 +37,8 @@ def build_alert(
     doc: dict[str, Any] = {
         "schema_version": ALERT_SCHEMA_VERSION,
         "alert_id": alert_id(event.event_id, sources),
+        "entity_type": "user",
+        "entity_id": event.user_id,
         "user_id": event.user_id,
         "event_id": event.event_id,
         "event_type": event.event_type,

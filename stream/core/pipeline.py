@@ -15,6 +15,8 @@ from typing import Any, Iterable, Iterator, MutableMapping
 
 from stream.core.alerts import build_alert
 from stream.core.contract import Event
+from stream.core.entities import EntityState, Sighting, sightings
+from stream.core.entity_alerts import EntityOutcome, EntityThresholds, observe
 from stream.core.features import FeatureRow, UserState, update
 from stream.core.rules import RuleConfig
 from stream.core.scoring import Decision, ScoringModel, decide_batch, reasons_for
@@ -30,6 +32,7 @@ class Outcome:
     decision: Decision | None = None
     alert: dict[str, Any] | None = None  # the alert document when the event alerted
     suppressed: bool = False  # alerted, but repeats the user's previous alert: counted, not sent
+    sightings: tuple[Sighting, ...] = ()  # for the entity views (stream.core.entities)
 
 
 def fold(states: MutableMapping[str, UserState], event: Event) -> FeatureRow | None:
@@ -42,11 +45,19 @@ def fold(states: MutableMapping[str, UserState], event: Event) -> FeatureRow | N
 
 def featurize(events: Iterable[Event], states: MutableMapping[str, UserState] | None = None) -> Iterator[tuple[Event, FeatureRow]]:
     """Features of every non-duplicate event, in input order (used by training)."""
+    for event, row, _ in featurize_sighted(events, states):
+        yield event, row
+
+
+def featurize_sighted(
+    events: Iterable[Event], states: MutableMapping[str, UserState] | None = None,
+) -> Iterator[tuple[Event, FeatureRow, tuple[Sighting, ...]]]:
+    """``featurize`` with each event's sightings of shared devices and merchants."""
     states = {} if states is None else states
     for event in events:
         row = fold(states, event)
         if row is not None:
-            yield event, row
+            yield event, row, sightings(event, states[event.user_id].first_ts)
 
 
 def process(
@@ -80,5 +91,25 @@ def process(
             suppressed = repeats_last_alert(state, alert, event.ts, suppress_window_s)
             if not suppressed:
                 remember_alert(state, alert, event.ts)
-        outcomes.append(Outcome(event, duplicate=False, decision=decision, alert=alert, suppressed=suppressed))
+        seen = sightings(event, states[event.user_id].first_ts)
+        outcomes.append(Outcome(event, False, decision, alert, suppressed, seen))
     return outcomes
+
+
+def observe_sightings(
+    states: MutableMapping[tuple[str, str], EntityState],
+    outcomes: Iterable[Outcome],
+    thresholds: EntityThresholds,
+    model_version: str,
+    now: datetime | None = None,
+) -> list[EntityOutcome]:
+    """The entity stage over a dict of entity states, in outcome order (the offline commands)."""
+    out = []
+    for outcome in outcomes:
+        for s in outcome.sightings:
+            key = (s.entity_type, s.entity_id)
+            state = states.get(key)
+            if state is None:
+                state = states[key] = EntityState()
+            out.append(observe(state, s, thresholds, model_version, now))
+    return out

@@ -1,5 +1,7 @@
 """``riskmon score``: replay a JSONL file in order through the stream's own path
-(parse -> features -> score -> rules) and write one result per event."""
+(parse -> features -> score -> rules -> entity views) and write one result per
+event, plus a line of its own (``"record": "entity_alert"``) for each entity alert,
+right after the event at which it fired."""
 
 from __future__ import annotations
 
@@ -9,10 +11,14 @@ from typing import Iterator
 from models.model import load
 from stream.core.features import UserState
 from stream.offline.jsonl import ReadReport, read_events, write_jsonl
-from stream.core.pipeline import process
+from stream.core.entities import EntityState
+from stream.core.pipeline import observe_sightings, process
 from stream.settings import Settings
 
 CHUNK = 2000  # events scored per forest call
+#: What an entity alert line of the scores file carries (after ``"record": "entity_alert"``).
+ENTITY_ALERT_FIELDS = ("alert_id", "entity_type", "entity_id", "users", "event_id", "score", "threshold",
+                       "severity", "reasons")
 
 
 def score_file(settings: Settings, model_dir: Path, source: Path, target: Path) -> tuple[ReadReport, int, int]:
@@ -21,6 +27,7 @@ def score_file(settings: Settings, model_dir: Path, source: Path, target: Path) 
     rules = model.rules(settings.rule_config())  # the model's calibrated rules, unless it was trained without
     report = ReadReport()
     states: dict[str, UserState] = {}
+    entities: dict[tuple[str, str], EntityState] = {}
     alerts = 0
 
     def rows() -> Iterator[dict]:
@@ -38,6 +45,10 @@ def score_file(settings: Settings, model_dir: Path, source: Path, target: Path) 
         for outcome in process(model, rules, states, chunk, settings.suppress_window_s):
             if outcome.duplicate:
                 continue  # a repeated event_id is the same event: scored once
+            entity_alerts = [
+                o.alert for o in observe_sightings(entities, [outcome], model.entity_thresholds, model.version)
+                if o.alert is not None and not o.suppressed
+            ]
             d = outcome.decision
             alerts += outcome.alert is not None
             yield {
@@ -53,6 +64,9 @@ def score_file(settings: Settings, model_dir: Path, source: Path, target: Path) 
                 "fired_by": outcome.alert["fired_by"] if outcome.alert else [],
                 "reasons": outcome.alert["reasons"] if outcome.alert else [],
             }
+            for alert in entity_alerts:
+                alerts += 1
+                yield {"record": "entity_alert", **{k: alert[k] for k in ENTITY_ALERT_FIELDS}}
 
     n = write_jsonl(target, rows())
     return report, n, alerts

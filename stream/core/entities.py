@@ -1,0 +1,267 @@
+"""Entity views: what a shared device or merchant looks like across all its borrowers.
+
+A loan farm (thirty new accounts borrowing once from the same few phones) or
+a colluding merchant (many borrowers drawing their limits at one till) looks
+ordinary one user at a time.  The anomaly is the shared entity, so the
+monitor keeps a second kind of state, keyed by ``device_id`` or
+``merchant_id`` instead of ``user_id``:
+
+* the user stage turns each loan into **sightings** (one per entity it names:
+  its device, its merchant), carrying what only the user's state knows: whether
+  the account is new, and whether the loan drew most of the user's limit;
+* the entity stage folds sightings into an ``EntityState``: for each of the
+  last ``DAYS`` days (event time, UTC), a bottom-k sketch of the hashes of the
+  users seen, of the new accounts and of the heavy drawers among them;
+* a sighting **alerts** when the entity's *suspicious borrowers* over the last
+  ``WINDOW_DAYS`` (distinct users that were new accounts or drew at least
+  ``HEAVY_SHARE`` of their limit there) reach the entity type's threshold and
+  make up at least ``MIN_SUSPICIOUS_SHARE`` of its borrowers.  Thresholds come
+  from training (``EntityThresholds``), like the user alert budget.
+
+Sizes are fixed: an entity state is ``STATE_BYTES`` bytes whatever its traffic.
+Distinct counts are exact up to ``SKETCH_K`` users per day and kind; beyond
+that they are k-minimum-values estimates (relative standard error about
+1/sqrt(k-2), 27 % for k = 16).  Bottom-k sketches are order independent, so
+the stream (which sees partitions interleaved) and an offline replay (in file
+order) agree on the counts of a window once its sightings have all arrived.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import orjson
+
+from stream.core.contract import LoanEvent
+
+DAY = 86400
+DAYS = 8  # day buckets kept; the window is the newest WINDOW_DAYS of them
+WINDOW_DAYS = 7
+SKETCH_K = 16  # hashes kept per day and kind (bottom-k)
+MEMBERS = 24  # most recent distinct borrowers remembered by id, for the alert body
+NEW_ACCOUNT_S = 14 * DAY  # an account first seen this recently is "new"
+HEAVY_SHARE = 0.6  # a loan of at least this share of the user's limit is a heavy draw
+MIN_SUSPICIOUS_SHARE = 0.5  # of the entity's borrowers in the window: keeps busy, ordinary merchants quiet
+ENTITY_TYPES = ("device", "merchant")
+KINDS = ("users", "new", "heavy")
+STATE_VERSION = 1
+SOURCE_SLOTS = 64  # input partitions whose last forwarded offset an entity remembers (duplicate filter)
+
+_U32 = 0xFFFFFFFF
+_HEADER = struct.Struct("<BIIiIBI")  # version, first_ts, last_ts, head_day, alert_ts, alert_rank, alert_key
+_BUCKETS = struct.Struct(f"<{DAYS * len(KINDS) * SKETCH_K}I{DAYS}H")
+_SOURCES = struct.Struct(f"<{SOURCE_SLOTS}q")
+_MEMBER = struct.Struct("<65p")
+STATE_BYTES = _HEADER.size + _BUCKETS.size + _SOURCES.size + MEMBERS * _MEMBER.size
+
+
+def user_hash(user_id: str) -> int:
+    """32-bit hash of a user id, never 0 (0 marks a free sketch slot)."""
+    return (int.from_bytes(hashlib.blake2b(user_id.encode(), digest_size=4).digest(), "little") or 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    """One loan seen at one shared entity, with what the user's state said of the borrower."""
+
+    entity_type: str  # "device" | "merchant"
+    entity_id: str
+    event_id: str
+    user_id: str
+    ts: float
+    new_account: bool
+    heavy: bool
+    source: tuple[int, int] | None = None  # (input partition, offset) in the stream; None offline
+
+    def to_bytes(self) -> bytes:
+        return orjson.dumps({
+            "t": self.entity_type, "id": self.entity_id, "e": self.event_id, "u": self.user_id, "ts": self.ts,
+            "n": self.new_account, "h": self.heavy, "src": list(self.source) if self.source else None,
+        })
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Sighting":
+        d = orjson.loads(data)
+        src = d.get("src")
+        return cls(d["t"], d["id"], d["e"], d["u"], float(d["ts"]), bool(d["n"]), bool(d["h"]),
+                   (int(src[0]), int(src[1])) if src else None)
+
+
+def sightings(event: Any, first_ts: int) -> tuple[Sighting, ...]:
+    """The sightings of a loan (none for a repayment): one per entity it names.
+
+    ``first_ts``: when the user's state first saw them (whole seconds), which
+    makes the account new or not at this loan.
+    """
+    if not isinstance(event, LoanEvent):
+        return ()
+    new = event.ts - first_ts < NEW_ACCOUNT_S
+    heavy = event.credit_limit > 0 and event.amount >= HEAVY_SHARE * event.credit_limit
+    out = []
+    for entity_type, entity_id in (("device", event.device_id), ("merchant", event.merchant_id)):
+        if entity_id:
+            out.append(Sighting(entity_type, entity_id, event.event_id, event.user_id, event.ts, new, heavy))
+    return tuple(out)
+
+
+@dataclass
+class EntityState:
+    """Everything the monitor remembers about one device or merchant (``STATE_BYTES`` bytes stored)."""
+
+    first_ts: int = 0
+    last_ts: int = 0
+    head_day: int = -1  # newest day bucket seen (days since the epoch), -1 when empty
+    alert_ts: int = 0  # event time of the last alert sent, 0 = none
+    alert_rank: int = 0  # its severity's rank
+    alert_key: int = 0  # reserved (0)
+    sketches: list[list[int]] = field(default_factory=lambda: [[0] * SKETCH_K for _ in range(DAYS * len(KINDS))])
+    loans: list[int] = field(default_factory=lambda: [0] * DAYS)
+    sources: list[int] = field(default_factory=lambda: [-1] * SOURCE_SLOTS)  # next offset expected per partition
+    members: list[str] = field(default_factory=list)  # most recent first
+
+    def to_bytes(self) -> bytes:
+        flat = [h for sketch in self.sketches for h in sketch]
+        members = self.members + [""] * (MEMBERS - len(self.members))
+        return b"".join((
+            _HEADER.pack(STATE_VERSION, self.first_ts, self.last_ts, self.head_day, self.alert_ts,
+                         self.alert_rank, self.alert_key),
+            _BUCKETS.pack(*flat, *self.loans),
+            _SOURCES.pack(*self.sources),
+            b"".join(_MEMBER.pack(m.encode()) for m in members),
+        ))
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "EntityState":
+        if len(data) != STATE_BYTES or data[0] != STATE_VERSION:
+            raise ValueError(f"not an entity state of version {STATE_VERSION} ({len(data)} bytes)")
+        version, first, last, head, alert_ts, rank, key = _HEADER.unpack_from(data, 0)
+        at = _HEADER.size
+        values = _BUCKETS.unpack_from(data, at)
+        at += _BUCKETS.size
+        n = DAYS * len(KINDS) * SKETCH_K
+        sketches = [list(values[i:i + SKETCH_K]) for i in range(0, n, SKETCH_K)]
+        sources = list(_SOURCES.unpack_from(data, at))
+        at += _SOURCES.size
+        members = []
+        for i in range(MEMBERS):
+            (raw,) = _MEMBER.unpack_from(data, at + i * _MEMBER.size)
+            if raw:
+                members.append(raw.decode())
+        return cls(first, last, head, alert_ts, rank, key, sketches, list(values[n:]), sources, members)
+
+    # -- folding -------------------------------------------------------------------
+
+    def sketch(self, day: int, kind: int) -> list[int]:
+        return self.sketches[(day % DAYS) * len(KINDS) + kind]
+
+    def _advance(self, day: int) -> None:
+        if day <= self.head_day:
+            return
+        start = self.head_day + 1 if self.head_day >= 0 and day - self.head_day < DAYS else day - DAYS + 1
+        for d in range(start, day + 1):
+            for kind in range(len(KINDS)):
+                self.sketch(d, kind)[:] = [0] * SKETCH_K
+            self.loans[d % DAYS] = 0
+        self.head_day = day
+
+    def add(self, s: Sighting) -> None:
+        """Fold one sighting in (a day older than the kept buckets only updates the member list)."""
+        sec = min(max(int(s.ts), 0), _U32)
+        self.first_ts = sec if not self.first_ts else min(self.first_ts, sec)
+        self.last_ts = max(self.last_ts, sec)
+        day = sec // DAY
+        self._advance(day)
+        if day > self.head_day - DAYS:
+            h = user_hash(s.user_id)
+            for kind, flag in enumerate((True, s.new_account, s.heavy)):
+                if flag:
+                    _insert(self.sketch(day, kind), h)
+            self.loans[day % DAYS] = min(self.loans[day % DAYS] + 1, 0xFFFF)
+        if s.user_id in self.members:
+            self.members.remove(s.user_id)
+        self.members.insert(0, s.user_id)
+        del self.members[MEMBERS:]
+
+    def seen(self, source: tuple[int, int] | None) -> bool:
+        """Whether the stream already folded the sighting forwarded from ``source`` (a redelivery).
+
+        Sightings from one input partition reach an entity in offset order (one
+        producer, one key), so remembering the next expected offset per
+        partition is an exact, fixed-size duplicate filter.
+        """
+        if source is None:
+            return False
+        partition, offset = source
+        slot = partition % SOURCE_SLOTS
+        return offset < self.sources[slot]
+
+    def mark(self, source: tuple[int, int] | None) -> None:
+        if source is not None:
+            slot = source[0] % SOURCE_SLOTS
+            self.sources[slot] = max(self.sources[slot], source[1] + 1)
+
+    # -- reading -------------------------------------------------------------------
+
+    def window(self, kinds: Iterable[int], days: int = WINDOW_DAYS) -> list[int]:
+        """Bottom-k of the union of the given kinds' sketches over the newest ``days`` days."""
+        if self.head_day < 0:
+            return []
+        union: set[int] = set()
+        for d in range(self.head_day - days + 1, self.head_day + 1):
+            for kind in kinds:
+                union.update(h for h in self.sketch(d, kind) if h)
+        return sorted(union)[:SKETCH_K]
+
+    def loans_in_window(self, days: int = WINDOW_DAYS) -> int:
+        if self.head_day < 0:
+            return 0
+        return sum(self.loans[d % DAYS] for d in range(self.head_day - days + 1, self.head_day + 1))
+
+
+def _insert(sketch: list[int], h: int) -> None:
+    """Keep the SKETCH_K smallest distinct hashes (0 = free slot)."""
+    if h in sketch:
+        return
+    if 0 in sketch:
+        sketch[sketch.index(0)] = h
+        return
+    largest = max(sketch)
+    if h < largest:
+        sketch[sketch.index(largest)] = h
+
+
+def distinct(bottom: list[int]) -> float:
+    """Distinct count from a bottom-k list: exact below SKETCH_K, else the KMV estimate."""
+    if len(bottom) < SKETCH_K:
+        return float(len(bottom))
+    return (SKETCH_K - 1) * (_U32 + 1) / bottom[SKETCH_K - 1]
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """What an entity looks like over the window, as of its newest sighting."""
+
+    users: float  # distinct borrowers
+    users_1d: float  # distinct borrowers on the newest day
+    new: float  # of them new accounts
+    heavy: float  # of them drew >= HEAVY_SHARE of their limit here
+    suspicious: float  # new or heavy
+    loans: int
+
+    @property
+    def share(self) -> float:
+        return self.suspicious / self.users if self.users else 0.0
+
+
+def view(state: EntityState) -> View:
+    return View(
+        users=distinct(state.window((0,))),
+        users_1d=distinct(state.window((0,), days=1)),
+        new=distinct(state.window((1,))),
+        heavy=distinct(state.window((2,))),
+        suspicious=distinct(state.window((1, 2))),
+        loans=state.loans_in_window(),
+    )

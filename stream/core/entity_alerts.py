@@ -1,0 +1,201 @@
+"""Entity alert stage: when a shared device or merchant alerts, and the document it sends.
+
+The decision reads the entity's ``View`` (``stream.core.entities``) after a
+sighting is folded in: it alerts when the suspicious borrowers of the window
+reach the entity type's threshold and are at least ``min_share`` of all its
+borrowers.  Thresholds are set by ``riskmon train`` on the history
+(``calibrate_entities``), the way the user alert budget is: the share of the
+history's shared entities that would have alerted stays within the entity
+budget.  Suppression works as for users, with a longer window: a ring's
+entity alerts again only after ``suppress_s`` of event time or at a higher
+severity.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+import numpy as np
+
+from stream.core.alerts import ENTITY_ALERT_SCHEMA_VERSION
+from stream.core.entities import (
+    DAY, HEAVY_SHARE, MIN_SUSPICIOUS_SHARE, NEW_ACCOUNT_S, SKETCH_K, WINDOW_DAYS, EntityState, Sighting, View, view,
+)
+from stream.core.scoring import SEVERITIES
+
+#: Lowest threshold training may pick: fewer suspicious borrowers than this is no ring to act on.
+MIN_THRESHOLD = 3.0
+#: Share of the history's shared entities (two or more borrowers) allowed to alert.
+ENTITY_BUDGET = 0.01
+SUPPRESS_S = 7 * DAY
+_NOUN = {"device": "this device", "merchant": "this merchant"}
+
+
+@dataclass(frozen=True)
+class EntityThresholds:
+    """Per entity type: the suspicious-borrower count that alerts, and what is normal there."""
+
+    threshold: dict[str, float] = field(default_factory=lambda: {"device": 4.0, "merchant": 5.0})
+    normal_p99: dict[str, float] = field(default_factory=lambda: {"device": 1.0, "merchant": 2.0})
+    min_share: float = MIN_SUSPICIOUS_SHARE
+    suppress_s: float = SUPPRESS_S
+    #: Event time before which entities do not alert: until the user states have seen
+    #: ``NEW_ACCOUNT_S`` of a history, every account looks new (training sets it to where
+    #: it started measuring, past that).
+    active_from: float = 0.0
+
+    def to_meta(self) -> dict[str, Any]:
+        return {"threshold": self.threshold, "normal_p99": self.normal_p99, "min_share": self.min_share,
+                "suppress_s": self.suppress_s, "active_from": self.active_from}
+
+    @classmethod
+    def from_meta(cls, meta: dict[str, Any] | None) -> "EntityThresholds":
+        """From a model's ``meta["entities"]``; the defaults for a model trained before entity views."""
+        if not meta:
+            return cls()
+        return cls({k: float(v) for k, v in meta["threshold"].items()}, {k: float(v) for k, v in meta["normal_p99"].items()},
+                   float(meta["min_share"]), float(meta["suppress_s"]), float(meta.get("active_from", 0.0)))
+
+
+@dataclass(frozen=True, slots=True)
+class EntityOutcome:
+    """What one sighting did to its entity."""
+
+    sighting: Sighting
+    duplicate: bool
+    view: View | None = None
+    alert: dict[str, Any] | None = None
+    suppressed: bool = False
+
+
+def severity(suspicious: float, threshold: float) -> str | None:
+    if suspicious < threshold:
+        return None
+    ratio = suspicious / threshold
+    return "critical" if ratio >= 3 else "high" if ratio >= 2 else "medium"
+
+
+def fires(v: View, threshold: float, min_share: float) -> bool:
+    return v.suspicious >= threshold and v.share >= min_share
+
+
+def observe(state: EntityState, s: Sighting, thresholds: EntityThresholds, model_version: str,
+            now: datetime | None = None) -> EntityOutcome:
+    """Fold ``s`` into ``state`` and decide whether the entity alerts (mutates ``state``)."""
+    if state.seen(s.source):
+        return EntityOutcome(s, duplicate=True)
+    state.add(s)
+    state.mark(s.source)
+    v = view(state)
+    threshold = thresholds.threshold[s.entity_type]
+    if s.ts < thresholds.active_from or not fires(v, threshold, thresholds.min_share):
+        return EntityOutcome(s, duplicate=False, view=v)
+    level = severity(v.suspicious, threshold)
+    assert level is not None
+    rank = SEVERITIES.index(level)
+    sec = int(s.ts)
+    suppressed = bool(state.alert_ts) and 0 <= sec - state.alert_ts < thresholds.suppress_s and rank <= state.alert_rank
+    alert = build_entity_alert(s, state, v, threshold, thresholds.normal_p99.get(s.entity_type, 0.0), level,
+                               model_version, now)
+    if not suppressed:
+        state.alert_ts, state.alert_rank = sec, rank
+    return EntityOutcome(s, duplicate=False, view=v, alert=alert, suppressed=suppressed)
+
+
+def entity_alert_id(entity_type: str, entity_id: str, event_id: str) -> str:
+    digest = hashlib.blake2b(f"{entity_type}|{entity_id}|{event_id}".encode(), digest_size=10).hexdigest()
+    return f"al-{digest}"
+
+
+def _count(x: float) -> str:
+    return f"{x:.0f}" if x < SKETCH_K else f"about {x:.0f}"
+
+
+def reasons(s: Sighting, v: View, normal_p99: float) -> list[dict[str, Any]]:
+    """Why, in the borrower's terms."""
+    rule = f"{s.entity_type}_ring"
+    where = _NOUN[s.entity_type]
+    out = [{
+        "rule": rule,
+        "text": f"{_count(v.suspicious)} of the {_count(v.users)} accounts that borrowed from {where} in "
+                f"{WINDOW_DAYS} days were new or drew most of their limit; normal p99 is {normal_p99:.0f}",
+    }]
+    if v.new:
+        out.append({"rule": rule, "text": f"{_count(v.new)} of them opened their account within "
+                                          f"{NEW_ACCOUNT_S // DAY} days"})
+    if v.heavy:
+        out.append({"rule": rule, "text": f"{_count(v.heavy)} of them drew at least {HEAVY_SHARE:.0%} of their "
+                                          "credit limit in one loan here"})
+    return out
+
+
+def build_entity_alert(s: Sighting, state: EntityState, v: View, threshold: float, normal_p99: float,
+                       level: str, model_version: str, now: datetime | None = None) -> dict[str, Any]:
+    """The entity alert document (docs/alert.schema.json); ``users`` names the borrowers involved."""
+    return {
+        "schema_version": ENTITY_ALERT_SCHEMA_VERSION,
+        "alert_id": entity_alert_id(s.entity_type, s.entity_id, s.event_id),
+        "entity_type": s.entity_type,
+        "entity_id": s.entity_id,
+        "users": list(state.members),
+        "event_id": s.event_id,
+        "event_ts": datetime.fromtimestamp(s.ts, timezone.utc).isoformat(timespec="seconds"),
+        "score": round(v.suspicious, 3),
+        "threshold": threshold,
+        "severity": level,
+        "fired_by": [f"{s.entity_type}_ring"],
+        "rules": [f"{s.entity_type}_ring"],
+        "borrowers": round(v.users, 3),
+        "new_accounts": round(v.new, 3),
+        "heavy_draws": round(v.heavy, 3),
+        "window_days": WINDOW_DAYS,
+        "reasons": reasons(s, v, normal_p99),
+        "model_version": model_version,
+        "emitted_at": (now or datetime.now(timezone.utc)).isoformat(timespec="milliseconds"),
+    }
+
+
+def calibrate_entities(sightings: Iterable[tuple[Sighting, bool]], active_from: float = 0.0,
+                       budget: float = ENTITY_BUDGET, min_threshold: float = MIN_THRESHOLD,
+                       min_share: float = MIN_SUSPICIOUS_SHARE) -> EntityThresholds:
+    """Thresholds from a history's sightings, in order (``(sighting, warm)``: counted in the budget or not).
+
+    Per type: the lowest threshold (at least ``min_threshold``) at which at most
+    ``budget`` of the entities shared by two or more borrowers in the warm part
+    would have alerted; and the 99th percentile of suspicious borrowers over
+    those entities' warm sightings, the "normal" an alert's reason quotes.
+    """
+    states: dict[tuple[str, str], EntityState] = {}
+    peak: dict[tuple[str, str], float] = {}  # highest suspicious count seen with the share gate passing
+    shared: dict[tuple[str, str], float] = {}
+    seen: dict[str, list[float]] = {"device": [], "merchant": []}
+    for s, warm in sightings:
+        key = (s.entity_type, s.entity_id)
+        state = states.get(key)
+        if state is None:
+            state = states[key] = EntityState()
+        state.add(s)
+        if not warm:
+            continue
+        v = view(state)
+        shared[key] = max(shared.get(key, 0.0), v.users)
+        if v.share >= min_share:
+            peak[key] = max(peak.get(key, 0.0), v.suspicious)
+        seen[s.entity_type].append(v.suspicious)
+    threshold: dict[str, float] = {}
+    normal: dict[str, float] = {}
+    for entity_type in ("device", "merchant"):
+        population = [k for k, users in shared.items() if k[0] == entity_type and users >= 2]
+        peaks = np.array([peak.get(k, 0.0) for k in population])
+        allowed = math.floor(budget * len(population))
+        t = min_threshold
+        while len(peaks) and int((peaks >= t).sum()) > allowed:
+            t += 1.0
+        threshold[entity_type] = t
+        values = seen[entity_type]
+        normal[entity_type] = float(np.quantile(values, 0.99)) if values else 0.0
+    return EntityThresholds(threshold, normal, min_share, SUPPRESS_S, active_from)

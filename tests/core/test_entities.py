@@ -1,0 +1,122 @@
+"""Entity views (stream.core.entities) against a brute-force reference: exact distinct counts
+below the sketch size, order independence, fixed size, the stream's duplicate filter."""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import given, settings, strategies as st
+
+from stream.core.entities import (
+    DAY, HEAVY_SHARE, SKETCH_K, STATE_BYTES, WINDOW_DAYS, EntityState, Sighting, distinct, sightings, view,
+)
+from stream.core.contract import parse_document
+
+T0 = 1_780_000_000 // DAY * DAY
+
+
+def _sighting(user: int, day: float, new: bool = False, heavy: bool = False, source: tuple[int, int] | None = None) -> Sighting:
+    return Sighting("device", "d-1", f"e-{user}-{day}", f"u-{user}", T0 + day * DAY, new, heavy, source)
+
+
+sighting_lists = st.lists(
+    st.tuples(st.integers(0, 40), st.floats(0, 12, allow_nan=False), st.booleans(), st.booleans()),
+    min_size=1, max_size=80,
+)
+
+
+def _brute(items: list[tuple[int, float, bool, bool]]) -> tuple[int, int, int, int]:
+    """Distinct users / new / heavy / new-or-heavy over the WINDOW_DAYS days ending at the newest day."""
+    head = max(int(day) for _, day, _, _ in items)
+    inside = [(u, n, h) for u, day, n, h in items if int(day) > head - WINDOW_DAYS]
+    return (len({u for u, _, _ in inside}), len({u for u, n, _ in inside if n}),
+            len({u for u, _, h in inside if h}), len({u for u, n, h in inside if n or h}))
+
+
+@given(sighting_lists)
+def test_counts_match_brute_force_below_the_sketch_size(items: list[tuple[int, float, bool, bool]]) -> None:
+    state = EntityState()
+    for u, day, new, heavy in items:
+        state.add(_sighting(u, day, new, heavy))
+    users, new, heavy, suspicious = _brute(items)
+    v = view(state)
+    for got, want in ((v.users, users), (v.new, new), (v.heavy, heavy), (v.suspicious, suspicious)):
+        if want < SKETCH_K:
+            assert got == want
+        else:  # beyond the sketch: the KMV estimate, within a generous band
+            assert want / 3 <= got <= want * 3
+
+
+@given(sighting_lists, st.randoms(use_true_random=False))
+def test_the_view_does_not_depend_on_arrival_order(items: list[tuple[int, float, bool, bool]], rnd: random.Random) -> None:
+    """The stream sees partitions interleaved; once a window's sightings are in, it agrees with a replay."""
+    ordered = sorted(items, key=lambda x: x[1])
+    shuffled = list(items)
+    rnd.shuffle(shuffled)
+    a, b = EntityState(), EntityState()
+    for u, day, new, heavy in ordered:
+        a.add(_sighting(u, day, new, heavy))
+    for u, day, new, heavy in shuffled:
+        b.add(_sighting(u, day, new, heavy))
+    assert view(a) == view(b)
+
+
+def test_kmv_estimate_is_close_for_many_users() -> None:
+    state = EntityState()
+    for u in range(2000):
+        state.add(_sighting(u, 0.5))
+    assert 1000 <= view(state).users <= 4000  # 1/sqrt(k-2) = 27 % standard error
+    assert distinct([1, 2, 3]) == 3.0
+
+
+@given(sighting_lists)
+@settings(max_examples=50)
+def test_state_is_fixed_size_and_round_trips(items: list[tuple[int, float, bool, bool]]) -> None:
+    state = EntityState()
+    for i, (u, day, new, heavy) in enumerate(items):
+        state.add(_sighting(u, day, new, heavy, source=(i % 3, i)))
+        state.mark((i % 3, i))
+    data = state.to_bytes()
+    assert len(data) == STATE_BYTES
+    again = EntityState.from_bytes(data)
+    assert again == state and again.to_bytes() == data
+
+
+def test_a_redelivered_sighting_is_recognised_by_its_source_offset() -> None:
+    state = EntityState()
+    first = _sighting(1, 0.1, source=(2, 10))
+    assert not state.seen(first.source)
+    state.add(first)
+    state.mark(first.source)
+    assert state.seen((2, 10)) and state.seen((2, 9))
+    assert not state.seen((2, 11)) and not state.seen((3, 0))
+    assert not state.seen(None)  # offline: no offsets, the user stage already dropped duplicates
+
+
+def test_days_older_than_the_buckets_fall_out() -> None:
+    state = EntityState()
+    state.add(_sighting(1, 0.5, new=True))
+    state.add(_sighting(2, 9.5, new=True))
+    assert view(state).users == 1 and view(state).new == 1
+    state.add(_sighting(3, 0.7, new=True))  # too old for the buckets: only the member list
+    assert view(state).users == 1
+    assert state.members[0] == "u-3"
+
+
+def _loan(**extra: object) -> dict:
+    doc = {"event_id": "e-1", "event_type": "loan", "user_id": "u-1", "ts": "2026-03-01T10:00:00+08:00",
+           "amount": 700.0, "loan_id": "l-1", "product": "credit_line", "term_days": 30, "credit_limit": 1000,
+           "segment": "individual", "channel": "merchant"}
+    doc.update(extra)
+    return doc
+
+
+def test_a_loan_names_its_device_and_merchant() -> None:
+    event = parse_document(_loan(device_id="d-9", merchant_id="m-3"))
+    first = event.ts - 20 * DAY
+    seen = sightings(event, int(first))
+    assert [(s.entity_type, s.entity_id) for s in seen] == [("device", "d-9"), ("merchant", "m-3")]
+    assert all(s.heavy and not s.new_account for s in seen)  # 700 of 1000 >= HEAVY_SHARE; 20 days old
+    assert 700 >= HEAVY_SHARE * 1000
+    assert sightings(parse_document(_loan()), int(event.ts))[:1] == ()  # neither named: none
+    assert sightings(event, int(event.ts))[0].new_account

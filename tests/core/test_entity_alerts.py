@@ -1,0 +1,81 @@
+"""When a shared entity alerts (stream.core.entity_alerts), what it says, and how training sets thresholds."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+
+from stream.core.entities import DAY, EntityState, Sighting
+from stream.core.entity_alerts import EntityThresholds, calibrate_entities, observe
+from tests.support import ROOT
+
+T0 = 1_780_000_000 // DAY * DAY
+THRESHOLDS = EntityThresholds({"device": 4.0, "merchant": 5.0}, {"device": 1.0, "merchant": 2.0})
+
+
+def _s(user: int, hours: float, new: bool = True, entity: str = "d-1", kind: str = "device") -> Sighting:
+    return Sighting(kind, entity, f"e-{entity}-{user}-{hours}", f"u-{user}", T0 + hours * 3600, new, False)
+
+
+def test_a_device_alerts_when_new_accounts_reach_the_threshold() -> None:
+    state = EntityState()
+    outcomes = [observe(state, _s(u, u), THRESHOLDS, "m1") for u in range(5)]
+    assert [o.alert is not None for o in outcomes] == [False, False, False, True, True]
+    alert = outcomes[3].alert
+    assert alert["entity_type"] == "device" and alert["entity_id"] == "d-1"
+    assert set(alert["users"]) == {f"u-{u}" for u in range(4)}
+    assert alert["severity"] == "medium" and alert["score"] == 4
+    assert "4 of the 4 accounts that borrowed from this device in 7 days" in alert["reasons"][0]["text"]
+    assert "normal p99 is 1" in alert["reasons"][0]["text"]
+    assert outcomes[4].suppressed  # same severity within the suppression window: counted, not sent
+
+
+def test_established_borrowers_keep_a_busy_entity_quiet() -> None:
+    """The share gate: suspicious borrowers must be at least half of the entity's borrowers."""
+    state = EntityState()
+    for u in range(20):
+        observe(state, _s(100 + u, u * 0.1, new=False), THRESHOLDS, "m1")
+    outcomes = [observe(state, _s(u, 3 + u, new=True), THRESHOLDS, "m1") for u in range(8)]
+    assert not any(o.alert for o in outcomes)
+
+
+def test_severity_rises_and_an_escalation_is_sent() -> None:
+    state = EntityState()
+    outcomes = [observe(state, _s(u, u * 0.5), THRESHOLDS, "m1") for u in range(12)]
+    sent = [o.alert["severity"] for o in outcomes if o.alert and not o.suppressed]
+    assert sent == ["medium", "high", "critical"]  # at 4, 8 and 12 new accounts
+
+
+def test_alert_ids_are_deterministic_and_nothing_fires_before_active_from() -> None:
+    a, b = EntityState(), EntityState()
+    first = [observe(a, _s(u, u), THRESHOLDS, "m1").alert for u in range(4)][-1]
+    second = [observe(b, _s(u, u), THRESHOLDS, "m2").alert for u in range(4)][-1]
+    assert first["alert_id"] == second["alert_id"]
+    late = EntityThresholds(THRESHOLDS.threshold, THRESHOLDS.normal_p99, active_from=T0 + 100 * 3600)
+    c = EntityState()
+    assert not any(observe(c, _s(u, u), late, "m1").alert for u in range(6))
+
+
+def test_entity_alert_matches_the_published_schema() -> None:
+    schema = json.loads((ROOT / "docs" / "alert.schema.json").read_text())
+    state = EntityState()
+    alert = [observe(state, _s(u, u), THRESHOLDS, "m1").alert for u in range(4)][-1]
+    jsonschema.validate(alert, schema)
+
+
+def test_calibration_keeps_the_history_within_the_entity_budget() -> None:
+    """200 shared devices of 2-3 borrowers (4 of them with 3 new accounts) and 2 farms of 6 new
+    accounts: a 1 % budget (2 of 202 entities) puts the threshold above the 4 devices, below the farms."""
+    history: list[tuple[Sighting, bool]] = []
+    for d in range(200):
+        for u in range(2 + d % 2):
+            history.append((_s(1000 * d + u, u * 5, new=d % 50 == 1, entity=f"d-{d}"), True))
+    for farm in range(2):
+        history += [(_s(90000 + 10 * farm + u, u, entity=f"farm-{farm}"), True) for u in range(6)]
+    found = calibrate_entities(sorted(history, key=lambda x: x[0].ts), active_from=T0)
+    assert found.threshold["device"] == 4.0  # 3 would flag the 4 devices too: 6 > 2
+    assert found.active_from == T0
+    tight = calibrate_entities(sorted(history, key=lambda x: x[0].ts), budget=0.0)
+    assert tight.threshold["device"] == 7.0  # nothing in the history may alert: above the farms' 6
+    assert EntityThresholds.from_meta(found.to_meta()) == found
