@@ -93,6 +93,7 @@ class Settings:
     suppress_window_s: float = 6 * 3600.0
     stall_timeout_s: float = 60.0
     partition_check_s: float = 30.0
+    entity_views: bool = True  # shared devices and merchants: sighting topics, entity tables and entity alerts
     state_write_version: int = 0  # 0: the current state version; an older one during a rolling upgrade (docs/operations.md)
     session_timeout_s: float = 10.0
     model_poll_s: float = 5.0

@@ -98,7 +98,8 @@ def observe(state: EntityState, s: Sighting, thresholds: EntityThresholds, model
     assert level is not None
     rank = SEVERITIES.index(level)
     sec = int(s.ts)
-    suppressed = bool(state.alert_ts) and 0 <= sec - state.alert_ts < thresholds.suppress_s and rank <= state.alert_rank
+    # Both ways in time: the stream can meet a ring's earlier sightings after its alert.
+    suppressed = bool(state.alert_ts) and abs(sec - state.alert_ts) < thresholds.suppress_s and rank <= state.alert_rank
     alert = build_entity_alert(s, state, v, threshold, thresholds.normal_p99.get(s.entity_type, 0.0), level,
                                model_version, now)
     if not suppressed:
@@ -106,8 +107,12 @@ def observe(state: EntityState, s: Sighting, thresholds: EntityThresholds, model
     return EntityOutcome(s, duplicate=False, view=v, alert=alert, suppressed=suppressed)
 
 
-def entity_alert_id(entity_type: str, entity_id: str, event_id: str) -> str:
-    digest = hashlib.blake2b(f"{entity_type}|{entity_id}|{event_id}".encode(), digest_size=10).hexdigest()
+def entity_alert_id(entity_type: str, entity_id: str, level: str, ts: float) -> str:
+    """Derived from the entity, the severity and the week (event time) it was reached in, not from the
+    sighting that tipped it: the stream meets a ring's sightings in another order than a replay, and
+    both must name the alert alike (and a redelivered one keep its id)."""
+    week = int(ts // SUPPRESS_S)
+    digest = hashlib.blake2b(f"{entity_type}|{entity_id}|{level}|{week}".encode(), digest_size=10).hexdigest()
     return f"al-{digest}"
 
 
@@ -138,7 +143,7 @@ def build_entity_alert(s: Sighting, state: EntityState, v: View, threshold: floa
     """The entity alert document (docs/alert.schema.json); ``users`` names the borrowers involved."""
     return {
         "schema_version": ENTITY_ALERT_SCHEMA_VERSION,
-        "alert_id": entity_alert_id(s.entity_type, s.entity_id, s.event_id),
+        "alert_id": entity_alert_id(s.entity_type, s.entity_id, level, s.ts),
         "entity_type": s.entity_type,
         "entity_id": s.entity_id,
         "users": list(state.members),

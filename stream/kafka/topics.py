@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from stream.core.entities import ENTITY_TYPES
 from stream.kafka.config import kafka_client_config
 from stream.settings import Settings
 
@@ -14,14 +15,21 @@ log = logging.getLogger(__name__)
 def default_topics(settings: Settings) -> dict[str, int]:
     """The monitor's topics and partition counts.
 
-    Alerts and DLQ get the same partition count as the input so that keyed
-    output preserves the input's per-key ordering and parallelism.
+    Alerts, DLQ and the entity sighting topics get the same partition count
+    as the input so that keyed output preserves the input's per-key ordering
+    and parallelism.
     """
     return {
         settings.input_topic: settings.partitions,
         settings.alerts_topic: settings.partitions,
         settings.dlq_topic: settings.partitions,
+        **{sighting_topic(settings, t): settings.partitions for t in ENTITY_TYPES},
     }
+
+
+def sighting_topic(settings: Settings, entity_type: str) -> str:
+    """The repartition through-topic of one entity type: loans' sightings keyed by ``device_id`` or ``merchant_id``."""
+    return f"{settings.app_id}-{entity_type}-sightings"
 
 
 def _admin(settings: Settings, timeout_s: float, purpose: str) -> Any:

@@ -25,10 +25,11 @@ from stream.worker import faust_fixes
 from stream.worker import metrics
 from stream.worker.consumer_report import partition_report
 from stream.core.admission import Admission
+from stream.core.entities import ENTITY_TYPES
 from stream.core.partition_contract import PartitionContract
 from stream.core.rescale import MARKER_KEY, Marker, StateLocation, marker_topic, running_problem
 from stream.kafka.ops import read_last
-from stream.kafka.topics import partition_counts
+from stream.kafka.topics import partition_counts, sighting_topic
 from stream.worker.batch import BatchHandler, Sinks
 from stream.core.drift import DriftMonitor
 from stream.worker.health import Health
@@ -36,7 +37,8 @@ from stream.worker.model_watch import ModelWatcher
 from stream.core.pipeline import Outcome
 from stream.core.rules import RULE_IDS, RuleConfig
 from stream.settings import Settings
-from stream.worker.state_table import TableStore, create_state_table
+from stream.worker.entity_batch import EntityBatchHandler
+from stream.worker.state_table import EntityTableStore, TableStore, create_entity_table, create_state_table
 
 log = logging.getLogger(__name__)
 
@@ -181,9 +183,13 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
     health = health or Health(stall_timeout_s=settings.stall_timeout_s)
     drift = DriftTracker(model, settings.drift_window)
     policy = settings.time_policy()
+    alerts_topic = app.topic(settings.alerts_topic, schema=raw)
+    dlq_topic = app.topic(settings.dlq_topic, schema=raw)
+    sighting_topics = {
+        t: app.topic(sighting_topic(settings, t), partitions=settings.partitions, schema=raw) for t in ENTITY_TYPES
+    } if settings.entity_views else {}
     handler = BatchHandler(
-        Sinks(alerts=app.topic(settings.alerts_topic, schema=raw), dead_letters=app.topic(settings.dlq_topic, schema=raw),
-              input=input_topic),
+        Sinks(alerts=alerts_topic, dead_letters=dlq_topic, input=input_topic, sightings=sighting_topics),
         TableStore(app, table, settings.state_cache_users, settings.state_write_version),
         model=lambda: model_ref.current,  # one version for the whole batch
         rules=rules,
@@ -198,6 +204,8 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
 
     def refresh_ready() -> None:
         metrics.STATE_USERS.set(len(table.data))
+        for entity_type, entity_table in entity_tables.items():
+            metrics.ENTITY_STATES.labels(entity_type).set(len(entity_table.data))
         health.set_ready(app.tables.recovery.completed.is_set() and not app.rebalancing)
 
     contract_holds = asyncio.Event()  # cleared while the partition contract is broken: the agent waits
@@ -226,6 +234,9 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
             health.progressed(time.time())
             refresh_ready()
 
+    entity_tables = {t: _entity_agent(app, t, topic, alerts_topic, dlq_topic, model_ref, settings, health)
+                     for t, topic in sighting_topics.items()}
+
     @app.timer(interval=1.0)
     async def report_health() -> None:
         refresh_ready()
@@ -246,6 +257,22 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
         drift.publish()
 
     return Worker(app, model_ref, table, health)
+
+
+def _entity_agent(app: faust.App, entity_type: str, topic: faust.TopicT, alerts: faust.TopicT, dead_letters: faust.TopicT,
+                  model_ref: ModelRef, settings: Settings, health: Health) -> faust.Table:
+    """The entity stage of one entity type: an agent on its sighting topic and its changelog-backed table."""
+    table = create_entity_table(app, settings, entity_type)
+    handler = EntityBatchHandler(entity_type, alerts, dead_letters, EntityTableStore(app, table),
+                                 model=lambda: model_ref.current)
+
+    async def entities(stream: faust.StreamT) -> None:
+        async for batch in stream.take_events(settings.batch_max, within=settings.batch_linger_s):
+            await handler.handle(batch)
+            health.progressed(time.time())
+
+    app.agent(topic, name=f"{entity_type}-entities")(entities)
+    return table
 
 
 def _faust_app(settings: Settings) -> faust.App:

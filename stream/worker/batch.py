@@ -29,7 +29,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Awaitable, Callable, Protocol, Sequence
 
 import orjson
@@ -95,6 +95,7 @@ class Sinks:
     alerts: Sink
     dead_letters: Sink
     input: Sink  # for re-keyed copies
+    sightings: dict[str, Sink] = field(default_factory=dict)  # entity type -> its through-topic (none: no entity views)
 
 
 class BatchHandler:
@@ -173,7 +174,7 @@ class BatchHandler:
         states = self.store.load(list(last_event))
         model = self.model()  # read once: the batch's model and the rules in force with it (RiskModel.rules)
         outcomes = process(model, model.rules(self.rules), states, [e for e, _ in valid], self.suppress_window_s)
-        await self._emit(outcomes, self.clock())
+        await asyncio.gather(self._emit(outcomes, self.clock()), self._forward_sightings(outcomes, valid))
         await self.store.write(states, last_event)
         self.on_outcomes(outcomes)
 
@@ -209,6 +210,22 @@ class BatchHandler:
                 histogram.observe(value)
         if deliveries:
             await asyncio.gather(*deliveries)  # acknowledged by the broker before any state is written
+
+    async def _forward_sightings(self, outcomes: list[Outcome], valid: list[tuple[Event, InputEvent]]) -> None:
+        """Send each loan's sightings to its entity type's through-topic, keyed by the entity (acknowledged).
+
+        Each carries its input message's (partition, offset), by which the entity
+        stage recognises the copies a replayed batch sends again.
+        """
+        deliveries: list[Awaitable[Any]] = []
+        for outcome, (_, ev) in zip(outcomes, valid):
+            for s in outcome.sightings:
+                sink = self.sinks.sightings.get(s.entity_type)
+                if sink is not None:
+                    sourced = replace(s, source=(ev.message.partition, ev.message.offset))
+                    deliveries.append(await sink.send(key=s.entity_id.encode(), value=sourced.to_bytes()))
+        if deliveries:
+            await asyncio.gather(*deliveries)
 
     async def _dead_letter(self, ev: InputEvent, error: InvalidEvent) -> Pending:
         """Queue the DLQ record; the batch waits for its delivery before its offsets are marked."""

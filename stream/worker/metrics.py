@@ -60,6 +60,25 @@ EVENT_LAG = Histogram(
     buckets=(0.1, 0.5, 1, 5, 30, 60, 300, 900, 3600, 21600, 86400),
 )
 STATE_USERS = Gauge("riskmon_state_users", "Users with state in this worker's table partitions.")
+ENTITY_SIGHTINGS = Counter(
+    "riskmon_entity_sightings_total",
+    "Sightings of shared devices and merchants folded into their entity views ('folded'), or recognised as "
+    "redelivered after a restart ('duplicate'), by entity type.",
+    ["entity_type", "result"],
+)
+ENTITY_ALERTS = Counter(
+    "riskmon_entity_alerts_total",
+    "Entity alerts (a shared device or merchant whose borrowers look like a ring) sent, by entity type and severity.",
+    ["entity_type", "severity"],
+)
+ENTITY_ALERTS_SUPPRESSED = Counter(
+    "riskmon_entity_alerts_suppressed_total",
+    "Entity alerts that repeated the entity's previous one within the suppression window (counted, not sent).",
+    ["entity_type", "severity"],
+)
+ENTITY_STATES = Gauge(
+    "riskmon_entity_states", "Shared devices and merchants with state in this worker's table partitions.", ["entity_type"],
+)
 MODEL = Info("riskmon_model", "The model currently scoring events.")
 MODEL_CREATED = Gauge("riskmon_model_created_timestamp_seconds", "When the current model was trained (Unix time).")
 READY = Gauge("riskmon_worker_ready", "1 once the worker has recovered its tables and is processing, else 0.")

@@ -17,7 +17,7 @@ import pytest
 from models.model import load, save
 from models.train import train
 from stream.core.contract import parse_document
-from stream.core.pipeline import process
+from stream.core.pipeline import observe_sightings, process
 from stream.kafka.producer import MALFORMED, make_producer, publish
 from stream.core.rules import RuleConfig
 from stream.settings import Settings
@@ -47,6 +47,7 @@ def test_stream_end_to_end(unique_topics: Settings, model_dir: Path, tmp_path: P
     (metrics_port,) = free_ports(1)
     settings = unique_topics.replace(model_dir=model_dir, data_dir=tmp_path / "worker", metrics_port=metrics_port)
     events, labels = generate(SimConfig(users=600, days=14, seed=11, anomaly_rate=0.1, user_prefix="e2e", anomaly_start_day=2))
+    events, labels = with_device_farm(events, labels)
     events = retime(events)  # sent as a live producer would (stream.core.event_time)
     assert len(events) > 1500
 
@@ -55,12 +56,14 @@ def test_stream_end_to_end(unique_topics: Settings, model_dir: Path, tmp_path: P
     producer.close()
     assert sent == len(events) and bad >= len(MALFORMED)
 
+    expected_sightings = sum(bool(e.get("device_id")) + bool(e.get("merchant_id")) for e in events if e["event_type"] == "loan")
     log = tmp_path / "worker.log"
     worker = start_worker(settings, log)
     try:
         wait_for(
             lambda: metric_sum(scrape(metrics_port), "riskmon_events_processed_total") >= sent
-            and metric_sum(scrape(metrics_port), "riskmon_events_invalid_total") >= bad,
+            and metric_sum(scrape(metrics_port), "riskmon_events_invalid_total") >= bad
+            and metric_sum(scrape(metrics_port), "riskmon_entity_sightings_total") >= expected_sightings,
             timeout_s=150, what="all events processed", proc=worker, log=log,
         )
         samples = scrape(metrics_port)
@@ -85,15 +88,18 @@ def test_stream_end_to_end(unique_topics: Settings, model_dir: Path, tmp_path: P
     assert {r["reason"] for r, _ in dlq} >= {"not_json", "not_object", "wrong_type", "out_of_range", "missing_field",
                                               "unknown_event_type", "bad_format", "too_large"}
 
-    # Alerts: complete documents, keyed by user, one per alerting event.
+    # Alerts: complete documents, keyed by user (by entity for entity alerts), one per alerting event.
     messages = read_topic(settings, settings.alerts_topic)
-    alerts = [orjson.loads(v) for _, v in messages]
-    assert alerts, "no alerts at all"
-    assert all(k == a["user_id"].encode() for (k, _), a in zip(messages, alerts))
-    assert len({a["alert_id"] for a in alerts}) == len(alerts)
+    every = [orjson.loads(v) for _, v in messages]
     validator = jsonschema.Draft202012Validator(json.loads((ROOT / "docs" / "alert.schema.json").read_text()))
-    for a in alerts:
+    for a in every:
         validator.validate(a)
+    alerts = [a for a in every if a["schema_version"] == 1]
+    entity_alerts = [a for a in every if a["schema_version"] == 2]
+    assert alerts, "no alerts at all"
+    assert all(k == (a.get("user_id") or a["entity_id"]).encode() for (k, _), a in zip(messages, every))
+    assert len({a["alert_id"] for a in every}) == len(every), [a for a in every if sum(b["alert_id"] == a["alert_id"] for b in every) > 1]
+    for a in alerts:
         assert REQUIRED_ALERT_FIELDS <= set(a)
         assert 0.0 <= a["score"] <= 1.0 and a["reasons"] and a["severity"] in {"low", "medium", "high", "critical"}
     assert metric_sum(samples, "riskmon_alerts_total") == len(alerts)
@@ -108,6 +114,18 @@ def test_stream_end_to_end(unique_topics: Settings, model_dir: Path, tmp_path: P
     assert suppressed > 0
     assert metric_sum(samples, "riskmon_alerts_suppressed_total") == suppressed
 
+    # The entity views: every sighting folded once, the farm's device alerts, and the stream's
+    # entity alerts are the offline replay's (their ids do not depend on arrival order).
+    assert sum(len(o.sightings) for o in offline) == expected_sightings
+    assert metric_sum(samples, "riskmon_entity_sightings_total") == expected_sightings
+    assert samples.get('riskmon_entity_sightings_total{entity_type="device",result="duplicate"}', 0) == 0
+    replayed = [o.alert for o in observe_sightings({}, offline, model.entity_thresholds, model.version)
+                if o.alert and not o.suppressed]
+    assert {a["alert_id"] for a in replayed} == {a["alert_id"] for a in entity_alerts}
+    farm = [a for a in entity_alerts if a["entity_id"] == FARM_DEVICE]
+    assert farm and set(farm[0]["users"]) <= {e["user_id"] for e in events if e.get("device_id") == FARM_DEVICE}
+    assert metric_sum(samples, "riskmon_entity_alerts_total") == len(entity_alerts)
+
     # Injected anomalies are caught: most typologies, a good share of their users.
     anomalous = {e["user_id"]: l["scenario"] for e, l in zip(events, labels) if l["label"]}
     alerted_users = {a["user_id"] for a in alerts}
@@ -117,6 +135,24 @@ def test_stream_end_to_end(unique_topics: Settings, model_dir: Path, tmp_path: P
     normal_users = {e["user_id"] for e, l in zip(events, labels) if not l["user_anomalous"]}
     assert len(alerted_users & normal_users) / len(normal_users) <= 0.05
 
+
+
+FARM_DEVICE = "d-e2e-farm"
+
+
+def with_device_farm(events: list[dict], labels: list[dict], accounts: int = 8) -> tuple[list[dict], list[dict]]:
+    """The simulated stream plus a loan farm: ``accounts`` brand-new accounts borrowing once each
+    from one phone, 40 minutes apart on day 6 (each looks ordinary on its own)."""
+    farm = [{
+        "event_id": f"e-e2e-farm-{i}", "event_type": "loan", "user_id": f"e2e-farm-{i}",
+        "ts": f"2026-03-06T{10 + (40 * i) // 60:02d}:{(40 * i) % 60:02d}:00+08:00", "amount": 1200.0,
+        "loan_id": f"l-e2e-farm-{i}", "product": "cash_loan", "term_days": 14, "credit_limit": 3000,
+        "segment": "individual", "channel": "app", "device_id": FARM_DEVICE,
+    } for i in range(accounts)]
+    rows = sorted(zip(events + farm, labels + [{"event_id": e["event_id"], "label": 1, "scenario": "device_farm",
+                                                 "user_anomalous": True} for e in farm]),
+                  key=lambda pair: parse_document(pair[0]).ts)
+    return [e for e, _ in rows], [lab for _, lab in rows]
 
 
 ALERT_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d  (low|medium|high|critical) +al-[0-9a-f]{20} score=[01]\.\d{3} \[")
