@@ -363,6 +363,7 @@ class RingLayer:
         size = _log_uniform_int(rng, 6, 40)
         span = int(rng.uniform(1, 10) * DAY)
         start = self._start(rng, phase, span)
+        start = self._at_hours(rng, start, start + DAY, 9.0, 22.0)
         span = self._clip_span(start, span)
         merchant = self._fresh_merchant(rng) if rng.random() < 0.65 else self._small_merchant(rng)
         tills = [new_device(rng, spec.tag) for _ in range(rng.randint(1, 2))] if rng.random() < 0.75 else []
@@ -530,6 +531,7 @@ class RingLayer:
         spec, window = self.spec, self.window
         spread = int(rng.uniform(3, 10) * DAY)
         start = self._start(rng, phase, spread)
+        start = self._at_hours(rng, start, start + DAY, 9.0, 21.0)
         spread = self._clip_span(start, spread)
         merchant = self._fresh_merchant(rng) if rng.random() < 0.5 else self._small_merchant(rng)
         till = new_device(rng, spec.tag) if rng.random() < 0.5 else None
@@ -575,6 +577,7 @@ class RingLayer:
         """A newly onboarded, legitimate merchant: 10-30 established customers in its first week."""
         spec, window = self.spec, self.window
         start = self._start(rng, phase, 7 * DAY)
+        start = self._at_hours(rng, start, start + DAY, 9.0, 21.0)
         week = self._clip_span(start, 7 * DAY)
         merchant = self._fresh_merchant(rng)
         till = new_device(rng, spec.tag) if rng.random() < 0.3 else None
@@ -611,6 +614,7 @@ class RingLayer:
         spec, window = self.spec, self.window
         span = int(rng.uniform(14, 42) * DAY)
         start = self._start(rng, phase, min(span, 7 * DAY))
+        start = self._at_hours(rng, start, start + DAY, 9.0, 20.0)
         span = self._clip_span(start, span)
         device = new_device(rng, spec.tag)
         p_web = rng.uniform(0.2, 0.8)
@@ -654,16 +658,19 @@ def build_ring_layer(spec: WorldSpec, seed: int, users: int, window: Window, mer
 def entity_rows(layer: RingLayer, events: list[dict[str, Any]], window: Window) -> list[dict[str, Any]]:
     """One ground-truth row per entity, its users and start read from the final events.
 
-    A ring entity's users are the ring members who used it; an innocent
-    entity's users are every user whose loans carry it (base users included).
-    ``start`` is the entity's first loan event in the stream; ``phase`` is
-    "test" when that falls in the test window.
+    ``users`` are the users planted around the entity (ring members, or the
+    innocent sharers) whose loans carry it, in order of first use; ``start`` is
+    the first such loan; ``phase`` is "test" when that falls in the test window.
+    ``other_users`` counts the base world's users whose loans carry it too (a
+    busy merchant's ordinary customers, a small merchant's earlier traffic).
+    An entity fewer than two planted users ended up using is not reported (it
+    is not shared; e.g. a till only one ring member used).
     """
     index: dict[tuple[str, str], Entity] = {(e.entity_type, e.entity_id): e for e in layer.entities}
     members = {key: {b.profile.user_id for b in e.books} for key, e in index.items()}
     first: dict[tuple[str, str], str] = {}
     users: dict[tuple[str, str], list[str]] = {key: [] for key in index}
-    seen: dict[tuple[str, str], set[str]] = {key: set() for key in index}
+    others: dict[tuple[str, str], set[str]] = {key: set() for key in index}
     for ev in events:
         if ev["event_type"] != "loan":
             continue
@@ -671,17 +678,17 @@ def entity_rows(layer: RingLayer, events: list[dict[str, Any]], window: Window) 
             if key[1] is None or key not in index:
                 continue
             uid = ev["user_id"]
-            if index[key].ring and uid not in members[key]:
+            if uid not in members[key]:
+                others[key].add(uid)
                 continue
             first.setdefault(key, ev["ts"])
-            if uid not in seen[key]:
-                seen[key].add(uid)
+            if uid not in users[key]:
                 users[key].append(uid)
     test_start = window.format(window.test_start)
     rows = []
     for key, e in index.items():
-        if key not in first:
-            continue  # e.g. a till nobody ended up using
+        if len(users[key]) < 2:
+            continue
         start = first[key]
         rows.append({
             "entity_type": e.entity_type,
@@ -692,7 +699,7 @@ def entity_rows(layer: RingLayer, events: list[dict[str, Any]], window: Window) 
             "start": start,
             "phase": "test" if start >= test_start else "history",  # all +08:00: text orders like time
             "group": e.group,
+            "other_users": len(others[key]),
         })
     rows.sort(key=lambda r: (r["start"], r["entity_type"], r["entity_id"]))
     return rows
-
