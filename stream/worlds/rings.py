@@ -168,16 +168,22 @@ class RingLayer:
         self._ordinary(book, rng, t)
 
     # ------------------------------------------------------------ time
-    def _start(self, rng: random.Random, phase: str, span: int) -> int:
-        """A ring / entity start in the phase, leaving room for ``span`` where possible."""
+    def _start(self, rng: random.Random, phase: str, span: int, early: bool = False) -> int:
+        """A ring / entity start in the phase, leaving room for ``span`` where possible.
+
+        ``early`` leans a history start towards the window's beginning (so what
+        follows weeks later, such as late token payments, still shows).
+        """
         w = self.window
         if phase == "test":
             lo, hi = w.test_start, w.end - span - 12 * HOUR
         else:
-            lo, hi = 7 * DAY, w.test_start - span - DAY
+            lo, hi = (2 if early else 7) * DAY, w.test_start - span - DAY
             if hi < lo:
                 lo = DAY
         hi = max(lo, hi)
+        if early and phase == "history":
+            return int(min(rng.uniform(lo, hi), rng.uniform(lo, hi)))
         fest = [w.history_days * DAY + d * DAY for d in self.spec.festival_days]
         fest = [f for f in fest if lo - 12 * HOUR <= f <= hi]
         if fest and rng.random() < 0.3:  # hide in the festival's crowd
@@ -362,7 +368,7 @@ class RingLayer:
         spec, window = self.spec, self.window
         size = _log_uniform_int(rng, 6, 40)
         span = int(rng.uniform(1, 10) * DAY)
-        start = self._start(rng, phase, span)
+        start = self._start(rng, phase, span, early=True)
         start = self._at_hours(rng, start, start + DAY, 9.0, 22.0)
         span = self._clip_span(start, span)
         merchant = self._fresh_merchant(rng) if rng.random() < 0.65 else self._small_merchant(rng)
@@ -456,7 +462,7 @@ class RingLayer:
     def _token_payments(rng: random.Random, loan: Loan) -> None:
         """One or two small payments 15-60 days late on the first due date."""
         due = loan.due_times()[0]
-        late = rng.randint(15, 45)
+        late = 15 + min(45, int(rng.expovariate(1 / 10)))
         t = loan.t
         for _ in range(rng.choices((1, 2), weights=(0.6, 0.4))[0]):
             if late > 60:
@@ -464,7 +470,7 @@ class RingLayer:
             t = max(t + HOUR, due + late * DAY + int(rng.uniform(8, 22) * HOUR))
             amount = cents(loan.amount * rng.uniform(0.02, 0.12))
             loan.payments.append(Payment(t, amount, amount, late, due, 1, "merchant_collusion_ring"))
-            late += rng.randint(5, 20)
+            late += rng.randint(5, 15)
 
     # ------------------------------------------------------------ innocent sharing
     def _family_phone(self, rng: random.Random, phase: str, group: str) -> None:
