@@ -86,7 +86,6 @@ class RingLayer:
         self._profile_specs: dict[tuple[float, float, float], WorldSpec] = {}
         self.books: list[UserBook] = []
         self.entities: list[Entity] = []
-        self.ring_members: set[int] = set()  # keys of ring members' books
         self._used_merchants: set[str] = set()
         pool = len(merchants)
         self._popular = max(1, pool // 10)
@@ -285,6 +284,9 @@ class RingLayer:
         p_look_good = rng.uniform(0.0, 0.25)
         limit_factor = (rng.uniform(0.3, 0.7), rng.uniform(0.7, 1.0))
         missing = spec.device_missing_share * 0.5
+        if day_shift:
+            start = self._at_hours(rng, start, start + DAY, 8.0, 23.5)
+            span = self._clip_span(start, span)
 
         times = [start] + sorted(
             self._at_hours(rng, start, start + span, 8.0, 23.5) if day_shift else start + int(rng.uniform(0, span))
@@ -294,12 +296,13 @@ class RingLayer:
         members: list[tuple[UserBook, random.Random, Loan, str | None, str]] = []
         for i, t in enumerate(times):
             book, urng = self._user((1.0 - student, 0.0, student), t)
-            self.ring_members.add(id(book))
             profile = book.profile
             f = urng.uniform(*limit_factor)  # a new account's starting limit
             step = 100.0 if profile.segment == "student" else 500.0
             profile.base_limit = max(step * 2, round(profile.base_limit * f / step) * step)
-            profile.product_limits = {p: max(500.0, round(v * f / 100) * 100) for p, v in profile.product_limits.items()}
+            profile.product_limits = {
+                p: max(500.0, round(v * f / 100) * 100) for p, v in profile.product_limits.items()
+            }
             phone = phones[i % len(phones)] if urng.random() < 0.7 else urng.choice(phones)
             own = new_device(urng, spec.tag) if urng.random() < p_own else None
             product = urng.choices(list(prod_w), weights=list(prod_w.values()))[0]
@@ -399,7 +402,6 @@ class RingLayer:
             else:
                 book, urng = self._established(shares)
                 self._ensure_history(book, urng, t)
-            self.ring_members.add(id(book))
             product = "installment" if urng.random() < p_inst else "credit_line"
             self._offer(book, product)
             stop = urng.random() < p_stop
