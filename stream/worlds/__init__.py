@@ -8,10 +8,16 @@ per event.
 
     from stream.worlds import WORLDS, generate_world
     events, labels = generate_world(WORLDS["baseline"], seed=1, users=3000)
+    events, labels, entities = generate_world_entities(WORLDS["baseline"], seed=1, users=3000)  # + rings
 """
 
-from .assemble import episode_plan, generate_world
+from .assemble import episode_plan, generate_world, generate_world_entities
 from .catalog import WORLDS, world_names
 from .spec import TYPOLOGIES, WorldSpec
 
-__all__ = ["WORLDS", "TYPOLOGIES", "WorldSpec", "episode_plan", "generate_world", "world_names"]
+from .rings import INNOCENT_KINDS, RING_TYPOLOGIES
+
+__all__ = [
+    "WORLDS", "TYPOLOGIES", "RING_TYPOLOGIES", "INNOCENT_KINDS", "WorldSpec", "episode_plan",
+    "generate_world", "generate_world_entities", "world_names",
+]

@@ -15,6 +15,7 @@ from .loans import Loan, Payment
 from .normal import UserBook
 from .plan import Episode, plan_episodes
 from .population import build_population, merchant_pool, user_rng
+from .rings import build_ring_layer, entity_rows
 from .spec import WorldSpec
 from .typologies import TYPOLOGY_REGISTRY, EpisodeContext
 
@@ -115,6 +116,7 @@ def generate_world(
     history_days: int = 45,
     test_days: int = 14,
     start: datetime | None = None,
+    rings: bool = False,
 ) -> tuple[list[Event], list[Label]]:
     """Events (contract-valid dicts sorted by ``ts``) and one label per event, in the same order.
 
@@ -126,6 +128,30 @@ def generate_world(
     anomalous behaviour (their ``scenario`` names the typology); every event of
     a user whose episode shows in the window has ``user_anomalous`` True,
     including their ordinary (label 0, scenario "normal") events.
+
+    ``rings=True`` adds the ring layer (``stream.worlds.rings``): extra users
+    in fraud rings and innocent sharing, appended to the unchanged base world.
+    ``generate_world_entities`` returns the same plus the ground-truth rows.
+    """
+    events, labels, _ = generate_world_entities(spec, seed, users, history_days, test_days, start, rings=rings)
+    return events, labels
+
+
+def generate_world_entities(
+    spec: WorldSpec,
+    seed: int = 1,
+    users: int = 3000,
+    history_days: int = 45,
+    test_days: int = 14,
+    start: datetime | None = None,
+    rings: bool = True,
+) -> tuple[list[Event], list[Label], list[dict[str, Any]]]:
+    """``generate_world`` plus one ground-truth row per planted or innocent shared entity.
+
+    With ``rings=False`` the entity list is empty and the events and labels
+    are exactly ``generate_world``'s.  With the ring layer on, base events keep
+    their ids (``w<tag>-e...``, numbered over the base events in time order);
+    the extra users' events are numbered ``w<tag>-x...`` in the same order.
     """
     if users < 1:
         raise ValueError("users must be >= 1")
@@ -143,17 +169,32 @@ def generate_world(
             rows.append((t, profile.idx, seq, body, label, scenario))
             if label:
                 anomalous.add(profile.idx)
+    layer = None
+    if rings:
+        layer = build_ring_layer(spec, seed, users, window, merchants)
+        for book in layer.books:  # already simulated, ids final
+            for t, seq, body, label, scenario in _user_events(book, seed):
+                rows.append((t, book.profile.idx, seq, body, label, scenario))
+                if label:
+                    anomalous.add(book.profile.idx)
     rows.sort(key=lambda r: (r[0], r[1], r[2]))
 
     events: list[Event] = []
     labels: list[Label] = []
-    for n, (_, idx, _, body, label, scenario) in enumerate(rows, start=1):
-        event_id = f"w{spec.tag}-e{n:07d}"
+    n_base = n_extra = 0
+    for _, idx, _, body, label, scenario in rows:
+        if idx < users:
+            n_base += 1
+            event_id = f"w{spec.tag}-e{n_base:07d}"
+        else:
+            n_extra += 1
+            event_id = f"w{spec.tag}-x{n_extra:07d}"
         events.append({"event_id": event_id, **body})
         labels.append(
             {"event_id": event_id, "label": label, "scenario": scenario, "user_anomalous": idx in anomalous}
         )
-    return events, labels
+    entities = entity_rows(layer, events, window) if layer is not None else []
+    return events, labels, entities
 
 
 def episode_plan(spec: WorldSpec, seed: int = 1, users: int = 3000, history_days: int = 45,
