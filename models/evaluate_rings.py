@@ -9,6 +9,8 @@ planted ring entity and each innocent shared entity (``entity_type``,
 Measured over the evaluation window (entity alerts whose event is at or after
 the window start; entities that start in it, ``phase: "test"``):
 
+* **ring recall** per ring kind: share of rings (an entities file row's ``group``:
+  a farm's phones, a ring's merchant and tills) with at least one entity alert;
 * **entity recall** per ring kind: share of ring entities named by an entity alert;
 * **innocent flagged** per innocent kind and overall: share of innocent shared
   entities that alerted (the bar is at most 1 %);
@@ -48,6 +50,7 @@ def ring_quality(
             user_alerted.add(line["user_id"])
     rings = [e for e in entities if _in_test(e, start)]
     named = {(e["entity_type"], e["entity_id"]) for e in rings}
+    groups: dict[tuple[str, str], bool] = {}  # (kind, ring) -> any of its entities alerted
     by_kind: dict[str, list[bool]] = defaultdict(list)
     innocent: dict[str, list[bool]] = defaultdict(list)
     members: dict[str, set[str]] = defaultdict(set)
@@ -56,6 +59,8 @@ def ring_quality(
         key = (e["entity_type"], e["entity_id"])
         if e["ring"]:
             by_kind[e["kind"]].append(key in alerted)
+            group = (e["kind"], str(e.get("group", e["entity_id"])))
+            groups[group] = groups.get(group, False) or key in alerted
             members[e["kind"]].update(e["users"])
             caught_by_entity.update(set(e["users"]) & alerted.get(key, set()))
         else:
@@ -64,6 +69,8 @@ def ring_quality(
     every_member = set().union(*members.values()) if members else set()
     others = [k for k in alerted if k not in named]
     return {
+        "ring_recall": {k: _share([hit for (kind, _), hit in groups.items() if kind == k]) for k in sorted(by_kind)},
+        "rings": {k: sum(1 for kind, _ in groups if kind == k) for k in sorted(by_kind)},
         "entity_recall": {k: _share(v) for k, v in sorted(by_kind.items())},
         "ring_entities": {k: len(v) for k, v in sorted(by_kind.items())},
         "innocent_flagged": {k: _share(v) for k, v in sorted(innocent.items())},

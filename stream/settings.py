@@ -119,6 +119,13 @@ class Settings:
         if problems:
             raise ValueError("; ".join(problems))
 
+    def sighting_topics(self) -> dict[str, str]:
+        """Entity type -> its repartition through-topic (loans' sightings keyed by ``device_id`` or
+        ``merchant_id``); none when ``entity_views`` is off."""
+        from stream.core.entities import ENTITY_TYPES
+
+        return {t: f"{self.app_id}-{t}-sightings" for t in ENTITY_TYPES} if self.entity_views else {}
+
     def public_items(self) -> dict[str, Any]:
         """All settings with secrets masked, for ``riskmon config`` and logs."""
         out: dict[str, Any] = {}

@@ -32,14 +32,15 @@ from models.train import train
 from stream.core.contract import parse_document
 from stream.core.event_time import TimePolicy, admit_replay
 from stream.core.features import UserState
-from stream.core.pipeline import process
+from stream.core.entities import EntityState
+from stream.core.pipeline import observe_sightings, process
 from stream.core.rules import RuleConfig
 from stream.settings import Settings
 from stream.worker.state_table import STATE_TABLE
 from stream.sim import SimConfig, generate
 from stream.sim.retime import retime
 from stream.kafka.config import kafka_client_config
-from tests.support import metric_sum, read_topic, scrape, start_worker
+from tests.support import metric_sum, read_topic, scrape, start_worker, with_device_farm
 
 
 
@@ -55,7 +56,8 @@ def train_model(out: Path) -> Path:
 
 def sim_events(users: int, days: int, seed: int, prefix: str) -> list[dict]:
     """A simulated stream moved to the present, as a live producer would send it (``stream.sim.retime``)."""
-    events, _ = generate(SimConfig(users=users, days=days, seed=seed, anomaly_rate=0.1, user_prefix=prefix, anomaly_start_day=2))
+    events, labels = generate(SimConfig(users=users, days=days, seed=seed, anomaly_rate=0.1, user_prefix=prefix, anomaly_start_day=2))
+    events, _ = with_device_farm(events, labels)  # so the entity stage has a ring to alert on
     return retime(events)
 
 
@@ -69,6 +71,23 @@ class Expectation:
     duplicates: int
     suppressed: int
     refused_time: dict[str, str] = field(default_factory=dict)  # event_id -> future_ts / stale_ts
+    entities: dict[str, dict[str, tuple]] = field(default_factory=dict)  # entity type -> id -> folded_view
+    entity_alerts: set[str] = field(default_factory=set)  # standing entity alert ids (not member alerts)
+    entity_named: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # entity -> borrowers named
+
+
+def folded_view(state: EntityState) -> tuple:
+    """What an entity state folded, independent of arrival order (sketch slots, member order and
+    the duplicate filter's offsets differ between the stream and a replay; counts may not)."""
+    return (state.first_ts, state.last_ts, state.head_day, tuple(tuple(sorted(k)) for k in state.sketches),
+            tuple(state.loans))
+
+
+def named_by_entity(alerts: Iterable[dict]) -> dict[tuple[str, str], set[str]]:
+    out: dict[tuple[str, str], set[str]] = {}
+    for a in alerts:
+        out.setdefault((a["entity_type"], a["entity_id"]), set()).update(a["users"])
+    return out
 
 
 def offline_expectation(model_dir: Path, events: Iterable[dict], suppress_window_s: float,
@@ -78,6 +97,12 @@ def offline_expectation(model_dir: Path, events: Iterable[dict], suppress_window
     believed, refused = admit_replay([parse_document(e) for e in events], policy)
     model = load(model_dir)
     outcomes = process(model, model.rules(RuleConfig()), states, believed, suppress_window_s)
+    entity_states: dict[tuple[str, str], EntityState] = {}
+    entity_alerts = [o.alert for o in observe_sightings(entity_states, outcomes, model.entity_thresholds, model.version)
+                     if o.alert and not o.suppressed]
+    by_type: dict[str, dict[str, tuple]] = {}
+    for (entity_type, entity_id), state in entity_states.items():
+        by_type.setdefault(entity_type, {})[entity_id] = folded_view(state)
     return Expectation(
         refused_time={e.event_id: reason for e, reason, _ in refused},
         states={u: s.to_bytes() for u, s in states.items()},
@@ -85,6 +110,9 @@ def offline_expectation(model_dir: Path, events: Iterable[dict], suppress_window
         scored=sum(1 for o in outcomes if not o.duplicate),
         duplicates=sum(1 for o in outcomes if o.duplicate),
         suppressed=sum(1 for o in outcomes if o.suppressed),
+        entities=by_type,
+        entity_alerts={a["alert_id"] for a in entity_alerts if "member_of" not in a},
+        entity_named=named_by_entity(entity_alerts),
     )
 
 
@@ -105,12 +133,33 @@ def last_changelog_values(settings: Settings, changelog: str | None = None) -> d
     return out
 
 
+def sent_alerts(settings: Settings) -> tuple[list[dict], list[dict]]:
+    """(user alerts, entity alerts) on the alerts topic."""
+    every = [orjson.loads(v) for _, v in read_topic(settings, settings.alerts_topic)]
+    return [a for a in every if a["schema_version"] == 1], [a for a in every if a["schema_version"] == 2]
+
+
 def sent_alert_ids(settings: Settings) -> list[str]:
-    return [orjson.loads(v)["alert_id"] for _, v in read_topic(settings, settings.alerts_topic)]
+    return [a["alert_id"] for a in sent_alerts(settings)[0]]
+
+
+def entity_mismatches(settings: Settings, expected: Expectation) -> list[str]:
+    """Entities whose last changelog value folded other sightings than the offline replay's."""
+    problems = []
+    for entity_type, want in expected.entities.items():
+        got = {k: folded_view(EntityState.from_bytes(v))
+               for k, v in last_changelog_values(settings, f"{settings.app_id}-{entity_type}-state-changelog").items()}
+        missing = sorted(set(want) - set(got))
+        differ = sorted(k for k in set(got) & set(want) if got[k] != want[k])
+        extra = sorted(set(got) - set(want))
+        if missing or differ or extra:
+            problems.append(f"{entity_type}: {len(missing)} missing, {len(extra)} unexpected, {len(differ)} differ "
+                            f"from the offline replay, e.g. {(missing + extra + differ)[:3]}")
+    return problems
 
 
 def state_mismatches(settings: Settings, expected: Expectation, changelog: str | None = None) -> list[str]:
-    """Users whose last changelog value differs from the offline state (empty = all equal)."""
+    """Users (and entities) whose last changelog value differs from the offline state (empty = all equal)."""
     got = last_changelog_values(settings, changelog)
     missing = sorted(set(expected.states) - set(got))
     extra = sorted(set(got) - set(expected.states))
@@ -126,19 +175,24 @@ def state_mismatches(settings: Settings, expected: Expectation, changelog: str |
             g, e = UserState.from_bytes(got[u]), UserState.from_bytes(expected.states[u])
             detail.append(f"{u}: loans/repayments {g.n_loans}/{g.n_repayments} vs offline {e.n_loans}/{e.n_repayments}")
         problems.append(f"{len(differ)} users with state bytes != offline replay, e.g. {'; '.join(detail)}")
-    return problems
+    return problems + entity_mismatches(settings, expected)
 
 
 def assert_same_as_offline(settings: Settings, expected: Expectation, changelog: str | None = None) -> dict[str, int]:
     """Check (a) state per user and (b) alert ids against the offline replay; return counts."""
     problems = state_mismatches(settings, expected, changelog)
     assert not problems, "; ".join(problems)
-    ids = sent_alert_ids(settings)
+    user_alerts, entity_alerts = sent_alerts(settings)
+    ids = [a["alert_id"] for a in user_alerts]
     assert set(ids) == expected.alert_ids, (
         f"alert ids differ from the offline replay: {len(set(ids) - expected.alert_ids)} unexpected, "
         f"{len(expected.alert_ids - set(ids))} missing"
     )
-    return {"alert_messages": len(ids), "distinct_alerts": len(set(ids)), "users": len(expected.states)}
+    # Entity alerts: the standing ones by id, and every borrower named (member alerts depend on arrival order).
+    assert {a["alert_id"] for a in entity_alerts if "member_of" not in a} == expected.entity_alerts
+    assert named_by_entity(entity_alerts) == expected.entity_named
+    return {"alert_messages": len(ids), "distinct_alerts": len(set(ids)), "users": len(expected.states),
+            "entities": sum(len(v) for v in expected.entities.values()), "entity_alerts": len(entity_alerts)}
 
 
 def group_lag(settings: Settings, topic: str | None = None) -> int | None:

@@ -15,6 +15,7 @@ import orjson
 from kafka import KafkaConsumer, TopicPartition
 
 from stream.bench import prom
+from stream.core.contract import parse_document
 from stream.settings import Settings
 from stream.kafka.config import kafka_client_config
 
@@ -108,3 +109,22 @@ def read_topic(settings: Settings, topic: str, timeout_s: float = 120.0) -> list
 def decode_dlq(value: bytes) -> tuple[dict, bytes]:
     record = orjson.loads(value)
     return record, base64.b64decode(record["original_b64"])
+
+
+FARM_DEVICE = "d-farm"
+
+
+def with_device_farm(events: list[dict], labels: list[dict], accounts: int = 8) -> tuple[list[dict], list[dict]]:
+    """A simulated stream (stream.sim, starting 2026-03-01) plus a loan farm: ``accounts`` brand-new
+    accounts borrowing once each from one phone, 40 minutes apart on day 6 (each looks ordinary on
+    its own), labelled as anomalous."""
+    farm = [{
+        "event_id": f"e-farm-{i}", "event_type": "loan", "user_id": f"farm-{i}",
+        "ts": f"2026-03-06T{10 + (40 * i) // 60:02d}:{(40 * i) % 60:02d}:00+08:00", "amount": 1200.0,
+        "loan_id": f"l-farm-{i}", "product": "cash_loan", "term_days": 14, "credit_limit": 3000,
+        "segment": "individual", "channel": "app", "device_id": FARM_DEVICE,
+    } for i in range(accounts)]
+    rows = sorted(zip(events + farm, labels + [{"event_id": e["event_id"], "label": 1, "scenario": "device_farm",
+                                                 "user_anomalous": True} for e in farm]),
+                  key=lambda pair: parse_document(pair[0]).ts)
+    return [e for e, _ in rows], [lab for _, lab in rows]

@@ -94,6 +94,7 @@ def run_bench(base: Settings, opts: BenchOptions) -> dict[str, Any]:
         return report.assemble(
             opts, cluster, kafka_version, len(events), users, results["aiokafka"], results["faust"], results["monitor"],
             results["profiled"], results["latency"], scorer, results["state"], errors, results["monitor2"],
+            results["monitor_noent"], results["latency_noent"],
         )
     finally:
         if opts.keep_logs:
@@ -105,7 +106,8 @@ def _on_broker(
     cluster: Settings, names: Names, opts: BenchOptions, events: list[dict], model_dir: Path, work: Path,
     errors: list[str],
 ) -> dict[str, Any]:
-    results: dict[str, Any] = dict.fromkeys(("aiokafka", "faust", "monitor", "monitor2", "profiled", "latency", "state"))
+    results: dict[str, Any] = dict.fromkeys(
+        ("aiokafka", "faust", "monitor", "monitor2", "monitor_noent", "profiled", "latency", "latency_noent", "state"))
     base = cluster.replace(input_topic=names.topic("in"))
     ensure_topics(base, {base.input_topic: base.partitions, **{t: base.partitions for t in output_topics(names)}})
     say(f"pre-loading {len(events):,} events into {base.input_topic} ...")
@@ -136,6 +138,13 @@ def _on_broker(
             results["monitor"] = monitor
             if monitor:
                 _checked("monitor", monitor.progress, errors)
+            say("monitor without entity views (entity_views=false), for their cost ...")
+            noent_settings = monitor_settings(base, names, work, model_dir, "monitor-noent").replace(entity_views=False)
+            ensure_topics(noent_settings)
+            results["monitor_noent"] = _phase("monitor_noent", errors, lambda: run_monitor(
+                noent_settings, children, watch, ends, timeout))
+            if results["monitor_noent"]:
+                _checked("monitor_noent", results["monitor_noent"].progress, errors)
             say("monitor on two cores: riskmon worker --processes 2 ...")
             two_settings = monitor_settings(base, names, work, model_dir, "monitor2", processes=2)
             ensure_topics(two_settings)
@@ -149,6 +158,9 @@ def _on_broker(
                 say(f"latency: {opts.latency_rate:.0f} events/s for {opts.latency_seconds:.0f}s ...")
                 results["latency"] = _phase("latency", errors, lambda: _latency(
                     base, names, opts, events, model_dir, work, children, errors))
+                say("latency without entity views ...")
+                results["latency_noent"] = _phase("latency_noent", errors, lambda: _latency(
+                    base, names, opts, events, model_dir, work, children, errors, entity_views=False))
             if opts.profile:
                 say(f"profiling a second monitor pass with py-spy -> {opts.profile} ...")
                 prof_settings = monitor_settings(base, names, work, model_dir, "profiled")
@@ -169,9 +181,11 @@ def _state(events: list[dict], settings: Settings, app_id: str, monitor: Monitor
 
 def _latency(
     base: Settings, names: Names, opts: BenchOptions, events: list[dict], model_dir: Path, work: Path,
-    children: Children, errors: list[str],
+    children: Children, errors: list[str], entity_views: bool = True,
 ) -> LatencyResult:
-    settings = monitor_settings(base, names, work, model_dir, "latency").replace(input_topic=names.topic("lat-in"))
+    role = "latency" if entity_views else "latency-noent"
+    settings = monitor_settings(base, names, work, model_dir, role).replace(
+        input_topic=names.topic(f"{role}-in"), entity_views=entity_views)
     warmup = min(3.0, max(0.5, opts.latency_seconds / 10))
     needed = int(opts.latency_rate * (opts.latency_seconds + warmup)) + 1
     if len(events) < needed:
@@ -182,7 +196,7 @@ def _latency(
         f"{result.alert_samples} alert samples, achieved {result.achieved_rate:,.0f} ev/s"
     )
     if result.error:
-        errors.append(f"latency: {result.error}")
+        errors.append(f"{role}: {result.error}")
     return result
 
 

@@ -74,10 +74,12 @@ def assemble(
     opts: BenchOptions, settings: Settings, kafka_version: str, events: int, users: int,
     aiokafka: Progress | None, faust: Progress | None, monitor: MonitorRun | None, profiled: MonitorRun | None,
     latency: LatencyResult | None, scorer: ScorerResult | None, state: StateSize | None, errors: list[str],
-    monitor2: MonitorRun | None = None,
+    monitor2: MonitorRun | None = None, monitor_noent: MonitorRun | None = None,
+    latency_noent: LatencyResult | None = None,
 ) -> dict[str, Any]:
     """Every number of the run under its stable key."""
     monitor_eps, faust_eps = _eps(monitor.progress if monitor else None), _eps(faust)
+    noent_eps = _eps(monitor_noent.progress if monitor_noent else None)
     two_eps = _eps(monitor2.progress if monitor2 else None)
     out: dict[str, Any] = {
         "monitor_eps": monitor_eps,
@@ -89,6 +91,10 @@ def assemble(
         "ratio_aiokafka": monitor_eps / _eps(aiokafka) if _eps(aiokafka) else 0.0,
         "latency_p50_ms": latency.headline("p50") if latency else math.nan,
         "latency_p99_ms": latency.headline("p99") if latency else math.nan,
+        # The entity views' cost: the same worker with entity_views=false, measured in the same run.
+        "monitor_no_entities_eps": noent_eps,
+        "entity_views_eps_ratio": monitor_eps / noent_eps if monitor_eps and noent_eps else math.nan,
+        "latency_p99_no_entities_ms": latency_noent.headline("p99") if latency_noent else math.nan,
         "scorer_single_us": scorer.compiled_single_us if scorer else math.nan,
         "sklearn_single_us": scorer.sklearn_single_us if scorer else math.nan,
         "scorer_batch_us_per_event": scorer.compiled_batch_us_per_event if scorer else math.nan,
@@ -192,9 +198,12 @@ def table(result: dict[str, Any]) -> str:
         ("  monitor / aiokafka", _fmt(result["ratio_aiokafka"]), "", ""),
         ("  monitor, 2 processes (--processes 2)", _fmt(result.get("monitor_2proc_eps", math.nan)), "", ""),
         ("  2 processes / 1", _fmt(result.get("processes_2_over_1", math.nan)), "", ""),
+        ("  monitor without entity views", _fmt(result.get("monitor_no_entities_eps", math.nan)), "", ""),
+        ("  with / without entity views", _fmt(result.get("entity_views_eps_ratio", math.nan)), "", ""),
         ("latency (produce -> processed, ms)", "", "", ""),
         (f"  p50 [{result.get('latency_source', '-')}]", _fmt(result["latency_p50_ms"]), "", ""),
         (f"  p99 [{result.get('latency_source', '-')}]", _fmt(result["latency_p99_ms"]), "<= 250", verdict[bar["latency_p99_ms"]]),
+        ("  p99 without entity views", _fmt(result.get("latency_p99_no_entities_ms", math.nan)), "", ""),
     ]
     if "latency_hist_ms" in result:
         hist, commit = result["latency_hist_ms"], result["latency_commit_ms"]

@@ -13,8 +13,10 @@ monitor keeps a second kind of state, keyed by ``device_id`` or
   last ``DAYS`` days (event time, UTC), a bottom-k sketch of the hashes of the
   users seen, of the new accounts and of the heavy drawers among them;
 * a sighting **alerts** when the entity's *suspicious borrowers* over the last
-  ``WINDOW_DAYS`` (distinct users that were new accounts or drew at least
-  ``HEAVY_SHARE`` of their limit there) reach the entity type's threshold and
+  ``WINDOW_DAYS`` (``SUSPICIOUS_KINDS``: at a device, distinct new accounts; at
+  a merchant, distinct users that drew at least ``HEAVY_SHARE`` of their limit or
+  headroom there as a new account or from a device new to them) reach the
+  entity type's threshold and
   make up at least ``MIN_SUSPICIOUS_SHARE`` of its borrowers.  Thresholds come
   from training (``EntityThresholds``), like the user alert budget.
 
@@ -43,10 +45,11 @@ WINDOW_DAYS = 7
 SKETCH_K = 16  # hashes kept per day and kind (bottom-k)
 MEMBERS = 24  # most recent distinct borrowers remembered by id, for the alert body
 NEW_ACCOUNT_S = 14 * DAY  # an account first seen this recently is "new"
-HEAVY_SHARE = 0.6  # a loan of at least this share of the user's limit is a heavy draw
+HEAVY_SHARE = 0.6  # a loan of at least this share of the user's limit (or headroom) is a heavy draw
+MIN_HEADROOM_SHARE = 0.25  # headroom below this share of the limit is not judged by its share
 MIN_SUSPICIOUS_SHARE = 0.5  # of the entity's borrowers in the window: keeps busy, ordinary merchants quiet
 ENTITY_TYPES = ("device", "merchant")
-KINDS = ("users", "new", "heavy")
+KINDS = ("users", "new", "heavy")  # all borrowers; new accounts; unfamiliar heavy draws (Sighting.unfamiliar_heavy)
 STATE_VERSION = 1
 SOURCE_SLOTS = 64  # input partitions whose last forwarded offset an entity remembers (duplicate filter)
 
@@ -73,37 +76,56 @@ class Sighting:
     user_id: str
     ts: float
     new_account: bool
-    heavy: bool
+    heavy: bool  # drew most of their limit or headroom
+    new_device: bool = False  # on a device new to the user (or first seen within hours on an established account)
     source: tuple[int, int] | None = None  # (input partition, offset) in the stream; None offline
+
+    @property
+    def unfamiliar_heavy(self) -> bool:
+        """A heavy draw out of the borrower's habits: as a new account, or from a device new to them
+        (a colluding till, a farm's phone), not a regular's big purchase on their own phone."""
+        return self.heavy and (self.new_account or self.new_device)
 
     def to_bytes(self) -> bytes:
         return orjson.dumps({
             "t": self.entity_type, "id": self.entity_id, "e": self.event_id, "u": self.user_id, "ts": self.ts,
-            "n": self.new_account, "h": self.heavy, "src": list(self.source) if self.source else None,
+            "n": self.new_account, "h": self.heavy, "d": self.new_device,
+            "src": list(self.source) if self.source else None,
         })
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "Sighting":
         d = orjson.loads(data)
         src = d.get("src")
-        return cls(d["t"], d["id"], d["e"], d["u"], float(d["ts"]), bool(d["n"]), bool(d["h"]),
+        return cls(d["t"], d["id"], d["e"], d["u"], float(d["ts"]), bool(d["n"]), bool(d["h"]), bool(d.get("d")),
                    (int(src[0]), int(src[1])) if src else None)
 
 
-def sightings(event: Any, first_ts: int) -> tuple[Sighting, ...]:
+def heavy_draw(amount: float, limit: float, outstanding_after: float) -> bool:
+    """Whether a loan drew most of what the user could borrow: ``HEAVY_SHARE`` of the limit, or of the
+    headroom left before it (when that is a real share of the limit: at a lender whose limit is per
+    product, total balances over the limit say little)."""
+    if limit <= 0:
+        return False
+    headroom = limit - (outstanding_after - amount)
+    return amount >= HEAVY_SHARE * limit or (headroom >= MIN_HEADROOM_SHARE * limit and amount >= HEAVY_SHARE * headroom)
+
+
+def sightings(event: Any, state: Any, new_device: bool = False) -> tuple[Sighting, ...]:
     """The sightings of a loan (none for a repayment): one per entity it names.
 
-    ``first_ts``: when the user's state first saw them (whole seconds), which
-    makes the account new or not at this loan.
+    ``state``: the user's ``UserState`` with the loan folded in: when it first
+    saw the user (new account or not) and their balance (heavy draw or not);
+    ``new_device``: the loan's features said its device is new to the user.
     """
     if not isinstance(event, LoanEvent):
         return ()
-    new = event.ts - first_ts < NEW_ACCOUNT_S
-    heavy = event.credit_limit > 0 and event.amount >= HEAVY_SHARE * event.credit_limit
+    new = event.ts - state.first_ts < NEW_ACCOUNT_S
+    heavy = heavy_draw(event.amount, event.credit_limit, state.outstanding)
     out = []
     for entity_type, entity_id in (("device", event.device_id), ("merchant", event.merchant_id)):
         if entity_id:
-            out.append(Sighting(entity_type, entity_id, event.event_id, event.user_id, event.ts, new, heavy))
+            out.append(Sighting(entity_type, entity_id, event.event_id, event.user_id, event.ts, new, heavy, new_device))
     return tuple(out)
 
 
@@ -176,7 +198,7 @@ class EntityState:
         self._advance(day)
         if day > self.head_day - DAYS:
             h = user_hash(s.user_id)
-            for kind, flag in enumerate((True, s.new_account, s.heavy)):
+            for kind, flag in enumerate((True, s.new_account, s.unfamiliar_heavy)):
                 if flag:
                     _insert(self.sketch(day, kind), h)
             self.loans[day % DAYS] = min(self.loans[day % DAYS] + 1, 0xFFFF)
@@ -247,7 +269,7 @@ class View:
     users: float  # distinct borrowers
     users_1d: float  # distinct borrowers on the newest day
     new: float  # of them new accounts
-    heavy: float  # of them drew >= HEAVY_SHARE of their limit here
+    heavy: float  # of them drew >= HEAVY_SHARE of their limit or headroom here, unfamiliarly (Sighting.unfamiliar_heavy)
     suspicious: float  # new or heavy
     loans: int
 
@@ -256,12 +278,19 @@ class View:
         return self.suspicious / self.users if self.users else 0.0
 
 
-def view(state: EntityState) -> View:
+#: Which borrowers make an entity suspicious: at a device, new accounts (a loan farm opens them;
+#: a family phone or an agent's device serves established ones); at a merchant, unfamiliar heavy
+#: draws (a busy, new or campus shop sees new customers every day; a cash-out till sees limits
+#: drawn by borrowers for whom it makes no sense).
+SUSPICIOUS_KINDS = {"device": (1,), "merchant": (2,)}
+
+
+def view(state: EntityState, entity_type: str = "device") -> View:
     return View(
         users=distinct(state.window((0,))),
         users_1d=distinct(state.window((0,), days=1)),
         new=distinct(state.window((1,))),
         heavy=distinct(state.window((2,))),
-        suspicious=distinct(state.window((1, 2))),
+        suspicious=distinct(state.window(SUSPICIOUS_KINDS[entity_type])),
         loans=state.loans_in_window(),
     )

@@ -5,8 +5,7 @@ sighting is folded in: it alerts when the suspicious borrowers of the window
 reach the entity type's threshold and are at least ``min_share`` of all its
 borrowers.  Thresholds are set by ``riskmon train`` on the history
 (``calibrate_entities``), the way the user alert budget is: the share of the
-history's shared entities that would have alerted stays within the entity
-budget.  Suppression works as for users, with a longer window: a ring's
+history's entities that would have alerted stays within the entity budget.  Suppression works as for users, with a longer window: a ring's
 entity alerts again only after ``suppress_s`` of event time or at a higher
 severity.
 """
@@ -23,16 +22,20 @@ import numpy as np
 
 from stream.core.alerts import ENTITY_ALERT_SCHEMA_VERSION
 from stream.core.entities import (
-    DAY, HEAVY_SHARE, MIN_SUSPICIOUS_SHARE, NEW_ACCOUNT_S, SKETCH_K, WINDOW_DAYS, EntityState, Sighting, View, view,
+    DAY, HEAVY_SHARE, MIN_SUSPICIOUS_SHARE, NEW_ACCOUNT_S, SKETCH_K, WINDOW_DAYS, EntityState,
+    Sighting, View, user_hash, view,
 )
 from stream.core.scoring import SEVERITIES
 
-#: Lowest threshold training may pick: fewer suspicious borrowers than this is no ring to act on.
-MIN_THRESHOLD = 3.0
-#: Share of the history's shared entities (two or more borrowers) allowed to alert.
+#: Lowest threshold training may pick per entity type: three new accounts on one phone in a week
+#: can be a family; four is a farm.  Three unfamiliar limit-draws at one till is already a pattern.
+MIN_THRESHOLD = {"device": 4.0, "merchant": 3.0}
+#: Share of the entities sighted in the history (after its warm-up) allowed to alert.
 ENTITY_BUDGET = 0.01
 SUPPRESS_S = 7 * DAY
 _NOUN = {"device": "this device", "merchant": "this merchant"}
+_SUSPICIOUS_TEXT = {"device": "were new accounts",
+                    "merchant": "drew most of their limit as new accounts or from devices new to them"}
 
 
 @dataclass(frozen=True)
@@ -85,12 +88,21 @@ def fires(v: View, threshold: float, min_share: float) -> bool:
 
 def observe(state: EntityState, s: Sighting, thresholds: EntityThresholds, model_version: str,
             now: datetime | None = None) -> EntityOutcome:
-    """Fold ``s`` into ``state`` and decide whether the entity alerts (mutates ``state``)."""
+    """Fold ``s`` into ``state`` and decide whether the entity alerts (mutates ``state``).
+
+    An alert names the entity's recent borrowers (at most ``MEMBERS``; the share
+    gate has made sure most of them are suspicious).  While it stands (a repeat
+    would be suppressed), a borrower the window had not seen yet is named by a
+    *member alert* of their own (``member_of`` the standing alert), so each
+    borrower of a flagged device or till is named, whichever order the stream
+    meets them in.
+    """
     if state.seen(s.source):
         return EntityOutcome(s, duplicate=True)
+    known = user_hash(s.user_id) in state.window((0,))  # already among the entity's borrowers in the window
     state.add(s)
     state.mark(s.source)
-    v = view(state)
+    v = view(state, s.entity_type)
     threshold = thresholds.threshold[s.entity_type]
     if s.ts < thresholds.active_from or not fires(v, threshold, thresholds.min_share):
         return EntityOutcome(s, duplicate=False, view=v)
@@ -98,10 +110,14 @@ def observe(state: EntityState, s: Sighting, thresholds: EntityThresholds, model
     assert level is not None
     rank = SEVERITIES.index(level)
     sec = int(s.ts)
+    normal = thresholds.normal_p99.get(s.entity_type, 0.0)
     # Both ways in time: the stream can meet a ring's earlier sightings after its alert.
     suppressed = bool(state.alert_ts) and abs(sec - state.alert_ts) < thresholds.suppress_s and rank <= state.alert_rank
-    alert = build_entity_alert(s, state, v, threshold, thresholds.normal_p99.get(s.entity_type, 0.0), level,
-                               model_version, now)
+    if suppressed and not known:
+        standing = entity_alert_id(s.entity_type, s.entity_id, SEVERITIES[state.alert_rank], state.alert_ts)
+        member = build_entity_alert(s, state, v, threshold, normal, level, model_version, now, member_of=standing)
+        return EntityOutcome(s, duplicate=False, view=v, alert=member)
+    alert = build_entity_alert(s, state, v, threshold, normal, level, model_version, now)
     if not suppressed:
         state.alert_ts, state.alert_rank = sec, rank
     return EntityOutcome(s, duplicate=False, view=v, alert=alert, suppressed=suppressed)
@@ -127,26 +143,33 @@ def reasons(s: Sighting, v: View, normal_p99: float) -> list[dict[str, Any]]:
     out = [{
         "rule": rule,
         "text": f"{_count(v.suspicious)} of the {_count(v.users)} accounts that borrowed from {where} in "
-                f"{WINDOW_DAYS} days were new or drew most of their limit; normal p99 is {normal_p99:.0f}",
+                f"{WINDOW_DAYS} days {_SUSPICIOUS_TEXT[s.entity_type]}; normal p99 is {normal_p99:.0f}",
     }]
     if v.new:
         out.append({"rule": rule, "text": f"{_count(v.new)} of them opened their account within "
                                           f"{NEW_ACCOUNT_S // DAY} days"})
     if v.heavy:
         out.append({"rule": rule, "text": f"{_count(v.heavy)} of them drew at least {HEAVY_SHARE:.0%} of their "
-                                          "credit limit in one loan here"})
+                                          "credit limit or headroom in one loan here, as a new account or from a "
+                                          "device new to them"})
     return out
 
 
 def build_entity_alert(s: Sighting, state: EntityState, v: View, threshold: float, normal_p99: float,
-                       level: str, model_version: str, now: datetime | None = None) -> dict[str, Any]:
-    """The entity alert document (docs/alert.schema.json); ``users`` names the borrowers involved."""
-    return {
+                       level: str, model_version: str, now: datetime | None = None,
+                       member_of: str | None = None) -> dict[str, Any]:
+    """The entity alert document (docs/alert.schema.json); ``users`` names the entity's recent borrowers
+    (a member alert: the one borrower it adds to the standing alert ``member_of``)."""
+    if member_of is None:
+        alert_id, users = entity_alert_id(s.entity_type, s.entity_id, level, s.ts), list(state.members)
+    else:
+        alert_id, users = entity_alert_id(s.entity_type, s.entity_id, f"member:{s.user_id}", s.ts), [s.user_id]
+    doc = {
         "schema_version": ENTITY_ALERT_SCHEMA_VERSION,
-        "alert_id": entity_alert_id(s.entity_type, s.entity_id, level, s.ts),
+        "alert_id": alert_id,
         "entity_type": s.entity_type,
         "entity_id": s.entity_id,
-        "users": list(state.members),
+        "users": users,
         "event_id": s.event_id,
         "event_ts": datetime.fromtimestamp(s.ts, timezone.utc).isoformat(timespec="seconds"),
         "score": round(v.suspicious, 3),
@@ -162,21 +185,23 @@ def build_entity_alert(s: Sighting, state: EntityState, v: View, threshold: floa
         "model_version": model_version,
         "emitted_at": (now or datetime.now(timezone.utc)).isoformat(timespec="milliseconds"),
     }
+    if member_of is not None:
+        doc["member_of"] = member_of
+    return doc
 
 
 def calibrate_entities(sightings: Iterable[tuple[Sighting, bool]], active_from: float = 0.0,
-                       budget: float = ENTITY_BUDGET, min_threshold: float = MIN_THRESHOLD,
+                       budget: float = ENTITY_BUDGET, min_threshold: dict[str, float] = MIN_THRESHOLD,
                        min_share: float = MIN_SUSPICIOUS_SHARE) -> EntityThresholds:
     """Thresholds from a history's sightings, in order (``(sighting, warm)``: counted in the budget or not).
 
-    Per type: the lowest threshold (at least ``min_threshold``) at which at most
-    ``budget`` of the entities shared by two or more borrowers in the warm part
-    would have alerted; and the 99th percentile of suspicious borrowers over
+    Per type: the lowest threshold (at least its ``min_threshold``) at which at most
+    ``budget`` of the entities sighted in the warm part would have alerted; and the 99th percentile of suspicious borrowers over
     those entities' warm sightings, the "normal" an alert's reason quotes.
     """
     states: dict[tuple[str, str], EntityState] = {}
     peak: dict[tuple[str, str], float] = {}  # highest suspicious count seen with the share gate passing
-    shared: dict[tuple[str, str], float] = {}
+    sighted: set[tuple[str, str]] = set()
     seen: dict[str, list[float]] = {"device": [], "merchant": []}
     for s, warm in sightings:
         key = (s.entity_type, s.entity_id)
@@ -186,18 +211,18 @@ def calibrate_entities(sightings: Iterable[tuple[Sighting, bool]], active_from: 
         state.add(s)
         if not warm:
             continue
-        v = view(state)
-        shared[key] = max(shared.get(key, 0.0), v.users)
+        v = view(state, s.entity_type)
+        sighted.add(key)
         if v.share >= min_share:
             peak[key] = max(peak.get(key, 0.0), v.suspicious)
         seen[s.entity_type].append(v.suspicious)
     threshold: dict[str, float] = {}
     normal: dict[str, float] = {}
     for entity_type in ("device", "merchant"):
-        population = [k for k, users in shared.items() if k[0] == entity_type and users >= 2]
+        population = [k for k in sighted if k[0] == entity_type]
         peaks = np.array([peak.get(k, 0.0) for k in population])
         allowed = math.floor(budget * len(population))
-        t = min_threshold
+        t = min_threshold[entity_type]
         while len(peaks) and int((peaks >= t).sum()) > allowed:
             t += 1.0
         threshold[entity_type] = t

@@ -17,7 +17,7 @@ from stream.core.alerts import build_alert
 from stream.core.contract import Event
 from stream.core.entities import EntityState, Sighting, sightings
 from stream.core.entity_alerts import EntityOutcome, EntityThresholds, observe
-from stream.core.features import FeatureRow, UserState, update
+from stream.core.features import LOAN_FEATURES, FeatureRow, UserState, update
 from stream.core.rules import RuleConfig
 from stream.core.scoring import Decision, ScoringModel, decide_batch, reasons_for
 from stream.core.suppression import remember_alert, repeats_last_alert
@@ -43,6 +43,14 @@ def fold(states: MutableMapping[str, UserState], event: Event) -> FeatureRow | N
     return update(state, event)
 
 
+_NEW_DEVICE = (LOAN_FEATURES.index("new_device"), LOAN_FEATURES.index("recent_device"))
+
+
+def _new_device(row: FeatureRow) -> bool:
+    """The loan's device is new to its user (or first seen on their established account within hours)."""
+    return row.event_type == "loan" and any(row.values[i] for i in _NEW_DEVICE)
+
+
 def featurize(events: Iterable[Event], states: MutableMapping[str, UserState] | None = None) -> Iterator[tuple[Event, FeatureRow]]:
     """Features of every non-duplicate event, in input order (used by training)."""
     for event, row, _ in featurize_sighted(events, states):
@@ -57,7 +65,7 @@ def featurize_sighted(
     for event in events:
         row = fold(states, event)
         if row is not None:
-            yield event, row, sightings(event, states[event.user_id].first_ts)
+            yield event, row, sightings(event, states[event.user_id], _new_device(row))
 
 
 def process(
@@ -91,7 +99,7 @@ def process(
             suppressed = repeats_last_alert(state, alert, event.ts, suppress_window_s)
             if not suppressed:
                 remember_alert(state, alert, event.ts)
-        seen = sightings(event, states[event.user_id].first_ts)
+        seen = sightings(event, states[event.user_id], _new_device(row))
         outcomes.append(Outcome(event, False, decision, alert, suppressed, seen))
     return outcomes
 

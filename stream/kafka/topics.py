@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from stream.core.entities import ENTITY_TYPES
 from stream.kafka.config import kafka_client_config
 from stream.settings import Settings
 
@@ -23,13 +22,8 @@ def default_topics(settings: Settings) -> dict[str, int]:
         settings.input_topic: settings.partitions,
         settings.alerts_topic: settings.partitions,
         settings.dlq_topic: settings.partitions,
-        **{sighting_topic(settings, t): settings.partitions for t in ENTITY_TYPES},
+        **{topic: settings.partitions for topic in settings.sighting_topics().values()},
     }
-
-
-def sighting_topic(settings: Settings, entity_type: str) -> str:
-    """The repartition through-topic of one entity type: loans' sightings keyed by ``device_id`` or ``merchant_id``."""
-    return f"{settings.app_id}-{entity_type}-sightings"
 
 
 def _admin(settings: Settings, timeout_s: float, purpose: str) -> Any:

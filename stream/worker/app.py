@@ -25,11 +25,10 @@ from stream.worker import faust_fixes
 from stream.worker import metrics
 from stream.worker.consumer_report import partition_report
 from stream.core.admission import Admission
-from stream.core.entities import ENTITY_TYPES
 from stream.core.partition_contract import PartitionContract
 from stream.core.rescale import MARKER_KEY, Marker, StateLocation, marker_topic, running_problem
 from stream.kafka.ops import read_last
-from stream.kafka.topics import partition_counts, sighting_topic
+from stream.kafka.topics import partition_counts
 from stream.worker.batch import BatchHandler, Sinks
 from stream.core.drift import DriftMonitor
 from stream.worker.health import Health
@@ -186,8 +185,8 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
     alerts_topic = app.topic(settings.alerts_topic, schema=raw)
     dlq_topic = app.topic(settings.dlq_topic, schema=raw)
     sighting_topics = {
-        t: app.topic(sighting_topic(settings, t), partitions=settings.partitions, schema=raw) for t in ENTITY_TYPES
-    } if settings.entity_views else {}
+        t: app.topic(name, partitions=settings.partitions, schema=raw) for t, name in settings.sighting_topics().items()
+    }
     handler = BatchHandler(
         Sinks(alerts=alerts_topic, dead_letters=dlq_topic, input=input_topic, sightings=sighting_topics),
         TableStore(app, table, settings.state_cache_users, settings.state_write_version),

@@ -8,15 +8,17 @@ import random
 from hypothesis import given, settings, strategies as st
 
 from stream.core.entities import (
-    DAY, HEAVY_SHARE, SKETCH_K, STATE_BYTES, WINDOW_DAYS, EntityState, Sighting, distinct, sightings, view,
+    DAY, HEAVY_SHARE, SKETCH_K, STATE_BYTES, WINDOW_DAYS, EntityState, Sighting, distinct, heavy_draw, sightings, view,
 )
+from stream.core.features import UserState
 from stream.core.contract import parse_document
 
 T0 = 1_780_000_000 // DAY * DAY
 
 
 def _sighting(user: int, day: float, new: bool = False, heavy: bool = False, source: tuple[int, int] | None = None) -> Sighting:
-    return Sighting("device", "d-1", f"e-{user}-{day}", f"u-{user}", T0 + day * DAY, new, heavy, source)
+    """``heavy`` on a device new to the user: an unfamiliar heavy draw (the sketch's third kind)."""
+    return Sighting("device", "d-1", f"e-{user}-{day}", f"u-{user}", T0 + day * DAY, new, heavy, True, source)
 
 
 sighting_lists = st.lists(
@@ -26,9 +28,11 @@ sighting_lists = st.lists(
 
 
 def _brute(items: list[tuple[int, float, bool, bool]]) -> tuple[int, int, int, int]:
-    """Distinct users / new / heavy / new-or-heavy over the WINDOW_DAYS days ending at the newest day."""
-    head = max(int(day) for _, day, _, _ in items)
-    inside = [(u, n, h) for u, day, n, h in items if int(day) > head - WINDOW_DAYS]
+    """Distinct users / new / heavy / new-or-heavy over the WINDOW_DAYS days ending at the newest day
+    (suspicious borrowers are the new at a device, the heavy at a merchant)."""
+    days = [int(T0 + day * DAY) // DAY for _, day, _, _ in items]  # the state's own day arithmetic
+    head = max(days)
+    inside = [(u, n, h) for (u, _, n, h), d in zip(items, days) if d > head - WINDOW_DAYS]
     return (len({u for u, _, _ in inside}), len({u for u, n, _ in inside if n}),
             len({u for u, _, h in inside if h}), len({u for u, n, h in inside if n or h}))
 
@@ -38,9 +42,10 @@ def test_counts_match_brute_force_below_the_sketch_size(items: list[tuple[int, f
     state = EntityState()
     for u, day, new, heavy in items:
         state.add(_sighting(u, day, new, heavy))
-    users, new, heavy, suspicious = _brute(items)
-    v = view(state)
-    for got, want in ((v.users, users), (v.new, new), (v.heavy, heavy), (v.suspicious, suspicious)):
+    users, new, heavy, _ = _brute(items)
+    v = view(state, "device")
+    merchant = view(state, "merchant")
+    for got, want in ((v.users, users), (v.new, new), (v.heavy, heavy), (v.suspicious, new), (merchant.suspicious, heavy)):
         if want < SKETCH_K:
             assert got == want
         else:  # beyond the sketch: the KMV estimate, within a generous band
@@ -113,10 +118,30 @@ def _loan(**extra: object) -> dict:
 
 def test_a_loan_names_its_device_and_merchant() -> None:
     event = parse_document(_loan(device_id="d-9", merchant_id="m-3"))
-    first = event.ts - 20 * DAY
-    seen = sightings(event, int(first))
+    old = UserState()
+    old.first_ts, old.outstanding = int(event.ts - 20 * DAY), 700.0
+    seen = sightings(event, old)
     assert [(s.entity_type, s.entity_id) for s in seen] == [("device", "d-9"), ("merchant", "m-3")]
     assert all(s.heavy and not s.new_account for s in seen)  # 700 of 1000 >= HEAVY_SHARE; 20 days old
     assert 700 >= HEAVY_SHARE * 1000
-    assert sightings(parse_document(_loan()), int(event.ts))[:1] == ()  # neither named: none
-    assert sightings(event, int(event.ts))[0].new_account
+    assert sightings(parse_document(_loan()), old) == ()  # neither named: none
+    fresh = UserState()
+    fresh.first_ts, fresh.outstanding = int(event.ts), 700.0
+    assert sightings(event, fresh)[0].new_account
+
+
+def test_heavy_is_measured_against_the_headroom_too() -> None:
+    assert heavy_draw(600, 1000, 600)  # 60 % of the limit
+    assert heavy_draw(300, 1000, 800)  # 300 of the 500 left before it
+    assert not heavy_draw(100, 1000, 900)  # 100 of 200 left: too little headroom to judge by its share
+    assert not heavy_draw(300, 1000, 300) and not heavy_draw(5, 0, 5)
+
+
+def test_only_unfamiliar_heavy_draws_count_as_heavy() -> None:
+    """A regular's big purchase on their own phone is not a cash-out signal; the same draw as a new
+    account or from a device new to them is."""
+    base = dict(entity_type="merchant", entity_id="m-1", event_id="e", user_id="u", ts=float(T0))
+    assert not Sighting(**base, new_account=False, heavy=True, new_device=False).unfamiliar_heavy
+    assert Sighting(**base, new_account=True, heavy=True, new_device=False).unfamiliar_heavy
+    assert Sighting(**base, new_account=False, heavy=True, new_device=True).unfamiliar_heavy
+    assert not Sighting(**base, new_account=True, heavy=False, new_device=True).unfamiliar_heavy

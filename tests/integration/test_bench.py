@@ -28,6 +28,7 @@ REQUIRED_KEYS = {
     "monitor_eps", "aiokafka_eps", "faust_eps", "ratio_faust", "latency_p50_ms", "latency_p99_ms",
     "scorer_single_us", "sklearn_single_us", "scorer_batch_us_per_event", "sklearn_batch_us_per_event",
     "state_bytes_per_user", "versions", "settings", "machine", "processes_2_over_1",
+    "monitor_no_entities_eps", "entity_views_eps_ratio", "latency_p99_no_entities_ms",
 }
 
 
@@ -56,6 +57,8 @@ def test_bench_smoke_end_to_end(kafka_settings: Settings, tmp_path: Path) -> Non
     # Two processes in one group (riskmon worker --processes 2) share the same events between them.
     assert result["monitor_2proc_committed_all"] and result["processes_2_over_1"] > 0
     assert result["monitor_2proc_processed"] >= result["monitor_processed"]
+    # The entity views' cost is measured against the same worker without them, in the same run.
+    assert result["entity_views_eps_ratio"] > 0 and result["latency_p99_no_entities_ms"] > 0
     assert result["latency_committed_all"]
     assert result["state_changelog_users"] == result["settings"]["users"]
 

@@ -122,6 +122,7 @@ def test_kill9_mid_stream_then_restart(unique_topics: Settings, model_dir: Path,
         publisher.producer.close()
 
     counts = assert_same_as_offline(settings, expected)
+    assert counts["entity_alerts"] > 0, "the farm's device never alerted: the entity stage's check proved nothing"
     # (c) The restarted worker saw exactly the uncommitted tail: redelivered events
     # (recognised as duplicates, not rescored) plus the ones never processed.
     scored = _scored(samples)
