@@ -31,14 +31,16 @@ COLUMNS = (
     ("device farms caught", ("rings", "ring_recall", "device_farm_ring"), False),
     ("merchant rings caught", ("rings", "ring_recall", "merchant_collusion_ring"), False),
     ("farm phones caught", ("rings", "entity_recall", "device_farm_ring"), False),
-    ("ring entities caught", ("rings", "entity_recall", "merchant_collusion_ring"), False),
     ("farm members named", ("rings", "member_recall_by_entity", "device_farm_ring"), False),
     ("ring members named", ("rings", "member_recall_by_entity", "merchant_collusion_ring"), False),
-    ("members caught (any alert)", ("members_any",), False),
+    ("ring members caught (any alert)", ("members_any",), False),
+    ("ring members caught by user alerts alone", ("members_user_alerts",), False),
+    ("innocent sharers named", ("rings", "innocent_users_named"), True),
     ("innocent shared flagged", ("rings", "innocent_flagged_all"), True),
     ("other entities flagged", ("rings", "other_entities_flagged"), True),
     ("well-behaved users flagged", ("users", "well_behaved_flagged_share"), True),
-    ("entity alerts / 1k loans", ("entity_alerts_per_1k_loans",), True),
+    ("standing entity alerts / 1k loans", ("standing_per_1k_loans",), True),
+    ("member alerts / 1k loans", ("members_per_1k_loans",), True),
 )
 
 
@@ -68,14 +70,18 @@ def run_world(world: str, seed: int, cfg: dict[str, Any]) -> dict[str, Any]:
                 "--window-start", window_start.isoformat(), "--entities", str(entities), "--json"], log)
     ev = json.loads(out.strip().splitlines()[-1])
     when = {d["event_id"]: _ts(d) for d in docs}
-    entity_alerts = sum(1 for s in _read_jsonl(scores)
-                        if s.get("record") == "entity_alert" and when[s["event_id"]] >= window_start)
+    entity_alerts = [s for s in _read_jsonl(scores)
+                     if s.get("record") == "entity_alert" and when[s["event_id"]] >= window_start]
+    members = sum(1 for s in entity_alerts if "member_of" in s)
     any_recall = ev["rings"]["member_recall_any"]
+    user_recall = ev["rings"]["member_recall_user_alerts"]
     return {
         "world": world, "seed": seed, "rings": ev["rings"], "users": ev["users"],
         "members_any": min((v for v in any_recall.values() if v is not None), default=None),
-        "entity_alerts": entity_alerts, "test_loans": test_loans,
-        "entity_alerts_per_1k_loans": 1000 * entity_alerts / max(test_loans, 1),
+        "members_user_alerts": min((v for v in user_recall.values() if v is not None), default=None),
+        "entity_alerts": len(entity_alerts), "member_alerts": members, "test_loans": test_loans,
+        "standing_per_1k_loans": 1000 * (len(entity_alerts) - members) / max(test_loans, 1),
+        "members_per_1k_loans": 1000 * members / max(test_loans, 1),
         "thresholds": json.loads((model / "model.json").read_text())["meta"]["entities"]["threshold"],
     }
 
@@ -101,7 +107,25 @@ def table(results: list[dict[str, Any]]) -> tuple[str, dict[str, float | None]]:
         values = [v for v in (_get(r, path) for r in results) if v is not None]
         worst[name] = (max(values) if high_is_bad else min(values)) if values else None
     lines.append("| **worst** | | " + " | ".join(f"**{_f(worst[c])}**" for c, _, _ in COLUMNS) + " |")
+    pooled = pooled_counts(results)
+    lines.append("")
+    lines.append("pooled over the runs: " + ", ".join(f"{k} {c}/{n}" for k, (c, n) in pooled.items()))
     return "\n".join(lines), worst
+
+
+def pooled_counts(results: list[dict[str, Any]]) -> dict[str, tuple[int, int]]:
+    """(caught, planted) rings per kind and (flagged, count) innocent entities, over every run."""
+    out: dict[str, list[int]] = {}
+    for r in results:
+        q = r["rings"]
+        for kind, n in q["rings"].items():
+            c = out.setdefault(f"{kind} caught", [0, 0])
+            c[0] += round((q["ring_recall"][kind] or 0) * n)
+            c[1] += n
+        c = out.setdefault("innocent shared entities flagged", [0, 0])
+        c[0] += round((q["innocent_flagged_all"] or 0) * q["innocent_entities"])
+        c[1] += q["innocent_entities"]
+    return {k: (v[0], v[1]) for k, v in out.items()}
 
 
 def main(argv: list[str] | None = None) -> int:

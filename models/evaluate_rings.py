@@ -19,7 +19,11 @@ the window start; entities that start in it, ``phase: "test"``):
   sighted in the window;
 * **ring member recall**: share of ring members named by an entity alert on
   their ring's entity (``by_entity``), or caught by any alert: a user alert on
-  one of their events in the window, or any entity alert naming them (``any``).
+  one of their events in the window, or any entity alert naming them (``any``);
+  and by user alerts alone (``user_alerts``), what the monitor caught of them
+  before it had entity views;
+* **innocent users named**: share of the innocent shared entities' users that an
+  entity alert names (the user-level false alarm of the rings).
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ def ring_quality(
     innocent: dict[str, list[bool]] = defaultdict(list)
     members: dict[str, set[str]] = defaultdict(set)
     caught_by_entity: set[str] = set()
+    innocent_users: set[str] = set()
     for e in rings:
         key = (e["entity_type"], e["entity_id"])
         if e["ring"]:
@@ -65,6 +70,7 @@ def ring_quality(
             caught_by_entity.update(set(e["users"]) & alerted.get(key, set()))
         else:
             innocent[e["kind"]].append(key in alerted)
+            innocent_users.update(e["users"])
     named_by_any = set().union(*alerted.values()) if alerted else set()
     every_member = set().union(*members.values()) if members else set()
     others = [k for k in alerted if k not in named]
@@ -80,6 +86,8 @@ def ring_quality(
         "other_entities_flagged": _ratio(len(others), len(sighted - named)),
         "member_recall_by_entity": {k: _ratio(len(v & caught_by_entity), len(v)) for k, v in sorted(members.items())},
         "member_recall_any": {k: _ratio(len(v & (named_by_any | user_alerted)), len(v)) for k, v in sorted(members.items())},
+        "member_recall_user_alerts": {k: _ratio(len(v & user_alerted), len(v)) for k, v in sorted(members.items())},
+        "innocent_users_named": _ratio(len(innocent_users & named_by_any), len(innocent_users)),
         "members": len(every_member),
         "sighted_entities": len(sighted),
     }

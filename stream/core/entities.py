@@ -17,7 +17,7 @@ monitor keeps a second kind of state, keyed by ``device_id`` or
   a merchant, distinct users that drew at least ``HEAVY_SHARE`` of their limit or
   headroom there as a new account or from a device new to them) reach the
   entity type's threshold and
-  make up at least ``MIN_SUSPICIOUS_SHARE`` of its borrowers.  Thresholds come
+  make up at least its ``MIN_SUSPICIOUS_SHARE`` of its borrowers.  Thresholds come
   from training (``EntityThresholds``), like the user alert budget.
 
 Sizes are fixed: an entity state is ``STATE_BYTES`` bytes whatever its traffic.
@@ -47,7 +47,10 @@ MEMBERS = 24  # most recent distinct borrowers remembered by id, for the alert b
 NEW_ACCOUNT_S = 14 * DAY  # an account first seen this recently is "new"
 HEAVY_SHARE = 0.6  # a loan of at least this share of the user's limit (or headroom) is a heavy draw
 MIN_HEADROOM_SHARE = 0.25  # headroom below this share of the limit is not judged by its share
-MIN_SUSPICIOUS_SHARE = 0.5  # of the entity's borrowers in the window: keeps busy, ordinary merchants quiet
+#: Of the entity's borrowers in the window, the share that must be suspicious: keeps busy,
+#: ordinary shops and shared phones quiet.  Lower at merchants: a colluding shop also serves
+#: some real customers, and its own ring draws are unfamiliar heavy draws, rare elsewhere.
+MIN_SUSPICIOUS_SHARE = {"device": 0.5, "merchant": 0.3}
 ENTITY_TYPES = ("device", "merchant")
 KINDS = ("users", "new", "heavy")  # all borrowers; new accounts; unfamiliar heavy draws (Sighting.unfamiliar_heavy)
 STATE_VERSION = 1
@@ -112,7 +115,8 @@ def heavy_draw(amount: float, limit: float, outstanding_after: float) -> bool:
 
 
 def sightings(event: Any, state: Any, new_device: bool = False) -> tuple[Sighting, ...]:
-    """The sightings of a loan (none for a repayment): one per entity it names.
+    """The sightings of a loan (none for a repayment): one per entity it names (its device only
+    when it was not drawn at a merchant).
 
     ``state``: the user's ``UserState`` with the loan folded in: when it first
     saw the user (new account or not) and their balance (heavy draw or not);
@@ -123,7 +127,10 @@ def sightings(event: Any, state: Any, new_device: bool = False) -> tuple[Sightin
     new = event.ts - state.first_ts < NEW_ACCOUNT_S
     heavy = heavy_draw(event.amount, event.credit_limit, state.outstanding)
     out = []
-    for entity_type, entity_id in (("device", event.device_id), ("merchant", event.merchant_id)):
+    # A loan drawn at a merchant names the shop's till (or the borrower's phone at the till): the
+    # merchant's view covers it, and a till shared by a whole campus is no loan farm.
+    device_id = event.device_id if event.channel != "merchant" else None
+    for entity_type, entity_id in (("device", device_id), ("merchant", event.merchant_id)):
         if entity_id:
             out.append(Sighting(entity_type, entity_id, event.event_id, event.user_id, event.ts, new, heavy, new_device))
     return tuple(out)

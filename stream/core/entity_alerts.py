@@ -2,8 +2,8 @@
 
 The decision reads the entity's ``View`` (``stream.core.entities``) after a
 sighting is folded in: it alerts when the suspicious borrowers of the window
-reach the entity type's threshold and are at least ``min_share`` of all its
-borrowers.  Thresholds are set by ``riskmon train`` on the history
+reach the entity type's threshold and are at least its ``min_share`` of all
+its borrowers.  Thresholds are set by ``riskmon train`` on the history
 (``calibrate_entities``), the way the user alert budget is: the share of the
 history's entities that would have alerted stays within the entity budget.  Suppression works as for users, with a longer window: a ring's
 entity alerts again only after ``suppress_s`` of event time or at a higher
@@ -32,6 +32,9 @@ from stream.core.scoring import SEVERITIES
 MIN_THRESHOLD = {"device": 4.0, "merchant": 3.0}
 #: Share of the entities sighted in the history (after its warm-up) allowed to alert.
 ENTITY_BUDGET = 0.01
+#: However few entities a history has, this many may alert in it: an unlabelled history holds a
+#: few rings, and a budget of none would lift the threshold above every one of them.
+MIN_ALLOWED = 3
 SUPPRESS_S = 7 * DAY
 _NOUN = {"device": "this device", "merchant": "this merchant"}
 _SUSPICIOUS_TEXT = {"device": "were new accounts",
@@ -44,7 +47,7 @@ class EntityThresholds:
 
     threshold: dict[str, float] = field(default_factory=lambda: {"device": 4.0, "merchant": 5.0})
     normal_p99: dict[str, float] = field(default_factory=lambda: {"device": 1.0, "merchant": 2.0})
-    min_share: float = MIN_SUSPICIOUS_SHARE
+    min_share: dict[str, float] = field(default_factory=lambda: dict(MIN_SUSPICIOUS_SHARE))
     suppress_s: float = SUPPRESS_S
     #: Event time before which entities do not alert: until the user states have seen
     #: ``NEW_ACCOUNT_S`` of a history, every account looks new (training sets it to where
@@ -61,7 +64,8 @@ class EntityThresholds:
         if not meta:
             return cls()
         return cls({k: float(v) for k, v in meta["threshold"].items()}, {k: float(v) for k, v in meta["normal_p99"].items()},
-                   float(meta["min_share"]), float(meta["suppress_s"]), float(meta.get("active_from", 0.0)))
+                   {k: float(v) for k, v in meta["min_share"].items()}, float(meta["suppress_s"]),
+                   float(meta.get("active_from", 0.0)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +108,7 @@ def observe(state: EntityState, s: Sighting, thresholds: EntityThresholds, model
     state.mark(s.source)
     v = view(state, s.entity_type)
     threshold = thresholds.threshold[s.entity_type]
-    if s.ts < thresholds.active_from or not fires(v, threshold, thresholds.min_share):
+    if s.ts < thresholds.active_from or not fires(v, threshold, thresholds.min_share[s.entity_type]):
         return EntityOutcome(s, duplicate=False, view=v)
     level = severity(v.suspicious, threshold)
     assert level is not None
@@ -192,11 +196,12 @@ def build_entity_alert(s: Sighting, state: EntityState, v: View, threshold: floa
 
 def calibrate_entities(sightings: Iterable[tuple[Sighting, bool]], active_from: float = 0.0,
                        budget: float = ENTITY_BUDGET, min_threshold: dict[str, float] = MIN_THRESHOLD,
-                       min_share: float = MIN_SUSPICIOUS_SHARE) -> EntityThresholds:
+                       min_share: dict[str, float] = MIN_SUSPICIOUS_SHARE) -> EntityThresholds:
     """Thresholds from a history's sightings, in order (``(sighting, warm)``: counted in the budget or not).
 
     Per type: the lowest threshold (at least its ``min_threshold``) at which at most
-    ``budget`` of the entities sighted in the warm part would have alerted; and the 99th percentile of suspicious borrowers over
+    ``budget`` (and at least ``MIN_ALLOWED``) of the entities sighted in the warm
+    part would have alerted; and the 99th percentile of suspicious borrowers over
     those entities' warm sightings, the "normal" an alert's reason quotes.
     """
     states: dict[tuple[str, str], EntityState] = {}
@@ -213,7 +218,7 @@ def calibrate_entities(sightings: Iterable[tuple[Sighting, bool]], active_from: 
             continue
         v = view(state, s.entity_type)
         sighted.add(key)
-        if v.share >= min_share:
+        if v.share >= min_share[s.entity_type]:
             peak[key] = max(peak.get(key, 0.0), v.suspicious)
         seen[s.entity_type].append(v.suspicious)
     threshold: dict[str, float] = {}
@@ -221,11 +226,11 @@ def calibrate_entities(sightings: Iterable[tuple[Sighting, bool]], active_from: 
     for entity_type in ("device", "merchant"):
         population = [k for k in sighted if k[0] == entity_type]
         peaks = np.array([peak.get(k, 0.0) for k in population])
-        allowed = math.floor(budget * len(population))
+        allowed = max(math.floor(budget * len(population)), MIN_ALLOWED)
         t = min_threshold[entity_type]
         while len(peaks) and int((peaks >= t).sum()) > allowed:
             t += 1.0
         threshold[entity_type] = t
         values = seen[entity_type]
         normal[entity_type] = float(np.quantile(values, 0.99)) if values else 0.0
-    return EntityThresholds(threshold, normal, min_share, SUPPRESS_S, active_from)
+    return EntityThresholds(threshold, normal, dict(min_share), SUPPRESS_S, active_from)

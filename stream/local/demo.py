@@ -39,10 +39,10 @@ def format_alert(alert: dict, colour: bool) -> str:
     top = alert["reasons"][0]["text"] if alert.get("reasons") else ""
     sev = alert["severity"]
     tag = f"{COLOURS.get(sev, '')}{sev:<8}{RESET}" if colour else f"{sev:<8}"
-    return (
-        f"{alert['event_ts'][:19]}  {tag} {alert['alert_id']} score={alert['score']:.3f} "
-        f"[{'+'.join(alert['fired_by'])}] {top}"
-    )
+    # An entity alert (a shared device or merchant) shows its type where a user alert shows its score.
+    what = f"score={alert['score']:.3f}" if "entity_type" not in alert or alert["entity_type"] == "user" \
+        else f"{alert['entity_type']}:{len(alert['users'])} users"
+    return f"{alert['event_ts'][:19]}  {tag} {alert['alert_id']} {what} [{'+'.join(alert['fired_by'])}] {top}"
 
 
 def scrape_summary(port: int) -> str:

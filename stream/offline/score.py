@@ -18,7 +18,7 @@ from stream.settings import Settings
 CHUNK = 2000  # events scored per forest call
 #: What an entity alert line of the scores file carries (after ``"record": "entity_alert"``).
 ENTITY_ALERT_FIELDS = ("alert_id", "entity_type", "entity_id", "users", "event_id", "score", "threshold",
-                       "severity", "reasons")
+                       "severity", "reasons", "member_of")
 
 
 def score_file(settings: Settings, model_dir: Path, source: Path, target: Path) -> tuple[ReadReport, int, int]:
@@ -66,7 +66,7 @@ def score_file(settings: Settings, model_dir: Path, source: Path, target: Path) 
             }
             for alert in entity_alerts:
                 alerts += 1
-                yield {"record": "entity_alert", **{k: alert[k] for k in ENTITY_ALERT_FIELDS}}
+                yield {"record": "entity_alert", **{k: alert[k] for k in ENTITY_ALERT_FIELDS if k in alert}}
 
     n = write_jsonl(target, rows())
     return report, n, alerts

@@ -165,12 +165,15 @@ def read_rescale_marker(settings: Settings) -> Marker | None:
 
 
 def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = None,
-               location: StateLocation = StateLocation(), health: Health | None = None) -> Worker:
+               location: StateLocation = StateLocation(), health: Health | None = None,
+               entity_partitions: dict[str, int] | None = None) -> Worker:
     """Build the Faust app for ``settings`` (nothing connects until it is started).
 
     ``location``: the state table the rescale marker points to, and the input
     records a rescale copied to their new partition (skipped here).  ``health``:
     the one the health server already answers from (a new one if None).
+    ``entity_partitions``: each entity type's sighting topic's partition count
+    (``stream.worker.main.entity_partitions``; ``settings.partitions`` if None).
     """
     rules = rules or RuleConfig()
     warn_if_trained_with_other_rules(model, rules)
@@ -184,8 +187,10 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
     policy = settings.time_policy()
     alerts_topic = app.topic(settings.alerts_topic, schema=raw)
     dlq_topic = app.topic(settings.dlq_topic, schema=raw)
+    entity_partitions = entity_partitions or {}
     sighting_topics = {
-        t: app.topic(name, partitions=settings.partitions, schema=raw) for t, name in settings.sighting_topics().items()
+        t: app.topic(name, partitions=entity_partitions.get(t, settings.partitions), schema=raw)
+        for t, name in settings.sighting_topics().items()
     }
     handler = BatchHandler(
         Sinks(alerts=alerts_topic, dead_letters=dlq_topic, input=input_topic, sightings=sighting_topics),
@@ -233,7 +238,8 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
             health.progressed(time.time())
             refresh_ready()
 
-    entity_tables = {t: _entity_agent(app, t, topic, alerts_topic, dlq_topic, model_ref, settings, health)
+    entity_tables = {t: _entity_agent(app, t, topic, alerts_topic, dlq_topic, model_ref,
+                                      settings.replace(partitions=entity_partitions.get(t, settings.partitions)), health)
                      for t, topic in sighting_topics.items()}
 
     @app.timer(interval=1.0)

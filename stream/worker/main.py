@@ -10,6 +10,7 @@ import faust
 
 from models.model import RiskModel
 from stream.core.rescale import RescaleInProgress, StateLocation, state_location
+from stream.kafka.topics import partition_counts
 from stream.worker.app import create_app, read_rescale_marker
 from stream.worker.health import Health, serve
 from stream.logs import logging_dict
@@ -30,7 +31,7 @@ def run_worker(settings: Settings, model: RiskModel) -> int:
                     "set RISKMON_PARTITIONS=%d", location.partitions, settings.partitions, location.partitions,
                     location.partitions)
         settings = settings.replace(partitions=location.partitions)
-    worker = create_app(settings, model, rules, location, health)
+    worker = create_app(settings, model, rules, location, health, entity_partitions(settings))
     log.info("worker starting: model %s, metrics on :%d", model.version, settings.metrics_port)
     runner = faust.Worker(
         worker.app, loglevel=settings.log_level, quiet=True, logging_config=logging_dict(settings.log_level)
@@ -45,6 +46,15 @@ def run_worker(settings: Settings, model: RiskModel) -> int:
     gc.freeze()
     runner.execute_from_commandline()
     return 0
+
+
+def entity_partitions(settings: Settings) -> dict[str, int]:
+    """Entity type -> the partition count of its sighting topic as it exists (``settings.partitions``
+    for one not created yet).  Entity views are keyed by device or merchant, so ``riskmon rescale``,
+    which re-partitions the users, leaves them where they are."""
+    topics = settings.sighting_topics()
+    counts = partition_counts(settings, list(topics.values())) if topics else {}
+    return {t: counts.get(name) or settings.partitions for t, name in topics.items()}
 
 
 def find_state(settings: Settings, timeout_s: float = 60.0) -> StateLocation:

@@ -121,13 +121,15 @@ def test_a_loan_names_its_device_and_merchant() -> None:
     old = UserState()
     old.first_ts, old.outstanding = int(event.ts - 20 * DAY), 700.0
     seen = sightings(event, old)
+    assert [(s.entity_type, s.entity_id) for s in seen] == [("merchant", "m-3")]  # at a till: the merchant's view
+    seen = sightings(parse_document(_loan(device_id="d-9", merchant_id="m-3", channel="app")), old)
     assert [(s.entity_type, s.entity_id) for s in seen] == [("device", "d-9"), ("merchant", "m-3")]
     assert all(s.heavy and not s.new_account for s in seen)  # 700 of 1000 >= HEAVY_SHARE; 20 days old
     assert 700 >= HEAVY_SHARE * 1000
     assert sightings(parse_document(_loan()), old) == ()  # neither named: none
     fresh = UserState()
     fresh.first_ts, fresh.outstanding = int(event.ts), 700.0
-    assert sightings(event, fresh)[0].new_account
+    assert all(s.new_account for s in sightings(event, fresh))
 
 
 def test_heavy_is_measured_against_the_headroom_too() -> None:

@@ -84,8 +84,10 @@ def test_calibration_keeps_the_history_within_the_entity_budget() -> None:
     found = calibrate_entities(sorted(history, key=lambda x: x[0].ts), active_from=T0)
     assert found.threshold["device"] == 4.0  # 3 would flag the 4 devices too: 6 > 2
     assert found.active_from == T0
+    for farm in range(2, 6):  # six farms: more than MIN_ALLOWED (3) may not all alert at a budget of 0
+        history += [(_s(90000 + 10 * farm + u, u, entity=f"farm-{farm}"), True) for u in range(6)]
     tight = calibrate_entities(sorted(history, key=lambda x: x[0].ts), budget=0.0)
-    assert tight.threshold["device"] == 7.0  # nothing in the history may alert: above the farms' 6
+    assert tight.threshold["device"] == 7.0  # above the farms' 6
     assert EntityThresholds.from_meta(found.to_meta()) == found
 
 

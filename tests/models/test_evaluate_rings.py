@@ -33,3 +33,5 @@ def test_ring_quality_counts_what_alerted_in_the_window() -> None:
     assert q["other_entities_alerted"] == 1 and q["other_entities_flagged"] == 1 / 3
     assert q["member_recall_by_entity"]["device_farm_ring"] == 2 / 3
     assert q["member_recall_any"]["merchant_collusion_ring"] == 0.5  # u5 by a user alert
+    assert q["member_recall_user_alerts"] == {"device_farm_ring": 0.0, "merchant_collusion_ring": 0.5}
+    assert q["innocent_users_named"] == 0.0
