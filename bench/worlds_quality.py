@@ -194,7 +194,7 @@ def run_world(world: str, seed: int, cfg: dict[str, Any]) -> dict[str, Any]:
         for line in fh:
             s = orjson.loads(line)
             eid = s["event_id"]
-            if eid not in loan_ids:
+            if eid not in loan_ids or s.get("record") == "entity_alert":  # per-event lines only
                 continue
             fired = set(s["fired_by"])
             if eid in test_ids:
@@ -257,7 +257,7 @@ def recall_by_scenario(scores: Iterable[Mapping[str, Any]], labels: Mapping[str,
     counts: dict[str, list[int]] = {}
     for s in scores:
         lab = labels.get(s["event_id"])
-        if lab is None or lab["label"] != 1 or s["event_id"] not in window:
+        if lab is None or lab["label"] != 1 or s["event_id"] not in window or s.get("record") == "entity_alert":
             continue
         c = counts.setdefault(str(lab["scenario"]), [0, 0, 0])
         c[0] += 1

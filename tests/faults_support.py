@@ -153,8 +153,10 @@ def entity_mismatches(settings: Settings, expected: Expectation) -> list[str]:
         differ = sorted(k for k in set(got) & set(want) if got[k] != want[k])
         extra = sorted(set(got) - set(want))
         if missing or differ or extra:
+            fields = ("first_ts", "last_ts", "head_day", "sketches", "loans")
+            how = [f"{k}: {[f for f, g, w in zip(fields, got[k], want[k]) if g != w]}" for k in differ[:2]]
             problems.append(f"{entity_type}: {len(missing)} missing, {len(extra)} unexpected, {len(differ)} differ "
-                            f"from the offline replay, e.g. {(missing + extra + differ)[:3]}")
+                            f"from the offline replay, e.g. {(missing + extra + differ)[:3]} {how}")
     return problems
 
 

@@ -63,9 +63,18 @@ def featurize_sighted(
     """``featurize`` with each event's sightings of shared devices and merchants."""
     states = {} if states is None else states
     for event in events:
-        row = fold(states, event)
+        row, seen = fold_sighted(states, event)
         if row is not None:
-            yield event, row, sightings(event, states[event.user_id], _new_device(row))
+            yield event, row, seen
+
+
+def fold_sighted(states: MutableMapping[str, UserState], event: Event) -> tuple[FeatureRow | None, tuple[Sighting, ...]]:
+    """``fold`` and the event's sightings, read from the user's state right after this event
+    (not after the rest of a batch: a later repayment of the user lowers the balance)."""
+    row = fold(states, event)
+    if row is None:
+        return None, ()
+    return row, sightings(event, states[event.user_id], _new_device(row))
 
 
 def process(
@@ -83,11 +92,11 @@ def process(
     previous alert (kept in their state and touched only here, so the order
     within the batch is all that matters).
     """
-    folded = [(e, fold(states, e)) for e in events]
-    fresh = [(e, r) for e, r in folded if r is not None]
+    folded = [(e, *fold_sighted(states, e)) for e in events]
+    fresh = [(e, r) for e, r, _ in folded if r is not None]
     decisions = iter(decide_batch(model, rules, fresh)) if fresh else iter(())
     outcomes = []
-    for event, row in folded:
+    for event, row, seen in folded:
         if row is None:
             outcomes.append(Outcome(event, duplicate=True))
             continue
@@ -99,7 +108,6 @@ def process(
             suppressed = repeats_last_alert(state, alert, event.ts, suppress_window_s)
             if not suppressed:
                 remember_alert(state, alert, event.ts)
-        seen = sightings(event, states[event.user_id], _new_device(row))
         outcomes.append(Outcome(event, False, decision, alert, suppressed, seen))
     return outcomes
 

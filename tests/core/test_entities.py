@@ -147,3 +147,4 @@ def test_only_unfamiliar_heavy_draws_count_as_heavy() -> None:
     assert Sighting(**base, new_account=True, heavy=True, new_device=False).unfamiliar_heavy
     assert Sighting(**base, new_account=False, heavy=True, new_device=True).unfamiliar_heavy
     assert not Sighting(**base, new_account=True, heavy=False, new_device=True).unfamiliar_heavy
+

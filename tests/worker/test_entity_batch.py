@@ -1,0 +1,99 @@
+"""The entity stage's batch protocol (stream.worker.entity_batch) and the user stage's forwarding of
+sightings (stream.worker.batch), with fakes: what the stream does at each step, without Faust."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+from typing import Any
+
+from dataclasses import replace
+
+import orjson
+
+from stream.core.contract import parse_document
+from stream.core.entities import DAY, EntityState, Sighting
+from stream.core.entity_alerts import EntityThresholds
+from stream.core.pipeline import featurize_sighted
+from stream.worker.batch import Sinks
+from stream.worker.entity_batch import ALERT_KIND_HEADER, EntityBatchHandler
+from tests.worker.test_batch import FakeSink, Log, _handler, _message
+from tests.worker.test_batch import events, model  # noqa: F401 - pytest fixtures the last test uses
+
+T0 = 1_780_000_000 // DAY * DAY
+MODEL = SimpleNamespace(version="m-test", entity_thresholds=EntityThresholds({"device": 4.0, "merchant": 3.0}))
+
+
+class FakeEntityStore:
+    def __init__(self, log: Log) -> None:
+        self.log = log
+        self.stored: dict[str, bytes] = {}
+
+    def load(self, entity_ids: list[str]) -> dict[str, EntityState]:
+        return {k: EntityState.from_bytes(self.stored[k]) for k in entity_ids if k in self.stored}
+
+    async def write(self, states: dict[str, EntityState], last_event: dict[str, Any]) -> None:
+        self.log.append(("write", sorted(states)))
+        self.stored.update({k: s.to_bytes() for k, s in states.items()})
+
+
+def _sighting_message(user: int, offset: int, partition: int = 0, entity: str = "d-farm") -> SimpleNamespace:
+    s = Sighting("device", entity, f"e-{user}", f"u-{user}", T0 + user * 3600.0, True, False, False, (partition, offset))
+    message = SimpleNamespace(topic="sightings", partition=0, offset=offset, timestamp=None, headers=[])
+    return SimpleNamespace(key=entity.encode(), value=s.to_bytes(), message=message)
+
+
+def _entity_handler(log: Log) -> tuple[EntityBatchHandler, FakeSink, FakeSink, FakeEntityStore]:
+    alerts, dlq, store = FakeSink("alerts", log), FakeSink("dlq", log), FakeEntityStore(log)
+    return EntityBatchHandler("device", alerts, dlq, store, model=lambda: MODEL), alerts, dlq, store
+
+
+def test_a_farm_alerts_before_its_state_is_written_and_a_replay_changes_nothing() -> None:
+    log = Log()
+    handler, alerts, _, store = _entity_handler(log)
+    batch = [_sighting_message(u, offset=u) for u in range(6)]
+    asyncio.run(handler.handle(batch))
+    sent = [orjson.loads(m["value"]) for m in alerts.sent]
+    assert [("member_of" in a) for a in sent] == [False, True, True]  # tipped at 4; two more named
+    assert {u for a in sent for u in a["users"]} == {f"u-{u}" for u in range(6)}
+    assert all(m["headers"] == [(ALERT_KIND_HEADER, b"entity")] and m["key"] == b"d-farm" for m in alerts.sent)
+    write_at = next(i for i, entry in enumerate(log) if entry[0] == "write")
+    assert max(i for i, entry in enumerate(log) if entry[:2] == ("ack", "alerts")) < write_at
+    before = dict(store.stored)
+    # The user stage replays its batch after a crash: the same sightings, the same input offsets.
+    asyncio.run(handler.handle(batch))
+    assert store.stored == before and len(alerts.sent) == 3
+
+
+def test_a_sighting_that_cannot_be_read_is_dead_lettered_and_the_rest_go_on() -> None:
+    log = Log()
+    handler, alerts, dlq, store = _entity_handler(log)
+    bad = SimpleNamespace(key=b"d-farm", value=b"{not json", message=SimpleNamespace(
+        topic="sightings", partition=0, offset=99, timestamp=None, headers=[]))
+    asyncio.run(handler.handle([_sighting_message(u, offset=u) for u in range(2)] + [bad]))
+    assert len(dlq.sent) == 1 and orjson.loads(dlq.sent[0]["value"])["reason"] == "processing_error"
+    assert EntityState.from_bytes(store.stored["d-farm"]).members == ["u-1", "u-0"]
+
+
+def test_the_user_stage_forwards_sightings_with_their_input_offsets_before_writing_states(model, events) -> None:  # noqa: F811
+    log = Log()
+    handler, sinks, store = _handler(model, log)
+    sightings = FakeSink("sightings", log)
+    handler.sinks = Sinks(sinks.alerts, sinks.dead_letters, sinks.input, {"device": sightings})
+    batch = [_message(d, i) for i, d in enumerate(events)]
+    asyncio.run(handler.handle(batch))
+    with_device = [(m, d) for m, d in zip(batch, events) if d["event_type"] == "loan" and d.get("device_id")
+                   and d.get("channel") != "merchant"]
+    got = [Sighting.from_bytes(m["value"]) for m in sightings.sent]
+    assert len(got) == len(with_device) > 0
+    assert {(s.event_id, s.source) for s in got} == {
+        (d["event_id"], (m.message.partition, m.message.offset)) for m, d in with_device}
+    # One batch, yet each loan's sighting is read at its own moment, as one event at a time would:
+    # a user's later repayment in the same batch must not make an earlier draw look light.
+    alone = {s.event_id: s for _, _, seen in featurize_sighted(parse_document(d) for d in events)
+             for s in seen if s.entity_type == "device"}
+    assert {s.event_id: replace(s, source=None) for s in got} == alone
+    assert any(s.heavy for s in got)
+    assert all(m["key"] == s.entity_id.encode() for m, s in zip(sightings.sent, got))
+    write_at = next(i for i, entry in enumerate(log) if entry[0] == "write")
+    assert max(i for i, entry in enumerate(log) if entry[:2] == ("ack", "sightings")) < write_at
