@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 
 from stream.core.features import STATE_BYTES
+from stream.core.rescale import BASE_TABLE
 from stream.settings import Settings
 from stream.kafka.config import kafka_client_config
 
@@ -43,16 +44,18 @@ def struct_size(events: list[dict]) -> StateSize:
 
 
 def changelog_topic(settings: Settings, app_id: str) -> str:
-    """Faust names it ``<app id>-<table>-changelog``; found by listing so a rename is noticed."""
+    """The user-state table's: Faust names it ``<app id>-<table>-changelog`` (the entity views'
+    tables have theirs too); found by listing so a rename is noticed."""
     from kafka import KafkaAdminClient
 
     admin = KafkaAdminClient(**kafka_client_config(settings))
     try:
-        found = sorted(t for t in admin.list_topics() if t.startswith(app_id) and t.endswith("-changelog"))
+        found = sorted(t for t in admin.list_topics()
+                       if t.startswith(f"{app_id}-{BASE_TABLE}") and t.endswith("-changelog"))
     finally:
         admin.close()
     if not found:
-        raise RuntimeError(f"no changelog topic for app {app_id}")
+        raise RuntimeError(f"no user-state changelog topic for app {app_id}")
     return found[0]
 
 

@@ -574,12 +574,10 @@ class RingLayer:
                 self._ordinary(book, urng, tk, product, channel="merchant", device=device, merchant=merchant,
                                amount=amount, term=term)
             book.advance(window.end)
-            entity.books.append(book)
-            if till_entity:
-                till_entity.books.append(book)
-        self.entities.append(entity)
-        if till_entity:
-            self.entities.append(till_entity)
+            for shared in (entity, till_entity):
+                if shared:
+                    shared.books.append(book)
+        self.entities += [e for e in (entity, till_entity) if e]
 
     def _new_merchant(self, rng: random.Random, phase: str, group: str) -> None:
         """A newly onboarded, legitimate merchant: 10-30 established customers in its first week."""
@@ -610,12 +608,10 @@ class RingLayer:
                 device = till if till and urng.random() < p_till else (book.phone(tv) if urng.random() < 0.8 else None)
                 self._ordinary(book, urng, tv, product, channel="merchant", device=device, merchant=merchant)
             book.advance(window.end)
-            entity.books.append(book)
-            if till_entity:
-                till_entity.books.append(book)
-        self.entities.append(entity)
-        if till_entity:
-            self.entities.append(till_entity)
+            for shared in (entity, till_entity):
+                if shared:
+                    shared.books.append(book)
+        self.entities += [e for e in (entity, till_entity) if e]
 
     def _agent_device(self, rng: random.Random, phase: str, group: str) -> None:
         """A cyber-café / agent's device on which 5-15 established users take small loans over weeks."""
