@@ -57,7 +57,7 @@ STATE_VERSION = 1
 SOURCE_SLOTS = 64  # input partitions whose last forwarded offset an entity remembers (duplicate filter)
 
 _U32 = 0xFFFFFFFF
-_HEADER = struct.Struct("<BIIiIBI")  # version, first_ts, last_ts, head_day, alert_ts, alert_rank, alert_key
+_HEADER = struct.Struct("<BIIiIB")  # version, first_ts, last_ts, head_day, alert_ts, alert_rank
 _BUCKETS = struct.Struct(f"<{DAYS * len(KINDS) * SKETCH_K}I{DAYS}H")
 _SOURCES = struct.Struct(f"<{SOURCE_SLOTS}q")
 _MEMBER = struct.Struct("<65p")
@@ -145,7 +145,6 @@ class EntityState:
     head_day: int = -1  # newest day bucket seen (days since the epoch), -1 when empty
     alert_ts: int = 0  # event time of the last alert sent, 0 = none
     alert_rank: int = 0  # its severity's rank
-    alert_key: int = 0  # reserved (0)
     sketches: list[list[int]] = field(default_factory=lambda: [[0] * SKETCH_K for _ in range(DAYS * len(KINDS))])
     loans: list[int] = field(default_factory=lambda: [0] * DAYS)
     sources: list[int] = field(default_factory=lambda: [-1] * SOURCE_SLOTS)  # next offset expected per partition
@@ -156,7 +155,7 @@ class EntityState:
         members = self.members + [""] * (MEMBERS - len(self.members))
         return b"".join((
             _HEADER.pack(STATE_VERSION, self.first_ts, self.last_ts, self.head_day, self.alert_ts,
-                         self.alert_rank, self.alert_key),
+                         self.alert_rank),
             _BUCKETS.pack(*flat, *self.loans),
             _SOURCES.pack(*self.sources),
             b"".join(_MEMBER.pack(m.encode()) for m in members),
@@ -166,7 +165,7 @@ class EntityState:
     def from_bytes(cls, data: bytes) -> "EntityState":
         if len(data) != STATE_BYTES or data[0] != STATE_VERSION:
             raise ValueError(f"not an entity state of version {STATE_VERSION} ({len(data)} bytes)")
-        version, first, last, head, alert_ts, rank, key = _HEADER.unpack_from(data, 0)
+        _, first, last, head, alert_ts, rank = _HEADER.unpack_from(data, 0)
         at = _HEADER.size
         values = _BUCKETS.unpack_from(data, at)
         at += _BUCKETS.size
@@ -179,7 +178,7 @@ class EntityState:
             (raw,) = _MEMBER.unpack_from(data, at + i * _MEMBER.size)
             if raw:
                 members.append(raw.decode())
-        return cls(first, last, head, alert_ts, rank, key, sketches, list(values[n:]), sources, members)
+        return cls(first, last, head, alert_ts, rank, sketches, list(values[n:]), sources, members)
 
     # -- folding -------------------------------------------------------------------
 
