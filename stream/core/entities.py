@@ -13,7 +13,7 @@ monitor keeps a second kind of state, keyed by ``device_id`` or
   last ``DAYS`` days (event time, UTC), a bottom-k sketch of the hashes of the
   users seen, of the new accounts and of the heavy drawers among them;
 * a sighting **alerts** when the entity's *suspicious borrowers* over the last
-  ``WINDOW_DAYS`` (``SUSPICIOUS_KINDS``: at a device, distinct new accounts; at
+  ``WINDOW_DAYS`` (``SUSPICIOUS_KIND``: at a device, distinct new accounts; at
   a merchant, distinct users that drew at least ``HEAVY_SHARE`` of their limit or
   headroom there as a new account or from a device new to them) reach the
   entity type's threshold and
@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import struct
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import orjson
 
@@ -233,14 +233,13 @@ class EntityState:
 
     # -- reading -------------------------------------------------------------------
 
-    def window(self, kinds: Iterable[int], days: int = WINDOW_DAYS) -> list[int]:
-        """Bottom-k of the union of the given kinds' sketches over the newest ``days`` days."""
+    def window(self, kind: int, days: int = WINDOW_DAYS) -> list[int]:
+        """Bottom-k of the union of one kind's sketches over the newest ``days`` days."""
         if self.head_day < 0:
             return []
         union: set[int] = set()
         for d in range(self.head_day - days + 1, self.head_day + 1):
-            for kind in kinds:
-                union.update(h for h in self.sketch(d, kind) if h)
+            union.update(h for h in self.sketch(d, kind) if h)
         return sorted(union)[:SKETCH_K]
 
     def loans_in_window(self, days: int = WINDOW_DAYS) -> int:
@@ -276,7 +275,7 @@ class View:
     users_1d: float  # distinct borrowers on the newest day
     new: float  # of them new accounts
     heavy: float  # of them drew >= HEAVY_SHARE of their limit or headroom here, unfamiliarly (Sighting.unfamiliar_heavy)
-    suspicious: float  # new or heavy
+    suspicious: float  # the entity type's SUSPICIOUS_KIND: ``new`` at a device, ``heavy`` at a merchant
     loans: int
 
     @property
@@ -288,15 +287,16 @@ class View:
 #: a family phone or an agent's device serves established ones); at a merchant, unfamiliar heavy
 #: draws (a busy, new or campus shop sees new customers every day; a cash-out till sees limits
 #: drawn by borrowers for whom it makes no sense).
-SUSPICIOUS_KINDS = {"device": (1,), "merchant": (2,)}
+SUSPICIOUS_KIND = {"device": KINDS.index("new"), "merchant": KINDS.index("heavy")}
 
 
 def view(state: EntityState, entity_type: str = "device") -> View:
+    counts = [distinct(state.window(kind)) for kind in range(len(KINDS))]
     return View(
-        users=distinct(state.window((0,))),
-        users_1d=distinct(state.window((0,), days=1)),
-        new=distinct(state.window((1,))),
-        heavy=distinct(state.window((2,))),
-        suspicious=distinct(state.window(SUSPICIOUS_KINDS[entity_type])),
+        users=counts[0],
+        users_1d=distinct(state.window(0, days=1)),
+        new=counts[1],
+        heavy=counts[2],
+        suspicious=counts[SUSPICIOUS_KIND[entity_type]],
         loans=state.loans_in_window(),
     )

@@ -5,9 +5,9 @@ sighting is folded in: it alerts when the suspicious borrowers of the window
 reach the entity type's threshold and are at least its ``min_share`` of all
 its borrowers.  Thresholds are set by ``riskmon train`` on the history
 (``calibrate_entities``), the way the user alert budget is: the share of the
-history's entities that would have alerted stays within the entity budget.  Suppression works as for users, with a longer window: a ring's
-entity alerts again only after ``suppress_s`` of event time or at a higher
-severity.
+history's entities that would have alerted stays within the entity budget.
+Suppression works as for users, with a longer window: a ring's entity alerts
+again only after ``suppress_s`` of event time or at a higher severity.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 
 from stream.core.alerts import ENTITY_ALERT_SCHEMA_VERSION
 from stream.core.entities import (
-    DAY, HEAVY_SHARE, MIN_SUSPICIOUS_SHARE, NEW_ACCOUNT_S, SKETCH_K, WINDOW_DAYS, EntityState,
+    DAY, ENTITY_TYPES, HEAVY_SHARE, MIN_SUSPICIOUS_SHARE, NEW_ACCOUNT_S, SKETCH_K, WINDOW_DAYS, EntityState,
     Sighting, View, user_hash, view,
 )
 from stream.core.scoring import SEVERITIES
@@ -103,7 +103,7 @@ def observe(state: EntityState, s: Sighting, thresholds: EntityThresholds, model
     """
     if state.seen(s.source):
         return EntityOutcome(s, duplicate=True)
-    known = user_hash(s.user_id) in state.window((0,))  # already among the entity's borrowers in the window
+    known = user_hash(s.user_id) in state.window(0)  # already among the entity's borrowers in the window
     state.add(s)
     state.mark(s.source)
     v = view(state, s.entity_type)
@@ -207,7 +207,7 @@ def calibrate_entities(sightings: Iterable[tuple[Sighting, bool]], active_from: 
     states: dict[tuple[str, str], EntityState] = {}
     peak: dict[tuple[str, str], float] = {}  # highest suspicious count seen with the share gate passing
     sighted: set[tuple[str, str]] = set()
-    seen: dict[str, list[float]] = {"device": [], "merchant": []}
+    seen: dict[str, list[float]] = {t: [] for t in ENTITY_TYPES}
     for s, warm in sightings:
         key = (s.entity_type, s.entity_id)
         state = states.get(key)
@@ -223,7 +223,7 @@ def calibrate_entities(sightings: Iterable[tuple[Sighting, bool]], active_from: 
         seen[s.entity_type].append(v.suspicious)
     threshold: dict[str, float] = {}
     normal: dict[str, float] = {}
-    for entity_type in ("device", "merchant"):
+    for entity_type in ENTITY_TYPES:
         population = [k for k in sighted if k[0] == entity_type]
         peaks = np.array([peak.get(k, 0.0) for k in population])
         allowed = max(math.floor(budget * len(population)), MIN_ALLOWED)
