@@ -238,8 +238,7 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
             health.progressed(time.time())
             refresh_ready()
 
-    entity_tables = {t: _entity_agent(app, t, topic, alerts_topic, dlq_topic, model_ref,
-                                      settings.replace(partitions=entity_partitions.get(t, settings.partitions)), health)
+    entity_tables = {t: _entity_agent(app, t, topic, alerts_topic, dlq_topic, model_ref, settings, health)
                      for t, topic in sighting_topics.items()}
 
     @app.timer(interval=1.0)
@@ -266,8 +265,9 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
 
 def _entity_agent(app: faust.App, entity_type: str, topic: faust.TopicT, alerts: faust.TopicT, dead_letters: faust.TopicT,
                   model_ref: ModelRef, settings: Settings, health: Health) -> faust.Table:
-    """The entity stage of one entity type: an agent on its sighting topic and its changelog-backed table."""
-    table = create_entity_table(app, settings, entity_type)
+    """The entity stage of one entity type: an agent on its sighting topic and its changelog-backed table
+    (with the topic's partition count)."""
+    table = create_entity_table(app, entity_type, topic.partitions or settings.partitions)
     handler = EntityBatchHandler(entity_type, alerts, dead_letters, EntityTableStore(app, table),
                                  model=lambda: model_ref.current)
 

@@ -229,10 +229,7 @@ class BatchHandler:
 
     async def _dead_letter(self, ev: InputEvent, error: InvalidEvent) -> Pending:
         """Queue the DLQ record; the batch waits for its delivery before its offsets are marked."""
-        msg = ev.message
-        metrics.INVALID.labels(error.code).inc()
-        record = dlq_record(ev.value or b"", ev.key, error, msg.topic, msg.partition, msg.offset)
-        return await _send(self.sinks.dead_letters, key=ev.key, value=record)
+        return await dead_letter(self.sinks.dead_letters, ev, error)
 
     async def _rekey(self, ev: InputEvent, user_id: str, reason: str, admission: Admission) -> Pending:
         """Send the message on to its user's partition (``stream.core.routing``), as the producer should have."""
@@ -269,6 +266,14 @@ class BatchHandler:
             self.next_offset[msg.partition] = max(self.next_offset.get(msg.partition, 0), msg.offset + 1)
             if msg.timestamp and msg.timestamp > 0:
                 metrics.LATENCY.observe(max(0.0, now - msg.timestamp))
+
+
+async def dead_letter(sink: Sink, ev: InputEvent, error: InvalidEvent) -> Pending:
+    """Count ``ev`` as invalid and queue its dead-letter record (reason and original bytes) on ``sink``."""
+    msg = ev.message
+    metrics.INVALID.labels(error.code).inc()
+    record = dlq_record(ev.value or b"", ev.key, error, msg.topic, msg.partition, msg.offset)
+    return await _send(sink, key=ev.key, value=record)
 
 
 async def _send(sink: Sink, **message: Any) -> Pending:

@@ -32,11 +32,11 @@ from typing import Any, Awaitable, Callable, Protocol, Sequence
 import orjson
 
 from stream.core.contract import InvalidEvent
-from stream.core.dlq import PROCESSING_ERROR, dlq_record
+from stream.core.dlq import PROCESSING_ERROR
 from stream.core.entities import EntityState, Sighting
 from stream.core.entity_alerts import EntityOutcome, observe
 from stream.worker import metrics
-from stream.worker.batch import InputEvent, Sink
+from stream.worker.batch import InputEvent, Sink, dead_letter
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +75,9 @@ class EntityBatchHandler:
             try:
                 await self._process([ev])
             except Exception as one:  # noqa: BLE001
-                msg = ev.message
                 error = InvalidEvent(PROCESSING_ERROR, f"the monitor failed on this sighting: {type(one).__name__}: {one}")
-                metrics.INVALID.labels(PROCESSING_ERROR).inc()
-                record = dlq_record(ev.value or b"", ev.key, error, msg.topic, msg.partition, msg.offset)
-                await (await self.dead_letters.send(key=ev.key, value=record))
+                _, _, delivery = await dead_letter(self.dead_letters, ev, error)
+                await delivery
 
     async def _process(self, batch: Sequence[InputEvent]) -> None:
         parsed = [(Sighting.from_bytes(ev.value or b""), ev) for ev in batch]

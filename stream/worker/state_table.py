@@ -40,12 +40,17 @@ log = logging.getLogger(__name__)
 STATE_TABLE = BASE_TABLE
 
 
-def create_entity_table(app: faust.App, settings: Settings, entity_type: str) -> faust.Table:
-    """The changelog-backed table of serialized ``EntityState`` keyed by device or merchant id bytes."""
-    return app.Table(
-        f"{entity_type}-state", default=None, partitions=settings.partitions,
-        help=f"Per-{entity_type} entity view.", key_type=bytes, value_type=bytes,
-    )
+def _bytes_table(app: faust.App, name: str, partitions: int, help: str) -> faust.Table:
+    # Not schema=raw: a table given a Schema stops its app's agents from
+    # receiving anything (faust-streaming 0.15.3); bytes key/value types give
+    # the same raw serialisation without that.
+    return app.Table(name, default=None, partitions=partitions, help=help, key_type=bytes, value_type=bytes)
+
+
+def create_entity_table(app: faust.App, entity_type: str, partitions: int) -> faust.Table:
+    """The changelog-backed table of serialized ``EntityState`` keyed by device or merchant id bytes,
+    with its sighting topic's partition count."""
+    return _bytes_table(app, f"{entity_type}-state", partitions, f"Per-{entity_type} entity view.")
 
 
 def create_state_table(app: faust.App, settings: Settings, name: str = STATE_TABLE) -> faust.Table:
@@ -54,13 +59,7 @@ def create_state_table(app: faust.App, settings: Settings, name: str = STATE_TAB
     ``name`` is the table the rescale marker points to (``stream.core.rescale``); its changelog is
     ``<app_id>-<name>-changelog`` with ``settings.partitions`` partitions.
     """
-    # Not schema=raw: a table given a Schema stops its app's agents from
-    # receiving anything (faust-streaming 0.15.3); bytes key/value types give
-    # the same raw serialisation without that.
-    return app.Table(
-        name, default=None, partitions=settings.partitions, help="Per-user feature state.",
-        key_type=bytes, value_type=bytes,
-    )
+    return _bytes_table(app, name, settings.partitions, "Per-user feature state.")
 
 
 # The reset warning and the upgrade notice are logged once per process; the metrics count every state.
