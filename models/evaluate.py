@@ -20,12 +20,15 @@ Definitions (every number in the output means exactly this):
   (the model's loan forest is where the typologies show; repayment scores come
   from a different forest on a different scale), or on all events with
   ``auc_on="all"``.  PR-AUC is average precision.  ``None`` when only one class
-  is present.  Three scores are ranked: *monitor* = ``score``, the monitor's risk
-  score (the forest's score plus a bonus per rule that fires,
-  ``stream.core.scoring``); *forest* = ``model_score``, the isolation forest on
-  the rolling features alone (when the scores file carries it); and *baseline*.
-  Forest vs baseline is the value of the rolling features; monitor vs forest is
-  the value of the rules.
+  is present.  Five scores are ranked: *monitor* = ``score``, the monitor's risk
+  score (the larger of the forest's score and the early warning's probability
+  on the forest's scale, plus a bonus per rule that fires, ``stream.core.scoring``);
+  *forest* = ``model_score``, the isolation forest on the rolling features alone
+  (when the scores file carries it); *early warning* =
+  ``early_warning_probability`` alone (when the model has one); *rules* = how
+  many typology rules fired; and *baseline*.  Forest vs baseline is the value of
+  the rolling features; monitor vs forest is the value of the rules and the
+  early warning.
 * **Precision / recall at threshold**: on loan events; precision = label-1 share of
   alerted events, recall = alerted share of label-1 events.  Reported for the
   alert flag and, separately, for the model alone (``"model"`` in ``fired_by``).
@@ -64,6 +67,8 @@ import orjson
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score, roc_curve
 
 from models.baseline import baseline_scores
+from models.early_warning import expected_calibration_error
+from models.outcomes import OutcomeRules, label_outcomes
 from models.evaluate_rings import ring_quality
 from stream.core.contract import Event, InvalidEvent, LoanEvent, parse_document
 
@@ -89,6 +94,9 @@ class Row:
     user_anomalous: bool
     ts: float | None = None  # epoch seconds, from the events file
     day: str | None = None  # local calendar date of the event's own timestamp
+    early_warning: float | None = None  # the early warning's probability, when the model has one
+    rule_count: int = 0  # typology rules that fired
+    early_warning_fired: bool = False  # "early_warning" in fired_by
 
 
 def _read_events(path: Path) -> tuple[list[Event], int]:
@@ -157,6 +165,8 @@ def join_rows(
                 s["event_id"], s["user_id"], s["event_type"], float(s["score"]), float(s["threshold"]),
                 bool(s["alert"]), "model" in s["fired_by"], _float_or_none(s.get("model_score")),
                 int(lab["label"]), str(lab["scenario"]), bool(lab["user_anomalous"]), ts, day,
+                _float_or_none(s.get("early_warning_probability")),
+                sum(1 for f in s["fired_by"] if f not in NOT_RULES), "early_warning" in s["fired_by"],
             ))
         except KeyError as exc:
             raise ValueError(f"event {s['event_id']}: field {exc} missing from its score or label line") from None
@@ -164,6 +174,10 @@ def join_rows(
         rows.sort(key=lambda r: r.ts)  # stable: file order breaks ties
     coverage["evaluated"] = len(rows)
     return rows, coverage
+
+
+#: ``fired_by`` sources that are not typology rules.
+NOT_RULES = frozenset({"model", "early_warning"})
 
 
 def auc_rows(rows: Sequence[Row], auc_on: str = "loan") -> list[Row]:
@@ -319,6 +333,8 @@ class Evaluation:
     monitor: dict[str, float | None]
     forest: dict[str, float | None] | None
     baseline: dict[str, float | None] | None
+    early_warning: dict[str, float | None] | None  # the early warning's probability alone (None: the model has none)
+    rules: dict[str, float | None]  # the number of typology rules that fired, as a score
     at_threshold: dict[str, dict[str, Any]]
     users: dict[str, Any]
     delay: dict[str, Any]
@@ -327,6 +343,7 @@ class Evaluation:
     notes: tuple[str, ...] = ()
     report: str | None = None
     rings: dict[str, Any] | None = None  # with --entities: models.evaluate_rings
+    outcomes: dict[str, Any] | None = None  # with --events: the early warning against realised repayment outcomes
 
     def as_dict(self) -> dict[str, Any]:
         """Plain nested dicts for ``--json``; undefined metrics are None (JSON null), never NaN."""
@@ -372,9 +389,13 @@ def evaluate(
         monitor=auc_pair([r.label for r in ranked], [r.score for r in ranked]),
         forest=auc_pair([r.label for r in ranked], [r.model_score for r in ranked]) if has_forest else None,
         baseline=baseline_auc,
+        early_warning=(auc_pair([r.label for r in ranked], [r.early_warning for r in ranked])
+                       if ranked and all(r.early_warning is not None for r in ranked) else None),
+        rules=auc_pair([r.label for r in ranked], [r.rule_count for r in ranked]),
         at_threshold={
             "alert": threshold_quality(loans, lambda r: r.alert),
             "model_only": threshold_quality(loans, lambda r: r.model_fired),
+            "early_warning_only": threshold_quality(loans, lambda r: r.early_warning_fired),
         },
         users=user_quality(rows),
         delay=delay_summary(episode_delays(rows).values()),
@@ -417,6 +438,9 @@ def evaluate_files(
         notes.append("baseline skipped: it needs the events file (--events)")
     rows, coverage = join_rows(read_jsonl(scores_path), read_jsonl(labels_path), events, start)
     result = evaluate(rows, coverage, base, auc_on, notes)
+    if events is not None:  # every scored loan whose outcome matured in the file, the window's or not
+        every, _ = join_rows(read_jsonl(scores_path), read_jsonl(labels_path), events, None)
+        result = dataclasses.replace(result, outcomes=outcome_quality(every, events))
     if entities_path is not None:
         if events is None:
             raise ValueError("--entities needs the events file (--events): ring windows are in event time")
@@ -431,6 +455,39 @@ def evaluate_files(
     return result
 
 
+def outcome_quality(rows: Sequence[Row], events: Sequence[Event], rules: OutcomeRules | None = None) -> dict[str, Any]:
+    """The early warning against what became of the scored loans (issue 15's calibration check).
+
+    ``riskmon evaluate`` passes every scored loan, not only the window's: a
+    loan's outcome takes 45 days to mature by default, longer than a test
+    window.  They are out of sample when the scored events are not the
+    training history (``bench/quality.sh`` scores other users).  Each loan whose
+    outcome matured within the events file is
+    labelled as training labels the history (``models.outcomes``, default
+    rules); reported: how many, how many went bad, and the PR-AUC of the early
+    warning's probability and of the forest's score at predicting them, with the
+    probability's expected calibration error over 10 bins (``ece``; None
+    without an early warning or with fewer than ``MIN_OUTCOMES_FOR_ECE`` outcomes).
+    """
+    labels = label_outcomes(events, rules or OutcomeRules())
+    matured = [r for r in rows if r.event_type == "loan" and r.event_id in labels]
+    y = [int(labels[r.event_id]) for r in matured]
+    has_ew = bool(matured) and all(r.early_warning is not None for r in matured)
+    out: dict[str, Any] = {"loans": len(matured), "bad": sum(y), "ece": None,
+                           "early_warning": None, "forest": None}
+    if has_ew:
+        out["early_warning"] = auc_pair(y, [r.early_warning for r in matured])
+        if len(matured) >= MIN_OUTCOMES_FOR_ECE:
+            out["ece"] = expected_calibration_error(np.array([r.early_warning for r in matured]), np.array(y))
+    if matured and all(r.model_score is not None for r in matured):
+        out["forest"] = auc_pair(y, [r.model_score for r in matured])
+    return out
+
+
+#: Realised outcomes needed before the early warning's calibration error is reported.
+MIN_OUTCOMES_FOR_ECE = 200
+
+
 def write_report(
     directory: Path, result: Evaluation, rows: Sequence[Row], baseline: Mapping[str, float] | None = None
 ) -> Path:
@@ -441,6 +498,8 @@ def write_report(
     curves = [("monitor (forest + rules)", [r.label for r in ranked], [r.score for r in ranked])]
     if result.forest is not None:
         curves.append(("forest alone", [r.label for r in ranked], [r.model_score for r in ranked]))
+    if result.early_warning is not None:
+        curves.append(("early warning alone", [r.label for r in ranked], [r.early_warning for r in ranked]))
     if baseline is not None:
         both = [r for r in ranked if r.event_id in baseline]
         curves.append(("baseline (raw fields)", [r.label for r in both], [baseline[r.event_id] for r in both]))
@@ -530,15 +589,17 @@ def _grid(header: Sequence[str], body: Sequence[Sequence[str]], markdown: bool) 
 
 def _summary_table(r: Evaluation) -> tuple[list[str], list[list[str]]]:
     none = {"roc_auc": None, "pr_auc": None}
-    columns = (r.monitor, r.forest or none, r.baseline or none)
-    header = ["metric", "monitor (forest + rules)", "forest alone (rolling features)", "baseline (raw fields)"]
+    columns = (r.monitor, r.forest or none, r.early_warning or none, r.rules, r.baseline or none)
+    header = ["metric", "monitor (combined)", "forest alone (rolling features)", "early warning alone",
+              "rules alone", "baseline (raw fields)"]
     return header, [[name] + [_fmt(c[key]) for c in columns] for name, key in (("ROC-AUC", "roc_auc"),
                                                                                ("PR-AUC", "pr_auc"))]
 
 
 def _threshold_table(r: Evaluation) -> tuple[list[str], list[list[str]]]:
     header = ["loan events", "precision", "recall", "alerts", "true alerts", "label-1"]
-    names = {"alert": "alert flag (model or rules)", "model_only": "model alone (fired_by model)"}
+    names = {"alert": "alert flag (any source)", "model_only": "forest alone (fired_by model)",
+             "early_warning_only": "early warning (fired_by early_warning)"}
     return header, [
         [names[k], _fmt(q["precision"]), _fmt(q["recall"]), str(q["alerts"]), str(q["true_alerts"]),
          str(q["positives"])]
@@ -591,8 +652,20 @@ def _text_lines(r: Evaluation) -> list[str]:
     if r.rings is not None:
         lines += ["rings (entity alerts against planted rings and innocent shared entities):"]
         lines += ["  " + s for s in _grid(*_ring_table(r.rings), markdown=False)]
+    if r.outcomes is not None:
+        lines.append(_outcome_line(r.outcomes))
     lines += [f"note: {n}" for n in r.notes]
     return lines
+
+
+def _outcome_line(o: dict[str, Any]) -> str:
+    """The early warning against realised repayment outcomes, in one line."""
+    head = f"repayment outcomes: {o['bad']} of {o['loans']} evaluated loans matured bad"
+    if o["early_warning"] is None:
+        return head + " (the model has no early warning)"
+    forest = f", forest {_fmt(o['forest']['pr_auc'])}" if o["forest"] else ""
+    ece = _fmt(o["ece"]) if o["ece"] is not None else f"n/a (under {MIN_OUTCOMES_FOR_ECE} outcomes)"
+    return head + f"; PR-AUC predicting them: early warning {_fmt(o['early_warning']['pr_auc'])}{forest}; ECE {ece}"
 
 
 def _ring_table(rings: dict[str, Any]) -> tuple[list[str], list[list[str]]]:

@@ -16,6 +16,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from models.artifact import load_model, save_model
+from models.early_warning import EarlyWarning
 from models.explain import attribute, top_features
 from models.forest import CompiledForest
 from stream.core.features import FEATURE_TEXT, LOAN_FEATURES, REPAYMENT_FEATURES, FeatureRow, apply_segment_stats
@@ -126,6 +127,7 @@ class RiskModel:
     by_type: dict[str, TypeModel]
     segment_stats: dict[str, dict[str, float]]
     meta: dict[str, Any]
+    early_warning: EarlyWarning | None = None  # the overdue early warning, when the history had enough outcomes
 
     def rules(self, configured: RuleConfig) -> RuleConfig:
         """The typology rules in force when this model scores, given the ``configured`` ones.
@@ -154,8 +156,38 @@ class RiskModel:
 
     def prepare(self, row: FeatureRow, segment: str | None) -> np.ndarray:
         """The forest's input vector for a feature row: segment-relative features filled in, then its columns."""
-        values = np.asarray(apply_segment_stats(row, segment, self.segment_stats).values, dtype=np.float64)
-        return values[self.by_type[row.event_type].columns]
+        return self.prepare_full(row, segment)[self.by_type[row.event_type].columns]
+
+    def prepare_full(self, row: FeatureRow, segment: str | None) -> np.ndarray:
+        """The whole feature row with segment-relative features filled in (``by_type[t].columns`` picks the forest's)."""
+        return np.asarray(apply_segment_stats(row, segment, self.segment_stats).values, dtype=np.float64)
+
+    @cached_property
+    def early_warning_columns(self) -> np.ndarray:
+        """Positions of the early warning's features in the loan feature row."""
+        return feature_columns("loan", self.early_warning.features if self.early_warning else ())
+
+    def early_warning_reasons(self, v: np.ndarray, probability: float, k: int = 3) -> list[dict[str, Any]]:
+        """Why the early warning fired: its probability, then the loan features that raised it most.
+
+        ``v`` is the whole loan feature row (``prepare_full``).  A driver's
+        weight is its share of the log-odds along the trees' paths
+        (``models.boosting.CompiledBoosting.contributions``).
+        """
+        ew = self.early_warning
+        assert ew is not None
+        x = v[self.early_warning_columns]
+        head = {
+            "early_warning": round(probability, 4),
+            "text": f"{probability:.0%} chance of a serious delinquency "
+                    f"(the history's loans: {ew.base_rate:.1%}; alerts from {ew.threshold:.0%})",
+        }
+        drivers = []
+        for i, weight in ew.drivers(x, k):
+            name = ew.features[i]
+            norm = FeatureNorm(*ew.norms.get(name, (0.0, 0.0)))
+            drivers.append({**self._reason_from(norm, name, float(x[i]), weight), "source": "early_warning"})
+        return [head, *drivers]
 
     def score(self, event_type: str, X: np.ndarray) -> np.ndarray:
         """Anomaly scores in [0, 1] (higher = more anomalous) for rows of one event type."""
@@ -174,7 +206,10 @@ class RiskModel:
 
     @staticmethod
     def _reason(tm: TypeModel, name: str, value: float, weight: float) -> dict[str, Any]:
-        norm = tm.norms.get(name, FeatureNorm(0.0, 0.0))
+        return RiskModel._reason_from(tm.norms.get(name, FeatureNorm(0.0, 0.0)), name, value, weight)
+
+    @staticmethod
+    def _reason_from(norm: FeatureNorm, name: str, value: float, weight: float) -> dict[str, Any]:
         return {
             "feature": name,
             "value": round(value, 4),
@@ -209,6 +244,9 @@ def to_artifact(model: RiskModel) -> tuple[dict[str, np.ndarray], dict[str, Any]
             "drift": {"edges": tm.drift_edges, "expected": tm.drift_expected},
         }
     meta = dict(model.meta)
+    if model.early_warning is not None:
+        arrays.update({f"early_warning.{k}": v for k, v in model.early_warning.to_arrays().items()})
+        meta["early_warning_model"] = model.early_warning.to_meta()
     meta.update(
         version=model.version,
         created_at=model.created_at,
@@ -237,12 +275,18 @@ def from_artifact(arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> RiskMo
             event_type, features, forest, float(info["threshold"]), float(info["high_threshold"]), norms,
             drift.get("edges", []), drift.get("expected", []), reference_X, reference_scores,
         )
+    early_warning = None
+    if "early_warning_model" in meta:
+        own = {k[len("early_warning."):]: v for k, v in arrays.items() if k.startswith("early_warning.")}
+        early_warning = EarlyWarning.from_artifact(own, meta["early_warning_model"])
+        feature_columns("loan", early_warning.features)
     model = RiskModel(
         version=str(meta["version"]),
         created_at=str(meta["created_at"]),
         by_type=by_type,
         segment_stats=meta.get("segment_stats", {}),
-        meta={k: v for k, v in meta.items() if k not in {"types", "segment_stats"}},
+        meta={k: v for k, v in meta.items() if k not in {"types", "segment_stats", "early_warning_model"}},
+        early_warning=early_warning,
     )
     model.calibrated_rules  # noqa: B018 - rules this code cannot read refuse the model at load, not at its first batch
     return model

@@ -50,6 +50,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "partition_check_s": (1, 3600), "state_write_version": (0, 255),
     "model_poll_s": (0.1, math.inf), "drift_window": (10, 10_000_000),
     "alert_rate": (1e-6, 0.5), "seed": (0, 2**32 - 1),
+    "early_warning_share": (0, 1), "outcome_late_days": (1, 3650), "outcome_grace_days": (0, 3650),
 }
 
 
@@ -105,6 +106,10 @@ class Settings:
     model_hmac_key: str = field(default="", repr=False)
     alert_rate: float = 0.01
     seed: int = 7
+    early_warning: bool = True  # riskmon train fits the overdue early warning when the history has enough outcomes
+    early_warning_share: float = 0.1  # share of the loan alert budget the early warning may take
+    outcome_late_days: int = 15  # a repayment this many days late makes its loan's outcome bad
+    outcome_grace_days: int = 15  # days after a loan's first due date before its outcome counts
 
     def __post_init__(self) -> None:
         """Refuse a value the monitor cannot run with, at start-up, naming the setting and what it takes."""

@@ -20,8 +20,12 @@ ENTITY_ALERT_SCHEMA_VERSION = 2
 
 
 def fired_by(decision: Decision) -> list[str]:
-    """Sources that fired, stable order: 'model' then rule ids."""
-    return (["model"] if decision.model_fired else []) + [h.rule for h in decision.rule_hits]
+    """Sources that fired, stable order: 'model', 'early_warning', then rule ids."""
+    return (
+        (["model"] if decision.model_fired else [])
+        + (["early_warning"] if decision.early_warning_fired else [])
+        + [h.rule for h in decision.rule_hits]
+    )
 
 
 def alert_id(event_id: str, sources: list[str]) -> str:
@@ -55,6 +59,8 @@ def build_alert(
         "model_version": model_version,
         "emitted_at": (now or datetime.now(timezone.utc)).isoformat(timespec="milliseconds"),
     }
+    if decision.early_warning is not None:
+        doc["early_warning_probability"] = round(decision.early_warning, 6)
     if isinstance(event, LoanEvent):
         doc["product"] = event.product
         doc["segment"] = event.segment

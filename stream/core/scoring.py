@@ -1,6 +1,9 @@
 """Scoring stage: model score + typology rules -> one decision per event.
 
-Severity combines both sources of evidence, because the risk team triages by it:
+The overdue early warning (``models.early_warning``), when the model has one,
+is a third source: its probability ranks with the forest's score on one scale.
+
+Severity combines the sources of evidence, because the risk team triages by it:
 two independent rules, or a rule the model agrees with strongly, is a case to
 look at now; a model-only outlier just over the budget threshold can wait.
 """
@@ -24,6 +27,16 @@ class Thresholds(Protocol):
 
     threshold: float
     high_threshold: float
+    columns: np.ndarray  # the forest's columns in the feature row
+
+
+class EarlyWarning(Protocol):
+    """An overdue early warning (``models.early_warning.EarlyWarning`` is one)."""
+
+    threshold: float
+    high_threshold: float
+
+    def probability(self, X: np.ndarray) -> np.ndarray: ...
 
 
 class ScoringModel(Protocol):
@@ -32,25 +45,32 @@ class ScoringModel(Protocol):
 
     version: str
     by_type: Mapping[str, Thresholds]
+    early_warning: EarlyWarning | None
+    early_warning_columns: np.ndarray
 
-    def prepare(self, row: FeatureRow, segment: str | None) -> np.ndarray: ...
+    def prepare_full(self, row: FeatureRow, segment: str | None) -> np.ndarray: ...
 
     def score(self, event_type: str, X: np.ndarray) -> np.ndarray: ...
 
     def top_reasons(self, event_type: str, x: np.ndarray, k: int = 3) -> list[dict[str, Any]]: ...
+
+    def early_warning_reasons(self, v: np.ndarray, probability: float, k: int = 3) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True, slots=True)
 class Decision:
     """What the monitor concluded about one event."""
 
-    score: float  # the monitor's risk score that ranks events: the model's plus a bonus per rule that fires
+    score: float  # the monitor's risk score that ranks events: forest and early warning, plus a bonus per rule
     model_score: float  # the isolation forest's anomaly score alone
     threshold: float
     model_fired: bool
     rule_hits: tuple[RuleHit, ...]
     severity: str | None  # None when no alert
-    vector: np.ndarray = field(repr=False, compare=False)
+    vector: np.ndarray = field(repr=False, compare=False)  # the forest's input
+    early_warning: float | None = None  # probability of a serious delinquency (loans, when the model has one)
+    early_warning_fired: bool = False
+    row: np.ndarray | None = field(default=None, repr=False, compare=False)  # the whole feature row (early-warning reasons)
 
     @property
     def alert(self) -> bool:
@@ -89,29 +109,61 @@ def combined_score(model_score: float, rule_count: int) -> float:
     return min(1.0, model_score + RULE_BONUS * rule_count)
 
 
+def on_forest_scale(probability: np.ndarray, early_warning: EarlyWarning, tm: Thresholds) -> np.ndarray:
+    """Early-warning probabilities mapped onto the forest's score scale, so the two rank together.
+
+    Piecewise linear and increasing: 0 -> 0, the early warning's threshold ->
+    the forest's, its high threshold -> the forest's high one, 1 -> 1.  An
+    event alerts (or escalates) on the early warning exactly when its mapped
+    value crosses the forest's threshold (or high threshold), so the larger of
+    the two scores is one ranking whose alert line is the budget's
+    (``models.train`` splits the budget between them).
+    """
+    xs = np.maximum.accumulate([0.0, early_warning.threshold, early_warning.high_threshold, 1.0])
+    xs = xs + np.arange(4) * 1e-12  # strictly increasing for np.interp even when thresholds coincide
+    ys = np.maximum.accumulate([0.0, tm.threshold, tm.high_threshold, 1.0])
+    mapped = np.interp(probability, xs, ys)
+    # Exactly on the right side of the threshold whatever the rounding: fired iff probability >= its threshold.
+    fired = probability >= early_warning.threshold
+    return np.where(fired, np.maximum(mapped, tm.threshold), np.minimum(mapped, np.nextafter(tm.threshold, 0.0)))
+
+
 def decide_batch(
     model: ScoringModel, rules: RuleConfig, items: list[tuple[Event, FeatureRow]]
 ) -> list[Decision]:
-    """Score a batch of (event, features) pairs; one forest call per event type."""
+    """Score a batch of (event, features) pairs; one forest (and early-warning) call per event type.
+
+    The ranking score is the larger of the forest's score and the early
+    warning's probability on the forest's scale (``on_forest_scale``), plus
+    ``RULE_BONUS`` per rule; severity reads the same larger score.
+    """
     decisions: list[Decision | None] = [None] * len(items)
     for event_type in ("loan", "repayment"):
         idx = [i for i, (e, _) in enumerate(items) if e.event_type == event_type]
         if not idx:
             continue
         tm = model.by_type[event_type]
-        X = np.stack([model.prepare(items[i][1], _segment(items[i][0])) for i in idx])
+        V = np.stack([model.prepare_full(items[i][1], _segment(items[i][0])) for i in idx])
+        X = V[:, tm.columns]
         scores = model.score(event_type, X)
+        ew = model.early_warning if event_type == "loan" else None
+        probs = ew.probability(V[:, model.early_warning_columns]) if ew is not None else None
+        joint = np.maximum(scores, on_forest_scale(probs, ew, tm)) if ew is not None else scores
         for j, i in enumerate(idx):
             score = float(scores[j])
             hits = tuple(evaluate_rules(items[i][1], rules))
+            p = float(probs[j]) if probs is not None else None
             decisions[i] = Decision(
-                score=combined_score(score, len(hits)),
+                score=combined_score(float(joint[j]), len(hits)),
                 model_score=score,
                 threshold=tm.threshold,
                 model_fired=score >= tm.threshold,
                 rule_hits=hits,
-                severity=severity_for(score, tm.threshold, tm.high_threshold, len(hits)),
+                severity=severity_for(float(joint[j]), tm.threshold, tm.high_threshold, len(hits)),
                 vector=X[j],
+                early_warning=p,
+                early_warning_fired=p is not None and ew is not None and p >= ew.threshold,
+                row=V[j] if ew is not None else None,
             )
     return [d for d in decisions if d is not None]
 
@@ -119,7 +171,10 @@ def decide_batch(
 def reasons_for(model: ScoringModel, event: Event, decision: Decision, k: int = 3) -> list[dict[str, Any]]:
     """Rules first (they name the typology), then the features that drove the score."""
     reasons: list[dict[str, Any]] = [{"rule": h.rule, "text": h.text} for h in decision.rule_hits]
-    reasons += model.top_reasons(event.event_type, decision.vector, k=k)
+    if decision.early_warning_fired and decision.row is not None and decision.early_warning is not None:
+        reasons += model.early_warning_reasons(decision.row, decision.early_warning, k=k)
+    if decision.model_fired or not decision.early_warning_fired:
+        reasons += model.top_reasons(event.event_type, decision.vector, k=k)
     return reasons
 
 

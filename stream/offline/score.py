@@ -58,6 +58,7 @@ def score_file(settings: Settings, model_dir: Path, source: Path, target: Path) 
                 "score": round(d.score, 6),
                 "model_score": round(d.model_score, 6),
                 "threshold": round(d.threshold, 6),
+                "early_warning_probability": None if d.early_warning is None else round(d.early_warning, 6),
                 "alert": outcome.alert is not None,
                 "suppressed": outcome.suppressed,
                 "severity": d.severity,

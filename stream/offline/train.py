@@ -1,5 +1,6 @@
 """``riskmon train``: a JSONL history through the stream's own path into a saved model, with the
-rule-calibration table printed (and a warning when the rules as configured overrun the budget)."""
+rule-calibration table printed (and a warning when the rules as configured overrun the budget) and what the
+history's repayment outcomes gave the overdue early warning."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 from models.calibrate import Calibration
 from models.model import RiskModel, save
+from models.outcomes import OutcomeRules
 from models.train import train
 from stream.offline.jsonl import ReadReport, read_events
 from stream.settings import Settings
@@ -17,10 +19,32 @@ def train_file(settings: Settings, source: Path, target: Path | None, alert_rate
     """Train on ``source`` (events the worker would refuse for their time are left out too) and save to ``target``."""
     report = ReadReport()
     model = train(read_events(source, report, settings.time_policy()), alert_rate=alert_rate or settings.alert_rate,
-                  seed=settings.seed, rules=settings.rule_config(), calibrate_rules=settings.rules_calibrate)
+                  seed=settings.seed, rules=settings.rule_config(), calibrate_rules=settings.rules_calibrate,
+                  outcomes=outcome_rules(settings), early_warning_share=settings.early_warning_share)
     out = target or settings.model_dir
     save(model, out, hmac_key=settings.model_hmac_key)
     return model, report, out
+
+
+def outcome_rules(settings: Settings) -> OutcomeRules | None:
+    """What training labels a bad loan outcome (None: early warning switched off)."""
+    if not settings.early_warning:
+        return None
+    return OutcomeRules(late_days=settings.outcome_late_days, grace_days=settings.outcome_grace_days)
+
+
+def report_early_warning(model: RiskModel) -> None:
+    """What the history's outcomes gave the early warning: labelled loans, bad ones, and the model or why none."""
+    info = model.meta.get("early_warning")
+    if not info:
+        return
+    if info.get("trained"):
+        print(f"early warning: {info['bad']} bad outcomes among {info['labelled']} labelled loans "
+              f"({info['bad'] / info['labelled']:.2%}); {info['calibration']} calibration; alerts from probability "
+              f"{info['threshold']:.3f} (its share of the loan budget: {info['share']:.0%}); "
+              f"out-of-fold PR-AUC on the labelled loans {info['held_out_pr_auc']:.3f}")
+    else:
+        print(f"early warning: not trained: {info['reason']}", file=sys.stderr)
 
 
 def report_rules(model: RiskModel) -> None:

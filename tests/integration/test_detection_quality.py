@@ -132,9 +132,13 @@ def test_alert_reasons_carry_value_and_normal_range(run) -> None:
     alerts = [o.alert for o in outcomes if o.alert is not None]
     assert alerts
     for alert in alerts[:200]:
-        features = [r for r in alert["reasons"] if "feature" in r]
-        assert len(features) == 3
-        for r in features:
+        features = [r for r in alert["reasons"] if "feature" in r and "source" not in r]
+        drivers = [r for r in alert["reasons"] if r.get("source") == "early_warning"]
+        warned = "early_warning" in alert["fired_by"]
+        # the forest's three reasons unless only the early warning fired; its drivers when it fired
+        assert len(features) == (0 if warned and "model" not in alert["fired_by"] else 3)
+        assert (1 <= len(drivers) <= 3) == warned == any("early_warning" in r for r in alert["reasons"])
+        for r in features + drivers:
             assert {"value", "normal_p50", "normal_p99", "text"} <= set(r)
         rules = [r["rule"] for r in alert["reasons"] if "rule" in r]
         assert rules == alert["rules"]

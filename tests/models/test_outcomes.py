@@ -1,0 +1,88 @@
+"""Outcome labels (models.outcomes): what became of a loan, read only from what the history
+held by the loan's maturity, so a label never uses information from after it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from models.outcomes import DAY, OutcomeRules, label_outcomes
+from stream.core.contract import Event, parse_document
+
+T0 = datetime(2026, 3, 1, tzinfo=timezone(timedelta(hours=8)))
+RULES = OutcomeRules()
+
+
+def loan(i: int, day: float, amount: float = 1000.0, term: int = 30, user: str = "u1") -> Event:
+    return parse_document({
+        "event_id": f"l{i}", "event_type": "loan", "user_id": user, "ts": (T0 + timedelta(days=day)).isoformat(),
+        "amount": amount, "loan_id": f"L{i}", "product": "cash_loan", "term_days": term, "credit_limit": 5000,
+        "segment": "individual", "channel": "app",
+    })
+
+
+def repay(i: int, loan_no: int, day: float, amount: float, late: int = 0, user: str = "u1") -> Event:
+    return parse_document({
+        "event_id": f"r{i}", "event_type": "repayment", "user_id": user, "ts": (T0 + timedelta(days=day)).isoformat(),
+        "amount": amount, "loan_id": f"L{loan_no}", "days_late": late,
+    })
+
+
+def test_repaid_on_time_is_good_late_or_unpaid_is_bad_and_young_loans_have_no_label() -> None:
+    events = [
+        loan(1, 0), repay(1, 1, 30, 1000),  # on time
+        loan(2, 0), repay(2, 2, 46, 1000, late=16),  # 16 days late
+        loan(3, 0), repay(3, 3, 30, 400),  # less than half repaid
+        loan(4, 0, term=360), repay(4, 4, 30, 60),  # a year's plan: 30/360 of it (83) due first; 60 >= half
+        loan(5, 40),  # matures at day 85: no label yet
+        loan(6, 0, user="u2"), repay(5, 6, 30, 1000, user="u1"),  # another user's repayment of "L6"
+        repay(6, 99, 10, 5),  # a repayment of no known loan
+        loan(7, 0), repay(7, 7, 50, 1000),  # repaid after maturity (day 45): too late to count
+    ]
+    events.append(repay(99, 1, 80, 1))  # the history runs to day 80
+    assert label_outcomes(events, RULES) == {"l1": False, "l2": True, "l3": True, "l4": False, "l6": True, "l7": True}
+
+
+def test_a_redelivered_repayment_counts_once() -> None:
+    events = [loan(1, 0), repay(1, 1, 30, 300), repay(1, 1, 30, 300), repay(2, 1, 60, 1)]
+    assert label_outcomes(events, RULES) == {"l1": True}
+
+
+_histories = st.lists(
+    st.tuples(st.sampled_from(["loan", "repayment"]), st.integers(0, 5), st.floats(0, 120), st.integers(1, 400),
+              st.integers(0, 40), st.sampled_from([7, 30, 90, 360])),
+    min_size=1, max_size=40,
+)
+
+
+def _build(spec: list[tuple]) -> list[Event]:
+    events = []
+    for i, (kind, loan_no, day, amount, late, term) in enumerate(spec):
+        if kind == "loan":
+            events.append(loan(loan_no, day, amount, term))
+        else:
+            events.append(repay(i, loan_no, day, amount, late))
+    # one loan per id: keep the first, as the stream keys loans by id
+    seen, out = set(), []
+    for e in events:
+        if e.event_type == "loan" and e.event_id in seen:
+            continue
+        seen.add(e.event_id)
+        out.append(e)
+    return sorted(out, key=lambda e: e.ts)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_histories, st.floats(0, 140))
+def test_a_label_depends_only_on_what_the_history_held_by_the_loans_maturity(spec: list[tuple], cut: float) -> None:
+    """Cutting the history at any moment keeps every label that had matured by then, unchanged:
+    nothing after a loan's maturity (and so nothing after the cut) can change it."""
+    events = _build(spec)
+    full = label_outcomes(events, RULES, history_end=T0.timestamp() + 1000 * DAY)  # every loan matured
+    end = T0.timestamp() + cut * DAY
+    early = label_outcomes([e for e in events if e.ts <= end], RULES, history_end=end)
+    assert early == {k: v for k, v in full.items() if k in early}
+    matured = {e.event_id for e in events if e.event_type == "loan" and RULES.matures(e) <= end}
+    assert set(early) == matured
