@@ -41,6 +41,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
 from models.boosting import CompiledBoosting
+from stream.core.outcome_watch import DEFAULT_LATE_DAYS
 
 #: Fewest bad outcomes to learn from; below it the history trains no early warning.
 MIN_BAD = 20
@@ -97,6 +98,7 @@ class EarlyWarning:
     norms: dict[str, tuple[float, float]] = field(default_factory=dict)  # feature -> (p50, p99) in training
     reference_X: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     reference_p: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    late_days: int = DEFAULT_LATE_DAYS  # the outcome label's lateness: the stream realises outcomes with it
 
     def probability(self, X: np.ndarray) -> np.ndarray:
         """Calibrated probability of a serious delinquency for rows of its features."""
@@ -128,7 +130,7 @@ class EarlyWarning:
         return {
             "features": list(self.features), "calibration": self.calibration.method, "base_rate": self.base_rate,
             "threshold": self.threshold, "high_threshold": self.high_threshold,
-            "norms": {k: list(v) for k, v in self.norms.items()},
+            "norms": {k: list(v) for k, v in self.norms.items()}, "late_days": self.late_days,
         }
 
     @classmethod
@@ -140,6 +142,7 @@ class EarlyWarning:
             float(meta["base_rate"]), float(meta["threshold"]), float(meta["high_threshold"]),
             {k: (float(v[0]), float(v[1])) for k, v in meta.get("norms", {}).items()},
             arrays.get("reference_X", np.zeros((0, 0))), arrays.get("reference_p", np.zeros(0)),
+            int(meta.get("late_days", DEFAULT_LATE_DAYS)),
         )
         model.check()
         return model

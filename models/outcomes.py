@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from stream.core.contract import Event, LoanEvent
+from stream.core.outcome_watch import DEFAULT_LATE_DAYS
 
 DAY = 86400.0
 
@@ -34,7 +35,7 @@ DAY = 86400.0
 class OutcomeRules:
     """What counts as a serious delinquency (defaults suit short consumer credit)."""
 
-    late_days: int = 15  # a repayment this late (days) or later is serious
+    late_days: int = DEFAULT_LATE_DAYS  # a repayment this late (days) or later is serious
     grace_days: int = 15  # days after the first due date before a loan's outcome is read
     first_due_days: int = 30  # the first due date of a longer loan (a monthly instalment)
     min_repaid_share: float = 0.5  # less than this share of the first due amount repaid is bad

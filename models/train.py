@@ -238,7 +238,8 @@ def _early_warning(
     n_budget = max(int(in_budget.sum()), 1)
     threshold = top_threshold(pool, rate * n_budget)
     high = top_threshold(pool, rate / 10 * n_budget)
-    model = replace(fitted.model, threshold=threshold, high_threshold=max(high, threshold))
+    model = replace(fitted.model, threshold=threshold, high_threshold=max(high, threshold),
+                    late_days=outcomes.late_days)
     meta.update(trained=True, calibration=model.calibration.method, threshold=model.threshold,
                 high_threshold=model.high_threshold, base_rate=model.base_rate,
                 held_out_pr_auc=float(average_precision_score(y, fitted.held_out_p)),

@@ -49,7 +49,7 @@ LATE_RING = (9, 10 * 86400)  # worst lateness per 10-day bucket: the "90d" windo
 #: Leads every serialised state; bump it whenever STATE_LAYOUT changes, so a
 #: worker never misreads state written by an older version from the changelog
 #: (it migrates it: STATE_HISTORY below).
-STATE_VERSION = 4
+STATE_VERSION = 5
 RECENT_IDS = 16  # dedup horizon: the last 16 events of the user
 DEVICE_SLOTS = 4
 OPEN_LOAN_SLOTS = 8
@@ -415,6 +415,8 @@ STATE_LAYOUT = StateLayout(
         Scalar("alert_ts", "d"),  # event time of that alert
         Scalar("alert_rank", "b", -1),  # its severity rank
         RingField("short_ring", CountRing, *RING_30D, (("values", "B"),)),  # short-term loans (SHORT_TERM_DAYS) per day
+        Array("loan_ew", "B", OPEN_LOAN_SLOTS),  # early-warning probability the open loan was scored with: 1 + percent (0: none)
+        Array("loan_ew_source", "B", OPEN_LOAN_SLOTS),  # how it alerted: 1 + index into outcome_watch.SOURCES
     ),
 )
 STATE_BYTES = STATE_LAYOUT.size
@@ -480,6 +482,31 @@ LAYOUT_V3 = StateLayout(
 )
 
 
+#: Version 4 (2026-11-29, d786b47..d16a92f): short-term loans per day.
+LAYOUT_V4 = StateLayout(
+    version=4,
+    fields=(
+        Scalar("last_ts", "d"), Scalar("first_ts", "I"), Scalar("n_loans", "I"), Scalar("n_repayments", "I"),
+        Scalar("last_loan_ts", "d"),
+        RingField("ring_1h", Ring, 6, 600, _COUNT_AMOUNT),
+        RingField("ring_24h", Ring, 24, 3600, _COUNT_AMOUNT),
+        RingField("ring_30d", Ring, 30, 86400, _COUNT_AMOUNT),
+        Array("hour_hist", "H", 24), Array("product_seen", "I", 5), Array("channel_seen", "I", 4),
+        Array("device_hashes", "Q", 4), Array("device_seen", "I", 4), Array("device_first", "I", 4),
+        Scalar("ew_log_amount", "d"), Scalar("ew_var_log_amount", "d"), Scalar("outstanding", "d"),
+        Scalar("limit", "d"), Scalar("limit_before", "d"), Scalar("limit_changed_ts", "d"), Scalar("late_ewm", "d"),
+        RingField("late_ring", MaxRing, 9, 864000, _LATE_VALUES),
+        Scalar("late_last", "H"), Scalar("late_streak", "B"), Scalar("late_nz_last", "H"), Scalar("late_nz_ts", "I"),
+        Scalar("late_rising", "B"), Scalar("rollover_chain", "B"),
+        Array("loan_hashes", "I", 8), Array("loan_due", "I", 8), Array("loan_end", "I", 8),
+        Array("loan_amount", "I", 8), Array("loan_depth", "B", 8), Array("loan_rolled", "B", 8),
+        Array("recent_ids", "Q", 16), Scalar("recent_pos", "H"), Scalar("segment", "b", -1),
+        Scalar("alert_key", "Q"), Scalar("alert_ts", "d"), Scalar("alert_rank", "b", -1),
+        RingField("short_ring", CountRing, 30, 86400, (("values", "B"),)),
+    ),
+)
+
+
 def _loan_hashes_from_v2(old: Any) -> list[int]:
     """v2 kept each open loan's 64-bit ``id_hash``, v3 its ``_loan_hash``: the same hash's
     low 32 bits (1 when those are 0).  Exact: a repayment after the upgrade finds its loan."""
@@ -492,11 +519,14 @@ def _loan_hashes_from_v2(old: Any) -> list[int]:
 #: late_nz_ts, late_rising, loan_depth, loan_rolled start at 0 (v2 kept nothing they
 #: could be rebuilt from).  v3 -> v4: short_ring starts empty (v3 kept no loan terms),
 #: so short_loans_30d counts only loans from the upgrade on, for up to 30 days.
+#: v4 -> v5: loan_ew / loan_ew_source start at 0: loans open at the upgrade carry
+#: no early-warning tag, so their outcomes are not counted (stream.core.outcome_watch).
 STATE_HISTORY = StateHistory(
     STATE_LAYOUT,
     (
         Step(LAYOUT_V2, LAYOUT_V3, rebuild={"loan_hashes": _loan_hashes_from_v2}),
-        Step(LAYOUT_V3, STATE_LAYOUT),
+        Step(LAYOUT_V3, LAYOUT_V4),
+        Step(LAYOUT_V4, STATE_LAYOUT),
     ),
 )
 _CODEC = STATE_LAYOUT.compile(older=STATE_HISTORY.upgrade)
@@ -835,6 +865,7 @@ def _open_loan(s: UserState, e: LoanEvent, depth: int) -> None:
     s.loan_amount[slot] = min(round(e.amount), _U32_MAX)
     s.loan_depth[slot] = depth
     s.loan_rolled[slot] = 0
+    s.loan_ew[slot] = s.loan_ew_source[slot] = 0
 
 
 def _pay_loan(s: UserState, loan_id: str) -> int:
@@ -853,7 +884,7 @@ def _pay_loan(s: UserState, loan_id: str) -> int:
         s.loan_rolled[i] = 0
     else:
         s.loan_hashes[i], s.loan_due[i], s.loan_end[i], s.loan_amount[i] = 0, 0, 0, 0
-        s.loan_depth[i], s.loan_rolled[i] = 0, 0
+        s.loan_depth[i], s.loan_rolled[i], s.loan_ew[i], s.loan_ew_source[i] = 0, 0, 0, 0
     return rolled
 
 

@@ -18,6 +18,7 @@ from stream.core.contract import Event
 from stream.core.entities import EntityState, Sighting, sightings
 from stream.core.entity_alerts import EntityOutcome, EntityThresholds, observe
 from stream.core.features import LOAN_FEATURES, FeatureRow, UserState, update
+from stream.core.outcome_watch import DEFAULT_LATE_DAYS, BatchWatch, Realised, peek, still_open
 from stream.core.rules import RuleConfig
 from stream.core.scoring import Decision, ScoringModel, decide_batch, reasons_for
 from stream.core.suppression import remember_alert, repeats_last_alert
@@ -33,6 +34,7 @@ class Outcome:
     alert: dict[str, Any] | None = None  # the alert document when the event alerted
     suppressed: bool = False  # alerted, but repeats the user's previous alert: counted, not sent
     sightings: tuple[Sighting, ...] = ()  # for the entity views (stream.core.entities)
+    realised: Realised | None = None  # a repayment's realised outcome of an early-warning-scored loan
 
 
 def fold(states: MutableMapping[str, UserState], event: Event) -> FeatureRow | None:
@@ -90,25 +92,38 @@ def process(
     Scoring is one forest call per event type for the whole batch; alerting
     is sequential per event, because suppression depends on the user's
     previous alert (kept in their state and touched only here, so the order
-    within the batch is all that matters).
+    within the batch is all that matters).  A loan scored by the early warning
+    is tagged in its open-loan slot, and a repayment into a tagged loan
+    realises its outcome (``stream.core.outcome_watch``).
     """
-    folded = [(e, *fold_sighted(states, e)) for e in events]
+    watch = BatchWatch(getattr(model.early_warning, "late_days", DEFAULT_LATE_DAYS))
+    folded, views = [], []
+    for e in events:
+        seen = peek(states.get(e.user_id), e)
+        row, sighted = fold_sighted(states, e)
+        folded.append((e, row, sighted))
+        views.append((seen, still_open(states[e.user_id], e.loan_id)))
     fresh = [(e, r) for e, r, _ in folded if r is not None]
     decisions = iter(decide_batch(model, rules, fresh)) if fresh else iter(())
     outcomes = []
-    for event, row, seen in folded:
+    for (event, row, sighted), (seen, left_open) in zip(folded, views):
         if row is None:
             outcomes.append(Outcome(event, duplicate=True))
             continue
         decision = next(decisions)
-        alert, suppressed = None, False
+        alert, suppressed, realised = None, False, None
+        state = states[event.user_id]
         if decision.alert:
             alert = build_alert(event, decision, reasons_for(model, event, decision), model.version, now)
-            state = states[event.user_id]
             suppressed = repeats_last_alert(state, alert, event.ts, suppress_window_s)
             if not suppressed:
                 remember_alert(state, alert, event.ts)
-        outcomes.append(Outcome(event, False, decision, alert, suppressed, seen))
+        if event.event_type == "repayment":
+            realised = watch.repayment(state, event, seen, left_open)
+        elif decision.early_warning is not None:
+            source = "early_warning" if decision.early_warning_fired else "other_alert" if alert else "no_alert"
+            watch.loan_scored(state, event, decision.early_warning, source)
+        outcomes.append(Outcome(event, False, decision, alert, suppressed, sighted, realised))
     return outcomes
 
 

@@ -191,6 +191,7 @@ class BatchHandler:
             assert outcome.decision is not None
             counts[event.event_type, "scored"] += 1
             scores.setdefault(event.event_type, []).append(outcome.decision.score)
+            metrics.count_early_warning(outcome)
             metrics.EVENT_LAG.observe(max(0.0, now - event.ts))
             alert = outcome.alert
             if alert is None:

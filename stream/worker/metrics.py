@@ -10,9 +10,12 @@ personal data into the monitoring system and blow up its storage.
 from __future__ import annotations
 
 import urllib.request
+from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram, Info
 from prometheus_client.parser import text_string_to_metric_families
+
+from stream.core.outcome_watch import bucket_of
 
 EVENTS = Counter(
     "riskmon_events_processed_total",
@@ -36,6 +39,21 @@ RESCALE_MOVED = Counter(
     "riskmon_events_moved_by_rescale_total",
     "Input records skipped because riskmon rescale copied them, unprocessed, to the partition their key hashes to "
     "after the rescale (the copy is processed there).",
+)
+EARLY_WARNING_SCORED = Counter(
+    "riskmon_early_warning_scored_total",
+    "Loans the overdue early warning scored, by probability bucket (tenths).", ["bucket"],
+)
+EARLY_WARNING_REALISED = Counter(
+    "riskmon_early_warning_realised_total",
+    "Scored loans whose outcome a later repayment realised (bad: seriously late; good: closed in time), by the "
+    "probability bucket they were scored in and how they alerted then (no_alert, early_warning, other_alert).",
+    ["bucket", "source", "outcome"],
+)
+EARLY_WARNING_REALISED_PROBABILITY = Counter(
+    "riskmon_early_warning_realised_probability_total",
+    "Sum of the predicted probabilities of the realised loans (divide by their count for the mean prediction), "
+    "by bucket and source.", ["bucket", "source"],
 )
 ALERTS = Counter("riskmon_alerts_total", "Alerts sent to the alerts topic, by severity.", ["severity"])
 ALERT_SOURCES = Counter(
@@ -152,3 +170,13 @@ def read_metrics(port: int, timeout_s: float = 3.0, host: str = "127.0.0.1") -> 
 def metric_total(samples: dict[str, float], name: str) -> float:
     """Sum of a metric over all its label sets."""
     return sum(v for k, v in samples.items() if k == name or k.startswith(name + "{"))
+
+
+def count_early_warning(outcome: Any) -> None:
+    """The delayed-label series of one scored event (``stream.core.outcome_watch``)."""
+    decision, realised = outcome.decision, outcome.realised
+    if decision is not None and decision.early_warning is not None:
+        EARLY_WARNING_SCORED.labels(bucket_of(decision.early_warning)).inc()
+    if realised is not None:
+        EARLY_WARNING_REALISED.labels(realised.bucket, realised.source, "bad" if realised.bad else "good").inc()
+        EARLY_WARNING_REALISED_PROBABILITY.labels(realised.bucket, realised.source).inc(realised.probability)

@@ -13,7 +13,7 @@ redelivered events) and check that:
   serialising it (the offline commands);
 * a redelivered event is ignored and leaves the state untouched.
 
-The serialised layout is pinned (``V4_LAYOUT`` and digests recorded from the
+The serialised layout is pinned (``V5_LAYOUT`` and digests recorded from the
 hand-written codec before ``STATE_LAYOUT`` derived it), so the changelog stays
 readable across refactors.
 
@@ -40,6 +40,7 @@ from stream.core.features import (
     LOAN_FEATURES,
     REPAYMENT_FEATURES,
     STATE_BYTES,
+    STATE_HISTORY,
     STATE_LAYOUT,
     STATE_VERSION,
     FeatureRow,
@@ -419,7 +420,7 @@ def test_state_of_another_layout_is_refused_not_misread() -> None:
 #: byte order after the leading version byte.  Independent of the code that derives the
 #: codec, so a change to the field spec that moves a byte fails here; a deliberate
 #: layout change bumps STATE_VERSION and replaces this table and the digests below.
-V4_LAYOUT: tuple[tuple[str, str, int], ...] = (
+V5_LAYOUT: tuple[tuple[str, str, int], ...] = (
     ("last_ts", "d", 1), ("first_ts", "I", 1), ("n_loans", "I", 1), ("n_repayments", "I", 1),
     ("last_loan_ts", "d", 1),
     ("ring_1h.head", "q", 1), ("ring_1h.counts", "H", 6), ("ring_1h.amounts", "I", 6),
@@ -437,12 +438,13 @@ V4_LAYOUT: tuple[tuple[str, str, int], ...] = (
     ("recent_ids", "Q", 16), ("recent_pos", "H", 1), ("segment", "b", 1), ("alert_key", "Q", 1),
     ("alert_ts", "d", 1), ("alert_rank", "b", 1),
     ("short_ring.head", "q", 1), ("short_ring.values", "B", 30),
+    ("loan_ew", "B", 8), ("loan_ew_source", "B", 8),
 )
 #: sha256 of ``_filled_state().to_bytes()`` and of what
 #: ``test_features_and_states_of_a_pinned_stream`` hashes, recorded from the
 #: hand-written codec and positional feature tuples of 2026-12-01, before
 #: ``STATE_LAYOUT`` and the by-name builders replaced them.
-FILLED_STATE_SHA256 = "fbf2949d011b7688fbef13062cd2e53b6849e97fbb3f903929e804db995acb22"
+FILLED_STATE_SHA256 = "3c5903846c6a07d241d1c740cfd67957802782258edb8ec2de6521f951d033cd"
 PINNED_STREAM_SHA256 = "92bee271be03b43008a41d470c97020d69a43a6aa78b0188567f64825dad7909"
 #: Features added after the pin (checked against tests/reference_features.py, not
 #: here): left out of the pinned rows, so every older feature is still pinned.
@@ -462,12 +464,12 @@ def _random_value(rng: random.Random, code: str) -> float | int:
 
 
 def _filled_state() -> tuple[UserState, list[float | int]]:
-    """A state with every field of V4_LAYOUT set to a distinct seeded value, and the
+    """A state with every field of V5_LAYOUT set to a distinct seeded value, and the
     values in byte order."""
     rng = random.Random(20261201)
     state = UserState()
     flat: list[float | int] = []
-    for path, code, count in V4_LAYOUT:
+    for path, code, count in V5_LAYOUT:
         values = [_random_value(rng, code) for _ in range(count)]
         owner_name, _, attr = path.rpartition(".")
         owner = getattr(state, owner_name) if owner_name else state
@@ -481,14 +483,14 @@ def _read(state: UserState, path: str) -> Any:
     return getattr(getattr(state, owner_name) if owner_name else state, attr)
 
 
-def test_state_bytes_are_the_pinned_v4_layout() -> None:
+def test_state_bytes_are_the_pinned_v5_layout() -> None:
     """Guards the changelog: a worker must read the states its predecessor wrote, so the
-    bytes of every field stay where version 4 put them."""
+    bytes of every field stay where version 5 put them (version 4's, then the early-warning tags)."""
     state, flat = _filled_state()
     data = state.to_bytes()
-    fmt = "<B" + "".join(f"{count}{code}" for _, code, count in V4_LAYOUT)
-    assert data == struct.pack(fmt, 4, *flat)
-    assert len(data) == STATE_BYTES == 984
+    fmt = "<B" + "".join(f"{count}{code}" for _, code, count in V5_LAYOUT)
+    assert data == struct.pack(fmt, 5, *flat)
+    assert len(data) == STATE_BYTES == 1000
     assert hashlib.sha256(data).hexdigest() == FILLED_STATE_SHA256
 
 
@@ -496,7 +498,7 @@ def test_every_field_round_trips() -> None:
     """``from_bytes`` restores each field (lists as lists, so rings can clear in place)."""
     state, _ = _filled_state()
     back = UserState.from_bytes(state.to_bytes())
-    for path, _, count in V4_LAYOUT:
+    for path, _, count in V5_LAYOUT:
         assert _read(back, path) == _read(state, path), path
         assert isinstance(_read(back, path), list) == (count > 1), path
     assert back.to_bytes() == state.to_bytes()
@@ -544,16 +546,16 @@ def test_features_and_states_of_a_pinned_stream() -> None:
         row = update(states[event.user_id], event)
         pinned = None if row is None else tuple(v for n, v in zip(row.names, row.values) if n not in ADDED_SINCE_PIN)
         digest.update(repr(None if row is None else (row.event_type, pinned)).encode())
-    for user in sorted(states):
-        digest.update(states[user].to_bytes())
+    for user in sorted(states):  # as version 4 stored them: v5 only adds tags that update() never sets
+        digest.update(STATE_HISTORY.downgrade(states[user], 4))
     assert digest.hexdigest() == PINNED_STREAM_SHA256
 
 
 def test_user_state_is_its_layout() -> None:
     """The class, the codec and STATE_BYTES all follow the one field list."""
     assert UserState.__slots__ == STATE_LAYOUT.names
-    assert [f.name for f in STATE_LAYOUT.fields] == list(dict.fromkeys(p.split(".")[0] for p, _, _ in V4_LAYOUT))
-    assert STATE_LAYOUT.version == STATE_VERSION == 4 and STATE_LAYOUT.size == STATE_BYTES
+    assert [f.name for f in STATE_LAYOUT.fields] == list(dict.fromkeys(p.split(".")[0] for p, _, _ in V5_LAYOUT))
+    assert STATE_LAYOUT.version == STATE_VERSION == 5 and STATE_LAYOUT.size == STATE_BYTES
 
 
 def test_a_layout_is_a_value_another_version_is_refused() -> None:

@@ -6,12 +6,13 @@ state after it as the code of the last commit of each state version serialised
 it (v2 e42295b, v3 26ed953, v4 d786b47, the shipped release).  Reading them
 back with today's code is what a worker does with its predecessor's changelog:
 
-* v4 bytes decode to exactly the states today's code builds from the stream;
+* v4 bytes migrate to exactly the states today's code builds from the stream
+  (v5 adds only the early-warning tags of open loans, which ``update`` never sets);
 * v3 and v2 bytes migrate to those states too, except the fields the steps
   document as not rebuildable, which are at their defaults (and v2's
   ``rollover_chain``, copied although v3 counts it differently).
 
-A synthetic v5 and v6 (fields added, removed, re-typed) check the mechanism
+A synthetic v6 and v7 (fields added, removed, re-typed) check the mechanism
 itself: copy by name, defaults for added fields, chains of steps, and a property
 test that migrating any state keeps every shared field.
 """
@@ -34,6 +35,7 @@ from stream.core.contract import parse_document
 from stream.core.features import (
     LAYOUT_V2,
     LAYOUT_V3,
+    LAYOUT_V4,
     STATE_BYTES,
     STATE_HISTORY,
     STATE_LAYOUT,
@@ -99,13 +101,19 @@ def test_the_stream_exercises_what_the_steps_cannot_rebuild(built: dict[str, Use
 
 
 def test_states_of_the_shipped_release_read_back_as_built_today(built: dict[str, UserState]) -> None:
-    """v4 (the shipped release, d786b47): every byte as today's code writes it."""
+    """v4 (the shipped release, d786b47) -> v5: every byte as today's code writes it.  v5 adds only
+    the early-warning tags of open loans, which ``update`` never sets (the pipeline tags scored
+    loans), so a migrated v4 state is exactly today's state."""
+    step = STATE_HISTORY.steps[-1]
+    assert (step.source, step.target, step.added, step.dropped) == (
+        LAYOUT_V4, STATE_LAYOUT, ("loan_ew", "loan_ew_source"), ())
     stored = _fixture(4)["states"]
     assert sorted(stored) == sorted(built)
     for user, hex_state in stored.items():
         data = bytes.fromhex(hex_state)
-        assert len(data) == STATE_BYTES
-        assert UserState.from_bytes(data).to_bytes() == data == built[user].to_bytes(), user
+        assert len(data) == LAYOUT_V4.size == STATE_BYTES - 16
+        migrated = UserState.from_bytes(data)
+        assert migrated.to_bytes() == built[user].to_bytes(), user
 
 
 def _defaults() -> UserState:
@@ -113,9 +121,9 @@ def _defaults() -> UserState:
 
 
 def test_v3_states_migrate_to_the_states_built_today(built: dict[str, UserState]) -> None:
-    """v3 (26ed953) -> v4: every field as today's code builds it, except short_ring (empty)."""
-    step = STATE_HISTORY.steps[-1]
-    assert (step.source, step.target, step.added, step.dropped) == (LAYOUT_V3, STATE_LAYOUT, ("short_ring",), ())
+    """v3 (26ed953) -> v4 -> v5: every field as today's code builds it, except short_ring (empty)."""
+    step = STATE_HISTORY.steps[-2]
+    assert (step.source, step.target, step.added, step.dropped) == (LAYOUT_V3, LAYOUT_V4, ("short_ring",), ())
     fresh = _defaults()
     for user, hex_state in _fixture(3)["states"].items():
         data = bytes.fromhex(hex_state)
@@ -216,15 +224,15 @@ def test_the_current_version_decodes_without_the_migration() -> None:
     source = STATE_LAYOUT.compile(older=STATE_HISTORY.upgrade).source
     decode = source[source.index("def from_bytes"):]
     assert "return _older(cls, data)" in decode and "for " not in decode
-    assert STATE_HISTORY.versions == (2, 3, STATE_VERSION)
+    assert STATE_HISTORY.versions == (2, 3, 4, STATE_VERSION)
 
 
 # -- the mechanism, on synthetic next versions ----------------------------------------
 #: v5: drops hour_hist, adds merchants_30d (default 3: not zero, so "at its default" shows).
-V5 = StateLayout(5, (*(f for f in STATE_LAYOUT.fields if f.name != "hour_hist"), Scalar("merchants_30d", "H", 3)))
+V5 = StateLayout(6, (*(f for f in STATE_LAYOUT.fields if f.name != "hour_hist"), Scalar("merchants_30d", "H", 3)))
 #: v6: recent_pos narrowed to a byte (a re-typed field needs a rebuild), n_events added and
 #: rebuilt from two v5 fields.
-V6 = StateLayout(6, (
+V6 = StateLayout(7, (
     *(Scalar("recent_pos", "B") if f.name == "recent_pos" else f for f in V5.fields),
     Scalar("n_events", "I"),
 ))
@@ -253,13 +261,13 @@ def test_a_chain_of_steps_goes_two_versions_and_more(built: dict[str, UserState]
     for user, state in built.items():
         v6 = HISTORY_6.upgrade(StateV6, state.to_bytes())
         assert v6.n_events == state.n_loans + state.n_repayments and v6.merchants_30d == 3
-        assert v6.recent_pos == state.recent_pos and v6.to_bytes()[0] == 6
+        assert v6.recent_pos == state.recent_pos and v6.to_bytes()[0] == 7
         for name in set(STATE_LAYOUT.names) & set(V6.names) - {"recent_pos"}:
             assert _value(v6, name) == _value(state, name), (user, name)
     for user, hex_state in _fixture(2)["states"].items():
         v6 = HISTORY_6.upgrade(StateV6, bytes.fromhex(hex_state))
         assert v6.loan_hashes == built[user].loan_hashes and v6.n_loans == built[user].n_loans
-    assert HISTORY_6.versions == (2, 3, 4, 5, 6)
+    assert HISTORY_6.versions == (2, 3, 4, 5, 6, 7)
 
 
 def test_a_history_decodes_through_the_codec_it_is_given_to() -> None:
@@ -272,14 +280,14 @@ def test_a_history_decodes_through_the_codec_it_is_given_to() -> None:
     v6 = cls.from_bytes(state.to_bytes())
     assert type(v6) is cls and v6.n_events == 7
     assert cls.from_bytes(v6.to_bytes()).to_bytes() == v6.to_bytes()
-    with pytest.raises(StateFormatError, match="v2 .963 bytes., v3 .946 bytes., v4 .984 bytes."):
-        cls.from_bytes(bytes([7]) + v6.to_bytes()[1:])
+    with pytest.raises(StateFormatError, match="v2 .963 bytes., v3 .946 bytes., v4 .984 bytes., v5 .1000 bytes."):
+        cls.from_bytes(bytes([8]) + v6.to_bytes()[1:])
 
 
 def test_steps_and_histories_refuse_what_would_misread() -> None:
     with pytest.raises(ValueError, match="recent_pos"):  # re-typed without a rebuild
         Step(V5, V6, rebuild={"n_events": lambda old: 0})
-    with pytest.raises(ValueError, match="not 4 -> 6"):
+    with pytest.raises(ValueError, match="not 5 -> 7"):
         Step(STATE_LAYOUT, V6, rebuild={"recent_pos": lambda old: 0})
     with pytest.raises(ValueError, match="does not have: nope"):
         Step(STATE_LAYOUT, V5, rebuild={"nope": lambda old: 0})
@@ -288,16 +296,16 @@ def test_steps_and_histories_refuse_what_would_misread() -> None:
     with pytest.raises(ValueError, match="disagree"):
         StateHistory(V6, (STATE_HISTORY.steps[0], STEP_5, STEP_6))
     # A ring of another size or an array of another length is stored differently too.
-    shorter = StateLayout(5, tuple(Array("recent_ids", "Q", 8) if f.name == "recent_ids" else f for f in STATE_LAYOUT.fields))
+    shorter = StateLayout(6, tuple(Array("recent_ids", "Q", 8) if f.name == "recent_ids" else f for f in STATE_LAYOUT.fields))
     with pytest.raises(ValueError, match="recent_ids"):
         Step(STATE_LAYOUT, shorter)
     ring = next(f for f in STATE_LAYOUT.fields if f.name == "ring_1h")
-    wider = StateLayout(5, tuple(RingField("ring_1h", ring.kind, 12, 300, ring.buckets) if f is ring else f
+    wider = StateLayout(6, tuple(RingField("ring_1h", ring.kind, 12, 300, ring.buckets) if f is ring else f
                                  for f in STATE_LAYOUT.fields))
     with pytest.raises(ValueError, match="ring_1h"):
         Step(STATE_LAYOUT, wider)
     # A scalar's default is not part of what is stored.
-    Step(STATE_LAYOUT, StateLayout(5, tuple(Scalar("segment", "b", 0) if f.name == "segment" else f
+    Step(STATE_LAYOUT, StateLayout(6, tuple(Scalar("segment", "b", 0) if f.name == "segment" else f
                                             for f in STATE_LAYOUT.fields)))
 
 
@@ -372,11 +380,11 @@ def test_migrating_a_v2_state_keeps_every_shared_field(state: Any) -> None:
 
 # -- rolling upgrades: writing the older version while older workers share the group ----
 def test_the_versions_a_worker_can_write() -> None:
-    """4, and 3 (the 3 -> 4 step only adds a field); not 2, whose step rebuilt loan ids."""
-    assert STATE_HISTORY.writable_versions == (STATE_VERSION, 3)
+    """5, 4 and 3 (the 3 -> 4 -> 5 steps only add fields); not 2, whose step rebuilt loan ids."""
+    assert STATE_HISTORY.writable_versions == (STATE_VERSION, 4, 3)
     assert state_encoder(0) is UserState.to_bytes and state_encoder(STATE_VERSION) is UserState.to_bytes
-    for version in (2, 5, 1):
-        with pytest.raises(ValueError, match=f"state_write_version {version} cannot be written.*writes versions 4, 3"):
+    for version in (2, 6, 1):
+        with pytest.raises(ValueError, match=f"state_write_version {version} cannot be written.*writes versions 5, 4, 3"):
             state_encoder(version)
 
 
@@ -390,9 +398,10 @@ def test_states_written_for_v3_workers_are_what_the_v3_release_wrote(built: dict
 
 @QUICK
 @given(_states_of(STATE_LAYOUT))
-def test_writing_v3_and_reading_it_back_keeps_all_but_the_added_field(state: Any) -> None:
+def test_writing_v3_and_reading_it_back_keeps_all_but_the_added_fields(state: Any) -> None:
     current = UserState.from_bytes(state.to_bytes())
     back = UserState.from_bytes(STATE_HISTORY.downgrade(current, 3))
     for name in STATE_LAYOUT.names:
-        expected = _value(UserState(), name) if name in STATE_HISTORY.steps[1].added else _value(current, name)
+        added = {*STATE_HISTORY.steps[1].added, *STATE_HISTORY.steps[2].added}
+        expected = _value(UserState(), name) if name in added else _value(current, name)
         assert _value(back, name) == expected, name

@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import jsonschema
@@ -21,6 +22,7 @@ from stream.core.pipeline import observe_sightings, process
 from stream.kafka.producer import MALFORMED, make_producer, publish
 from stream.core.rules import RuleConfig
 from stream.settings import Settings
+from stream.core.outcome_watch import bucket_of
 from stream.sim import SimConfig, generate
 from stream.sim.retime import retime
 from tests.conftest import free_ports
@@ -35,8 +37,9 @@ REQUIRED_ALERT_FIELDS = {
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A model trained on a simulated history that shares no users with the test stream."""
-    history, _ = generate(SimConfig(users=1500, days=30, seed=3, user_prefix="hist"))
+    """A model trained on a simulated history that shares no users with the test stream; 60 days, so
+    enough loans have matured outcomes for an overdue early warning."""
+    history, _ = generate(SimConfig(users=1500, days=60, seed=3, user_prefix="hist"))
     model = train((parse_document(e) for e in history), seed=7)
     out = tmp_path_factory.mktemp("model")
     save(model, out)
@@ -139,6 +142,24 @@ def test_stream_end_to_end(unique_topics: Settings, model_dir: Path, tmp_path: P
     farm = {e["user_id"] for e in events if e.get("device_id") == FARM_DEVICE}
     assert named(entity_alerts)[("device", FARM_DEVICE)] == farm
     assert metric_sum(samples, "riskmon_entity_alerts_total") == len(entity_alerts)
+
+    # The overdue early warning: each loan it scored counted in its bucket, and the outcomes that
+    # later repayments realised (delayed labels), as the offline replay realises them.
+    assert model.early_warning is not None
+    scored = Counter(bucket_of(o.decision.early_warning) for o in offline
+                     if o.decision is not None and o.decision.early_warning is not None)
+    assert {f'riskmon_early_warning_scored_total{{bucket="{b}"}}': float(n) for b, n in scored.items()} == {
+        k: v for k, v in samples.items() if k.startswith("riskmon_early_warning_scored_total{") and v}
+    assert any("early_warning" in a["fired_by"] and a["early_warning_probability"] >= model.early_warning.threshold
+               for a in alerts)
+    realised = Counter((o.realised.bucket, o.realised.source, "bad" if o.realised.bad else "good")
+                       for o in offline if o.realised is not None)
+    assert sum(realised.values()) >= 10
+    assert {f'riskmon_early_warning_realised_total{{bucket="{b}",outcome="{r}",source="{s}"}}': float(n)
+            for (b, s, r), n in realised.items()} == {
+        k: v for k, v in samples.items() if k.startswith("riskmon_early_warning_realised_total{") and v}
+    assert metric_sum(samples, "riskmon_early_warning_realised_probability_total") == pytest.approx(
+        sum(o.realised.probability for o in offline if o.realised is not None))
 
     # Injected anomalies are caught: most typologies, a good share of their users.
     anomalous = {e["user_id"]: l["scenario"] for e, l in zip(events, labels) if l["label"]}

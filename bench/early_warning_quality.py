@@ -1,0 +1,176 @@
+#!/usr/bin/env python
+"""The overdue early warning as outcomes accumulate (issue 15): a time split inside a history.
+
+For each cut day of a simulated lender history (the project's simulator,
+``--users`` users over ``--days`` days, seed 101), it
+
+1. trains the monitor exactly as ``riskmon train`` does on the events before the cut
+   (so the early warning learns from the outcomes matured by then: the report
+   says how many labelled loans and bad outcomes that was, or why none);
+2. runs every event through the stream's own path (``pipeline.process``, state
+   warm from the history) and, on the loans after the cut,
+3. measures against two truths:
+   * **realised outcomes**: loans whose outcome matured by the history's end
+     (``models.outcomes``, default rules): PR-AUC of the early warning's
+     probability and of the forest's score at predicting them, and the early
+     warning's expected calibration error (10 bins);
+   * **risky borrowing**: the simulator's typology labels: PR-AUC of the
+     forest alone, the early warning alone, the rules alone (how many fired)
+     and the monitor's combined score.
+
+Then the same for the held-out worlds (``stream.worlds``, one seed, a
+``--world-history-days`` history so outcomes can mature, cut at its end):
+whether an early warning trains there and, if so, the same numbers.
+
+    .venv/bin/python bench/early_warning_quality.py                     # cuts 45 60 75 90 of 120 days
+    .venv/bin/python bench/early_warning_quality.py --cuts 60 --no-worlds --users 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any, Sequence
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+import numpy as np  # noqa: E402
+from sklearn.metrics import average_precision_score, roc_auc_score  # noqa: E402
+
+from models.early_warning import expected_calibration_error  # noqa: E402
+from models.outcomes import OutcomeRules, label_outcomes  # noqa: E402
+from models.train import train  # noqa: E402
+from stream.core.contract import Event, parse_document  # noqa: E402
+from stream.core.pipeline import process  # noqa: E402
+from stream.core.rules import RuleConfig  # noqa: E402
+
+DAY = 86400.0
+NOT_RULES = {"model", "early_warning"}
+
+
+def _auc(y: Sequence[int], s: Sequence[float]) -> dict[str, float | None]:
+    if len(set(y)) < 2:
+        return {"roc_auc": None, "pr_auc": None}
+    return {"roc_auc": float(roc_auc_score(y, s)), "pr_auc": float(average_precision_score(y, s))}
+
+
+def measure(events: list[Event], labels: dict[str, int], cut: float, seed: int = 7) -> dict[str, Any]:
+    """Train before ``cut``, score everything, measure on the loans from ``cut`` on."""
+    history = [e for e in events if e.ts < cut]
+    model = train(history, seed=seed)
+    info = {k: v for k, v in model.meta["early_warning"].items() if k != "outcomes"}
+    out: dict[str, Any] = {"early_warning": info, "history_events": len(history)}
+    outcomes = process(model, model.rules(RuleConfig()), {}, events)
+    after = [o for o in outcomes if o.decision is not None and o.event.event_type == "loan" and o.event.ts >= cut]
+    y = [labels.get(o.event.event_id, 0) for o in after]
+    rules = [sum(1 for f in (o.alert or {}).get("fired_by", []) if f not in NOT_RULES) for o in after]
+    out["risky_borrowing"] = {
+        "loans": len(after), "label_1": int(sum(y)),
+        "combined": _auc(y, [o.decision.score for o in after]),
+        "forest": _auc(y, [o.decision.model_score for o in after]),
+        "rules": _auc(y, rules),
+        "early_warning": _auc(y, [o.decision.early_warning for o in after]) if model.early_warning else None,
+    }
+    matured = label_outcomes(events, OutcomeRules())
+    judged = [o for o in after if o.event.event_id in matured]
+    bad = [int(matured[o.event.event_id]) for o in judged]
+    realised: dict[str, Any] = {"loans": len(judged), "bad": int(sum(bad)),
+                                "forest": _auc(bad, [o.decision.model_score for o in judged])}
+    if model.early_warning is not None and judged:
+        p = np.array([o.decision.early_warning for o in judged])
+        realised["early_warning"] = _auc(bad, p)
+        realised["ece"] = expected_calibration_error(p, np.array(bad))
+    out["realised_outcomes"] = realised
+    return out
+
+
+def _sim(users: int, days: int) -> tuple[list[Event], dict[str, int]]:
+    from stream.sim import SimConfig, generate
+
+    docs, labels = generate(SimConfig(users=users, days=days, seed=101, user_prefix="ew", festival_day=None))
+    return [parse_document(d) for d in docs], {lab["event_id"]: int(lab["label"]) for lab in labels}
+
+
+def run_cut(users: int, days: int, cut_day: int) -> dict[str, Any]:
+    events, labels = _sim(users, days)
+    start = min(e.ts for e in events)
+    return {"cut_day": cut_day, **measure(events, labels, start + cut_day * DAY)}
+
+
+def run_world(world: str, seed: int, users: int, history_days: int, test_days: int) -> dict[str, Any]:
+    from stream.worlds.assemble import generate_world
+    from stream.worlds.catalog import WORLDS
+
+    docs, labels = generate_world(WORLDS[world], seed=seed, users=users, history_days=history_days,
+                                  test_days=test_days)
+    events = [parse_document(d) for d in docs]
+    start = min(e.ts for e in events)
+    cut = (start // DAY) * DAY + history_days * DAY
+    return {"world": world, "seed": seed, **measure(events, {lab["event_id"]: int(lab["label"]) for lab in labels}, cut)}
+
+
+def _f(x: float | None) -> str:
+    return "–" if x is None else f"{x:.3f}"
+
+
+def _pr(d: dict[str, Any] | None) -> str:
+    return "–" if not d else _f(d["pr_auc"])
+
+
+def table(rows: list[dict[str, Any]], key: str) -> str:
+    head = (f"| {key} | labelled loans (bad) | early warning | realised: loans (bad) | realised PR-AUC: early warning "
+            "/ forest | ECE | risky borrowing PR-AUC: combined / forest / early warning / rules |")
+    lines = [head, "|" + "---|" * 7]
+    for r in rows:
+        ew, real, risky = r["early_warning"], r["realised_outcomes"], r["risky_borrowing"]
+        status = f"trained ({ew['calibration']})" if ew.get("trained") else f"none: {ew.get('reason', '')[:70]}"
+        lines.append(
+            f"| {r.get('cut_day', r.get('world'))} | {ew.get('labelled', 0)} ({ew.get('bad', 0)}) | {status} | "
+            f"{real['loans']} ({real['bad']}) | {_pr(real.get('early_warning'))} / {_pr(real['forest'])} | "
+            f"{_f(real.get('ece'))} | {_pr(risky['combined'])} / {_pr(risky['forest'])} / "
+            f"{_pr(risky['early_warning'])} / {_pr(risky['rules'])} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=5000)
+    parser.add_argument("--days", type=int, default=120)
+    parser.add_argument("--cuts", type=int, nargs="+", default=[45, 60, 75, 90])
+    parser.add_argument("--worlds", default="all", help="comma-separated world names, or all")
+    parser.add_argument("--no-worlds", action="store_true")
+    parser.add_argument("--world-users", type=int, default=3000)
+    parser.add_argument("--world-history-days", type=int, default=90)
+    parser.add_argument("--world-seed", type=int, default=1)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=REPO / "var" / "early_warning")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        cuts = list(pool.map(run_cut, *zip(*[(args.users, args.days, c) for c in args.cuts])))
+        worlds: list[dict[str, Any]] = []
+        if not args.no_worlds:
+            from stream.worlds.catalog import world_names
+
+            names = world_names() if args.worlds == "all" else args.worlds.split(",")
+            worlds = list(pool.map(run_world, names, *zip(*[(args.world_seed, args.world_users,
+                                                              args.world_history_days, 14)] * len(names))))
+    report = f"## Project simulator, {args.users} users, {args.days} days: train before the cut day, measure after\n\n"
+    report += table(cuts, "cut day") + "\n"
+    if worlds:
+        report += (f"\n## Held-out worlds, seed {args.world_seed}, {args.world_users} users, "
+                   f"{args.world_history_days} history + 14 test days\n\n" + table(worlds, "world") + "\n")
+    print(report)
+    (args.out / "early_warning_quality.md").write_text(report)
+    (args.out / "early_warning_quality.json").write_text(json.dumps({"cuts": cuts, "worlds": worlds}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,116 @@
+"""Delayed labels in production: what became of the loans the early warning scored.
+
+The early warning's probability is a promise about the future; the stream
+sees the future arrive as repayments.  Each open loan slot of the user's state
+keeps the probability the loan was scored with (percent, one byte) and whether
+it alerted and how (one byte).  A repayment into a tagged loan realises its
+outcome once:
+
+* **bad** when the repayment is ``late_days`` or more late (the training
+  label's lateness threshold, ``models.outcomes``);
+* **good** when it closes the loan (the last instalment, or a one-off loan's
+  repayment) without being that late.
+
+What the live watch cannot see, the training label can: a loan that is never
+repaid produces no repayment, so it stays open (or is forgotten when the
+user's open-loan slots overflow, ``OPEN_LOAN_SLOTS``) instead of realising as
+bad.  Realised bad rates per bucket are therefore a lower bound early on; they
+are a drift signal (predicted vs realised on the same loans), not the
+training metric.  State stays bounded: two bytes per open-loan slot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stream.core.contract import Event
+from stream.core.features import UserState, _loan_hash
+
+#: The default lateness (days) that makes an outcome bad; a model states its own.
+DEFAULT_LATE_DAYS = 15
+#: Probability buckets of the metrics: tenths.
+BUCKETS = tuple(f"{i / 10:.1f}-{(i + 1) / 10:.1f}" for i in range(10))
+#: How a scored loan alerted (stored 1-3; 0 = the loan carries no early-warning tag).
+SOURCES = ("no_alert", "early_warning", "other_alert")
+
+
+@dataclass(frozen=True, slots=True)
+class Realised:
+    """One loan's outcome, realised by a repayment."""
+
+    bucket: str  # BUCKETS entry of the probability it was scored with
+    source: str  # SOURCES entry: how it alerted when scored
+    probability: float  # the probability it was scored with (to the percent)
+    bad: bool
+
+
+def bucket_of(probability: float) -> str:
+    return BUCKETS[min(int(probability * 10), 9)]
+
+
+Tag = tuple[int, int]  # (1 + percent, 1 + source index) as stored; (0, 0) = none
+
+
+def encode(probability: float, source: str) -> Tag:
+    return 1 + min(100, max(0, round(probability * 100))), 1 + SOURCES.index(source)
+
+
+def peek(state: UserState | None, event: Event) -> Tag | None:
+    """The tag of the loan a repayment pays into, read before the repayment is folded in."""
+    if state is None or event.event_type != "repayment":
+        return None
+    slot = _slot(state, event.loan_id)
+    return (state.loan_ew[slot], state.loan_ew_source[slot]) if slot is not None and state.loan_ew[slot] else None
+
+
+def still_open(state: UserState, loan_id: str) -> bool:
+    """Whether the loan still holds an open-loan slot (read right after a repayment is folded in)."""
+    return _slot(state, loan_id) is not None
+
+
+def _slot(state: UserState, loan_id: str) -> int | None:
+    h = _loan_hash(loan_id)
+    return state.loan_hashes.index(h) if h in state.loan_hashes else None
+
+
+def _store(state: UserState, loan_id: str, tag: Tag) -> None:
+    slot = _slot(state, loan_id)
+    if slot is not None:
+        state.loan_ew[slot], state.loan_ew_source[slot] = tag
+
+
+class BatchWatch:
+    """Tags and realised outcomes of one batch, in event order, as if each event were its own batch.
+
+    The pipeline folds a whole batch before scoring it, so a loan's tag is
+    known only after every event of the batch is folded.  Each repayment's
+    view is therefore taken while folding (its loan's tag then, and whether
+    it left the loan open), and this pass replays tags in event order on top:
+    a loan tagged earlier in the batch, or realised earlier in it, counts as
+    it would have one event at a time, whatever the batch size (the offline
+    replay and the worker batch differently and must agree).
+    """
+
+    def __init__(self, late_days: int) -> None:
+        self.late_days = late_days
+        self._tags: dict[tuple[str, str], Tag] = {}  # this batch's tags so far; (0, 0) once realised
+
+    def loan_scored(self, state: UserState, event: Event, probability: float, source: str) -> None:
+        tag = encode(probability, source)
+        self._tags[event.user_id, event.loan_id] = tag
+        _store(state, event.loan_id, tag)
+
+    def repayment(self, state: UserState, event: Event, seen: Tag | None, left_open: bool) -> Realised | None:
+        """The outcome the repayment realises (``seen``/``left_open`` from the fold), or None."""
+        key = (event.user_id, event.loan_id)
+        tag = self._tags.get(key, seen)
+        if not tag or not tag[0]:
+            return None
+        bad = event.days_late >= self.late_days
+        if not bad and left_open:
+            return None
+        self._tags[key] = (0, 0)
+        if left_open:
+            _store(state, event.loan_id, (0, 0))
+        probability = (tag[0] - 1) / 100
+        return Realised(bucket_of(probability), SOURCES[tag[1] - 1], probability, bad)

@@ -1,0 +1,128 @@
+"""Delayed labels (stream.core.outcome_watch through pipeline.process): a loan scored by the
+early warning carries its probability in its open-loan slot, and a repayment realises its
+outcome once, the same whatever the batch sizes."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stream.core.contract import Event, parse_document
+from stream.core.features import LOAN_FEATURES, FeatureRow, UserState
+from stream.core.outcome_watch import BUCKETS, DEFAULT_LATE_DAYS, SOURCES, bucket_of
+from stream.core.pipeline import process
+from stream.core.rules import RuleConfig
+
+T0 = datetime(2026, 3, 1, tzinfo=timezone(timedelta(hours=8)))
+RULES = RuleConfig.from_dict({"disabled": ["account_takeover", "borrow_to_repay", "limit_jump_drain", "loan_stacking",
+                                           "overdue_escalation", "student_overborrowing"]}, "no rules")
+AMOUNT = LOAN_FEATURES.index("amount_over_limit")
+
+
+class _Lines:
+    def __init__(self, threshold: float, high: float, columns: np.ndarray | None = None) -> None:
+        self.threshold, self.high_threshold = threshold, high
+        self.columns = columns if columns is not None else np.arange(1)
+
+
+class _EarlyWarning(_Lines):
+    late_days = DEFAULT_LATE_DAYS
+
+    def probability(self, X: np.ndarray) -> np.ndarray:
+        return np.clip(X[:, 0], 0.0, 1.0)  # the loan's amount over its limit
+
+
+class StubModel:
+    """A model whose early warning reads one feature, and whose forest never fires."""
+
+    version = "stub"
+
+    def __init__(self) -> None:
+        self.by_type = {"loan": _Lines(2.0, 2.0), "repayment": _Lines(2.0, 2.0)}
+        self.early_warning = _EarlyWarning(0.8, 0.9)
+        self.early_warning_columns = np.array([AMOUNT])
+
+    def prepare_full(self, row: FeatureRow, segment: str | None) -> np.ndarray:
+        return np.asarray(row.values, dtype=np.float64)
+
+    def score(self, event_type: str, X: np.ndarray) -> np.ndarray:
+        return np.zeros(len(X))
+
+    def top_reasons(self, event_type: str, x: np.ndarray, k: int = 3) -> list[dict[str, Any]]:
+        return []
+
+    def early_warning_reasons(self, v: np.ndarray, probability: float, k: int = 3) -> list[dict[str, Any]]:
+        return [{"early_warning": probability, "text": "stub"}]
+
+
+def _loan(i: int, user: str, day: float, amount: float, term: int = 30, product: str = "cash_loan") -> Event:
+    return parse_document({
+        "event_id": f"l{i}-{user}", "event_type": "loan", "user_id": user, "ts": (T0 + timedelta(days=day)).isoformat(),
+        "amount": amount, "loan_id": f"L{i}", "product": product, "term_days": term, "credit_limit": 1000,
+        "segment": "individual", "channel": "app",
+    })
+
+
+def _repay(i: int, user: str, loan_no: int, day: float, late: int) -> Event:
+    return parse_document({
+        "event_id": f"r{i}-{user}", "event_type": "repayment", "user_id": user,
+        "ts": (T0 + timedelta(days=day)).isoformat(), "amount": 100, "loan_id": f"L{loan_no}", "days_late": late,
+    })
+
+
+def _run(events: list[Event], batch: int) -> tuple[list, dict[str, bytes]]:
+    states: dict[str, UserState] = {}
+    realised = []
+    for start in range(0, len(events), batch):
+        for o in process(StubModel(), RULES, states, events[start:start + batch]):
+            realised.append(None if o.realised is None else (o.event.event_id, o.realised))
+    return realised, {u: s.to_bytes() for u, s in sorted(states.items())}
+
+
+def test_a_late_repayment_realises_bad_once_and_a_closing_one_realises_good() -> None:
+    events = [
+        _loan(1, "a", 0, 900),  # p = 0.9: the early warning fires
+        _repay(1, "a", 1, 31, late=20),  # instalment-free loan: closes, and is late -> bad
+        _loan(2, "a", 2, 300),  # p = 0.3: no alert
+        _repay(2, "a", 2, 32, late=0),  # closes on time -> good
+        _loan(3, "b", 0, 500, term=360, product="installment"),  # p = 0.5, a year's plan
+        _repay(3, "b", 3, 30, late=16),  # first instalment very late: bad, the loan stays open
+        _repay(4, "b", 3, 60, late=40),  # later instalments: already realised
+        _repay(5, "b", 3, 90, late=0),
+        _repay(6, "c", 9, 10, late=30),  # a loan the monitor never saw: nothing
+    ]
+    realised = [r for r in _run(events, 100)[0] if r]
+    got = [(eid, r.bucket, r.source, r.probability, r.bad) for eid, r in realised]
+    assert got == [
+        ("r1-a", bucket_of(0.9), "early_warning", 0.9, True),
+        ("r2-a", bucket_of(0.3), "no_alert", 0.3, False),
+        ("r3-b", bucket_of(0.5), "no_alert", 0.5, True),
+    ]
+    assert BUCKETS[9] == "0.9-1.0" and SOURCES == ("no_alert", "early_warning", "other_alert")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 12))
+def test_what_is_realised_and_stored_does_not_depend_on_the_batch_size(seed: int, batch: int) -> None:
+    """The worker and ``riskmon score`` batch differently; they must realise the same outcomes
+    and store the same states (a loan and its repayment may share a batch or not)."""
+    rng = random.Random(seed)
+    events, clock, loans = [], 0.0, defaultdict(list)
+    for i in range(40):
+        user = rng.choice("abc")
+        clock += rng.uniform(0, 3)
+        if loans[user] and rng.random() < 0.55:
+            events.append(_repay(i, user, rng.choice(loans[user]), clock, rng.choice([0, 0, 3, 15, 30])))
+        else:
+            term, product = rng.choice([(14, "cash_loan"), (30, "cash_loan"), (180, "installment")])
+            events.append(_loan(i, user, clock, round(rng.uniform(50, 1000), 2), term, product))
+            loans[user].append(i)
+        if rng.random() < 0.1:
+            events.append(events[rng.randrange(len(events))])  # a redelivery
+    assert _run(events, batch) == _run(events, 1)
