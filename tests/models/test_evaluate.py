@@ -237,3 +237,44 @@ def test_cli_passes_events_and_window_start(tmp_path: Path, capsys: pytest.Captu
     assert main(argv) == 0
     printed = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert printed["coverage"]["before_window"] == 3 and printed["daily"] is not None
+
+
+def test_rules_alone_and_the_early_warning_alone_are_ranked_separately(tmp_path: Path) -> None:
+    """Rules alone rank by how many rules fired; the early warning by its probability (when present)."""
+    scores_path, labels_path = write_case(tmp_path)
+    result = evaluate_files(scores_path, labels_path)
+    # loan events: rules fired on e5 and e9 (both label 1); none on the 3 negatives.
+    # pairs won: e5, e9 beat all 3 negatives (6); e4, e6, e10 tie with them (3 x 3 x 0.5 = 4.5).
+    assert result.rules["roc_auc"] == pytest.approx(10.5 / 15)
+    assert result.early_warning is None  # these score lines carry no early-warning probability
+    probability = {"e1": 0.01, "e2": 0.2, "e3": 0.05, "e4": 0.3, "e5": 0.1, "e6": 0.6, "e9": 0.02, "e10": 0.4}
+    lines = [json.loads(line) for line in scores_path.read_text().splitlines()]
+    write_jsonl(scores_path, [{**s, "early_warning_probability": probability.get(s["event_id"])} for s in lines])
+    result = evaluate_files(scores_path, labels_path)
+    # positives .3 .1 .6 .02 .4 against negatives .01 .2 .05: 3 + 2 + 3 + 1 + 3 = 12 of 15
+    assert result.early_warning["roc_auc"] == pytest.approx(12 / 15)
+
+
+def test_outcomes_judge_the_early_warning_against_what_became_of_the_loans(tmp_path: Path) -> None:
+    """``outcome_quality``: loans whose outcome matured in the events file, bad or not, against the
+    probability they were scored with; loans still young are left out."""
+    from models.evaluate import outcome_quality
+
+    t0 = datetime(2026, 3, 1, tzinfo=CST)
+    docs, rows = [], []
+    for i in range(240):
+        late = 20 if i % 4 == 0 else 0
+        docs.append(contract_event(f"l{i}", f"u{i}", "loan", t0))
+        docs.append({**contract_event(f"r{i}", f"u{i}", "repayment", t0 + timedelta(days=30 + late)),
+                     "loan_id": f"l-l{i}", "days_late": late})
+    docs.append(contract_event("young", "u-young", "loan", t0 + timedelta(days=40)))
+    events = [parse_document(d) for d in docs]
+    scores = [{"event_id": d["event_id"], "user_id": d["user_id"], "event_type": d["event_type"], "score": 0.5,
+               "model_score": 0.5, "threshold": 0.9, "alert": False, "fired_by": [], "reasons": [],
+               "early_warning_probability": 0.25 if d["event_id"] != "young" else 0.9} for d in docs]
+    labels = [{"event_id": d["event_id"], "label": 0, "scenario": "normal", "user_anomalous": False} for d in docs]
+    rows, _ = join_rows(scores, labels, events, None)
+    out = outcome_quality(rows, events)
+    assert (out["loans"], out["bad"]) == (240, 60)  # every fourth loan went 20 days late; "young" never matured
+    assert out["ece"] == pytest.approx(0.0)  # predicted 0.25, realised 60 / 240
+    assert out["early_warning"]["roc_auc"] == pytest.approx(0.5)
