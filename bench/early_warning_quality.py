@@ -22,7 +22,7 @@ Then the same for the held-out worlds (``stream.worlds``, one seed, a
 ``--world-history-days`` history so outcomes can mature, cut at its end):
 whether an early warning trains there and, if so, the same numbers.
 
-    .venv/bin/python bench/early_warning_quality.py                     # cuts 45 60 75 90 of 120 days
+    .venv/bin/python bench/early_warning_quality.py                     # cuts 45 .. 105 of 150 days
     .venv/bin/python bench/early_warning_quality.py --cuts 60 --no-worlds --users 2000
 """
 
@@ -141,8 +141,8 @@ def table(rows: list[dict[str, Any]], key: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=5000)
-    parser.add_argument("--days", type=int, default=120)
-    parser.add_argument("--cuts", type=int, nargs="+", default=[45, 60, 75, 90])
+    parser.add_argument("--days", type=int, default=150)
+    parser.add_argument("--cuts", type=int, nargs="+", default=[45, 60, 75, 90, 105])
     parser.add_argument("--worlds", default="all", help="comma-separated world names, or all")
     parser.add_argument("--no-worlds", action="store_true")
     parser.add_argument("--world-users", type=int, default=3000)

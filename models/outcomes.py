@@ -23,7 +23,7 @@ the loan (``stream.core.pipeline.featurize``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable
 
 from stream.core.contract import Event, LoanEvent
 from stream.core.outcome_watch import DEFAULT_LATE_DAYS
@@ -45,6 +45,13 @@ class OutcomeRules:
             raise ValueError("late_days and first_due_days must be >= 1 and grace_days >= 0")
         if not 0.0 <= self.min_repaid_share <= 1.0:
             raise ValueError(f"min_repaid_share must be in [0, 1], got {self.min_repaid_share}")
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> OutcomeRules | None:
+        """The rules a ``stream.settings.Settings`` asks for; None when the early warning is switched off."""
+        if not settings.early_warning:
+            return None
+        return cls(late_days=settings.outcome_late_days, grace_days=settings.outcome_grace_days)
 
     def first_due(self, loan: LoanEvent) -> float:
         """When the loan's first payment falls due (event time, seconds)."""

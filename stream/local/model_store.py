@@ -10,15 +10,18 @@ import logging
 from models.artifact import ModelLoadError
 from models.calibrate import Calibration
 from models.model import ModelSanityError, RiskModel, load, sanity_check, save
+from models.outcomes import OutcomeRules
 from models.train import train
 from stream.settings import Settings
 
 log = logging.getLogger(__name__)
 
-#: Size of the default training history: big enough for stable thresholds,
-#: small enough to train in well under a minute on two cores.
+#: Size of the default training history: big enough for stable thresholds and
+#: for enough loans to mature into outcomes for an overdue early warning (45
+#: days gave a handful of bad outcomes, 60 several hundred), small enough to train in well under
+#: a minute on two cores.
 DEFAULT_HISTORY_USERS = 3000
-DEFAULT_HISTORY_DAYS = 45
+DEFAULT_HISTORY_DAYS = 60
 DEFAULT_ORIGIN = "default-simulated"  # marks a model this module trained (safe to replace)
 
 
@@ -36,7 +39,8 @@ def train_default(settings: Settings) -> RiskModel:
         SimConfig(users=DEFAULT_HISTORY_USERS, days=DEFAULT_HISTORY_DAYS, seed=settings.seed, user_prefix="hist")
     )
     model = train((parse_document(e) for e in events), alert_rate=settings.alert_rate, seed=settings.seed,
-                  rules=settings.rule_config(), calibrate_rules=settings.rules_calibrate)
+                  rules=settings.rule_config(), calibrate_rules=settings.rules_calibrate,
+                  outcomes=OutcomeRules.from_settings(settings), early_warning_share=settings.early_warning_share)
     model.meta["origin"] = DEFAULT_ORIGIN
     calibration = Calibration.from_meta(model.meta)
     for problem in calibration.over_budget() if calibration else []:

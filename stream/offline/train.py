@@ -20,17 +20,10 @@ def train_file(settings: Settings, source: Path, target: Path | None, alert_rate
     report = ReadReport()
     model = train(read_events(source, report, settings.time_policy()), alert_rate=alert_rate or settings.alert_rate,
                   seed=settings.seed, rules=settings.rule_config(), calibrate_rules=settings.rules_calibrate,
-                  outcomes=outcome_rules(settings), early_warning_share=settings.early_warning_share)
+                  outcomes=OutcomeRules.from_settings(settings), early_warning_share=settings.early_warning_share)
     out = target or settings.model_dir
     save(model, out, hmac_key=settings.model_hmac_key)
     return model, report, out
-
-
-def outcome_rules(settings: Settings) -> OutcomeRules | None:
-    """What training labels a bad loan outcome (None: early warning switched off)."""
-    if not settings.early_warning:
-        return None
-    return OutcomeRules(late_days=settings.outcome_late_days, grace_days=settings.outcome_grace_days)
 
 
 def report_early_warning(model: RiskModel) -> None:
