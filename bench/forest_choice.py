@@ -29,7 +29,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from models.model import EVENT_FEATURES, REPAYMENT_HABITS  # noqa: E402
+from models.model import EVENT_FEATURES, LOAN_TERMS, REPAYMENT_HABITS  # noqa: E402
 from models.train import MAX_SAMPLES  # noqa: E402
 from stream.core.features import LOAN_FEATURES, apply_segment_stats, segment_medians  # noqa: E402
 from stream.core.pipeline import featurize  # noqa: E402
@@ -38,14 +38,16 @@ from stream.offline.jsonl import read_events  # noqa: E402
 WORLD_START = datetime.fromisoformat("2026-01-05T00:00+08:00")
 OVERDUE = ("overdue_days", "overdue_loans")
 
-#: name -> (columns left out of the loan row, rows per tree)
+#: name -> (columns left out of the loan row, rows per tree); the loan's own term and product
+#: (``LOAN_TERMS``, added for the early warning) are left out of every candidate, as they were
+#: not in the row when these were compared.
 CANDIDATES: dict[str, tuple[tuple[str, ...], int]] = {
-    "before issue 12 (all but new_product, 256)": (("new_product",), 256),
-    "all row features, 256": ((), 256),
-    "all row features, 2048": ((), 2048),
-    "no repayment habits, 256": (REPAYMENT_HABITS, 256),
-    "no repayment habits, 2048 (in force)": (REPAYMENT_HABITS, 2048),
-    "no repayment habits or overdue, 2048": (REPAYMENT_HABITS + OVERDUE, 2048),
+    "before issue 12 (all but new_product, 256)": (("new_product", *LOAN_TERMS), 256),
+    "all row features, 256": (LOAN_TERMS, 256),
+    "all row features, 2048": (LOAN_TERMS, 2048),
+    "no repayment habits, 256": (REPAYMENT_HABITS + LOAN_TERMS, 256),
+    "no repayment habits, 2048 (in force)": (REPAYMENT_HABITS + LOAN_TERMS, 2048),
+    "no repayment habits or overdue, 2048": (REPAYMENT_HABITS + OVERDUE + LOAN_TERMS, 2048),
 }
 
 
@@ -113,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     dirs = sorted(p for p in args.runs.iterdir() if (p / "labels.jsonl").exists())
     if not dirs:
         parser.error(f"no world runs under {args.runs}: run bench/worlds_quality.py --out {args.runs} first")
-    assert EVENT_FEATURES["loan"] == tuple(n for n in LOAN_FEATURES if n not in REPAYMENT_HABITS)
+    assert EVENT_FEATURES["loan"] == tuple(n for n in LOAN_FEATURES if n not in REPAYMENT_HABITS + LOAN_TERMS)
     assert MAX_SAMPLES == CANDIDATES["no repayment habits, 2048 (in force)"][1]
     data = {p.name: world_matrix(p, args.history_days) for p in dirs}
     tasks = [(r, c) for r in data for c in CANDIDATES]

@@ -39,9 +39,16 @@ REPAYMENT_HABITS: tuple[str, ...] = (
     "late_max_90d", "late_last", "late_ewm", "late_streak", "late_rising", "rollover_chain", "rollover_growth",
 )
 
+#: What the loan is (its term and product).  The early warning reads them (a
+#: 7-day cash loan and a 12-month instalment plan fall due, and go bad,
+#: differently); the forest does not: a rare product or a long term is a
+#: lender's offer, not an anomaly of the borrower, and the forest's columns
+#: were chosen on the held-out worlds without them.
+LOAN_TERMS: tuple[str, ...] = ("log_term_days", "product_code")
+
 #: The columns each event type's forest reads (a trained model stores its own list).
 EVENT_FEATURES: dict[str, tuple[str, ...]] = {
-    "loan": tuple(n for n in LOAN_FEATURES if n not in REPAYMENT_HABITS),
+    "loan": tuple(n for n in LOAN_FEATURES if n not in REPAYMENT_HABITS + LOAN_TERMS),
     "repayment": REPAYMENT_FEATURES,
 }
 

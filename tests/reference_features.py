@@ -79,7 +79,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from stream.core.contract import SEGMENTS, Event, LoanEvent, RepaymentEvent
+from stream.core.contract import PRODUCTS, SEGMENTS, Event, LoanEvent, RepaymentEvent
 
 MINUTE = 60.0
 HOUR = 3600.0
@@ -342,6 +342,8 @@ class ReferenceUser:
             out["rollover_growth"] = after[-1]["growth"]
         out["late_rising"] = self._late_rising(int(e.ts))
         out["short_loans_30d"] = self._short_loans_30d()
+        out["log_term_days"] = math.log1p(e.term_days)
+        out["product_code"] = float(PRODUCTS.index(e.product))
         return out
 
     def _repayment_features(self, e: RepaymentEvent) -> dict[str, float | None]:

@@ -112,6 +112,8 @@ FEATURE_TEXT: dict[str, str] = {
     "repaid_by_rollover": "rollover depth of the loan that repaid this one",
     "late_rising": "late repayments in a row, each later than the last",
     "short_loans_30d": "short-term loans (up to 14 days) in 30d",
+    "log_term_days": "log(1+term in days) of this loan",
+    "product_code": "product of this loan (index into PRODUCTS)",
     "days_late": "days late",
     "late_trend": "days later than the user's trend",
 }
@@ -154,6 +156,8 @@ LOAN_FEATURES: tuple[str, ...] = (
     "overdue_loans",
     "late_rising",
     "short_loans_30d",
+    "log_term_days",
+    "product_code",
 )
 
 #: The model's column order for repayments.
@@ -701,6 +705,8 @@ def _loan_windows(s: UserState, e: LoanEvent, f: _LoanFeatures) -> None:
     f.loans_30d_rel_segment = float(n30)  # made segment-relative by apply_segment_stats
     f.late_rising = float(_late_rising(s, _sec(e.ts)))
     f.short_loans_30d = float(s.short_ring.total(s.last_ts))
+    f.log_term_days = math.log1p(e.term_days)
+    f.product_code = float(PRODUCTS.index(e.product))
 
 
 def _see_device(s: UserState, device_id: str | None, sec: int, prior: int, established: bool) -> tuple[float, float]:

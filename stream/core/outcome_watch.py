@@ -95,15 +95,22 @@ class BatchWatch:
         self.late_days = late_days
         self._tags: dict[tuple[str, str], Tag] = {}  # this batch's tags so far; (0, 0) once realised
 
-    def loan_scored(self, state: UserState, event: Event, probability: float, source: str) -> None:
+    def loan_scored(self, state: UserState, event: Event, probability: float, source: str, held_slot: bool) -> None:
+        """A scored loan; ``held_slot``: it took an open-loan slot when folded (a user with more
+        open loans than slots keeps the soonest due, so a loan may get none and carries no tag)."""
+        if not held_slot:
+            return
         tag = encode(probability, source)
         self._tags[event.user_id, event.loan_id] = tag
         _store(state, event.loan_id, tag)
 
-    def repayment(self, state: UserState, event: Event, seen: Tag | None, left_open: bool) -> Realised | None:
-        """The outcome the repayment realises (``seen``/``left_open`` from the fold), or None."""
+    def repayment(self, state: UserState, event: Event, seen: Tag | None, held_before: bool,
+                  left_open: bool) -> Realised | None:
+        """The outcome the repayment realises, or None.  From the fold: ``seen``, its loan's tag
+        then; ``held_before``, whether its loan still held its slot (a tag of this batch counts only
+        then: a loan pushed out of its slot by a later one has lost its tag); ``left_open``."""
         key = (event.user_id, event.loan_id)
-        tag = self._tags.get(key, seen)
+        tag = self._tags[key] if key in self._tags and held_before else seen
         if not tag or not tag[0]:
             return None
         bad = event.days_late >= self.late_days

@@ -99,14 +99,15 @@ def process(
     watch = BatchWatch(getattr(model.early_warning, "late_days", DEFAULT_LATE_DAYS))
     folded, views = [], []
     for e in events:
-        seen = peek(states.get(e.user_id), e)
+        before = states.get(e.user_id)
+        seen, held_before = peek(before, e), before is not None and still_open(before, e.loan_id)
         row, sighted = fold_sighted(states, e)
         folded.append((e, row, sighted))
-        views.append((seen, still_open(states[e.user_id], e.loan_id)))
+        views.append((seen, held_before, still_open(states[e.user_id], e.loan_id)))
     fresh = [(e, r) for e, r, _ in folded if r is not None]
     decisions = iter(decide_batch(model, rules, fresh)) if fresh else iter(())
     outcomes = []
-    for (event, row, sighted), (seen, left_open) in zip(folded, views):
+    for (event, row, sighted), (seen, held_before, held_after) in zip(folded, views):
         if row is None:
             outcomes.append(Outcome(event, duplicate=True))
             continue
@@ -119,10 +120,10 @@ def process(
             if not suppressed:
                 remember_alert(state, alert, event.ts)
         if event.event_type == "repayment":
-            realised = watch.repayment(state, event, seen, left_open)
+            realised = watch.repayment(state, event, seen, held_before, held_after)
         elif decision.early_warning is not None:
             source = "early_warning" if decision.early_warning_fired else "other_alert" if alert else "no_alert"
-            watch.loan_scored(state, event, decision.early_warning, source)
+            watch.loan_scored(state, event, decision.early_warning, source, held_after)
         outcomes.append(Outcome(event, False, decision, alert, suppressed, sighted, realised))
     return outcomes
 

@@ -107,7 +107,7 @@ def test_a_late_repayment_realises_bad_once_and_a_closing_one_realises_good() ->
     assert BUCKETS[9] == "0.9-1.0" and SOURCES == ("no_alert", "early_warning", "other_alert")
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(1, 12))
 def test_what_is_realised_and_stored_does_not_depend_on_the_batch_size(seed: int, batch: int) -> None:
     """The worker and ``riskmon score`` batch differently; they must realise the same outcomes

@@ -12,7 +12,7 @@ import pytest
 from sklearn.ensemble import IsolationForest
 
 from models.forest import CompiledForest
-from models.model import EVENT_FEATURES, REPAYMENT_HABITS, RiskModel, TypeModel, feature_norms, from_artifact, to_artifact
+from models.model import EVENT_FEATURES, LOAN_TERMS, REPAYMENT_HABITS, RiskModel, TypeModel, feature_norms, from_artifact, to_artifact
 from stream.core.features import LOAN_FEATURES, REPAYMENT_FEATURES, UserState, update
 from stream.core.contract import parse_document
 from tests.core.test_features import loan_doc
@@ -36,8 +36,8 @@ def _loan_row():
     return update(state, parse_document(loan_doc("e-2", 1_780_003_600.0, amount=4000.0, product="credit_line")))
 
 
-def test_the_loan_forest_reads_borrowing_not_repayment_habits() -> None:
-    assert set(EVENT_FEATURES["loan"]) == set(LOAN_FEATURES) - set(REPAYMENT_HABITS)
+def test_the_loan_forest_reads_borrowing_not_repayment_habits_or_the_loans_terms() -> None:
+    assert set(EVENT_FEATURES["loan"]) == set(LOAN_FEATURES) - set(REPAYMENT_HABITS) - set(LOAN_TERMS)
     assert set(REPAYMENT_HABITS) <= set(LOAN_FEATURES) and "new_product" in EVENT_FEATURES["loan"]
 
 

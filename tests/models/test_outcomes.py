@@ -15,10 +15,11 @@ T0 = datetime(2026, 3, 1, tzinfo=timezone(timedelta(hours=8)))
 RULES = OutcomeRules()
 
 
-def loan(i: int, day: float, amount: float = 1000.0, term: int = 30, user: str = "u1") -> Event:
+def loan(i: int, day: float, amount: float = 1000.0, term: int = 30, user: str = "u1",
+         product: str = "cash_loan") -> Event:
     return parse_document({
         "event_id": f"l{i}", "event_type": "loan", "user_id": user, "ts": (T0 + timedelta(days=day)).isoformat(),
-        "amount": amount, "loan_id": f"L{i}", "product": "cash_loan", "term_days": term, "credit_limit": 5000,
+        "amount": amount, "loan_id": f"L{i}", "product": product, "term_days": term, "credit_limit": 5000,
         "segment": "individual", "channel": "app",
     })
 
@@ -35,14 +36,16 @@ def test_repaid_on_time_is_good_late_or_unpaid_is_bad_and_young_loans_have_no_la
         loan(1, 0), repay(1, 1, 30, 1000),  # on time
         loan(2, 0), repay(2, 2, 46, 1000, late=16),  # 16 days late
         loan(3, 0), repay(3, 3, 30, 400),  # less than half repaid
-        loan(4, 0, term=360), repay(4, 4, 30, 60),  # a year's plan: 30/360 of it (83) due first; 60 >= half
+        loan(4, 0, term=360, product="installment"), repay(4, 4, 30, 60),  # a year's plan: 30/360 (83) due first
+        loan(8, 0, term=60), repay(8, 8, 60, 1000),  # a 60-day cash loan repaid at its end: good, matured at 75
         loan(5, 40),  # matures at day 85: no label yet
         loan(6, 0, user="u2"), repay(5, 6, 30, 1000, user="u1"),  # another user's repayment of "L6"
         repay(6, 99, 10, 5),  # a repayment of no known loan
         loan(7, 0), repay(7, 7, 50, 1000),  # repaid after maturity (day 45): too late to count
     ]
     events.append(repay(99, 1, 80, 1))  # the history runs to day 80
-    assert label_outcomes(events, RULES) == {"l1": False, "l2": True, "l3": True, "l4": False, "l6": True, "l7": True}
+    assert label_outcomes(events, RULES) == {
+        "l1": False, "l2": True, "l3": True, "l4": False, "l6": True, "l7": True, "l8": False}
 
 
 def test_a_redelivered_repayment_counts_once() -> None:
@@ -52,16 +55,16 @@ def test_a_redelivered_repayment_counts_once() -> None:
 
 _histories = st.lists(
     st.tuples(st.sampled_from(["loan", "repayment"]), st.integers(0, 5), st.floats(0, 120), st.integers(1, 400),
-              st.integers(0, 40), st.sampled_from([7, 30, 90, 360])),
+              st.integers(0, 40), st.sampled_from([7, 30, 90, 360]), st.sampled_from(["cash_loan", "installment"])),
     min_size=1, max_size=40,
 )
 
 
 def _build(spec: list[tuple]) -> list[Event]:
     events = []
-    for i, (kind, loan_no, day, amount, late, term) in enumerate(spec):
+    for i, (kind, loan_no, day, amount, late, term, product) in enumerate(spec):
         if kind == "loan":
-            events.append(loan(loan_no, day, amount, term))
+            events.append(loan(loan_no, day, amount, term, product=product))
         else:
             events.append(repay(i, loan_no, day, amount, late))
     # one loan per id: keep the first, as the stream keys loans by id
