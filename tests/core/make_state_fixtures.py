@@ -11,7 +11,8 @@
 ``stream`` package extracted with ``git archive`` into a temporary directory, so
 no checkout is touched): the bytes are what a worker of that release stored.
 The commits used: v2 e42295b, v3 26ed953, v4 d786b47 (the last commit of each
-version; v4 is the shipped release this migration was written against).
+version; v4 is the shipped release this migration was written against), v5
+dcff580 (the commit that introduced it).
 """
 
 from __future__ import annotations

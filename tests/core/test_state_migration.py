@@ -3,7 +3,8 @@
 The fixtures in ``tests/core/fixtures`` were written once by
 ``tests/core/make_state_fixtures.py``: one fixed event stream, and each user's
 state after it as the code of the last commit of each state version serialised
-it (v2 e42295b, v3 26ed953, v4 d786b47, the shipped release).  Reading them
+it (v2 e42295b, v3 26ed953, v4 d786b47, the shipped release; v5 dcff580, the
+current version, written when it was introduced).  Reading them
 back with today's code is what a worker does with its predecessor's changelog:
 
 * v4 bytes migrate to exactly the states today's code builds from the stream
@@ -81,7 +82,7 @@ def built() -> dict[str, UserState]:
 
 
 # -- the fixtures: states written by earlier versions, read back today ----------------
-@pytest.mark.parametrize("version", [2, 3, 4])
+@pytest.mark.parametrize("version", [2, 3, 4, 5])
 def test_fixtures_were_written_from_the_committed_stream(version: int) -> None:
     doc = _fixture(version)
     assert doc["state_version"] == version
@@ -114,6 +115,16 @@ def test_states_of_the_shipped_release_read_back_as_built_today(built: dict[str,
         assert len(data) == LAYOUT_V4.size == STATE_BYTES - 16
         migrated = UserState.from_bytes(data)
         assert migrated.to_bytes() == built[user].to_bytes(), user
+
+
+def test_states_of_the_current_version_read_back_byte_for_byte(built: dict[str, UserState]) -> None:
+    """v5 (dcff580): every byte as today's code writes it, read back unchanged."""
+    stored = _fixture(5)["states"]
+    assert sorted(stored) == sorted(built)
+    for user, hex_state in stored.items():
+        data = bytes.fromhex(hex_state)
+        assert len(data) == STATE_BYTES
+        assert UserState.from_bytes(data).to_bytes() == data == built[user].to_bytes(), user
 
 
 def _defaults() -> UserState:
