@@ -33,16 +33,16 @@ import json
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
-from sklearn.metrics import average_precision_score, roc_auc_score  # noqa: E402
 
 from models.early_warning import expected_calibration_error  # noqa: E402
+from models.evaluate import NOT_RULES, auc_pair  # noqa: E402
 from models.outcomes import OutcomeRules, label_outcomes  # noqa: E402
 from models.train import train  # noqa: E402
 from stream.core.contract import Event, parse_document  # noqa: E402
@@ -50,13 +50,6 @@ from stream.core.pipeline import process  # noqa: E402
 from stream.core.rules import RuleConfig  # noqa: E402
 
 DAY = 86400.0
-NOT_RULES = {"model", "early_warning"}
-
-
-def _auc(y: Sequence[int], s: Sequence[float]) -> dict[str, float | None]:
-    if len(set(y)) < 2:
-        return {"roc_auc": None, "pr_auc": None}
-    return {"roc_auc": float(roc_auc_score(y, s)), "pr_auc": float(average_precision_score(y, s))}
 
 
 def measure(events: list[Event], labels: dict[str, int], cut: float, seed: int = 7) -> dict[str, Any]:
@@ -71,19 +64,19 @@ def measure(events: list[Event], labels: dict[str, int], cut: float, seed: int =
     rules = [sum(1 for f in (o.alert or {}).get("fired_by", []) if f not in NOT_RULES) for o in after]
     out["risky_borrowing"] = {
         "loans": len(after), "label_1": int(sum(y)),
-        "combined": _auc(y, [o.decision.score for o in after]),
-        "forest": _auc(y, [o.decision.model_score for o in after]),
-        "rules": _auc(y, rules),
-        "early_warning": _auc(y, [o.decision.early_warning for o in after]) if model.early_warning else None,
+        "combined": auc_pair(y, [o.decision.score for o in after]),
+        "forest": auc_pair(y, [o.decision.model_score for o in after]),
+        "rules": auc_pair(y, rules),
+        "early_warning": auc_pair(y, [o.decision.early_warning for o in after]) if model.early_warning else None,
     }
     matured = label_outcomes(events, OutcomeRules())
     judged = [o for o in after if o.event.event_id in matured]
     bad = [int(matured[o.event.event_id]) for o in judged]
     realised: dict[str, Any] = {"loans": len(judged), "bad": int(sum(bad)),
-                                "forest": _auc(bad, [o.decision.model_score for o in judged])}
+                                "forest": auc_pair(bad, [o.decision.model_score for o in judged])}
     if model.early_warning is not None and judged:
         p = np.array([o.decision.early_warning for o in judged])
-        realised["early_warning"] = _auc(bad, p)
+        realised["early_warning"] = auc_pair(bad, p)
         realised["ece"] = expected_calibration_error(p, np.array(bad))
     out["realised_outcomes"] = realised
     return out
