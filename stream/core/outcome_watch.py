@@ -55,16 +55,19 @@ def encode(probability: float, source: str) -> Tag:
     return 1 + min(100, max(0, round(probability * 100))), 1 + SOURCES.index(source)
 
 
-def peek(state: UserState | None, event: Event) -> Tag | None:
-    """The tag of the loan a repayment pays into, read before the repayment is folded in."""
+def before_repayment(state: UserState | None, event: Event) -> tuple[Tag | None, bool]:
+    """Read before a repayment is folded in: its loan's tag (None when it has none) and whether the
+    loan holds an open-loan slot; (None, False) for a loan event or a user not seen yet."""
     if state is None or event.event_type != "repayment":
-        return None
+        return None, False
     slot = _slot(state, event.loan_id)
-    return (state.loan_ew[slot], state.loan_ew_source[slot]) if slot is not None and state.loan_ew[slot] else None
+    if slot is None:
+        return None, False
+    return ((state.loan_ew[slot], state.loan_ew_source[slot]) if state.loan_ew[slot] else None), True
 
 
 def still_open(state: UserState, loan_id: str) -> bool:
-    """Whether the loan still holds an open-loan slot (read right after a repayment is folded in)."""
+    """Whether the loan holds an open-loan slot (read right after an event is folded in)."""
     return _slot(state, loan_id) is not None
 
 

@@ -18,7 +18,7 @@ from stream.core.contract import Event
 from stream.core.entities import EntityState, Sighting, sightings
 from stream.core.entity_alerts import EntityOutcome, EntityThresholds, observe
 from stream.core.features import LOAN_FEATURES, FeatureRow, UserState, update
-from stream.core.outcome_watch import DEFAULT_LATE_DAYS, BatchWatch, Realised, peek, still_open
+from stream.core.outcome_watch import DEFAULT_LATE_DAYS, BatchWatch, Realised, before_repayment, still_open
 from stream.core.rules import RuleConfig
 from stream.core.scoring import Decision, ScoringModel, decide_batch, reasons_for
 from stream.core.suppression import remember_alert, repeats_last_alert
@@ -99,8 +99,7 @@ def process(
     watch = BatchWatch(getattr(model.early_warning, "late_days", DEFAULT_LATE_DAYS))
     folded, views = [], []
     for e in events:
-        before = states.get(e.user_id)
-        seen, held_before = peek(before, e), before is not None and still_open(before, e.loan_id)
+        seen, held_before = before_repayment(states.get(e.user_id), e)
         row, sighted = fold_sighted(states, e)
         folded.append((e, row, sighted))
         views.append((seen, held_before, still_open(states[e.user_id], e.loan_id)))
