@@ -16,7 +16,7 @@ import hashlib
 import json
 from dataclasses import replace
 from datetime import datetime, timezone
-from typing import Iterable
+from typing import Any, Iterable
 
 import numpy as np
 import sklearn
@@ -24,6 +24,7 @@ from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from models.calibrate import calibrate
+from models.combine import scale_knots, share_by_skill
 from models.early_warning import EarlyWarning, fit_early_warning
 from models.outcomes import OutcomeRules, label_outcomes
 from models.forest import CompiledForest
@@ -112,6 +113,7 @@ def train(
     calibrate_rules: bool = True,
     outcomes: OutcomeRules | None = OutcomeRules(),
     early_warning_share: float = 0.1,
+    early_warning_max_share: float = 0.6,
 ) -> RiskModel:
     """Fit a model on a time-ordered history of events.
 
@@ -125,9 +127,10 @@ def train(
     exactly as configured (``meta["rule_calibration"]`` says what it found).
     With ``outcomes``, the history's matured loans are labelled by what became
     of them and an overdue early warning is fitted (``models.early_warning``);
-    it takes up to ``early_warning_share`` of the loan budget, after the rules
-    and before the forest (``meta["early_warning"]`` says what it found, or why
-    there is none).
+    it takes between ``early_warning_share`` and ``early_warning_max_share``
+    of what the rules leave of the loan budget, by how much better than the forest it predicted the
+    history's outcomes (``models.combine``), after the rules and before the
+    forest (``meta["early_warning"]`` says what it found, or why there is none).
     """
     configured = rules or RuleConfig()
     rates = {"loan": alert_rate, "repayment": alert_rate / 10 if repayment_alert_rate is None else repayment_alert_rate}
@@ -145,7 +148,7 @@ def train(
     stats = segment_medians([(seg, r) for seg, _, r in rows if seg is not None])
     by_type: dict[str, TypeModel] = {}
     counts: dict[str, int] = {}
-    early_warning, ew_meta, ew_fired = None, {"trained": False, "reason": "switched off"}, None
+    early_warning, ew_meta, ew_p = None, {"trained": False, "reason": "switched off"}, None
     for event_type, names in EVENT_FEATURES.items():
         columns = feature_columns(event_type, names)
         V = np.array(
@@ -169,19 +172,23 @@ def train(
         rate = rates[event_type]
         if event_type == "loan" and outcomes is not None:
             loans = [e for e, _ in events_rows if e.event_type == "loan"]
-            early_warning, ew_meta, ew_fired = _early_warning(
+            early_warning, ew_meta, ew_p = _early_warning(
                 loans, V, label_outcomes((e for e, _ in events_rows), outcomes), outcomes,
-                in_budget, ruled, rate * early_warning_share, seed)
-            ew_meta["share"] = early_warning_share
-            if ew_fired is not None:
-                ruled = ruled | ew_fired  # the forest takes what the rules and the early warning leave
-        threshold = budget_threshold(scores[in_budget], ruled[in_budget], rate)
-        free = scores[in_budget & ~ruled]
-        high = float(np.quantile(free, 1.0 - rate / 10)) if len(free) else threshold
+                in_budget, ruled, rate, (early_warning_share, early_warning_max_share), seed, scores)
+        with_ew = event_type == "loan" and early_warning is not None
+        forest_ruled = ruled | (ew_p >= early_warning.threshold) if with_ew else ruled
+        # The forest takes what the rules and the early warning leave.
+        threshold = budget_threshold(scores[in_budget], forest_ruled[in_budget], rate)
+        free = scores[in_budget & ~forest_ruled]
+        high = max(float(np.quantile(free, 1.0 - rate / 10)) if len(free) else threshold, threshold)
+        if with_ew:
+            pool = in_budget & ~ruled
+            early_warning = replace(early_warning, scale=scale_knots(
+                ew_p[pool], scores[pool], (early_warning.threshold, early_warning.high_threshold), (threshold, high)))
         edges = bin_edges(X)
         pick = np.random.default_rng(seed).choice(len(X), size=min(REFERENCE_ROWS, len(X)), replace=False)
         by_type[event_type] = TypeModel(
-            event_type, names, compiled, threshold, max(high, threshold), feature_norms(names, X),
+            event_type, names, compiled, threshold, high, feature_norms(names, X),
             drift_edges=edges, drift_expected=bin_shares(X, edges),
             reference_X=X[pick], reference_scores=scores[pick],
         )
@@ -208,18 +215,31 @@ def train(
     return RiskModel(version, created.isoformat(timespec="seconds"), by_type, stats, meta, early_warning)
 
 
+def training_options(settings: Any) -> dict[str, Any]:
+    """``train``'s keyword arguments from the monitor's settings (``stream.settings.Settings``)."""
+    return dict(alert_rate=settings.alert_rate, seed=settings.seed, rules=settings.rule_config(),
+                calibrate_rules=settings.rules_calibrate, outcomes=OutcomeRules.from_settings(settings),
+                early_warning_share=settings.early_warning_share,
+                early_warning_max_share=settings.early_warning_max_share)
+
+
 def _early_warning(
     loans: list[Event], V: np.ndarray, labels: dict[str, bool], outcomes: OutcomeRules,
-    in_budget: np.ndarray, ruled: np.ndarray, rate: float, seed: int,
+    in_budget: np.ndarray, ruled: np.ndarray, rate: float, shares: tuple[float, float], seed: int,
+    forest_scores: np.ndarray,
 ) -> tuple[EarlyWarning | None, dict, np.ndarray | None]:
     """Fit the early warning on the labelled loans and set its thresholds so that it alone
-    alerts on ``rate`` of the budget's loans (``in_budget``), among those no rule fired on.
+    alerts on its share of what the rules leave of the budget (``in_budget`` loans), among
+    those no rule fired on; the forest keeps at least a tenth of the budget.
 
-    Probabilities for the threshold are out-of-fold for labelled loans (the
-    fitted model has seen them) and the model's own for the rest (the
-    history's newest loans, not yet matured: out of sample already).
-    Returns the model (None with the reason when too few outcomes), its
-    meta, and which loans it fires on.
+    The share lies between ``shares`` (floor, ceiling), by its out-of-fold
+    PR-AUC on the labelled loans over the forest's on the same loans
+    (``models.combine.share_by_skill``).  Probabilities for the
+    threshold are out-of-fold for labelled loans (the fitted model has seen
+    them) and the model's own for the rest (the history's newest loans, not
+    yet matured: out of sample already).  Returns the model (None with the
+    reason when outcomes are too few or unpredictable), its meta, and every
+    loan's probability.
     """
     idx = np.array([i for i, e in enumerate(loans) if e.event_id in labels], dtype=np.intp)
     y = np.array([labels[loans[i].event_id] for i in idx], dtype=np.int64)
@@ -231,17 +251,22 @@ def _early_warning(
     except ValueError as exc:
         meta["reason"] = str(exc)
         return None, meta, None
+    held_out_pr = float(average_precision_score(y, fitted.held_out_p))
+    forest_pr = float(average_precision_score(y, forest_scores[idx]))
+    share = share_by_skill(held_out_pr, forest_pr, *shares)
     p = fitted.model.probability(X)
     p[idx] = fitted.held_out_p
     free = in_budget & ~ruled
     pool = p[free] if free.any() else p
-    n_budget = max(int(in_budget.sum()), 1)
-    threshold = top_threshold(pool, rate * n_budget)
-    high = top_threshold(pool, rate / 10 * n_budget)
+    budget = rate * max(int(in_budget.sum()), 1)
+    left = max(budget - int((in_budget & ruled).sum()), budget / 10)  # what the rules leave (budget_threshold)
+    n_alerts = max(0.0, min(share * left, left - budget / 10))  # the forest keeps at least a tenth
+    threshold = top_threshold(pool, n_alerts)
+    high = top_threshold(pool, n_alerts / 10)
     model = replace(fitted.model, threshold=threshold, high_threshold=max(high, threshold),
                     late_days=outcomes.late_days)
     meta.update(trained=True, calibration=model.calibration.method, threshold=model.threshold,
-                high_threshold=model.high_threshold, base_rate=model.base_rate,
-                held_out_pr_auc=float(average_precision_score(y, fitted.held_out_p)),
+                high_threshold=model.high_threshold, base_rate=model.base_rate, share=share,
+                held_out_pr_auc=held_out_pr, forest_pr_auc=forest_pr,
                 held_out_roc_auc=float(roc_auc_score(y, fitted.held_out_p)))
-    return model, meta, p >= model.threshold
+    return model, meta, p

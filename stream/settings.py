@@ -50,7 +50,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "partition_check_s": (1, 3600), "state_write_version": (0, 255),
     "model_poll_s": (0.1, math.inf), "drift_window": (10, 10_000_000),
     "alert_rate": (1e-6, 0.5), "seed": (0, 2**32 - 1),
-    "early_warning_share": (0, 1), "outcome_late_days": (1, 3650), "outcome_grace_days": (0, 3650),
+    "early_warning_share": (0, 1), "early_warning_max_share": (0, 1), "outcome_late_days": (1, 3650), "outcome_grace_days": (0, 3650),
 }
 
 
@@ -107,7 +107,8 @@ class Settings:
     alert_rate: float = 0.01
     seed: int = 7
     early_warning: bool = True  # riskmon train fits the overdue early warning when the history has enough outcomes
-    early_warning_share: float = 0.1  # share of the loan alert budget the early warning may take
+    early_warning_share: float = 0.1  # its share of the loan alert budget when it predicts outcomes no better than the forest
+    early_warning_max_share: float = 0.6  # ... and when it predicts them 1.5x better or more (models.combine)
     outcome_late_days: int = 15  # a repayment this many days late makes its loan's outcome bad
     outcome_grace_days: int = 15  # days after a loan's first due date before its outcome counts
 

@@ -35,6 +35,7 @@ class EarlyWarning(Protocol):
 
     threshold: float
     high_threshold: float
+    scale: tuple[np.ndarray, np.ndarray] | None  # knots probability -> forest score, or None: linear
 
     def probability(self, X: np.ndarray) -> np.ndarray: ...
 
@@ -112,19 +113,28 @@ def combined_score(model_score: float, rule_count: int) -> float:
 def on_forest_scale(probability: np.ndarray, early_warning: EarlyWarning, tm: Thresholds) -> np.ndarray:
     """Early-warning probabilities mapped onto the forest's score scale, so the two rank together.
 
-    Piecewise linear and increasing: 0 -> 0, the early warning's threshold ->
-    the forest's, its high threshold -> the forest's high one, 1 -> 1.  An
-    event alerts (or escalates) on the early warning exactly when its mapped
-    value crosses the forest's threshold (or high threshold), so the larger of
-    the two scores is one ranking whose alert line is the budget's
-    (``models.train`` splits the budget between them).
+    Piecewise linear and non-decreasing through the model's knots
+    (``models.combine.scale_knots``: equal quantiles of the two scores within
+    each band, the early warning's threshold -> the forest's, its high
+    threshold -> the forest's high one); an artefact without knots is linear
+    between those points and (0, 0), (1, 1).  An event alerts (or escalates)
+    on the early warning exactly when its probability crosses its own
+    threshold (or high threshold), so the larger of the two scores is one
+    ranking whose alert line is the budget's (``models.train`` splits the
+    budget between them).
     """
-    xs = np.maximum.accumulate([0.0, early_warning.threshold, early_warning.high_threshold, 1.0])
-    xs = xs + np.arange(4) * 1e-12  # strictly increasing for np.interp even when thresholds coincide
-    ys = np.maximum.accumulate([0.0, tm.threshold, tm.high_threshold, 1.0])
+    if early_warning.scale is not None:
+        xs, ys = early_warning.scale
+    else:
+        xs = np.maximum.accumulate([0.0, early_warning.threshold, early_warning.high_threshold, 1.0])
+        xs = xs + np.arange(4) * 1e-12  # strictly increasing for np.interp even when thresholds coincide
+        ys = np.maximum.accumulate([0.0, tm.threshold, tm.high_threshold, 1.0])
     mapped = np.interp(probability, xs, ys)
-    # Exactly on the right side of the threshold whatever the rounding: fired iff probability >= its threshold.
+    # Exactly on the right side of each line whatever the rounding: fired iff probability >= its threshold.
     fired = probability >= early_warning.threshold
+    high = max(tm.high_threshold, tm.threshold)
+    mapped = np.where(probability >= early_warning.high_threshold, np.maximum(mapped, high),
+                      np.minimum(mapped, np.nextafter(high, 0.0)))
     return np.where(fired, np.maximum(mapped, tm.threshold), np.minimum(mapped, np.nextafter(tm.threshold, 0.0)))
 
 

@@ -10,8 +10,7 @@ import logging
 from models.artifact import ModelLoadError
 from models.calibrate import Calibration
 from models.model import ModelSanityError, RiskModel, load, sanity_check, save
-from models.outcomes import OutcomeRules
-from models.train import train
+from models.train import train, training_options
 from stream.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -38,9 +37,7 @@ def train_default(settings: Settings) -> RiskModel:
     events, _labels = generate(
         SimConfig(users=DEFAULT_HISTORY_USERS, days=DEFAULT_HISTORY_DAYS, seed=settings.seed, user_prefix="hist")
     )
-    model = train((parse_document(e) for e in events), alert_rate=settings.alert_rate, seed=settings.seed,
-                  rules=settings.rule_config(), calibrate_rules=settings.rules_calibrate,
-                  outcomes=OutcomeRules.from_settings(settings), early_warning_share=settings.early_warning_share)
+    model = train((parse_document(e) for e in events), **training_options(settings))
     model.meta["origin"] = DEFAULT_ORIGIN
     calibration = Calibration.from_meta(model.meta)
     for problem in calibration.over_budget() if calibration else []:

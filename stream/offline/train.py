@@ -9,8 +9,7 @@ from pathlib import Path
 
 from models.calibrate import Calibration
 from models.model import RiskModel, save
-from models.outcomes import OutcomeRules
-from models.train import train
+from models.train import train, training_options
 from stream.offline.jsonl import ReadReport, read_events
 from stream.settings import Settings
 
@@ -18,9 +17,8 @@ from stream.settings import Settings
 def train_file(settings: Settings, source: Path, target: Path | None, alert_rate: float | None) -> tuple[RiskModel, ReadReport, Path]:
     """Train on ``source`` (events the worker would refuse for their time are left out too) and save to ``target``."""
     report = ReadReport()
-    model = train(read_events(source, report, settings.time_policy()), alert_rate=alert_rate or settings.alert_rate,
-                  seed=settings.seed, rules=settings.rule_config(), calibrate_rules=settings.rules_calibrate,
-                  outcomes=OutcomeRules.from_settings(settings), early_warning_share=settings.early_warning_share)
+    options = {**training_options(settings), "alert_rate": alert_rate or settings.alert_rate}
+    model = train(read_events(source, report, settings.time_policy()), **options)
     out = target or settings.model_dir
     save(model, out, hmac_key=settings.model_hmac_key)
     return model, report, out
@@ -34,8 +32,9 @@ def report_early_warning(model: RiskModel) -> None:
     if info.get("trained"):
         print(f"early warning: {info['bad']} bad outcomes among {info['labelled']} labelled loans "
               f"({info['bad'] / info['labelled']:.2%}); {info['calibration']} calibration; alerts from probability "
-              f"{info['threshold']:.3f} (its share of the loan budget: {info['share']:.0%}); "
-              f"out-of-fold PR-AUC on the labelled loans {info['held_out_pr_auc']:.3f}")
+              f"{info['threshold']:.3f}; out-of-fold PR-AUC on the labelled loans {info['held_out_pr_auc']:.3f} "
+              f"against the forest's {info['forest_pr_auc']:.3f}, so its share of what the rules leave of the "
+              f"loan budget is {info['share']:.0%}")
     else:
         print(f"early warning: not trained: {info['reason']}", file=sys.stderr)
 

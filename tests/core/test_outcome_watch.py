@@ -33,6 +33,7 @@ class _Lines:
 
 class _EarlyWarning(_Lines):
     late_days = DEFAULT_LATE_DAYS
+    scale = None  # linear between the lines
 
     def probability(self, X: np.ndarray) -> np.ndarray:
         return np.clip(X[:, 0], 0.0, 1.0)  # the loan's amount over its limit

@@ -74,7 +74,7 @@ def test_too_few_bad_outcomes_or_no_signal_train_nothing_and_say_why() -> None:
     X, y = _synthetic(3000, 4)
     few = y.copy()
     few[np.flatnonzero(few)[MIN_BAD - 1:]] = 0
-    with pytest.raises(ValueError, match="at least 20"):
+    with pytest.raises(ValueError, match=f"at least {MIN_BAD}"):
         fit_early_warning(X, few, NAMES)
     noise = np.random.default_rng(5).permutation(y)
     with pytest.raises(ValueError, match="not predictable"):
@@ -107,6 +107,8 @@ def test_the_early_warning_alerts_on_the_forest_scale_exactly_when_it_crosses_it
     p: float, ew_t: float, ew_gap: float, t: float, gap: float
 ) -> None:
     class Line:
+        scale = None  # an artefact from before the knots: linear between the lines
+
         def __init__(self, threshold: float, high: float) -> None:
             self.threshold, self.high_threshold = threshold, high
 
@@ -137,6 +139,14 @@ def test_training_on_a_history_with_outcomes_gives_an_early_warning_that_survive
     loans = [(e, r) for e, r in featurize(history) if e.event_type == "loan"][-300:]
     V = np.stack([model.prepare_full(r, e.segment) for e, r in loans])[:, model.early_warning_columns]
     np.testing.assert_array_equal(again.early_warning.probability(V), model.early_warning.probability(V))
+    assert model.early_warning.scale is not None and again.early_warning.scale is not None
+    for ours, theirs in zip(model.early_warning.scale, again.early_warning.scale):
+        np.testing.assert_array_equal(ours, theirs)
+    tm = model.by_type["loan"]
+    assert np.interp(model.early_warning.threshold, *model.early_warning.scale) >= tm.threshold
+    assert np.interp(model.early_warning.high_threshold, *model.early_warning.scale) >= tm.high_threshold
+    floor, ceiling = 0.1, 0.6  # train's defaults
+    assert floor <= info["share"] <= ceiling and info["forest_pr_auc"] > 0
 
 
 def test_the_features_paired_with_a_label_are_the_streams_at_the_loan(history: list) -> None:
