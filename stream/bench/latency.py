@@ -2,7 +2,10 @@
 
 A fresh worker (own app id, empty input topic) is started and waited on until
 ready; then events are produced at ``rate``/s for ``seconds`` s after a short
-warm-up whose events are left out of every statistic.  Three views:
+warm-up whose events are left out of every statistic.  The same worker then
+runs the latency curve: the same measurement at shares of the one-process
+maximum measured earlier in the run (``CURVE_SHARES``), each step starting
+once the one before it is committed.  Three views:
 
 * ``alert`` (the bar's number): for every alert the worker sends, the alert
   record's Kafka timestamp (set by the worker's producer when it sends) minus
@@ -26,6 +29,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import numpy as np
 import orjson
@@ -40,6 +44,9 @@ from stream.kafka.topics import ensure_topics
 
 HIST = "riskmon_processing_latency_seconds"
 MIN_ALERT_SAMPLES = 100  # below this the alert view is too thin to quote a p99
+#: The latency curve's steps, as shares of the one-process maximum measured in the same run,
+#: so an operator sees where the knee is on their own hardware.
+CURVE_SHARES = (0.25, 0.5, 0.75, 0.9)
 
 
 @dataclass
@@ -57,6 +64,7 @@ class LatencyResult:
     hist_share_le_250ms: float = math.nan
     commit_ms: dict[str, float] = field(default_factory=dict)
     error: str = ""
+    curve: list["LatencyResult"] = field(default_factory=list)  # further steps of the same worker (curve_steps)
 
     @property
     def source(self) -> str:
@@ -159,17 +167,28 @@ class _CommitPoller(threading.Thread):
 
 def run_latency(
     settings: Settings, events: list[dict], rate: float, seconds: float, children: Children, timeout_s: float,
+    curve: Sequence[tuple[float, float]] = (),
 ) -> LatencyResult:
-    """``settings``: worker settings with a fresh input topic, app id and metrics port."""
-    warmup_s = min(3.0, max(0.5, seconds / 10))
-    result = LatencyResult(rate=rate, seconds=seconds, warmup_s=warmup_s)
-    n_warm, n_measured = int(rate * warmup_s), int(rate * seconds)
-    if len(events) < n_warm + n_measured:
-        raise ValueError(f"need {n_warm + n_measured} events for the latency run, got {len(events)}")
+    """``settings``: worker settings with a fresh input topic, app id and metrics port.
+
+    One worker runs every step: first ``rate`` for ``seconds`` (the headline),
+    then each ``(rate, seconds)`` of ``curve`` (``LatencyResult.curve``).  A
+    step starts once everything before it is committed, so a step the worker
+    could not keep up with does not queue into the next one.
+    """
+    steps = [(rate, seconds), *curve]
+    results = [LatencyResult(rate=r, seconds=s, warmup_s=min(3.0, max(0.5, s / 10))) for r, s in steps]
+    chunks: list[tuple[list[dict], list[dict]]] = []
+    start = 0
+    for r in results:
+        n_warm, n_measured = int(r.rate * r.warmup_s), int(r.rate * r.seconds)
+        chunks.append((events[start:start + n_warm], events[start + n_warm:start + n_warm + n_measured]))
+        start += n_warm + n_measured
+    if start > len(events):
+        raise ValueError(f"need {start} events for the latency run, got {len(events)}")
     ensure_topics(settings)
     meta: dict[str, tuple[int, int, int]] = {}  # event id -> (partition, offset, timestamp ms)
-    warm, measured = events[:n_warm], events[n_warm : n_warm + n_measured]
-    hist: list[tuple[float, float]] = []
+    hists: list[list[tuple[float, float]]] = [[] for _ in results]
     reader: _AlertReader | None = None
     poller: _CommitPoller | None = None
     worker = children.python("latency-worker", ["-m", "stream.cli", "worker"], settings.environment())
@@ -180,30 +199,41 @@ def run_latency(
         poller.start()
         producer = make_producer(settings)
         try:
-            _produce(producer, settings.input_topic, warm, rate, meta)
-            hist_before = prom.buckets(prom.scrape(settings.metrics_port), HIST)
-            t0 = time.time()
-            _produce(producer, settings.input_topic, measured, rate, meta)
-            result.achieved_rate = len(measured) / max(1e-9, time.time() - t0)
+            for i, (result, (warm, measured)) in enumerate(zip(results, chunks)):
+                if i and not (results[i - 1].all_committed and worker.alive()):
+                    result.error = "not run: the step before it did not finish"
+                    continue
+                _produce(producer, settings.input_topic, warm, result.rate, meta)
+                hist_before = prom.buckets(prom.scrape(settings.metrics_port), HIST)
+                t0 = time.time()
+                _produce(producer, settings.input_topic, measured, result.rate, meta)
+                result.achieved_rate = len(measured) / max(1e-9, time.time() - t0)
+                result.produced = len(measured)
+                result.all_committed = _wait_committed(settings, poller, worker.alive, timeout_s)
+                if not result.all_committed:
+                    result.error = f"worker did not commit every offset within {timeout_s:.0f}s:\n{worker.log_tail(1500)}"
+                if worker.alive():
+                    hists[i] = prom.diff(prom.buckets(prom.scrape(settings.metrics_port), HIST), hist_before)
         finally:
             producer.close()
-        result.produced = len(measured)
-        result.all_committed = _wait_committed(settings, poller, worker.alive, timeout_s)
-        if not result.all_committed:
-            result.error = f"worker did not commit every offset within {timeout_s:.0f}s:\n{worker.log_tail(1500)}"
-        if worker.alive():
-            hist = prom.diff(prom.buckets(prom.scrape(settings.metrics_port), HIST), hist_before)
     finally:
         if poller is not None:
             poller.stop_flag.set()
             poller.join(timeout=5)
         if reader is not None:
-            reader.drain(timeout_s=30.0 if result.all_committed else 0.0)
-            result.error = result.error or reader.error
+            reader.drain(timeout_s=30.0 if results[-1].all_committed else 0.0)
+            results[0].error = results[0].error or reader.error
         children.stop(worker)
     assert reader is not None and poller is not None
-    _summarise(result, meta, {e["event_id"] for e in measured}, reader.alerts, poller, hist)
-    return result
+    for result, (_, measured), hist in zip(results, chunks, hists):
+        _summarise(result, meta, {e["event_id"] for e in measured}, reader.alerts, poller, hist)
+    results[0].curve = results[1:]
+    return results[0]
+
+
+def curve_steps(max_rate: float, seconds: float, shares: Sequence[float] = CURVE_SHARES) -> list[tuple[float, float]]:
+    """The latency curve's (rate, seconds) steps at ``shares`` of the measured maximum rate."""
+    return [(max(1.0, round(max_rate * share)), seconds) for share in shares if max_rate > 0]
 
 
 def _wait_committed(settings: Settings, poller: "_CommitPoller", alive, timeout_s: float) -> bool:

@@ -30,7 +30,7 @@ from typing import Any, Callable, TypeVar
 
 from stream.bench import data, report
 from stream.bench.cluster import Names, broker_for, drop_run
-from stream.bench.latency import LatencyResult, run_latency
+from stream.bench.latency import LatencyResult, curve_steps, run_latency
 from stream.bench.monitor import MonitorRun, monitor_settings, run_monitor
 from stream.bench.offsets import OffsetWatch, Progress
 from stream.bench.options import BenchOptions
@@ -156,8 +156,10 @@ def _on_broker(
             results["state"] = _phase("state", errors, lambda: _state(events, base, mon_settings.app_id, monitor))
             if not opts.skip_latency:
                 say(f"latency: {opts.latency_rate:.0f} events/s for {opts.latency_seconds:.0f}s ...")
+                max_rate = monitor.progress.eps() if monitor and monitor.progress.done else 0.0
                 results["latency"] = _phase("latency", errors, lambda: _latency(
-                    base, names, opts, events, model_dir, work, children, errors))
+                    base, names, opts, events, model_dir, work, children, errors,
+                    curve=curve_steps(max_rate, opts.curve_seconds)))
                 say("latency without entity views ...")
                 results["latency_noent"] = _phase("latency_noent", errors, lambda: _latency(
                     base, names, opts, events, model_dir, work, children, errors, entity_views=False))
@@ -181,22 +183,24 @@ def _state(events: list[dict], settings: Settings, app_id: str, monitor: Monitor
 
 def _latency(
     base: Settings, names: Names, opts: BenchOptions, events: list[dict], model_dir: Path, work: Path,
-    children: Children, errors: list[str], entity_views: bool = True,
+    children: Children, errors: list[str], entity_views: bool = True, curve: list[tuple[float, float]] | None = None,
 ) -> LatencyResult:
     role = "latency" if entity_views else "latency-noent"
     settings = monitor_settings(base, names, work, model_dir, role).replace(
         input_topic=names.topic(f"{role}-in"), entity_views=entity_views)
-    warmup = min(3.0, max(0.5, opts.latency_seconds / 10))
-    needed = int(opts.latency_rate * (opts.latency_seconds + warmup)) + 1
+    steps = [(opts.latency_rate, opts.latency_seconds), *(curve or [])]
+    needed = sum(int(r * (s + min(3.0, max(0.5, s / 10)))) + 1 for r, s in steps)
     if len(events) < needed:
         events = data.bench_events(needed, opts.users, seed=12)
-    result = run_latency(settings, events, opts.latency_rate, opts.latency_seconds, children, opts.phase_timeout_s)
-    say(
-        f"latency: p50 {result.headline('p50'):.0f} ms, p99 {result.headline('p99'):.0f} ms [{result.source}], "
-        f"{result.alert_samples} alert samples, achieved {result.achieved_rate:,.0f} ev/s"
-    )
-    if result.error:
-        errors.append(f"{role}: {result.error}")
+    result = run_latency(settings, events, opts.latency_rate, opts.latency_seconds, children, opts.phase_timeout_s,
+                         curve=curve or ())
+    for step in (result, *result.curve):
+        say(
+            f"latency at {step.rate:,.0f} ev/s: p50 {step.headline('p50'):.0f} ms, p99 {step.headline('p99'):.0f} ms "
+            f"[{step.source}], {step.alert_samples} alert samples, achieved {step.achieved_rate:,.0f} ev/s"
+        )
+        if step.error:
+            errors.append(f"{role} at {step.rate:.0f} ev/s: {step.error}")
     return result
 
 

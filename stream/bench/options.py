@@ -13,6 +13,7 @@ class BenchOptions:
     users: int = 20_000
     latency_rate: float = 2_000.0
     latency_seconds: float = 60.0
+    curve_seconds: float = 20.0  # each step of the latency curve (latency.CURVE_SHARES of the measured maximum)
     skip_latency: bool = False
     json: bool = False
     broker: str = ""  # reuse this broker instead of starting a private one
@@ -27,6 +28,6 @@ class BenchOptions:
     def smoke_sized(self) -> "BenchOptions":
         """Tiny sizes for the test suite: everything runs end to end in about a minute."""
         return replace(
-            self, events=3_000, users=500, latency_rate=200.0, latency_seconds=5.0,
+            self, events=3_000, users=500, latency_rate=200.0, latency_seconds=5.0, curve_seconds=1.0,
             history_users=400, history_days=20, scorer_repeats=3, phase_timeout_s=120.0,
         )

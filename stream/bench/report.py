@@ -143,6 +143,7 @@ def assemble(
             "latency_produced": latency.produced,
             "latency_achieved_rate": latency.achieved_rate,
             "latency_committed_all": latency.all_committed,
+            "latency_curve": latency_curve(latency, out.get("monitor_eps", math.nan)),
         })
     out["bar"] = {key: _meets(out.get(key, math.nan), op, bound) for key, op, bound in BAR}
     out["settings"] = {
@@ -154,6 +155,15 @@ def assemble(
     out["machine"] = machine()
     out["errors"] = errors
     return out
+
+
+def latency_curve(latency: LatencyResult, max_rate: float) -> list[dict[str, Any]]:
+    """The curve's steps: rate as a share of the one-process maximum of the same run, p50/p99 and their view."""
+    return [{
+        "share_of_max": step.rate / max_rate if max_rate and not math.isnan(max_rate) else math.nan,
+        "rate": step.rate, "achieved_rate": step.achieved_rate, "p50_ms": step.headline("p50"),
+        "p99_ms": step.headline("p99"), "source": step.source, "committed_all": step.all_committed,
+    } for step in latency.curve]
 
 
 def _meets(value: Any, op: str, bound: float) -> bool | None:
@@ -212,6 +222,9 @@ def table(result: dict[str, Any]) -> str:
             ("  share <= 250 ms [histogram]", _fmt(result["latency_hist_share_le_250ms"]), "", ""),
             ("  p50 / p99 -> committed", f"{_fmt(commit.get('p50', math.nan))} / {_fmt(commit.get('p99', math.nan))}", "", ""),
         ]
+    for step in result.get("latency_curve", []):
+        rows.append((f"  at {_fmt(step['share_of_max'] * 100)} % of max ({_fmt(step['rate'])} ev/s): p50 / p99 "
+                     f"[{step['source']}]", f"{_fmt(step['p50_ms'])} / {_fmt(step['p99_ms'])}", "", ""))
     rows += [
         ("scorer (us, best of N)", "", "", ""),
         ("  single: compiled / sklearn", f"{_fmt(result['scorer_single_us'])} / {_fmt(result['sklearn_single_us'])}",

@@ -28,7 +28,7 @@ REQUIRED_KEYS = {
     "monitor_eps", "aiokafka_eps", "faust_eps", "ratio_faust", "latency_p50_ms", "latency_p99_ms",
     "scorer_single_us", "sklearn_single_us", "scorer_batch_us_per_event", "sklearn_batch_us_per_event",
     "state_bytes_per_user", "versions", "settings", "machine", "processes_2_over_1",
-    "monitor_no_entities_eps", "entity_views_eps_ratio", "latency_p99_no_entities_ms",
+    "monitor_no_entities_eps", "entity_views_eps_ratio", "latency_p99_no_entities_ms", "latency_curve",
 }
 
 
@@ -60,6 +60,13 @@ def test_bench_smoke_end_to_end(kafka_settings: Settings, tmp_path: Path) -> Non
     # The entity views' cost is measured against the same worker without them, in the same run.
     assert result["entity_views_eps_ratio"] > 0 and result["latency_p99_no_entities_ms"] > 0
     assert result["latency_committed_all"]
+    # The latency curve: the same worker at 25/50/75/90 % of the one-process maximum of this run, each step
+    # caught up before the next, each with its own percentiles.
+    curve = result["latency_curve"]
+    assert [round(step["share_of_max"], 2) for step in curve] == [0.25, 0.5, 0.75, 0.9]
+    for step in curve:
+        assert step["committed_all"] and step["rate"] > 0 and step["achieved_rate"] > 0
+        assert 0 < step["p50_ms"] <= step["p99_ms"], step
     assert result["state_changelog_users"] == result["settings"]["users"]
 
     # Correctness of the comparison, not its speed: same model, same scores.
