@@ -2,10 +2,10 @@
 
 A fresh worker (own app id, empty input topic) is started and waited on until
 ready; then events are produced at ``rate``/s for ``seconds`` s after a short
-warm-up whose events are left out of every statistic.  The same worker then
-runs the latency curve: the same measurement at shares of the one-process
-maximum measured earlier in the run (``CURVE_SHARES``), each step starting
-once the one before it is committed.  Three views:
+warm-up whose events are left out of every statistic.  Before that, the same
+worker runs the latency curve: the same measurement at shares of the
+one-process maximum measured earlier in the run (``CURVE_SHARES``), each step
+starting once the one before it is committed.  Three views:
 
 * ``alert`` (the bar's number): for every alert the worker sends, the alert
   record's Kafka timestamp (set by the worker's producer when it sends) minus
@@ -171,12 +171,14 @@ def run_latency(
 ) -> LatencyResult:
     """``settings``: worker settings with a fresh input topic, app id and metrics port.
 
-    One worker runs every step: first ``rate`` for ``seconds`` (the headline),
-    then each ``(rate, seconds)`` of ``curve`` (``LatencyResult.curve``).  A
-    step starts once everything before it is committed, so a step the worker
-    could not keep up with does not queue into the next one.
+    One worker runs every step: first each ``(rate, seconds)`` of ``curve``
+    (``LatencyResult.curve``, lowest rate first), then ``rate`` for
+    ``seconds`` (the headline).  A step starts once everything before it is
+    committed, so a step the worker could not keep up with does not queue
+    into the next one; the curve comes first because the steps right after a
+    long backlog measured seconds of p99 at a quarter of the maximum rate.
     """
-    steps = [(rate, seconds), *curve]
+    steps = [*sorted(curve), (rate, seconds)]
     results = [LatencyResult(rate=r, seconds=s, warmup_s=min(3.0, max(0.5, s / 10))) for r, s in steps]
     chunks: list[tuple[list[dict], list[dict]]] = []
     start = 0
@@ -222,13 +224,13 @@ def run_latency(
             poller.join(timeout=5)
         if reader is not None:
             reader.drain(timeout_s=30.0 if results[-1].all_committed else 0.0)
-            results[0].error = results[0].error or reader.error
+            results[-1].error = results[-1].error or reader.error
         children.stop(worker)
     assert reader is not None and poller is not None
     for result, (_, measured), hist in zip(results, chunks, hists):
         _summarise(result, meta, {e["event_id"] for e in measured}, reader.alerts, poller, hist)
-    results[0].curve = results[1:]
-    return results[0]
+    results[-1].curve = results[:-1]
+    return results[-1]
 
 
 def curve_steps(max_rate: float, seconds: float, shares: Sequence[float] = CURVE_SHARES) -> list[tuple[float, float]]:
