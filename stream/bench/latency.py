@@ -179,15 +179,15 @@ def run_latency(
     long backlog measured seconds of p99 at a quarter of the maximum rate.
     """
     steps = [*sorted(curve), (rate, seconds)]
-    results = [LatencyResult(rate=r, seconds=s, warmup_s=min(3.0, max(0.5, s / 10))) for r, s in steps]
+    results = [LatencyResult(rate=r, seconds=s, warmup_s=warmup_for(s)) for r, s in steps]
+    if events_needed(steps) > len(events):
+        raise ValueError(f"need {events_needed(steps)} events for the latency run, got {len(events)}")
     chunks: list[tuple[list[dict], list[dict]]] = []
     start = 0
     for r in results:
         n_warm, n_measured = int(r.rate * r.warmup_s), int(r.rate * r.seconds)
         chunks.append((events[start:start + n_warm], events[start + n_warm:start + n_warm + n_measured]))
         start += n_warm + n_measured
-    if start > len(events):
-        raise ValueError(f"need {start} events for the latency run, got {len(events)}")
     ensure_topics(settings)
     meta: dict[str, tuple[int, int, int]] = {}  # event id -> (partition, offset, timestamp ms)
     hists: list[list[tuple[float, float]]] = [[] for _ in results]
@@ -231,6 +231,16 @@ def run_latency(
         _summarise(result, meta, {e["event_id"] for e in measured}, reader.alerts, poller, hist)
     results[-1].curve = results[:-1]
     return results[-1]
+
+
+def warmup_for(seconds: float) -> float:
+    """Seconds of warm-up before a step of ``seconds``: its events are left out of every statistic."""
+    return min(3.0, max(0.5, seconds / 10))
+
+
+def events_needed(steps: Sequence[tuple[float, float]]) -> int:
+    """Events the (rate, seconds) steps produce, warm-ups included."""
+    return sum(int(r * warmup_for(s)) + int(r * s) for r, s in steps)
 
 
 def curve_steps(max_rate: float, seconds: float, shares: Sequence[float] = CURVE_SHARES) -> list[tuple[float, float]]:

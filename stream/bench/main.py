@@ -30,7 +30,7 @@ from typing import Any, Callable, TypeVar
 
 from stream.bench import data, report
 from stream.bench.cluster import Names, broker_for, drop_run
-from stream.bench.latency import LatencyResult, curve_steps, run_latency
+from stream.bench.latency import LatencyResult, curve_steps, events_needed, run_latency
 from stream.bench.monitor import MonitorRun, monitor_settings, run_monitor
 from stream.bench.offsets import OffsetWatch, Progress
 from stream.bench.options import BenchOptions
@@ -188,8 +188,7 @@ def _latency(
     role = "latency" if entity_views else "latency-noent"
     settings = monitor_settings(base, names, work, model_dir, role).replace(
         input_topic=names.topic(f"{role}-in"), entity_views=entity_views)
-    steps = [(opts.latency_rate, opts.latency_seconds), *(curve or [])]
-    needed = sum(int(r * (s + min(3.0, max(0.5, s / 10)))) + 1 for r, s in steps)
+    needed = events_needed([(opts.latency_rate, opts.latency_seconds), *(curve or [])])
     if len(events) < needed:
         events = data.bench_events(needed, opts.users, seed=12)
     result = run_latency(settings, events, opts.latency_rate, opts.latency_seconds, children, opts.phase_timeout_s,

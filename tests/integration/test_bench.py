@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from stream.bench import prom
+from stream.bench.latency import curve_steps, events_needed
 from stream.bench.offsets import Progress
 from stream.bench.report import json_line
 from stream.bench.scorer import best_of
@@ -113,3 +114,10 @@ def test_best_of_reports_per_call_seconds() -> None:
     calls = []
     seconds = best_of(lambda: calls.append(1), repeats=2, min_time_s=0.001)
     assert 0 < seconds < 0.01 and len(calls) > 2
+
+
+def test_the_latency_curve_steps_and_the_events_they_need() -> None:
+    assert curve_steps(1000.0, 20.0) == [(250, 20.0), (500, 20.0), (750, 20.0), (900, 20.0)]
+    assert curve_steps(0.0, 20.0) == []  # no maximum measured (the monitor phase failed): no curve
+    assert events_needed([(100.0, 10.0)]) == 100 + 1000  # a 1 s warm-up, then 10 s
+    assert events_needed([(100.0, 10.0), (200.0, 60.0)]) == 1100 + 600 + 12_000  # warm-up at most 3 s
