@@ -31,7 +31,6 @@ def score_file(settings: Settings, model_dir: Path, source: Path, target: Path) 
     alerts = 0
 
     def rows() -> Iterator[dict]:
-        nonlocal alerts
         chunk = []
         for event in read_events(source, report, settings.time_policy()):
             chunk.append(event)
