@@ -68,8 +68,7 @@ def scale_knots(
             ys.extend(np.quantile(in_f, levels))
         xs.append(hi_p)
         ys.append(hi_f)
-    x = np.asarray(xs)
-    y = np.maximum.accumulate(np.clip(np.asarray(ys), 0.0, 1.0))
+    x, y = np.asarray(xs), np.asarray(ys)  # both non-decreasing: bands ascend, quantiles ascend within them
     keep = np.concatenate([[True], np.diff(x) > 0])  # ties (a band without spread): keep the first knot
     x, y = x[keep], y[keep]
     # Band edges must stay knots: a dropped tie at an edge keeps the first knot, whose y may be lower.

@@ -65,12 +65,16 @@ def budget_threshold(scores: np.ndarray, ruled: np.ndarray, alert_rate: float) -
     alerts); the model gets what is left, but never less than a tenth of the
     budget, so it can still surface patterns no rule knows.
     """
-    n = len(scores)
     free = scores[~ruled]
     if len(free) == 0:
         return float(scores.max())
-    left = max(alert_rate * n - int(ruled.sum()), alert_rate * n / 10)
+    left = budget_left(alert_rate * len(scores), int(ruled.sum()))
     return float(np.quantile(free, 1.0 - min(1.0, left / len(free))))
+
+
+def budget_left(budget: float, ruled: int) -> float:
+    """Alerts the models may raise once ``ruled`` rule hits took theirs: never under a tenth of the budget."""
+    return max(budget - ruled, budget / 10)
 
 
 def top_threshold(values: np.ndarray, k: float) -> float:
@@ -259,7 +263,7 @@ def _early_warning(
     free = in_budget & ~ruled
     pool = p[free] if free.any() else p
     budget = rate * max(int(in_budget.sum()), 1)
-    left = max(budget - int((in_budget & ruled).sum()), budget / 10)  # what the rules leave (budget_threshold)
+    left = budget_left(budget, int((in_budget & ruled).sum()))
     n_alerts = max(0.0, min(share * left, left - budget / 10))  # the forest keeps at least a tenth
     threshold = top_threshold(pool, n_alerts)
     high = top_threshold(pool, n_alerts / 10)

@@ -50,7 +50,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "partition_check_s": (1, 3600), "state_write_version": (0, 255),
     "model_poll_s": (0.1, math.inf), "drift_window": (10, 10_000_000),
     "alert_rate": (1e-6, 0.5), "seed": (0, 2**32 - 1),
-    "early_warning_share": (0, 1), "early_warning_max_share": (0, 1), "outcome_late_days": (1, 3650), "outcome_grace_days": (0, 3650),
+    "early_warning_share": (0, 1), "early_warning_max_share": (0, 1),
+    "outcome_late_days": (1, 3650), "outcome_grace_days": (0, 3650),
 }
 
 
