@@ -30,8 +30,14 @@ setup: $(STAMP)
 run: setup
 	$(BIN)/riskmon run
 
+# Two passes: the tests that need no broker (pure logic, the held-out-worlds
+# guards) spread over every core with pytest-xdist, then the broker tests one at
+# a time, because they measure timing-sensitive Kafka behaviour on a shared machine.
+TEST_JOBS ?= auto
+
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_JOBS) -m "not kafka" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m kafka $(PYTEST_ARGS)
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not kafka and not slow" $(PYTEST_ARGS)
