@@ -52,19 +52,21 @@ CANDIDATES: dict[str, tuple[tuple[str, ...], int]] = {
 
 
 def world_matrix(run: Path, history_days: int) -> dict[str, np.ndarray]:
-    """Loan feature rows (the stream's own features) with labels and the test-window mask."""
-    labels = {}
+    """Loan feature rows (the stream's own features) with labels, scenarios and the test-window mask."""
+    labels, scenarios = {}, {}
     with (run / "labels.jsonl").open(encoding="utf-8") as fh:
         for line in fh:
             doc = json.loads(line)
             labels[doc["event_id"]] = doc["label"]
+            scenarios[doc["event_id"]] = doc.get("scenario", "normal")
     start = WORLD_START.timestamp() + history_days * 86400
     loans = [(e, r) for e, r in featurize(read_events(run / "full.jsonl")) if e.event_type == "loan"]
     test = np.array([e.ts >= start for e, _ in loans])
     stats = segment_medians([(e.segment, r) for (e, r), t in zip(loans, test) if not t])
     X = np.array([apply_segment_stats(r, e.segment, stats).values for e, r in loans], dtype=np.float64)
     y = np.array([labels.get(e.event_id, 0) for e, _ in loans])
-    return {"X": X, "y": y, "test": test}
+    scenario = np.array([scenarios.get(e.event_id, "normal") for e, _ in loans])
+    return {"X": X, "y": y, "test": test, "scenario": scenario}
 
 
 def measure(data: dict[str, np.ndarray], left_out: tuple[str, ...], max_samples: int, seed: int) -> tuple[float, float]:
