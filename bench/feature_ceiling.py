@@ -10,11 +10,9 @@ For each world left out it fits a supervised classifier (scikit-learn's
 the other seven worlds, history and test window alike, with every feature the
 stream computes, and ranks the left-out world's test window.  No lender has
 those labels: the number is a ceiling for these features, not a detector.
-Next to it, the forest in force (fitted on the world's own history, as
-``riskmon train`` does), a second unsupervised reader of the same features
-that knows which way is risky (``directional``: for each of ``RISKY_HIGH`` /
-``RISKY_LOW``, minus the log of the history's share of loans at least that far
-in the risky direction, summed), the forest and that score averaged by rank,
+Next to it, the unsupervised readers fitted on the world's own history, as
+``riskmon train`` fits them: the isolation forest alone, the directional tails
+alone (``models.tails``) and their blend, which is the loan model in force;
 and per scenario the ROC-AUC of the forest and the ceiling against the
 well-behaved loans.
 
@@ -39,20 +37,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from forest_choice import world_matrix  # noqa: E402
+from models.forest import CompiledForest  # noqa: E402
 from models.model import EVENT_FEATURES  # noqa: E402
+from models.tails import Blend  # noqa: E402
 from models.train import MAX_SAMPLES  # noqa: E402
 from stream.core.features import LOAN_FEATURES  # noqa: E402
-
-
-#: Loan features where more is riskier, and where less is (by what they mean, not chosen on the worlds).
-RISKY_HIGH: tuple[str, ...] = (
-    "amount_over_limit", "amount_1h_over_limit", "amount_24h_over_limit", "amount_7d_over_limit",
-    "amount_30d_over_limit", "loans_1h", "loans_24h", "loans_7d", "loans_30d", "distinct_products_7d",
-    "distinct_channels_7d", "distinct_devices_30d", "new_device", "new_channel", "new_product", "utilisation",
-    "recent_device", "night_hour", "amount_rel_segment", "loans_30d_rel_segment", "overdue_days", "overdue_loans",
-    "short_loans_30d", "amount_z_user",
-)
-RISKY_LOW: tuple[str, ...] = ("log_hours_since_prev_loan",)
 
 
 def world_of(run: str) -> str:
@@ -68,33 +57,17 @@ def ranking(y: np.ndarray, scenario: np.ndarray, scores: np.ndarray) -> dict[str
     return {"roc": float(roc_auc_score(y, scores)), "pr": float(average_precision_score(y, scores)), "scenarios": per}
 
 
-def directional(history: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """Sum over the directional features of -log(share of history loans at least as far in the risky direction)."""
-    score = np.zeros(len(X))
-    for name in RISKY_HIGH + RISKY_LOW:
-        j = LOAN_FEATURES.index(name)
-        ranked = np.sort(history[:, j])
-        if name in RISKY_LOW:
-            share = np.searchsorted(ranked, X[:, j], side="right") / len(ranked)
-        else:
-            share = 1 - np.searchsorted(ranked, X[:, j], side="left") / len(ranked)
-        score -= np.log(np.clip(share, 1 / len(ranked), 1))
-    return score
-
-
 def unsupervised(data: dict[str, np.ndarray], seed: int) -> dict[str, np.ndarray]:
-    """The forest, the directional score and their rank average on the test window, all fitted on the history."""
-    cols = [LOAN_FEATURES.index(n) for n in EVENT_FEATURES["loan"]]
-    X, t = data["X"], data["test"]
+    """The forest alone, the directional tails alone and their blend (the model in force), fitted on the history."""
+    names = EVENT_FEATURES["loan"]
+    cols = [LOAN_FEATURES.index(n) for n in names]
+    X, t = data["X"][:, cols], data["test"]
     forest = IsolationForest(n_estimators=200, max_samples=min(MAX_SAMPLES, int((~t).sum())), random_state=seed)
-    forest.fit(X[~t][:, cols])
-    fh, ft = -forest.score_samples(X[~t][:, cols]), -forest.score_samples(X[t][:, cols])
-    dh, dt = directional(X[~t], X[~t]), directional(X[~t], X[t])
-
-    def rank(history_scores: np.ndarray, scores: np.ndarray) -> np.ndarray:
-        return np.searchsorted(np.sort(history_scores), scores, side="right") / len(history_scores)
-
-    return {"forest": ft, "directional": dt, "forest + directional": rank(fh, ft) + rank(dh, dt)}
+    compiled = CompiledForest.from_sklearn(forest.fit(X[~t]))
+    history, window = compiled.anomaly_score01(X[~t]), compiled.anomaly_score01(X[t])
+    blended = Blend.fit(names, X[~t], history)
+    return {"forest": window, "directional": blended.tails.score(X[t]),
+            "forest + directional": blended.score(X[t], window)}
 
 
 def ceiling_for(world: str, data: dict[str, dict[str, np.ndarray]], seed: int) -> dict[str, np.ndarray]:

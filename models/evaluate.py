@@ -23,8 +23,9 @@ Definitions (every number in the output means exactly this):
   is present.  Five scores are ranked: *monitor* = ``score``, the monitor's risk
   score (the larger of the forest's score and the early warning's probability
   on the forest's scale, plus a bonus per rule that fires, ``stream.core.scoring``);
-  *forest* = ``model_score``, the isolation forest on the rolling features alone
-  (when the scores file carries it); *early warning* =
+  *forest* = ``model_score``, the anomaly model on the rolling features alone
+  (the isolation forest, for loans blended with the directional tails of
+  ``models.tails``; when the scores file carries it); *early warning* =
   ``early_warning_probability`` alone (when the model has one); *rules* = how
   many typology rules fired; and *baseline*.  Forest vs baseline is the value of
   the rolling features; monitor vs forest is the value of the rules and the
@@ -497,7 +498,7 @@ def write_report(
     ranked = auc_rows(rows, result.auc_on)
     curves = [("monitor (forest + rules)", [r.label for r in ranked], [r.score for r in ranked])]
     if result.forest is not None:
-        curves.append(("forest alone", [r.label for r in ranked], [r.model_score for r in ranked]))
+        curves.append(("anomaly model alone", [r.label for r in ranked], [r.model_score for r in ranked]))
     if result.early_warning is not None:
         curves.append(("early warning alone", [r.label for r in ranked], [r.early_warning for r in ranked]))
     if baseline is not None:
@@ -590,7 +591,7 @@ def _grid(header: Sequence[str], body: Sequence[Sequence[str]], markdown: bool) 
 def _summary_table(r: Evaluation) -> tuple[list[str], list[list[str]]]:
     none = {"roc_auc": None, "pr_auc": None}
     columns = (r.monitor, r.forest or none, r.early_warning or none, r.rules, r.baseline or none)
-    header = ["metric", "monitor (combined)", "forest alone (rolling features)", "early warning alone",
+    header = ["metric", "monitor (combined)", "anomaly model alone (forest + directional tails)", "early warning alone",
               "rules alone", "baseline (raw fields)"]
     return header, [[name] + [_fmt(c[key]) for c in columns] for name, key in (("ROC-AUC", "roc_auc"),
                                                                                ("PR-AUC", "pr_auc"))]
@@ -598,7 +599,7 @@ def _summary_table(r: Evaluation) -> tuple[list[str], list[list[str]]]:
 
 def _threshold_table(r: Evaluation) -> tuple[list[str], list[list[str]]]:
     header = ["loan events", "precision", "recall", "alerts", "true alerts", "label-1"]
-    names = {"alert": "alert flag (any source)", "model_only": "forest alone (fired_by model)",
+    names = {"alert": "alert flag (any source)", "model_only": "anomaly model alone (fired_by model)",
              "early_warning_only": "early warning (fired_by early_warning)"}
     return header, [
         [names[k], _fmt(q["precision"]), _fmt(q["recall"]), str(q["alerts"]), str(q["true_alerts"]),

@@ -19,6 +19,7 @@ from models.artifact import load_model, save_model
 from models.early_warning import EarlyWarning
 from models.explain import attribute, top_features
 from models.forest import CompiledForest
+from models.tails import Blend
 from stream.core.features import FEATURE_TEXT, LOAN_FEATURES, REPAYMENT_FEATURES, FeatureRow, apply_segment_stats
 from stream.core.rules import RuleConfig
 from stream.core.entity_alerts import EntityThresholds
@@ -92,11 +93,20 @@ class TypeModel:
     drift_expected: list[list[float]] = field(default_factory=list)  # training share per bin
     reference_X: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # a few training rows ...
     reference_scores: np.ndarray = field(default_factory=lambda: np.zeros(0))  # ... and their scores at training
+    #: The directional reader blended with the forest (``models.tails``); None: the forest alone (repayments,
+    #: and models trained before it existed).
+    blend: Blend | None = None
 
     @cached_property
     def columns(self) -> np.ndarray:
         """Positions of ``features`` in the feature row."""
         return feature_columns(self.event_type, self.features)
+
+    def score01(self, X: np.ndarray) -> np.ndarray:
+        """Anomaly scores in [0, 1] of rows of this model's columns: the forest's, or its blend with the tails."""
+        X = np.atleast_2d(X)
+        forest = self.forest.anomaly_score01(X)
+        return forest if self.blend is None else self.blend.score(X, forest)
 
 
 class ModelSanityError(ValueError):
@@ -117,7 +127,7 @@ def sanity_check(model: "RiskModel") -> None:
             raise ModelSanityError(f"{event_type} threshold {tm.threshold} is outside (0, 1]")
         if len(tm.reference_X) == 0:
             raise ModelSanityError(f"{event_type} model carries no reference batch to check it with")
-        scores = tm.forest.anomaly_score01(tm.reference_X)
+        scores = tm.score01(tm.reference_X)
         if not np.all(np.isfinite(scores)) or scores.min() < 0 or scores.max() > 1:
             raise ModelSanityError(f"{event_type} reference scores are not finite scores in [0, 1]")
         if not np.allclose(scores, tm.reference_scores, rtol=0, atol=1e-9):
@@ -198,7 +208,7 @@ class RiskModel:
 
     def score(self, event_type: str, X: np.ndarray) -> np.ndarray:
         """Anomaly scores in [0, 1] (higher = more anomalous) for rows of one event type."""
-        return self.by_type[event_type].forest.anomaly_score01(np.atleast_2d(X))
+        return self.by_type[event_type].score01(X)
 
     def top_reasons(self, event_type: str, x: np.ndarray, k: int = 3) -> list[dict[str, Any]]:
         """The (at most) ``k`` features that drove the score of ``x``, with value and normal range.
@@ -209,6 +219,10 @@ class RiskModel:
         tm = self.by_type[event_type]
         names = tm.features
         weights = attribute(tm.forest, np.atleast_2d(x))[0]
+        if tm.blend is not None:  # half the say to each reader, as in the score
+            tails = np.zeros(len(names))
+            tails[tm.blend.tails.columns] = tm.blend.tails.contributions(x)[0]
+            weights = 0.5 * _shares(weights) + 0.5 * _shares(tails)
         return [self._reason(tm, names[i], float(x[i]), float(weights[i])) for i in top_features(weights, k)]
 
     @staticmethod
@@ -227,6 +241,12 @@ class RiskModel:
         }
 
 
+def _shares(weights: np.ndarray) -> np.ndarray:
+    """Non-negative weights scaled to sum to 1 (all zeros stay zeros)."""
+    total = float(weights.sum())
+    return weights / total if total > 0 else weights
+
+
 def describe(name: str, value: float, norm: FeatureNorm) -> str:
     """A human sentence for one reason, e.g. '7 loans in 24h (p99 of training: 2)'."""
     label = FEATURE_TEXT.get(name, name.replace("_", " "))
@@ -243,6 +263,8 @@ def to_artifact(model: RiskModel) -> tuple[dict[str, np.ndarray], dict[str, Any]
             arrays[f"{event_type}.{key}"] = arr
         arrays[f"{event_type}.reference_X"] = tm.reference_X
         arrays[f"{event_type}.reference_scores"] = tm.reference_scores
+        if tm.blend is not None:
+            arrays.update({f"{event_type}.{k}": v for k, v in tm.blend.to_arrays().items()})
         types[event_type] = {
             "features": list(tm.features),
             "threshold": tm.threshold,
@@ -275,12 +297,16 @@ def from_artifact(arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> RiskMo
         own = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
         reference_X = own.pop("reference_X", np.zeros((0, 0)))
         reference_scores = own.pop("reference_scores", np.zeros(0))
+        blended = None
+        if "tails_knots" in own:
+            blended = Blend.from_arrays({k: own.pop(k) for k in list(own) if k.startswith(("tails_", "ranks_"))})
         forest = CompiledForest.from_arrays(own)
         norms = {k: FeatureNorm(float(v[0]), float(v[1])) for k, v in info["norms"].items()}
         drift = info.get("drift", {})
         by_type[event_type] = TypeModel(
             event_type, features, forest, float(info["threshold"]), float(info["high_threshold"]), norms,
             drift.get("edges", []), drift.get("expected", []), reference_X, reference_scores,
+            blended,
         )
     early_warning = None
     if "early_warning_model" in meta:

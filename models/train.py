@@ -28,6 +28,7 @@ from models.combine import scale_knots, share_by_skill
 from models.early_warning import EarlyWarning, fit_early_warning
 from models.outcomes import OutcomeRules, label_outcomes
 from models.forest import CompiledForest
+from models.tails import Blend
 from models.model import EVENT_FEATURES, ROW_FEATURES, RiskModel, TypeModel, feature_columns, feature_norms
 from stream.core.contract import Event, LoanEvent
 from stream.core.drift import bin_edges, bin_shares
@@ -118,6 +119,7 @@ def train(
     outcomes: OutcomeRules | None = OutcomeRules(),
     early_warning_share: float = 0.1,
     early_warning_max_share: float = 0.6,
+    tails: bool = True,
 ) -> RiskModel:
     """Fit a model on a time-ordered history of events.
 
@@ -135,6 +137,8 @@ def train(
     of what the rules leave of the loan budget, by how much better than the forest it predicted the
     history's outcomes (``models.combine``), after the rules and before the
     forest (``meta["early_warning"]`` says what it found, or why there is none).
+    With ``tails`` the loan model's score blends the forest with the
+    directional reader of ``models.tails`` by rank; without, it is the forest's.
     """
     configured = rules or RuleConfig()
     rates = {"loan": alert_rate, "repayment": alert_rate / 10 if repayment_alert_rate is None else repayment_alert_rate}
@@ -169,6 +173,9 @@ def train(
         ).fit(X)
         compiled = CompiledForest.from_sklearn(forest)
         scores = compiled.anomaly_score01(X)
+        blended = Blend.fit(names, X, scores) if tails and event_type == "loan" else None
+        if blended is not None:
+            scores = blended.score(X, scores)
         ruled = np.array([bool(evaluate_rules(r, rules)) for _, t, r in rows if t == event_type])
         in_budget = np.array([w for (_, t, _), w in zip(rows, warm) if t == event_type], dtype=bool)
         if in_budget.sum() < MIN_ROWS:  # too few warm events of this type to set a budget on: use them all
@@ -195,6 +202,7 @@ def train(
             event_type, names, compiled, threshold, high, feature_norms(names, X),
             drift_edges=edges, drift_expected=bin_shares(X, edges),
             reference_X=X[pick], reference_scores=scores[pick],
+            blend=blended,
         )
     created = datetime.now(timezone.utc)
     meta = {
@@ -203,6 +211,7 @@ def train(
         "seed": seed,
         "n_estimators": n_estimators,
         "max_samples": max_samples,
+        "tails": tails,
         "training_events": counts,
         "budget_from": datetime.fromtimestamp(warm_from, timezone.utc).isoformat(timespec="seconds"),
         "budget_events": int(warm.sum()),
@@ -224,7 +233,7 @@ def training_options(settings: Any) -> dict[str, Any]:
     return dict(alert_rate=settings.alert_rate, seed=settings.seed, rules=settings.rule_config(),
                 calibrate_rules=settings.rules_calibrate, outcomes=OutcomeRules.from_settings(settings),
                 early_warning_share=settings.early_warning_share,
-                early_warning_max_share=settings.early_warning_max_share)
+                early_warning_max_share=settings.early_warning_max_share, tails=settings.model_tails)
 
 
 def _early_warning(

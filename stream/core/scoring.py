@@ -63,7 +63,7 @@ class Decision:
     """What the monitor concluded about one event."""
 
     score: float  # the monitor's risk score that ranks events: forest and early warning, plus a bonus per rule
-    model_score: float  # the isolation forest's anomaly score alone
+    model_score: float  # the anomaly model's score alone (the forest; for loans blended with models.tails)
     threshold: float
     model_fired: bool
     rule_hits: tuple[RuleHit, ...]

@@ -1,0 +1,179 @@
+"""A second reader of the loan features that knows which way is risky, and its blend with the forest.
+
+An isolation forest isolates whatever is rare, in any direction: a user with a
+large limit who borrows little is as "anomalous" to it as one who borrows his
+whole limit three times in a day.  Lending risk has a direction: more borrowed
+against the limit, more loans, more products and channels, devices new to the
+account, less time since the last loan.  ``DirectionalTails`` scores a loan by
+how far out it sits on that risky side of each such feature, against the
+history: the sum over features of minus the log of the history's share of
+loans at least that far out (a one-sided empirical tail, like COPOD's, with the
+side fixed by what the feature means instead of estimated).  The directions
+are the features' meaning, not a fit to any data set.
+
+The loan model's score blends the two readers by rank (``Blend``): each score
+becomes the share of history loans it beats (``Ranks``), the two shares are
+averaged, and that average is put back on the forest's scale by its own rank.  On the held-out worlds the blend ranked the test windows
+better than the forest alone on 22 of 24 runs (mean PR-AUC +0.015, worst
++0.005; docs/worlds.md, ``bench/feature_ceiling.py``).
+
+Plain arrays only: both parts save into the model artefact as numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+#: Loan features where more is riskier, and where less is (by what they mean).
+RISKY_HIGH: tuple[str, ...] = (
+    "amount_over_limit", "amount_1h_over_limit", "amount_24h_over_limit", "amount_7d_over_limit",
+    "amount_30d_over_limit", "loans_1h", "loans_24h", "loans_7d", "loans_30d", "distinct_products_7d",
+    "distinct_channels_7d", "distinct_devices_30d", "new_device", "new_channel", "new_product", "utilisation",
+    "recent_device", "night_hour", "amount_rel_segment", "loans_30d_rel_segment", "overdue_days", "overdue_loans",
+    "short_loans_30d", "amount_z_user",
+)
+RISKY_LOW: tuple[str, ...] = ("log_hours_since_prev_loan",)
+
+#: Quantile levels kept per feature and per score: the tail shares are exact at
+#: each kept value; ranks are interpolated between kept scores.
+KNOTS = 1024
+
+
+def _knots(values: np.ndarray) -> np.ndarray:
+    """Distinct values of ``values`` at ``KNOTS`` evenly spaced quantiles (the minimum and maximum included).
+
+    Values the data holds, never interpolated between them, so a history with
+    fewer distinct values than ``KNOTS`` keeps every one of them.
+    """
+    return np.unique(np.quantile(values, np.linspace(0.0, 1.0, KNOTS), method="lower"))
+
+
+@dataclass(frozen=True)
+class DirectionalTails:
+    """One-sided empirical tails of the risky features, as the history drew them."""
+
+    columns: np.ndarray  # positions of the features in the model's columns
+    signs: np.ndarray  # +1 where more is riskier, -1 where less is
+    knots: np.ndarray  # (features, KNOTS) values, each row padded with +inf past its distinct values
+    shares: np.ndarray  # (features, KNOTS + 1) history share at or beyond each knot; the last entry: beyond all
+    rows: int  # history rows the shares were counted on (the smallest share is 1 / rows)
+
+    @classmethod
+    def fit(cls, names: Sequence[str], X: np.ndarray) -> "DirectionalTails":
+        """From the history's rows ``X`` whose columns are ``names`` (the features not in either list are left out)."""
+        picked = [(i, -1.0 if n in RISKY_LOW else 1.0) for i, n in enumerate(names) if n in RISKY_HIGH + RISKY_LOW]
+        columns = np.array([i for i, _ in picked], dtype=np.intp)
+        signs = np.array([s for _, s in picked], dtype=np.float64)
+        knots = np.full((len(picked), KNOTS), np.inf)
+        shares = np.zeros((len(picked), KNOTS + 1))
+        rows = max(len(X), 1)
+        for f, (i, sign) in enumerate(picked):
+            column = np.sort(sign * X[:, i])
+            kept = _knots(column) if len(column) else np.zeros(0)
+            knots[f, : len(kept)] = kept
+            at_or_beyond = 1.0 - np.searchsorted(column, kept, side="left") / rows
+            shares[f, : len(kept)] = at_or_beyond
+            shares[f, len(kept):] = 1.0 / rows
+        return cls(columns, signs, knots, shares, rows)
+
+    def contributions(self, X: np.ndarray) -> np.ndarray:
+        """Per row and feature: minus the log of the history's share at or beyond the row's value.
+
+        Between two kept values the share of the upper one is used, so a value
+        scores at least as far out as it is; beyond the largest kept value the
+        share is 1 / rows.
+        """
+        X = np.atleast_2d(X)
+        out = np.empty((len(X), len(self.columns)))
+        for f, (i, sign) in enumerate(zip(self.columns, self.signs)):
+            at = np.searchsorted(self.knots[f], sign * X[:, i], side="left")
+            out[:, f] = self.shares[f, at]
+        return -np.log(np.clip(out, 1.0 / self.rows, 1.0))
+
+    def score(self, X: np.ndarray) -> np.ndarray:
+        return self.contributions(X).sum(axis=1)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        return {"tails_columns": self.columns, "tails_signs": self.signs, "tails_knots": self.knots,
+                "tails_shares": self.shares, "tails_rows": np.array([self.rows], dtype=np.int64)}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> "DirectionalTails":
+        return cls(arrays["tails_columns"].astype(np.intp), arrays["tails_signs"], arrays["tails_knots"],
+                   arrays["tails_shares"], int(arrays["tails_rows"][0]))
+
+
+@dataclass(frozen=True)
+class Ranks:
+    """Where a score falls among the history's scores (share at or below it, interpolated)."""
+
+    knots: np.ndarray  # distinct history scores at KNOTS quantiles
+    levels: np.ndarray  # the history's share at or below each
+
+    @classmethod
+    def fit(cls, scores: np.ndarray) -> "Ranks":
+        ordered = np.sort(scores)
+        knots = _knots(ordered)
+        return cls(knots, np.searchsorted(ordered, knots, side="right") / len(ordered))
+
+    def __call__(self, scores: np.ndarray) -> np.ndarray:
+        return np.interp(scores, self.knots, self.levels, left=0.0, right=1.0)
+
+    def score_at(self, ranks: np.ndarray) -> np.ndarray:
+        """The inverse: the history's score at each rank (interpolated)."""
+        return np.interp(ranks, self.levels, self.knots)
+
+
+def blend(forest_rank: np.ndarray, tails_rank: np.ndarray) -> np.ndarray:
+    """The mean of the two readers' ranks, in [0, 1]."""
+    return 0.5 * (forest_rank + tails_rank)
+
+
+@dataclass(frozen=True)
+class Blend:
+    """The loan model's score: the two readers blended by rank, put back on the forest's scale.
+
+    The blend's own rank among the history's blends is mapped to the forest
+    score at that rank, so the model score is distributed over the history
+    exactly as the forest's was.  Everything downstream that was set on the
+    forest's scale keeps its meaning: the rule bonus of 0.05 per rule, the
+    early warning's knots, the severity lines.  (On the rank scale the top 1 %
+    spans 0.02, and the bonus would lift every rule hit above every anomaly.)
+    The map is monotone: the blend's ranking is unchanged.
+    """
+
+    tails: DirectionalTails
+    forest_ranks: Ranks
+    tails_ranks: Ranks
+    blend_ranks: Ranks
+
+    @classmethod
+    def fit(cls, names: Sequence[str], X: np.ndarray, forest_scores: np.ndarray) -> "Blend":
+        tails = DirectionalTails.fit(names, X)
+        forest_ranks, tails_ranks = Ranks.fit(forest_scores), Ranks.fit(tails.score(X))
+        mixed = blend(forest_ranks(forest_scores), tails_ranks(tails.score(X)))
+        return cls(tails, forest_ranks, tails_ranks, Ranks.fit(mixed))
+
+    def score(self, X: np.ndarray, forest_scores: np.ndarray) -> np.ndarray:
+        """Model scores of rows ``X`` whose forest scored ``forest_scores``."""
+        mixed = blend(self.forest_ranks(forest_scores), self.tails_ranks(self.tails.score(X)))
+        return self.forest_ranks.score_at(self.blend_ranks(mixed))
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        arrays = self.tails.to_arrays()
+        for name in RANKS:
+            ranks = getattr(self, f"{name}_ranks")
+            arrays[f"ranks_{name}_knots"], arrays[f"ranks_{name}_levels"] = ranks.knots, ranks.levels
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> "Blend":
+        ranks = {f"{name}_ranks": Ranks(arrays[f"ranks_{name}_knots"], arrays[f"ranks_{name}_levels"])
+                 for name in RANKS}
+        return cls(DirectionalTails.from_arrays(arrays), **ranks)
+
+
+RANKS = ("forest", "tails", "blend")
