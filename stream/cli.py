@@ -142,6 +142,7 @@ def _cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
         BenchOptions(
             events=args.events, users=args.users, latency_rate=args.latency_rate,
             latency_seconds=args.latency_seconds, skip_latency=args.skip_latency, json=args.json,
+            restart_users=args.restart_users, skip_restart=args.skip_restart,
             broker=args.bench_broker or "", smoke=args.smoke, profile=args.profile or "", keep_logs=args.keep_logs or "",
         ),
     )
@@ -239,6 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--latency-rate", type=float, default=2_000.0, help="events per second in the latency run")
     b.add_argument("--latency-seconds", type=float, default=60.0, help="length of the latency run")
     b.add_argument("--skip-latency", action="store_true", help="skip the latency run")
+    b.add_argument("--restart-users", type=int, default=1_000_000,
+                   help="users' states in the changelog when timing a worker's restart (memory and rocksdb stores)")
+    b.add_argument("--skip-restart", action="store_true", help="skip the restart run")
     b.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     b.add_argument("--broker", dest="bench_broker", metavar="HOST:PORT",
                    help="reuse this running broker instead of starting a private one")

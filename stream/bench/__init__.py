@@ -20,5 +20,7 @@ Layout:
 * ``latency``     - fixed-rate produce, produce -> processed latency;
 * ``scorer``      - compiled forest vs scikit-learn, same fitted model;
 * ``state``       - bytes of per-user state, from the struct and the changelog;
+* ``restart``     - a worker's time to ready with N users' states (memory, RocksDB);
+  ``restart_states`` its pure part, ``changelog_io`` its Kafka reads and writes;
 * ``report``      - human table + one JSON line.
 """

@@ -10,7 +10,11 @@ Order, and why:
    process with its own consumer group from offset 0.
 4. State size from the monitor's changelog.
 5. Latency with a fresh worker on its own, empty input topic.
-6. With ``--profile``, one more monitor pass under py-spy (kept out of the
+6. Restart at scale (``restart``): a worker's time to ``/ready`` with
+   ``restart_users`` states in its changelog, memory and RocksDB stores, after
+   the throughput and latency runs so its million states never share the
+   broker with them.
+7. With ``--profile``, one more monitor pass under py-spy (kept out of the
    headline numbers, since sampling costs CPU).
 A failure in one phase is recorded and the others still run; children,
 topics (on a reused broker) and the private broker are always cleaned up.
@@ -35,6 +39,7 @@ from stream.bench.monitor import MonitorRun, monitor_settings, run_monitor
 from stream.bench.offsets import OffsetWatch, Progress
 from stream.bench.options import BenchOptions
 from stream.bench.procs import Children
+from stream.bench.restart import rocksdb_available, run_restart
 from stream.bench.references import output_topics, run_aiokafka, run_faust
 from stream.bench.scorer import ScorerResult, bench_scorer
 from stream.bench.state import StateSize, struct_size, with_changelog
@@ -94,7 +99,7 @@ def run_bench(base: Settings, opts: BenchOptions) -> dict[str, Any]:
         return report.assemble(
             opts, cluster, kafka_version, len(events), users, results["aiokafka"], results["faust"], results["monitor"],
             results["profiled"], results["latency"], scorer, results["state"], errors, results["monitor2"],
-            results["monitor_noent"], results["latency_noent"],
+            results["monitor_noent"], results["latency_noent"], results["restart"],
         )
     finally:
         if opts.keep_logs:
@@ -107,7 +112,7 @@ def _on_broker(
     errors: list[str],
 ) -> dict[str, Any]:
     results: dict[str, Any] = dict.fromkeys(
-        ("aiokafka", "faust", "monitor", "monitor2", "monitor_noent", "profiled", "latency", "latency_noent", "state"))
+        ("aiokafka", "faust", "monitor", "monitor2", "monitor_noent", "profiled", "latency", "latency_noent", "state", "restart"))
     base = cluster.replace(input_topic=names.topic("in"))
     ensure_topics(base, {base.input_topic: base.partitions, **{t: base.partitions for t in output_topics(names)}})
     say(f"pre-loading {len(events):,} events into {base.input_topic} ...")
@@ -163,6 +168,8 @@ def _on_broker(
                 say("latency without entity views ...")
                 results["latency_noent"] = _phase("latency_noent", errors, lambda: _latency(
                     base, names, opts, events, model_dir, work, children, errors, entity_views=False))
+            if not opts.skip_restart:
+                _restart(base, names, opts, events, model_dir, work, children, errors, results)
             if opts.profile:
                 say(f"profiling a second monitor pass with py-spy -> {opts.profile} ...")
                 prof_settings = monitor_settings(base, names, work, model_dir, "profiled")
@@ -179,6 +186,22 @@ def _state(events: list[dict], settings: Settings, app_id: str, monitor: Monitor
     if monitor is None or not monitor.progress.done:
         return size
     return with_changelog(size, settings, app_id)
+
+
+def _restart(
+    base: Settings, names: Names, opts: BenchOptions, events: list[dict], model_dir: Path, work: Path,
+    children: Children, errors: list[str], results: dict[str, Any],
+) -> None:
+    """The restart phase; a worker that recovered fewer users than were written is an error, not a time."""
+    say(f"restart: a worker's time to ready with {opts.restart_users:,} users' states ...")
+    if not rocksdb_available():
+        errors.append("restart: rocksdict is not installed (the rocksdb extra, which make setup installs): "
+                      "only the memory store is measured")
+    result = _phase("restart", errors, lambda: run_restart(
+        base, names, work, model_dir, events, opts.restart_users, children, opts.phase_timeout_s, say))
+    if result is not None:
+        errors.extend(f"restart: {problem}" for problem in result.problems())
+    results["restart"] = result
 
 
 def _latency(

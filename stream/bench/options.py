@@ -15,6 +15,8 @@ class BenchOptions:
     latency_seconds: float = 60.0
     curve_seconds: float = 20.0  # each step of the latency curve (latency.CURVE_SHARES of the measured maximum)
     skip_latency: bool = False
+    restart_users: int = 1_000_000  # users' states in the changelog for the restart phase (issue 14, item 4)
+    skip_restart: bool = False
     json: bool = False
     broker: str = ""  # reuse this broker instead of starting a private one
     smoke: bool = False
@@ -30,4 +32,5 @@ class BenchOptions:
         return replace(
             self, events=3_000, users=500, latency_rate=200.0, latency_seconds=5.0, curve_seconds=1.0,
             history_users=400, history_days=20, scorer_repeats=3, phase_timeout_s=120.0,
+            restart_users=3_000,
         )

@@ -17,6 +17,7 @@ from stream.bench.latency import LatencyResult
 from stream.bench.monitor import MonitorRun
 from stream.bench.offsets import Progress
 from stream.bench.options import BenchOptions
+from stream.bench.restart_states import RestartResult
 from stream.bench.scorer import ScorerResult
 from stream.bench.state import StateSize
 from stream.settings import Settings
@@ -29,6 +30,7 @@ BAR: tuple[tuple[str, str, float], ...] = (
     ("scorer_single_speedup", ">=", 50.0),
     ("scorer_batch_speedup", ">=", 1.0),
     ("state_bytes_per_user", "<=", 1024.0),
+    ("restart_ready_s.rocksdb", "<=", 60.0),  # at 1,000,000 users (issue 14); any smaller run passes trivially
 )
 
 
@@ -75,7 +77,7 @@ def assemble(
     aiokafka: Progress | None, faust: Progress | None, monitor: MonitorRun | None, profiled: MonitorRun | None,
     latency: LatencyResult | None, scorer: ScorerResult | None, state: StateSize | None, errors: list[str],
     monitor2: MonitorRun | None = None, monitor_noent: MonitorRun | None = None,
-    latency_noent: LatencyResult | None = None,
+    latency_noent: LatencyResult | None = None, restart: RestartResult | None = None,
 ) -> dict[str, Any]:
     """Every number of the run under its stable key."""
     monitor_eps, faust_eps = _eps(monitor.progress if monitor else None), _eps(faust)
@@ -145,16 +147,52 @@ def assemble(
             "latency_committed_all": latency.all_committed,
             "latency_curve": latency_curve(latency, out.get("monitor_eps", math.nan)),
         })
-    out["bar"] = {key: _meets(out.get(key, math.nan), op, bound) for key, op, bound in BAR}
+    out.update(restart_keys(restart))
+    out["bar"] = {key: _meets(_lookup(out, key), op, bound) for key, op, bound in BAR}
     out["settings"] = {
         "events": events, "users": users, "rate": opts.latency_rate, "duration": opts.latency_seconds,
         "skip_latency": opts.skip_latency, "batch_max": settings.batch_max, "batch_linger_s": settings.batch_linger_s,
         "partitions": settings.partitions, "smoke": opts.smoke, "broker_reused": bool(opts.broker),
+        "restart_users": 0 if opts.skip_restart else opts.restart_users,
     }
     out["versions"] = versions(kafka_version)
     out["machine"] = machine()
     out["errors"] = errors
     return out
+
+
+def restart_keys(restart: RestartResult | None) -> dict[str, Any]:
+    """The restart phase's keys: seconds to ready per store, and what they are compared with.
+
+    ``restart_ready_s.memory`` replays the whole changelog, ``.rocksdb`` restarts
+    with the local RocksDB state kept; ``restart_changelog_read_s`` is a bare
+    aiokafka consumer reading the same changelog in the same run, so the
+    ratios say how far recovery is from the client's own read speed.
+    """
+    r = restart
+    ready = r.ready_s if r else {}
+    return {
+        "restart_ready_s": {"memory": ready.get("memory", math.nan), "rocksdb": ready.get("rocksdb", math.nan)},
+        "restart_rocksdb_first_ready_s": ready.get("rocksdb_first", math.nan),
+        "restart_users": r.users if r else 0,
+        "restart_recovered_users": dict(r.recovered) if r else {},
+        "restart_changelog_read_s": r.read_s if r else math.nan,
+        "restart_memory_over_read": r.over_read("memory") if r else math.nan,
+        "restart_rocksdb_over_read": r.over_read("rocksdb") if r else math.nan,
+        "restart_changelog_bytes": r.changelog_bytes if r else 0,
+        "restart_write_s": r.write_s if r else math.nan,
+        "restart_stop_s": dict(r.stop_s) if r else {},
+    }
+
+
+def _lookup(result: dict[str, Any], key: str) -> Any:
+    """``result[key]``, where ``a.b`` reads ``result["a"]["b"]`` (NaN when missing)."""
+    value: Any = result
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return math.nan
+        value = value[part]
+    return value
 
 
 def latency_curve(latency: LatencyResult, max_rate: float) -> list[dict[str, Any]]:
@@ -239,6 +277,17 @@ def table(result: dict[str, Any]) -> str:
         ("  changelog: latest / all written", f"{_fmt(result['state_changelog_live_bytes_per_user'])} / "
          f"{_fmt(result['state_changelog_written_bytes_per_user'])}", "", ""),
     ]
+    if result.get("restart_users"):
+        ready = result["restart_ready_s"]
+        rows += [
+            (f"restart ({result['restart_users']:,} users' states, s to /ready)", "", "", ""),
+            ("  memory store (replays the changelog)", _fmt(ready["memory"]), "", ""),
+            ("  rocksdb, local state kept", _fmt(ready["rocksdb"]), "<= 60",
+             verdict[bar["restart_ready_s.rocksdb"]]),
+            ("  rocksdb first start (replays into RocksDB)", _fmt(result["restart_rocksdb_first_ready_s"]), "", ""),
+            ("  bare aiokafka consumer reads the changelog", _fmt(result["restart_changelog_read_s"]), "", ""),
+            ("  memory / bare read", _fmt(result["restart_memory_over_read"]), "", ""),
+        ]
     width = max(len(r[0]) for r in rows)
     lines = [f"{name:<{width}}  {value:>22}  {target:>9}  {ok}".rstrip() for name, value, target, ok in rows]
     s, v, m = result["settings"], result["versions"], result["machine"]

@@ -24,12 +24,14 @@ from stream.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SMOKE_EVENTS = 3_000
+SMOKE_RESTART_USERS = 3_000
 
 REQUIRED_KEYS = {
     "monitor_eps", "aiokafka_eps", "faust_eps", "ratio_faust", "latency_p50_ms", "latency_p99_ms",
     "scorer_single_us", "sklearn_single_us", "scorer_batch_us_per_event", "sklearn_batch_us_per_event",
     "state_bytes_per_user", "versions", "settings", "machine", "processes_2_over_1",
     "monitor_no_entities_eps", "entity_views_eps_ratio", "latency_p99_no_entities_ms", "latency_curve",
+    "restart_ready_s", "restart_users", "restart_recovered_users", "restart_changelog_read_s",
 }
 
 
@@ -69,6 +71,13 @@ def test_bench_smoke_end_to_end(kafka_settings: Settings, tmp_path: Path) -> Non
         assert step["committed_all"] and step["rate"] > 0 and step["achieved_rate"] > 0
         assert 0 < step["p50_ms"] <= step["p99_ms"], step
     assert result["state_changelog_users"] == result["settings"]["users"]
+    # Restart: every state written to the changelog was back in the worker's table when /ready said so,
+    # replayed into memory, replayed into RocksDB, and kept by RocksDB across a restart; each run timed.
+    assert result["restart_users"] == SMOKE_RESTART_USERS
+    assert result["restart_recovered_users"] == dict.fromkeys(("memory", "rocksdb_first", "rocksdb"), SMOKE_RESTART_USERS)
+    for store in ("memory", "rocksdb"):
+        assert result["restart_ready_s"][store] > 0, store
+    assert result["restart_rocksdb_first_ready_s"] > 0 and result["restart_changelog_read_s"] > 0
 
     # Correctness of the comparison, not its speed: same model, same scores.
     assert result["scorer_same_as_worker"]
