@@ -33,7 +33,7 @@ def report_early_warning(model: RiskModel) -> None:
         print(f"early warning: {info['bad']} bad outcomes among {info['labelled']} labelled loans "
               f"({info['bad'] / info['labelled']:.2%}); {info['calibration']} calibration; alerts from probability "
               f"{info['threshold']:.3f}; out-of-fold PR-AUC on the labelled loans {info['held_out_pr_auc']:.3f} "
-              f"against the forest's {info['forest_pr_auc']:.3f}, so its share of what the rules leave of the "
+              f"against the anomaly model's {info['forest_pr_auc']:.3f}, so its share of what the rules leave of the "
               f"loan budget is {info['share']:.0%}")
     else:
         print(f"early warning: not trained: {info['reason']}", file=sys.stderr)
