@@ -23,6 +23,7 @@ Plain arrays only: both parts save into the model artefact as numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Sequence
 
 import numpy as np
@@ -84,14 +85,29 @@ class DirectionalTails:
 
         Between two kept values the share of the upper one is used, so a value
         scores at least as far out as it is; beyond the largest kept value the
-        share is 1 / rows.
+        share is 1 / rows.  One ``searchsorted`` for every row and feature
+        (``_lookup``): a loop over the features cost 0.4 ms per event alone.
         """
         X = np.atleast_2d(X)
-        out = np.empty((len(X), len(self.columns)))
-        for f, (i, sign) in enumerate(zip(self.columns, self.signs)):
-            at = np.searchsorted(self.knots[f], sign * X[:, i], side="left")
-            out[:, f] = self.shares[f, at]
-        return -np.log(np.clip(out, 1.0 / self.rows, 1.0))
+        flat, starts = self._lookup
+        keys = np.arange(len(self.columns)) + 1j * (self.signs * X[:, self.columns])
+        at = np.searchsorted(flat, keys.ravel(), side="left").reshape(keys.shape) - starts
+        shares = np.take_along_axis(self.shares, at.T, axis=1).T
+        return -np.log(np.clip(shares, 1.0 / self.rows, 1.0))
+
+    @cached_property
+    def _lookup(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every feature's kept values on one sorted axis, and where each feature's start.
+
+        Complex numbers sort by real part, then imaginary: feature ``f``'s kept
+        value ``v`` is ``f + v*1j``, so a row's value for feature ``f`` finds,
+        with one ``searchsorted`` for all rows and features, how many of that
+        feature's kept values are below it; exact, nothing is rescaled.
+        """
+        finite = [row[np.isfinite(row)] for row in self.knots]
+        flat = np.concatenate([f + 1j * k for f, k in enumerate(finite)])
+        starts = np.cumsum([0] + [len(k) for k in finite[:-1]])
+        return flat, starts
 
     def score(self, X: np.ndarray) -> np.ndarray:
         return self.contributions(X).sum(axis=1)
