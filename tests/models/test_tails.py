@@ -142,3 +142,16 @@ def test_reasons_name_the_directional_features_too() -> None:
     x[EVENT_FEATURES["loan"].index("loans_24h")] = X.max() * 10  # far out on one risky feature only
     reasons = model.top_reasons("loan", x)
     assert "loans_24h" in [r["feature"] for r in reasons]
+
+
+def test_values_a_rounding_error_apart_keep_their_own_tail() -> None:
+    """Ratios such as amount / limit sit at 1.0 and one ulp either side; each is its own kept value."""
+    one = 1.0
+    near = [np.nextafter(one, 0.0), one, np.nextafter(one, 2.0), np.nextafter(np.nextafter(one, 2.0), 2.0)]
+    H = np.array([[v, 0.0, 0.0] for v in near * 5 + [0.5] * 10], dtype=np.float64)
+    tails = DirectionalTails.fit(NAMES, H)
+    probes = np.array([[v, 0.0, 0.0] for v in near], dtype=np.float64)
+    got = tails.contributions(probes)[:, 0]
+    counted = [-np.log(_brute_share(H[:, 0], 1.0, v)) for v in near]
+    np.testing.assert_allclose(got, counted, rtol=0, atol=1e-12)
+    assert len(set(got)) == 4
