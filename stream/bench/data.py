@@ -40,8 +40,9 @@ def history(users: int, days: int, seed: int = 3) -> list[dict]:
     return events
 
 
-def train_model(events: list[dict], out: Path, seed: int = 7) -> RiskModel:
-    """Train the worker's model with the project's own ``models.train`` and save it to ``out``."""
-    model = train((parse_document(e) for e in events), seed=seed)
+def train_model(events: list[dict], out: Path, seed: int = 7, tails: bool = True) -> RiskModel:
+    """Train the worker's model with the project's own ``models.train`` and save it to ``out``
+    (``tails``: the settings' ``model_tails``, so a bench can measure the model with and without them)."""
+    model = train((parse_document(e) for e in events), seed=seed, tails=tails)
     save(model, out)
     return model
