@@ -13,8 +13,9 @@ are the features' meaning, not a fit to any data set.
 
 The loan model's score blends the two readers by rank (``Blend``): each score
 becomes the share of history loans it beats (``Ranks``), the two shares are
-averaged, and that average is put back on the forest's scale by its own rank.  On the held-out worlds the blend ranked the test windows
-better than the forest alone on 22 of 24 runs (mean PR-AUC +0.015, worst
+averaged, and that average is put back on the forest's scale by its own rank.
+On the held-out worlds the blend ranked the test windows better than the
+forest alone on 22 of 24 runs (mean PR-AUC +0.015, worst
 +0.005; docs/worlds.md, ``bench/feature_ceiling.py``).
 
 Plain arrays only: both parts save into the model artefact as numbers.
@@ -169,8 +170,9 @@ class Blend:
     @classmethod
     def fit(cls, names: Sequence[str], X: np.ndarray, forest_scores: np.ndarray) -> "Blend":
         tails = DirectionalTails.fit(names, X)
-        forest_ranks, tails_ranks = Ranks.fit(forest_scores), Ranks.fit(tails.score(X))
-        mixed = blend(forest_ranks(forest_scores), tails_ranks(tails.score(X)))
+        tail_scores = tails.score(X)
+        forest_ranks, tails_ranks = Ranks.fit(forest_scores), Ranks.fit(tail_scores)
+        mixed = blend(forest_ranks(forest_scores), tails_ranks(tail_scores))
         return cls(tails, forest_ranks, tails_ranks, Ranks.fit(mixed))
 
     def score(self, X: np.ndarray, forest_scores: np.ndarray) -> np.ndarray:
