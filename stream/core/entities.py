@@ -12,6 +12,11 @@ monitor keeps a second kind of state, keyed by ``device_id`` or
 * the entity stage folds sightings into an ``EntityState``: for each of the
   last ``DAYS`` days (event time, UTC), a bottom-k sketch of the hashes of the
   users seen, of the new accounts and of the heavy drawers among them;
+* a merchant also learns its borrowers' **later lateness**: a repayment at least
+  ``LATE_DAYS`` late into a loan drawn there (the user state remembers each open
+  loan's merchant: repayments carry none) is a *lateness sighting*, folded into
+  fortnightly sketches of the borrowers who drew there and of those who went late,
+  over ``LONG_BUCKETS`` fortnights;
 * a sighting **alerts** when the entity's *suspicious borrowers* over the last
   ``WINDOW_DAYS`` (``SUSPICIOUS_KIND``: at a device, distinct new accounts; at
   a merchant, distinct users that drew at least ``HEAVY_SHARE`` of their limit or
@@ -19,6 +24,9 @@ monitor keeps a second kind of state, keyed by ``device_id`` or
   entity type's threshold and
   make up at least its ``MIN_SUSPICIOUS_SHARE`` of its borrowers.  Thresholds come
   from training (``EntityThresholds``), like the user alert budget.
+
+A merchant alerts on its borrowers' lateness the same way (``LATE_SHARE`` of
+those who drew there in the long window, and the trained count).
 
 Sizes are fixed: an entity state is ``STATE_BYTES`` bytes whatever its traffic.
 Distinct counts are exact up to ``SKETCH_K`` users per day and kind; beyond
@@ -53,15 +61,39 @@ MIN_HEADROOM_SHARE = 0.25  # headroom below this share of the limit is not judge
 MIN_SUSPICIOUS_SHARE = {"device": 0.5, "merchant": 0.3}
 ENTITY_TYPES = ("device", "merchant")
 KINDS = ("users", "new", "heavy")  # all borrowers; new accounts; unfamiliar heavy draws (Sighting.unfamiliar_heavy)
-STATE_VERSION = 1
+#: A repayment at least this late into a loan drawn at a merchant counts against the merchant:
+#: the early warning's "serious delinquency" (outcome_late_days' default), not a slip of a few days.
+LATE_DAYS = 15
+LONG_BUCKET_S = 14 * DAY  # the lateness view's buckets: a fortnight each
+LONG_BUCKETS = 7  # 14 weeks: a draw, its first due date a month on, and 15+ days late fit in
+LONG_KINDS = ("drew", "late")  # borrowers who drew here; of them, went LATE_DAYS late on a loan drawn here
+#: Of a merchant's borrowers over the long window, the share that must have gone late: a busy shop
+#: at a lender where lateness is a habit has late borrowers too, a cash-out till mostly has.
+LATE_SHARE = 0.3
+STATE_VERSION = 2  # v2 (2026-12-02): the lateness view; v1 bytes are read and migrated
 SOURCE_SLOTS = 64  # input partitions whose last forwarded offset an entity remembers (duplicate filter)
 
+#: The user state version this entity layout shipped with: a worker told to write an older user
+#: state (the first bounce of a rolling upgrade, ``Settings.state_write_version``) writes entity
+#: state v1 too, which the older workers read.
+SHIPPED_WITH_USER_VERSION = 6
+
+
+def write_version(user_state_write_version: int) -> int:
+    """The entity state version to write alongside ``state_write_version`` (0: the current one)."""
+    return 1 if 0 < user_state_write_version < SHIPPED_WITH_USER_VERSION else STATE_VERSION
+
+
 _U32 = 0xFFFFFFFF
-_HEADER = struct.Struct("<BIIiIB")  # version, first_ts, last_ts, head_day, alert_ts, alert_rank
+_HEADER_V1 = struct.Struct("<BIIiIB")  # version, first_ts, last_ts, head_day, alert_ts, alert_rank
+_HEADER = struct.Struct("<BIIiIBi")  # v2: ... and head_long
 _BUCKETS = struct.Struct(f"<{DAYS * len(KINDS) * SKETCH_K}I{DAYS}H")
+_LONG = struct.Struct(f"<{LONG_BUCKETS * len(LONG_KINDS) * SKETCH_K}I")
 _SOURCES = struct.Struct(f"<{SOURCE_SLOTS}q")
 _MEMBER = struct.Struct("<65p")
-STATE_BYTES = _HEADER.size + _BUCKETS.size + _SOURCES.size + MEMBERS * _MEMBER.size
+_TAIL = _SOURCES.size + MEMBERS * _MEMBER.size
+STATE_BYTES_V1 = _HEADER_V1.size + _BUCKETS.size + _TAIL
+STATE_BYTES = _HEADER.size + _BUCKETS.size + _LONG.size + _TAIL
 
 
 def user_hash(user_id: str) -> int:
@@ -82,6 +114,7 @@ class Sighting:
     heavy: bool  # drew most of their limit or headroom
     new_device: bool = False  # on a device new to the user (or first seen within hours on an established account)
     source: tuple[int, int] | None = None  # (input partition, offset) in the stream; None offline
+    late_days: int = 0  # a lateness sighting (a repayment this late into a loan drawn at the merchant); 0: a loan
 
     @property
     def unfamiliar_heavy(self) -> bool:
@@ -93,7 +126,7 @@ class Sighting:
         return orjson.dumps({
             "t": self.entity_type, "id": self.entity_id, "e": self.event_id, "u": self.user_id, "ts": self.ts,
             "n": self.new_account, "h": self.heavy, "d": self.new_device,
-            "src": list(self.source) if self.source else None,
+            "src": list(self.source) if self.source else None, "l": self.late_days,
         })
 
     @classmethod
@@ -101,7 +134,7 @@ class Sighting:
         d = orjson.loads(data)
         src = d.get("src")
         return cls(d["t"], d["id"], d["e"], d["u"], float(d["ts"]), bool(d["n"]), bool(d["h"]), bool(d.get("d")),
-                   (int(src[0]), int(src[1])) if src else None)
+                   (int(src[0]), int(src[1])) if src else None, int(d.get("l") or 0))
 
 
 def heavy_draw(amount: float, limit: float, outstanding_after: float) -> bool:
@@ -114,15 +147,21 @@ def heavy_draw(amount: float, limit: float, outstanding_after: float) -> bool:
     return amount >= HEAVY_SHARE * limit or (headroom >= MIN_HEADROOM_SHARE * limit and amount >= HEAVY_SHARE * headroom)
 
 
-def sightings(event: Any, state: Any, new_device: bool = False) -> tuple[Sighting, ...]:
-    """The sightings of a loan (none for a repayment): one per entity it names (its device only
-    when it was not drawn at a merchant).
+def sightings(event: Any, state: Any, new_device: bool = False, drawn_at: str | None = None) -> tuple[Sighting, ...]:
+    """The sightings of an event: a loan's one per entity it names (its device only when it was not
+    drawn at a merchant); a repayment's a lateness sighting of ``drawn_at`` when it is at least
+    ``LATE_DAYS`` late, else none.
 
-    ``state``: the user's ``UserState`` with the loan folded in: when it first
+    ``state``: the user's ``UserState`` with the event folded in: when it first
     saw the user (new account or not) and their balance (heavy draw or not);
-    ``new_device``: the loan's features said its device is new to the user.
+    ``new_device``: the loan's features said its device is new to the user;
+    ``drawn_at``: the merchant the repaid loan was drawn at, read before the
+    repayment was folded in (``features.merchant_of_loan``).
     """
     if not isinstance(event, LoanEvent):
+        if drawn_at and event.days_late >= LATE_DAYS:
+            return (Sighting("merchant", drawn_at, event.event_id, event.user_id, event.ts, False, False, False,
+                             late_days=event.days_late),)
         return ()
     new = event.ts - state.first_ts < NEW_ACCOUNT_S
     heavy = heavy_draw(event.amount, event.credit_limit, state.outstanding)
@@ -149,36 +188,52 @@ class EntityState:
     loans: list[int] = field(default_factory=lambda: [0] * DAYS)
     sources: list[int] = field(default_factory=lambda: [-1] * SOURCE_SLOTS)  # next offset expected per partition
     members: list[str] = field(default_factory=list)  # most recent first
+    head_long: int = -1  # newest fortnight bucket of the lateness view, -1 when empty
+    long_sketches: list[list[int]] = field(
+        default_factory=lambda: [[0] * SKETCH_K for _ in range(LONG_BUCKETS * len(LONG_KINDS))])
 
-    def to_bytes(self) -> bytes:
+    def to_bytes(self, version: int = STATE_VERSION) -> bytes:
+        """The stored bytes; ``version`` 1 (without the lateness view) while workers that read only
+        v1 share the group (a rolling upgrade: ``write_version``)."""
         flat = [h for sketch in self.sketches for h in sketch]
         members = self.members + [""] * (MEMBERS - len(self.members))
-        return b"".join((
-            _HEADER.pack(STATE_VERSION, self.first_ts, self.last_ts, self.head_day, self.alert_ts,
-                         self.alert_rank),
-            _BUCKETS.pack(*flat, *self.loans),
-            _SOURCES.pack(*self.sources),
-            b"".join(_MEMBER.pack(m.encode()) for m in members),
-        ))
+        tail = (_SOURCES.pack(*self.sources), b"".join(_MEMBER.pack(m.encode()) for m in members))
+        if version == 1:
+            header = _HEADER_V1.pack(1, self.first_ts, self.last_ts, self.head_day, self.alert_ts, self.alert_rank)
+            return b"".join((header, _BUCKETS.pack(*flat, *self.loans), *tail))
+        header = _HEADER.pack(STATE_VERSION, self.first_ts, self.last_ts, self.head_day, self.alert_ts,
+                              self.alert_rank, self.head_long)
+        long_flat = [h for sketch in self.long_sketches for h in sketch]
+        return b"".join((header, _BUCKETS.pack(*flat, *self.loans), _LONG.pack(*long_flat), *tail))
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "EntityState":
-        if len(data) != STATE_BYTES or data[0] != STATE_VERSION:
-            raise ValueError(f"not an entity state of version {STATE_VERSION} ({len(data)} bytes)")
-        _, first, last, head, alert_ts, rank = _HEADER.unpack_from(data, 0)
-        at = _HEADER.size
+        """Decode v2 bytes, or v1 bytes (migrated: the lateness view starts empty)."""
+        if len(data) == STATE_BYTES and data[0] == STATE_VERSION:
+            _, first, last, head, alert_ts, rank, head_long = _HEADER.unpack_from(data, 0)
+            at = _HEADER.size
+        elif len(data) == STATE_BYTES_V1 and data[0] == 1:
+            _, first, last, head, alert_ts, rank = _HEADER_V1.unpack_from(data, 0)
+            at, head_long = _HEADER_V1.size, -1
+        else:
+            raise ValueError(f"not an entity state of version 1 or {STATE_VERSION} ({len(data)} bytes)")
         values = _BUCKETS.unpack_from(data, at)
         at += _BUCKETS.size
         n = DAYS * len(KINDS) * SKETCH_K
-        sketches = [list(values[i:i + SKETCH_K]) for i in range(0, n, SKETCH_K)]
-        sources = list(_SOURCES.unpack_from(data, at))
+        state = cls(first, last, head, alert_ts, rank, _chunks(values[:n]), list(values[n:]))
+        if head_long >= 0:
+            state.head_long = head_long
+            state.long_sketches = _chunks(_LONG.unpack_from(data, at))
+            at += _LONG.size
+        elif data[0] == STATE_VERSION:
+            at += _LONG.size
+        state.sources = list(_SOURCES.unpack_from(data, at))
         at += _SOURCES.size
-        members = []
         for i in range(MEMBERS):
             (raw,) = _MEMBER.unpack_from(data, at + i * _MEMBER.size)
             if raw:
-                members.append(raw.decode())
-        return cls(first, last, head, alert_ts, rank, sketches, list(values[n:]), sources, members)
+                state.members.append(raw.decode())
+        return state
 
     # -- folding -------------------------------------------------------------------
 
@@ -195,15 +250,36 @@ class EntityState:
             self.loans[d % DAYS] = 0
         self.head_day = day
 
+    def long_sketch(self, bucket: int, kind: int) -> list[int]:
+        return self.long_sketches[(bucket % LONG_BUCKETS) * len(LONG_KINDS) + kind]
+
+    def _add_long(self, sec: int, kind: int, h: int) -> None:
+        """Into the lateness view's fortnight of ``sec`` (advancing it; a fortnight older than the kept ones is dropped)."""
+        bucket = sec // LONG_BUCKET_S
+        if bucket > self.head_long:
+            start = self.head_long + 1 if self.head_long >= 0 and bucket - self.head_long < LONG_BUCKETS else bucket - LONG_BUCKETS + 1
+            for b in range(start, bucket + 1):
+                for k in range(len(LONG_KINDS)):
+                    self.long_sketch(b, k)[:] = [0] * SKETCH_K
+            self.head_long = bucket
+        if bucket > self.head_long - LONG_BUCKETS:
+            _insert(self.long_sketch(bucket, kind), h)
+
     def add(self, s: Sighting) -> None:
-        """Fold one sighting in (a day older than the kept buckets only updates the member list)."""
+        """Fold one sighting in (a day older than the kept buckets only updates the member list).
+        A lateness sighting goes to the lateness view alone: it is no loan."""
         sec = min(max(int(s.ts), 0), _U32)
         self.first_ts = sec if not self.first_ts else min(self.first_ts, sec)
         self.last_ts = max(self.last_ts, sec)
+        h = user_hash(s.user_id)
+        if s.late_days:
+            self._add_long(sec, LONG_KINDS.index("late"), h)
+            return
+        if s.entity_type == "merchant":
+            self._add_long(sec, LONG_KINDS.index("drew"), h)
         day = sec // DAY
         self._advance(day)
         if day > self.head_day - DAYS:
-            h = user_hash(s.user_id)
             for kind, flag in enumerate((True, s.new_account, s.unfamiliar_heavy)):
                 if flag:
                     _insert(self.sketch(day, kind), h)
@@ -242,10 +318,24 @@ class EntityState:
             union.update(h for h in self.sketch(d, kind) if h)
         return sorted(union)[:SKETCH_K]
 
+    def long_window(self, kind: int) -> list[int]:
+        """Bottom-k of the union of one lateness-view kind over its kept fortnights."""
+        if self.head_long < 0:
+            return []
+        union: set[int] = set()
+        for b in range(self.head_long - LONG_BUCKETS + 1, self.head_long + 1):
+            union.update(h for h in self.long_sketch(b, kind) if h)
+        return sorted(union)[:SKETCH_K]
+
     def loans_in_window(self, days: int = WINDOW_DAYS) -> int:
         if self.head_day < 0:
             return 0
         return sum(self.loans[d % DAYS] for d in range(self.head_day - days + 1, self.head_day + 1))
+
+
+def _chunks(values: Any) -> list[list[int]]:
+    """A flat run of sketch slots, cut into sketches of SKETCH_K."""
+    return [list(values[i:i + SKETCH_K]) for i in range(0, len(values), SKETCH_K)]
 
 
 def _insert(sketch: list[int], h: int) -> None:
@@ -277,10 +367,17 @@ class View:
     heavy: float  # of them drew >= HEAVY_SHARE of their limit or headroom here, unfamiliarly (Sighting.unfamiliar_heavy)
     suspicious: float  # the entity type's SUSPICIOUS_KIND: ``new`` at a device, ``heavy`` at a merchant
     loans: int
+    drew: float = 0.0  # distinct borrowers over the lateness view's fortnights (merchants)
+    late: float = 0.0  # of them went LATE_DAYS late on a loan drawn here
 
     @property
     def share(self) -> float:
         return self.suspicious / self.users if self.users else 0.0
+
+    @property
+    def late_share(self) -> float:
+        """Late borrowers over those who drew here (a late one whose draw fell out of the window counts in both)."""
+        return self.late / max(self.drew, self.late) if self.late else 0.0
 
 
 #: Which borrowers make an entity suspicious: at a device, new accounts (a loan farm opens them;
@@ -299,4 +396,6 @@ def view(state: EntityState, entity_type: str = "device") -> View:
         heavy=counts[2],
         suspicious=counts[SUSPICIOUS_KIND[entity_type]],
         loans=state.loans_in_window(),
+        drew=distinct(state.long_window(0)),
+        late=distinct(state.long_window(1)),
     )

@@ -1,9 +1,12 @@
 """Entity alert stage: when a shared device or merchant alerts, and the document it sends.
 
 The decision reads the entity's ``View`` (``stream.core.entities``) after a
-sighting is folded in: it alerts when the suspicious borrowers of the window
-reach the entity type's threshold and are at least its ``min_share`` of all
-its borrowers.  Thresholds are set by ``riskmon train`` on the history
+sighting is folded in.  Each *criterion* counts borrowers of one kind: a
+device's new accounts (``device``), a merchant's unfamiliar heavy draws
+(``merchant``) and a merchant's borrowers who later went late on what they drew
+there (``merchant_late``).  The entity alerts when one criterion's count reaches
+its threshold and is at least its ``min_share`` of the borrowers it is judged
+against.  Thresholds are set by ``riskmon train`` on the history
 (``calibrate_entities``), the way the user alert budget is: the share of the
 history's entities that would have alerted stays within the entity budget.
 Suppression works as for users, with a longer window: a ring's entity alerts
@@ -22,14 +25,19 @@ import numpy as np
 
 from stream.core.alerts import ENTITY_ALERT_SCHEMA_VERSION
 from stream.core.entities import (
-    DAY, ENTITY_TYPES, HEAVY_SHARE, MIN_SUSPICIOUS_SHARE, NEW_ACCOUNT_S, SKETCH_K, WINDOW_DAYS, EntityState,
-    Sighting, View, user_hash, view,
+    DAY, ENTITY_TYPES, HEAVY_SHARE, LATE_DAYS, LATE_SHARE, LONG_BUCKET_S, LONG_BUCKETS, MIN_SUSPICIOUS_SHARE,
+    NEW_ACCOUNT_S, SKETCH_K, WINDOW_DAYS, EntityState, Sighting, View, user_hash, view,
 )
 from stream.core.scoring import SEVERITIES
 
 #: Lowest threshold training may pick per entity type: three new accounts on one phone in a week
 #: can be a family; four is a farm.  Three unfamiliar limit-draws at one till is already a pattern.
-MIN_THRESHOLD = {"device": 4.0, "merchant": 3.0}
+MIN_THRESHOLD = {"device": 4.0, "merchant": 3.0, "merchant_late": 3.0}
+#: The criteria each entity type is judged by (see the module docstring), and each one's rule name.
+CRITERIA = {"device": ("device",), "merchant": ("merchant", "merchant_late")}
+RULE = {"device": "device_ring", "merchant": "merchant_ring", "merchant_late": "merchant_lateness"}
+MIN_SHARE = {**MIN_SUSPICIOUS_SHARE, "merchant_late": LATE_SHARE}
+LONG_WEEKS = LONG_BUCKETS * LONG_BUCKET_S // (7 * DAY)
 #: Share of the entities sighted in the history (after its warm-up) allowed to alert.
 ENTITY_BUDGET = 0.01
 #: However few entities a history has, this many may alert in it: an unlabelled history holds a
@@ -45,9 +53,10 @@ _SUSPICIOUS_TEXT = {"device": "were new accounts",
 class EntityThresholds:
     """Per entity type: the suspicious-borrower count that alerts, and what is normal there."""
 
-    threshold: dict[str, float] = field(default_factory=lambda: {"device": 4.0, "merchant": 5.0})
-    normal_p99: dict[str, float] = field(default_factory=lambda: {"device": 1.0, "merchant": 2.0})
-    min_share: dict[str, float] = field(default_factory=lambda: dict(MIN_SUSPICIOUS_SHARE))
+    #: Per criterion (``CRITERIA``); a model trained before a criterion existed lacks its key: it never fires.
+    threshold: dict[str, float] = field(default_factory=lambda: {"device": 4.0, "merchant": 5.0, "merchant_late": 5.0})
+    normal_p99: dict[str, float] = field(default_factory=lambda: {"device": 1.0, "merchant": 2.0, "merchant_late": 1.0})
+    min_share: dict[str, float] = field(default_factory=lambda: dict(MIN_SHARE))
     suppress_s: float = SUPPRESS_S
     #: Event time before which entities do not alert: until the user states have seen
     #: ``NEW_ACCOUNT_S`` of a history, every account looks new (training sets it to where
@@ -86,8 +95,22 @@ def severity(suspicious: float, threshold: float) -> str | None:
     return "critical" if ratio >= 3 else "high" if ratio >= 2 else "medium"
 
 
-def fires(v: View, threshold: float, min_share: float) -> bool:
-    return v.suspicious >= threshold and v.share >= min_share
+def measure(v: View, criterion: str) -> tuple[float, float]:
+    """(count, share) of a criterion's borrowers in the view."""
+    if criterion == "merchant_late":
+        return v.late, v.late_share
+    return v.suspicious, v.share
+
+
+def fired(v: View, entity_type: str, thresholds: "EntityThresholds") -> list[tuple[str, float, float]]:
+    """The criteria that fire, as (criterion, count, threshold), the strongest (count over threshold) first."""
+    out = []
+    for criterion in CRITERIA[entity_type]:
+        threshold = thresholds.threshold.get(criterion, math.inf)
+        count, share = measure(v, criterion)
+        if count >= threshold and share >= thresholds.min_share.get(criterion, 1.0):
+            out.append((criterion, count, threshold))
+    return sorted(out, key=lambda c: -c[1] / c[2])
 
 
 def observe(state: EntityState, s: Sighting, thresholds: EntityThresholds, model_version: str,
@@ -107,21 +130,21 @@ def observe(state: EntityState, s: Sighting, thresholds: EntityThresholds, model
     state.add(s)
     state.mark(s.source)
     v = view(state, s.entity_type)
-    threshold = thresholds.threshold[s.entity_type]
-    if s.ts < thresholds.active_from or not fires(v, threshold, thresholds.min_share[s.entity_type]):
+    firing = fired(v, s.entity_type, thresholds) if s.ts >= thresholds.active_from else []
+    if not firing:
         return EntityOutcome(s, duplicate=False, view=v)
-    level = severity(v.suspicious, threshold)
+    _, count, threshold = firing[0]
+    level = severity(count, threshold)
     assert level is not None
     rank = SEVERITIES.index(level)
     sec = int(s.ts)
-    normal = thresholds.normal_p99.get(s.entity_type, 0.0)
     # Both ways in time: the stream can meet a ring's earlier sightings after its alert.
     suppressed = bool(state.alert_ts) and abs(sec - state.alert_ts) < thresholds.suppress_s and rank <= state.alert_rank
     if suppressed and not known:
         standing = entity_alert_id(s.entity_type, s.entity_id, SEVERITIES[state.alert_rank], state.alert_ts)
-        member = build_entity_alert(s, state, v, threshold, normal, level, model_version, now, member_of=standing)
+        member = build_entity_alert(s, state, v, firing, thresholds, level, model_version, now, member_of=standing)
         return EntityOutcome(s, duplicate=False, view=v, alert=member)
-    alert = build_entity_alert(s, state, v, threshold, normal, level, model_version, now)
+    alert = build_entity_alert(s, state, v, firing, thresholds, level, model_version, now)
     if not suppressed:
         state.alert_ts, state.alert_rank = sec, rank
     return EntityOutcome(s, duplicate=False, view=v, alert=alert, suppressed=suppressed)
@@ -140,27 +163,33 @@ def _count(x: float) -> str:
     return f"{x:.0f}" if x < SKETCH_K else f"about {x:.0f}"
 
 
-def reasons(s: Sighting, v: View, normal_p99: float) -> list[dict[str, Any]]:
-    """Why, in the borrower's terms."""
-    rule = f"{s.entity_type}_ring"
+def reasons(s: Sighting, v: View, firing: list[tuple[str, float, float]], normal_p99: dict[str, float]) -> list[dict[str, Any]]:
+    """Why, in the borrower's terms: each criterion that fired, then what else the window shows."""
     where = _NOUN[s.entity_type]
-    out = [{
-        "rule": rule,
-        "text": f"{_count(v.suspicious)} of the {_count(v.users)} accounts that borrowed from {where} in "
-                f"{WINDOW_DAYS} days {_SUSPICIOUS_TEXT[s.entity_type]}; normal p99 is {normal_p99:.0f}",
-    }]
+    out = []
+    for criterion, _, _ in firing:
+        rule, normal = RULE[criterion], normal_p99.get(criterion, 0.0)
+        if criterion == "merchant_late":
+            text = (f"{_count(v.late)} of the {_count(max(v.drew, v.late))} accounts that borrowed at {where} in "
+                    f"{LONG_WEEKS} weeks went {LATE_DAYS}+ days late repaying what they drew here; "
+                    f"normal p99 is {normal:.0f}")
+        else:
+            text = (f"{_count(v.suspicious)} of the {_count(v.users)} accounts that borrowed from {where} in "
+                    f"{WINDOW_DAYS} days {_SUSPICIOUS_TEXT[s.entity_type]}; normal p99 is {normal:.0f}")
+        out.append({"rule": rule, "text": text})
+    rule = out[0]["rule"]
     if v.new:
-        out.append({"rule": rule, "text": f"{_count(v.new)} of them opened their account within "
+        out.append({"rule": rule, "text": f"{_count(v.new)} of the window's borrowers opened their account within "
                                           f"{NEW_ACCOUNT_S // DAY} days"})
     if v.heavy:
-        out.append({"rule": rule, "text": f"{_count(v.heavy)} of them drew at least {HEAVY_SHARE:.0%} of their "
-                                          "credit limit or headroom in one loan here, as a new account or from a "
-                                          "device new to them"})
+        out.append({"rule": rule, "text": f"{_count(v.heavy)} of the window's borrowers drew at least "
+                                          f"{HEAVY_SHARE:.0%} of their credit limit or headroom in one loan here, "
+                                          "as a new account or from a device new to them"})
     return out
 
 
-def build_entity_alert(s: Sighting, state: EntityState, v: View, threshold: float, normal_p99: float,
-                       level: str, model_version: str, now: datetime | None = None,
+def build_entity_alert(s: Sighting, state: EntityState, v: View, firing: list[tuple[str, float, float]],
+                       thresholds: EntityThresholds, level: str, model_version: str, now: datetime | None = None,
                        member_of: str | None = None) -> dict[str, Any]:
     """The entity alert document (docs/alert.schema.json); ``users`` names the entity's recent borrowers
     (a member alert: the one borrower it adds to the standing alert ``member_of``)."""
@@ -176,16 +205,17 @@ def build_entity_alert(s: Sighting, state: EntityState, v: View, threshold: floa
         "users": users,
         "event_id": s.event_id,
         "event_ts": datetime.fromtimestamp(s.ts, timezone.utc).isoformat(timespec="seconds"),
-        "score": round(v.suspicious, 3),
-        "threshold": threshold,
+        "score": round(firing[0][1], 3),
+        "threshold": firing[0][2],
         "severity": level,
-        "fired_by": [f"{s.entity_type}_ring"],
-        "rules": [f"{s.entity_type}_ring"],
+        "fired_by": [RULE[c] for c, _, _ in firing],
+        "rules": [RULE[c] for c, _, _ in firing],
         "borrowers": round(v.users, 3),
         "new_accounts": round(v.new, 3),
         "heavy_draws": round(v.heavy, 3),
         "window_days": WINDOW_DAYS,
-        "reasons": reasons(s, v, normal_p99),
+        **({"late_borrowers": round(v.late, 3), "late_window_weeks": LONG_WEEKS} if s.entity_type == "merchant" else {}),
+        "reasons": reasons(s, v, firing, thresholds.normal_p99),
         "model_version": model_version,
         "emitted_at": (now or datetime.now(timezone.utc)).isoformat(timespec="milliseconds"),
     }
@@ -196,18 +226,18 @@ def build_entity_alert(s: Sighting, state: EntityState, v: View, threshold: floa
 
 def calibrate_entities(sightings: Iterable[tuple[Sighting, bool]], active_from: float = 0.0,
                        budget: float = ENTITY_BUDGET, min_threshold: dict[str, float] = MIN_THRESHOLD,
-                       min_share: dict[str, float] = MIN_SUSPICIOUS_SHARE) -> EntityThresholds:
+                       min_share: dict[str, float] = MIN_SHARE) -> EntityThresholds:
     """Thresholds from a history's sightings, in order (``(sighting, warm)``: counted in the budget or not).
 
-    Per type: the lowest threshold (at least its ``min_threshold``) at which at most
-    ``budget`` (and at least ``MIN_ALLOWED``) of the entities sighted in the warm
-    part would have alerted; and the 99th percentile of suspicious borrowers over
-    those entities' warm sightings, the "normal" an alert's reason quotes.
+    Per criterion: the lowest threshold (at least its ``min_threshold``) at which at
+    most ``budget`` (and at least ``MIN_ALLOWED``) of the entities of its type sighted
+    in the warm part would have alerted on it; and the 99th percentile of its count
+    over those entities' warm sightings, the "normal" an alert's reason quotes.
     """
     states: dict[tuple[str, str], EntityState] = {}
-    peak: dict[tuple[str, str], float] = {}  # highest suspicious count seen with the share gate passing
+    peak: dict[tuple[str, str, str], float] = {}  # (criterion, entity): highest count seen with the share gate passing
     sighted: set[tuple[str, str]] = set()
-    seen: dict[str, list[float]] = {t: [] for t in ENTITY_TYPES}
+    seen: dict[str, list[float]] = {c: [] for t in ENTITY_TYPES for c in CRITERIA[t]}
     for s, warm in sightings:
         key = (s.entity_type, s.entity_id)
         state = states.get(key)
@@ -218,19 +248,22 @@ def calibrate_entities(sightings: Iterable[tuple[Sighting, bool]], active_from: 
             continue
         v = view(state, s.entity_type)
         sighted.add(key)
-        if v.share >= min_share[s.entity_type]:
-            peak[key] = max(peak.get(key, 0.0), v.suspicious)
-        seen[s.entity_type].append(v.suspicious)
+        for criterion in CRITERIA[s.entity_type]:
+            count, share = measure(v, criterion)
+            if share >= min_share[criterion]:
+                peak[(criterion, *key)] = max(peak.get((criterion, *key), 0.0), count)
+            seen[criterion].append(count)
     threshold: dict[str, float] = {}
     normal: dict[str, float] = {}
     for entity_type in ENTITY_TYPES:
         population = [k for k in sighted if k[0] == entity_type]
-        peaks = np.array([peak.get(k, 0.0) for k in population])
         allowed = max(math.floor(budget * len(population)), MIN_ALLOWED)
-        t = min_threshold[entity_type]
-        while len(peaks) and int((peaks >= t).sum()) > allowed:
-            t += 1.0
-        threshold[entity_type] = t
-        values = seen[entity_type]
-        normal[entity_type] = float(np.quantile(values, 0.99)) if values else 0.0
+        for criterion in CRITERIA[entity_type]:
+            peaks = np.array([peak.get((criterion, *k), 0.0) for k in population])
+            t = min_threshold[criterion]
+            while len(peaks) and int((peaks >= t).sum()) > allowed:
+                t += 1.0
+            threshold[criterion] = t
+            values = seen[criterion]
+            normal[criterion] = float(np.quantile(values, 0.99)) if values else 0.0
     return EntityThresholds(threshold, normal, dict(min_share), SUPPRESS_S, active_from)

@@ -17,7 +17,7 @@ from stream.core.alerts import build_alert
 from stream.core.contract import Event
 from stream.core.entities import EntityState, Sighting, sightings
 from stream.core.entity_alerts import EntityOutcome, EntityThresholds, observe
-from stream.core.features import LOAN_FEATURES, FeatureRow, UserState, update
+from stream.core.features import LOAN_FEATURES, FeatureRow, UserState, merchant_of_loan, update
 from stream.core.outcome_watch import DEFAULT_LATE_DAYS, BatchWatch, Realised, before_repayment, still_open
 from stream.core.rules import RuleConfig
 from stream.core.scoring import Decision, ScoringModel, decide_batch, reasons_for
@@ -72,11 +72,14 @@ def featurize_sighted(
 
 def fold_sighted(states: MutableMapping[str, UserState], event: Event) -> tuple[FeatureRow | None, tuple[Sighting, ...]]:
     """``fold`` and the event's sightings, read from the user's state right after this event
-    (not after the rest of a batch: a later repayment of the user lowers the balance)."""
+    (not after the rest of a batch: a later repayment of the user lowers the balance); a
+    repayment's merchant is read before it, since the last repayment closes the loan."""
+    before = states.get(event.user_id)
+    drawn_at = merchant_of_loan(before, event.loan_id) if before is not None and event.event_type == "repayment" else None
     row = fold(states, event)
     if row is None:
         return None, ()
-    return row, sightings(event, states[event.user_id], _new_device(row))
+    return row, sightings(event, states[event.user_id], _new_device(row), drawn_at)
 
 
 def process(

@@ -19,6 +19,8 @@ Fields, in byte order after the leading version byte:
 
 * ``Scalar(name, code, default)``: one number (struct ``code``: d, q, Q, I, H, B, b).
 * ``Array(name, code, count)``: a list of ``count`` numbers, zeros by default.
+* ``Texts(name, size, count)``: ``count`` short byte strings (ids) of at most ``size``
+  bytes each, ``b""`` by default (struct ``p``: a length byte, then the bytes).
 * ``RingField(name, kind, slots, bucket_width, buckets)``: a ring object built as
   ``kind(slots, bucket_width)``, stored as its ``head`` (``q``) then each of its
   per-bucket lists ``buckets = ((attribute, code), ...)``.  A ring class has
@@ -153,7 +155,34 @@ class RingField:
             )
 
 
-Field = Union[Scalar, Array, RingField]
+@dataclass(frozen=True)
+class Texts:
+    """A fixed number of short byte strings, ``b""`` by default (ids the state must hand on,
+    such as the merchants its open loans were drawn at: a hash could not be routed by)."""
+
+    name: str
+    size: int  # bytes each, at most 255 (a Pascal string's length byte)
+    count: int
+
+    @property
+    def format(self) -> str:
+        return f"{self.size + 1}p" * self.count
+
+    @property
+    def width(self) -> int:
+        return self.count
+
+    def init_source(self) -> str:
+        return f"self.{self.name} = [b''] * {self.count}"
+
+    def encode_source(self, var: str) -> tuple[list[str], list[str]]:
+        return [], [f"*self.{self.name}"]
+
+    def decode_source(self, var: str, at: int) -> list[str]:
+        return [f"self.{self.name} = v[{at}:{at + self.count}]"]
+
+
+Field = Union[Scalar, Array, Texts, RingField]
 
 
 @dataclass(frozen=True)
@@ -181,6 +210,10 @@ class StateLayout:
         if duplicated:
             raise ValueError(f"state fields named twice: {', '.join(duplicated)}")
         for f in self.fields:
+            if isinstance(f, Texts):
+                if not 1 <= f.size <= 255:
+                    raise ValueError(f"state field {f.name}: texts of {f.size} bytes do not fit a length byte")
+                continue
             codes = [code for _, code in f.buckets] if isinstance(f, RingField) else [f.code]
             if not set(codes) <= CODES:
                 raise ValueError(f"state field {f.name}: struct codes {codes} outside {''.join(sorted(CODES))}")

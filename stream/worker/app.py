@@ -31,6 +31,7 @@ from stream.kafka.ops import read_last
 from stream.kafka.topics import partition_counts
 from stream.worker.batch import BatchHandler, Sinks
 from stream.core.drift import DriftMonitor
+from stream.core.entities import write_version as entity_write_version
 from stream.worker.health import Health
 from stream.worker.model_watch import ModelWatcher
 from stream.core.pipeline import Outcome
@@ -268,7 +269,7 @@ def _entity_agent(app: faust.App, entity_type: str, topic: faust.TopicT, alerts:
     """The entity stage of one entity type: an agent on its sighting topic and its changelog-backed table
     (with the topic's partition count)."""
     table = create_entity_table(app, entity_type, topic.partitions or settings.partitions)
-    handler = EntityBatchHandler(entity_type, alerts, dead_letters, EntityTableStore(app, table),
+    handler = EntityBatchHandler(entity_type, alerts, dead_letters, EntityTableStore(app, table, entity_write_version(settings.state_write_version)),
                                  model=lambda: model_ref.current)
 
     async def entities(stream: faust.StreamT) -> None:

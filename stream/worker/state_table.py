@@ -28,6 +28,7 @@ from faust.types import TP, EventT
 
 from stream.worker import metrics
 from stream.worker.faust_fixes import aiokafka_producer, as_current_event
+from stream.core.entities import STATE_VERSION as ENTITY_STATE_VERSION
 from stream.core.entities import EntityState
 from stream.core.features import STATE_VERSION, UserState, state_encoder
 from stream.core.rescale import BASE_TABLE
@@ -233,9 +234,10 @@ class EntityTableStore:
     sightings come together in one batch anyway.
     """
 
-    def __init__(self, app: faust.App, table: faust.Table) -> None:
+    def __init__(self, app: faust.App, table: faust.Table, write_version: int = ENTITY_STATE_VERSION) -> None:
         self.app = app
         self.table = table
+        self.write_version = write_version  # entities.write_version(settings.state_write_version)
 
     def load(self, entity_ids: list[str]) -> dict[str, EntityState]:
         states: dict[str, EntityState] = {}
@@ -250,4 +252,5 @@ class EntityTableStore:
         return states
 
     async def write(self, states: dict[str, EntityState], last_event: dict[str, EventT]) -> None:
-        await write_states(self.app, self.table, [(k.encode(), s.to_bytes(), last_event[k]) for k, s in states.items()])
+        await write_states(self.app, self.table, [(k.encode(), s.to_bytes(self.write_version), last_event[k])
+                                                   for k, s in states.items()])

@@ -4,14 +4,17 @@ below the sketch size, order independence, fixed size, the stream's duplicate fi
 from __future__ import annotations
 
 import random
+import struct
 
 from hypothesis import given, settings, strategies as st
 
 from stream.core.entities import (
-    DAY, HEAVY_SHARE, SKETCH_K, STATE_BYTES, WINDOW_DAYS, EntityState, Sighting, distinct, heavy_draw, sightings, view,
+    DAY, HEAVY_SHARE, LATE_DAYS, LONG_BUCKET_S, LONG_BUCKETS, SKETCH_K, STATE_BYTES, STATE_BYTES_V1, STATE_VERSION,
+    WINDOW_DAYS, EntityState, Sighting, distinct, heavy_draw, sightings, view, write_version,
 )
-from stream.core.features import UserState
+from stream.core.features import UserState, merchant_of_loan, update
 from stream.core.contract import parse_document
+from stream.core.pipeline import fold_sighted
 
 T0 = 1_780_000_000 // DAY * DAY
 
@@ -148,3 +151,100 @@ def test_only_unfamiliar_heavy_draws_count_as_heavy() -> None:
     assert Sighting(**base, new_account=False, heavy=True, new_device=True).unfamiliar_heavy
     assert not Sighting(**base, new_account=True, heavy=False, new_device=True).unfamiliar_heavy
 
+
+
+# -- a merchant's borrowers' later lateness ------------------------------------------
+def _late(user: int, day: float, days_late: int = 20, merchant: str = "m-1") -> Sighting:
+    return Sighting("merchant", merchant, f"r-{user}-{day}", f"u-{user}", T0 + day * DAY, False, False,
+                    late_days=days_late)
+
+
+def _drew(user: int, day: float, merchant: str = "m-1") -> Sighting:
+    return Sighting("merchant", merchant, f"e-{user}-{day}", f"u-{user}", T0 + day * DAY, False, False)
+
+
+def test_a_lateness_sighting_counts_in_the_lateness_view_alone() -> None:
+    """A late repayment is no loan: it names a late borrower over the fortnights, never a borrower
+    of the 7-day window (which would dilute the share gates) nor a loan."""
+    state = EntityState()
+    for u in range(4):
+        state.add(_drew(u, u))
+    state.add(_late(0, 40))
+    state.add(_late(1, 45))
+    v = view(state, "merchant")
+    assert (v.drew, v.late, v.late_share) == (4, 2, 0.5)
+    assert v.users == 4 and v.loans == 4  # the late repayments added neither borrowers nor loans
+    assert state.head_day == T0 // DAY + 3  # nor moved the 7-day window on
+
+
+@given(st.lists(st.tuples(st.integers(0, 30), st.floats(0, 150, allow_nan=False), st.booleans()), min_size=1, max_size=60),
+       st.randoms(use_true_random=False))
+@settings(max_examples=60)
+def test_the_lateness_view_matches_brute_force_in_any_order(items: list[tuple[int, float, bool]], rnd: random.Random) -> None:
+    """Distinct drew / late users over the LONG_BUCKETS fortnights ending at the newest one."""
+    sighted = [(_late(u, day) if late else _drew(u, day)) for u, day, late in items]
+    buckets = [int(s.ts) // LONG_BUCKET_S for s in sighted]
+    head = max(buckets)
+    inside = [s for s, b in zip(sighted, buckets) if b > head - LONG_BUCKETS]
+    expected = (len({s.user_id for s in inside if not s.late_days}), len({s.user_id for s in inside if s.late_days}))
+    for order in (sighted, rnd.sample(sighted, len(sighted))):
+        state = EntityState()
+        for s in order:
+            state.add(s)
+        v = view(state, "merchant")
+        assert (v.drew, v.late) == expected
+        assert EntityState.from_bytes(state.to_bytes()) == state
+
+
+def test_v1_states_are_read_and_written_for_older_workers() -> None:
+    """Version 1 (before the lateness view) as its code wrote it: header, day buckets, sources,
+    members.  Read back with an empty lateness view; written as v1 again for a rolling upgrade."""
+    state = EntityState()
+    for u in range(3):
+        state.add(_drew(u, u * 0.5))
+        state.mark((u, 10 + u))
+    flat = [h for sketch in state.sketches for h in sketch]
+    v1 = b"".join((
+        struct.pack("<BIIiIB", 1, state.first_ts, state.last_ts, state.head_day, 0, 0),
+        struct.pack(f"<{len(flat)}I{len(state.loans)}H", *flat, *state.loans),
+        struct.pack(f"<{len(state.sources)}q", *state.sources),
+        b"".join(struct.pack("<65p", m.encode()) for m in state.members + [""] * (24 - len(state.members))),
+    ))
+    assert len(v1) == STATE_BYTES_V1 == 3642
+    read = EntityState.from_bytes(v1)
+    assert (read.sketches, read.loans, read.sources, read.members) == (state.sketches, state.loans, state.sources,
+                                                                       state.members)
+    assert read.head_long == -1 and view(read, "merchant").drew == 0
+    assert read.to_bytes(1) == v1 and len(read.to_bytes()) == STATE_BYTES
+    assert write_version(0) == write_version(6) == STATE_VERSION == 2
+    assert write_version(5) == write_version(3) == 1
+
+
+def test_a_repayment_late_into_a_loan_drawn_at_a_merchant_sights_the_merchant() -> None:
+    """The user state remembers where each open loan was drawn; a repayment LATE_DAYS or more late
+    into it names that merchant (read before the repayment closes the loan), a timely one nothing."""
+    states: dict[str, UserState] = {}
+    loan = parse_document(_loan(merchant_id="m-3", device_id="d-9"))
+    fold_sighted(states, loan)
+    assert merchant_of_loan(states["u-1"], "l-1") == "m-3"
+    assert fold_sighted(states, parse_document(_repayment_doc("r-0", LATE_DAYS - 1)))[1] == ()  # closes l-1: not late enough
+    fold_sighted(states, parse_document(_loan(merchant_id="m-3", loan_id="l-2", event_id="e-2")))
+    _, seen = fold_sighted(states, parse_document({**_repayment_doc("r-1", LATE_DAYS + 5), "loan_id": "l-2"}))
+    assert [(s.entity_type, s.entity_id, s.late_days, s.user_id) for s in seen] == [("merchant", "m-3", 20, "u-1")]
+    assert merchant_of_loan(states["u-1"], "l-2") is None  # repaid: closed
+    assert fold_sighted(states, parse_document({**_repayment_doc("r-1", LATE_DAYS + 5), "loan_id": "l-2"})) == (None, ())
+
+
+def _repayment_doc(event_id: str, days_late: int) -> dict:
+    return {"event_id": event_id, "event_type": "repayment", "user_id": "u-1", "ts": "2026-04-20T10:00:00+08:00",
+            "amount": 700.0, "loan_id": "l-1", "days_late": days_late}
+
+
+def test_a_third_merchant_takes_the_slot_fewest_open_loans_point_at() -> None:
+    state = UserState()
+    for i, merchant in enumerate(("m-a", "m-a", "m-b")):
+        update(state, parse_document(_loan(merchant_id=merchant, loan_id=f"l-{i}", event_id=f"e-{i}", amount=10.0)))
+    update(state, parse_document(_loan(loan_id="l-app", event_id="e-app", channel="app", amount=10.0)))
+    update(state, parse_document(_loan(merchant_id="m-c", loan_id="l-3", event_id="e-3", amount=10.0)))
+    assert [merchant_of_loan(state, f"l-{i}") for i in range(4)] == ["m-a", "m-a", None, "m-c"]
+    assert merchant_of_loan(state, "l-app") is None and sorted(state.merchants) == [b"m-a", b"m-c"]

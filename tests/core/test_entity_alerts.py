@@ -6,7 +6,7 @@ import json
 
 import jsonschema
 
-from stream.core.entities import DAY, EntityState, Sighting
+from stream.core.entities import DAY, LATE_DAYS, EntityState, Sighting
 from stream.core.entity_alerts import EntityThresholds, calibrate_entities, observe
 from tests.support import ROOT
 
@@ -111,3 +111,64 @@ def test_each_suspicious_member_is_named_once_whatever_the_order() -> None:
     assert forward[0] == backward[0] == {f"u-{u}" for u in range(7)}
     assert sorted(forward[1]) == sorted(backward[1])  # each named once
     assert forward[2] == backward[2]
+
+
+def _drew(user: int, day: float, merchant: str = "m-1") -> Sighting:
+    return Sighting("merchant", merchant, f"e-{merchant}-{user}", f"u-{user}", T0 + day * DAY, False, False)
+
+
+def _late(user: int, day: float, merchant: str = "m-1") -> Sighting:
+    return Sighting("merchant", merchant, f"r-{merchant}-{user}", f"u-{user}", T0 + day * DAY, False, False,
+                    late_days=LATE_DAYS + 10)
+
+
+LATE_THRESHOLDS = EntityThresholds({"device": 4.0, "merchant": 5.0, "merchant_late": 3.0},
+                                   {"device": 1.0, "merchant": 2.0, "merchant_late": 1.0})
+
+
+def test_a_merchant_whose_borrowers_go_late_alerts_on_their_lateness() -> None:
+    """Six ordinary-looking draws (no heavy, no new accounts: the draw criterion stays quiet), then
+    three of the six borrowers 15+ days late on what they drew there weeks later."""
+    state = EntityState()
+    assert not any(observe(state, _drew(u, u * 0.5), LATE_THRESHOLDS, "m1").alert for u in range(6))
+    outcomes = [observe(state, _late(u, 45 + u), LATE_THRESHOLDS, "m1") for u in range(3)]
+    assert [o.alert is not None for o in outcomes] == [False, False, True]
+    alert = outcomes[2].alert
+    assert alert["fired_by"] == ["merchant_lateness"] and alert["score"] == 3 and alert["late_borrowers"] == 3
+    assert alert["event_id"] == "r-m-1-2"
+    assert alert["reasons"][0]["text"].startswith(
+        f"3 of the 6 accounts that borrowed at this merchant in 14 weeks went {LATE_DAYS}+ days late")
+    schema = json.loads((ROOT / "docs" / "alert.schema.json").read_text())
+    jsonschema.validate(alert, schema)
+    # A busy merchant with the same three late borrowers among thirty: under the share gate.
+    busy = EntityState()
+    for u in range(30):
+        observe(busy, _drew(u, u * 0.2, "m-2"), LATE_THRESHOLDS, "m1")
+    assert not any(observe(busy, _late(u, 45 + u, "m-2"), LATE_THRESHOLDS, "m1").alert for u in range(3))
+
+
+def test_a_model_trained_before_the_lateness_view_never_alerts_on_it() -> None:
+    old = EntityThresholds.from_meta({"threshold": {"device": 4, "merchant": 5}, "normal_p99": {"device": 1, "merchant": 2},
+                                      "min_share": {"device": 0.5, "merchant": 0.3}, "suppress_s": 7 * DAY})
+    state = EntityState()
+    for u in range(4):
+        observe(state, _drew(u, u), old, "m0")
+    assert not any(observe(state, _late(u, 40 + u), old, "m0").alert for u in range(4))
+
+
+def test_calibration_sets_the_lateness_threshold_from_the_history() -> None:
+    """300 merchants with one late borrower of three, 3 with three late of four: the 1 % budget
+    (3 of 303, MIN_ALLOWED 3) lets those three alert at the minimum of 3."""
+    history: list[tuple[Sighting, bool]] = []
+    for m in range(303):
+        merchant = f"m-{m}"
+        borrowers = 4 if m >= 300 else 3
+        late = 3 if m >= 300 else 1
+        history += [(_drew(1000 * m + u, u * 0.1, merchant), True) for u in range(borrowers)]
+        history += [(_late(1000 * m + u, 50 + u, merchant), True) for u in range(late)]
+    found = calibrate_entities(sorted(history, key=lambda x: x[0].ts))
+    assert found.threshold["merchant_late"] == 3.0 and found.min_share["merchant_late"] == 0.3
+    history += [(_late(1000 * m + 1, 52, f"m-{m}"), True) for m in range(4)]  # four more at 2 late: still under 3
+    history += [(_late(1000 * m + 2, 53, f"m-{m}"), True) for m in range(4)]  # now 3 late of 3: 7 would alert
+    found = calibrate_entities(sorted(history, key=lambda x: x[0].ts))
+    assert found.threshold["merchant_late"] == 4.0

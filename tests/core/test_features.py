@@ -13,9 +13,9 @@ redelivered events) and check that:
   serialising it (the offline commands);
 * a redelivered event is ignored and leaves the state untouched.
 
-The serialised layout is pinned (``V5_LAYOUT`` and digests recorded from the
-hand-written codec before ``STATE_LAYOUT`` derived it), so the changelog stays
-readable across refactors.
+The serialised layout is pinned (``V6_LAYOUT``, and digests of its version 5
+part recorded from the hand-written codec before ``STATE_LAYOUT`` derived it),
+so the changelog stays readable across refactors.
 
 Hand-computed unit tests pin the window semantics with concrete numbers.
 """
@@ -440,6 +440,8 @@ V5_LAYOUT: tuple[tuple[str, str, int], ...] = (
     ("short_ring.head", "q", 1), ("short_ring.values", "B", 30),
     ("loan_ew", "B", 8), ("loan_ew_source", "B", 8),
 )
+#: Version 6: the merchants open loans were drawn at (two 64-byte ids), then each open loan's slot.
+V6_LAYOUT = (*V5_LAYOUT, ("merchants", "65p", 2), ("loan_merchant", "B", 8))
 #: sha256 of ``_filled_state().to_bytes()`` and of what
 #: ``test_features_and_states_of_a_pinned_stream`` hashes, recorded from the
 #: hand-written codec and positional feature tuples of 2026-12-01, before
@@ -451,8 +453,10 @@ PINNED_STREAM_SHA256 = "92bee271be03b43008a41d470c97020d69a43a6aa78b0188567f6482
 ADDED_SINCE_PIN = frozenset({"new_product", "log_term_days", "product_code"})
 
 
-def _random_value(rng: random.Random, code: str) -> float | int:
+def _random_value(rng: random.Random, code: str) -> float | int | bytes:
     """A value that fills the whole range of a struct code (so a narrowed field fails)."""
+    if code.endswith("p"):
+        return rng.randbytes(int(code[:-1]) - 1)
     if code == "d":
         return rng.uniform(-1e9, 1e9)
     if code == "b":
@@ -464,12 +468,12 @@ def _random_value(rng: random.Random, code: str) -> float | int:
 
 
 def _filled_state() -> tuple[UserState, list[float | int]]:
-    """A state with every field of V5_LAYOUT set to a distinct seeded value, and the
+    """A state with every field of V6_LAYOUT set to a distinct seeded value, and the
     values in byte order."""
     rng = random.Random(20261201)
     state = UserState()
     flat: list[float | int] = []
-    for path, code, count in V5_LAYOUT:
+    for path, code, count in V6_LAYOUT:
         values = [_random_value(rng, code) for _ in range(count)]
         owner_name, _, attr = path.rpartition(".")
         owner = getattr(state, owner_name) if owner_name else state
@@ -483,22 +487,28 @@ def _read(state: UserState, path: str) -> Any:
     return getattr(getattr(state, owner_name) if owner_name else state, attr)
 
 
-def test_state_bytes_are_the_pinned_v5_layout() -> None:
+def _format(layout: tuple[tuple[str, str, int], ...]) -> str:
+    return "<B" + "".join(code * count if code.endswith("p") else f"{count}{code}" for _, code, count in layout)
+
+
+def test_state_bytes_are_the_pinned_v6_layout() -> None:
     """Guards the changelog: a worker must read the states its predecessor wrote, so the
-    bytes of every field stay where version 5 put them (version 4's, then the early-warning tags)."""
+    bytes of every field stay where version 6 put them (version 5's, then the merchants), and
+    written as version 5 they are the bytes pinned before the layout was generated."""
     state, flat = _filled_state()
     data = state.to_bytes()
-    fmt = "<B" + "".join(f"{count}{code}" for _, code, count in V5_LAYOUT)
-    assert data == struct.pack(fmt, 5, *flat)
-    assert len(data) == STATE_BYTES == 1000
-    assert hashlib.sha256(data).hexdigest() == FILLED_STATE_SHA256
+    assert data == struct.pack(_format(V6_LAYOUT), 6, *flat)
+    assert len(data) == STATE_BYTES == 1138
+    v5 = STATE_HISTORY.downgrade(state, 5)
+    assert v5 == struct.pack(_format(V5_LAYOUT), 5, *flat[:len(flat) - 10])
+    assert hashlib.sha256(v5).hexdigest() == FILLED_STATE_SHA256
 
 
 def test_every_field_round_trips() -> None:
     """``from_bytes`` restores each field (lists as lists, so rings can clear in place)."""
     state, _ = _filled_state()
     back = UserState.from_bytes(state.to_bytes())
-    for path, _, count in V5_LAYOUT:
+    for path, _, count in V6_LAYOUT:
         assert _read(back, path) == _read(state, path), path
         assert isinstance(_read(back, path), list) == (count > 1), path
     assert back.to_bytes() == state.to_bytes()
@@ -554,8 +564,8 @@ def test_features_and_states_of_a_pinned_stream() -> None:
 def test_user_state_is_its_layout() -> None:
     """The class, the codec and STATE_BYTES all follow the one field list."""
     assert UserState.__slots__ == STATE_LAYOUT.names
-    assert [f.name for f in STATE_LAYOUT.fields] == list(dict.fromkeys(p.split(".")[0] for p, _, _ in V5_LAYOUT))
-    assert STATE_LAYOUT.version == STATE_VERSION == 5 and STATE_LAYOUT.size == STATE_BYTES
+    assert [f.name for f in STATE_LAYOUT.fields] == list(dict.fromkeys(p.split(".")[0] for p, _, _ in V6_LAYOUT))
+    assert STATE_LAYOUT.version == STATE_VERSION == 6 and STATE_LAYOUT.size == STATE_BYTES
 
 
 def test_a_layout_is_a_value_another_version_is_refused() -> None:

@@ -3,12 +3,13 @@
 The fixtures in ``tests/core/fixtures`` were written once by
 ``tests/core/make_state_fixtures.py``: one fixed event stream, and each user's
 state after it as the code of the last commit of each state version serialised
-it (v2 e42295b, v3 26ed953, v4 d786b47, the shipped release; v5 dcff580, the
-current version, written when it was introduced).  Reading them
+it (v2 e42295b, v3 26ed953, v4 d786b47, the shipped release; v5 dcff580 and
+v6 V6REV, the current version, each written when it was introduced).  Reading them
 back with today's code is what a worker does with its predecessor's changelog:
 
-* v4 bytes migrate to exactly the states today's code builds from the stream
-  (v5 adds only the early-warning tags of open loans, which ``update`` never sets);
+* v4 and v5 bytes migrate to exactly the states today's code builds from the stream
+  (v5 adds only the early-warning tags of open loans, which ``update`` never sets;
+  v6 the merchants open loans were drawn at, and the stream names none);
 * v3 and v2 bytes migrate to those states too, except the fields the steps
   document as not rebuildable, which are at their defaults (and v2's
   ``rollover_chain``, copied although v3 counts it differently).
@@ -37,6 +38,7 @@ from stream.core.features import (
     LAYOUT_V2,
     LAYOUT_V3,
     LAYOUT_V4,
+    LAYOUT_V5,
     STATE_BYTES,
     STATE_HISTORY,
     STATE_LAYOUT,
@@ -47,7 +49,7 @@ from stream.core.features import (
     id_hash,
     update,
 )
-from stream.core.state_layout import Array, RingField, Scalar, StateFormatError, StateHistory, StateLayout, Step
+from stream.core.state_layout import Array, RingField, Scalar, StateFormatError, StateHistory, StateLayout, Step, Texts
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 QUICK = settings(max_examples=60, deadline=None)
@@ -82,7 +84,7 @@ def built() -> dict[str, UserState]:
 
 
 # -- the fixtures: states written by earlier versions, read back today ----------------
-@pytest.mark.parametrize("version", [2, 3, 4, 5])
+@pytest.mark.parametrize("version", [2, 3, 4, 5, 6])
 def test_fixtures_were_written_from_the_committed_stream(version: int) -> None:
     doc = _fixture(version)
     assert doc["state_version"] == version
@@ -101,25 +103,28 @@ def test_the_stream_exercises_what_the_steps_cannot_rebuild(built: dict[str, Use
     assert any(s.limit_before for s in states) and any(s.late_streak for s in states)
 
 
-def test_states_of_the_shipped_release_read_back_as_built_today(built: dict[str, UserState]) -> None:
-    """v4 (the shipped release, d786b47) -> v5: every byte as today's code writes it.  v5 adds only
-    the early-warning tags of open loans, which ``update`` never sets (the pipeline tags scored
-    loans), so a migrated v4 state is exactly today's state."""
-    step = STATE_HISTORY.steps[-1]
-    assert (step.source, step.target, step.added, step.dropped) == (
-        LAYOUT_V4, STATE_LAYOUT, ("loan_ew", "loan_ew_source"), ())
-    stored = _fixture(4)["states"]
+@pytest.mark.parametrize("version", [4, 5])
+def test_states_of_the_shipped_release_read_back_as_built_today(built: dict[str, UserState], version: int) -> None:
+    """v4 (the shipped release, d786b47) -> v5 -> v6, and v5 (dcff580) -> v6: every byte as today's
+    code writes it.  v5 adds only the early-warning tags of open loans, which ``update`` never sets
+    (the pipeline tags scored loans); v6 the merchants of open loans, and the fixture stream (v1
+    events) names no merchant: so a migrated state is exactly today's state."""
+    assert [(step.source, step.target, step.added, step.dropped) for step in STATE_HISTORY.steps[-2:]] == [
+        (LAYOUT_V4, LAYOUT_V5, ("loan_ew", "loan_ew_source"), ()),
+        (LAYOUT_V5, STATE_LAYOUT, ("merchants", "loan_merchant"), ()),
+    ]
+    stored = _fixture(version)["states"]
     assert sorted(stored) == sorted(built)
     for user, hex_state in stored.items():
         data = bytes.fromhex(hex_state)
-        assert len(data) == LAYOUT_V4.size == STATE_BYTES - 16
+        assert len(data) == STATE_HISTORY.layout(version).size
         migrated = UserState.from_bytes(data)
         assert migrated.to_bytes() == built[user].to_bytes(), user
 
 
 def test_states_of_the_current_version_read_back_byte_for_byte(built: dict[str, UserState]) -> None:
-    """v5 (dcff580): every byte as today's code writes it, read back unchanged."""
-    stored = _fixture(5)["states"]
+    """v6 (V6REV): every byte as today's code writes it, read back unchanged."""
+    stored = _fixture(6)["states"]
     assert sorted(stored) == sorted(built)
     for user, hex_state in stored.items():
         data = bytes.fromhex(hex_state)
@@ -132,8 +137,8 @@ def _defaults() -> UserState:
 
 
 def test_v3_states_migrate_to_the_states_built_today(built: dict[str, UserState]) -> None:
-    """v3 (26ed953) -> v4 -> v5: every field as today's code builds it, except short_ring (empty)."""
-    step = STATE_HISTORY.steps[-2]
+    """v3 (26ed953) -> v4 -> v5 -> v6: every field as today's code builds it, except short_ring (empty)."""
+    step = STATE_HISTORY.steps[1]
     assert (step.source, step.target, step.added, step.dropped) == (LAYOUT_V3, LAYOUT_V4, ("short_ring",), ())
     fresh = _defaults()
     for user, hex_state in _fixture(3)["states"].items():
@@ -235,88 +240,88 @@ def test_the_current_version_decodes_without_the_migration() -> None:
     source = STATE_LAYOUT.compile(older=STATE_HISTORY.upgrade).source
     decode = source[source.index("def from_bytes"):]
     assert "return _older(cls, data)" in decode and "for " not in decode
-    assert STATE_HISTORY.versions == (2, 3, 4, STATE_VERSION)
+    assert STATE_HISTORY.versions == (2, 3, 4, 5, STATE_VERSION)
 
 
 # -- the mechanism, on synthetic next versions ----------------------------------------
-#: v5: drops hour_hist, adds merchants_30d (default 3: not zero, so "at its default" shows).
-V5 = StateLayout(6, (*(f for f in STATE_LAYOUT.fields if f.name != "hour_hist"), Scalar("merchants_30d", "H", 3)))
-#: v6: recent_pos narrowed to a byte (a re-typed field needs a rebuild), n_events added and
-#: rebuilt from two v5 fields.
-V6 = StateLayout(7, (
-    *(Scalar("recent_pos", "B") if f.name == "recent_pos" else f for f in V5.fields),
+#: NEXT (the version after the current one): drops hour_hist, adds merchants_30d (default 3: not zero, so "at its default" shows).
+NEXT = StateLayout(STATE_VERSION + 1, (*(f for f in STATE_LAYOUT.fields if f.name != "hour_hist"), Scalar("merchants_30d", "H", 3)))
+#: AFTER (the one after that): recent_pos narrowed to a byte (a re-typed field needs a rebuild), n_events added and
+#: rebuilt from two NEXT fields.
+AFTER = StateLayout(STATE_VERSION + 2, (
+    *(Scalar("recent_pos", "B") if f.name == "recent_pos" else f for f in NEXT.fields),
     Scalar("n_events", "I"),
 ))
-STEP_5 = Step(STATE_LAYOUT, V5)
-STEP_6 = Step(V5, V6, rebuild={"recent_pos": lambda old: old.recent_pos % 256,
+STEP_NEXT = Step(STATE_LAYOUT, NEXT)
+STEP_AFTER = Step(NEXT, AFTER, rebuild={"recent_pos": lambda old: old.recent_pos % 256,
                                "n_events": lambda old: old.n_loans + old.n_repayments})
-HISTORY_5 = StateHistory(V5, (*STATE_HISTORY.steps, STEP_5))
-HISTORY_6 = StateHistory(V6, (*STATE_HISTORY.steps, STEP_5, STEP_6))
-StateV5 = V5.state_class()
-StateV6 = V6.state_class()
+HISTORY_NEXT = StateHistory(NEXT, (*STATE_HISTORY.steps, STEP_NEXT))
+HISTORY_AFTER = StateHistory(AFTER, (*STATE_HISTORY.steps, STEP_NEXT, STEP_AFTER))
+StateNext = NEXT.state_class()
+StateAfter = AFTER.state_class()
 
 
 def test_a_step_copies_by_name_adds_defaults_and_drops(built: dict[str, UserState]) -> None:
-    assert STEP_5.added == ("merchants_30d",) and STEP_5.dropped == ("hour_hist",)
-    assert set(STEP_5.copied) == set(STATE_LAYOUT.names) - {"hour_hist"}
+    assert STEP_NEXT.added == ("merchants_30d",) and STEP_NEXT.dropped == ("hour_hist",)
+    assert set(STEP_NEXT.copied) == set(STATE_LAYOUT.names) - {"hour_hist"}
     for user, state in built.items():
-        v5 = HISTORY_5.upgrade(StateV5, state.to_bytes())
-        assert type(v5) is StateV5 and v5.merchants_30d == 3 and not hasattr(v5, "hour_hist")
-        for name in STEP_5.copied:
+        v5 = HISTORY_NEXT.upgrade(StateNext, state.to_bytes())
+        assert type(v5) is StateNext and v5.merchants_30d == 3 and not hasattr(v5, "hour_hist")
+        for name in STEP_NEXT.copied:
             assert _value(v5, name) == _value(state, name), (user, name)
-        assert StateV5.from_bytes(v5.to_bytes()).to_bytes() == v5.to_bytes()
+        assert StateNext.from_bytes(v5.to_bytes()).to_bytes() == v5.to_bytes()
 
 
 def test_a_chain_of_steps_goes_two_versions_and_more(built: dict[str, UserState]) -> None:
-    """v4 -> v6 (two steps), and the fixtures' v2 states -> v6 (four steps)."""
+    """current -> AFTER (two steps), and the fixtures' v2 states -> AFTER (six steps)."""
     for user, state in built.items():
-        v6 = HISTORY_6.upgrade(StateV6, state.to_bytes())
+        v6 = HISTORY_AFTER.upgrade(StateAfter, state.to_bytes())
         assert v6.n_events == state.n_loans + state.n_repayments and v6.merchants_30d == 3
-        assert v6.recent_pos == state.recent_pos and v6.to_bytes()[0] == 7
-        for name in set(STATE_LAYOUT.names) & set(V6.names) - {"recent_pos"}:
+        assert v6.recent_pos == state.recent_pos and v6.to_bytes()[0] == STATE_VERSION + 2
+        for name in set(STATE_LAYOUT.names) & set(AFTER.names) - {"recent_pos"}:
             assert _value(v6, name) == _value(state, name), (user, name)
     for user, hex_state in _fixture(2)["states"].items():
-        v6 = HISTORY_6.upgrade(StateV6, bytes.fromhex(hex_state))
+        v6 = HISTORY_AFTER.upgrade(StateAfter, bytes.fromhex(hex_state))
         assert v6.loan_hashes == built[user].loan_hashes and v6.n_loans == built[user].n_loans
-    assert HISTORY_6.versions == (2, 3, 4, 5, 6, 7)
+    assert HISTORY_AFTER.versions == (*STATE_HISTORY.versions, STATE_VERSION + 1, STATE_VERSION + 2)
 
 
 def test_a_history_decodes_through_the_codec_it_is_given_to() -> None:
-    """What features.py does for UserState, on v6: current bytes straight, older ones migrated."""
-    codec = V6.compile(older=HISTORY_6.upgrade)
-    cls = type("UserStateV6", (), {"__slots__": V6.names, "__init__": codec.init, "to_bytes": codec.encode,
+    """What features.py does for UserState, on AFTER: its own bytes straight, older ones migrated."""
+    codec = AFTER.compile(older=HISTORY_AFTER.upgrade)
+    cls = type("UserStateAfter", (), {"__slots__": AFTER.names, "__init__": codec.init, "to_bytes": codec.encode,
                                    "from_bytes": classmethod(codec.decode)})
     state = UserState()
     state.n_loans, state.n_repayments = 5, 2
     v6 = cls.from_bytes(state.to_bytes())
     assert type(v6) is cls and v6.n_events == 7
     assert cls.from_bytes(v6.to_bytes()).to_bytes() == v6.to_bytes()
-    with pytest.raises(StateFormatError, match="v2 .963 bytes., v3 .946 bytes., v4 .984 bytes., v5 .1000 bytes."):
-        cls.from_bytes(bytes([8]) + v6.to_bytes()[1:])
+    with pytest.raises(StateFormatError, match="v2 .963 bytes., v3 .946 bytes., v4 .984 bytes., v5 .1000 bytes., v6 .1138 bytes."):
+        cls.from_bytes(bytes([STATE_VERSION + 3]) + v6.to_bytes()[1:])
 
 
 def test_steps_and_histories_refuse_what_would_misread() -> None:
     with pytest.raises(ValueError, match="recent_pos"):  # re-typed without a rebuild
-        Step(V5, V6, rebuild={"n_events": lambda old: 0})
-    with pytest.raises(ValueError, match="not 5 -> 7"):
-        Step(STATE_LAYOUT, V6, rebuild={"recent_pos": lambda old: 0})
+        Step(NEXT, AFTER, rebuild={"n_events": lambda old: 0})
+    with pytest.raises(ValueError, match=f"not {STATE_VERSION} -> {STATE_VERSION + 2}"):
+        Step(STATE_LAYOUT, AFTER, rebuild={"recent_pos": lambda old: 0})
     with pytest.raises(ValueError, match="does not have: nope"):
-        Step(STATE_LAYOUT, V5, rebuild={"nope": lambda old: 0})
+        Step(STATE_LAYOUT, NEXT, rebuild={"nope": lambda old: 0})
     with pytest.raises(ValueError, match="not the current one"):
-        StateHistory(V6, (*STATE_HISTORY.steps, STEP_5))
+        StateHistory(AFTER, (*STATE_HISTORY.steps, STEP_NEXT))
     with pytest.raises(ValueError, match="disagree"):
-        StateHistory(V6, (STATE_HISTORY.steps[0], STEP_5, STEP_6))
+        StateHistory(AFTER, (STATE_HISTORY.steps[0], STEP_NEXT, STEP_AFTER))
     # A ring of another size or an array of another length is stored differently too.
-    shorter = StateLayout(6, tuple(Array("recent_ids", "Q", 8) if f.name == "recent_ids" else f for f in STATE_LAYOUT.fields))
+    shorter = StateLayout(STATE_VERSION + 1, tuple(Array("recent_ids", "Q", 8) if f.name == "recent_ids" else f for f in STATE_LAYOUT.fields))
     with pytest.raises(ValueError, match="recent_ids"):
         Step(STATE_LAYOUT, shorter)
     ring = next(f for f in STATE_LAYOUT.fields if f.name == "ring_1h")
-    wider = StateLayout(6, tuple(RingField("ring_1h", ring.kind, 12, 300, ring.buckets) if f is ring else f
+    wider = StateLayout(STATE_VERSION + 1, tuple(RingField("ring_1h", ring.kind, 12, 300, ring.buckets) if f is ring else f
                                  for f in STATE_LAYOUT.fields))
     with pytest.raises(ValueError, match="ring_1h"):
         Step(STATE_LAYOUT, wider)
     # A scalar's default is not part of what is stored.
-    Step(STATE_LAYOUT, StateLayout(6, tuple(Scalar("segment", "b", 0) if f.name == "segment" else f
+    Step(STATE_LAYOUT, StateLayout(STATE_VERSION + 1, tuple(Scalar("segment", "b", 0) if f.name == "segment" else f
                                             for f in STATE_LAYOUT.fields)))
 
 
@@ -343,6 +348,8 @@ def _states_of(layout: StateLayout) -> st.SearchStrategy:
                 setattr(state, f.name, draw(_number(f.code)))
             elif isinstance(f, Array):
                 setattr(state, f.name, draw(st.lists(_number(f.code), min_size=f.count, max_size=f.count)))
+            elif isinstance(f, Texts):
+                setattr(state, f.name, draw(st.lists(st.binary(max_size=f.size), min_size=f.count, max_size=f.count)))
             else:
                 ring = getattr(state, f.name)
                 ring.head = draw(_number("q"))
@@ -361,13 +368,13 @@ def _shared_fields_kept(step: Step, old: Any, new: Any) -> None:
 @QUICK
 @given(_states_of(STATE_LAYOUT))
 def test_migrating_a_current_state_keeps_every_shared_field(state: Any) -> None:
-    """migrate(encode(state)) for v4 -> v5 and v4 -> v6."""
+    """migrate(encode(state)) for current -> NEXT and current -> AFTER."""
     data = UserState.from_bytes(state.to_bytes()).to_bytes()
-    v5 = HISTORY_5.upgrade(StateV5, data)
-    _shared_fields_kept(STEP_5, state, v5)
+    v5 = HISTORY_NEXT.upgrade(StateNext, data)
+    _shared_fields_kept(STEP_NEXT, state, v5)
     assert v5.merchants_30d == 3
-    v6 = HISTORY_6.upgrade(StateV6, data)
-    for name in set(STEP_5.copied) & set(STEP_6.copied):
+    v6 = HISTORY_AFTER.upgrade(StateAfter, data)
+    for name in set(STEP_NEXT.copied) & set(STEP_AFTER.copied):
         assert _value(v6, name) == _value(state, name), name
     assert v6.n_events == state.n_loans + state.n_repayments and v6.recent_pos == state.recent_pos % 256
 
@@ -391,11 +398,11 @@ def test_migrating_a_v2_state_keeps_every_shared_field(state: Any) -> None:
 
 # -- rolling upgrades: writing the older version while older workers share the group ----
 def test_the_versions_a_worker_can_write() -> None:
-    """5, 4 and 3 (the 3 -> 4 -> 5 steps only add fields); not 2, whose step rebuilt loan ids."""
-    assert STATE_HISTORY.writable_versions == (STATE_VERSION, 4, 3)
+    """6, 5, 4 and 3 (the steps from 3 on only add fields); not 2, whose step rebuilt loan ids."""
+    assert STATE_HISTORY.writable_versions == (STATE_VERSION, 5, 4, 3)
     assert state_encoder(0) is UserState.to_bytes and state_encoder(STATE_VERSION) is UserState.to_bytes
-    for version in (2, 6, 1):
-        with pytest.raises(ValueError, match=f"state_write_version {version} cannot be written.*writes versions 5, 4, 3"):
+    for version in (2, 7, 1):
+        with pytest.raises(ValueError, match=f"state_write_version {version} cannot be written.*writes versions 6, 5, 4, 3"):
             state_encoder(version)
 
 
@@ -413,6 +420,21 @@ def test_writing_v3_and_reading_it_back_keeps_all_but_the_added_fields(state: An
     current = UserState.from_bytes(state.to_bytes())
     back = UserState.from_bytes(STATE_HISTORY.downgrade(current, 3))
     for name in STATE_LAYOUT.names:
-        added = {*STATE_HISTORY.steps[1].added, *STATE_HISTORY.steps[2].added}
+        added = {name for step in STATE_HISTORY.steps[1:] for name in step.added}
         expected = _value(UserState(), name) if name in added else _value(current, name)
         assert _value(back, name) == expected, name
+
+
+def test_texts_keep_their_bytes_and_a_length_byte_bounds_them() -> None:
+    """A ``Texts`` field stores each string behind its length byte: any bytes up to its size
+    round-trip exactly (trailing zero bytes too); wider than a length byte is refused."""
+    layout = StateLayout(1, (Scalar("n", "H"), Texts("ids", 64, 2), Scalar("m", "B")))
+    cls = layout.state_class()
+    state = cls()
+    assert state.ids == [b"", b""] and layout.size == 1 + 2 + 2 * 65 + 1
+    state.ids = [b"m-\x00", bytes(range(64))]
+    state.n, state.m = 7, 9
+    back = cls.from_bytes(state.to_bytes())
+    assert (back.n, back.ids, back.m) == (7, [b"m-\x00", bytes(range(64))], 9)
+    with pytest.raises(ValueError, match="do not fit a length byte"):
+        StateLayout(1, (Texts("ids", 256, 1),))
