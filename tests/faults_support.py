@@ -80,7 +80,7 @@ def folded_view(state: EntityState) -> tuple:
     """What an entity state folded, independent of arrival order (sketch slots, member order and
     the duplicate filter's offsets differ between the stream and a replay; counts may not)."""
     return (state.first_ts, state.last_ts, state.head_day, tuple(tuple(sorted(k)) for k in state.sketches),
-            tuple(state.loans))
+            tuple(state.loans), state.head_long, tuple(tuple(sorted(k)) for k in state.long_sketches))
 
 
 def named_by_entity(alerts: Iterable[dict]) -> dict[tuple[str, str], set[str]]:

@@ -111,7 +111,31 @@ def decode_dlq(value: bytes) -> tuple[dict, bytes]:
     return record, base64.b64decode(record["original_b64"])
 
 
+LATE_MERCHANT = "m-late-payers"
 FARM_DEVICE = "d-farm"
+
+
+def with_late_merchant(events: list[dict], labels: list[dict], borrowers: int = 5) -> tuple[list[dict], list[dict]]:
+    """A stream plus a merchant whose borrowers go late: ``borrowers`` accounts each draw a modest
+    one-day loan at ``LATE_MERCHANT`` on day 2 (no heavy draw: the draw criterion stays quiet),
+    then repay it on day 13 declaring 16 days late (``days_late`` is the producer's word; the
+    stream is two weeks long), so the merchant alerts on its borrowers' lateness alone."""
+    added = []
+    for i in range(borrowers):
+        added.append({
+            "event_id": f"e-lm-{i}", "event_type": "loan", "user_id": f"lm-{i}",
+            "ts": f"2026-03-02T{10 + i}:15:00+08:00", "amount": 300.0, "loan_id": f"l-lm-{i}",
+            "product": "credit_line", "term_days": 1, "credit_limit": 3000, "segment": "individual",
+            "channel": "merchant", "merchant_id": LATE_MERCHANT,
+        })
+        added.append({
+            "event_id": f"r-lm-{i}", "event_type": "repayment", "user_id": f"lm-{i}",
+            "ts": f"2026-03-13T{10 + i}:45:00+08:00", "amount": 300.0, "loan_id": f"l-lm-{i}", "days_late": 16,
+        })
+    rows = sorted(zip(events + added, labels + [{"event_id": e["event_id"], "label": 0, "scenario": "late_merchant",
+                                                  "user_anomalous": False} for e in added]),
+                  key=lambda pair: parse_document(pair[0]).ts)
+    return [e for e, _ in rows], [lab for _, lab in rows]
 
 
 def with_device_farm(events: list[dict], labels: list[dict], accounts: int = 8) -> tuple[list[dict], list[dict]]:

@@ -10,6 +10,7 @@ from pathlib import Path
 from models.calibrate import Calibration
 from models.model import RiskModel, save
 from models.train import train, training_options
+from stream.core.entity_alerts import RULE, EntityThresholds
 from stream.offline.jsonl import ReadReport, read_events
 from stream.settings import Settings
 
@@ -52,3 +53,15 @@ def report_rules(model: RiskModel) -> None:
         print("WARNING: the rules as configured take more than the alert budget on this history, so the model will "
               "alert more often than the budget says; rules_calibrate=true (the default) would calibrate them",
               file=sys.stderr)
+
+
+def report_entities(model: RiskModel) -> None:
+    """The fraud-ring criteria as the history set them: each one's threshold and the normal p99 its reasons quote."""
+    meta = model.meta.get("entities")
+    if not meta:
+        return
+    thresholds = EntityThresholds.from_meta(meta)
+    for criterion, threshold in sorted(thresholds.threshold.items()):
+        print(f"entity criterion {RULE.get(criterion, criterion)}: alerts at {threshold:.0f} suspicious borrowers and "
+              f"a share of at least {thresholds.min_share.get(criterion, 1.0):.0%}; normal p99 on the history "
+              f"{thresholds.normal_p99.get(criterion, 0.0):.1f}")

@@ -109,6 +109,7 @@ def test_riskmon_train_spends_the_budget_on_the_rules_in_force(tmp_path, monkeyp
     assert main(["train", "--input", str(history), "--output", str(tmp_path / "calibrated")]) == 0
     out = capsys.readouterr()
     assert "WARNING" not in out.err and "loan_stacking" in out.out
+    assert "entity criterion merchant_lateness: alerts at 3 suspicious borrowers" in out.out  # no merchants: the minimum
     default, raw, calibrated = (load(tmp_path / name) for name in ("default", "raw", "calibrated"))
     assert default.by_type["loan"].threshold < raw.by_type["loan"].threshold
     assert raw.by_type["loan"].threshold >= raw.by_type["loan"].reference_scores.max()  # no budget left

@@ -19,6 +19,7 @@ from models.model import load, save
 from models.train import train
 from stream.core.contract import parse_document
 from stream.core.pipeline import observe_sightings, process
+from stream.core.entities import LATE_DAYS
 from stream.kafka.producer import MALFORMED, make_producer, publish
 from stream.core.rules import RuleConfig
 from stream.settings import Settings
@@ -26,7 +27,7 @@ from stream.core.outcome_watch import bucket_of
 from stream.sim import SimConfig, generate
 from stream.sim.retime import retime
 from tests.conftest import free_ports
-from tests.support import FARM_DEVICE, ROOT, with_device_farm, decode_dlq, metric_sum, read_topic, scrape, start_worker, stop_worker, wait_for
+from tests.support import FARM_DEVICE, LATE_MERCHANT, ROOT, with_device_farm, with_late_merchant, decode_dlq, metric_sum, read_topic, scrape, start_worker, stop_worker, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -51,6 +52,7 @@ def test_stream_end_to_end(unique_topics: Settings, model_dir: Path, tmp_path: P
     settings = unique_topics.replace(model_dir=model_dir, data_dir=tmp_path / "worker", metrics_port=metrics_port)
     events, labels = generate(SimConfig(users=600, days=14, seed=11, anomaly_rate=0.1, user_prefix="e2e", anomaly_start_day=2))
     events, labels = with_device_farm(events, labels)
+    events, labels = with_late_merchant(events, labels)
     events = retime(events)  # sent as a live producer would (stream.core.event_time)
     assert len(events) > 1500
 
@@ -61,6 +63,9 @@ def test_stream_end_to_end(unique_topics: Settings, model_dir: Path, tmp_path: P
 
     expected_sightings = sum(bool(e.get("device_id") and e["channel"] != "merchant") + bool(e.get("merchant_id"))
                              for e in events if e["event_type"] == "loan")  # a till is the merchant's
+    drawn_at_merchant = {e["loan_id"] for e in events if e["event_type"] == "loan" and e.get("merchant_id")}
+    expected_sightings += sum(e["event_type"] == "repayment" and e["loan_id"] in drawn_at_merchant
+                              and e["days_late"] >= LATE_DAYS for e in events)  # lateness sightings
     log = tmp_path / "worker.log"
     worker = start_worker(settings, log)
     try:
@@ -141,6 +146,9 @@ def test_stream_end_to_end(unique_topics: Settings, model_dir: Path, tmp_path: P
     assert named(replayed) == named(entity_alerts)
     farm = {e["user_id"] for e in events if e.get("device_id") == FARM_DEVICE}
     assert named(entity_alerts)[("device", FARM_DEVICE)] == farm
+    late_payers = {e["user_id"] for e in events if e.get("merchant_id") == LATE_MERCHANT}
+    assert named(entity_alerts)[("merchant", LATE_MERCHANT)] == late_payers
+    assert any("merchant_lateness" in a["fired_by"] for a in entity_alerts if a["entity_id"] == LATE_MERCHANT)
     assert metric_sum(samples, "riskmon_entity_alerts_total") == len(entity_alerts)
 
     # The overdue early warning: each loan it scored counted in its bucket, and the outcomes that
