@@ -311,21 +311,13 @@ class EntityState:
 
     def window(self, kind: int, days: int = WINDOW_DAYS) -> list[int]:
         """Bottom-k of the union of one kind's sketches over the newest ``days`` days."""
-        if self.head_day < 0:
-            return []
-        union: set[int] = set()
-        for d in range(self.head_day - days + 1, self.head_day + 1):
-            union.update(h for h in self.sketch(d, kind) if h)
-        return sorted(union)[:SKETCH_K]
+        newest = range(self.head_day - days + 1, self.head_day + 1) if self.head_day >= 0 else range(0)
+        return _bottom_k(self.sketch(d, kind) for d in newest)
 
     def long_window(self, kind: int) -> list[int]:
         """Bottom-k of the union of one lateness-view kind over its kept fortnights."""
-        if self.head_long < 0:
-            return []
-        union: set[int] = set()
-        for b in range(self.head_long - LONG_BUCKETS + 1, self.head_long + 1):
-            union.update(h for h in self.long_sketch(b, kind) if h)
-        return sorted(union)[:SKETCH_K]
+        kept = range(self.head_long - LONG_BUCKETS + 1, self.head_long + 1) if self.head_long >= 0 else range(0)
+        return _bottom_k(self.long_sketch(b, kind) for b in kept)
 
     def loans_in_window(self, days: int = WINDOW_DAYS) -> int:
         if self.head_day < 0:
@@ -336,6 +328,14 @@ class EntityState:
 def _chunks(values: Any) -> list[list[int]]:
     """A flat run of sketch slots, cut into sketches of SKETCH_K."""
     return [list(values[i:i + SKETCH_K]) for i in range(0, len(values), SKETCH_K)]
+
+
+def _bottom_k(sketches: Any) -> list[int]:
+    """The SKETCH_K smallest distinct hashes of the union of some sketches (free slots left out)."""
+    union: set[int] = set()
+    for sketch in sketches:
+        union.update(h for h in sketch if h)
+    return sorted(union)[:SKETCH_K]
 
 
 def _insert(sketch: list[int], h: int) -> None:
