@@ -12,18 +12,6 @@ Two decisions, both taken on the lender's own history:
   share ranked risky borrowing better at every cut; on held-out worlds where
   it predicted them no better, any share above the floor cost PR-AUC
   (docs/early_warning.md).
-* **Which of the two ranks the loans below the alert line** (``forest_exponent``).
-  Above the line a loan alerts on either, and both keep their scores; below it
-  the ranking is the larger of the two scores, so the less skilled reader's
-  near-misses would crowd the more skilled one's.  With the same skill weight
-  as the share, the forest's scores below its line are raised to a power
-  (1 + ``DAMPING`` x weight, rescaled so the line stays where it is): an early
-  warning that predicts the history's outcomes ``FULL_LIFT`` times better
-  ranks the loans below the line almost alone.  On the simulator's time split
-  that lifted the combination's risky-borrowing PR-AUC from 0.874-0.912 to
-  0.894-0.934 at days 60-105, above the early warning alone at every cut; on
-  the held-out worlds the early warning is refused or no better than the
-  forest, so the weight is 0 and nothing changes (docs/early_warning.md).
 * **Where each probability lands on the forest's scale** (``scale_knots``).
   Within each band (below the alert line, between the alert line and the
   high line, above the high line) the early warning's k-th quantile maps onto
@@ -41,28 +29,15 @@ import numpy as np
 FULL_LIFT = 1.5
 #: Knots per band: enough for a smooth map, few enough to keep in the artefact's meta.
 BAND_KNOTS = 16
-#: How hard a skilled early warning damps the forest below its line: the exponent at full
-#: skill is 1 + DAMPING.  The simulator's PR-AUC rose up to 8 and was flat beyond (2: +0.013 to
-#: +0.019 at the four cuts; 8: +0.016 to +0.022), so the value is where the effect saturates.
-DAMPING = 8.0
-
-
-def skill_weight(ew_pr_auc: float, forest_pr_auc: float) -> float:
-    """0 when the early warning predicts the history's outcomes no better than the forest, 1 from
-    ``FULL_LIFT`` times better (ratio of PR-AUCs), linear between."""
-    if forest_pr_auc <= 0:
-        return 1.0 if ew_pr_auc > 0 else 0.0
-    return float(np.clip((ew_pr_auc / forest_pr_auc - 1.0) / (FULL_LIFT - 1.0), 0.0, 1.0))
 
 
 def share_by_skill(ew_pr_auc: float, forest_pr_auc: float, floor: float, ceiling: float) -> float:
     """The early warning's share of the loan budget, from its skill over the forest's on the history's outcomes."""
-    return floor + (max(ceiling, floor) - floor) * skill_weight(ew_pr_auc, forest_pr_auc)
-
-
-def forest_exponent(ew_pr_auc: float, forest_pr_auc: float) -> float:
-    """The power the forest's scores below its alert line are ranked with beside the early warning."""
-    return 1.0 + DAMPING * skill_weight(ew_pr_auc, forest_pr_auc)
+    if forest_pr_auc <= 0:
+        return ceiling if ew_pr_auc > 0 else floor
+    lift = ew_pr_auc / forest_pr_auc
+    weight = float(np.clip((lift - 1.0) / (FULL_LIFT - 1.0), 0.0, 1.0))
+    return floor + (max(ceiling, floor) - floor) * weight
 
 
 def scale_knots(

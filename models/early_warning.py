@@ -104,9 +104,6 @@ class EarlyWarning:
     #: Knots (probability -> forest score) placing it on the forest's scale (``models.combine.scale_knots``);
     #: None in artefacts from before them: the scale is then linear between the lines.
     scale: tuple[np.ndarray, np.ndarray] | None = None
-    #: Below the forest's alert line the ranking reads its score to this power (``models.combine.forest_exponent``):
-    #: 1 leaves it as it is (artefacts from before it, and early warnings no better than the forest).
-    forest_exponent: float = 1.0
 
     def probability(self, X: np.ndarray) -> np.ndarray:
         """Calibrated probability of a serious delinquency for rows of its features."""
@@ -141,7 +138,6 @@ class EarlyWarning:
             "features": list(self.features), "calibration": self.calibration.method, "base_rate": self.base_rate,
             "threshold": self.threshold, "high_threshold": self.high_threshold,
             "norms": {k: list(v) for k, v in self.norms.items()}, "late_days": self.late_days,
-            "forest_exponent": self.forest_exponent,
         }
 
     @classmethod
@@ -155,7 +151,6 @@ class EarlyWarning:
             arrays.get("reference_X", np.zeros((0, 0))), arrays.get("reference_p", np.zeros(0)),
             int(meta.get("late_days", DEFAULT_LATE_DAYS)),
             (arrays["scale_x"], arrays["scale_y"]) if "scale_x" in arrays else None,
-            float(meta.get("forest_exponent", 1.0)),
         )
         model.check()
         return model

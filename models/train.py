@@ -24,7 +24,7 @@ from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from models.calibrate import calibrate
-from models.combine import forest_exponent, scale_knots, share_by_skill
+from models.combine import scale_knots, share_by_skill
 from models.early_warning import EarlyWarning, fit_early_warning
 from models.outcomes import OutcomeRules, label_outcomes
 from models.forest import CompiledForest
@@ -277,9 +277,9 @@ def _early_warning(
     threshold = top_threshold(pool, n_alerts)
     high = top_threshold(pool, n_alerts / 10)
     model = replace(fitted.model, threshold=threshold, high_threshold=max(high, threshold),
-                    late_days=outcomes.late_days, forest_exponent=forest_exponent(held_out_pr, forest_pr))
+                    late_days=outcomes.late_days)
     meta.update(trained=True, calibration=model.calibration.method, threshold=model.threshold,
                 high_threshold=model.high_threshold, base_rate=model.base_rate, share=share,
-                held_out_pr_auc=held_out_pr, forest_pr_auc=forest_pr, forest_exponent=model.forest_exponent,
+                held_out_pr_auc=held_out_pr, forest_pr_auc=forest_pr,
                 held_out_roc_auc=float(roc_auc_score(y, fitted.held_out_p)))
     return model, meta, p

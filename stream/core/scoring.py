@@ -138,16 +138,6 @@ def on_forest_scale(probability: np.ndarray, early_warning: EarlyWarning, tm: Th
     return np.where(fired, np.maximum(mapped, tm.threshold), np.minimum(mapped, np.nextafter(tm.threshold, 0.0)))
 
 
-def damped(scores: np.ndarray, threshold: float, exponent: float) -> np.ndarray:
-    """Forest scores below ``threshold`` as ``threshold * (score / threshold) ** exponent``, the rest
-    unchanged: the same order, the same alert line, only pushed down beside a more skilled early
-    warning (``models.combine.forest_exponent``).  Nothing an alert or its severity depends on moves."""
-    if exponent == 1.0 or threshold <= 0:
-        return scores
-    below = scores < threshold
-    return np.where(below, threshold * (np.clip(scores, 0.0, threshold) / threshold) ** exponent, scores)
-
-
 def decide_batch(
     model: ScoringModel, rules: RuleConfig, items: list[tuple[Event, FeatureRow]]
 ) -> list[Decision]:
@@ -155,9 +145,7 @@ def decide_batch(
 
     The ranking score is the larger of the forest's score and the early
     warning's probability on the forest's scale (``on_forest_scale``), plus
-    ``RULE_BONUS`` per rule; severity reads the same larger score.  Below its
-    alert line the forest's score enters that ranking damped (``damped``) as
-    much as the early warning out-predicted it on the history.
+    ``RULE_BONUS`` per rule; severity reads the same larger score.
     """
     decisions: list[Decision | None] = [None] * len(items)
     for event_type in ("loan", "repayment"):
@@ -170,8 +158,7 @@ def decide_batch(
         scores = model.score(event_type, X)
         ew = model.early_warning if event_type == "loan" else None
         probs = ew.probability(V[:, model.early_warning_columns]) if ew is not None else None
-        joint = np.maximum(damped(scores, tm.threshold, ew.forest_exponent), on_forest_scale(probs, ew, tm)) \
-            if ew is not None else scores
+        joint = np.maximum(scores, on_forest_scale(probs, ew, tm)) if ew is not None else scores
         for j, i in enumerate(idx):
             score = float(scores[j])
             hits = tuple(evaluate_rules(items[i][1], rules))

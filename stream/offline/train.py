@@ -35,8 +35,7 @@ def report_early_warning(model: RiskModel) -> None:
               f"({info['bad'] / info['labelled']:.2%}); {info['calibration']} calibration; alerts from probability "
               f"{info['threshold']:.3f}; out-of-fold PR-AUC on the labelled loans {info['held_out_pr_auc']:.3f} "
               f"against the anomaly model's {info['forest_pr_auc']:.3f}, so its share of what the rules leave of the "
-              f"loan budget is {info['share']:.0%}, and below the alert line the forest ranks beside it at power "
-              f"{info.get('forest_exponent', 1.0):.1f}")
+              f"loan budget is {info['share']:.0%}")
     else:
         print(f"early warning: not trained: {info['reason']}", file=sys.stderr)
 

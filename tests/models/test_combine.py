@@ -8,8 +8,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.combine import DAMPING, FULL_LIFT, forest_exponent, scale_knots, share_by_skill
-from stream.core.scoring import damped, on_forest_scale
+from models.combine import FULL_LIFT, scale_knots, share_by_skill
+from stream.core.scoring import on_forest_scale
 
 
 def test_the_share_follows_the_skill_over_the_forest_between_floor_and_ceiling() -> None:
@@ -62,33 +62,3 @@ def test_inside_a_band_equal_quantiles_meet() -> None:
     assert abs(np.interp(np.median(band_p), xs, ys) - np.median(band_f)) < 0.002
     linear = 0.6 + (np.median(band_p) - 0.2) / 0.7 * 0.1
     assert abs(linear - np.median(band_f)) > 0.02  # so the test tells the two apart
-
-
-def test_the_forest_is_damped_as_much_as_the_early_warning_out_predicted_it() -> None:
-    assert forest_exponent(0.05, 0.10) == forest_exponent(0.10, 0.10) == 1.0  # no better: untouched
-    assert forest_exponent(0.10 * FULL_LIFT, 0.10) == forest_exponent(0.9, 0.10) == 1.0 + DAMPING
-    assert abs(forest_exponent(0.10 * (1 + FULL_LIFT) / 2, 0.10) - (1.0 + DAMPING / 2)) < 1e-9
-
-
-@settings(max_examples=150, deadline=None)
-@given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=40), st.floats(0.05, 0.95), st.floats(1.0, 20.0))
-def test_damping_keeps_the_order_the_line_and_everything_above_it(scores: list[float], threshold: float,
-                                                                   exponent: float) -> None:
-    """Only the ranking below the alert line moves, and only downwards: an alert, its severity
-    (which reads scores at or above the line) and the forest's own order are what they were."""
-    s = np.array(sorted(scores))
-    d = damped(s, threshold, exponent)
-    assert np.all(np.diff(d) >= 0)  # the same order
-    above = s >= threshold
-    np.testing.assert_array_equal(d[above], s[above])
-    assert np.all(d[~above] <= s[~above]) and np.all(d[~above] < threshold)
-    assert damped(s, threshold, 1.0) is s
-
-
-def test_below_the_line_a_skilled_early_warning_outranks_the_forests_near_misses() -> None:
-    """A forest near-miss (0.9 of the line) and an early-warning loan mapped to 0.8 of it: undamped
-    the near-miss ranks first; at full skill the early warning's does."""
-    threshold = 0.6
-    near_miss, ew_loan = 0.9 * threshold, 0.8 * threshold
-    assert near_miss > ew_loan
-    assert float(damped(np.array([near_miss]), threshold, 1.0 + DAMPING)[0]) < ew_loan

@@ -14,14 +14,12 @@ from hypothesis import strategies as st
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 from models.boosting import CompiledBoosting
-from models.combine import forest_exponent
 from models.early_warning import MIN_BAD, EarlyWarning, expected_calibration_error, fit_early_warning
 from models.model import load, save
 from models.train import top_threshold, train
 from stream.core.contract import parse_document
 from stream.core.pipeline import featurize
-from stream.core.rules import RuleConfig
-from stream.core.scoring import combined_score, damped, decide_batch, on_forest_scale
+from stream.core.scoring import on_forest_scale
 from stream.sim import SimConfig, generate
 
 NAMES = tuple(f"f{i}" for i in range(6))
@@ -149,16 +147,6 @@ def test_training_on_a_history_with_outcomes_gives_an_early_warning_that_survive
     assert np.interp(model.early_warning.high_threshold, *model.early_warning.scale) >= tm.high_threshold
     floor, ceiling = 0.1, 0.6  # train's defaults
     assert floor <= info["share"] <= ceiling and info["forest_pr_auc"] > 0
-    assert again.early_warning.forest_exponent == model.early_warning.forest_exponent == info["forest_exponent"]
-    assert model.early_warning.forest_exponent == forest_exponent(info["held_out_pr_auc"], info["forest_pr_auc"])
-    older = {k: v for k, v in model.early_warning.to_meta().items() if k != "forest_exponent"}
-    assert EarlyWarning.from_artifact(model.early_warning.to_arrays(), older).forest_exponent == 1.0
-    # The ranking score is the larger of the damped forest and the mapped early warning, plus the rules' bonus.
-    for (event, _), d in zip(loans, decide_batch(again, again.rules(RuleConfig()), loans)):
-        assert d.model_score is not None and d.early_warning is not None, event.event_id
-        joint = max(float(damped(np.array([d.model_score]), tm.threshold, again.early_warning.forest_exponent)[0]),
-                    float(on_forest_scale(np.array([d.early_warning]), again.early_warning, tm)[0]))
-        assert d.score == combined_score(joint, len(d.rule_hits)), event.event_id
 
 
 def test_the_features_paired_with_a_label_are_the_streams_at_the_loan(history: list) -> None:
