@@ -15,7 +15,7 @@ from typing import Any, Iterable, Iterator, MutableMapping
 
 from stream.core.alerts import build_alert
 from stream.core.contract import Event
-from stream.core.entities import EntityState, Sighting, sightings
+from stream.core.entities import LATE_DAYS, EntityState, Sighting, sightings
 from stream.core.entity_alerts import EntityOutcome, EntityThresholds, observe
 from stream.core.features import LOAN_FEATURES, FeatureRow, UserState, merchant_of_loan, update
 from stream.core.outcome_watch import DEFAULT_LATE_DAYS, BatchWatch, Realised, before_repayment, still_open
@@ -75,7 +75,8 @@ def fold_sighted(states: MutableMapping[str, UserState], event: Event) -> tuple[
     (not after the rest of a batch: a later repayment of the user lowers the balance); a
     repayment's merchant is read before it, since the last repayment closes the loan."""
     before = states.get(event.user_id)
-    drawn_at = merchant_of_loan(before, event.loan_id) if before is not None and event.event_type == "repayment" else None
+    late = event.event_type == "repayment" and event.days_late >= LATE_DAYS  # type: ignore[union-attr]
+    drawn_at = merchant_of_loan(before, event.loan_id) if late and before is not None else None
     row = fold(states, event)
     if row is None:
         return None, ()
