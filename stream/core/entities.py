@@ -28,7 +28,8 @@ monitor keeps a second kind of state, keyed by ``device_id`` or
 A merchant alerts on its borrowers' lateness the same way (``LATE_SHARE`` of
 those who drew there in the long window, and the trained count).
 
-Sizes are fixed: an entity state is ``STATE_BYTES`` bytes whatever its traffic.
+Sizes are fixed: an entity state is ``STATE_BYTES_V1`` bytes whatever its traffic,
+``STATE_BYTES`` once a merchant's lateness view holds something.
 Distinct counts are exact up to ``SKETCH_K`` users per day and kind; beyond
 that they are k-minimum-values estimates (relative standard error about
 1/sqrt(k-2), 27 % for k = 16).  Bottom-k sketches are order independent, so
@@ -193,12 +194,14 @@ class EntityState:
         default_factory=lambda: [[0] * SKETCH_K for _ in range(LONG_BUCKETS * len(LONG_KINDS))])
 
     def to_bytes(self, version: int = STATE_VERSION) -> bytes:
-        """The stored bytes; ``version`` 1 (without the lateness view) while workers that read only
-        v1 share the group (a rolling upgrade: ``write_version``)."""
+        """The stored bytes: version 2 (``STATE_BYTES``) once the lateness view holds anything, else
+        version 1 (``STATE_BYTES_V1``), which says the same without the empty view, so a device (which
+        never has one) or a quiet merchant stores 900 bytes less; ``version`` 1 drops the view, for
+        workers that read only v1 while they share the group (a rolling upgrade: ``write_version``)."""
         flat = [h for sketch in self.sketches for h in sketch]
         members = self.members + [""] * (MEMBERS - len(self.members))
         tail = (_SOURCES.pack(*self.sources), b"".join(_MEMBER.pack(m.encode()) for m in members))
-        if version == 1:
+        if version == 1 or self.head_long < 0:
             header = _HEADER_V1.pack(1, self.first_ts, self.last_ts, self.head_day, self.alert_ts, self.alert_rank)
             return b"".join((header, _BUCKETS.pack(*flat, *self.loans), *tail))
         header = _HEADER.pack(STATE_VERSION, self.first_ts, self.last_ts, self.head_day, self.alert_ts,

@@ -85,7 +85,7 @@ def test_state_is_fixed_size_and_round_trips(items: list[tuple[int, float, bool,
         state.add(_sighting(u, day, new, heavy, source=(i % 3, i)))
         state.mark((i % 3, i))
     data = state.to_bytes()
-    assert len(data) == STATE_BYTES
+    assert len(data) == STATE_BYTES_V1  # a device's lateness view stays empty: stored without it
     again = EntityState.from_bytes(data)
     assert again == state and again.to_bytes() == data
 
@@ -215,7 +215,10 @@ def test_v1_states_are_read_and_written_for_older_workers() -> None:
     assert (read.sketches, read.loans, read.sources, read.members) == (state.sketches, state.loans, state.sources,
                                                                        state.members)
     assert read.head_long == -1 and view(read, "merchant").drew == 0
-    assert read.to_bytes(1) == v1 and len(read.to_bytes()) == STATE_BYTES
+    assert read.to_bytes(1) == v1 and read.to_bytes() == v1  # an empty lateness view is stored as v1 says it
+    read.add(_late(7, 30))
+    assert len(read.to_bytes()) == STATE_BYTES and read.to_bytes()[0] == STATE_VERSION
+    assert EntityState.from_bytes(read.to_bytes()) == read and len(read.to_bytes(1)) == STATE_BYTES_V1
     assert write_version(0) == write_version(6) == STATE_VERSION == 2
     assert write_version(5) == write_version(3) == 1
 
