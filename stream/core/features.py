@@ -53,12 +53,12 @@ STATE_VERSION = 6
 RECENT_IDS = 16  # dedup horizon: the last 16 events of the user
 DEVICE_SLOTS = 4
 OPEN_LOAN_SLOTS = 8
-#: Merchants whose id the state keeps, for the open loans drawn there: a repayment
-#: carries no merchant, so a late one is attributed through its loan (the merchant
-#: entity view counts its borrowers' lateness, stream.core.entities).  Two cover a
-#: borrower's open merchant loans almost always; a third evicts the one fewest open
-#: loans point at, and those loans' lateness is then not attributed.
-MERCHANT_SLOTS = 2
+#: The state keeps the id of the merchant the user's latest merchant loan was drawn at, and
+#: which open loans were drawn there: a repayment carries no merchant, so a late one is
+#: attributed through its loan (the merchant's entity view counts its borrowers' lateness,
+#: stream.core.entities).  One merchant, not one per loan: ids take up to 64 bytes and the
+#: state stays near 1 KB.  A loan at another merchant takes the slot, and the open loans
+#: drawn at the one before are then no longer attributed (a ring's members draw at the ring's till).
 MERCHANT_ID_BYTES = 64  # the contract's longest id
 #: A new loan, at least as big, taken while an earlier loan is unpaid and falls due
 #: within the next ROLLOVER_DAYS (or fell due less than ROLLOVER_GRACE_DAYS ago) rolls
@@ -428,8 +428,8 @@ STATE_LAYOUT = StateLayout(
         RingField("short_ring", CountRing, *RING_30D, (("values", "B"),)),  # short-term loans (SHORT_TERM_DAYS) per day
         Array("loan_ew", "B", OPEN_LOAN_SLOTS),  # early-warning probability the open loan was scored with: 1 + percent (0: none)
         Array("loan_ew_source", "B", OPEN_LOAN_SLOTS),  # how it alerted: 1 + index into outcome_watch.SOURCES
-        Texts("merchants", MERCHANT_ID_BYTES, MERCHANT_SLOTS),  # ids (UTF-8) of merchants open loans were drawn at
-        Array("loan_merchant", "B", OPEN_LOAN_SLOTS),  # where the open loan was drawn: 1 + index into merchants (0: none)
+        Texts("merchant", MERCHANT_ID_BYTES, 1),  # id (UTF-8) of the merchant the latest merchant loan was drawn at
+        Scalar("loan_at_merchant", "B"),  # bit i: open-loan slot i was drawn at that merchant
     ),
 )
 STATE_BYTES = STATE_LAYOUT.size
@@ -541,7 +541,7 @@ def _loan_hashes_from_v2(old: Any) -> list[int]:
 #: so short_loans_30d counts only loans from the upgrade on, for up to 30 days.
 #: v4 -> v5: loan_ew / loan_ew_source start at 0: loans open at the upgrade carry
 #: no early-warning tag, so their outcomes are not counted (stream.core.outcome_watch).
-#: v5 -> v6: merchants / loan_merchant start empty: loans open at the upgrade carry no
+#: v5 -> v6: merchant / loan_at_merchant start empty: loans open at the upgrade carry no
 #: merchant, so their lateness is not attributed to one (stream.core.entities).
 STATE_HISTORY = StateHistory(
     STATE_LAYOUT,
@@ -891,33 +891,23 @@ def _open_loan(s: UserState, e: LoanEvent, depth: int) -> None:
     s.loan_depth[slot] = depth
     s.loan_rolled[slot] = 0
     s.loan_ew[slot] = s.loan_ew_source[slot] = 0
-    s.loan_merchant[slot] = 0
+    bit = 1 << slot
     if e.merchant_id:
-        s.loan_merchant[slot] = _merchant_slot(s, e.merchant_id)
-
-
-def _merchant_slot(s: UserState, merchant_id: str) -> int:
-    """1 + the index of ``merchant_id`` in ``s.merchants``, taking a slot for it if need be: one
-    no open loan points at, else the one fewest point at (those loans forget their merchant)."""
-    mid = merchant_id.encode()
-    if mid in s.merchants:
-        return s.merchants.index(mid) + 1
-    pointing = [s.loan_merchant.count(k + 1) for k in range(MERCHANT_SLOTS)]
-    k = pointing.index(min(pointing))
-    if pointing[k]:
-        s.loan_merchant[:] = [0 if m == k + 1 else m for m in s.loan_merchant]
-    s.merchants[k] = mid
-    return k + 1
+        mid = e.merchant_id.encode()
+        if s.merchant[0] != mid:  # another merchant: its loans take the slot, the older ones forget theirs
+            s.merchant[0], s.loan_at_merchant = mid, 0
+        s.loan_at_merchant |= bit
+    else:
+        s.loan_at_merchant &= ~bit
 
 
 def merchant_of_loan(s: UserState, loan_id: str) -> str | None:
     """The merchant an open loan of the user was drawn at (None: not at a merchant, closed, or unknown).
     Read before a repayment is folded in: the last one closes the loan."""
     h = _loan_hash(loan_id)
-    if h not in s.loan_hashes:
+    if not s.loan_at_merchant or h not in s.loan_hashes:
         return None
-    k = s.loan_merchant[s.loan_hashes.index(h)]
-    return s.merchants[k - 1].decode() if k else None
+    return s.merchant[0].decode() if s.loan_at_merchant >> s.loan_hashes.index(h) & 1 else None
 
 
 def _pay_loan(s: UserState, loan_id: str) -> int:
@@ -937,7 +927,7 @@ def _pay_loan(s: UserState, loan_id: str) -> int:
     else:
         s.loan_hashes[i], s.loan_due[i], s.loan_end[i], s.loan_amount[i] = 0, 0, 0, 0
         s.loan_depth[i], s.loan_rolled[i], s.loan_ew[i], s.loan_ew_source[i] = 0, 0, 0, 0
-        s.loan_merchant[i] = 0
+        s.loan_at_merchant &= ~(1 << i)
     return rolled
 
 

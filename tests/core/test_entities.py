@@ -243,11 +243,15 @@ def _repayment_doc(event_id: str, days_late: int) -> dict:
             "amount": 700.0, "loan_id": "l-1", "days_late": days_late}
 
 
-def test_a_third_merchant_takes_the_slot_fewest_open_loans_point_at() -> None:
+def test_a_loan_at_another_merchant_takes_the_one_merchant_slot() -> None:
+    """The state keeps one merchant: a loan drawn elsewhere takes it, and the open loans drawn at the
+    one before are no longer attributed; loans not drawn at a merchant never were."""
     state = UserState()
-    for i, merchant in enumerate(("m-a", "m-a", "m-b")):
+    for i, merchant in enumerate(("m-a", "m-a")):
         update(state, parse_document(_loan(merchant_id=merchant, loan_id=f"l-{i}", event_id=f"e-{i}", amount=10.0)))
     update(state, parse_document(_loan(loan_id="l-app", event_id="e-app", channel="app", amount=10.0)))
-    update(state, parse_document(_loan(merchant_id="m-c", loan_id="l-3", event_id="e-3", amount=10.0)))
-    assert [merchant_of_loan(state, f"l-{i}") for i in range(4)] == ["m-a", "m-a", None, "m-c"]
-    assert merchant_of_loan(state, "l-app") is None and sorted(state.merchants) == [b"m-a", b"m-c"]
+    assert [merchant_of_loan(state, f"l-{i}") for i in range(2)] == ["m-a", "m-a"]
+    update(state, parse_document(_loan(merchant_id="m-b", loan_id="l-2", event_id="e-2", amount=10.0)))
+    assert [merchant_of_loan(state, f"l-{i}") for i in range(3)] == [None, None, "m-b"]
+    assert merchant_of_loan(state, "l-app") is None and state.merchant == [b"m-b"]
+    assert merchant_of_loan(state, "l-unknown") is None

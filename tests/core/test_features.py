@@ -440,8 +440,8 @@ V5_LAYOUT: tuple[tuple[str, str, int], ...] = (
     ("short_ring.head", "q", 1), ("short_ring.values", "B", 30),
     ("loan_ew", "B", 8), ("loan_ew_source", "B", 8),
 )
-#: Version 6: the merchants open loans were drawn at (two 64-byte ids), then each open loan's slot.
-V6_LAYOUT = (*V5_LAYOUT, ("merchants", "65p", 2), ("loan_merchant", "B", 8))
+#: Version 6: the merchant of the latest merchant loan (a 64-byte id), and which open loans were drawn there.
+V6_LAYOUT = (*V5_LAYOUT, ("merchant", "65p", 1), ("loan_at_merchant", "B", 1))
 #: sha256 of ``_filled_state().to_bytes()`` and of what
 #: ``test_features_and_states_of_a_pinned_stream`` hashes, recorded from the
 #: hand-written codec and positional feature tuples of 2026-12-01, before
@@ -477,7 +477,7 @@ def _filled_state() -> tuple[UserState, list[float | int]]:
         values = [_random_value(rng, code) for _ in range(count)]
         owner_name, _, attr = path.rpartition(".")
         owner = getattr(state, owner_name) if owner_name else state
-        setattr(owner, attr, values if count > 1 else values[0])
+        setattr(owner, attr, values if count > 1 or code.endswith("p") else values[0])
         flat += values
     return state, flat
 
@@ -498,9 +498,9 @@ def test_state_bytes_are_the_pinned_v6_layout() -> None:
     state, flat = _filled_state()
     data = state.to_bytes()
     assert data == struct.pack(_format(V6_LAYOUT), 6, *flat)
-    assert len(data) == STATE_BYTES == 1138
+    assert len(data) == STATE_BYTES == 1066
     v5 = STATE_HISTORY.downgrade(state, 5)
-    assert v5 == struct.pack(_format(V5_LAYOUT), 5, *flat[:len(flat) - 10])
+    assert v5 == struct.pack(_format(V5_LAYOUT), 5, *flat[:len(flat) - 2])
     assert hashlib.sha256(v5).hexdigest() == FILLED_STATE_SHA256
 
 
@@ -508,9 +508,9 @@ def test_every_field_round_trips() -> None:
     """``from_bytes`` restores each field (lists as lists, so rings can clear in place)."""
     state, _ = _filled_state()
     back = UserState.from_bytes(state.to_bytes())
-    for path, _, count in V6_LAYOUT:
+    for path, code, count in V6_LAYOUT:
         assert _read(back, path) == _read(state, path), path
-        assert isinstance(_read(back, path), list) == (count > 1), path
+        assert isinstance(_read(back, path), list) == (count > 1 or code.endswith("p")), path
     assert back.to_bytes() == state.to_bytes()
     fresh = UserState()
     assert UserState.from_bytes(fresh.to_bytes()).to_bytes() == fresh.to_bytes()
