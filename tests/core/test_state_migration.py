@@ -4,7 +4,7 @@ The fixtures in ``tests/core/fixtures`` were written once by
 ``tests/core/make_state_fixtures.py``: one fixed event stream, and each user's
 state after it as the code of the last commit of each state version serialised
 it (v2 e42295b, v3 26ed953, v4 d786b47, the shipped release; v5 dcff580 and
-v6 8806c9f, the current version, each written when it was introduced).  Reading them
+v6 e1f7576, the current version, each written when it was introduced).  Reading them
 back with today's code is what a worker does with its predecessor's changelog:
 
 * v4 and v5 bytes migrate to exactly the states today's code builds from the stream
@@ -123,7 +123,7 @@ def test_states_of_the_shipped_release_read_back_as_built_today(built: dict[str,
 
 
 def test_states_of_the_current_version_read_back_byte_for_byte(built: dict[str, UserState]) -> None:
-    """v6 (8806c9f): every byte as today's code writes it, read back unchanged."""
+    """v6 (e1f7576): every byte as today's code writes it, read back unchanged."""
     stored = _fixture(6)["states"]
     assert sorted(stored) == sorted(built)
     for user, hex_state in stored.items():
