@@ -205,6 +205,7 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
         suppress_window_s=settings.suppress_window_s,
         on_outcomes=drift.observe,
         moved=location.moved,
+        lateness_sightings=entity_write_version(settings.state_write_version) >= 2,
     )
 
     def refresh_ready() -> None:

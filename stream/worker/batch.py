@@ -113,6 +113,7 @@ class BatchHandler:
         clock: Callable[[], float] = time.time,
         resend_delay_s: float = 1.0,
         moved: Callable[[int, int, bytes | None], bool] | None = None,
+        lateness_sightings: bool = True,
     ) -> None:
         self.sinks = sinks
         self.store = store
@@ -125,6 +126,9 @@ class BatchHandler:
         self.resend_delay_s = resend_delay_s
         self.moved = moved  # (partition, offset, key) -> copied to its new partition by riskmon rescale
         self.next_offset: dict[int, int] = {}  # input partition -> offset after the last processed message
+        #: False while older workers, which know no lateness sightings, may fold this worker's
+        #: sightings (a rolling upgrade's first bounce: ``entities.write_version`` 1).
+        self.lateness_sightings = lateness_sightings
 
     async def handle(self, batch: Sequence[InputEvent]) -> None:
         """Steps 1-5 for one batch; returns once its offsets may be acknowledged."""
@@ -221,6 +225,8 @@ class BatchHandler:
         deliveries: list[Awaitable[Any]] = []
         for outcome, (_, ev) in zip(outcomes, valid):
             for s in outcome.sightings:
+                if s.late_days and not self.lateness_sightings:
+                    continue
                 sink = self.sinks.sightings.get(s.entity_type)
                 if sink is not None:
                     sourced = replace(s, source=(ev.message.partition, ev.message.offset))

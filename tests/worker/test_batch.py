@@ -9,7 +9,9 @@ dead-lettered while the others go on, and a replayed batch folded in once.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
+from datetime import datetime, timezone
 from types import SimpleNamespace
 from typing import Any
 
@@ -22,6 +24,7 @@ from stream.core import pipeline
 from stream.core.admission import Admission
 from stream.worker.batch import REKEYED_FROM_HEADER, BatchHandler, Sinks
 from stream.core.contract import parse_document
+from stream.core.entities import Sighting
 from stream.core.event_time import TimePolicy
 from stream.core.features import UserState
 from stream.core.routing import partition_for
@@ -216,3 +219,24 @@ def test_records_a_rescale_moved_are_skipped_here_and_counted_as_processed(model
     assert not sinks.input.sent and not sinks.dead_letters.sent
     assert handler.next_offset == {p: 1 + max(m.message.offset for m in batch if m.message.partition == p)
                                    for p in {m.message.partition for m in batch}}
+
+
+@pytest.mark.parametrize("lateness", [True, False])
+def test_lateness_sightings_are_held_back_while_older_workers_may_fold_them(model: RiskModel, lateness: bool) -> None:
+    """A merchant loan and a repayment 20 days late into it: the merchant's through-topic gets the
+    loan's sighting and the lateness sighting, or during a rolling upgrade's first bounce (older
+    entity stages would read a lateness sighting as a loan) the loan's alone."""
+    log: Log = []
+    handler, sinks, _ = _handler(model, log)
+    sinks.sightings["merchant"] = FakeSink("merchant-sightings", log)
+    handler.lateness_sightings = lateness
+    day = 86400
+    when = lambda ago: datetime.fromtimestamp(time.time() - ago * day, timezone.utc).isoformat(timespec="seconds")  # noqa: E731
+    loan = {"event_id": "e-m-1", "event_type": "loan", "user_id": "u-m", "ts": when(25),
+            "amount": 300.0, "loan_id": "l-m-1", "product": "credit_line", "term_days": 1, "credit_limit": 3000,
+            "segment": "individual", "channel": "merchant", "merchant_id": "m-till"}
+    late = {"event_id": "r-m-1", "event_type": "repayment", "user_id": "u-m", "ts": when(3),
+            "amount": 300.0, "loan_id": "l-m-1", "days_late": 20}
+    asyncio.run(handler.handle([_message(loan, 0), _message(late, 1)]))
+    sent = [Sighting.from_bytes(m["value"]) for m in sinks.sightings["merchant"].sent]
+    assert [(s.event_id, s.late_days) for s in sent] == [("e-m-1", 0), ("r-m-1", 20)][: 2 if lateness else 1]
