@@ -47,6 +47,7 @@ from typing import Any
 import orjson
 
 from stream.core.contract import LoanEvent
+from stream.core.features import merchant_of_loan
 
 DAY = 86400
 DAYS = 8  # day buckets kept; the window is the newest WINDOW_DAYS of them
@@ -148,6 +149,14 @@ def heavy_draw(amount: float, limit: float, outstanding_after: float) -> bool:
     return amount >= HEAVY_SHARE * limit or (headroom >= MIN_HEADROOM_SHARE * limit and amount >= HEAVY_SHARE * headroom)
 
 
+def late_at_merchant(state: Any, event: Any) -> str | None:
+    """The merchant a repayment at least ``LATE_DAYS`` late pays into a loan drawn at, else None.
+    ``state``: the user's ``UserState`` before the repayment is folded in (the last one closes the loan)."""
+    if state is None or isinstance(event, LoanEvent) or event.days_late < LATE_DAYS:
+        return None
+    return merchant_of_loan(state, event.loan_id)
+
+
 def sightings(event: Any, state: Any, new_device: bool = False, drawn_at: str | None = None) -> tuple[Sighting, ...]:
     """The sightings of an event: a loan's one per entity it names (its device only when it was not
     drawn at a merchant); a repayment's a lateness sighting of ``drawn_at`` when it is at least
@@ -156,11 +165,10 @@ def sightings(event: Any, state: Any, new_device: bool = False, drawn_at: str | 
     ``state``: the user's ``UserState`` with the event folded in: when it first
     saw the user (new account or not) and their balance (heavy draw or not);
     ``new_device``: the loan's features said its device is new to the user;
-    ``drawn_at``: the merchant the repaid loan was drawn at, read before the
-    repayment was folded in (``features.merchant_of_loan``).
+    ``drawn_at``: for a repayment, ``late_at_merchant`` read before it was folded in.
     """
     if not isinstance(event, LoanEvent):
-        if drawn_at and event.days_late >= LATE_DAYS:
+        if drawn_at:
             return (Sighting("merchant", drawn_at, event.event_id, event.user_id, event.ts, False, False, False,
                              late_days=event.days_late),)
         return ()
@@ -244,14 +252,11 @@ class EntityState:
         return self.sketches[(day % DAYS) * len(KINDS) + kind]
 
     def _advance(self, day: int) -> None:
-        if day <= self.head_day:
-            return
-        start = self.head_day + 1 if self.head_day >= 0 and day - self.head_day < DAYS else day - DAYS + 1
-        for d in range(start, day + 1):
+        for d in _entering(self.head_day, day, DAYS):
             for kind in range(len(KINDS)):
                 self.sketch(d, kind)[:] = [0] * SKETCH_K
             self.loans[d % DAYS] = 0
-        self.head_day = day
+        self.head_day = max(self.head_day, day)
 
     def long_sketch(self, bucket: int, kind: int) -> list[int]:
         return self.long_sketches[(bucket % LONG_BUCKETS) * len(LONG_KINDS) + kind]
@@ -259,12 +264,10 @@ class EntityState:
     def _add_long(self, sec: int, kind: int, h: int) -> None:
         """Into the lateness view's fortnight of ``sec`` (advancing it; a fortnight older than the kept ones is dropped)."""
         bucket = sec // LONG_BUCKET_S
-        if bucket > self.head_long:
-            start = self.head_long + 1 if self.head_long >= 0 and bucket - self.head_long < LONG_BUCKETS else bucket - LONG_BUCKETS + 1
-            for b in range(start, bucket + 1):
-                for k in range(len(LONG_KINDS)):
-                    self.long_sketch(b, k)[:] = [0] * SKETCH_K
-            self.head_long = bucket
+        for b in _entering(self.head_long, bucket, LONG_BUCKETS):
+            for k in range(len(LONG_KINDS)):
+                self.long_sketch(b, k)[:] = [0] * SKETCH_K
+        self.head_long = max(self.head_long, bucket)
         if bucket > self.head_long - LONG_BUCKETS:
             _insert(self.long_sketch(bucket, kind), h)
 
@@ -314,18 +317,27 @@ class EntityState:
 
     def window(self, kind: int, days: int = WINDOW_DAYS) -> list[int]:
         """Bottom-k of the union of one kind's sketches over the newest ``days`` days."""
-        newest = range(self.head_day - days + 1, self.head_day + 1) if self.head_day >= 0 else range(0)
-        return _bottom_k(self.sketch(d, kind) for d in newest)
+        return _bottom_k(self.sketch(d, kind) for d in _kept(self.head_day, days))
 
     def long_window(self, kind: int) -> list[int]:
         """Bottom-k of the union of one lateness-view kind over its kept fortnights."""
-        kept = range(self.head_long - LONG_BUCKETS + 1, self.head_long + 1) if self.head_long >= 0 else range(0)
-        return _bottom_k(self.long_sketch(b, kind) for b in kept)
+        return _bottom_k(self.long_sketch(b, kind) for b in _kept(self.head_long, LONG_BUCKETS))
 
     def loans_in_window(self, days: int = WINDOW_DAYS) -> int:
-        if self.head_day < 0:
-            return 0
-        return sum(self.loans[d % DAYS] for d in range(self.head_day - days + 1, self.head_day + 1))
+        return sum(self.loans[d % DAYS] for d in _kept(self.head_day, days))
+
+
+def _entering(head: int, bucket: int, kept: int) -> range:
+    """The buckets a ring of ``kept`` buckets whose newest is ``head`` (-1: empty) must clear to make
+    ``bucket`` its newest: none when it is not newer, at most the ``kept`` it holds."""
+    if bucket <= head:
+        return range(0)
+    return range(head + 1 if head >= 0 and bucket - head < kept else bucket - kept + 1, bucket + 1)
+
+
+def _kept(head: int, n: int) -> range:
+    """The newest ``n`` buckets up to ``head`` (none while the ring is empty, ``head`` -1)."""
+    return range(head - n + 1, head + 1) if head >= 0 else range(0)
 
 
 def _chunks(values: Any) -> list[list[int]]:
@@ -378,9 +390,14 @@ class View:
         return self.suspicious / self.users if self.users else 0.0
 
     @property
+    def late_base(self) -> float:
+        """The borrowers lateness is judged against: those who drew here, or the late ones when more
+        (a late borrower whose draw fell out of the window counts in both)."""
+        return max(self.drew, self.late)
+
+    @property
     def late_share(self) -> float:
-        """Late borrowers over those who drew here (a late one whose draw fell out of the window counts in both)."""
-        return self.late / max(self.drew, self.late) if self.late else 0.0
+        return self.late / self.late_base if self.late else 0.0
 
 
 #: Which borrowers make an entity suspicious: at a device, new accounts (a loan farm opens them;

@@ -170,7 +170,7 @@ def reasons(s: Sighting, v: View, firing: list[tuple[str, float, float]], normal
     for criterion, _, _ in firing:
         rule, normal = RULE[criterion], normal_p99.get(criterion, 0.0)
         if criterion == "merchant_late":
-            text = (f"{_count(v.late)} of the {_count(max(v.drew, v.late))} accounts that borrowed at {where} in "
+            text = (f"{_count(v.late)} of the {_count(v.late_base)} accounts that borrowed at {where} in "
                     f"{LONG_WEEKS} weeks went {LATE_DAYS}+ days late repaying what they drew here; "
                     f"normal p99 is {normal:.0f}")
         else:

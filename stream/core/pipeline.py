@@ -15,9 +15,9 @@ from typing import Any, Iterable, Iterator, MutableMapping
 
 from stream.core.alerts import build_alert
 from stream.core.contract import Event
-from stream.core.entities import LATE_DAYS, EntityState, Sighting, sightings
+from stream.core.entities import EntityState, Sighting, late_at_merchant, sightings
 from stream.core.entity_alerts import EntityOutcome, EntityThresholds, observe
-from stream.core.features import LOAN_FEATURES, FeatureRow, UserState, merchant_of_loan, update
+from stream.core.features import LOAN_FEATURES, FeatureRow, UserState, update
 from stream.core.outcome_watch import DEFAULT_LATE_DAYS, BatchWatch, Realised, before_repayment, still_open
 from stream.core.rules import RuleConfig
 from stream.core.scoring import Decision, ScoringModel, decide_batch, reasons_for
@@ -74,9 +74,7 @@ def fold_sighted(states: MutableMapping[str, UserState], event: Event) -> tuple[
     """``fold`` and the event's sightings, read from the user's state right after this event
     (not after the rest of a batch: a later repayment of the user lowers the balance); a
     repayment's merchant is read before it, since the last repayment closes the loan."""
-    before = states.get(event.user_id)
-    late = event.event_type == "repayment" and event.days_late >= LATE_DAYS  # type: ignore[union-attr]
-    drawn_at = merchant_of_loan(before, event.loan_id) if late and before is not None else None
+    drawn_at = late_at_merchant(states.get(event.user_id), event)
     row = fold(states, event)
     if row is None:
         return None, ()

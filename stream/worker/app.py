@@ -270,8 +270,8 @@ def _entity_agent(app: faust.App, entity_type: str, topic: faust.TopicT, alerts:
     """The entity stage of one entity type: an agent on its sighting topic and its changelog-backed table
     (with the topic's partition count)."""
     table = create_entity_table(app, entity_type, topic.partitions or settings.partitions)
-    handler = EntityBatchHandler(entity_type, alerts, dead_letters, EntityTableStore(app, table, entity_write_version(settings.state_write_version)),
-                                 model=lambda: model_ref.current)
+    store = EntityTableStore(app, table, entity_write_version(settings.state_write_version))
+    handler = EntityBatchHandler(entity_type, alerts, dead_letters, store, model=lambda: model_ref.current)
 
     async def entities(stream: faust.StreamT) -> None:
         async for batch in stream.take_events(settings.batch_max, within=settings.batch_linger_s):
