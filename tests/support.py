@@ -16,6 +16,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from stream.bench import prom
 from stream.core.contract import parse_document
+from stream.local.processes import kill_hung
 from stream.settings import Settings
 from stream.kafka.config import kafka_client_config
 
@@ -41,14 +42,13 @@ def start_worker(settings: Settings, log_path: Path, *args: str) -> subprocess.P
 
 
 def stop_worker(proc: subprocess.Popen, timeout_s: float = 30.0) -> int:
-    """SIGTERM (Faust shuts down cleanly and commits), SIGKILL if it hangs."""
+    """SIGTERM (Faust shuts down cleanly and commits); if it hangs, its stacks into its log, then SIGKILL."""
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            kill_hung(proc)
     return proc.returncode
 
 
@@ -63,21 +63,39 @@ def metric_sum(samples: dict[str, float], name: str) -> float:
 
 
 def wait_for(
-    predicate: Callable[[], bool], timeout_s: float, what: str, proc: subprocess.Popen | None = None, log: Path | None = None
+    predicate: Callable[[], bool], timeout_s: float, what: str | Callable[[], str], proc: subprocess.Popen | None = None,
+    log: Path | None = None,
 ) -> None:
+    """Poll ``predicate`` until it holds; fail if ``proc`` exits or ``timeout_s`` passes.
+
+    ``what`` may be a callable, asked only on failure (e.g. for the counts
+    reached so far).  On a timeout with a live ``proc``, the worker first
+    writes its threads' stacks to its log (SIGUSR2, ``stream.worker.main``),
+    so the failure shows where it was stuck, not only that it was.
+    """
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
             tail = log.read_text(errors="replace")[-3000:] if log else ""
-            raise AssertionError(f"worker exited with {proc.returncode} while waiting for {what}:\n{tail}")
+            raise AssertionError(f"worker exited with {proc.returncode} while waiting for {_said(what)}:\n{tail}")
         try:
             if predicate():
                 return
         except OSError:
             pass
         time.sleep(0.5)
-    tail = log.read_text(errors="replace")[-3000:] if log else ""
-    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}\n{tail}")
+    if proc is not None and proc.poll() is None:
+        proc.send_signal(signal.SIGUSR2)
+        time.sleep(1.0)
+    tail = log.read_text(errors="replace")[-8000:] if log else ""
+    raise AssertionError(f"timed out after {timeout_s}s waiting for {_said(what)}\n{tail}")
+
+
+def _said(what: str | Callable[[], str]) -> str:
+    try:
+        return what if isinstance(what, str) else what()
+    except Exception as exc:  # the failure message must not hide the failure
+        return f"<could not describe: {exc!r}>"
 
 
 def read_records(settings: Settings, topic: str, timeout_s: float = 120.0) -> list:

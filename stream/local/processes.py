@@ -53,8 +53,16 @@ def run_processes(settings: Settings, processes: int) -> int:
         nonlocal stopping
         stopping = True
 
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     workers: list[subprocess.Popen] = []
+
+    def forward(signum: int, _frame: object) -> None:
+        for w in workers:
+            if w.poll() is None:
+                w.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # The stack dumps (docs/operations.md, "RiskmonWorkerStalled") reach every worker of the set.
+    previous.update({sig: signal.signal(sig, forward) for sig in (signal.SIGUSR1, signal.SIGUSR2)})
     try:
         for i in range(processes):
             own = process_settings(settings, i)
@@ -92,6 +100,20 @@ def _stop_all(workers: list[subprocess.Popen]) -> None:
         try:
             w.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            log.error("worker pid %d did not stop within %.0f s of SIGTERM; killing it", w.pid, STOP_TIMEOUT_S)
-            w.kill()
-            w.wait()
+            log.error("worker pid %d did not stop within %.0f s of SIGTERM; killing it (its stacks are in its log)",
+                      w.pid, STOP_TIMEOUT_S)
+            kill_hung(w)
+
+
+def kill_hung(proc: subprocess.Popen) -> None:
+    """SIGKILL a worker that did not stop, after SIGUSR2 has written its threads' stacks to its stderr
+    (``stream.worker.main``), so the log says where it hung."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGUSR2)
+        try:
+            proc.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            pass
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import faulthandler
 import gc
 import logging
+import signal
+import sys
 import time
 
 import faust
@@ -33,7 +36,7 @@ def run_worker(settings: Settings, model: RiskModel) -> int:
         settings = settings.replace(partitions=location.partitions)
     worker = create_app(settings, model, rules, location, health, entity_partitions(settings))
     log.info("worker starting: model %s, metrics on :%d", model.version, settings.metrics_port)
-    runner = faust.Worker(
+    runner = _Worker(
         worker.app, loglevel=settings.log_level, quiet=True, logging_config=logging_dict(settings.log_level)
     )
     # Faust's terminal spinner sets the root logger to DEBUG (at WARNING and
@@ -46,6 +49,23 @@ def run_worker(settings: Settings, model: RiskModel) -> int:
     gc.freeze()
     runner.execute_from_commandline()
     return 0
+
+
+class _Worker(faust.Worker):
+    """Faust's worker, with SIGUSR2 dumping every thread's Python stack to stderr.
+
+    Faust (mode) binds SIGUSR2 to pdb, which on a headless worker waits forever
+    for a terminal.  What an operator needs from a hung worker is where it
+    hangs, and a handler that runs through the event loop (as SIGUSR1's task
+    dump does) cannot say that when the loop itself is blocked: ``faulthandler``
+    writes from the signal handler, whatever Python is doing.  The worker keeps
+    running afterwards (docs/operations.md, "A worker that hangs").
+    """
+
+    def _install_signal_handlers_unix(self) -> None:
+        super()._install_signal_handlers_unix()
+        self.loop.remove_signal_handler(signal.SIGUSR2)
+        faulthandler.register(signal.SIGUSR2, file=sys.__stderr__, all_threads=True)  # not Faust's redirected stderr
 
 
 def entity_partitions(settings: Settings) -> dict[str, int]:

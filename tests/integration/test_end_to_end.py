@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import subprocess
 import sys
 from collections import Counter
@@ -68,14 +69,23 @@ def test_stream_end_to_end(unique_topics: Settings, model_dir: Path, tmp_path: P
                               and e["days_late"] >= LATE_DAYS for e in events)  # lateness sightings
     log = tmp_path / "worker.log"
     worker = start_worker(settings, log)
-    try:
-        wait_for(
-            lambda: metric_sum(scrape(metrics_port), "riskmon_events_processed_total") >= sent
-            and metric_sum(scrape(metrics_port), "riskmon_events_invalid_total") >= bad
-            and metric_sum(scrape(metrics_port), "riskmon_entity_sightings_total") >= expected_sightings,
-            timeout_s=150, what="all events processed", proc=worker, log=log,
-        )
+    wanted = {"riskmon_events_processed_total": sent, "riskmon_events_invalid_total": bad,
+              "riskmon_entity_sightings_total": expected_sightings}
+    reached: dict[str, float] = {}
+
+    def all_processed() -> bool:
         samples = scrape(metrics_port)
+        reached.update({name: metric_sum(samples, name) for name in wanted})
+        return all(reached[name] >= n for name, n in wanted.items())
+
+    try:
+        wait_for(all_processed, timeout_s=150, proc=worker, log=log,
+                 what=lambda: f"all events processed: wanted {wanted}, reached {reached}")
+        samples = scrape(metrics_port)
+        # A hung worker's stacks can be taken without stopping it (docs/operations.md).
+        worker.send_signal(signal.SIGUSR2)
+        wait_for(lambda: "Thread 0x" in log.read_text(errors="replace"), timeout_s=10,
+                 what="the stack dump SIGUSR2 asks for", proc=worker, log=log)
     finally:
         assert stop_worker(worker) == 0, log.read_text(errors="replace")[-2000:]
 
