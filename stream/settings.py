@@ -96,6 +96,7 @@ class Settings:
     stall_timeout_s: float = 60.0
     partition_check_s: float = 30.0
     entity_views: bool = True  # shared devices and merchants: sighting topics, entity tables and entity alerts
+    pack_sightings: bool = True  # one sighting record per entity partition and batch; false while older workers share the group
     state_write_version: int = 0  # 0: the current state version; an older one during a rolling upgrade (docs/operations.md)
     session_timeout_s: float = 10.0
     model_poll_s: float = 5.0

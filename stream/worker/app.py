@@ -194,7 +194,8 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
         for t, name in settings.sighting_topics().items()
     }
     handler = BatchHandler(
-        Sinks(alerts=alerts_topic, dead_letters=dlq_topic, input=input_topic, sightings=sighting_topics),
+        Sinks(alerts=alerts_topic, dead_letters=dlq_topic, input=input_topic, sightings=sighting_topics,
+              sighting_partitions={t: topic.partitions or settings.partitions for t, topic in sighting_topics.items()}),
         TableStore(app, table, settings.state_cache_users, settings.state_write_version),
         model=lambda: model_ref.current,  # one version for the whole batch
         rules=rules,
@@ -206,6 +207,7 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
         on_outcomes=drift.observe,
         moved=location.moved,
         lateness_sightings=entity_write_version(settings.state_write_version) >= 2,
+        pack_sightings=settings.pack_sightings,
     )
 
     def refresh_ready() -> None:

@@ -38,6 +38,7 @@ from stream.worker import metrics
 from stream.core.admission import Admission, Admitted, Rekey, admit
 from stream.core.contract import Event, InvalidEvent
 from stream.core.dlq import PROCESSING_ERROR, dlq_record
+from stream.core.entities import Sighting, pack
 from stream.core.features import UserState
 from stream.core.pipeline import Outcome, process
 from stream.core.routing import partition_for
@@ -96,6 +97,9 @@ class Sinks:
     dead_letters: Sink
     input: Sink  # for re-keyed copies
     sightings: dict[str, Sink] = field(default_factory=dict)  # entity type -> its through-topic (none: no entity views)
+    #: entity type -> its through-topic's partition count; with it, sightings go in packs, one record per
+    #: partition and batch (``entities.pack``); without it (or ``pack_sightings`` off), one record each
+    sighting_partitions: dict[str, int] = field(default_factory=dict)
 
 
 class BatchHandler:
@@ -114,6 +118,7 @@ class BatchHandler:
         resend_delay_s: float = 1.0,
         moved: Callable[[int, int, bytes | None], bool] | None = None,
         lateness_sightings: bool = True,
+        pack_sightings: bool = True,
     ) -> None:
         self.sinks = sinks
         self.store = store
@@ -129,6 +134,8 @@ class BatchHandler:
         #: False while older workers, which know no lateness sightings, may fold this worker's
         #: sightings (a rolling upgrade's first bounce: ``entities.write_version`` 1).
         self.lateness_sightings = lateness_sightings
+        #: False while older entity stages, which read one sighting per record, may consume them.
+        self.pack_sightings = pack_sightings
 
     async def handle(self, batch: Sequence[InputEvent]) -> None:
         """Steps 1-5 for one batch; returns once its offsets may be acknowledged."""
@@ -217,20 +224,33 @@ class BatchHandler:
             await asyncio.gather(*deliveries)  # acknowledged by the broker before any state is written
 
     async def _forward_sightings(self, outcomes: list[Outcome], valid: list[tuple[Event, InputEvent]]) -> None:
-        """Send each loan's sightings to its entity type's through-topic, keyed by the entity (acknowledged).
+        """Send the loans' sightings to their entity type's through-topic (acknowledged).
 
         Each carries its input message's (partition, offset), by which the entity
-        stage recognises the copies a replayed batch sends again.
+        stage recognises the copies a replayed batch sends again.  Packed: one
+        record per entity type and partition, sent to the partition the
+        producer's default partitioner (murmur2) gives each entity id, where the
+        entity's state lives.  Unpacked (older entity stages read only that, a
+        rolling upgrade's first bounce): one record per sighting, keyed by the entity.
         """
+        packs: dict[tuple[str, int], list[Sighting]] = {}
         deliveries: list[Awaitable[Any]] = []
         for outcome, (_, ev) in zip(outcomes, valid):
             for s in outcome.sightings:
                 if s.late_days and not self.lateness_sightings:
                     continue
                 sink = self.sinks.sightings.get(s.entity_type)
-                if sink is not None:
-                    sourced = replace(s, source=(ev.message.partition, ev.message.offset))
-                    deliveries.append(await sink.send(key=s.entity_id.encode(), value=sourced.to_bytes()))
+                if sink is None:
+                    continue
+                sourced = replace(s, source=(ev.message.partition, ev.message.offset))
+                key = s.entity_id.encode()
+                partitions = self.sinks.sighting_partitions.get(s.entity_type) if self.pack_sightings else None
+                if partitions:
+                    packs.setdefault((s.entity_type, partition_for(key, partitions)), []).append(sourced)
+                else:
+                    deliveries.append(await sink.send(key=key, value=sourced.to_bytes()))
+        for (entity_type, partition), sightings in packs.items():
+            deliveries.append(await self.sinks.sightings[entity_type].send(value=pack(sightings), partition=partition))
         if deliveries:
             await asyncio.gather(*deliveries)
 

@@ -1,9 +1,10 @@
 """The entity stage's batch protocol: sightings of one entity type -> entity views -> entity alerts.
 
 The user stage (``stream.worker.batch``) forwards each loan's sightings to the
-entity type's through-topic, keyed by the entity id, *before* it writes the
-user states; a crash in between replays the user batch and forwards them
-again.  Here, for each micro-batch of sightings, in this order:
+entity type's through-topic, packed by the entity id's partition
+(``entities.pack``; one sighting per record from older workers), *before* it
+writes the user states; a crash in between replays the user batch and
+forwards them again.  Here, for each micro-batch of records, in this order:
 
 1. load each touched entity's state once and fold the sightings in
    (``stream.core.entity_alerts.observe``); a sighting whose input offset the
@@ -17,7 +18,8 @@ A crash before 4 replays the batch: its sightings are in no written state,
 so they fold once, and re-sent alerts keep their ``alert_id``.  So a
 sighting is folded exactly once whichever stage dies, the same guarantee as
 for user states.  A sighting that cannot be processed (a bug, not input:
-the topic is ours) is dead-lettered with its bytes, like a bad event.
+the topic is ours) is dead-lettered with its bytes, like a bad event: the
+whole record, so every sighting packed with it.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import orjson
 
 from stream.core.contract import InvalidEvent
 from stream.core.dlq import PROCESSING_ERROR
-from stream.core.entities import EntityState, Sighting
+from stream.core.entities import EntityState, unpack
 from stream.core.entity_alerts import EntityOutcome, observe
 from stream.worker import metrics
 from stream.worker.batch import InputEvent, Sink, dead_letter
@@ -80,7 +82,7 @@ class EntityBatchHandler:
                 await delivery
 
     async def _process(self, batch: Sequence[InputEvent]) -> None:
-        parsed = [(Sighting.from_bytes(ev.value or b""), ev) for ev in batch]
+        parsed = [(s, ev) for ev in batch for s in unpack(ev.value or b"")]
         last_event = {s.entity_id: ev for s, ev in parsed}
         states = self.store.load(list(last_event))
         model = self.model()

@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 
 from stream.core.entities import (
     DAY, HEAVY_SHARE, LATE_DAYS, LONG_BUCKET_S, LONG_BUCKETS, SKETCH_K, STATE_BYTES, STATE_BYTES_V1, STATE_VERSION,
-    WINDOW_DAYS, EntityState, Sighting, distinct, heavy_draw, sightings, view, write_version,
+    WINDOW_DAYS, EntityState, Sighting, distinct, heavy_draw, pack, sightings, unpack, view, write_version,
 )
 from stream.core.features import UserState, merchant_of_loan, update
 from stream.core.contract import parse_document
@@ -255,3 +255,16 @@ def test_a_loan_at_another_merchant_takes_the_one_merchant_slot() -> None:
     assert [merchant_of_loan(state, f"l-{i}") for i in range(3)] == [None, None, "m-b"]
     assert merchant_of_loan(state, "l-app") is None and state.merchant == [b"m-b"]
     assert merchant_of_loan(state, "l-unknown") is None
+
+
+any_sighting = st.builds(
+    Sighting, st.sampled_from(["device", "merchant"]), st.text(min_size=1, max_size=64), st.text(max_size=20),
+    st.text(max_size=20), st.floats(0, 4e9, allow_nan=False), st.booleans(), st.booleans(), st.booleans(),
+    st.none() | st.tuples(st.integers(0, 1023), st.integers(0, 2**62)), st.integers(0, 9999),
+)
+
+
+@given(st.lists(any_sighting, max_size=30))
+def test_a_pack_reads_back_as_its_sightings_in_order(items: list[Sighting]) -> None:
+    assert unpack(pack(items)) == items
+    assert [unpack(s.to_bytes()) for s in items] == [[s] for s in items]  # one per record, as older workers send

@@ -10,11 +10,13 @@ from typing import Any
 from dataclasses import replace
 
 import orjson
+import pytest
 
 from stream.core.contract import parse_document
-from stream.core.entities import DAY, EntityState, Sighting
+from stream.core.entities import DAY, EntityState, Sighting, pack, unpack
 from stream.core.entity_alerts import EntityThresholds
 from stream.core.pipeline import featurize_sighted
+from stream.core.routing import partition_for
 from stream.worker.batch import Sinks
 from stream.worker.entity_batch import ALERT_KIND_HEADER, EntityBatchHandler
 from tests.worker.test_batch import FakeSink, Log, _handler, _message
@@ -65,6 +67,22 @@ def test_a_farm_alerts_before_its_state_is_written_and_a_replay_changes_nothing(
     assert store.stored == before and len(alerts.sent) == 3
 
 
+def test_packed_and_single_records_fold_alike() -> None:
+    """A pack (this release's user stage) folds each of its sightings, as the same sightings one per record
+    (an older worker's user stage, during a rolling upgrade) do; a batch may hold both."""
+    singles = [_sighting_message(u, offset=u) for u in range(6)]
+    packed = SimpleNamespace(key=None, value=pack([Sighting.from_bytes(m.value) for m in singles[:4]]),
+                             message=SimpleNamespace(topic="sightings", partition=0, offset=0, timestamp=None, headers=[]))
+    states = []
+    for batch in (singles, [packed, *singles[4:]]):
+        log = Log()
+        handler, alerts, _, store = _entity_handler(log)
+        asyncio.run(handler.handle(batch))
+        states.append(store.stored["d-farm"])
+        assert [("member_of" in orjson.loads(m["value"])) for m in alerts.sent] == [False, True, True]
+    assert states[0] == states[1]
+
+
 def test_a_sighting_that_cannot_be_read_is_dead_lettered_and_the_rest_go_on() -> None:
     log = Log()
     handler, alerts, dlq, store = _entity_handler(log)
@@ -75,17 +93,31 @@ def test_a_sighting_that_cannot_be_read_is_dead_lettered_and_the_rest_go_on() ->
     assert EntityState.from_bytes(store.stored["d-farm"]).members == ["u-1", "u-0"]
 
 
-def test_the_user_stage_forwards_sightings_with_their_input_offsets_before_writing_states(model, events) -> None:  # noqa: F811
+@pytest.mark.parametrize("packed", [True, False])
+def test_the_user_stage_forwards_sightings_with_their_input_offsets_before_writing_states(
+    model, events, packed: bool,  # noqa: F811
+) -> None:
+    """Packed (the default): one record per partition of the through-topic, sent to the partition each of
+    its sightings' entity ids hashes to; unpacked (older entity stages in the group): one record per
+    sighting, keyed by its entity.  The same sightings either way."""
     log = Log()
     handler, sinks, store = _handler(model, log)
     sightings = FakeSink("sightings", log)
-    handler.sinks = Sinks(sinks.alerts, sinks.dead_letters, sinks.input, {"device": sightings})
+    handler.sinks = Sinks(sinks.alerts, sinks.dead_letters, sinks.input, {"device": sightings}, {"device": 4})
+    handler.pack_sightings = packed
     batch = [_message(d, i) for i, d in enumerate(events)]
     asyncio.run(handler.handle(batch))
     with_device = [(m, d) for m, d in zip(batch, events) if d["event_type"] == "loan" and d.get("device_id")
                    and d.get("channel") != "merchant"]
-    got = [Sighting.from_bytes(m["value"]) for m in sightings.sent]
+    got = [s for m in sightings.sent for s in unpack(m["value"])]
     assert len(got) == len(with_device) > 0
+    if packed:
+        assert len(sightings.sent) == len({m["partition"] for m in sightings.sent}) <= 4
+        assert all(partition_for(s.entity_id.encode(), 4) == m["partition"]
+                   for m in sightings.sent for s in unpack(m["value"]))
+    else:
+        assert len(sightings.sent) == len(got)
+        assert all(m["key"] == s.entity_id.encode() for m, s in zip(sightings.sent, got))
     assert {(s.event_id, s.source) for s in got} == {
         (d["event_id"], (m.message.partition, m.message.offset)) for m, d in with_device}
     # One batch, yet each loan's sighting is read at its own moment, as one event at a time would:
@@ -94,6 +126,5 @@ def test_the_user_stage_forwards_sightings_with_their_input_offsets_before_writi
              for s in seen if s.entity_type == "device"}
     assert {s.event_id: replace(s, source=None) for s in got} == alone
     assert any(s.heavy for s in got)
-    assert all(m["key"] == s.entity_id.encode() for m, s in zip(sightings.sent, got))
     write_at = next(i for i, entry in enumerate(log) if entry[0] == "write")
     assert max(i for i, entry in enumerate(log) if entry[:2] == ("ack", "sightings")) < write_at
