@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
+from stream.gc_tuning import tune_gc
 from stream.logs import configure_logging
 from stream.settings import Settings, load_settings
 
@@ -264,6 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         parser.error(str(exc))
     configure_logging("INFO" if args.verbose else settings.log_level)
+    tune_gc()  # every command replays or streams many events (stream.gc_tuning)
     try:
         return args.handler(settings, args)
     except KeyboardInterrupt:

@@ -16,18 +16,11 @@ from stream.core.rescale import RescaleInProgress, StateLocation, state_location
 from stream.kafka.topics import partition_counts
 from stream.worker.app import create_app, read_rescale_marker
 from stream.worker.health import Health, serve
+from stream.gc_tuning import tune_gc
 from stream.logs import logging_dict
 from stream.settings import Settings
 
 log = logging.getLogger(__name__)
-
-#: The cyclic garbage collector's thresholds in a worker (Python's default: 700, 10, 10).  A batch
-#: allocates tens of thousands of short-lived objects (events, features, states, an entity state
-#: alone is 40 lists); at 700 the young generation was collected every few hundred of them, each
-#: time walking the batch's live objects again and promoting them towards full collections.  The
-#: monitor's garbage is freed by reference counting; cycles are rare.  With these, one process
-#: did 1.29-1.49x the events/s in back-to-back bench pairs (docs/tuning.md, "Garbage collection").
-GC_THRESHOLDS = (50_000, 20, 100)
 
 
 def run_worker(settings: Settings, model: RiskModel) -> int:
@@ -55,7 +48,7 @@ def run_worker(settings: Settings, model: RiskModel) -> int:
     # process: keep it out of the garbage collector's full passes, which pause
     # the event loop for as long as they take to scan the heap.
     gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
+    tune_gc()  # and collect the young generation far less often (stream.gc_tuning)
     runner.execute_from_commandline()
     return 0
 

@@ -25,15 +25,16 @@ ALLOWED: dict[str, set[str]] = {
     "models": {"core"},
     "settings": {"core"},  # the typed settings hand out core's TimePolicy and RuleConfig
     "logs": set(),
+    "gc_tuning": set(),
     "kafka": {"settings"},
     "sim": {"core"},
     "worlds": set(),
-    "worker": {"core", "models", "settings", "logs", "kafka"},
+    "worker": {"core", "models", "settings", "logs", "kafka", "gc_tuning"},
     "offline": {"core", "models", "settings", "kafka", "sim"},
     "local": {"core", "models", "settings", "kafka", "sim", "worker"},
     "ops": {"core", "settings", "logs", "kafka"},
     "bench": {"core", "models", "settings", "logs", "kafka", "sim", "local", "worker"},
-    "cli": {"core", "models", "settings", "logs", "kafka", "local", "offline", "ops", "worker", "bench", "sim"},
+    "cli": {"core", "models", "settings", "logs", "kafka", "local", "offline", "ops", "worker", "bench", "sim", "gc_tuning"},
 }
 
 
