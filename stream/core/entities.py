@@ -150,10 +150,10 @@ def pack(sightings: Sequence[Sighting]) -> bytes:
     """Several sightings as one through-topic record, in their order.
 
     The user stage sends one record per entity partition and batch instead of
-    one per sighting: the entity stage pays Faust's per-record cost once per
-    pack (entity views cost a third of the worker's throughput with one record
-    per sighting; docs/tuning.md).  Every sighting in a pack must belong to the
-    partition the pack is sent to (``stream.worker.batch``).
+    one per sighting, so the entity stage pays Faust's per-record cost once per
+    pack (in one pair of bench runs the entity views' share of the worker's
+    events/s went from 0.65x to 0.71x; docs/tuning.md).  Every sighting in a
+    pack must belong to the partition the pack is sent to (``stream.worker.batch``).
     """
     return orjson.dumps({"pack": [s._fields() for s in sightings]})
 
