@@ -125,7 +125,7 @@ class Sighting:
         return self.heavy and (self.new_account or self.new_device)
 
     def to_bytes(self) -> bytes:
-        """One sighting as one through-topic record (the format before ``pack``, still read)."""
+        """One sighting as one through-topic record (the format before ``pack``; ``unpack`` reads it)."""
         return orjson.dumps(self._fields())
 
     def _fields(self) -> dict[str, Any]:
@@ -140,10 +140,6 @@ class Sighting:
         src = d.get("src")
         return cls(d["t"], d["id"], d["e"], d["u"], float(d["ts"]), bool(d["n"]), bool(d["h"]), bool(d.get("d")),
                    (int(src[0]), int(src[1])) if src else None, int(d.get("l") or 0))
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> "Sighting":
-        return cls._from_fields(orjson.loads(data))
 
 
 def pack(sightings: Sequence[Sighting]) -> bytes:

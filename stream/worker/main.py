@@ -16,7 +16,6 @@ from stream.core.rescale import RescaleInProgress, StateLocation, state_location
 from stream.kafka.topics import partition_counts
 from stream.worker.app import create_app, read_rescale_marker
 from stream.worker.health import Health, serve
-from stream.gc_tuning import tune_gc
 from stream.logs import logging_dict
 from stream.settings import Settings
 
@@ -46,9 +45,9 @@ def run_worker(settings: Settings, model: RiskModel) -> int:
     runner.spinner = None
     # Everything built so far (imports, model, Faust app) lives as long as the
     # process: keep it out of the garbage collector's full passes, which pause
-    # the event loop for as long as they take to scan the heap.
+    # the event loop for as long as they take to scan the heap.  (The CLI has
+    # already raised the collector's thresholds: stream.gc_tuning.)
     gc.freeze()
-    tune_gc()  # and collect the young generation far less often (stream.gc_tuning)
     runner.execute_from_commandline()
     return 0
 
@@ -61,7 +60,7 @@ class _Worker(faust.Worker):
     hangs, and a handler that runs through the event loop (as SIGUSR1's task
     dump does) cannot say that when the loop itself is blocked: ``faulthandler``
     writes from the signal handler, whatever Python is doing.  The worker keeps
-    running afterwards (docs/operations.md, "A worker that hangs").
+    running afterwards (docs/operations.md, "RiskmonWorkerStalled").
     """
 
     def _install_signal_handlers_unix(self) -> None:

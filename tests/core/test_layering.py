@@ -29,7 +29,7 @@ ALLOWED: dict[str, set[str]] = {
     "kafka": {"settings"},
     "sim": {"core"},
     "worlds": set(),
-    "worker": {"core", "models", "settings", "logs", "kafka", "gc_tuning"},
+    "worker": {"core", "models", "settings", "logs", "kafka"},
     "offline": {"core", "models", "settings", "kafka", "sim"},
     "local": {"core", "models", "settings", "kafka", "sim", "worker"},
     "ops": {"core", "settings", "logs", "kafka"},

@@ -24,7 +24,7 @@ from stream.core import pipeline
 from stream.core.admission import Admission
 from stream.worker.batch import REKEYED_FROM_HEADER, BatchHandler, Sinks
 from stream.core.contract import parse_document
-from stream.core.entities import Sighting
+from stream.core.entities import unpack
 from stream.core.event_time import TimePolicy
 from stream.core.features import UserState
 from stream.core.routing import partition_for
@@ -238,5 +238,5 @@ def test_lateness_sightings_are_held_back_while_older_workers_may_fold_them(mode
     late = {"event_id": "r-m-1", "event_type": "repayment", "user_id": "u-m", "ts": when(3),
             "amount": 300.0, "loan_id": "l-m-1", "days_late": 20}
     asyncio.run(handler.handle([_message(loan, 0), _message(late, 1)]))
-    sent = [Sighting.from_bytes(m["value"]) for m in sinks.sightings["merchant"].sent]
+    sent = [s for m in sinks.sightings["merchant"].sent for s in unpack(m["value"])]
     assert [(s.event_id, s.late_days) for s in sent] == [("e-m-1", 0), ("r-m-1", 20)][: 2 if lateness else 1]

@@ -71,7 +71,7 @@ def test_packed_and_single_records_fold_alike() -> None:
     """A pack (this release's user stage) folds each of its sightings, as the same sightings one per record
     (an older worker's user stage, during a rolling upgrade) do; a batch may hold both."""
     singles = [_sighting_message(u, offset=u) for u in range(6)]
-    packed = SimpleNamespace(key=None, value=pack([Sighting.from_bytes(m.value) for m in singles[:4]]),
+    packed = SimpleNamespace(key=None, value=pack([s for m in singles[:4] for s in unpack(m.value)]),
                              message=SimpleNamespace(topic="sightings", partition=0, offset=0, timestamp=None, headers=[]))
     states = []
     for batch in (singles, [packed, *singles[4:]]):
