@@ -18,7 +18,7 @@ from stream.core.entity_alerts import EntityThresholds
 from stream.core.pipeline import featurize_sighted
 from stream.core.routing import partition_for
 from stream.worker.batch import Sinks
-from stream.worker.entity_batch import ALERT_KIND_HEADER, EntityBatchHandler
+from stream.worker.entity_batch import ALERT_KIND_HEADER, YIELD_EVERY, EntityBatchHandler
 from tests.worker.test_batch import FakeSink, Log, _handler, _message
 from tests.worker.test_batch import events, model  # noqa: F401 - pytest fixtures the last test uses
 
@@ -65,6 +65,42 @@ def test_a_farm_alerts_before_its_state_is_written_and_a_replay_changes_nothing(
     # The user stage replays its batch after a crash: the same sightings, the same input offsets.
     asyncio.run(handler.handle(batch))
     assert store.stored == before and len(alerts.sent) == 3
+
+
+def test_a_large_batch_lets_the_loop_run_between_chunks_and_folds_the_same() -> None:
+    """The user stage shares the event loop: a batch of many sightings must not hold it for the whole fold
+    (it yields every ``YIELD_EVERY`` sightings), and yielding changes nothing that is folded or written."""
+    n = 3 * YIELD_EVERY + 5
+    batch = [_sighting_message(u, offset=u, entity=f"d-{u % 40}") for u in range(n)]
+
+    async def run(handler: EntityBatchHandler) -> int:
+        turns = 0
+        done = asyncio.Event()
+
+        async def other_stage() -> None:
+            nonlocal turns
+            while not done.is_set():
+                turns += 1
+                await asyncio.sleep(0)
+
+        ticker = asyncio.ensure_future(other_stage())
+        await asyncio.sleep(0)
+        began = turns
+        await handler.handle(batch)
+        during = turns - began
+        done.set()
+        await ticker
+        return during
+
+    handler, alerts, _, store = _entity_handler(Log())
+    handler.clock = lambda: float(T0)  # alerts carry the time they were raised
+    assert asyncio.run(run(handler)) >= n // YIELD_EVERY
+    one_go, one_alerts, _, one_store = _entity_handler(Log())
+    one_go.clock = handler.clock
+    for m in batch:  # the same sightings, one per batch: nothing to yield between
+        asyncio.run(one_go.handle([m]))
+    assert store.stored == one_store.stored
+    assert [m["value"] for m in alerts.sent] == [m["value"] for m in one_alerts.sent]
 
 
 def test_packed_and_single_records_fold_alike() -> None:
