@@ -113,6 +113,22 @@ def fired(v: View, entity_type: str, thresholds: "EntityThresholds") -> list[tup
     return sorted(out, key=lambda c: -c[1] / c[2])
 
 
+def cannot_fire(state: EntityState, s: Sighting, thresholds: EntityThresholds) -> bool:
+    """Whether ``s`` surely leaves its device below the threshold, known without reading the sketches.
+
+    Reading them (``view``: seven bottom-k unions) is most of a sighting's cost
+    in the entity stage, and most devices serve one or two borrowers.  A
+    device's count of new-account borrowers in the window is at most its
+    loans in the window, exactly so while fewer than ``SKETCH_K`` (above it
+    the count is an estimate); ``add`` puts at most this one more loan in the
+    window.  Merchants are always read: their lateness criterion counts
+    repayments, which no loan count bounds.
+    """
+    if s.entity_type != "device" or s.late_days:
+        return False
+    return state.loans_in_window() + 1 < min(thresholds.threshold.get("device", math.inf), SKETCH_K)
+
+
 def observe(state: EntityState, s: Sighting, thresholds: EntityThresholds, model_version: str,
             now: datetime | None = None) -> EntityOutcome:
     """Fold ``s`` into ``state`` and decide whether the entity alerts (mutates ``state``).
@@ -126,6 +142,10 @@ def observe(state: EntityState, s: Sighting, thresholds: EntityThresholds, model
     """
     if state.seen(s.source):
         return EntityOutcome(s, duplicate=True)
+    if cannot_fire(state, s, thresholds):
+        state.add(s)
+        state.mark(s.source)
+        return EntityOutcome(s, duplicate=False)
     known = user_hash(s.user_id) in state.window(0)  # already among the entity's borrowers in the window
     state.add(s)
     state.mark(s.source)

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
+from typing import Any
+from unittest.mock import patch
 
 import jsonschema
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from stream.core.entities import DAY, LATE_DAYS, EntityState, Sighting
 from stream.core.entity_alerts import EntityThresholds, calibrate_entities, observe
@@ -172,3 +177,29 @@ def test_calibration_sets_the_lateness_threshold_from_the_history() -> None:
     history += [(_late(1000 * m + 2, 53, f"m-{m}"), True) for m in range(4)]  # now 3 late of 3: 7 would alert
     found = calibrate_entities(sorted(history, key=lambda x: x[0].ts))
     assert found.threshold["merchant_late"] == 4.0
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    steps=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 11), st.floats(0, 24 * 12), st.booleans()),
+                   min_size=1, max_size=60),
+    threshold=st.sampled_from([1.0, 2.0, 4.0, 6.0, 15.0, 17.0, 40.0]),
+)
+def test_skipping_the_sketches_below_the_threshold_changes_nothing(steps, threshold) -> None:
+    """``cannot_fire`` lets a device sighting skip ``view`` when its loans in the window cannot reach the
+    threshold: every outcome, alert and state must be what reading the sketches gives (the brute force)."""
+    thresholds = EntityThresholds({"device": threshold, "merchant": 5.0}, {"device": 1.0, "merchant": 2.0})
+    stream = [_s(user, hours, new=new, entity=f"d-{entity}") for entity, user, hours, new in steps]
+    now = datetime(2026, 12, 2, tzinfo=timezone.utc)
+
+    def run() -> tuple[list[Any], dict[str, bytes]]:
+        states: dict[str, EntityState] = {}
+        out = []
+        for s in stream:
+            o = observe(states.setdefault(s.entity_id, EntityState()), s, thresholds, "m", now)
+            out.append((o.duplicate, o.alert, o.suppressed))
+        return out, {k: v.to_bytes() for k, v in states.items()}
+
+    fast = run()
+    with patch("stream.core.entity_alerts.cannot_fire", return_value=False):
+        assert run() == fast
