@@ -175,8 +175,9 @@ def run_latency(
     (``LatencyResult.curve``, lowest rate first), then ``rate`` for
     ``seconds`` (the headline).  A step starts once everything before it is
     committed, the entity stages' sightings included, so a step the worker
-    could not keep up with does not queue into the next one; the curve comes first because the steps right after a
-    long backlog measured seconds of p99 at a quarter of the maximum rate.
+    could not keep up with does not queue into the next one; the curve comes
+    first because the steps right after a long backlog measured seconds of
+    p99 at a quarter of the maximum rate.
     """
     steps = [*sorted(curve), (rate, seconds)]
     results = [LatencyResult(rate=r, seconds=s, warmup_s=warmup_for(s)) for r, s in steps]

@@ -42,7 +42,7 @@ from stream.worker.batch import InputEvent, Sink, dead_letter
 
 log = logging.getLogger(__name__)
 
-#: Sightings folded between two turns of the event loop (10-15 ms of work).  The user
+#: Sightings folded between two turns of the event loop (about 10 ms of work).  The user
 #: stage shares the loop, and after a burst one entity batch of packed sightings holds
 #: thousands of them: entity batches of up to 0.9 s were measured in the bench, and
 #: folded in one go, that is how long every user batch, and so every alert, waited
