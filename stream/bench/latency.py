@@ -35,7 +35,7 @@ import numpy as np
 import orjson
 
 from stream.bench import prom
-from stream.bench.offsets import OffsetWatch
+from stream.bench.offsets import OffsetWatch, watch_until_committed
 from stream.bench.procs import Children
 from stream.kafka.producer import make_producer
 from stream.settings import Settings
@@ -284,15 +284,14 @@ def _wait_entity_stages(settings: Settings, alive, timeout_s: float) -> bool:
     watch = OffsetWatch(settings)
     try:
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline and alive():
-            if all(
-                watch.committed(settings.app_id, topic).get(p, 0) >= end
-                for topic in topics.values()
-                for p, end in watch.ends(topic, settings.partitions).items() if end > 0
-            ):
-                return True
-            time.sleep(0.2)
-        return False
+        for topic in topics.values():
+            # Fixed by now: the user stage's sightings are acknowledged before its input offsets are committed.
+            ends = watch.ends(topic, settings.partitions)
+            progress = watch_until_committed(watch, settings.app_id, topic, ends, time.time(),
+                                             max(0.0, deadline - time.monotonic()), alive, poll_s=0.2)
+            if not progress.done:
+                return False
+        return True
     finally:
         watch.close()
 

@@ -142,13 +142,12 @@ def observe(state: EntityState, s: Sighting, thresholds: EntityThresholds, model
     """
     if state.seen(s.source):
         return EntityOutcome(s, duplicate=True)
-    if cannot_fire(state, s, thresholds):
-        state.add(s)
-        state.mark(s.source)
-        return EntityOutcome(s, duplicate=False)
-    known = user_hash(s.user_id) in state.window(0)  # already among the entity's borrowers in the window
+    quiet = cannot_fire(state, s, thresholds)  # before add(): it bounds the loans add() leaves in the window
+    known = not quiet and user_hash(s.user_id) in state.window(0)  # among the entity's borrowers in the window
     state.add(s)
     state.mark(s.source)
+    if quiet:
+        return EntityOutcome(s, duplicate=False)
     v = view(state, s.entity_type)
     firing = fired(v, s.entity_type, thresholds) if s.ts >= thresholds.active_from else []
     if not firing:
