@@ -169,8 +169,13 @@ class JavaProducerRun:
             return "(no stderr)"
 
 
-def start(settings: Settings, topic: str, plan: Path, rate: float = 0.0, classes: Path | None = None) -> JavaProducerRun:
-    """Start the Java producer on ``plan`` (``rate`` records/s, 0 = unpaced).
+def start(settings: Settings, topic: str, plan: Path, rate: float = 0.0, classes: Path | None = None,
+          linger_ms: int = 5) -> JavaProducerRun:
+    """Start the Java producer on ``plan`` (``rate`` records/s, 0 = unpaced; ``linger_ms`` per batch).
+
+    A paced producer with a short linger sends batches of one or two records, which
+    compress little (lz4 averaged 0.91 of the raw size at 400 records/s): a paced run
+    that checks compression needs a linger that gathers several records per batch.
 
     With ``classes`` (from :func:`compile_producer`) it runs the compiled class,
     otherwise Java's single-file source launch of tests/java/PlanProducer.java.
@@ -179,7 +184,7 @@ def start(settings: Settings, topic: str, plan: Path, rate: float = 0.0, classes
     classpath = f"{libs}/*" if classes is None else f"{classes}{os.pathsep}{libs}/*"
     program = [MAIN_CLASS] if classes is not None else [str(SOURCE)]
     props = _properties_file(settings)
-    env = dict(os.environ)
+    env = dict(os.environ, PLAN_PRODUCER_LINGER_MS=str(int(linger_ms)))
     if props:
         env["PLAN_PRODUCER_PROPERTIES"] = props
     stdout_path, stderr_path = plan.with_suffix(".out"), plan.with_suffix(".err")

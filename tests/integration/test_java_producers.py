@@ -397,7 +397,8 @@ def test_java_fleet_mixed_kill9(unique_topics: Settings, model_dir: Path, produc
     try:
         first = workers.start(settings, logs[0])
         wait_until(lambda: http_status(port, "/ready") == 200, 60, "first worker ready", logs[:1], [first])
-        producer = jp.start(settings, settings.input_topic, plan, rate=400.0, classes=producer_classes)
+        # A 100 ms linger: each 40-line codec chunk (0.1 s at 400/s) leaves in multi-record batches that compress.
+        producer = jp.start(settings, settings.input_topic, plan, rate=400.0, classes=producer_classes, linger_ms=100)
         wait_until(lambda: processed(port) >= n_valid // 3, 60, "a third of the events processed", logs[:1], [first])
         before_kill = processed(port)
         kill9(first)

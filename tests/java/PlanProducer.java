@@ -7,7 +7,7 @@
 //    "headers": {"name": "value", ...}|null, "timestamp_ms": int|null, "partition": int|null}
 // ("partition" is optional: null or absent = the client's default partitioner.)
 // Records go out in file order, one KafkaProducer per codec (compression.type = codec,
-// acks=all, linger.ms=5).  Each producer is flushed before another codec's producer sends,
+// acks=all, linger.ms=5 or the environment's PLAN_PRODUCER_LINGER_MS).  Each producer is flushed before another codec's producer sends,
 // so the order of a key's records is the file order.  A null key or value is sent as a real
 // null.  RATE (records per second, default 0 = as fast as possible) paces the sending.
 //
@@ -146,7 +146,8 @@ public class PlanProducer {
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, codec);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        String linger = System.getenv("PLAN_PRODUCER_LINGER_MS");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, linger == null || linger.isEmpty() ? "5" : linger);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "plan-producer-" + codec);
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
