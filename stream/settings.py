@@ -44,7 +44,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "kafka_port": _PORT, "kafka_controller_port": _PORT, "metrics_port": _PORT,
     "max_message_bytes": (1, 100 * 1024 * 1024),
     "future_tolerance_s": (0, math.inf), "stale_tolerance_s": (0, math.inf),
-    "batch_max": (1, 100_000), "batch_linger_s": (0, 60),
+    "batch_max": (1, 100_000), "batch_linger_s": (0, 60), "producer_linger_s": (0, 1),
     "state_cache_users": (0, 100_000_000), "fetch_max_wait_ms": (0, 60_000),
     "suppress_window_s": (0, math.inf), "stall_timeout_s": (1, math.inf), "session_timeout_s": (1, 3600),
     "partition_check_s": (1, 3600), "state_write_version": (0, 255),
@@ -88,6 +88,7 @@ class Settings:
     key_partitioner: str = "murmur2"
     batch_max: int = 500
     batch_linger_s: float = 0.05
+    producer_linger_s: float = 0.0  # how long the worker's producer holds records back to batch them
     state_cache_users: int = 20_000
     fetch_max_wait_ms: int = 50
     rules_file: str = ""

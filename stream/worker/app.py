@@ -290,9 +290,12 @@ def _faust_app(settings: Settings) -> faust.App:
         **faust_config(settings),
         store=settings.table_store,
         table_cleanup_interval=3600.0,
-        # Alerts and DLQ records gather for 5 ms; the changelog (about one ~1 KB
-        # record per event) goes in record batches of up to this size.
-        producer_linger=0.005,
+        # No linger by default: aiokafka keeps one produce request in flight per
+        # broker, so records queued meanwhile batch up anyway, and each batch
+        # awaits its alerts and then its states, which a linger delays twice
+        # (docs/tuning.md).  The changelog (about one ~1 KB record per event)
+        # goes in record batches of up to this size.
+        producer_linger=settings.producer_linger_s,
         producer_max_batch_size=256 * 1024,
     )
     faust_fixes.install(app, settings.fetch_max_wait_ms)
