@@ -87,7 +87,7 @@ class Settings:
     stale_tolerance_s: float = 90 * 86400.0
     key_partitioner: str = "murmur2"
     batch_max: int = 500
-    batch_linger_s: float = 0.05
+    batch_linger_s: float = 0.025
     producer_linger_s: float = 0.0  # how long the worker's producer holds records back to batch them
     state_cache_users: int = 20_000
     fetch_max_wait_ms: int = 50
