@@ -7,12 +7,15 @@ worker runs the latency curve: the same measurement at shares of the
 one-process maximum measured earlier in the run (``CURVE_SHARES``), each step
 starting once the one before it is committed.  Three views:
 
-* ``alert`` (the bar's number): for every alert the worker sends, the alert
-  record's Kafka timestamp (set by the worker's producer when it sends) minus
-  the Kafka timestamp of the source event (set by our producer at send()).
-  The worker sends a batch's alerts right after processing the whole batch,
-  so this is the batch's produce -> processed time, exact to the ms, sampled
-  at the events that alert (not a uniform sample, but the batch is).
+* ``alert`` (the bar's number): for every alert on an event (a user alert),
+  the alert record's Kafka timestamp (set by the worker's producer when it
+  sends) minus the Kafka timestamp of the source event (set by our producer
+  at send()).  The worker sends a batch's alerts right after processing the
+  whole batch, so this is the batch's produce -> processed time, exact to the
+  ms, sampled at the events that alert (not a uniform sample, but the batch
+  is).  Ring alerts (the entity stage's, which name the sighting's event)
+  pass through a second topic and stage; they are timed apart
+  (``entity_alert_ms``).
 * ``hist``: the worker's own ``riskmon_processing_latency_seconds`` histogram
   (message timestamp -> batch outcome sent, every event), difference of two
   scrapes so the warm-up is out; bucket-interpolated, hence coarse, but the
@@ -59,6 +62,8 @@ class LatencyResult:
     all_committed: bool = False
     alert_samples: int = 0
     alert_ms: dict[str, float] = field(default_factory=dict)  # p50/p95/p99/max
+    entity_alert_samples: int = 0  # ring alerts: user stage -> sighting topic -> entity stage -> alert
+    entity_alert_ms: dict[str, float] = field(default_factory=dict)
     hist_count: int = 0
     hist_ms: dict[str, float] = field(default_factory=dict)
     hist_share_le_250ms: float = math.nan
@@ -86,8 +91,15 @@ def _quantiles_ms(values_ms: list[float]) -> dict[str, float]:
     }
 
 
+def is_entity_alert(doc: dict) -> bool:
+    """A ring alert of the entity stage (docs/alert.schema.json: user alerts say ``entity_type: "user"``
+    or, written before entity views, nothing)."""
+    return doc.get("entity_type", "user") != "user"
+
+
 class _AlertReader(threading.Thread):
-    """Collects (event_id, alert record timestamp ms) from the alerts topic.
+    """Collects (event_id, alert record timestamp ms) from the alerts topic, the events' own alerts in
+    ``alerts`` and the entity stage's (ring alerts, which name the sighting's event) in ``entity_alerts``.
 
     The consumer is used only from this thread (kafka-python's is not
     thread-safe): ``drain`` asks the thread to read up to the topic's end as of
@@ -98,6 +110,7 @@ class _AlertReader(threading.Thread):
         super().__init__(name="bench-alerts", daemon=True)
         self.settings = settings
         self.alerts: list[tuple[str, int]] = []
+        self.entity_alerts: list[tuple[str, int]] = []
         self.error = ""
         self._drain = threading.Event()
         self._drain_timeout_s = 0.0
@@ -123,7 +136,9 @@ class _AlertReader(threading.Thread):
                     return
                 for records in consumer.poll(timeout_ms=200).values():
                     for r in records:
-                        self.alerts.append((orjson.loads(r.value)["event_id"], int(r.timestamp)))
+                        doc = orjson.loads(r.value)
+                        into = self.entity_alerts if is_entity_alert(doc) else self.alerts
+                        into.append((doc["event_id"], int(r.timestamp)))
         except Exception as exc:  # reported, not raised from a thread
             self.error = f"alert reader: {exc}"
         finally:
@@ -167,9 +182,9 @@ class _CommitPoller(threading.Thread):
 
 def run_latency(
     settings: Settings, events: list[dict], rate: float, seconds: float, children: Children, timeout_s: float,
-    curve: Sequence[tuple[float, float]] = (),
+    curve: Sequence[tuple[float, float]] = (), processes: int = 1,
 ) -> LatencyResult:
-    """``settings``: worker settings with a fresh input topic, app id and metrics port.
+    """``settings``: worker settings with a fresh input topic, app id and metrics port(s).
 
     One worker runs every step: first each ``(rate, seconds)`` of ``curve``
     (``LatencyResult.curve``, lowest rate first), then ``rate`` for
@@ -177,7 +192,9 @@ def run_latency(
     committed, the entity stages' sightings included, so a step the worker
     could not keep up with does not queue into the next one; the curve comes
     first because the steps right after a long backlog measured seconds of
-    p99 at a quarter of the maximum rate.
+    p99 at a quarter of the maximum rate.  ``processes`` > 1 runs
+    ``riskmon worker --processes N`` (metrics on N consecutive ports, the
+    histogram summed over them).
     """
     steps = [*sorted(curve), (rate, seconds)]
     results = [LatencyResult(rate=r, seconds=s, warmup_s=warmup_for(s)) for r, s in steps]
@@ -194,9 +211,11 @@ def run_latency(
     hists: list[list[tuple[float, float]]] = [[] for _ in results]
     reader: _AlertReader | None = None
     poller: _CommitPoller | None = None
-    worker = children.python("latency-worker", ["-m", "stream.cli", "worker"], settings.environment())
+    ports = range(settings.metrics_port, settings.metrics_port + processes)
+    argv = ["-m", "stream.cli", "worker", *(["--processes", str(processes)] if processes > 1 else [])]
+    worker = children.python("latency-worker", argv, settings.environment())
     try:
-        _wait_ready(settings.metrics_port, worker.alive, timeout_s=120)
+        _wait_ready(ports, worker.alive, timeout_s=120)
         reader, poller = _AlertReader(settings), _CommitPoller(settings)
         reader.start()
         poller.start()
@@ -207,7 +226,7 @@ def run_latency(
                     result.error = "not run: the step before it did not finish"
                     continue
                 _produce(producer, settings.input_topic, warm, result.rate, meta)
-                hist_before = prom.buckets(prom.scrape(settings.metrics_port), HIST)
+                hist_before = _histogram(ports)
                 t0 = time.time()
                 _produce(producer, settings.input_topic, measured, result.rate, meta)
                 result.achieved_rate = len(measured) / max(1e-9, time.time() - t0)
@@ -220,7 +239,7 @@ def run_latency(
                     result.error = (f"the entity stage did not catch up with its sightings within {timeout_s:.0f}s:\n"
                                     f"{worker.log_tail(1500)}")
                 if worker.alive():
-                    hists[i] = prom.diff(prom.buckets(prom.scrape(settings.metrics_port), HIST), hist_before)
+                    hists[i] = prom.diff(_histogram(ports), hist_before)
         finally:
             producer.close()
     finally:
@@ -233,7 +252,7 @@ def run_latency(
         children.stop(worker)
     assert reader is not None and poller is not None
     for result, (_, measured), hist in zip(results, chunks, hists):
-        _summarise(result, meta, {e["event_id"] for e in measured}, reader.alerts, poller, hist)
+        _summarise(result, meta, {e["event_id"] for e in measured}, reader, poller, hist)
     results[-1].curve = results[:-1]
     return results[-1]
 
@@ -312,14 +331,23 @@ def _produce(producer, topic: str, events: list[dict], rate: float, meta: dict[s
     producer.flush()
 
 
-def _wait_ready(port: int, alive, timeout_s: float) -> None:
-    """Until the worker reports ready (tables recovered, partitions assigned)."""
+def _histogram(ports: Sequence[int]) -> list[tuple[float, float]]:
+    """The processing-latency histogram's cumulative buckets, summed over the workers' metrics ports."""
+    summed: dict[float, float] = {}
+    for port in ports:
+        for le, n in prom.buckets(prom.scrape(port), HIST):
+            summed[le] = summed.get(le, 0.0) + n
+    return sorted(summed.items())
+
+
+def _wait_ready(ports: Sequence[int], alive, timeout_s: float) -> None:
+    """Until every worker process reports ready (tables recovered, partitions assigned)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if not alive():
             raise RuntimeError("latency worker exited during start-up")
         try:
-            if prom.total(prom.scrape(port), "riskmon_worker_ready") >= 1:
+            if all(prom.total(prom.scrape(port), "riskmon_worker_ready") >= 1 for port in ports):
                 time.sleep(1.0)  # let the fetcher settle on its assignment
                 return
         except OSError:
@@ -330,11 +358,14 @@ def _wait_ready(port: int, alive, timeout_s: float) -> None:
 
 def _summarise(
     result: LatencyResult, meta: dict[str, tuple[int, int, int]], measured_ids: set[str],
-    alerts: list[tuple[str, int]], poller: _CommitPoller, hist: list[tuple[float, float]],
+    reader: _AlertReader, poller: _CommitPoller, hist: list[tuple[float, float]],
 ) -> None:
-    alert_ms = [float(ts - meta[eid][2]) for eid, ts in alerts if eid in measured_ids and eid in meta]
-    result.alert_samples = len(alert_ms)
-    result.alert_ms = _quantiles_ms(alert_ms)
+    def since_produced(alerts: list[tuple[str, int]]) -> list[float]:
+        return [float(ts - meta[eid][2]) for eid, ts in alerts if eid in measured_ids and eid in meta]
+
+    alert_ms, ring_ms = since_produced(reader.alerts), since_produced(reader.entity_alerts)
+    result.alert_samples, result.alert_ms = len(alert_ms), _quantiles_ms(alert_ms)
+    result.entity_alert_samples, result.entity_alert_ms = len(ring_ms), _quantiles_ms(ring_ms)
     commit_ms = []
     for eid in measured_ids:
         if eid in meta:

@@ -99,7 +99,7 @@ def run_bench(base: Settings, opts: BenchOptions) -> dict[str, Any]:
         return report.assemble(
             opts, cluster, kafka_version, len(events), users, results["aiokafka"], results["faust"], results["monitor"],
             results["profiled"], results["latency"], scorer, results["state"], errors, results["monitor2"],
-            results["monitor_noent"], results["latency_noent"], results["restart"],
+            results["monitor_noent"], results["latency_noent"], results["restart"], results["latency2"],
         )
     finally:
         if opts.keep_logs:
@@ -112,7 +112,8 @@ def _on_broker(
     errors: list[str],
 ) -> dict[str, Any]:
     results: dict[str, Any] = dict.fromkeys(
-        ("aiokafka", "faust", "monitor", "monitor2", "monitor_noent", "profiled", "latency", "latency_noent", "state", "restart"))
+        ("aiokafka", "faust", "monitor", "monitor2", "monitor_noent", "profiled", "latency", "latency_noent", "latency2",
+         "state", "restart"))
     base = cluster.replace(input_topic=names.topic("in"))
     ensure_topics(base, {base.input_topic: base.partitions, **{t: base.partitions for t in output_topics(names)}})
     say(f"pre-loading {len(events):,} events into {base.input_topic} ...")
@@ -168,6 +169,9 @@ def _on_broker(
                 say("latency without entity views ...")
                 results["latency_noent"] = _phase("latency_noent", errors, lambda: _latency(
                     base, names, opts, events, model_dir, work, children, errors, entity_views=False))
+                say("latency with two processes (riskmon worker --processes 2) ...")
+                results["latency2"] = _phase("latency2", errors, lambda: _latency(
+                    base, names, opts, events, model_dir, work, children, errors, processes=2))
             if not opts.skip_restart:
                 _restart(base, names, opts, events, model_dir, work, children, errors, results)
             if opts.profile:
@@ -207,15 +211,16 @@ def _restart(
 def _latency(
     base: Settings, names: Names, opts: BenchOptions, events: list[dict], model_dir: Path, work: Path,
     children: Children, errors: list[str], entity_views: bool = True, curve: list[tuple[float, float]] | None = None,
+    processes: int = 1,
 ) -> LatencyResult:
-    role = "latency" if entity_views else "latency-noent"
-    settings = monitor_settings(base, names, work, model_dir, role).replace(
+    role = ("latency" if entity_views else "latency-noent") + (f"-{processes}p" if processes > 1 else "")
+    settings = monitor_settings(base, names, work, model_dir, role, processes=processes).replace(
         input_topic=names.topic(f"{role}-in"), entity_views=entity_views)
     needed = events_needed([(opts.latency_rate, opts.latency_seconds), *(curve or [])])
     if len(events) < needed:
         events = data.bench_events(needed, opts.users, seed=12)
     result = run_latency(settings, events, opts.latency_rate, opts.latency_seconds, children, opts.phase_timeout_s,
-                         curve=curve or ())
+                         curve=curve or (), processes=processes)
     for step in (result, *result.curve):
         say(
             f"latency at {step.rate:,.0f} ev/s: p50 {step.headline('p50'):.0f} ms, p99 {step.headline('p99'):.0f} ms "

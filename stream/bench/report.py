@@ -78,6 +78,7 @@ def assemble(
     latency: LatencyResult | None, scorer: ScorerResult | None, state: StateSize | None, errors: list[str],
     monitor2: MonitorRun | None = None, monitor_noent: MonitorRun | None = None,
     latency_noent: LatencyResult | None = None, restart: RestartResult | None = None,
+    latency2: LatencyResult | None = None,
 ) -> dict[str, Any]:
     """Every number of the run under its stable key."""
     monitor_eps, faust_eps = _eps(monitor.progress if monitor else None), _eps(faust)
@@ -97,6 +98,9 @@ def assemble(
         "monitor_no_entities_eps": noent_eps,
         "entity_views_eps_ratio": monitor_eps / noent_eps if monitor_eps and noent_eps else math.nan,
         "latency_p99_no_entities_ms": latency_noent.headline("p99") if latency_noent else math.nan,
+        # The same rate on two cores: riskmon worker --processes 2, each process half the partitions.
+        "latency_p50_2proc_ms": latency2.headline("p50") if latency2 else math.nan,
+        "latency_p99_2proc_ms": latency2.headline("p99") if latency2 else math.nan,
         "scorer_single_us": scorer.compiled_single_us if scorer else math.nan,
         "sklearn_single_us": scorer.sklearn_single_us if scorer else math.nan,
         "scorer_batch_us_per_event": scorer.compiled_batch_us_per_event if scorer else math.nan,
@@ -138,6 +142,8 @@ def assemble(
             "latency_p95_ms": latency.headline("p95"),
             "latency_alert_samples": latency.alert_samples,
             "latency_alert_ms": latency.alert_ms,
+            "latency_entity_alert_samples": latency.entity_alert_samples,
+            "latency_entity_alert_ms": latency.entity_alert_ms,
             "latency_hist_ms": latency.hist_ms,
             "latency_hist_count": latency.hist_count,
             "latency_hist_share_le_250ms": latency.hist_share_le_250ms,
@@ -252,6 +258,8 @@ def table(result: dict[str, Any]) -> str:
         (f"  p50 [{result.get('latency_source', '-')}]", _fmt(result["latency_p50_ms"]), "", ""),
         (f"  p99 [{result.get('latency_source', '-')}]", _fmt(result["latency_p99_ms"]), "<= 250", verdict[bar["latency_p99_ms"]]),
         ("  p99 without entity views", _fmt(result.get("latency_p99_no_entities_ms", math.nan)), "", ""),
+        ("  p50 / p99 with 2 processes (--processes 2)", f"{_fmt(result.get('latency_p50_2proc_ms', math.nan))} / "
+         f"{_fmt(result.get('latency_p99_2proc_ms', math.nan))}", "", ""),
     ]
     if "latency_hist_ms" in result:
         hist, commit = result["latency_hist_ms"], result["latency_commit_ms"]

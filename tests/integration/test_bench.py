@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from stream.bench import prom
-from stream.bench.latency import curve_steps, events_needed
+from stream.bench.latency import curve_steps, events_needed, is_entity_alert
 from stream.bench.offsets import Progress
 from stream.bench.report import json_line
 from stream.bench.scorer import best_of
@@ -32,6 +32,7 @@ REQUIRED_KEYS = {
     "state_bytes_per_user", "versions", "settings", "machine", "processes_2_over_1",
     "monitor_no_entities_eps", "entity_views_eps_ratio", "latency_p99_no_entities_ms", "latency_curve",
     "restart_ready_s", "restart_users", "restart_recovered_users", "restart_changelog_read_s",
+    "latency_p50_2proc_ms", "latency_p99_2proc_ms",
 }
 
 
@@ -62,6 +63,8 @@ def test_bench_smoke_end_to_end(kafka_settings: Settings, tmp_path: Path) -> Non
     assert result["monitor_2proc_processed"] >= result["monitor_processed"]
     # The entity views' cost is measured against the same worker without them, in the same run.
     assert result["entity_views_eps_ratio"] > 0 and result["latency_p99_no_entities_ms"] > 0
+    # The same fixed rate on two processes: both joined the group and every step was processed.
+    assert 0 < result["latency_p50_2proc_ms"] <= result["latency_p99_2proc_ms"]
     assert result["latency_committed_all"]
     # The latency curve: the same worker at 25/50/75/90 % of the one-process maximum of this run, each step
     # caught up before the next, each with its own percentiles.
@@ -130,3 +133,10 @@ def test_the_latency_curve_steps_and_the_events_they_need() -> None:
     assert curve_steps(0.0, 20.0) == []  # no maximum measured (the monitor phase failed): no curve
     assert events_needed([(100.0, 10.0)]) == 100 + 1000  # a 1 s warm-up, then 10 s
     assert events_needed([(100.0, 10.0), (200.0, 60.0)]) == 1100 + 600 + 12_000  # warm-up at most 3 s
+
+
+def test_ring_alerts_are_timed_apart_from_the_events_own_alerts() -> None:
+    assert not is_entity_alert({"event_id": "e1", "entity_type": "user", "user_id": "u1"})
+    assert not is_entity_alert({"event_id": "e1", "user_id": "u1"})  # written before entity views
+    assert is_entity_alert({"event_id": "e1", "entity_type": "device", "entity_id": "d1"})
+    assert is_entity_alert({"event_id": "e1", "entity_type": "merchant", "entity_id": "m1"})
