@@ -219,10 +219,15 @@ class RiskModel:
         tm = self.by_type[event_type]
         names = tm.features
         weights = attribute(tm.forest, np.atleast_2d(x))[0]
-        if tm.blend is not None:  # half the say to each reader, as in the score
+        if tm.blend is not None:  # an equal say to each reader, as in the score
             tails = np.zeros(len(names))
             tails[tm.blend.tails.columns] = tm.blend.tails.contributions(x)[0]
-            weights = 0.5 * _shares(weights) + 0.5 * _shares(tails)
+            readers = [_shares(weights), _shares(tails)]
+            if tm.blend.core is not None:
+                core = np.zeros(len(names))
+                core[tm.blend.core.columns] = attribute(tm.blend.core.forest, np.atleast_2d(x)[:, tm.blend.core.columns])[0]
+                readers.append(_shares(core))
+            weights = sum(readers) / len(readers)
         return [self._reason(tm, names[i], float(x[i]), float(weights[i])) for i in top_features(weights, k)]
 
     @staticmethod
@@ -299,7 +304,7 @@ def from_artifact(arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> RiskMo
         reference_scores = own.pop("reference_scores", np.zeros(0))
         blended = None
         if "tails_knots" in own:
-            blended = Blend.from_arrays({k: own.pop(k) for k in list(own) if k.startswith(("tails_", "ranks_"))})
+            blended = Blend.from_arrays({k: own.pop(k) for k in list(own) if Blend.owns(k)})
         forest = CompiledForest.from_arrays(own)
         norms = {k: FeatureNorm(float(v[0]), float(v[1])) for k, v in info["norms"].items()}
         drift = info.get("drift", {})

@@ -11,14 +11,15 @@ loans at least that far out (a one-sided empirical tail, like COPOD's, with the
 side fixed by what the feature means instead of estimated).  The directions
 are the features' meaning, not a fit to any data set.
 
-The loan model's score blends the two readers by rank (``Blend``): each score
-becomes the share of history loans it beats (``Ranks``), the two shares are
+The loan model's score blends the readers by rank (``Blend``): each score
+becomes the share of history loans it beats (``Ranks``), the shares are
 averaged, and that average is put back on the forest's scale by its own rank.
-On the held-out worlds the blend ranked the test windows better than the
-forest alone on 22 of 24 runs (mean PR-AUC +0.015, worst
-+0.005; docs/worlds.md, ``bench/feature_ceiling.py``).
+On the held-out worlds the forest and these tails ranked the test windows
+better than the forest alone on 22 of 24 runs (mean PR-AUC +0.015, worst
++0.005; docs/worlds.md, ``bench/feature_ceiling.py``); the third reader, the
+core forest (``models.core_forest``), came later.
 
-Plain arrays only: both parts save into the model artefact as numbers.
+Plain arrays only: every part saves into the model artefact as numbers.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from functools import cached_property
 from typing import Sequence
 
 import numpy as np
+
+from models.core_forest import PREFIX as CORE_PREFIX
+from models.core_forest import CoreForest
 
 #: Loan features where more is riskier, and where less is (by what they mean).
 RISKY_HIGH: tuple[str, ...] = (
@@ -144,16 +148,18 @@ class Ranks:
         return np.interp(ranks, self.levels, self.knots)
 
 
-def blend(forest_rank: np.ndarray, tails_rank: np.ndarray) -> np.ndarray:
-    """The mean of the two readers' ranks, in [0, 1]."""
-    return 0.5 * (forest_rank + tails_rank)
+def blend(*ranks: np.ndarray) -> np.ndarray:
+    """The mean of the readers' ranks, in [0, 1]."""
+    return sum(ranks) / len(ranks)
 
 
 @dataclass(frozen=True)
 class Blend:
-    """The loan model's score: the two readers blended by rank, put back on the forest's scale.
+    """The loan model's score: the readers blended by rank, put back on the forest's scale.
 
-    The blend's own rank among the history's blends is mapped to the forest
+    The readers are the forest, the directional tails and, when the model has
+    one, the core forest (``models.core_forest``), with equal say.  The
+    blend's own rank among the history's blends is mapped to the forest
     score at that rank, so the model score is distributed over the history
     exactly as the forest's was.  Everything downstream that was set on the
     forest's scale keeps its meaning: the rule bonus of 0.05 per rule, the
@@ -166,32 +172,58 @@ class Blend:
     forest_ranks: Ranks
     tails_ranks: Ranks
     blend_ranks: Ranks
+    core: CoreForest | None = None  # None: models trained before it, or on too few of its features
+    core_ranks: Ranks | None = None
 
     @classmethod
-    def fit(cls, names: Sequence[str], X: np.ndarray, forest_scores: np.ndarray) -> "Blend":
+    def fit(cls, names: Sequence[str], X: np.ndarray, forest_scores: np.ndarray,
+            core: CoreForest | None = None) -> "Blend":
         tails = DirectionalTails.fit(names, X)
         tail_scores = tails.score(X)
         forest_ranks, tails_ranks = Ranks.fit(forest_scores), Ranks.fit(tail_scores)
-        mixed = blend(forest_ranks(forest_scores), tails_ranks(tail_scores))
-        return cls(tails, forest_ranks, tails_ranks, Ranks.fit(mixed))
+        ranks = [forest_ranks(forest_scores), tails_ranks(tail_scores)]
+        core_ranks = None
+        if core is not None:
+            core_scores = core.score(X)
+            core_ranks = Ranks.fit(core_scores)
+            ranks.append(core_ranks(core_scores))
+        return cls(tails, forest_ranks, tails_ranks, Ranks.fit(blend(*ranks)), core, core_ranks)
+
+    def reader_ranks(self, X: np.ndarray, forest_scores: np.ndarray) -> list[np.ndarray]:
+        """Each reader's rank of rows ``X`` whose forest scored ``forest_scores``: forest, tails[, core]."""
+        ranks = [self.forest_ranks(forest_scores), self.tails_ranks(self.tails.score(X))]
+        if self.core is not None and self.core_ranks is not None:
+            ranks.append(self.core_ranks(self.core.score(X)))
+        return ranks
 
     def score(self, X: np.ndarray, forest_scores: np.ndarray) -> np.ndarray:
         """Model scores of rows ``X`` whose forest scored ``forest_scores``."""
-        mixed = blend(self.forest_ranks(forest_scores), self.tails_ranks(self.tails.score(X)))
-        return self.forest_ranks.score_at(self.blend_ranks(mixed))
+        return self.forest_ranks.score_at(self.blend_ranks(blend(*self.reader_ranks(X, forest_scores))))
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         arrays = self.tails.to_arrays()
         for name in RANKS:
             ranks = getattr(self, f"{name}_ranks")
             arrays[f"ranks_{name}_knots"], arrays[f"ranks_{name}_levels"] = ranks.knots, ranks.levels
+        if self.core is not None and self.core_ranks is not None:
+            arrays.update(self.core.to_arrays())
+            arrays["ranks_core_knots"], arrays["ranks_core_levels"] = self.core_ranks.knots, self.core_ranks.levels
         return arrays
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> "Blend":
         ranks = {f"{name}_ranks": Ranks(arrays[f"ranks_{name}_knots"], arrays[f"ranks_{name}_levels"])
                  for name in RANKS}
-        return cls(DirectionalTails.from_arrays(arrays), **ranks)
+        core, core_ranks = None, None
+        if "ranks_core_knots" in arrays:
+            core = CoreForest.from_arrays({k: v for k, v in arrays.items() if k.startswith(CORE_PREFIX)})
+            core_ranks = Ranks(arrays["ranks_core_knots"], arrays["ranks_core_levels"])
+        return cls(DirectionalTails.from_arrays(arrays), **ranks, core=core, core_ranks=core_ranks)
+
+    @staticmethod
+    def owns(key: str) -> bool:
+        """Whether an artefact array (without its event-type prefix) belongs to a blend."""
+        return key.startswith(("tails_", "ranks_", CORE_PREFIX))
 
 
 RANKS = ("forest", "tails", "blend")

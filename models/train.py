@@ -28,6 +28,7 @@ from models.combine import scale_knots, share_by_skill
 from models.early_warning import EarlyWarning, fit_early_warning
 from models.outcomes import OutcomeRules, label_outcomes
 from models.forest import CompiledForest
+from models.core_forest import CoreForest
 from models.tails import Blend
 from models.model import EVENT_FEATURES, ROW_FEATURES, RiskModel, TypeModel, feature_columns, feature_norms
 from stream.core.contract import Event, LoanEvent
@@ -120,6 +121,7 @@ def train(
     early_warning_share: float = 0.1,
     early_warning_max_share: float = 0.6,
     tails: bool = True,
+    core_forest: bool = True,
 ) -> RiskModel:
     """Fit a model on a time-ordered history of events.
 
@@ -138,7 +140,9 @@ def train(
     history's outcomes (``models.combine``), after the rules and before the
     forest (``meta["early_warning"]`` says what it found, or why there is none).
     With ``tails`` the loan model's score blends the forest with the
-    directional reader of ``models.tails`` by rank; without, it is the forest's.
+    directional reader of ``models.tails`` by rank, and with ``core_forest``
+    also with the small forest of ``models.core_forest``; without ``tails``,
+    it is the forest's.
     """
     configured = rules or RuleConfig()
     rates = {"loan": alert_rate, "repayment": alert_rate / 10 if repayment_alert_rate is None else repayment_alert_rate}
@@ -173,7 +177,10 @@ def train(
         ).fit(X)
         compiled = CompiledForest.from_sklearn(forest)
         scores = compiled.anomaly_score01(X)
-        blended = Blend.fit(names, X, scores) if tails and event_type == "loan" else None
+        blended = None
+        if tails and event_type == "loan":
+            core = CoreForest.fit(names, X, n_estimators, max_samples, seed + 1) if core_forest else None
+            blended = Blend.fit(names, X, scores, core)
         if blended is not None:
             scores = blended.score(X, scores)
         ruled = np.array([bool(evaluate_rules(r, rules)) for _, t, r in rows if t == event_type])
@@ -233,7 +240,8 @@ def training_options(settings: Any) -> dict[str, Any]:
     return dict(alert_rate=settings.alert_rate, seed=settings.seed, rules=settings.rule_config(),
                 calibrate_rules=settings.rules_calibrate, outcomes=OutcomeRules.from_settings(settings),
                 early_warning_share=settings.early_warning_share,
-                early_warning_max_share=settings.early_warning_max_share, tails=settings.model_tails)
+                early_warning_max_share=settings.early_warning_max_share, tails=settings.model_tails,
+                core_forest=settings.model_core_forest)
 
 
 def _early_warning(

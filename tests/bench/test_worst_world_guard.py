@@ -7,7 +7,8 @@ weakest (per-product limits, a payday lender, and the mix of both), 1,500 users,
 floors sit a little below what this code measures (docs/worlds.md, "The
 make-test guard") and above what the monitor measured before issue 12's forest
 changes (forest PR-AUC 0.036-0.055 under the plain baseline, monitor PR-AUC
-0.372-0.378 on two of them), so a change that loses the gain fails here.  The
+0.372-0.378 on two of them; forest PR-AUC 0.476 before the core forest), so a
+change that loses the gain fails here.  The
 full tables, 8 worlds x 3 seeds x 3,000 users, are ``bench/worlds_quality.py``'s.
 """
 
@@ -27,7 +28,7 @@ _spec.loader.exec_module(wq)
 WORLDS = ("per_product_limit", "payday_heavy", "mixed")
 
 #: Floors (minimum over the three worlds) and ceilings (maximum), measured 0.003-0.03 away.
-FLOORS = {"forest_minus_plain_pr": 0.0, "monitor_pr": 0.45, "forest_pr": 0.45, "monitor_roc": 0.77}
+FLOORS = {"forest_minus_plain_pr": 0.02, "monitor_pr": 0.48, "forest_pr": 0.48, "monitor_roc": 0.78}
 CEILINGS = {"well_behaved_loan_alert_share": 0.035, "well_behaved_flagged_share": 0.04}
 
 pytestmark = pytest.mark.slow

@@ -1,0 +1,95 @@
+"""The core forest (``models.core_forest``): the third reader of the loan model's blend.
+
+It must read only its named features, score exactly like the scikit-learn
+forest it was compiled from, survive the artefact round trip inside a model,
+and count in the blend with the same say as the other two readers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.ensemble import IsolationForest
+
+from models.core_forest import CORE_FEATURES, MIN_CORE_COLUMNS, CoreForest
+from models.forest import CompiledForest
+from models.model import EVENT_FEATURES, RiskModel, TypeModel, feature_norms, from_artifact, to_artifact
+from models.tails import Blend, blend
+from stream.core.features import REPAYMENT_FEATURES
+
+NAMES = EVENT_FEATURES["loan"]
+
+
+def _history(n: int = 600, seed: int = 4) -> np.ndarray:
+    return np.random.default_rng(seed).lognormal(size=(n, len(NAMES)))
+
+
+def test_core_features_are_all_loan_model_columns() -> None:
+    assert set(CORE_FEATURES) <= set(NAMES)
+    assert len(set(CORE_FEATURES)) == len(CORE_FEATURES)
+
+
+def test_reads_only_its_features_and_scores_as_scikit_learn_does() -> None:
+    X = _history()
+    core = CoreForest.fit(NAMES, X, n_estimators=25, max_samples=256, seed=3)
+    assert core is not None
+    assert [NAMES[i] for i in core.columns] == [n for n in NAMES if n in CORE_FEATURES]
+    reference = IsolationForest(n_estimators=25, max_samples=256, random_state=3).fit(X[:, core.columns])
+    probes = _history(50, seed=9)
+    np.testing.assert_allclose(core.score(probes), -reference.score_samples(probes[:, core.columns]), atol=1e-12)
+    # A column outside the core list changes nothing.
+    other = NAMES.index(next(n for n in NAMES if n not in CORE_FEATURES))
+    moved = probes.copy()
+    moved[:, other] *= 1000
+    np.testing.assert_array_equal(core.score(moved), core.score(probes))
+
+
+def test_too_few_core_features_in_the_columns_give_no_core_forest() -> None:
+    few = list(CORE_FEATURES[: MIN_CORE_COLUMNS - 1]) + ["log_amount"]
+    X = np.random.default_rng(0).normal(size=(100, len(few)))
+    assert CoreForest.fit(few, X, n_estimators=5, max_samples=64, seed=0) is None
+
+
+def _model(core: bool) -> tuple[RiskModel, np.ndarray]:
+    X = _history()
+    forest = CompiledForest.from_sklearn(IsolationForest(n_estimators=5, random_state=0).fit(X))
+    reader = CoreForest.fit(NAMES, X, n_estimators=10, max_samples=256, seed=1) if core else None
+    loan = TypeModel("loan", NAMES, forest, 0.6, 0.8, feature_norms(NAMES, X),
+                     blend=Blend.fit(NAMES, X, forest.anomaly_score01(X), reader))
+    R = np.random.default_rng(3).normal(size=(50, len(REPAYMENT_FEATURES)))
+    repayment = TypeModel("repayment", REPAYMENT_FEATURES,
+                          CompiledForest.from_sklearn(IsolationForest(n_estimators=5, random_state=0).fit(R)),
+                          0.6, 0.8, feature_norms(REPAYMENT_FEATURES, R))
+    return RiskModel("v", "now", {"loan": loan, "repayment": repayment}, {}, {}), X
+
+
+def test_the_blend_gives_the_core_forest_an_equal_say_and_keeps_it_through_the_artefact() -> None:
+    model, X = _model(core=True)
+    b = model.by_type["loan"].blend
+    assert b is not None and b.core is not None
+    f = model.by_type["loan"].forest.anomaly_score01(X)
+    mean_rank = blend(b.forest_ranks(f), b.tails_ranks(b.tails.score(X)), b.core_ranks(b.core.score(X)))
+    order = np.argsort(mean_rank, kind="stable")
+    scores = model.score("loan", X)
+    assert np.all(np.diff(scores[order]) >= -1e-12)  # ranks as the mean of the three readers' ranks
+    without, _ = _model(core=False)
+    assert not np.allclose(scores, without.score("loan", X))  # the third reader does count
+    loaded = from_artifact(*to_artifact(model))
+    assert loaded.by_type["loan"].blend is not None and loaded.by_type["loan"].blend.core is not None
+    np.testing.assert_array_equal(loaded.score("loan", X), scores)
+
+
+def test_a_model_saved_without_a_core_forest_loads_and_scores_as_before() -> None:
+    model, X = _model(core=False)
+    loaded = from_artifact(*to_artifact(model))
+    assert loaded.by_type["loan"].blend is not None and loaded.by_type["loan"].blend.core is None
+    np.testing.assert_array_equal(loaded.score("loan", X), model.score("loan", X))
+
+
+def test_reasons_can_come_from_the_core_forest() -> None:
+    model, X = _model(core=True)
+    x = np.median(X, axis=0)
+    x[NAMES.index("log_limit_change")] = X.max() * 10  # a core feature the tails do not read
+    assert "log_limit_change" not in {NAMES[i] for i in model.by_type["loan"].blend.tails.columns}
+    reasons = model.top_reasons("loan", x)
+    assert "log_limit_change" in [r["feature"] for r in reasons]
+    assert all(r["weight"] >= 0 for r in reasons)
