@@ -15,7 +15,7 @@ from sklearn.ensemble import IsolationForest
 
 from models.forest import CompiledForest
 from models.model import EVENT_FEATURES, RiskModel, TypeModel, feature_norms, from_artifact, to_artifact
-from models.tails import KNOTS, RISKY_HIGH, RISKY_LOW, Blend, DirectionalTails, Ranks, blend
+from models.tails import KNOTS, MIN_TAIL_SHARE, RISKY_HIGH, RISKY_LOW, Blend, DirectionalTails, Ranks, blend, mean_rank
 from stream.core.features import REPAYMENT_FEATURES
 
 NAMES = ("loans_24h", "log_hours_since_prev_loan", "segment_code")  # risky high, risky low, no direction
@@ -94,11 +94,15 @@ def test_ranks_are_the_counted_share_at_the_knots_and_monotone_in_between(seed: 
     np.testing.assert_allclose(ranks.score_at(ranks.levels), ranks.knots)  # the inverse, at the knots
 
 
-def test_the_blend_is_the_mean_rank_and_stays_in_0_1() -> None:
-    assert list(blend(np.array([0.0, 1.0, 0.5]), np.array([0.0, 1.0, 0.9]))) == [0.0, 1.0, 0.7]
+def test_the_blend_sums_each_readers_tail_surprise_and_one_far_out_reader_is_enough() -> None:
+    a, b = np.array([0.0, 1.0, 0.5, 0.999]), np.array([0.0, 1.0, 0.9, 0.5])
+    np.testing.assert_allclose(blend(a, b), [0.0, -2 * np.log(MIN_TAIL_SHARE), np.log(2) + np.log(10),
+                                             np.log(1000) + np.log(2)])
+    # One reader at its 99.9th percentile outranks both readers at their 90th (the mean rank says the opposite).
+    assert blend(np.array([0.999]), np.array([0.5]))[0] > blend(np.array([0.9]), np.array([0.9]))[0]
 
 
-def test_the_blend_ranks_as_the_mean_rank_and_is_spread_over_the_history_as_the_forest_was() -> None:
+def test_the_blend_ranks_as_its_combined_ranks_and_is_spread_over_the_history_as_the_forest_was() -> None:
     names = EVENT_FEATURES["loan"]
     rng = np.random.default_rng(8)
     X = rng.lognormal(size=(3000, len(names)))
@@ -106,9 +110,9 @@ def test_the_blend_ranks_as_the_mean_rank_and_is_spread_over_the_history_as_the_
     f = forest.anomaly_score01(X)
     b = Blend.fit(names, X, f)
     scores = b.score(X, f)
-    mean_rank = blend(b.forest_ranks(f), b.tails_ranks(b.tails.score(X)))
-    order = np.argsort(mean_rank, kind="stable")
-    assert np.all(np.diff(scores[order]) >= -1e-12)  # the same ranking as the mean rank
+    combined = blend(b.forest_ranks(f), b.tails_ranks(b.tails.score(X)))
+    order = np.argsort(combined, kind="stable")
+    assert np.all(np.diff(scores[order]) >= -1e-12)  # the same ranking as the combined ranks
     levels = np.linspace(0.05, 0.95, 19)
     np.testing.assert_allclose(np.quantile(scores, levels), np.quantile(f, levels), atol=0.01)  # the forest's scale
     assert f.min() - 1e-12 <= scores.min() and scores.max() <= f.max() + 1e-12
@@ -155,3 +159,22 @@ def test_values_a_rounding_error_apart_keep_their_own_tail() -> None:
     counted = [-np.log(_brute_share(H[:, 0], 1.0, v)) for v in near]
     np.testing.assert_allclose(got, counted, rtol=0, atol=1e-12)
     assert len(set(got)) == 4
+
+
+def test_a_model_saved_when_the_blend_averaged_ranks_still_scores_as_it_did() -> None:
+    names = EVENT_FEATURES["loan"]
+    X = np.random.default_rng(5).lognormal(size=(500, len(names)))
+    forest = CompiledForest.from_sklearn(IsolationForest(n_estimators=5, random_state=0).fit(X))
+    f = forest.anomaly_score01(X)
+    fitted = Blend.fit(names, X, f)
+    # What an artefact of that time held: the ranks of the mean rank, and no "ranks_fisher" entry.
+    old = Blend(fitted.tails, fitted.forest_ranks, fitted.tails_ranks,
+                Ranks.fit(mean_rank(fitted.forest_ranks(f), fitted.tails_ranks(fitted.tails.score(X)))), fisher=False)
+    arrays = old.to_arrays()
+    del arrays["ranks_fisher"]
+    loaded = Blend.from_arrays(arrays)
+    assert not loaded.fisher and fitted.fisher
+    np.testing.assert_array_equal(loaded.score(X, f), old.score(X, f))
+    expected = old.forest_ranks.score_at(old.blend_ranks(mean_rank(*old.reader_ranks(X, f))))
+    np.testing.assert_array_equal(loaded.score(X, f), expected)
+    assert Blend.from_arrays(fitted.to_arrays()).fisher
