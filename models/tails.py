@@ -162,7 +162,7 @@ def blend(*ranks: np.ndarray) -> np.ndarray:
     lift it even where another sees nothing, which the mean of the ranks
     dilutes: the core forest reads no lateness, and on the simulator, whose
     typologies are built on it, the mean cost the anomaly model 0.135 PR-AUC
-    against 0.084 for this sum, which was also the better of the two on the
+    against 0.086 for this sum, which was also the better of the two on the
     held-out worlds (docs/worlds.md, "a third reader").
     """
     return -sum(np.log(np.maximum(1.0 - r, MIN_TAIL_SHARE)) for r in ranks)
@@ -181,9 +181,8 @@ class Blend:
     one, the core forest (``models.core_forest``), with equal say
     (``blend``; a model saved before it averaged the ranks, ``mean_rank``, and
     keeps doing so).  The blend's own rank among the history's blends is
-    mapped to the forest
-    score at that rank, so the model score is distributed over the history
-    exactly as the forest's was.  Everything downstream that was set on the
+    mapped to the forest score at that rank, so the model score is
+    distributed over the history exactly as the forest's was.  Everything downstream that was set on the
     forest's scale keeps its meaning: the rule bonus of 0.05 per rule, the
     early warning's knots, the severity lines.  (On the rank scale the top 1 %
     spans 0.02, and the bonus would lift every rule hit above every anomaly.)
