@@ -11,10 +11,9 @@ import numpy as np
 from sklearn.ensemble import IsolationForest
 
 from models.core_forest import CORE_FEATURES, MIN_CORE_COLUMNS, CoreForest
-from models.forest import CompiledForest
-from models.model import EVENT_FEATURES, RiskModel, TypeModel, feature_norms, from_artifact, to_artifact
-from models.tails import Blend, blend
-from stream.core.features import REPAYMENT_FEATURES
+from models.model import EVENT_FEATURES, RiskModel, from_artifact, to_artifact
+from models.tails import blend
+from tests.models.blend_models import model_with_blend
 
 NAMES = EVENT_FEATURES["loan"]
 
@@ -51,15 +50,8 @@ def test_too_few_core_features_in_the_columns_give_no_core_forest() -> None:
 
 def _model(core: bool) -> tuple[RiskModel, np.ndarray]:
     X = _history()
-    forest = CompiledForest.from_sklearn(IsolationForest(n_estimators=5, random_state=0).fit(X))
     reader = CoreForest.fit(NAMES, X, n_estimators=10, max_samples=256, seed=1) if core else None
-    loan = TypeModel("loan", NAMES, forest, 0.6, 0.8, feature_norms(NAMES, X),
-                     blend=Blend.fit(NAMES, X, forest.anomaly_score01(X), reader))
-    R = np.random.default_rng(3).normal(size=(50, len(REPAYMENT_FEATURES)))
-    repayment = TypeModel("repayment", REPAYMENT_FEATURES,
-                          CompiledForest.from_sklearn(IsolationForest(n_estimators=5, random_state=0).fit(R)),
-                          0.6, 0.8, feature_norms(REPAYMENT_FEATURES, R))
-    return RiskModel("v", "now", {"loan": loan, "repayment": repayment}, {}, {}), X
+    return model_with_blend(X, reader), X
 
 
 def test_the_blend_gives_the_core_forest_an_equal_say_and_keeps_it_through_the_artefact() -> None:

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from sklearn.ensemble import IsolationForest
 
 from models.forest import CompiledForest
-from models.model import EVENT_FEATURES, RiskModel, TypeModel, feature_norms, from_artifact, to_artifact
+from models.model import EVENT_FEATURES, RiskModel, from_artifact, to_artifact
 from models.tails import KNOTS, MIN_TAIL_SHARE, RISKY_HIGH, RISKY_LOW, Blend, DirectionalTails, Ranks, blend, mean_rank
-from stream.core.features import REPAYMENT_FEATURES
+from tests.models.blend_models import model_with_blend
 
 NAMES = ("loans_24h", "log_hours_since_prev_loan", "segment_code")  # risky high, risky low, no direction
 
@@ -119,16 +119,8 @@ def test_the_blend_ranks_as_its_combined_ranks_and_is_spread_over_the_history_as
 
 
 def _model_with_tails() -> tuple[RiskModel, np.ndarray]:
-    names = EVENT_FEATURES["loan"]
-    X = np.random.default_rng(2).lognormal(size=(400, len(names)))
-    forest = CompiledForest.from_sklearn(IsolationForest(n_estimators=5, random_state=0).fit(X))
-    loan = TypeModel("loan", names, forest, 0.6, 0.8, feature_norms(names, X),
-                     blend=Blend.fit(names, X, forest.anomaly_score01(X)))
-    R = np.random.default_rng(3).normal(size=(50, len(REPAYMENT_FEATURES)))
-    repayment = TypeModel("repayment", REPAYMENT_FEATURES,
-                          CompiledForest.from_sklearn(IsolationForest(n_estimators=5, random_state=0).fit(R)),
-                          0.6, 0.8, feature_norms(REPAYMENT_FEATURES, R))
-    return RiskModel("v", "now", {"loan": loan, "repayment": repayment}, {}, {}), X
+    X = np.random.default_rng(2).lognormal(size=(400, len(EVENT_FEATURES["loan"])))
+    return model_with_blend(X), X
 
 
 def test_a_model_with_tails_scores_the_same_after_its_artefact_round_trip() -> None:
