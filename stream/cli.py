@@ -85,7 +85,7 @@ def _cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_train(settings: Settings, args: argparse.Namespace) -> int:
-    from stream.offline.train import report_early_warning, report_entities, report_rules, train_file
+    from stream.offline.train import readers_line, report_early_warning, report_entities, report_rules, train_file
 
     model, report, out = train_file(settings, Path(args.input), Path(args.output) if args.output else None,
                                     args.alert_rate)
@@ -93,6 +93,7 @@ def _cmd_train(settings: Settings, args: argparse.Namespace) -> int:
     report_rules(model)
     report_early_warning(model)
     report_entities(model)
+    print(readers_line(model))
     print(
         f"model {model.version} trained on {report.valid} events -> {out} "
         + " ".join(f"{t}_threshold={m.threshold:.4f}" for t, m in model.by_type.items())

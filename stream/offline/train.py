@@ -25,6 +25,19 @@ def train_file(settings: Settings, source: Path, target: Path | None, alert_rate
     return model, report, out
 
 
+def readers_line(model: RiskModel) -> str:
+    """What ranks loans in this model: the forest and, when blended, the readers beside it (``models.tails``)."""
+    loan = model.by_type["loan"]
+    parts = [f"forest on {len(loan.features)} features"]
+    if loan.blend is not None:
+        parts.append(f"directional tails on {len(loan.blend.tails.columns)}")
+        if loan.blend.core is not None:
+            parts.append(f"core forest on {len(loan.blend.core.columns)}")
+        how = "Fisher's combination of their ranks" if loan.blend.fisher else "the mean of their ranks"
+        return f"loan model: {' + '.join(parts)}, by {how}"
+    return f"loan model: {parts[0]} alone"
+
+
 def report_early_warning(model: RiskModel) -> None:
     """What the history's outcomes gave the early warning: labelled loans, bad ones, and the model or why none."""
     info = model.meta.get("early_warning")
