@@ -333,11 +333,7 @@ def _produce(producer, topic: str, events: list[dict], rate: float, meta: dict[s
 
 def _histogram(ports: Sequence[int]) -> list[tuple[float, float]]:
     """The processing-latency histogram's cumulative buckets, summed over the workers' metrics ports."""
-    summed: dict[float, float] = {}
-    for port in ports:
-        for le, n in prom.buckets(prom.scrape(port), HIST):
-            summed[le] = summed.get(le, 0.0) + n
-    return sorted(summed.items())
+    return prom.buckets(prom.scrape_sum(ports), HIST)
 
 
 def _wait_ready(ports: Sequence[int], alive, timeout_s: float) -> None:

@@ -63,13 +63,7 @@ def run_monitor(
         return children.command("py-spy", argv, settings.environment())
 
     def keep_metrics(worker: Child) -> None:
-        run.metrics = {}
-        for port in range(settings.metrics_port, settings.metrics_port + processes):
-            try:
-                for name, value in prom.scrape(port).items():
-                    run.metrics[name] = run.metrics.get(name, 0.0) + value
-            except OSError:
-                pass
+        run.metrics = prom.scrape_sum(range(settings.metrics_port, settings.metrics_port + processes), missing_ok=True)
 
     run.progress = run_contender(
         children, watch, "monitor" if processes == 1 else f"monitor-{processes}p",

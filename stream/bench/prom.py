@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 import math
+from typing import Iterable
 
 from stream.worker.metrics import metric_total as total
 from stream.worker.metrics import read_metrics as scrape
 
-__all__ = ["buckets", "diff", "quantile", "scrape", "share_at_most", "total"]
+__all__ = ["buckets", "diff", "quantile", "scrape", "scrape_sum", "share_at_most", "total"]
+
+
+def scrape_sum(ports: Iterable[int], missing_ok: bool = False) -> dict[str, float]:
+    """Every sample summed over the worker processes' metrics ports (``riskmon worker --processes N``
+    serves process i on ``metrics_port + i``); with ``missing_ok`` a port that does not answer adds nothing."""
+    summed: dict[str, float] = {}
+    for port in ports:
+        try:
+            samples = scrape(port)
+        except OSError:
+            if not missing_ok:
+                raise
+            continue
+        for name, value in samples.items():
+            summed[name] = summed.get(name, 0.0) + value
+    return summed
 
 
 def buckets(samples: dict[str, float], name: str) -> list[tuple[float, float]]:

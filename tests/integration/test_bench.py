@@ -140,3 +140,25 @@ def test_ring_alerts_are_timed_apart_from_the_events_own_alerts() -> None:
     assert not is_entity_alert({"event_id": "e1", "user_id": "u1"})  # written before entity views
     assert is_entity_alert({"event_id": "e1", "entity_type": "device", "entity_id": "d1"})
     assert is_entity_alert({"event_id": "e1", "entity_type": "merchant", "entity_id": "m1"})
+
+
+def test_scrape_sum_adds_every_process_and_skips_a_silent_one_only_when_told() -> None:
+    from prometheus_client import CollectorRegistry, Counter, start_http_server
+
+    from stream.bench.cluster import consecutive_free_ports
+
+    first = consecutive_free_ports(3)
+    servers = []
+    for port, value in ((first, 2.0), (first + 1, 5.0)):
+        registry = CollectorRegistry()
+        Counter("riskmon_bench_probe", "test", registry=registry).inc(value)
+        servers.append(start_http_server(port, addr="127.0.0.1", registry=registry)[0])
+    try:
+        assert prom.scrape_sum([first, first + 1])["riskmon_bench_probe_total"] == 7.0
+        assert prom.scrape_sum([first, first + 1, first + 2], missing_ok=True)["riskmon_bench_probe_total"] == 7.0
+        with pytest.raises(OSError):
+            prom.scrape_sum([first, first + 2])
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
