@@ -181,7 +181,6 @@ def train(
         if tails and event_type == "loan":
             core = CoreForest.fit(names, X, n_estimators, max_samples, seed + 1) if core_forest else None
             blended = Blend.fit(names, X, scores, core)
-        if blended is not None:
             scores = blended.score(X, scores)
         ruled = np.array([bool(evaluate_rules(r, rules)) for _, t, r in rows if t == event_type])
         in_budget = np.array([w for (_, t, _), w in zip(rows, warm) if t == event_type], dtype=bool)
