@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, Callable, Sequence
 
 from stream.core.contract import CHANNELS, PRODUCTS, SEGMENTS, Event, LoanEvent
@@ -49,7 +50,7 @@ LATE_RING = (9, 10 * 86400)  # worst lateness per 10-day bucket: the "90d" windo
 #: Leads every serialised state; bump it whenever STATE_LAYOUT changes, so a
 #: worker never misreads state written by an older version from the changelog
 #: (it migrates it: STATE_HISTORY below).
-STATE_VERSION = 6
+STATE_VERSION = 7
 RECENT_IDS = 16  # dedup horizon: the last 16 events of the user
 DEVICE_SLOTS = 4
 OPEN_LOAN_SLOTS = 8
@@ -243,6 +244,7 @@ class _RepaymentFeatures:
 SEGMENT_RELATIVE = {"amount_rel_segment": "log_amount", "loans_30d_rel_segment": "loans_30d"}
 
 _NO_PREVIOUS_HOURS = 24 * 90.0
+_U8_MAX = 0xFF
 _U16_MAX = 0xFFFF
 _U32_MAX = 0xFFFFFFFF
 
@@ -280,9 +282,11 @@ def _clear_buckets(buckets: tuple[list[int], ...], head: int, k: int, slots: int
 class Ring:
     """Count and amount (whole yuan) per time bucket over the last ``slots`` buckets.
 
-    Amounts are kept as whole yuan in 32-bit slots so the state round-trips
-    through bytes exactly: the stream (which serialises after every event) and
-    the offline commands (which do not) compute identical features.
+    Amounts are kept as whole yuan in 32-bit slots, and counts saturate at 255
+    per bucket (one byte: a user past 255 loans in ten minutes, an hour or a
+    day is already as unusual as the features can say), so the state
+    round-trips through bytes exactly: the stream (which serialises after every
+    event) and the offline commands (which do not) compute identical features.
     """
 
     __slots__ = ("slots", "width", "head", "counts", "amounts")
@@ -308,7 +312,7 @@ class Ring:
         if k <= self.head - self.slots:
             return
         i = k % self.slots
-        self.counts[i] = min(self.counts[i] + 1, _U16_MAX)
+        self.counts[i] = min(self.counts[i] + 1, _U8_MAX)
         self.amounts[i] = min(self.amounts[i] + round(amount), _U32_MAX)
 
     def totals(self, last: int | None = None) -> tuple[int, int]:
@@ -377,7 +381,7 @@ class CountRing(_BucketRing):
         return sum(self.values) if self.head >= 0 else 0
 
 
-_COUNT_AMOUNT = (("counts", "H"), ("amounts", "I"))  # Ring: count (u16) and whole yuan (u32) per bucket
+_COUNT_AMOUNT = (("counts", "B"), ("amounts", "I"))  # Ring: count (u8, saturating) and whole yuan (u32) per bucket
 
 #: The user's state, field by field in byte order: the one place a field is declared.
 #: ``UserState``'s slots, defaults and byte codec and ``STATE_BYTES`` all follow from it.
@@ -445,6 +449,7 @@ STATE_BYTES = STATE_LAYOUT.size
 # same way), bump STATE_VERSION, add the step (docs/operations.md, "Upgrading the
 # state format").
 _LATE_VALUES = (("values", "H"),)
+_COUNT_AMOUNT_U16 = (("counts", "H"), ("amounts", "I"))  # v2-v6: a ring's counts were u16
 
 #: Version 2 (2026-11-28, 6938283..e42295b): the first versioned layout.
 LAYOUT_V2 = StateLayout(
@@ -452,9 +457,9 @@ LAYOUT_V2 = StateLayout(
     fields=(
         Scalar("last_ts", "d"), Scalar("first_ts", "I"), Scalar("n_loans", "I"), Scalar("n_repayments", "I"),
         Scalar("last_loan_ts", "d"),
-        RingField("ring_1h", Ring, 6, 600, _COUNT_AMOUNT),
-        RingField("ring_24h", Ring, 24, 3600, _COUNT_AMOUNT),
-        RingField("ring_30d", Ring, 30, 86400, _COUNT_AMOUNT),
+        RingField("ring_1h", Ring, 6, 600, _COUNT_AMOUNT_U16),
+        RingField("ring_24h", Ring, 24, 3600, _COUNT_AMOUNT_U16),
+        RingField("ring_30d", Ring, 30, 86400, _COUNT_AMOUNT_U16),
         Array("hour_hist", "H", 24), Array("product_seen", "I", 5), Array("channel_seen", "I", 4),
         Array("device_hashes", "Q", 4), Array("device_seen", "I", 4), Array("device_first", "I", 4),
         Scalar("ew_log_amount", "d"), Scalar("ew_var_log_amount", "d"), Scalar("outstanding", "d"),
@@ -477,9 +482,9 @@ LAYOUT_V3 = StateLayout(
     fields=(
         Scalar("last_ts", "d"), Scalar("first_ts", "I"), Scalar("n_loans", "I"), Scalar("n_repayments", "I"),
         Scalar("last_loan_ts", "d"),
-        RingField("ring_1h", Ring, 6, 600, _COUNT_AMOUNT),
-        RingField("ring_24h", Ring, 24, 3600, _COUNT_AMOUNT),
-        RingField("ring_30d", Ring, 30, 86400, _COUNT_AMOUNT),
+        RingField("ring_1h", Ring, 6, 600, _COUNT_AMOUNT_U16),
+        RingField("ring_24h", Ring, 24, 3600, _COUNT_AMOUNT_U16),
+        RingField("ring_30d", Ring, 30, 86400, _COUNT_AMOUNT_U16),
         Array("hour_hist", "H", 24), Array("product_seen", "I", 5), Array("channel_seen", "I", 4),
         Array("device_hashes", "Q", 4), Array("device_seen", "I", 4), Array("device_first", "I", 4),
         Scalar("ew_log_amount", "d"), Scalar("ew_var_log_amount", "d"), Scalar("outstanding", "d"),
@@ -501,9 +506,9 @@ LAYOUT_V4 = StateLayout(
     fields=(
         Scalar("last_ts", "d"), Scalar("first_ts", "I"), Scalar("n_loans", "I"), Scalar("n_repayments", "I"),
         Scalar("last_loan_ts", "d"),
-        RingField("ring_1h", Ring, 6, 600, _COUNT_AMOUNT),
-        RingField("ring_24h", Ring, 24, 3600, _COUNT_AMOUNT),
-        RingField("ring_30d", Ring, 30, 86400, _COUNT_AMOUNT),
+        RingField("ring_1h", Ring, 6, 600, _COUNT_AMOUNT_U16),
+        RingField("ring_24h", Ring, 24, 3600, _COUNT_AMOUNT_U16),
+        RingField("ring_30d", Ring, 30, 86400, _COUNT_AMOUNT_U16),
         Array("hour_hist", "H", 24), Array("product_seen", "I", 5), Array("channel_seen", "I", 4),
         Array("device_hashes", "Q", 4), Array("device_seen", "I", 4), Array("device_first", "I", 4),
         Scalar("ew_log_amount", "d"), Scalar("ew_var_log_amount", "d"), Scalar("outstanding", "d"),
@@ -527,6 +532,26 @@ LAYOUT_V5 = StateLayout(
 )
 
 
+#: Version 6 (2026-12-02, 8806c9f..5ee9fb6): the merchant of the latest merchant loan.
+LAYOUT_V6 = StateLayout(
+    version=6,
+    fields=(*LAYOUT_V5.fields, Texts("merchant", 64, 1), Scalar("loan_at_merchant", "B")),
+)
+_COUNTED_RINGS = ("ring_1h", "ring_24h", "ring_30d")
+
+
+def _ring_with_u8_counts(name: str) -> Callable[[Any], Ring]:
+    def rebuild(old: Any) -> Ring:
+        ring: Ring = getattr(old, name)
+        ring.counts = [min(c, _U8_MAX) for c in ring.counts]
+        return ring
+    return rebuild
+
+
+_RING_COUNTS_TO_U8 = {name: _ring_with_u8_counts(name) for name in _COUNTED_RINGS}
+_RING_COUNTS_AS_THEY_ARE = {name: attrgetter(name) for name in _COUNTED_RINGS}
+
+
 def _loan_hashes_from_v2(old: Any) -> list[int]:
     """v2 kept each open loan's 64-bit ``id_hash``, v3 its ``_loan_hash``: the same hash's
     low 32 bits (1 when those are 0).  Exact: a repayment after the upgrade finds its loan."""
@@ -543,13 +568,16 @@ def _loan_hashes_from_v2(old: Any) -> list[int]:
 #: no early-warning tag, so their outcomes are not counted (stream.core.outcome_watch).
 #: v5 -> v6: merchant / loan_at_merchant start empty: loans open at the upgrade carry no
 #: merchant, so their lateness is not attributed to one (stream.core.entities).
+#: v6 -> v7: each ring bucket's count saturates at 255 (one byte, not two); larger v6
+#: counts are clamped, and v7 counts go back into v6's two bytes as they are.
 STATE_HISTORY = StateHistory(
     STATE_LAYOUT,
     (
         Step(LAYOUT_V2, LAYOUT_V3, rebuild={"loan_hashes": _loan_hashes_from_v2}),
         Step(LAYOUT_V3, LAYOUT_V4),
         Step(LAYOUT_V4, LAYOUT_V5),
-        Step(LAYOUT_V5, STATE_LAYOUT),
+        Step(LAYOUT_V5, LAYOUT_V6),
+        Step(LAYOUT_V6, STATE_LAYOUT, rebuild=_RING_COUNTS_TO_U8, restore=_RING_COUNTS_AS_THEY_ARE),
     ),
 )
 _CODEC = STATE_LAYOUT.compile(older=STATE_HISTORY.upgrade)

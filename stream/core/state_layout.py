@@ -321,12 +321,16 @@ class Step:
     Fields stored alike in both are copied by name; fields only ``target`` has take
     their defaults; fields only ``source`` has are dropped; ``rebuild[name](old)``
     computes a ``target`` field from the whole ``source`` state, and is required for
-    a field stored differently under the same name.
+    a field stored differently under the same name.  ``restore[name](new)`` is the
+    way back for a rebuilt field, when there is one (a narrower number type whose
+    values the older, wider one holds as they are): with a ``restore`` for every
+    rebuilt field, the step can be taken backwards for a rolling upgrade.
     """
 
     source: StateLayout
     target: StateLayout
     rebuild: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
+    restore: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.target.version != self.source.version + 1:
@@ -346,6 +350,14 @@ class Step:
                 f"fields stored differently in v{self.source.version} and v{self.target.version}: "
                 f"{', '.join(changed)}; give the step a rebuild for each (or a new name)"
             )
+        stray = sorted(set(self.restore) - set(self.rebuild))
+        if stray:
+            raise ValueError(f"step to v{self.target.version} restores fields it does not rebuild: {', '.join(stray)}")
+
+    @property
+    def reversible(self) -> bool:
+        """Whether ``downgrade`` can take this step backwards: every rebuilt field has a way back."""
+        return set(self.rebuild) == set(self.restore)
 
     @property
     def copied(self) -> tuple[str, ...]:
@@ -426,11 +438,11 @@ class StateHistory:
     @property
     def writable_versions(self) -> tuple[int, ...]:
         """The versions ``downgrade`` can write, newest first: the current one, and each
-        older one reached by steps that only add or drop fields (a rebuilt field has no
-        way back)."""
+        older one reached by steps that only add or drop fields, or rebuild fields that
+        have a way back (``Step.restore``)."""
         versions = [self.current.version]
         for step in reversed(self.steps):
-            if step.rebuild:
+            if not step.reversible:
                 break
             versions.append(step.source.version)
         return tuple(versions)
@@ -451,9 +463,11 @@ class StateHistory:
             )
         first = self._first_step.get(version, len(self.steps))
         for i in range(len(self.steps) - 1, first - 1, -1):
-            older = self._classes[i]()
-            for name in self.steps[i].copied:
+            older, step = self._classes[i](), self.steps[i]
+            for name in step.copied:
                 setattr(older, name, getattr(state, name))
+            for name, restore in step.restore.items():
+                setattr(older, name, restore(state))
             state = older
         return state.to_bytes()  # type: ignore[no-any-return]
 

@@ -3,18 +3,19 @@
 The fixtures in ``tests/core/fixtures`` were written once by
 ``tests/core/make_state_fixtures.py``: one fixed event stream, and each user's
 state after it as the code of the last commit of each state version serialised
-it (v2 e42295b, v3 26ed953, v4 d786b47, the shipped release; v5 dcff580 and
-v6 e1f7576, the current version, each written when it was introduced).  Reading them
+it (v2 e42295b, v3 26ed953, v4 d786b47, the shipped release; v5 dcff580, v6
+e1f7576 and v7, the current version, each written when it was introduced).  Reading them
 back with today's code is what a worker does with its predecessor's changelog:
 
-* v4 and v5 bytes migrate to exactly the states today's code builds from the stream
-  (v5 adds only the early-warning tags of open loans, which ``update`` never sets;
-  v6 the merchant of the open loans drawn at one, and the stream names none);
+* v4, v5 and v6 bytes migrate to exactly the states today's code builds from the
+  stream (v5 adds only the early-warning tags of open loans, which ``update`` never
+  sets; v6 the merchant of the open loans drawn at one, and the stream names none;
+  v7 narrows the rings' counts to a byte, and no bucket of the stream holds 256);
 * v3 and v2 bytes migrate to those states too, except the fields the steps
   document as not rebuildable, which are at their defaults (and v2's
   ``rollover_chain``, copied although v3 counts it differently).
 
-A synthetic v6 and v7 (fields added, removed, re-typed) check the mechanism
+A synthetic v8 and v9 (fields added, removed, re-typed) check the mechanism
 itself: copy by name, defaults for added fields, chains of steps, and a property
 test that migrating any state keeps every shared field.
 """
@@ -39,6 +40,7 @@ from stream.core.features import (
     LAYOUT_V3,
     LAYOUT_V4,
     LAYOUT_V5,
+    LAYOUT_V6,
     STATE_BYTES,
     STATE_HISTORY,
     STATE_LAYOUT,
@@ -84,7 +86,7 @@ def built() -> dict[str, UserState]:
 
 
 # -- the fixtures: states written by earlier versions, read back today ----------------
-@pytest.mark.parametrize("version", [2, 3, 4, 5, 6])
+@pytest.mark.parametrize("version", [2, 3, 4, 5, 6, 7])
 def test_fixtures_were_written_from_the_committed_stream(version: int) -> None:
     doc = _fixture(version)
     assert doc["state_version"] == version
@@ -103,15 +105,18 @@ def test_the_stream_exercises_what_the_steps_cannot_rebuild(built: dict[str, Use
     assert any(s.limit_before for s in states) and any(s.late_streak for s in states)
 
 
-@pytest.mark.parametrize("version", [4, 5])
+@pytest.mark.parametrize("version", [4, 5, 6])
 def test_states_of_the_shipped_release_read_back_as_built_today(built: dict[str, UserState], version: int) -> None:
-    """v4 (the shipped release, d786b47) -> v5 -> v6, and v5 (dcff580) -> v6: every byte as today's
-    code writes it.  v5 adds only the early-warning tags of open loans, which ``update`` never sets
-    (the pipeline tags scored loans); v6 the merchant of open loans, and the fixture stream (v1
-    events) names no merchant: so a migrated state is exactly today's state."""
-    assert [(step.source, step.target, step.added, step.dropped) for step in STATE_HISTORY.steps[-2:]] == [
-        (LAYOUT_V4, LAYOUT_V5, ("loan_ew", "loan_ew_source"), ()),
-        (LAYOUT_V5, STATE_LAYOUT, ("merchant", "loan_at_merchant"), ()),
+    """v4 (the shipped release, d786b47) -> v5 -> v6 -> v7, v5 (dcff580) and v6 (e1f7576): every byte
+    as today's code writes it.  v5 adds only the early-warning tags of open loans, which ``update``
+    never sets (the pipeline tags scored loans); v6 the merchant of open loans, and the fixture
+    stream (v1 events) names no merchant; v7 stores the rings' counts in a byte, and no bucket of
+    the stream holds more than 255: so a migrated state is exactly today's state."""
+    assert [(step.source, step.target, step.added, step.dropped, tuple(step.rebuild))
+            for step in STATE_HISTORY.steps[-3:]] == [
+        (LAYOUT_V4, LAYOUT_V5, ("loan_ew", "loan_ew_source"), (), ()),
+        (LAYOUT_V5, LAYOUT_V6, ("merchant", "loan_at_merchant"), (), ()),
+        (LAYOUT_V6, STATE_LAYOUT, (), (), ("ring_1h", "ring_24h", "ring_30d")),
     ]
     stored = _fixture(version)["states"]
     assert sorted(stored) == sorted(built)
@@ -123,8 +128,8 @@ def test_states_of_the_shipped_release_read_back_as_built_today(built: dict[str,
 
 
 def test_states_of_the_current_version_read_back_byte_for_byte(built: dict[str, UserState]) -> None:
-    """v6 (e1f7576): every byte as today's code writes it, read back unchanged."""
-    stored = _fixture(6)["states"]
+    """v7: every byte as today's code writes it, read back unchanged."""
+    stored = _fixture(7)["states"]
     assert sorted(stored) == sorted(built)
     for user, hex_state in stored.items():
         data = bytes.fromhex(hex_state)
@@ -137,7 +142,7 @@ def _defaults() -> UserState:
 
 
 def test_v3_states_migrate_to_the_states_built_today(built: dict[str, UserState]) -> None:
-    """v3 (26ed953) -> v4 -> v5 -> v6: every field as today's code builds it, except short_ring (empty)."""
+    """v3 (26ed953) -> v4 -> v5 -> v6 -> v7: every field as today's code builds it, except short_ring (empty)."""
     step = STATE_HISTORY.steps[1]
     assert (step.source, step.target, step.added, step.dropped) == (LAYOUT_V3, LAYOUT_V4, ("short_ring",), ())
     fresh = _defaults()
@@ -240,7 +245,7 @@ def test_the_current_version_decodes_without_the_migration() -> None:
     source = STATE_LAYOUT.compile(older=STATE_HISTORY.upgrade).source
     decode = source[source.index("def from_bytes"):]
     assert "return _older(cls, data)" in decode and "for " not in decode
-    assert STATE_HISTORY.versions == (2, 3, 4, 5, STATE_VERSION)
+    assert STATE_HISTORY.versions == (2, 3, 4, 5, 6, STATE_VERSION)
 
 
 # -- the mechanism, on synthetic next versions ----------------------------------------
@@ -296,7 +301,7 @@ def test_a_history_decodes_through_the_codec_it_is_given_to() -> None:
     v6 = cls.from_bytes(state.to_bytes())
     assert type(v6) is cls and v6.n_events == 7
     assert cls.from_bytes(v6.to_bytes()).to_bytes() == v6.to_bytes()
-    with pytest.raises(StateFormatError, match="v2 .963 bytes., v3 .946 bytes., v4 .984 bytes., v5 .1000 bytes., v6 .1066 bytes."):
+    with pytest.raises(StateFormatError, match="v2 .963 bytes., v3 .946 bytes., v4 .984 bytes., v5 .1000 bytes., v6 .1066 bytes., v7 .1006 bytes."):
         cls.from_bytes(bytes([STATE_VERSION + 3]) + v6.to_bytes()[1:])
 
 
@@ -398,12 +403,42 @@ def test_migrating_a_v2_state_keeps_every_shared_field(state: Any) -> None:
 
 # -- rolling upgrades: writing the older version while older workers share the group ----
 def test_the_versions_a_worker_can_write() -> None:
-    """6, 5, 4 and 3 (the steps from 3 on only add fields); not 2, whose step rebuilt loan ids."""
-    assert STATE_HISTORY.writable_versions == (STATE_VERSION, 5, 4, 3)
+    """7, 6, 5, 4 and 3 (the steps from 3 to 6 only add fields, 6 -> 7 narrows the rings' counts,
+    which go back as they are); not 2, whose step rebuilt loan ids with no way back."""
+    assert STATE_HISTORY.writable_versions == (STATE_VERSION, 6, 5, 4, 3)
     assert state_encoder(0) is UserState.to_bytes and state_encoder(STATE_VERSION) is UserState.to_bytes
-    for version in (2, 7, 1):
-        with pytest.raises(ValueError, match=f"state_write_version {version} cannot be written.*writes versions 6, 5, 4, 3"):
+    for version in (2, 8, 1):
+        with pytest.raises(ValueError, match=f"state_write_version {version} cannot be written.*writes versions 7, 6, 5, 4, 3"):
             state_encoder(version)
+
+
+def test_ring_counts_narrowed_to_a_byte_clamp_and_go_back_as_they_are(built: dict[str, UserState]) -> None:
+    """v6 -> v7 stores each ring bucket's count in a byte.  A v6 count above 255 (v6 allowed it; the
+    v7 fold saturates there) reads as 255, every other field as stored; a v7 state written for v6
+    workers (a rolling upgrade's first bounce) is what the v6 layout reads back with the same counts."""
+    state = next(s for s in built.values() if s.ring_30d.head >= 0 and any(s.ring_24h.counts))
+    data = STATE_HISTORY.downgrade(state, 6)
+    assert len(data) == LAYOUT_V6.size and data[0] == 6
+    old = LAYOUT_V6.state_class().from_bytes(data)
+    for name in LAYOUT_V6.names:
+        assert _value(old, name) == _value(state, name), name
+    newest = old.ring_30d.head % old.ring_30d.slots
+    old.ring_30d.counts[newest], old.ring_24h.counts[0], old.ring_1h.counts[1] = 1000, 256, 255
+    migrated = UserState.from_bytes(old.to_bytes())
+    assert (migrated.ring_30d.counts[newest], migrated.ring_24h.counts[0], migrated.ring_1h.counts[1]) == (255, 255, 255)
+    assert migrated.ring_30d.amounts == state.ring_30d.amounts
+    for name in set(STATE_LAYOUT.names) - set(("ring_1h", "ring_24h", "ring_30d")):
+        assert _value(migrated, name) == _value(state, name), name
+
+
+def test_a_step_goes_back_only_where_every_rebuilt_field_has_a_way_back() -> None:
+    rings = STATE_HISTORY.steps[-1]
+    assert rings.reversible and set(rings.restore) == set(rings.rebuild)
+    half = Step(LAYOUT_V6, STATE_LAYOUT, rebuild=rings.rebuild, restore={"ring_1h": rings.restore["ring_1h"]})
+    assert not half.reversible
+    assert StateHistory(STATE_LAYOUT, (*STATE_HISTORY.steps[:-1], half)).writable_versions == (STATE_VERSION,)
+    with pytest.raises(ValueError, match="restores fields it does not rebuild: recent_pos"):
+        Step(STATE_LAYOUT, NEXT, restore={"recent_pos": lambda new: new.recent_pos})
 
 
 def test_states_written_for_v3_workers_are_what_the_v3_release_wrote(built: dict[str, UserState]) -> None:
