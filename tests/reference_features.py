@@ -15,6 +15,8 @@ events so far, loans and repayments alike):
   buckets, newest plus 6 / 29.  A loan counts in a window iff its bucket was
   inside the window as of ``newest`` when it arrived (a late event that was
   already too old is never counted) and is still inside it now.
+* A window's count is the counted loans, at most 255 per bucket (the state keeps
+  a byte per bucket); its amount sums all of them.
 * Window amounts are sums of ``round(amount)`` (whole yuan) over counted loans,
   divided by ``max(credit_limit, 1)``: the event's own limit for a loan, the
   limit of the latest-arrived loan for a repayment (0 before any loan).
@@ -77,6 +79,7 @@ events so far, loans and repayments alike):
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 
 from stream.core.contract import PRODUCTS, SEGMENTS, Event, LoanEvent, RepaymentEvent
@@ -87,6 +90,7 @@ DAY = 86400.0
 DEDUP_HORIZON = 16
 NO_PREVIOUS_LOAN_HOURS = 90 * 24.0
 LATE_MAX_WINDOW = (10 * DAY, 9)  # (bucket width, buckets)
+BUCKET_COUNT_MAX = 255  # a window's bucket counts at most this many loans (one byte of state)
 DISTINCT_HORIZON = 7 * DAY
 OPEN_LOAN_LIMIT = 8
 INSTALMENT_PERIOD = int(30 * DAY)
@@ -164,9 +168,12 @@ class ReferenceUser:
         ]
 
     def _window(self, name: str) -> tuple[int, int]:
-        """Count and whole-yuan amount of the loans counted in window ``name`` now."""
+        """Count and whole-yuan amount of the loans counted in window ``name`` now; a bucket
+        counts at most ``BUCKET_COUNT_MAX`` loans (their amounts all add up)."""
         counted = self._counted(name)
-        return len(counted), sum(round(e.amount) for e in counted)
+        width, _ = WINDOWS[name]
+        per_bucket = Counter(_bucket(e.ts, width) for e in counted)
+        return sum(min(n, BUCKET_COUNT_MAX) for n in per_bucket.values()), sum(round(e.amount) for e in counted)
 
     def _short_loans_30d(self) -> float:
         return float(sum(1 for e in self._counted("30d") if e.term_days <= SHORT_TERM_DAYS))

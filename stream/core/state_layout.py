@@ -32,7 +32,9 @@ version it can still read, and one ``Step`` per version step (n -> n + 1).  A st
 is driven by the two field lists: a field stored alike in both is copied by name,
 a field only the newer version has takes its default, a field only the older one
 has is dropped, and ``rebuild`` may compute a newer field from the whole older
-state (it must, for a field whose storage changed under the same name).  Only
+state (it must, for a field whose storage changed under the same name), and
+``restore`` may give such a field its way back (then ``downgrade`` can still write
+the older version, for a rolling upgrade).  Only
 bytes of another version take this path: ``compile(older=history.upgrade)``
 leaves the current version's decode the generated straight-line code and calls
 ``older`` instead of raising when the version byte or the size differs.

@@ -219,7 +219,7 @@ def test_v1_states_are_read_and_written_for_older_workers() -> None:
     read.add(_late(7, 30))
     assert len(read.to_bytes()) == STATE_BYTES and read.to_bytes()[0] == STATE_VERSION
     assert EntityState.from_bytes(read.to_bytes()) == read and len(read.to_bytes(1)) == STATE_BYTES_V1
-    assert write_version(0) == write_version(6) == STATE_VERSION == 2
+    assert write_version(0) == write_version(6) == write_version(7) == STATE_VERSION == 2
     assert write_version(5) == write_version(3) == 1
 
 

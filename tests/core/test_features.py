@@ -383,6 +383,27 @@ def test_thirty_day_window_edges() -> None:
     assert rows[2]["loans_7d"] == 2.0
 
 
+def test_a_bucket_counts_up_to_255_loans_and_keeps_adding_their_amounts() -> None:
+    """One byte per bucket and window (state v7): 300 loans a second apart in one ten-minute
+    bucket count 255 there, as in the hour's and the day's buckets, while the amounts keep
+    growing; the reference agrees, and the state round-trips through its bytes unchanged."""
+    events = [parse_document(loan_doc(f"e-{i}", BASE + i, amount=10.0, credit_limit=100000)) for i in range(300)]
+    state, reference = UserState(), ReferenceUser()
+    rows = []
+    for event in events:
+        row = update(state, event)
+        assert row is not None
+        rows.append(dict(zip(row.names, row.values)))
+        reference_row = reference.update(event)
+        assert reference_row is not None
+        assert {n: rows[-1][n] for n in ("loans_1h", "loans_24h", "loans_7d", "loans_30d")} == \
+            {n: reference_row[n] for n in ("loans_1h", "loans_24h", "loans_7d", "loans_30d")}
+    assert [rows[i]["loans_1h"] for i in (253, 254, 255, 299)] == [254.0, 255.0, 255.0, 255.0]
+    assert rows[299]["loans_24h"] == rows[299]["loans_30d"] == 255.0
+    assert rows[299]["amount_1h_over_limit"] == pytest.approx(300 * 10 / 100000)
+    assert UserState.from_bytes(state.to_bytes()).to_bytes() == state.to_bytes()
+
+
 def test_amounts_are_whole_yuan_with_python_rounding() -> None:
     """Window sums use round() per loan (half to even): 2.50 -> 2 and 3.50 -> 4; a
     zero credit limit divides by 1."""
@@ -442,6 +463,8 @@ V5_LAYOUT: tuple[tuple[str, str, int], ...] = (
 )
 #: Version 6: the merchant of the latest merchant loan (a 64-byte id), and which open loans were drawn there.
 V6_LAYOUT = (*V5_LAYOUT, ("merchant", "65p", 1), ("loan_at_merchant", "B", 1))
+#: Version 7: the three rings' counts in one byte each (saturating at 255), everything else where v6 had it.
+V7_LAYOUT = tuple((path, "B" if path.endswith(".counts") else code, count) for path, code, count in V6_LAYOUT)
 #: sha256 of ``_filled_state().to_bytes()`` and of what
 #: ``test_features_and_states_of_a_pinned_stream`` hashes, recorded from the
 #: hand-written codec and positional feature tuples of 2026-12-01, before
@@ -467,13 +490,13 @@ def _random_value(rng: random.Random, code: str) -> float | int | bytes:
     return rng.randrange(2**bits)
 
 
-def _filled_state() -> tuple[UserState, list[float | int]]:
-    """A state with every field of V6_LAYOUT set to a distinct seeded value, and the
-    values in byte order."""
+def _filled_state(layout: tuple[tuple[str, str, int], ...] = V7_LAYOUT) -> tuple[UserState, list[float | int]]:
+    """A state with every field of ``layout`` set to a distinct seeded value over its
+    whole range, and the values in byte order."""
     rng = random.Random(20261201)
     state = UserState()
     flat: list[float | int] = []
-    for path, code, count in V6_LAYOUT:
+    for path, code, count in layout:
         values = [_random_value(rng, code) for _ in range(count)]
         owner_name, _, attr = path.rpartition(".")
         owner = getattr(state, owner_name) if owner_name else state
@@ -491,24 +514,27 @@ def _format(layout: tuple[tuple[str, str, int], ...]) -> str:
     return "<B" + "".join(code * count if code.endswith("p") else f"{count}{code}" for _, code, count in layout)
 
 
-def test_state_bytes_are_the_pinned_v6_layout() -> None:
+def test_state_bytes_are_the_pinned_v7_layout() -> None:
     """Guards the changelog: a worker must read the states its predecessor wrote, so the
-    bytes of every field stay where version 6 put them (version 5's, then the merchants), and
-    written as version 5 they are the bytes pinned before the layout was generated."""
+    bytes of every field stay where version 7 put them (version 6's, the rings' counts a
+    byte each), written as versions 6 and 5 they are those layouts' bytes, and a state
+    filled over version 6's ranges, written as version 5, is the bytes pinned before the
+    layout was generated."""
     state, flat = _filled_state()
     data = state.to_bytes()
-    assert data == struct.pack(_format(V6_LAYOUT), 6, *flat)
-    assert len(data) == STATE_BYTES == 1066
-    v5 = STATE_HISTORY.downgrade(state, 5)
-    assert v5 == struct.pack(_format(V5_LAYOUT), 5, *flat[:len(flat) - 2])
-    assert hashlib.sha256(v5).hexdigest() == FILLED_STATE_SHA256
+    assert data == struct.pack(_format(V7_LAYOUT), 7, *flat)
+    assert len(data) == STATE_BYTES == 1006
+    assert STATE_HISTORY.downgrade(state, 6) == struct.pack(_format(V6_LAYOUT), 6, *flat)
+    assert STATE_HISTORY.downgrade(state, 5) == struct.pack(_format(V5_LAYOUT), 5, *flat[:len(flat) - 2])
+    wide, _ = _filled_state(V6_LAYOUT)
+    assert hashlib.sha256(STATE_HISTORY.downgrade(wide, 5)).hexdigest() == FILLED_STATE_SHA256
 
 
 def test_every_field_round_trips() -> None:
     """``from_bytes`` restores each field (lists as lists, so rings can clear in place)."""
     state, _ = _filled_state()
     back = UserState.from_bytes(state.to_bytes())
-    for path, code, count in V6_LAYOUT:
+    for path, code, count in V7_LAYOUT:
         assert _read(back, path) == _read(state, path), path
         assert isinstance(_read(back, path), list) == (count > 1 or code.endswith("p")), path
     assert back.to_bytes() == state.to_bytes()
@@ -564,8 +590,8 @@ def test_features_and_states_of_a_pinned_stream() -> None:
 def test_user_state_is_its_layout() -> None:
     """The class, the codec and STATE_BYTES all follow the one field list."""
     assert UserState.__slots__ == STATE_LAYOUT.names
-    assert [f.name for f in STATE_LAYOUT.fields] == list(dict.fromkeys(p.split(".")[0] for p, _, _ in V6_LAYOUT))
-    assert STATE_LAYOUT.version == STATE_VERSION == 6 and STATE_LAYOUT.size == STATE_BYTES
+    assert [f.name for f in STATE_LAYOUT.fields] == list(dict.fromkeys(p.split(".")[0] for p, _, _ in V7_LAYOUT))
+    assert STATE_LAYOUT.version == STATE_VERSION == 7 and STATE_LAYOUT.size == STATE_BYTES
 
 
 def test_a_layout_is_a_value_another_version_is_refused() -> None:
