@@ -69,6 +69,10 @@ WORLD_START = datetime(2026, 1, 5, tzinfo=timezone(timedelta(hours=8)))
 
 RULES = ("account_takeover", "borrow_to_repay", "limit_jump_drain", "loan_stacking", "overdue_escalation",
          "student_overborrowing")
+#: Typologies a rule of another name is written for (leave-one-typology-out switches that rule off):
+#: ``borrow_to_repay``'s funded-repayment clause (a repayment made with a new loan of another
+#: product, again and again) is the pattern of two credit lines paying each other off.
+RULE_FOR = {"circular_repayment": "borrow_to_repay"}
 
 
 # --------------------------------------------------------------------------- one world
@@ -439,7 +443,8 @@ LOTO_COUNTS = ("all_rules", "rule_off", "forest_all_rules", "forest_rule_off")
 
 def typology_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per leave-one-typology-out run and typology (label-1 scenario): its events, how many alerted
-    with all rules on and with its own rule off (None for a typology no rule is named after), and how many
+    with all rules on and with its own rule off (its namesake's, or ``RULE_FOR``'s; None for a typology no
+    rule is written for), and how many
     the forest alone fired on in each run; the off run's calibration changes (``calibration_changes``)."""
     rows = []
     for r in results:
@@ -447,7 +452,7 @@ def typology_rows(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if out is None:
             continue
         for name, on in sorted(out["all_rules"]["recall"].items()):
-            off = out["rule_off"].get(name)
+            off = out["rule_off"].get(RULE_FOR.get(name, name))
             q = off["recall"].get(name, {}) if off else {}
             rows.append({"world": r["world"], "seed": r["seed"], "typology": name, "rule": off is not None,
                          "events": on["events"], "all_rules": on["alerted"], "forest_all_rules": on["forest"],
@@ -496,7 +501,7 @@ def typology_tables(results: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]
              "|" + "---|" * 8]
     for name, q in summary.items():
         lines.append("| " + " | ".join([
-            name, "yes" if q["rule"] else "none", f"{q['events']} ({q['runs']})",
+            name, RULE_FOR.get(name, "yes") if q["rule"] else "none", f"{q['events']} ({q['runs']})",
             *("–" if q[k] is None else _f(q[k], 2) for k in LOTO_COUNTS),
             f"{_f(q['lowest']['recall'], 2)} ({q['lowest']['world']}-{q['lowest']['seed']})"]) + " |")
     lines += ["", "Calibration with all rules on (rules `riskmon train` did not keep): " + "; ".join(

@@ -47,10 +47,18 @@ REPAYMENT_HABITS: tuple[str, ...] = (
 #: were chosen on the held-out worlds without them.
 LOAN_TERMS: tuple[str, ...] = ("log_term_days", "product_code")
 
+#: Repayment features only a rule reads.  ``funded_repeats_30d`` is 0 on almost
+#: every repayment, so a forest isolates any other value at once, and a single
+#: funded repayment (a borrower who repays one loan with another now and then) is
+#: common enough at some lenders (up to 1.5 % of repayments on the held-out worlds)
+#: that it would spend the repayment budget; the repeated pattern is
+#: ``borrow_to_repay``'s, calibrated on the history like its other thresholds.
+RULE_ONLY: tuple[str, ...] = ("funded_repeats_30d",)
+
 #: The columns each event type's forest reads (a trained model stores its own list).
 EVENT_FEATURES: dict[str, tuple[str, ...]] = {
     "loan": tuple(n for n in LOAN_FEATURES if n not in REPAYMENT_HABITS + LOAN_TERMS),
-    "repayment": REPAYMENT_FEATURES,
+    "repayment": tuple(n for n in REPAYMENT_FEATURES if n not in RULE_ONLY),
 }
 
 

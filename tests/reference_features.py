@@ -64,6 +64,14 @@ events so far, loans and repayments alike):
   not before any earlier-arrived loan's; ``repaid_by_rollover`` is the largest
   ``rollover_chain`` of the loans that rolled over the repaid loan since it
   opened or last moved to its next due moment (0 if none or unknown).
+* ``funded_repeats_30d`` (repayments): a repayment is funded when the loan it
+  repays is open with a whole-yuan amount ``a > 0``, and the user's newest earlier
+  loan (largest time; equal times: the later-arrived) is of another product, at
+  most 48 h before the repayment (and not after it), with ``0.9 a <= round(amount)
+  <= 1.5 a``.  Over the funded repayments in arrival order, one within 30 days
+  (whole seconds, either way) of the previous funded one extends the run, any
+  other starts it at 1 (at most 255); the feature is the run at a funded
+  repayment, 0 at one that is not.  Defined while the open loans are.
 * ``loans_while_late``: for a repayment ``d`` days late (``d >= 1``), the loans
   in a window of the newest ``min(d, 29) + 1`` UTC-day buckets (same counting
   rule as the windows above); 0 when on time.
@@ -91,6 +99,7 @@ DEDUP_HORIZON = 16
 NO_PREVIOUS_LOAN_HOURS = 90 * 24.0
 LATE_MAX_WINDOW = (10 * DAY, 9)  # (bucket width, buckets)
 BUCKET_COUNT_MAX = 255  # a window's bucket counts at most this many loans (one byte of state)
+FUNDED_HOURS, FUNDED_MIN_RATIO, FUNDED_MAX_RATIO, FUNDED_HORIZON_DAYS = 48.0, 0.9, 1.5, 30
 DISTINCT_HORIZON = 7 * DAY
 OPEN_LOAN_LIMIT = 8
 INSTALMENT_PERIOD = int(30 * DAY)
@@ -248,6 +257,7 @@ class ReferenceUser:
                 open_.append({
                     "id": e.loan_id, "due": due, "end": end, "amount": round(e.amount), "depth": depth,
                     "rolled_by": 0, "growth": max((e.amount / o["amount"] for o in rolled), default=0.0),
+                    "product": e.product,
                 })
             else:
                 for o in open_:
@@ -375,7 +385,39 @@ class ReferenceUser:
             "loans_while_late": float(self._loans_in_days(min(e.days_late, 29) + 1)) if e.days_late else 0.0,
             "late_rising": self._late_rising(int(e.ts)),
             "short_loans_30d": self._short_loans_30d(),
+            "funded_repeats_30d": self._funded_repeats(),
         }
+
+    def _funded(self, k: int) -> bool | None:
+        """Whether the repayment ``history[k]`` is funded (None: the open loans are undefined)."""
+        e = self.history[k].event
+        open_ = self._open_loans(k)
+        if open_ is None:
+            return None
+        paid = next((o for o in open_ if o["id"] == e.loan_id), None)
+        loans = [(a.event.ts, i, a.event) for i, a in enumerate(self.history[:k]) if isinstance(a.event, LoanEvent)]
+        if paid is None or not paid["amount"] or not loans:
+            return False
+        newest = max(loans, key=lambda t: (t[0], t[1]))[2]  # equal times: the later-arrived
+        return (newest.product != paid["product"] and 0.0 <= e.ts - newest.ts <= FUNDED_HOURS * HOUR
+                and FUNDED_MIN_RATIO * paid["amount"] <= round(newest.amount) <= FUNDED_MAX_RATIO * paid["amount"])
+
+    def _funded_repeats(self) -> float | None:
+        """The latest repayment's place in the run of funded repayments (0: not funded)."""
+        run, previous = 0, None
+        for k, a in enumerate(self.history):
+            if not isinstance(a.event, RepaymentEvent):
+                continue
+            funded = self._funded(k)
+            if funded is None:
+                return None
+            if k == len(self.history) - 1 and not funded:
+                return 0.0
+            if funded:
+                sec = int(a.event.ts)
+                run = min(run + 1, 255) if previous is not None and abs(sec - previous) <= FUNDED_HORIZON_DAYS * DAY else 1
+                previous = sec
+        return float(run)
 
     def _repayment_loan_features(self, e: RepaymentEvent) -> dict[str, float | None]:
         before = self._open_loans(len(self.history) - 1)

@@ -74,6 +74,15 @@ RECENT_DEVICE_S = 6 * HOUR  # a device first seen this recently, on an establish
 ESTABLISHED_S = 7 * DAY
 INSTALMENT_PERIOD = 30 * DAY
 RISING_HORIZON_S = 30 * DAY
+#: A repayment is "funded" when the user's newest loan, of another product than the loan
+#: repaid, was taken at most FUNDED_HOURS before it and is FUNDED_MIN_RATIO to
+#: FUNDED_MAX_RATIO times the repaid loan's amount: borrowed money repaying other debt.
+#: Two credit lines paying each other off do it again and again; ``funded_repeats_30d``
+#: counts such repayments in a row, each within FUNDED_HORIZON_S of the one before.
+FUNDED_HOURS = 48.0
+FUNDED_MIN_RATIO = 0.9
+FUNDED_MAX_RATIO = 1.5
+FUNDED_HORIZON_S = 30 * DAY
 #: A loan of at most this many days is short-term (payday-style cash).  Drawing
 #: several within a month is the early sign of a borrower living on short credit:
 #: it precedes the late repayments of an overdue escalation by weeks.
@@ -118,6 +127,7 @@ FEATURE_TEXT: dict[str, str] = {
     "overdue_loans": "open loans past due",
     "loans_while_late": "loans taken while this repayment was late",
     "repaid_by_rollover": "rollover depth of the loan that repaid this one",
+    "funded_repeats_30d": "repayments in a row, each within 30 days, funded by a new loan of another product",
     "late_rising": "late repayments in a row, each later than the last",
     "short_loans_30d": "short-term loans (up to 14 days) in 30d",
     "log_term_days": "log(1+term in days) of this loan",
@@ -188,6 +198,7 @@ REPAYMENT_FEATURES: tuple[str, ...] = (
     "repaid_by_rollover",
     "late_rising",
     "short_loans_30d",
+    "funded_repeats_30d",
 )
 
 
@@ -397,7 +408,7 @@ STATE_LAYOUT = StateLayout(
         RingField("ring_1h", Ring, *RING_1H, _COUNT_AMOUNT),
         RingField("ring_24h", Ring, *RING_24H, _COUNT_AMOUNT),
         RingField("ring_30d", Ring, *RING_30D, _COUNT_AMOUNT),
-        Array("hour_hist", "H", 24),  # loans per local hour, halved when one reaches 60000
+        Array("hour_hist", "B", 24),  # loans per local hour, all halved when one reaches 255
         Array("product_seen", "I", len(PRODUCTS)),  # newest loan time per product
         Array("channel_seen", "I", len(CHANNELS)),
         Array("device_hashes", "Q", DEVICE_SLOTS),  # least recently seen is replaced
@@ -434,6 +445,11 @@ STATE_LAYOUT = StateLayout(
         Array("loan_ew_source", "B", OPEN_LOAN_SLOTS),  # how it alerted: 1 + index into outcome_watch.SOURCES
         Texts("merchant", MERCHANT_ID_BYTES, 1),  # id (UTF-8) of the merchant the latest merchant loan was drawn at
         Scalar("loan_at_merchant", "B"),  # bit i: open-loan slot i was drawn at that merchant
+        Array("loan_product", "B", OPEN_LOAN_SLOTS),  # 1 + index into PRODUCTS of the open loan (0: unknown)
+        Scalar("last_loan_amount", "I"),  # whole yuan of the newest loan (the one last_loan_ts is the time of)
+        Scalar("last_loan_product", "B"),  # 1 + its index into PRODUCTS (0: no loan yet)
+        Scalar("funded_ts", "I"),  # time of the latest funded repayment, whole seconds (0: none)
+        Scalar("funded_chain", "B"),  # funded repayments in a row, each within FUNDED_HORIZON_S of the one before
     ),
 )
 STATE_BYTES = STATE_LAYOUT.size
@@ -548,8 +564,10 @@ def _ring_with_u8_counts(name: str) -> Callable[[Any], Ring]:
     return rebuild
 
 
-_RING_COUNTS_TO_U8 = {name: _ring_with_u8_counts(name) for name in _COUNTED_RINGS}
-_RING_COUNTS_AS_THEY_ARE = {name: attrgetter(name) for name in _COUNTED_RINGS}
+_NARROWED = (*_COUNTED_RINGS, "hour_hist")
+_NARROWED_TO_U8 = {**{name: _ring_with_u8_counts(name) for name in _COUNTED_RINGS},
+                   "hour_hist": lambda old: _hours_in_a_byte(old.hour_hist)}
+_NARROWED_AS_THEY_ARE = {name: attrgetter(name) for name in _NARROWED}
 
 
 def _loan_hashes_from_v2(old: Any) -> list[int]:
@@ -568,8 +586,12 @@ def _loan_hashes_from_v2(old: Any) -> list[int]:
 #: no early-warning tag, so their outcomes are not counted (stream.core.outcome_watch).
 #: v5 -> v6: merchant / loan_at_merchant start empty: loans open at the upgrade carry no
 #: merchant, so their lateness is not attributed to one (stream.core.entities).
-#: v6 -> v7: each ring bucket's count saturates at 255 (one byte, not two); larger v6
-#: counts are clamped, and v7 counts go back into v6's two bytes as they are.
+#: v6 -> v7: each ring bucket's count saturates at 255 and the local-hour profile is halved
+#: below 255 (one byte each, not two): larger v6 counts are clamped, a v6 profile is
+#: halved as the fold halves it, and both go back into v6's two bytes as they are.
+#: The open loans' products, the newest loan's amount and product and the run of
+#: funded repayments start empty: a repayment into a loan open at the upgrade is not
+#: recognised as funded.
 STATE_HISTORY = StateHistory(
     STATE_LAYOUT,
     (
@@ -577,7 +599,7 @@ STATE_HISTORY = StateHistory(
         Step(LAYOUT_V3, LAYOUT_V4),
         Step(LAYOUT_V4, LAYOUT_V5),
         Step(LAYOUT_V5, LAYOUT_V6),
-        Step(LAYOUT_V6, STATE_LAYOUT, rebuild=_RING_COUNTS_TO_U8, restore=_RING_COUNTS_AS_THEY_ARE),
+        Step(LAYOUT_V6, STATE_LAYOUT, rebuild=_NARROWED_TO_U8, restore=_NARROWED_AS_THEY_ARE),
     ),
 )
 _CODEC = STATE_LAYOUT.compile(older=STATE_HISTORY.upgrade)
@@ -685,6 +707,8 @@ def _fold_loan(s: UserState, e: LoanEvent, depth: int) -> None:
     s.n_loans += 1
     if ts >= s.last_loan_ts:
         s.rollover_chain = depth
+        s.last_loan_amount = min(round(e.amount), _U32_MAX)
+        s.last_loan_product = PRODUCTS.index(e.product) + 1
     s.last_loan_ts = max(s.last_loan_ts, ts)
     s.last_ts = max(s.last_ts, ts)
     for ring in (s.ring_1h, s.ring_24h, s.ring_30d):
@@ -692,7 +716,7 @@ def _fold_loan(s: UserState, e: LoanEvent, depth: int) -> None:
     for ring in (s.ring_1h, s.ring_24h, s.ring_30d):
         ring.advance(s.last_ts)
     s.hour_hist[e.local_hour] += 1
-    if s.hour_hist[e.local_hour] >= 60000:
+    if s.hour_hist[e.local_hour] >= _U8_MAX:
         s.hour_hist = [c // 2 for c in s.hour_hist]
     pi = PRODUCTS.index(e.product)
     s.product_seen[pi] = max(s.product_seen[pi], sec)
@@ -849,6 +873,7 @@ def _update_repayment(s: UserState, e: Event) -> FeatureRow:
         s.late_rising = min(s.late_rising + 1, 255) if _late_recent(s, sec) and late > s.late_nz_last else 0
         s.late_nz_last, s.late_nz_ts = late, sec
     s.late_ewm = late if s.n_repayments == 1 else 0.7 * s.late_ewm + 0.3 * late
+    funded_repeats = _funded_repeats(s, e.loan_id, ts, sec)
     repaid_by_rollover = _pay_loan(s, e.loan_id)
     overdue_days, _ = _overdue(s, sec)
     loans_while_late = s.ring_30d.totals(min(late, 29) + 1)[0] if late else 0
@@ -875,7 +900,42 @@ def _update_repayment(s: UserState, e: Event) -> FeatureRow:
     f.repaid_by_rollover = float(repaid_by_rollover)
     f.late_rising = float(_late_rising(s, sec))
     f.short_loans_30d = float(s.short_ring.total(s.last_ts))
+    f.funded_repeats_30d = float(funded_repeats)
     return FeatureRow("repayment", f.values())
+
+
+def _funded_repeats(s: UserState, loan_id: str, ts: float, sec: int) -> int:
+    """This repayment's place in a run of funded repayments (0: it is not funded); read
+    before the repayment is folded into its loan, which it may close.
+
+    Funded: the repaid loan is open with a known product, and the user's newest loan,
+    of another product (so another loan), is at most FUNDED_HOURS older than the
+    repayment and FUNDED_MIN_RATIO to FUNDED_MAX_RATIO times the repaid loan.  A run
+    goes on while each funded repayment comes within FUNDED_HORIZON_S of the one
+    before; a repayment that is not funded leaves the run as it is.
+    """
+    h = _loan_hash(loan_id)
+    if h not in s.loan_hashes or not s.last_loan_product:
+        return 0
+    i = s.loan_hashes.index(h)
+    owed, product = s.loan_amount[i], s.loan_product[i]
+    if not owed or not product or product == s.last_loan_product:
+        return 0
+    if not 0.0 <= ts - s.last_loan_ts <= FUNDED_HOURS * HOUR:
+        return 0
+    if not FUNDED_MIN_RATIO * owed <= s.last_loan_amount <= FUNDED_MAX_RATIO * owed:
+        return 0
+    recent = s.funded_ts and abs(sec - s.funded_ts) <= FUNDED_HORIZON_S
+    s.funded_chain = min(s.funded_chain + 1, _U8_MAX) if recent else 1
+    s.funded_ts = sec
+    return s.funded_chain
+
+
+def _hours_in_a_byte(hours: list[int]) -> list[int]:
+    """A v6 local-hour profile (two bytes an hour) halved until every hour fits one: its shape is what counts."""
+    while max(hours) > _U8_MAX:
+        hours = [c // 2 for c in hours]
+    return hours
 
 
 def _late_recent(s: UserState, sec: int) -> bool:
@@ -919,6 +979,7 @@ def _open_loan(s: UserState, e: LoanEvent, depth: int) -> None:
     s.loan_depth[slot] = depth
     s.loan_rolled[slot] = 0
     s.loan_ew[slot] = s.loan_ew_source[slot] = 0
+    s.loan_product[slot] = PRODUCTS.index(e.product) + 1
     bit = 1 << slot
     if e.merchant_id:
         mid = e.merchant_id.encode()
@@ -955,6 +1016,7 @@ def _pay_loan(s: UserState, loan_id: str) -> int:
     else:
         s.loan_hashes[i], s.loan_due[i], s.loan_end[i], s.loan_amount[i] = 0, 0, 0, 0
         s.loan_depth[i], s.loan_rolled[i], s.loan_ew[i], s.loan_ew_source[i] = 0, 0, 0, 0
+        s.loan_product[i] = 0
         s.loan_at_merchant &= ~(1 << i)
     return rolled
 

@@ -40,6 +40,7 @@ class RuleConfig:
     stacking_burst_channels_7d: int = 2
     borrow_to_repay_chain: int = 3
     borrow_to_repay_late_days: int = 1
+    borrow_to_repay_funded_repeats: int = 2
     takeover_amount_1h_over_limit: float = 0.6
     takeover_hour_unusual: float = 0.8
     student_loans_30d: int = 8
@@ -166,6 +167,13 @@ def _borrow_to_repay_repayment(f: Named, c: RuleConfig) -> str | None:
         return (
             f"repayment {f.days_late:.0f} days late at the end of {f.rollover_chain:.0f} loans in a row "
             f"each taken to repay the one before"
+        )
+    if f.funded_repeats_30d >= c.borrow_to_repay_funded_repeats:
+        # Two credit lines paying each other off: each repayment made with a loan of the
+        # other product taken just before it, again and again (features.FUNDED_HOURS).
+        return (
+            f"repaid with a new loan of another product taken just before, "
+            f"{f.funded_repeats_30d:.0f} times in a row within 30 days each"
         )
     return None
 
@@ -315,7 +323,7 @@ RULES_BY_TYPE: dict[str, dict[str, _Check]] = {"loan": LOAN_RULES, "repayment": 
 RULE_THRESHOLDS: dict[str, tuple[str, ...]] = {
     "loan_stacking": ("stacking_loans_24h", "stacking_products_7d", "stacking_amount_24h_over_limit",
                       "stacking_burst_loans_1h", "stacking_burst_products_7d", "stacking_burst_channels_7d"),
-    "borrow_to_repay": ("borrow_to_repay_chain", "borrow_to_repay_late_days"),
+    "borrow_to_repay": ("borrow_to_repay_chain", "borrow_to_repay_late_days", "borrow_to_repay_funded_repeats"),
     "account_takeover": ("takeover_amount_1h_over_limit", "takeover_hour_unusual"),
     "student_overborrowing": ("student_loans_30d", "student_amount_30d_over_limit", "student_products_7d"),
     "limit_jump_drain": ("limit_jump_ratio", "limit_drain_amount_24h_over_limit"),

@@ -110,6 +110,19 @@ def test_typology_rows_take_each_typology_from_the_run_with_its_own_rule_off() -
     assert circular["rule_off"] is None and circular["forest_rule_off"] is None
 
 
+def test_a_typology_written_into_another_rule_is_measured_with_that_rule_off() -> None:
+    """circular_repayment is caught by borrow_to_repay's funded-repayment clause (``RULE_FOR``):
+    its "rule off" numbers come from the run with borrow_to_repay switched off, and the table names it."""
+    run = _run("w1", (10, 8, 2), (10, 3, 3), (20, 12, 2))
+    run["typology_out"]["rule_off"]["borrow_to_repay"] = {
+        "recall": {"circular_repayment": _q(20, 2, 1)}, "calibration": {}}
+    circular = next(r for r in wq.typology_rows([run]) if r["typology"] == "circular_repayment")
+    assert wq.RULE_FOR["circular_repayment"] == "borrow_to_repay"
+    assert circular["rule"] is True and (circular["all_rules"], circular["rule_off"], circular["forest_rule_off"]) == (12, 2, 1)
+    text, _ = wq.typology_tables([run])
+    assert "| circular_repayment | borrow_to_repay | 20 (1) | 0.60 | 0.10 | 0.10 | 0.05 | 0.10 (w1-1) |" in text
+
+
 def test_typology_summary_pools_the_runs_and_names_the_lowest() -> None:
     summary = wq.typology_summary(wq.typology_rows(RESULTS))
     assert list(summary) == ["loan_stacking", "circular_repayment"]  # typologies with a rule first

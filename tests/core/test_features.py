@@ -404,6 +404,49 @@ def test_a_bucket_counts_up_to_255_loans_and_keeps_adding_their_amounts() -> Non
     assert UserState.from_bytes(state.to_bytes()).to_bytes() == state.to_bytes()
 
 
+def _circular(pairs: list[tuple[float, str, float, str, float]]) -> list[dict[str, float] | None]:
+    """Loans l-0 (credit_line, 1000) and l-1 (cash_loan, 1000) on day 0, then per (day, product,
+    amount, repaid loan, hours later): a new loan that day and a repayment of an older loan after it."""
+    docs = [loan_doc("e-a", BASE, product="credit_line", loan_id="l-a", term_days=60),
+            loan_doc("e-b", BASE + HOUR, product="cash_loan", loan_id="l-b", term_days=60)]
+    for i, (day, product, amount, repaid, hours) in enumerate(pairs):
+        docs.append(loan_doc(f"e-l{i}", BASE + day * DAY, product=product, amount=amount, loan_id=f"l-{i}", term_days=60))
+        docs.append(repayment_doc(f"e-r{i}", BASE + day * DAY + hours * HOUR, loan_id=repaid, amount=1000.0))
+    events = [parse_document(d) for d in docs]
+    rows = run(events)
+    reference: dict[str, ReferenceUser] = defaultdict(ReferenceUser)
+    for event, row in zip(events, rows):  # the brute-force reference agrees on every event
+        want = reference[event.user_id].update(event)
+        assert row is not None and want is not None
+        if event.event_type == "repayment":
+            assert row["funded_repeats_30d"] == want["funded_repeats_30d"], event.event_id
+    return [r for r, e in zip(rows, events) if e.event_type == "repayment"]
+
+
+def test_repayments_funded_by_a_loan_of_another_product_count_in_a_row() -> None:
+    """Two lines paying each other off: each repayment comes hours after a loan of the other
+    product of about its size.  The run grows while each is within 30 days of the one before."""
+    rows = _circular([(5, "cash_loan", 1000.0, "l-a", 2), (12, "credit_line", 1100.0, "l-0", 20),
+                      (20, "cash_loan", 1050.0, "l-1", 47)])
+    assert [r["funded_repeats_30d"] for r in rows] == [1.0, 2.0, 3.0]
+    assert all(r["repaid_by_rollover"] == 0.0 for r in rows)  # no due date near: not a rollover
+
+
+def test_what_does_not_make_a_repayment_funded() -> None:
+    """Same product, a loan too small or too big, more than 48 h between them, or a loan taken after the
+    repayment: 0, and the run stands; a funded repayment more than 30 days after the last starts again."""
+    rows = _circular([
+        (3, "credit_line", 1000.0, "l-a", 1),  # the same product as the loan repaid
+        (6, "cash_loan", 850.0, "l-0", 1),  # 0.85x: too small
+        (9, "credit_line", 1600.0, "l-1", 1),  # 1.88x: too big
+        (12, "cash_loan", 1600.0, "l-2", 49),  # 49 h later
+        (14, "credit_line", 1600.0, "l-3", 2),  # funded: 1
+        (15, "cash_loan", 1600.0, "l-4", -1),  # the newest loan before the repayment is l-4 itself's product
+        (50, "credit_line", 1600.0, "l-5", 3),  # funded, 36 days after the last: a new run
+    ])
+    assert [r["funded_repeats_30d"] for r in rows] == [0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 1.0]
+
+
 def test_amounts_are_whole_yuan_with_python_rounding() -> None:
     """Window sums use round() per loan (half to even): 2.50 -> 2 and 3.50 -> 4; a
     zero credit limit divides by 1."""
@@ -463,8 +506,13 @@ V5_LAYOUT: tuple[tuple[str, str, int], ...] = (
 )
 #: Version 6: the merchant of the latest merchant loan (a 64-byte id), and which open loans were drawn there.
 V6_LAYOUT = (*V5_LAYOUT, ("merchant", "65p", 1), ("loan_at_merchant", "B", 1))
-#: Version 7: the three rings' counts in one byte each (saturating at 255), everything else where v6 had it.
-V7_LAYOUT = tuple((path, "B" if path.endswith(".counts") else code, count) for path, code, count in V6_LAYOUT)
+#: Version 7: the three rings' counts and the hour profile in one byte each, everything else where v6 had it;
+#: then the open loans' products, the newest loan's amount and product, and the run of funded repayments.
+V7_LAYOUT = (
+    *((path, "B" if path.endswith(".counts") or path == "hour_hist" else code, count) for path, code, count in V6_LAYOUT),
+    ("loan_product", "B", 8), ("last_loan_amount", "I", 1), ("last_loan_product", "B", 1), ("funded_ts", "I", 1),
+    ("funded_chain", "B", 1),
+)
 #: sha256 of ``_filled_state().to_bytes()`` and of what
 #: ``test_features_and_states_of_a_pinned_stream`` hashes, recorded from the
 #: hand-written codec and positional feature tuples of 2026-12-01, before
@@ -473,7 +521,7 @@ FILLED_STATE_SHA256 = "3c5903846c6a07d241d1c740cfd67957802782258edb8ec2de6521f95
 PINNED_STREAM_SHA256 = "92bee271be03b43008a41d470c97020d69a43a6aa78b0188567f64825dad7909"
 #: Features added after the pin (checked against tests/reference_features.py, not
 #: here): left out of the pinned rows, so every older feature is still pinned.
-ADDED_SINCE_PIN = frozenset({"new_product", "log_term_days", "product_code"})
+ADDED_SINCE_PIN = frozenset({"new_product", "log_term_days", "product_code", "funded_repeats_30d"})
 
 
 def _random_value(rng: random.Random, code: str) -> float | int | bytes:
@@ -516,16 +564,17 @@ def _format(layout: tuple[tuple[str, str, int], ...]) -> str:
 
 def test_state_bytes_are_the_pinned_v7_layout() -> None:
     """Guards the changelog: a worker must read the states its predecessor wrote, so the
-    bytes of every field stay where version 7 put them (version 6's, the rings' counts a
-    byte each), written as versions 6 and 5 they are those layouts' bytes, and a state
+    bytes of every field stay where version 7 put them (version 6's, the rings' counts and the
+    hour profile a byte each, then v7's new fields), written as versions 6 and 5 they are those layouts' bytes, and a state
     filled over version 6's ranges, written as version 5, is the bytes pinned before the
     layout was generated."""
     state, flat = _filled_state()
     data = state.to_bytes()
     assert data == struct.pack(_format(V7_LAYOUT), 7, *flat)
-    assert len(data) == STATE_BYTES == 1006
-    assert STATE_HISTORY.downgrade(state, 6) == struct.pack(_format(V6_LAYOUT), 6, *flat)
-    assert STATE_HISTORY.downgrade(state, 5) == struct.pack(_format(V5_LAYOUT), 5, *flat[:len(flat) - 2])
+    assert len(data) == STATE_BYTES == 1000
+    v6 = flat[:len(flat) - 12]  # without v7's new fields (8 + 4 values)
+    assert STATE_HISTORY.downgrade(state, 6) == struct.pack(_format(V6_LAYOUT), 6, *v6)
+    assert STATE_HISTORY.downgrade(state, 5) == struct.pack(_format(V5_LAYOUT), 5, *v6[:len(v6) - 2])
     wide, _ = _filled_state(V6_LAYOUT)
     assert hashlib.sha256(STATE_HISTORY.downgrade(wide, 5)).hexdigest() == FILLED_STATE_SHA256
 

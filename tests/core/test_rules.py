@@ -240,3 +240,17 @@ def test_a_rules_file_can_switch_a_rule_off(tmp_path) -> None:
     path.write_text(json.dumps({"disabld": []}))
     with pytest.raises(ValueError, match="unknown rule thresholds"):
         RuleConfig.from_file(path)
+
+
+def test_repayments_funded_again_and_again_are_borrowing_to_repay() -> None:
+    """Two credit lines paying each other off: the second funded repayment in a run fires
+    borrow_to_repay; one alone does not (a borrower who repays one loan with another now and then);
+    calibration's ladder raises the run it needs."""
+    assert _fired(_row("repayment", funded_repeats_30d=1, segment_code=0)) == []
+    assert _fired(_row("repayment", funded_repeats_30d=2, segment_code=0)) == ["borrow_to_repay"]
+    hit = evaluate_rules(_row("repayment", funded_repeats_30d=3, segment_code=0), RuleConfig())[0]
+    assert "another product" in hit.text and "3 times in a row" in hit.text
+    assert _fired(_row("loan", rollover_chain=0, segment_code=0)) == []  # a loan row has no such feature
+    harder = tightened(RuleConfig(), "borrow_to_repay", 2.0)
+    assert harder.borrow_to_repay_funded_repeats == 4
+    assert [h.rule for h in evaluate_rules(_row("repayment", funded_repeats_30d=3, segment_code=0), harder)] == []

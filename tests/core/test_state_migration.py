@@ -107,24 +107,28 @@ def test_the_stream_exercises_what_the_steps_cannot_rebuild(built: dict[str, Use
 
 @pytest.mark.parametrize("version", [4, 5, 6])
 def test_states_of_the_shipped_release_read_back_as_built_today(built: dict[str, UserState], version: int) -> None:
-    """v4 (the shipped release, d786b47) -> v5 -> v6 -> v7, v5 (dcff580) and v6 (e1f7576): every byte
-    as today's code writes it.  v5 adds only the early-warning tags of open loans, which ``update``
-    never sets (the pipeline tags scored loans); v6 the merchant of open loans, and the fixture
-    stream (v1 events) names no merchant; v7 stores the rings' counts in a byte, and no bucket of
-    the stream holds more than 255: so a migrated state is exactly today's state."""
+    """v4 (the shipped release, d786b47) -> v5 -> v6 -> v7, v5 (dcff580) and v6 (e1f7576): every field
+    as today's code builds it but v7's new ones, which start empty.  v5 adds only the early-warning
+    tags of open loans, which ``update`` never sets (the pipeline tags scored loans); v6 the merchant
+    of open loans, and the fixture stream (v1 events) names no merchant; v7 stores the rings' counts
+    and the hour profile in a byte, which the stream never fills past 254."""
     assert [(step.source, step.target, step.added, step.dropped, tuple(step.rebuild))
             for step in STATE_HISTORY.steps[-3:]] == [
         (LAYOUT_V4, LAYOUT_V5, ("loan_ew", "loan_ew_source"), (), ()),
         (LAYOUT_V5, LAYOUT_V6, ("merchant", "loan_at_merchant"), (), ()),
-        (LAYOUT_V6, STATE_LAYOUT, (), (), ("ring_1h", "ring_24h", "ring_30d")),
+        (LAYOUT_V6, STATE_LAYOUT, NEW_IN_V7, (), ("ring_1h", "ring_24h", "ring_30d", "hour_hist")),
     ]
     stored = _fixture(version)["states"]
     assert sorted(stored) == sorted(built)
+    fresh = _defaults()
     for user, hex_state in stored.items():
         data = bytes.fromhex(hex_state)
         assert len(data) == STATE_HISTORY.layout(version).size
         migrated = UserState.from_bytes(data)
-        assert migrated.to_bytes() == built[user].to_bytes(), user
+        assert type(migrated) is UserState and migrated.to_bytes()[0] == STATE_VERSION
+        for name in STATE_LAYOUT.names:
+            expected = fresh if name in NEW_IN_V7 else built[user]
+            assert _value(migrated, name) == _value(expected, name), (user, name)
 
 
 def test_states_of_the_current_version_read_back_byte_for_byte(built: dict[str, UserState]) -> None:
@@ -141,8 +145,12 @@ def _defaults() -> UserState:
     return UserState()
 
 
+#: What v7 added: they start empty on a migrated state (nothing older kept them).
+NEW_IN_V7 = ("loan_product", "last_loan_amount", "last_loan_product", "funded_ts", "funded_chain")
+
+
 def test_v3_states_migrate_to_the_states_built_today(built: dict[str, UserState]) -> None:
-    """v3 (26ed953) -> v4 -> v5 -> v6 -> v7: every field as today's code builds it, except short_ring (empty)."""
+    """v3 (26ed953) -> v4 -> v5 -> v6 -> v7: every field as today's code builds it, except short_ring and v7's new fields (empty)."""
     step = STATE_HISTORY.steps[1]
     assert (step.source, step.target, step.added, step.dropped) == (LAYOUT_V3, LAYOUT_V4, ("short_ring",), ())
     fresh = _defaults()
@@ -152,7 +160,7 @@ def test_v3_states_migrate_to_the_states_built_today(built: dict[str, UserState]
         migrated = UserState.from_bytes(data)
         assert type(migrated) is UserState and migrated.to_bytes()[0] == STATE_VERSION
         for name in STATE_LAYOUT.names:
-            expected = fresh if name == "short_ring" else built[user]
+            expected = fresh if name == "short_ring" or name in NEW_IN_V7 else built[user]
             assert _value(migrated, name) == _value(expected, name), (user, name)
 
 
@@ -174,7 +182,7 @@ def test_v2_states_migrate_to_the_states_built_today(built: dict[str, UserState]
         assert len(data) == LAYOUT_V2.size == 963
         migrated = UserState.from_bytes(data)
         for name in STATE_LAYOUT.names:
-            if name in NOT_REBUILT_FROM_V2:
+            if name in NOT_REBUILT_FROM_V2 or name in NEW_IN_V7:
                 assert _value(migrated, name) == _value(fresh, name), (user, name)
             elif name == "rollover_chain":
                 assert migrated.rollover_chain == v2_class.from_bytes(data).rollover_chain
@@ -301,7 +309,7 @@ def test_a_history_decodes_through_the_codec_it_is_given_to() -> None:
     v6 = cls.from_bytes(state.to_bytes())
     assert type(v6) is cls and v6.n_events == 7
     assert cls.from_bytes(v6.to_bytes()).to_bytes() == v6.to_bytes()
-    with pytest.raises(StateFormatError, match="v2 .963 bytes., v3 .946 bytes., v4 .984 bytes., v5 .1000 bytes., v6 .1066 bytes., v7 .1006 bytes."):
+    with pytest.raises(StateFormatError, match="v2 .963 bytes., v3 .946 bytes., v4 .984 bytes., v5 .1000 bytes., v6 .1066 bytes., v7 .1000 bytes."):
         cls.from_bytes(bytes([STATE_VERSION + 3]) + v6.to_bytes()[1:])
 
 
@@ -371,8 +379,13 @@ def _shared_fields_kept(step: Step, old: Any, new: Any, expect: Callable[[Any, s
 
 
 def _as_v7(old: Any, name: str) -> Any:
-    """A field of an older state as v7 reads it: the rings' counts clamped to a byte (the v6 -> v7 step)."""
+    """A field of an older state as v7 reads it (the v6 -> v7 step): the rings' counts clamped to a
+    byte, the hour profile halved until it fits one."""
     value = _value(old, name)
+    if name == "hour_hist":
+        while max(value) > 255:
+            value = [c // 2 for c in value]
+        return value
     if name not in STATE_HISTORY.steps[-1].rebuild:
         return value
     slots, width, head, counts, amounts = value
@@ -422,9 +435,10 @@ def test_the_versions_a_worker_can_write() -> None:
 
 
 def test_ring_counts_narrowed_to_a_byte_clamp_and_go_back_as_they_are(built: dict[str, UserState]) -> None:
-    """v6 -> v7 stores each ring bucket's count in a byte.  A v6 count above 255 (v6 allowed it; the
-    v7 fold saturates there) reads as 255, every other field as stored; a v7 state written for v6
-    workers (a rolling upgrade's first bounce) is what the v6 layout reads back with the same counts."""
+    """v6 -> v7 stores each ring bucket's count and the hour profile in a byte.  A v6 count above 255
+    (v6 allowed it; the v7 fold saturates there) reads as 255, a v6 hour profile past 254 is halved as
+    the fold halves it, every other v6 field reads as stored; a v7 state written for v6 workers (a
+    rolling upgrade's first bounce) is what the v6 layout reads back with the same counts."""
     state = next(s for s in built.values() if s.ring_30d.head >= 0 and any(s.ring_24h.counts))
     data = STATE_HISTORY.downgrade(state, 6)
     assert len(data) == LAYOUT_V6.size and data[0] == 6
@@ -433,11 +447,15 @@ def test_ring_counts_narrowed_to_a_byte_clamp_and_go_back_as_they_are(built: dic
         assert _value(old, name) == _value(state, name), name
     newest = old.ring_30d.head % old.ring_30d.slots
     old.ring_30d.counts[newest], old.ring_24h.counts[0], old.ring_1h.counts[1] = 1000, 256, 255
+    old.hour_hist = [600, 300, 254, 7, *([0] * 20)]  # halved twice: 150 fits a byte
     migrated = UserState.from_bytes(old.to_bytes())
     assert (migrated.ring_30d.counts[newest], migrated.ring_24h.counts[0], migrated.ring_1h.counts[1]) == (255, 255, 255)
     assert migrated.ring_30d.amounts == state.ring_30d.amounts
-    for name in set(STATE_LAYOUT.names) - set(("ring_1h", "ring_24h", "ring_30d")):
+    assert migrated.hour_hist == [150, 75, 63, 1, *([0] * 20)]
+    for name in set(LAYOUT_V6.names) - set(("ring_1h", "ring_24h", "ring_30d", "hour_hist")):
         assert _value(migrated, name) == _value(state, name), name
+    for name in NEW_IN_V7:
+        assert _value(migrated, name) == _value(UserState(), name), name
 
 
 def test_a_step_goes_back_only_where_every_rebuilt_field_has_a_way_back() -> None:
