@@ -16,7 +16,10 @@ the offline replay's in every field but the alert-suppression memory, which
 depends on which of the two models scored), no state was reset, and every alert
 names an input event.  The stream leaves out short-term loans: version 3 does not
 store the short-loan ring that version 4 added, so with them the states would
-differ from the replay by design (docs/operations.md says so).
+differ from the replay by design (docs/operations.md says so).  The same holds
+for what version 7 added (each open loan's product, the newest loan): each is as
+the replay has it or at its default, and the run of funded repayments, computed
+from them, is not compared.
 """
 
 from __future__ import annotations
@@ -56,6 +59,13 @@ pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 #: What a state remembers of the alerts sent for its user: depends on which model scored.
 ALERT_MEMORY = {"alert_key", "alert_ts", "alert_rank"}
+#: Fields version 3 does not store (short_ring aside, compared below): during bounce 1 they
+#: are forgotten at every write, so each is as the replay has it or back at its default
+#: (an open loan's product, the newest loan: until the user's next loan or repayment).
+NOT_IN_V3 = set(STATE_LAYOUT.names) - set(LAYOUT_V3.names) - {"short_ring"}
+#: Computed from a field v3 does not store (the repaid loan's product): a repayment into a
+#: loan drawn during bounce 1 is not recognised as funded, so the run can be shorter.
+FROM_NOT_IN_V3 = {"funded_ts", "funded_chain"}
 
 
 @pytest.fixture
@@ -148,12 +158,21 @@ def _differences(stored: dict[str, bytes], expected: dict[str, bytes]) -> list[s
             out.append(f"{user}: only in {'the changelog' if user in stored else 'the replay'}")
             continue
         got, want = UserState.from_bytes(stored[user]), UserState.from_bytes(expected[user])
-        fields = [n for n in STATE_LAYOUT.names if n not in ALERT_MEMORY | {"short_ring"} and _plain(got, n) != _plain(want, n)]
+        fields = [n for n in STATE_LAYOUT.names if n not in ALERT_MEMORY | NOT_IN_V3 | {"short_ring"}
+                  and _plain(got, n) != _plain(want, n)]
+        fields += [n for n in NOT_IN_V3 - FROM_NOT_IN_V3 if not _as_replayed_or_forgotten(got, want, n)]
         if got.short_ring.values != want.short_ring.values:  # empty in both (no short loans); its head only
             fields.append("short_ring")                       # moves with time, and v3 does not store it
         if fields:
             out.append(f"{user}: {', '.join(fields)}")
     return out
+
+
+def _as_replayed_or_forgotten(got: UserState, want: UserState, name: str) -> bool:
+    """Each value of the field (each open-loan slot of an array) as the replay has it, or at its default."""
+    default = getattr(UserState(), name)
+    values = zip(*(v if isinstance(v, list) else [v] for v in (getattr(got, name), getattr(want, name), default)))
+    return all(g == w or g == d for g, w, d in values)
 
 
 def _plain(state: UserState, name: str) -> object:
