@@ -224,19 +224,31 @@ class RiskModel:
         Ranked by ``explain.top_features``, which leaves out features that
         contributed nothing: an alert never names a feature that did not help.
         """
+        return self.top_reasons_rows(event_type, np.atleast_2d(x), k)[0]
+
+    def top_reasons_rows(self, event_type: str, X: np.ndarray, k: int = 3) -> list[list[dict[str, Any]]]:
+        """``top_reasons`` of each row of ``X``, the same for a row whatever rows come with it.
+
+        Why rows: a batch's alerts walk each forest once together.  Alone, one
+        alert's reasons cost about 0.7 ms (mostly numpy's per-call overhead on
+        two forests' 200-tree paths), five per cent of the worker's time at a
+        2 % alert rate.
+        """
         tm = self.by_type[event_type]
         names = tm.features
-        weights = attribute(tm.forest, np.atleast_2d(x))[0]
+        X = np.atleast_2d(X)
+        weights = attribute(tm.forest, X)
         if tm.blend is not None:  # an equal say to each reader, as in the score
-            tails = np.zeros(len(names))
-            tails[tm.blend.tails.columns] = tm.blend.tails.contributions(x)[0]
+            tails = np.zeros_like(weights)
+            tails[:, tm.blend.tails.columns] = tm.blend.tails.contributions(X)
             readers = [_shares(weights), _shares(tails)]
             if tm.blend.core is not None:
-                core = np.zeros(len(names))
-                core[tm.blend.core.columns] = attribute(tm.blend.core.forest, np.atleast_2d(x)[:, tm.blend.core.columns])[0]
+                core = np.zeros_like(weights)
+                core[:, tm.blend.core.columns] = attribute(tm.blend.core.forest, X[:, tm.blend.core.columns])
                 readers.append(_shares(core))
             weights = sum(readers) / len(readers)
-        return [self._reason(tm, names[i], float(x[i]), float(weights[i])) for i in top_features(weights, k)]
+        return [[self._reason(tm, names[i], float(x[i]), float(w[i])) for i in top_features(w, k)]
+                for x, w in zip(X, weights)]
 
     @staticmethod
     def _reason(tm: TypeModel, name: str, value: float, weight: float) -> dict[str, Any]:
@@ -255,9 +267,9 @@ class RiskModel:
 
 
 def _shares(weights: np.ndarray) -> np.ndarray:
-    """Non-negative weights scaled to sum to 1 (all zeros stay zeros)."""
-    total = float(weights.sum())
-    return weights / total if total > 0 else weights
+    """Each row's non-negative weights scaled to sum to 1 (a row of zeros stays zeros)."""
+    totals = weights.sum(axis=1, keepdims=True)
+    return np.divide(weights, totals, out=np.zeros_like(weights), where=totals > 0)
 
 
 def describe(name: str, value: float, norm: FeatureNorm) -> str:

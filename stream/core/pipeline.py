@@ -20,7 +20,7 @@ from stream.core.entity_alerts import EntityOutcome, EntityThresholds, observe
 from stream.core.features import LOAN_FEATURES, FeatureRow, UserState, update
 from stream.core.outcome_watch import DEFAULT_LATE_DAYS, BatchWatch, Realised, before_repayment, still_open
 from stream.core.rules import RuleConfig
-from stream.core.scoring import Decision, ScoringModel, decide_batch, reasons_for
+from stream.core.scoring import Decision, ScoringModel, decide_batch, model_reasons, reasons_for
 from stream.core.suppression import remember_alert, repeats_last_alert
 
 
@@ -106,17 +106,18 @@ def process(
         folded.append((e, row, sighted))
         views.append((seen, held_before, still_open(states[e.user_id], e.loan_id)))
     fresh = [(e, r) for e, r, _ in folded if r is not None]
-    decisions = iter(decide_batch(model, rules, fresh)) if fresh else iter(())
+    decided = decide_batch(model, rules, fresh) if fresh else []
+    decisions = iter(zip(decided, model_reasons(model, [e for e, _ in fresh], decided)))
     outcomes = []
     for (event, row, sighted), (seen, held_before, held_after) in zip(folded, views):
         if row is None:
             outcomes.append(Outcome(event, duplicate=True))
             continue
-        decision = next(decisions)
+        decision, drivers = next(decisions)
         alert, suppressed, realised = None, False, None
         state = states[event.user_id]
         if decision.alert:
-            alert = build_alert(event, decision, reasons_for(model, event, decision), model.version, now)
+            alert = build_alert(event, decision, reasons_for(model, decision, drivers), model.version, now)
             suppressed = repeats_last_alert(state, alert, event.ts, suppress_window_s)
             if not suppressed:
                 remember_alert(state, alert, event.ts)

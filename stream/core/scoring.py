@@ -11,7 +11,7 @@ look at now; a model-only outlier just over the budget threshold can wait.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol
+from typing import Any, Mapping, Protocol, Sequence
 
 import numpy as np
 
@@ -53,7 +53,7 @@ class ScoringModel(Protocol):
 
     def score(self, event_type: str, X: np.ndarray) -> np.ndarray: ...
 
-    def top_reasons(self, event_type: str, x: np.ndarray, k: int = 3) -> list[dict[str, Any]]: ...
+    def top_reasons_rows(self, event_type: str, X: np.ndarray, k: int = 3) -> list[list[dict[str, Any]]]: ...
 
     def early_warning_reasons(self, v: np.ndarray, probability: float, k: int = 3) -> list[dict[str, Any]]: ...
 
@@ -178,14 +178,30 @@ def decide_batch(
     return [d for d in decisions if d is not None]
 
 
-def reasons_for(model: ScoringModel, event: Event, decision: Decision, k: int = 3) -> list[dict[str, Any]]:
-    """Rules first (they name the typology), then the features that drove the score."""
+def model_reasons(model: ScoringModel, events: Sequence[Event], decisions: Sequence[Decision],
+                  k: int = 3) -> list[list[dict[str, Any]]]:
+    """The features that drove each alerting decision's score ([] for the others), one call
+    per event type for the whole batch (``reasons_for`` puts them after the rules)."""
+    out: list[list[dict[str, Any]]] = [[] for _ in decisions]
+    wanted: dict[str, list[int]] = {}
+    for i, (event, d) in enumerate(zip(events, decisions)):
+        if d.alert and (d.model_fired or not d.early_warning_fired):
+            wanted.setdefault(event.event_type, []).append(i)
+    for event_type, rows in wanted.items():
+        X = np.stack([decisions[i].vector for i in rows])
+        for i, reasons in zip(rows, model.top_reasons_rows(event_type, X, k=k)):
+            out[i] = reasons
+    return out
+
+
+def reasons_for(model: ScoringModel, decision: Decision, drivers: list[dict[str, Any]],
+                k: int = 3) -> list[dict[str, Any]]:
+    """Rules first (they name the typology), then what drove the early warning, then the
+    features that drove the score (``drivers``, from ``model_reasons``)."""
     reasons: list[dict[str, Any]] = [{"rule": h.rule, "text": h.text} for h in decision.rule_hits]
     if decision.early_warning_fired and decision.row is not None and decision.early_warning is not None:
         reasons += model.early_warning_reasons(decision.row, decision.early_warning, k=k)
-    if decision.model_fired or not decision.early_warning_fired:
-        reasons += model.top_reasons(event.event_type, decision.vector, k=k)
-    return reasons
+    return reasons + drivers
 
 
 def _segment(event: Event) -> str | None:

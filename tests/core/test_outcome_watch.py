@@ -55,8 +55,8 @@ class StubModel:
     def score(self, event_type: str, X: np.ndarray) -> np.ndarray:
         return np.zeros(len(X))
 
-    def top_reasons(self, event_type: str, x: np.ndarray, k: int = 3) -> list[dict[str, Any]]:
-        return []
+    def top_reasons_rows(self, event_type: str, X: np.ndarray, k: int = 3) -> list[list[dict[str, Any]]]:
+        return [[] for _ in X]
 
     def early_warning_reasons(self, v: np.ndarray, probability: float, k: int = 3) -> list[dict[str, Any]]:
         return [{"early_warning": probability, "text": "stub"}]

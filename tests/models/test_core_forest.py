@@ -85,3 +85,16 @@ def test_reasons_can_come_from_the_core_forest() -> None:
     reasons = model.top_reasons("loan", x)
     assert "log_limit_change" in [r["feature"] for r in reasons]
     assert all(r["weight"] >= 0 for r in reasons)
+
+
+def test_reasons_of_rows_together_are_each_rows_reasons_alone() -> None:
+    """The worker explains a batch's alerts in one call (``top_reasons_rows``): a row's reasons,
+    weights to the last digit included, must not depend on which rows come with it, or the
+    stream's alerts would differ from the offline replay's, whose batches are cut elsewhere."""
+    model, X = _model(core=True)
+    rng = np.random.default_rng(7)
+    rows = np.concatenate([X[rng.choice(len(X), 40)], X[:5] * 3.0, np.zeros((1, X.shape[1]))])
+    together = model.top_reasons_rows("loan", rows)
+    assert together == [model.top_reasons("loan", x) for x in rows]
+    assert together[:7] == model.top_reasons_rows("loan", rows[:7])
+    assert any(together) and all(len(r) <= 3 for r in together)

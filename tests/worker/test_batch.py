@@ -240,3 +240,18 @@ def test_lateness_sightings_are_held_back_while_older_workers_may_fold_them(mode
     asyncio.run(handler.handle([_message(loan, 0), _message(late, 1)]))
     sent = [s for m in sinks.sightings["merchant"].sent for s in unpack(m["value"])]
     assert [(s.event_id, s.late_days) for s in sent] == [("e-m-1", 0), ("r-m-1", 20)][: 2 if lateness else 1]
+
+
+def test_an_alerts_reasons_do_not_depend_on_how_the_events_are_batched(model, events) -> None:
+    """A batch's alerts are explained together (``scoring.model_reasons``): cut into batches of 7,
+    every alert names the same reasons, weights included, as when all come in one batch."""
+    def reasons(size: int) -> dict[str, list]:
+        handler, sinks, _ = _handler(model, Log())
+        messages = [_message(d, i) for i, d in enumerate(events)]
+        for start in range(0, len(messages), size):
+            asyncio.run(handler.handle(messages[start:start + size]))
+        return {a["alert_id"]: a["reasons"] for a in (orjson.loads(m["value"]) for m in sinks.alerts.sent)}
+
+    whole, cut = reasons(len(events)), reasons(7)
+    assert whole and whole == cut
+    assert sum(1 for rs in whole.values() for r in rs if "feature" in r) >= 3
