@@ -230,7 +230,7 @@ class RiskModel:
         """``top_reasons`` of each row of ``X``, the same for a row whatever rows come with it.
 
         Why rows: a batch's alerts walk each forest once together.  Alone, one
-        alert's reasons cost about 0.7 ms (mostly numpy's per-call overhead on
+        alert's reasons cost about half a millisecond (numpy's per-call overhead on
         two forests' 200-tree paths), five per cent of the worker's time at a
         2 % alert rate.
         """
