@@ -564,6 +564,13 @@ def _ring_with_u8_counts(name: str) -> Callable[[Any], Ring]:
     return rebuild
 
 
+def _hours_in_a_byte(hours: list[int]) -> list[int]:
+    """A v6 local-hour profile (two bytes an hour) halved until every hour fits one: its shape is what counts."""
+    while max(hours) > _U8_MAX:
+        hours = [c // 2 for c in hours]
+    return hours
+
+
 _NARROWED = (*_COUNTED_RINGS, "hour_hist")
 _NARROWED_TO_U8 = {**{name: _ring_with_u8_counts(name) for name in _COUNTED_RINGS},
                    "hour_hist": lambda old: _hours_in_a_byte(old.hour_hist)}
@@ -914,10 +921,9 @@ def _funded_repeats(s: UserState, loan_id: str, ts: float, sec: int) -> int:
     goes on while each funded repayment comes within FUNDED_HORIZON_S of the one
     before; a repayment that is not funded leaves the run as it is.
     """
-    h = _loan_hash(loan_id)
-    if h not in s.loan_hashes or not s.last_loan_product:
+    i = loan_slot(s, loan_id)
+    if i is None or not s.last_loan_product:
         return 0
-    i = s.loan_hashes.index(h)
     owed, product = s.loan_amount[i], s.loan_product[i]
     if not owed or not product or product == s.last_loan_product:
         return 0
@@ -929,13 +935,6 @@ def _funded_repeats(s: UserState, loan_id: str, ts: float, sec: int) -> int:
     s.funded_chain = min(s.funded_chain + 1, _U8_MAX) if recent else 1
     s.funded_ts = sec
     return s.funded_chain
-
-
-def _hours_in_a_byte(hours: list[int]) -> list[int]:
-    """A v6 local-hour profile (two bytes an hour) halved until every hour fits one: its shape is what counts."""
-    while max(hours) > _U8_MAX:
-        hours = [c // 2 for c in hours]
-    return hours
 
 
 def _late_recent(s: UserState, sec: int) -> bool:
@@ -990,13 +989,19 @@ def _open_loan(s: UserState, e: LoanEvent, depth: int) -> None:
         s.loan_at_merchant &= ~bit
 
 
+def loan_slot(s: UserState, loan_id: str) -> int | None:
+    """The open-loan slot that holds ``loan_id`` (None: closed, never opened, or not kept)."""
+    h = _loan_hash(loan_id)
+    return s.loan_hashes.index(h) if h in s.loan_hashes else None
+
+
 def merchant_of_loan(s: UserState, loan_id: str) -> str | None:
     """The merchant an open loan of the user was drawn at (None: not at a merchant, closed, or unknown).
     Read before a repayment is folded in: the last one closes the loan."""
-    h = _loan_hash(loan_id)
-    if not s.loan_at_merchant or h not in s.loan_hashes:
+    i = loan_slot(s, loan_id) if s.loan_at_merchant else None
+    if i is None:
         return None
-    return s.merchant[0].decode() if s.loan_at_merchant >> s.loan_hashes.index(h) & 1 else None
+    return s.merchant[0].decode() if s.loan_at_merchant >> i & 1 else None
 
 
 def _pay_loan(s: UserState, loan_id: str) -> int:
@@ -1004,10 +1009,9 @@ def _pay_loan(s: UserState, loan_id: str) -> int:
 
     Returns the depth of the loan that rolled the paid one over (0: none or unknown).
     """
-    h = _loan_hash(loan_id)
-    if h not in s.loan_hashes:
+    i = loan_slot(s, loan_id)
+    if i is None:
         return 0
-    i = s.loan_hashes.index(h)
     rolled = s.loan_rolled[i]
     next_due = s.loan_due[i] + int(INSTALMENT_PERIOD)
     if next_due < s.loan_end[i]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stream.core.contract import Event
-from stream.core.features import UserState, _loan_hash
+from stream.core.features import UserState, loan_slot
 
 #: The default lateness (days) that makes an outcome bad; a model states its own.
 DEFAULT_LATE_DAYS = 15
@@ -60,7 +60,7 @@ def before_repayment(state: UserState | None, event: Event) -> tuple[Tag | None,
     loan holds an open-loan slot; (None, False) for a loan event or a user not seen yet."""
     if state is None or event.event_type != "repayment":
         return None, False
-    slot = _slot(state, event.loan_id)
+    slot = loan_slot(state, event.loan_id)
     if slot is None:
         return None, False
     return ((state.loan_ew[slot], state.loan_ew_source[slot]) if state.loan_ew[slot] else None), True
@@ -68,16 +68,11 @@ def before_repayment(state: UserState | None, event: Event) -> tuple[Tag | None,
 
 def still_open(state: UserState, loan_id: str) -> bool:
     """Whether the loan holds an open-loan slot (read right after an event is folded in)."""
-    return _slot(state, loan_id) is not None
-
-
-def _slot(state: UserState, loan_id: str) -> int | None:
-    h = _loan_hash(loan_id)
-    return state.loan_hashes.index(h) if h in state.loan_hashes else None
+    return loan_slot(state, loan_id) is not None
 
 
 def _store(state: UserState, loan_id: str, tag: Tag) -> None:
-    slot = _slot(state, loan_id)
+    slot = loan_slot(state, loan_id)
     if slot is not None:
         state.loan_ew[slot], state.loan_ew_source[slot] = tag
 
