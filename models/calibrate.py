@@ -49,6 +49,33 @@ alerts, which a rule that misreads the lender's normal breaks long before the
 cap does (that case is the single-rule share's).  The forest keeps a tenth of
 the budget in any case (``models.train.budget_threshold``).
 
+Users, not only events (``USER_WINDOW_DAYS``): reach counts each user once
+per *event*, so at a lender whose borrowers take many loans (payday credit) a
+rule can stay within its share of the events while tripping many borrowers,
+and the risk team's promise is about people (at most 2 % of well-behaved users
+flagged in a fortnight; the bar 1 %).  So each rule is also measured by its
+**user reach**: the users it fires on exactly once in the history's last
+fortnight, over the users active in it, against the same shares of the same
+budget (one rule at most 0.5 % of the users, all rules together 2 %).
+
+* The last fortnight, not the whole warm history: it is the most mature part
+  of the history, and patterns built from lateness need weeks to show.  On a
+  held-out payday world, ``overdue_escalation`` reached 0.50 % of the users a
+  fortnight over the whole warm history (scaled), then flagged 1.2 % of the
+  well-behaved users in the test fortnight.
+* Exactly once: a typology is a pattern its users run again and again, a
+  misread normal trips a user here and there.  On the project's simulator,
+  whose history holds its misbehaving users, ``overdue_escalation`` fires on
+  2.1 % of the last fortnight's users, 1.8 % of them misbehaving and most of
+  those hit four times or more; counting every user hit switched the rule to
+  x5 and its recall fell from 0.81 to 0.01.  At a payday world's x1.5 the
+  users it hit were well-behaved, 15 of 24 hit once.
+
+On the held-out worlds (docs/worlds.md, 2026-12-03) this took the payday
+worlds' well-behaved users flagged from 1.9-2.1 % to 1.2-1.4 %; on the
+simulator ``overdue_escalation`` is tightened x1.25 and its recall falls from
+0.81 to 0.66.
+
 Counts, not only shares (``MIN_USERS``): a rule that reaches fewer than 10 of
 the history's users is kept whatever its share.  A handful of users is a
 handful of cases, not evidence that the rule misreads the lender's normal, and
@@ -81,6 +108,9 @@ RULE_SHARE = 0.5
 RULES_SHARE = 2.0
 #: A rule (or all rules together) reaching fewer users of the history than this is never over its share.
 MIN_USERS = 10
+#: User reach is measured over the history's last this many days (a fortnight: the held-out
+#: evaluation's test window, and how a risk team reads "users flagged").
+USER_WINDOW_DAYS = 14.0
 
 KEPT, TIGHTENED, SWITCHED_OFF = "kept", "tightened", "switched off"
 EVENT_TYPES: tuple[str, ...] = tuple(RULES_BY_TYPE)
@@ -113,6 +143,8 @@ class RuleOutcome:
     why: str
     before: dict[str, Rate]  # by event type, as configured
     after: dict[str, Rate]  # by event type, as in force (zero hits when switched off)
+    users_before: int = 0  # users it fires on exactly once in the last fortnight (any event type), as configured
+    users_after: int = 0  # the same as in force
 
     @property
     def label(self) -> str:
@@ -133,6 +165,12 @@ class Calibration:
     rules_share: float = RULES_SHARE
     rule_share: float = RULE_SHARE
     together: tuple[tuple[str, Rate], ...] = ()  # all rules in force together, per event type
+    together_users: int = 0  # users all rules in force together fire on exactly once in the last fortnight
+    active_users: int = 0  # distinct users active in the last fortnight
+
+    def user_reach(self, users: int) -> float:
+        """``users`` hit as a share of the last fortnight's active users (see the module doc)."""
+        return users / self.active_users if self.active_users else 0.0
 
     def over_budget(self) -> list[str]:
         """Rules in force over their share of the budget, as sentences (only possible with calibration off)."""
@@ -146,10 +184,18 @@ class Calibration:
                     out.append(f"{o.rule} reaches {rate.reach:.2%} of the history's {t} events ({rate.hit_rate:.2%} hit), "
                                f"over its share of the alert budget ({share:.2%})"
                                + (f"; calibration would have: {self.proposed[o.rule]}" if o.rule in self.proposed else ""))
+            reach = self.user_reach(o.users_after)
+            if _over_users(o.users_after, reach, share):
+                out.append(f"{o.rule} reaches {reach:.2%} of the last fortnight's users, over its "
+                           f"share of the alert budget ({share:.2%})"
+                           + (f"; calibration would have: {self.proposed[o.rule]}" if o.rule in self.proposed else ""))
         for t, rate in self.together:
             if _over(rate, limit):
                 out.append(f"all rules together reach {rate.reach:.2%} of the history's {t} events, over "
                            f"{self.rules_share:.0%} of the alert budget ({limit:.2%})")
+        if _over_users(self.together_users, self.user_reach(self.together_users), limit):
+            out.append(f"all rules together reach {self.user_reach(self.together_users):.2%} of the last fortnight's "
+                       f"users, over {self.rules_share:.0%} of the alert budget ({limit:.2%})")
         return out
 
     def expected_hit_rate(self) -> dict[str, float]:
@@ -171,11 +217,14 @@ class Calibration:
             "ladder": list(LADDER),
             "configured": self.configured.as_dict(),
             "together": {t: [r.events, r.hits, r.users] for t, r in self.together},
+            "together_users": self.together_users,
+            "active_users": self.active_users,
             "proposed": dict(self.proposed),
             "rules": [
                 {"rule": o.rule, "action": o.action, "factor": o.factor, "why": o.why,
                  "before": {t: [r.events, r.hits, r.users] for t, r in o.before.items()},
-                 "after": {t: [r.events, r.hits, r.users] for t, r in o.after.items()}}
+                 "after": {t: [r.events, r.hits, r.users] for t, r in o.after.items()},
+                 "users": [o.users_before, o.users_after]}
                 for o in self.outcomes
             ],
         }
@@ -188,7 +237,8 @@ class Calibration:
             return None
         outcomes = tuple(
             RuleOutcome(o["rule"], o["action"], float(o["factor"]), o["why"],
-                        {t: Rate(*v) for t, v in o["before"].items()}, {t: Rate(*v) for t, v in o["after"].items()})
+                        {t: Rate(*v) for t, v in o["before"].items()}, {t: Rate(*v) for t, v in o["after"].items()},
+                        *(int(v) for v in o.get("users", (0, 0))))
             for o in cal["rules"]
         )
         return cls(
@@ -198,26 +248,35 @@ class Calibration:
             outcomes=outcomes, proposed=dict(cal.get("proposed", {})),
             rules_share=float(cal["rules_share"]), rule_share=float(cal["rule_share"]),
             together=tuple((t, Rate(*v)) for t, v in cal.get("together", {}).items()),
+            together_users=int(cal.get("together_users", 0)), active_users=int(cal.get("active_users", 0)),
         )
 
     def table(self) -> str:
         """What ``riskmon train`` prints: each rule on each event type, before and after."""
         head = (f"rules on the training history (alert budget {self.budget:.2%} of loan events; one rule may reach "
-                f"{self.rule_share:.0%} of it, all rules {self.rules_share:.0%}; reach = events hit, each user once)"
+                f"{self.rule_share:.0%} of it, all rules {self.rules_share:.0%}; reach = events hit, each user once; "
+                f"users = users hit once in the last fortnight, of {self.active_users} active)"
                 + ("" if self.applied else " - calibration OFF: rules kept as configured"))
-        cols = ("rule", "event", "hit rate", "reach", "action", "hit rate after", "reach after", "share of budget", "why")
+        cols = ("rule", "event", "hit rate", "reach", "users", "action", "hit rate after", "reach after", "users after",
+                "share of budget", "why")
         rows = []
         for o in self.outcomes:
             for i, t in enumerate(o.before):
                 b, a = o.before[t], o.after[t]
-                rows.append((o.rule if i == 0 else "", t, f"{b.hit_rate:.2%}", f"{b.reach:.2%}",
-                             o.label if i == 0 else "", f"{a.hit_rate:.2%}", f"{a.reach:.2%}",
-                             f"{a.reach / self.budget:.0%}", o.why if i == 0 else ""))
+                first = i == 0
+                rows.append((o.rule if first else "", t, f"{b.hit_rate:.2%}", f"{b.reach:.2%}",
+                             f"{self.user_reach(o.users_before):.2%}" if first else "", o.label if first else "",
+                             f"{a.hit_rate:.2%}", f"{a.reach:.2%}",
+                             f"{self.user_reach(o.users_after):.2%}" if first else "",
+                             f"{max(a.reach, self.user_reach(o.users_after) if first else 0.0) / self.budget:.0%}",
+                             o.why if first else ""))
         widths = [max(len(str(r[i])) for r in (cols, *rows)) for i in range(len(cols) - 1)]
         fmt = "  ".join(f"{{:<{w}}}" for w in widths) + "  {}"
         lines = [head, fmt.format(*cols)] + [fmt.format(*r) for r in rows]
         totals = ", ".join(f"{t} {r.reach:.2%} ({r.hit_rate:.2%} hit)" for t, r in self.together)
-        lines.append(f"all rules in force together reach: {totals} (at most {self.rules_share * self.budget:.2%})")
+        users = self.user_reach(self.together_users)
+        lines.append(f"all rules in force together reach: {totals}, {users:.2%} of the last fortnight's users "
+                     f"(at most {self.rules_share * self.budget:.2%})")
         return "\n".join(lines)
 
 
@@ -225,15 +284,24 @@ class _History:
     """The history's rows by event type, each viewed by feature name once, with user indexes
     for reach; a rule's hits at a ladder step are computed once and cached."""
 
-    def __init__(self, rows: Iterable[tuple[str, str, FeatureRow]], configured: RuleConfig) -> None:
+    def __init__(self, rows: Iterable[tuple[str, str, FeatureRow]], configured: RuleConfig,
+                 fortnight_from: int = 0) -> None:
         self.configured = configured
         self.views: dict[str, list[Any]] = {t: [] for t in EVENT_TYPES}
         users: dict[str, list[int]] = {t: [] for t in EVENT_TYPES}
+        recent: dict[str, list[bool]] = {t: [] for t in EVENT_TYPES}
         ids: dict[str, int] = {}
-        for user_id, event_type, row in rows:
+        active: set[int] = set()
+        for i, (user_id, event_type, row) in enumerate(rows):
             self.views[event_type].append(rule_view(row))
-            users[event_type].append(ids.setdefault(user_id, len(ids)))
+            uid = ids.setdefault(user_id, len(ids))
+            users[event_type].append(uid)
+            recent[event_type].append(i >= fortnight_from)
+            if i >= fortnight_from:
+                active.add(uid)
         self.users = {t: np.asarray(u, dtype=np.int64) for t, u in users.items()}
+        self.recent = {t: np.asarray(r, dtype=bool) for t, r in recent.items()}
+        self.active = len(active)
         self._hits: dict[tuple[str, str, float], np.ndarray] = {}
 
     def types_of(self, rule: str) -> tuple[str, ...]:
@@ -258,6 +326,27 @@ class _History:
             mask = self.hits(rule, t, factor) if factor is not None else np.zeros(len(self.views[t]), bool)
             out[t] = self.rate(t, mask)
         return out
+
+    def users_hit(self, factors: dict[str, float | None]) -> int:
+        """Users the rules at ``factors`` (None: switched off) fire on exactly once in the last
+        fortnight, counting an event several rules hit once (see the module doc)."""
+        hit = []
+        for t in EVENT_TYPES:
+            mask = np.zeros(len(self.views[t]), bool)
+            for rule, f in factors.items():
+                if f is not None and rule in RULES_BY_TYPE[t]:
+                    mask |= self.hits(rule, t, f)
+            hit.append(self.users[t][mask & self.recent[t]])
+        _, counts = np.unique(np.concatenate(hit), return_counts=True)
+        return int((counts == 1).sum())
+
+    def over_users(self, factors: dict[str, float | None], share: float) -> bool:
+        """Whether the rules at ``factors`` together reach more than ``share`` of the last fortnight's users."""
+        users = self.users_hit(factors)
+        return _over_users(users, self.user_reach(users), share)
+
+    def user_reach(self, users: int) -> float:
+        return users / self.active if self.active else 0.0
 
     def together(self, factors: dict[str, float | None]) -> dict[str, Rate]:
         """All rules in force together (an event hit by several counts once), per event type."""
@@ -285,20 +374,34 @@ def _over(rate: Rate, share: float) -> bool:
     return rate.reach > share and rate.users >= MIN_USERS
 
 
+def _over_users(users: int, reach: float, share: float) -> bool:
+    """Whether a user reach is over ``share``, from enough users to say so."""
+    return reach > share and users >= MIN_USERS
+
+
 def _alone(history: _History, rule: str, share: float) -> tuple[int | None, str]:
     """The first ladder step at which ``rule`` alone reaches at most ``share`` on every event type."""
+    def over(factor: float) -> bool:
+        return (any(_over(r, share) for r in history.rates(rule, factor).values())
+                or history.over_users({rule: factor}, share))
+
+    def reached(factor: float) -> str:
+        t, worst = _worst(history.rates(rule, factor))
+        users = history.users_hit({rule: factor})
+        return (f"{worst.reach:.2%} of {t} events and "
+                f"{history.user_reach(users):.2%} of users in the last fortnight ({users} users hit once)")
+
     step: int | None = 0
-    t, first = _worst(history.rates(rule, 1.0))
-    while step is not None and any(_over(r, share) for r in history.rates(rule, LADDER[step]).values()):
+    while step is not None and over(LADDER[step]):
         step = _next(step)
-    as_configured = f"reaches {first.reach:.2%} of {t} events as configured"
-    if step == 0 and first.reach > share:
-        return step, f"{as_configured} ({first.users} users), too few users to tell from a typology's cases"
+    as_configured = f"reaches {reached(1.0)} as configured"
+    _, first = _worst(history.rates(rule, 1.0))
+    if step == 0 and max(first.reach, history.user_reach(history.users_hit({rule: 1.0}))) > share:
+        return step, f"{as_configured}, too few users to tell from a typology's cases"
     if step == 0:
         return step, f"{as_configured}, within its share ({share:.2%})"
     if step is None:
-        t5, last = _worst(history.rates(rule, LADDER[-1]))
-        return step, f"{as_configured}; still {last.reach:.2%} of {t5} events at x{LADDER[-1]:g}, over its share ({share:.2%})"
+        return step, f"{as_configured}; still {reached(LADDER[-1])} at x{LADDER[-1]:g}, over its share ({share:.2%})"
     return step, f"{as_configured}, over its share ({share:.2%}); x{LADDER[step]:g} is the first step within it"
 
 
@@ -315,12 +418,21 @@ def _decide(history: _History, configured: RuleConfig, budget: float,
         factors = {r: None if s is None else LADDER[s] for r, s in steps.items()}
         over = [(t, r) for t, r in history.together(factors).items() if _over(r, limit)]
         live = [r for r, s in steps.items() if s is not None]
-        if not over or not live:
+        if not live:
             return steps, why
-        t, total = over[0]
-        hottest = max((r for r in live if r in RULES_BY_TYPE[t]), key=lambda r: history.rates(r, factors[r])[t].reach)
+        if over:
+            t, total = over[0]
+            hottest = max((r for r in live if r in RULES_BY_TYPE[t]),
+                          key=lambda r: history.rates(r, factors[r])[t].reach)
+            reaching = f"{total.reach:.2%} of {t} events"
+        elif history.over_users(factors, limit):
+            hottest = max(live, key=lambda r: history.users_hit({r: factors[r]}))
+            users = history.users_hit(factors)
+            reaching = f"{history.user_reach(users):.2%} of the last fortnight's users"
+        else:
+            return steps, why
         steps[hottest] = _next(steps[hottest])
-        why[hottest] += (f"; then, with all rules together reaching {total.reach:.2%} of {t} events "
+        why[hottest] += (f"; then, with all rules together reaching {reaching} "
                          f"(over {limit:.2%}), the hottest, taken to "
                          + ("switched off" if steps[hottest] is None else f"x{LADDER[steps[hottest]]:g}"))
 
@@ -338,34 +450,40 @@ def calibrate(
     apply: bool = True,
     rule_share: float = RULE_SHARE,
     rules_share: float = RULES_SHARE,
+    fortnight_from: int = 0,
 ) -> Calibration:
     """Measure the rules on a history of ``(user_id, event_type, features)`` rows and, when
     ``apply``, tighten or switch off those over their share of ``budget`` (see the module doc).
 
+    The rows are in time order; user reach is measured on those from ``fortnight_from`` on
+    (the history's last ``USER_WINDOW_DAYS``).
     With ``apply`` False the rules stay as configured; the result still says what
     calibration would have done (``proposed``) and which rules are over budget.
     """
-    history = _History(rows, configured)
+    history = _History(rows, configured, fortnight_from)
     steps, why = _decide(history, configured, budget, rule_share, rules_share)
     effective, outcomes, proposed = configured, [], {}
     for rule in RULE_IDS:
         before = history.rates(rule, 1.0)
         if not configured.enabled(rule):
             outcomes.append(RuleOutcome(rule, SWITCHED_OFF, 1.0, "switched off in the configured rules", before,
-                                        history.rates(rule, None)))
+                                        history.rates(rule, None), history.users_hit({rule: 1.0}), 0))
             continue
         action, factor = _action(steps[rule])
         if not apply:
             if action != KEPT:
                 proposed[rule] = SWITCHED_OFF if action == SWITCHED_OFF else f"tightened x{factor:g}"
-            outcomes.append(RuleOutcome(rule, KEPT, 1.0, why[rule], before, before))
+            users = history.users_hit({rule: 1.0})
+            outcomes.append(RuleOutcome(rule, KEPT, 1.0, why[rule], before, before, users, users))
             continue
         if action == TIGHTENED:
             effective = tightened(effective, rule, factor)
         elif action == SWITCHED_OFF:
             effective = replace(effective, disabled=(*effective.disabled, rule))
-        outcomes.append(RuleOutcome(rule, action, factor, why[rule], before,
-                                    history.rates(rule, None if action == SWITCHED_OFF else factor)))
+        in_force = None if action == SWITCHED_OFF else factor
+        outcomes.append(RuleOutcome(rule, action, factor, why[rule], before, history.rates(rule, in_force),
+                                    history.users_hit({rule: 1.0}), history.users_hit({rule: in_force})))
     in_force = {o.rule: (None if o.action == SWITCHED_OFF else o.factor) for o in outcomes}
     total = tuple(history.together(in_force).items())
-    return Calibration(apply, budget, configured, effective, tuple(outcomes), proposed, rules_share, rule_share, total)
+    return Calibration(apply, budget, configured, effective, tuple(outcomes), proposed, rules_share, rule_share, total,
+                       history.users_hit(in_force), history.active)

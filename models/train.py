@@ -23,7 +23,7 @@ import sklearn
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from models.calibrate import calibrate
+from models.calibrate import USER_WINDOW_DAYS, calibrate
 from models.combine import scale_knots, share_by_skill
 from models.early_warning import EarlyWarning, fit_early_warning
 from models.outcomes import OutcomeRules, label_outcomes
@@ -153,8 +153,10 @@ def train(
     rows = [(e.segment if isinstance(e, LoanEvent) else None, e.event_type, r) for e, r in events_rows]
     warm_from = warm_start([e.ts for e, _ in events_rows])
     warm = np.array([e.ts >= warm_from for e, _ in events_rows], dtype=bool)
-    calibration = calibrate(((e.user_id, e.event_type, r) for (e, r), w in zip(events_rows, warm) if w),
-                            configured, alert_rate, apply=calibrate_rules)
+    warm_rows = [(e, r) for (e, r), w in zip(events_rows, warm) if w]
+    fortnight = max((e.ts for e, _ in warm_rows), default=0.0) - USER_WINDOW_DAYS * 86400.0
+    calibration = calibrate(((e.user_id, e.event_type, r) for e, r in warm_rows), configured, alert_rate,
+                            apply=calibrate_rules, fortnight_from=sum(1 for e, _ in warm_rows if e.ts < fortnight))
     rules = calibration.effective
     entities = calibrate_entities(((s, w) for (_, _, seen), w in zip(sighted, warm) for s in seen), warm_from)
     stats = segment_medians([(seg, r) for seg, _, r in rows if seg is not None])

@@ -110,6 +110,57 @@ def test_a_rule_reaching_a_handful_of_users_is_kept_whatever_its_share() -> None
     assert many.before["loan"].reach == pytest.approx(few.before["loan"].reach) and many.action == TIGHTENED
 
 
+def _frequent_borrowers(users: int, loans_each: int, hit_users: int, hits_each: int = 1
+                        ) -> list[tuple[str, str, FeatureRow]]:
+    """``users`` users with ``loans_each`` loans each; ``hits_each`` loans of each of the first
+    ``hit_users`` are takeovers."""
+    rows = [(f"u{u}", "loan", _row("loan", **(TAKEOVER if u < hit_users and k < hits_each else {})))
+            for u in range(users) for k in range(loans_each)]
+    return rows + [(f"r{i}", "repayment", _row("repayment")) for i in range(100)]
+
+
+def test_a_rule_tripping_many_users_of_frequent_borrowers_is_tightened_though_its_events_are_few() -> None:
+    # 15 of 400 users who take 10 loans each: 0.375 % of the loans (within the rule's 0.5 %),
+    # but 3 % of the 500 active users, and users are what the risk team's promise counts.
+    history = _frequent_borrowers(400, 10, 15)
+    cal = calibrate(history, RuleConfig(), BUDGET)
+    takeover = _outcome(cal, "account_takeover")
+    assert takeover.before["loan"].reach == pytest.approx(0.00375)
+    assert takeover.before["loan"].reach < cal.rule_share * BUDGET
+    assert takeover.users_before == 15 and cal.active_users == 500
+    assert cal.user_reach(takeover.users_before) == pytest.approx(0.03)
+    assert (takeover.action, takeover.factor) == (TIGHTENED, 1.25) and takeover.users_after == 0
+    assert "of users in the last fortnight (15 users hit once)" in takeover.why
+    # Users are counted in the history's last fortnight: hits before it do not count there.
+    older = calibrate(history, RuleConfig(), BUDGET, fortnight_from=150)  # the first 15 users' rows come before
+    assert older.active_users == 500 - 15 and _outcome(older, "account_takeover").users_before == 0
+    assert _outcome(older, "account_takeover").action == KEPT
+    # A typology's users are hit again and again: the same 15 users hit 3 times each reach as
+    # much, but are no misread normal (a user is counted when hit exactly once).
+    repeated = calibrate(_frequent_borrowers(400, 10, 15, hits_each=3), RuleConfig(), BUDGET)
+    assert _outcome(repeated, "account_takeover").before["loan"].reach == pytest.approx(0.00375)
+    assert _outcome(repeated, "account_takeover").users_before == 0
+    assert _outcome(repeated, "account_takeover").action == KEPT
+    # With calibration off, the excess is reported in users.
+    off = calibrate(history, RuleConfig(), BUDGET, apply=False)
+    assert any(p.startswith("account_takeover reaches 3.00% of the last fortnight's users") for p in off.over_budget())
+    # The artefact keeps the user counts.
+    assert Calibration.from_meta({"rule_calibration": cal.to_meta(), "rules": cal.effective.as_dict()}) == cal
+
+
+def test_rules_together_tripping_too_many_users_tighten_the_one_tripping_most() -> None:
+    # Two rules, each on 0.4 % of 2,500 users (within its share) but 0.8 % together, over a
+    # together-limit of 0.5 % (rules_share 0.5 here): the one tripping more users is tightened.
+    rows = [(f"u{u}", "loan", _row("loan", **(TAKEOVER if u < 12 and k == 0 else
+                                                STACKING_AT_1 if 12 <= u < 22 and k == 0 else {})))
+            for u in range(2500) for k in range(4)]
+    cal = calibrate(rows, RuleConfig(), BUDGET, rule_share=0.5, rules_share=0.5)
+    assert _outcome(cal, "account_takeover").action == TIGHTENED
+    assert _outcome(cal, "loan_stacking").action == KEPT
+    assert "of the last fortnight's users" in _outcome(cal, "account_takeover").why
+    assert cal.user_reach(cal.together_users) == pytest.approx(10 / 2500)
+
+
 def test_with_calibration_off_the_rules_stay_as_configured_and_the_excess_is_reported() -> None:
     history = _history(stack=(388, STACKING_AT_1), strong=(12, STACKING_UP_TO_2), student=(200, STUDENT_ALWAYS))
     cal = calibrate(history, RuleConfig(), BUDGET, apply=False)
@@ -167,6 +218,13 @@ def test_training_calibrates_and_the_artefact_keeps_it(history, tmp_path) -> Non
     model = train(history, n_estimators=20, rules=HOT)
     cal = Calibration.from_meta(model.meta)
     assert cal.applied and cal.configured == HOT and _outcome(cal, "loan_stacking").action != KEPT
+    # Users are counted over the last fortnight of the warm history (here all of it: 10 warm days).
+    from models.train import warm_start
+
+    warm_from = warm_start([e.ts for e in history])
+    last = max(e.ts for e in history)
+    assert last - warm_from < 14 * 86400
+    assert cal.active_users == len({e.user_id for e in history if e.ts >= warm_from})
     assert model.rules(RuleConfig()) == cal.effective != HOT
     save(model, tmp_path / "m", hmac_key="k3y")
     loaded = load(tmp_path / "m", hmac_key="k3y")
@@ -218,3 +276,16 @@ def test_a_model_with_rules_this_code_cannot_read_is_refused_at_load(history, tm
     with pytest.raises(ValueError, match="stacking_loans_48h"):
         load(tmp_path / "bad")
     assert from_artifact(*to_artifact(load(tmp_path / "m"))).calibrated_rules is not None
+
+
+def test_training_counts_users_over_the_warm_historys_last_fortnight() -> None:
+    from stream.core.contract import parse_document
+    from stream.sim import SimConfig, generate
+    from models.train import train
+
+    events, _ = generate(SimConfig(users=150, days=45, seed=11))
+    history = [parse_document(e) for e in events]
+    cal = Calibration.from_meta(train(history, n_estimators=10).meta)
+    last = max(e.ts for e in history)
+    fortnight = {e.user_id for e in history if e.ts >= last - 14 * 86400}
+    assert cal.active_users == len(fortnight) < len({e.user_id for e in history})
