@@ -170,7 +170,7 @@ class Calibration:
 
     def user_reach(self, users: int) -> float:
         """``users`` hit as a share of the last fortnight's active users (see the module doc)."""
-        return users / self.active_users if self.active_users else 0.0
+        return _share(users, self.active_users)
 
     def over_budget(self) -> list[str]:
         """Rules in force over their share of the budget, as sentences (only possible with calibration off)."""
@@ -346,7 +346,7 @@ class _History:
         return _over_users(users, self.user_reach(users), share)
 
     def user_reach(self, users: int) -> float:
-        return users / self.active if self.active else 0.0
+        return _share(users, self.active)
 
     def together(self, factors: dict[str, float | None]) -> dict[str, Rate]:
         """All rules in force together (an event hit by several counts once), per event type."""
@@ -372,6 +372,10 @@ def _worst(rates: dict[str, Rate]) -> tuple[str, Rate]:
 def _over(rate: Rate, share: float) -> bool:
     """Whether ``rate`` takes more than ``share`` of the events, from enough users to say so."""
     return rate.reach > share and rate.users >= MIN_USERS
+
+
+def _share(users: int, active: int) -> float:
+    return users / active if active else 0.0
 
 
 def _over_users(users: int, reach: float, share: float) -> bool:

@@ -156,7 +156,8 @@ def train(
     warm_rows = [(e, r) for (e, r), w in zip(events_rows, warm) if w]
     fortnight = max((e.ts for e, _ in warm_rows), default=0.0) - USER_WINDOW_DAYS * 86400.0
     calibration = calibrate(((e.user_id, e.event_type, r) for e, r in warm_rows), configured, alert_rate,
-                            apply=calibrate_rules, fortnight_from=sum(1 for e, _ in warm_rows if e.ts < fortnight))
+                            apply=calibrate_rules,
+                            fortnight_from=next((i for i, (e, _) in enumerate(warm_rows) if e.ts >= fortnight), 0))
     rules = calibration.effective
     entities = calibrate_entities(((s, w) for (_, _, seen), w in zip(sighted, warm) for s in seen), warm_from)
     stats = segment_medians([(seg, r) for seg, _, r in rows if seg is not None])
