@@ -150,11 +150,11 @@ def test_a_rule_tripping_many_users_of_frequent_borrowers_is_tightened_though_it
 
 def test_rules_together_tripping_too_many_users_tighten_the_one_tripping_most() -> None:
     # Two rules, each on 0.4 % of 2,500 users (within its share) but 0.8 % together, over a
-    # together-limit of 0.5 % (rules_share 0.5 here): the one tripping more users is tightened.
+    # together-limit of 0.5 % (rules_user_share 0.5 here): the one tripping more users is tightened.
     rows = [(f"u{u}", "loan", _row("loan", **(TAKEOVER if u < 12 and k == 0 else
                                                 STACKING_AT_1 if 12 <= u < 22 and k == 0 else {})))
             for u in range(2500) for k in range(4)]
-    cal = calibrate(rows, RuleConfig(), BUDGET, rule_share=0.5, rules_share=0.5)
+    cal = calibrate(rows, RuleConfig(), BUDGET, rule_share=0.5, rules_user_share=0.5)
     assert _outcome(cal, "account_takeover").action == TIGHTENED
     assert _outcome(cal, "loan_stacking").action == KEPT
     assert "of the last fortnight's users" in _outcome(cal, "account_takeover").why
