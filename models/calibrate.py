@@ -78,7 +78,7 @@ the limit, 1.6 %.
   users it hit were well-behaved, 15 of 24 hit once.
 
 On the held-out worlds (docs/worlds.md, 2026-12-03) this took the payday
-worlds' well-behaved users flagged from 1.9-2.1 % to 1.2-1.4 %; on the
+worlds' well-behaved users flagged from 1.9-2.1 % to 1.2-1.5 %; on the
 simulator ``overdue_escalation`` is tightened x1.25 and its recall falls from
 0.81 to 0.66.
 
