@@ -137,7 +137,7 @@ def train(
     of them and an overdue early warning is fitted (``models.early_warning``);
     it takes between ``early_warning_share`` and ``early_warning_max_share``
     of what the rules leave of the loan budget, by how much better than the forest it predicted the
-    history's outcomes (``models.combine``), after the rules and before the
+    history's outcomes (none if worse: ``models.combine``), after the rules and before the
     forest (``meta["early_warning"]`` says what it found, or why there is none).
     With ``tails`` the loan model's score blends the forest with the
     directional reader of ``models.tails`` by rank, and with ``core_forest``
@@ -257,7 +257,8 @@ def _early_warning(
 
     The share lies between ``shares`` (floor, ceiling), by its out-of-fold
     PR-AUC on the labelled loans over the forest's on the same loans
-    (``models.combine.share_by_skill``).  Probabilities for the
+    (``models.combine.share_by_skill``); below the forest's, the early warning
+    is not used (None, the reason in the meta).  Probabilities for the
     threshold are out-of-fold for labelled loans (the fitted model has seen
     them) and the model's own for the rest (the history's newest loans, not
     yet matured: out of sample already).  Returns the model (None with the
@@ -276,6 +277,12 @@ def _early_warning(
         return None, meta, None
     held_out_pr = float(average_precision_score(y, fitted.held_out_p))
     forest_pr = float(average_precision_score(y, forest_scores[idx]))
+    if held_out_pr < forest_pr:
+        meta.update(held_out_pr_auc=held_out_pr, forest_pr_auc=forest_pr,
+                    reason=(f"trained but not used: it predicts the history's outcomes worse than the anomaly "
+                            f"model (out-of-fold PR-AUC {held_out_pr:.3f} against {forest_pr:.3f} on {len(idx)} "
+                            f"labelled loans, {int(y.sum())} bad), so it would only reorder the model's ranking"))
+        return None, meta, None
     share = share_by_skill(held_out_pr, forest_pr, *shares)
     p = fitted.model.probability(X)
     p[idx] = fitted.held_out_p

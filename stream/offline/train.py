@@ -50,7 +50,7 @@ def report_early_warning(model: RiskModel) -> None:
               f"against the anomaly model's {info['forest_pr_auc']:.3f}, so its share of what the rules leave of the "
               f"loan budget is {info['share']:.0%}")
     else:
-        print(f"early warning: not trained: {info['reason']}", file=sys.stderr)
+        print(f"early warning: none: {info['reason']}", file=sys.stderr)
 
 
 def report_rules(model: RiskModel) -> None:
