@@ -162,3 +162,28 @@ def test_the_features_paired_with_a_label_are_the_streams_at_the_loan(history: l
 def test_switched_off_the_model_has_no_early_warning(history: list) -> None:
     model = train(history, n_estimators=20, outcomes=None)
     assert model.early_warning is None and model.meta["early_warning"] == {"trained": False, "reason": "switched off"}
+
+
+def test_an_early_warning_worse_than_the_anomaly_model_at_the_historys_outcomes_is_not_used() -> None:
+    """Below the line the ranking is the larger of the two scores, so an early warning that
+    predicts the outcomes worse than the model would only reorder the model's ranking."""
+    from types import SimpleNamespace
+
+    from models.model import ROW_FEATURES, feature_columns
+    from models.outcomes import OutcomeRules
+    from models.train import _early_warning
+
+    width = len(ROW_FEATURES["loan"])
+    rng = np.random.default_rng(5)
+    V = rng.normal(size=(4000, width))
+    column = feature_columns("loan", ROW_FEATURES["loan"])[0]
+    bad = rng.random(4000) < 1 / (1 + np.exp(-(-4.0 + 1.5 * V[:, column])))  # learnable, noisily
+    loans = [SimpleNamespace(event_id=f"e{i}") for i in range(4000)]
+    labels = {f"e{i}": bool(b) for i, b in enumerate(bad)}
+    args = (loans, V, labels, OutcomeRules(), np.ones(4000, bool), np.zeros(4000, bool), 0.01, (0.1, 0.6), 7)
+    knows_better = bad + 0.01 * rng.random(4000)  # a model that ranks every bad outcome first
+    model, meta, p = _early_warning(*args, knows_better)
+    assert model is None and p is None and not meta["trained"]
+    assert meta["held_out_pr_auc"] < meta["forest_pr_auc"] and "not used" in meta["reason"]
+    model, meta, p = _early_warning(*args, rng.random(4000))  # a model blind to the outcomes
+    assert model is not None and meta["trained"] and meta["held_out_pr_auc"] > meta["forest_pr_auc"]
