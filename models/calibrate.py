@@ -342,13 +342,7 @@ class _History:
     def users_hit(self, factors: dict[str, float | None]) -> int:
         """Users the rules at ``factors`` (None: switched off) fire on exactly once in the last
         fortnight, counting an event several rules hit once (see the module doc)."""
-        hit = []
-        for t in EVENT_TYPES:
-            mask = np.zeros(len(self.views[t]), bool)
-            for rule, f in factors.items():
-                if f is not None and rule in RULES_BY_TYPE[t]:
-                    mask |= self.hits(rule, t, f)
-            hit.append(self.users[t][mask & self.recent[t]])
+        hit = [self.users[t][self.fired(t, factors) & self.recent[t]] for t in EVENT_TYPES]
         _, counts = np.unique(np.concatenate(hit), return_counts=True)
         return int((counts == 1).sum())
 
@@ -360,16 +354,17 @@ class _History:
     def user_reach(self, users: int) -> float:
         return _share(users, self.active)
 
+    def fired(self, event_type: str, factors: dict[str, float | None]) -> np.ndarray:
+        """Which events of ``event_type`` any of the rules at ``factors`` fires on (None: switched off)."""
+        mask = np.zeros(len(self.views[event_type]), bool)
+        for rule, factor in factors.items():
+            if factor is not None and rule in RULES_BY_TYPE[event_type]:
+                mask |= self.hits(rule, event_type, factor)
+        return mask
+
     def together(self, factors: dict[str, float | None]) -> dict[str, Rate]:
         """All rules in force together (an event hit by several counts once), per event type."""
-        out = {}
-        for t in EVENT_TYPES:
-            mask = np.zeros(len(self.views[t]), bool)
-            for rule, factor in factors.items():
-                if factor is not None and rule in RULES_BY_TYPE[t]:
-                    mask |= self.hits(rule, t, factor)
-            out[t] = self.rate(t, mask)
-        return out
+        return {t: self.rate(t, self.fired(t, factors)) for t in EVENT_TYPES}
 
 
 def _next(step: int | None) -> int | None:
@@ -482,17 +477,16 @@ def calibrate(
     steps, why = _decide(history, configured, budget, rule_share, rules_share, rules_user_share)
     effective, outcomes, proposed = configured, [], {}
     for rule in RULE_IDS:
-        before = history.rates(rule, 1.0)
+        before, users_before = history.rates(rule, 1.0), history.users_hit({rule: 1.0})
         if not configured.enabled(rule):
             outcomes.append(RuleOutcome(rule, SWITCHED_OFF, 1.0, "switched off in the configured rules", before,
-                                        history.rates(rule, None), history.users_hit({rule: 1.0}), 0))
+                                        history.rates(rule, None), users_before, 0))
             continue
         action, factor = _action(steps[rule])
         if not apply:
             if action != KEPT:
                 proposed[rule] = SWITCHED_OFF if action == SWITCHED_OFF else f"tightened x{factor:g}"
-            users = history.users_hit({rule: 1.0})
-            outcomes.append(RuleOutcome(rule, KEPT, 1.0, why[rule], before, before, users, users))
+            outcomes.append(RuleOutcome(rule, KEPT, 1.0, why[rule], before, before, users_before, users_before))
             continue
         if action == TIGHTENED:
             effective = tightened(effective, rule, factor)
@@ -500,7 +494,7 @@ def calibrate(
             effective = replace(effective, disabled=(*effective.disabled, rule))
         in_force = None if action == SWITCHED_OFF else factor
         outcomes.append(RuleOutcome(rule, action, factor, why[rule], before, history.rates(rule, in_force),
-                                    history.users_hit({rule: 1.0}), history.users_hit({rule: in_force})))
+                                    users_before, history.users_hit({rule: in_force})))
     in_force = {o.rule: (None if o.action == SWITCHED_OFF else o.factor) for o in outcomes}
     total = tuple(history.together(in_force).items())
     return Calibration(apply, budget, configured, effective, tuple(outcomes), proposed, rules_share, rule_share, total,
