@@ -18,7 +18,7 @@ For each cut day of a simulated lender history (the project's simulator,
      forest alone, the early warning alone, the rules alone (how many fired)
      and the monitor's combined score.
 
-Then the same for the held-out worlds (``stream.worlds``, one seed, a
+Then the same for the held-out worlds (``stream.worlds``, or ``--generator stream.worlds_b``; one seed, a
 ``--world-history-days`` history so outcomes can mature, cut at its end):
 whether an early warning trains there and, if so, the same numbers.
 
@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 import numpy as np  # noqa: E402
+import orjson  # noqa: E402
 
 from models.early_warning import expected_calibration_error  # noqa: E402
 from models.evaluate import NOT_RULES, auc_pair  # noqa: E402
@@ -95,16 +98,27 @@ def run_cut(users: int, days: int, cut_day: int) -> dict[str, Any]:
     return {"cut_day": cut_day, **measure(events, labels, start + cut_day * DAY)}
 
 
-def run_world(world: str, seed: int, users: int, history_days: int, test_days: int) -> dict[str, Any]:
-    from stream.worlds.assemble import generate_world
-    from stream.worlds.catalog import WORLDS
-
-    docs, labels = generate_world(WORLDS[world], seed=seed, users=users, history_days=history_days,
-                                  test_days=test_days)
-    events = [parse_document(d) for d in docs]
+def run_world(world: str, seed: int, users: int, history_days: int, test_days: int,
+              generator: str = "stream.worlds") -> dict[str, Any]:
+    """One held-out world through its generator's own command line, cut at the history's end."""
+    with tempfile.TemporaryDirectory() as tmp:
+        events_path, labels_path = Path(tmp) / "events.jsonl", Path(tmp) / "labels.jsonl"
+        subprocess.run([sys.executable, "-m", generator, "--world", world, "--seed", str(seed), "--users", str(users),
+                        "--history-days", str(history_days), "--test-days", str(test_days),
+                        "--out", str(events_path), "--labels", str(labels_path)],
+                       cwd=REPO, check=True, capture_output=True)
+        events = [parse_document(orjson.loads(line)) for line in events_path.read_bytes().splitlines() if line]
+        labels = [orjson.loads(line) for line in labels_path.read_bytes().splitlines() if line]
     start = min(e.ts for e in events)
     cut = (start // DAY) * DAY + history_days * DAY
     return {"world": world, "seed": seed, **measure(events, {lab["event_id"]: int(lab["label"]) for lab in labels}, cut)}
+
+
+def world_names(generator: str) -> list[str]:
+    """The world names, from the generator's own ``--list``."""
+    out = subprocess.run([sys.executable, "-m", generator, "--list"], cwd=REPO, capture_output=True, text=True,
+                         check=True).stdout
+    return [line.split()[0] for line in out.splitlines() if line.strip()]
 
 
 def _f(x: float | None) -> str:
@@ -137,9 +151,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=5000)
     parser.add_argument("--days", type=int, default=150)
-    parser.add_argument("--cuts", type=int, nargs="+", default=[45, 60, 75, 90, 105])
+    parser.add_argument("--cuts", type=int, nargs="*", default=[45, 60, 75, 90, 105],
+                        help="cut days of the simulator's history (none: the worlds only)")
     parser.add_argument("--worlds", default="all", help="comma-separated world names, or all")
     parser.add_argument("--no-worlds", action="store_true")
+    parser.add_argument("--generator", default="stream.worlds", choices=("stream.worlds", "stream.worlds_b"),
+                        help="the family of held-out worlds (docs/worlds.md)")
     parser.add_argument("--world-users", type=int, default=3000)
     parser.add_argument("--world-history-days", type=int, default=90)
     parser.add_argument("--world-seed", type=int, default=1)
@@ -148,18 +165,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        cuts = list(pool.map(run_cut, *zip(*[(args.users, args.days, c) for c in args.cuts])))
+        cuts = list(pool.map(run_cut, *zip(*[(args.users, args.days, c) for c in args.cuts]))) if args.cuts else []
         worlds: list[dict[str, Any]] = []
         if not args.no_worlds:
-            from stream.worlds.catalog import world_names
-
-            names = world_names() if args.worlds == "all" else args.worlds.split(",")
+            names = world_names(args.generator) if args.worlds == "all" else args.worlds.split(",")
             worlds = list(pool.map(run_world, names, *zip(*[(args.world_seed, args.world_users,
-                                                              args.world_history_days, 14)] * len(names))))
-    report = f"## Project simulator, {args.users} users, {args.days} days: train before the cut day, measure after\n\n"
-    report += table(cuts, "cut day") + "\n"
+                                                              args.world_history_days, 14, args.generator)]
+                                                            * len(names))))
+    report = ""
+    if cuts:
+        report = (f"## Project simulator, {args.users} users, {args.days} days: train before the cut day, "
+                  f"measure after\n\n" + table(cuts, "cut day") + "\n")
     if worlds:
-        report += (f"\n## Held-out worlds, seed {args.world_seed}, {args.world_users} users, "
+        report += (f"\n## Held-out worlds ({args.generator}), seed {args.world_seed}, {args.world_users} users, "
                    f"{args.world_history_days} history + 14 test days\n\n" + table(worlds, "world") + "\n")
     print(report)
     (args.out / "early_warning_quality.md").write_text(report)

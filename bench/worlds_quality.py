@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Detection quality on the held-out worlds (issue 12): where the monitor stands on data it was never tuned to.
 
-For each world of ``python -m stream.worlds --list`` and each seed, it
+For each world of ``python -m stream.worlds --list`` (or ``--generator stream.worlds_b``) and each seed, it
 
 1. generates the world once as one stream, history then test
    (``--history-days``, ``--test-days``; the labelled test window is the last
@@ -66,6 +66,9 @@ from models.baseline import PlainBaseline  # noqa: E402
 #: Where ``stream.worlds`` starts every stream (its default; the CLI has no flag
 #: for it).  Checked against the generated events: a change there fails loudly.
 WORLD_START = datetime(2026, 1, 5, tzinfo=timezone(timedelta(hours=8)))
+
+#: The families of held-out worlds (each a package with the same command line).
+GENERATORS = ("stream.worlds", "stream.worlds_b")
 
 RULES = ("account_takeover", "borrow_to_repay", "limit_jump_drain", "loan_stacking", "overdue_escalation",
          "student_overborrowing")
@@ -153,7 +156,7 @@ def run_world(world: str, seed: int, cfg: dict[str, Any]) -> dict[str, Any]:
         seconds[name] = round(now - t, 2)
         t = now
 
-    _run([sys.executable, "-m", "stream.worlds", "--world", world, "--seed", str(seed), "--users", str(cfg["users"]),
+    _run([sys.executable, "-m", cfg["generator"], "--world", world, "--seed", str(seed), "--users", str(cfg["users"]),
           "--history-days", str(cfg["history_days"]), "--test-days", str(cfg["test_days"]),
           "--out", str(full), "--labels", str(labels_path)], log)
     lap("generate")
@@ -165,7 +168,7 @@ def run_world(world: str, seed: int, cfg: dict[str, Any]) -> dict[str, Any]:
     if not docs or min(times) < WORLD_START or max(times) >= window_end or max(times) < window_start:
         raise RuntimeError(
             f"{world}: events span {min(times, default=None)} .. {max(times, default=None)}, not inside "
-            f"{WORLD_START} + {cfg['history_days']} + {cfg['test_days']} days: has stream.worlds' start changed?"
+            f"{WORLD_START} + {cfg['history_days']} + {cfg['test_days']} days: has {cfg['generator']}'s start changed?"
         )
     in_test = [ts >= window_start for ts in times]
     with full.open("rb") as src, history.open("wb") as dst:
@@ -536,9 +539,9 @@ def provenance() -> dict[str, Any]:
             "modified": None if status is None else [line[3:] for line in status.splitlines() if line.strip()]}
 
 
-def world_list() -> list[str]:
-    """The world names, from the worlds' own command line."""
-    out = subprocess.run([sys.executable, "-m", "stream.worlds", "--list"], cwd=REPO, capture_output=True,
+def world_list(generator: str) -> list[str]:
+    """The world names, from the generator's own command line."""
+    out = subprocess.run([sys.executable, "-m", generator, "--list"], cwd=REPO, capture_output=True,
                          text=True, check=True).stdout
     return [line.split()[0] for line in out.splitlines() if line.strip()]
 
@@ -551,8 +554,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--worlds", nargs="+", default=None, help="world names, comma or space separated "
-                        "(default: every world of python -m stream.worlds --list)")
+                        "(default: every world of the generator's --list)")
     parser.add_argument("--seeds", nargs="+", default=["1", "2"], help="world seeds (default: 1 2)")
+    parser.add_argument("--generator", default="stream.worlds", choices=GENERATORS,
+                        help="the family of worlds: stream.worlds (default) or stream.worlds_b, a second family "
+                        "written later by another session that never read the detector, kept out of tuning")
     parser.add_argument("--users", type=int, default=3000)
     parser.add_argument("--history-days", type=int, default=45)
     parser.add_argument("--test-days", type=int, default=14)
@@ -568,7 +574,7 @@ def main(argv: list[str] | None = None) -> int:
                         "off in turn; writes <out>/typology_out.{md,json}")
     args = parser.parse_args(argv)
 
-    known = world_list()
+    known = world_list(args.generator)
     worlds = _names(args.worlds) if args.worlds else known
     unknown = [w for w in worlds if w not in known]
     if unknown:
@@ -577,7 +583,8 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     cfg = {"out": str(out), "users": args.users, "history_days": args.history_days, "test_days": args.test_days,
-           "riskmon": args.riskmon, "leave_one_typology_out": args.leave_one_typology_out}
+           "riskmon": args.riskmon, "leave_one_typology_out": args.leave_one_typology_out,
+           "generator": args.generator}
     runs = [(w, s) for w in worlds for s in seeds]
     command = shlex.join([os.path.relpath(sys.executable, REPO) if sys.executable.startswith(str(REPO))
                           else sys.executable, "bench/worlds_quality.py", *sys.argv[1:]])
@@ -600,7 +607,7 @@ def main(argv: list[str] | None = None) -> int:
     wall = time.perf_counter() - began
 
     table, worst = tables(results)
-    header = (f"Held-out worlds, {args.users} users, {args.history_days} history + {args.test_days} test days, "
+    header = (f"Held-out worlds ({args.generator}), {args.users} users, {args.history_days} history + {args.test_days} test days, "
               f"seeds {', '.join(map(str, seeds))}; {len(runs)} runs in {wall:.0f} s ({args.jobs} job(s)).\n"
               f"Command: `{command}`\n"
               f"Code: commit {(code['commit'] or 'unknown')[:12]}"
@@ -608,7 +615,7 @@ def main(argv: list[str] | None = None) -> int:
     text = header + "\n" + table + "\n"
     print(text)
     (out / "worlds_quality.md").write_text(text, encoding="utf-8")
-    doc = {"command": command, "users": args.users, "history_days": args.history_days, "test_days": args.test_days,
+    doc = {"command": command, "generator": args.generator, "users": args.users, "history_days": args.history_days, "test_days": args.test_days,
            "seeds": seeds, "worlds": worlds, "jobs": args.jobs, "wall_seconds": round(wall, 1), "code": code,
            "worst": worst, "runs": results}
     (out / "worlds_quality.json").write_text(json.dumps(doc, indent=1), encoding="utf-8")

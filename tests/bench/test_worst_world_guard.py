@@ -40,7 +40,8 @@ pytestmark = pytest.mark.slow
 def numbers(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, float | None]]:
     out = tmp_path_factory.mktemp("worlds")
     cfg = {"out": str(out), "users": 1500, "history_days": 30, "test_days": 10,
-           "riskmon": f"{sys.executable} -m stream.cli", "leave_one_typology_out": False}
+           "riskmon": f"{sys.executable} -m stream.cli", "leave_one_typology_out": False,
+           "generator": "stream.worlds"}
     return [wq.summary_numbers(wq.run_world(world, 1, cfg)) for world in WORLDS]
 
 
