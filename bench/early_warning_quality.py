@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="cut days of the simulator's history (none: the worlds only)")
     parser.add_argument("--worlds", default="all", help="comma-separated world names, or all")
     parser.add_argument("--no-worlds", action="store_true")
-    parser.add_argument("--generator", default="stream.worlds", choices=("stream.worlds", "stream.worlds_b"),
+    parser.add_argument("--generator", default="stream.worlds", choices=("stream.worlds", "stream.worlds_b", "stream.worlds_c"),
                         help="the family of held-out worlds (docs/worlds.md)")
     parser.add_argument("--world-users", type=int, default=3000)
     parser.add_argument("--world-history-days", type=int, default=90)
