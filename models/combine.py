@@ -31,8 +31,13 @@ import numpy as np
 #: The early warning predicts the history's outcomes this many times better than the
 #: forest (ratio of PR-AUCs) before it gets the ceiling share.
 FULL_LIFT = 1.5
-#: Knots per band: enough for a smooth map, few enough to keep in the artefact's meta.
-BAND_KNOTS = 16
+#: Knots per band (kept as arrays in the artefact).  Below the alert line sit almost all
+#: loans, and an isotonic early warning gives them a few steps of nearly equal
+#: probabilities: 16 knots put the band's top 6 % (the alerts' near-misses, where most
+#: of the ranking's precision is decided) on one straight line.  On the project's
+#: simulator 16 -> 1,024 knots lifted the combined PR-AUC on risky borrowing by
+#: 0.012-0.017 at every cut with an early warning (docs/early_warning.md).
+BAND_KNOTS = 1024
 
 
 def share_by_skill(ew_pr_auc: float, forest_pr_auc: float, floor: float, ceiling: float) -> float:

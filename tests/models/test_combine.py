@@ -62,3 +62,19 @@ def test_inside_a_band_equal_quantiles_meet() -> None:
     assert abs(np.interp(np.median(band_p), xs, ys) - np.median(band_f)) < 0.002
     linear = 0.6 + (np.median(band_p) - 0.2) / 0.7 * 0.1
     assert abs(linear - np.median(band_f)) > 0.02  # so the test tells the two apart
+
+
+def test_near_misses_of_a_step_shaped_early_warning_meet_the_forests() -> None:
+    """An isotonic early warning: a few steps of nearly equal probabilities below its line.
+
+    The loans just under the alert line (the band's top percent) decide most of
+    the ranking's precision; each must rank with the forest's loan at the same
+    quantile, not on a straight line across the band's top sixteenth.
+    """
+    rng = np.random.default_rng(11)
+    steps = rng.choice([0.0057, 0.0063, 0.0103, 0.05], size=20000, p=[0.6, 0.3, 0.08, 0.02])
+    p = steps + rng.random(20000) * 1e-7  # the classifier's own order breaks ties inside a step
+    f = rng.beta(2, 5, 20000) * 0.58
+    xs, ys = scale_knots(p, f, (0.9, 0.95), (0.58, 0.7))
+    for q in (0.5, 0.9, 0.97, 0.99, 0.995):
+        assert abs(np.interp(np.quantile(p, q), xs, ys) - np.quantile(f, q)) < 0.01, q
