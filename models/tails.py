@@ -183,7 +183,7 @@ class Blend:
     keeps doing so).  The blend's own rank among the history's blends is
     mapped to the forest score at that rank, so the model score is
     distributed over the history exactly as the forest's was.  Everything downstream that was set on the
-    forest's scale keeps its meaning: the rule bonus of 0.05 per rule, the
+    forest's scale keeps its meaning: the rule bonus per rule (``RULE_BONUS``), the
     early warning's knots, the severity lines.  (On the rank scale the top 1 %
     spans 0.02, and the bonus would lift every rule hit above every anomaly.)
     The map is monotone: the blend's ranking is unchanged.
