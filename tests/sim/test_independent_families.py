@@ -1,0 +1,42 @@
+"""Families B and C of held-out worlds against the monitor's own reading of the contract.
+
+``stream.worlds_b`` and ``stream.worlds_c`` were written from ``loan-events.md``
+by sessions that never read ``stream.core.contract``; their own tests
+(``tests/worlds_b``, ``tests/worlds_c``) check them against that file.  Here
+the project's schema must accept every event they write, through the same
+command line the harness uses: where two readings of the contract differ,
+one of them misreads it, and held-out data that went to the dead-letter
+topic would measure nothing.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+from stream.core.contract import parse_document
+
+ROOT = Path(__file__).resolve().parents[2]
+FAMILIES = ("stream.worlds_b", "stream.worlds_c")
+
+
+def _worlds(generator: str) -> list[str]:
+    out = subprocess.run([sys.executable, "-m", generator, "--list"], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    return [line.split()[0] for line in out.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("generator,world", [(g, w) for g in FAMILIES for w in _worlds(g)])
+def test_every_event_parses_with_the_projects_schema(generator: str, world: str, tmp_path: Path) -> None:
+    events, labels = tmp_path / "events.jsonl", tmp_path / "labels.jsonl"
+    subprocess.run([sys.executable, "-m", generator, "--world", world, "--seed", "5", "--users", "200",
+                    "--history-days", "20", "--test-days", "7", "--out", str(events), "--labels", str(labels)],
+                   cwd=ROOT, capture_output=True, check=True)
+    lines = [line for line in events.read_bytes().splitlines() if line]
+    assert len(lines) == len([line for line in labels.read_bytes().splitlines() if line]) > 100
+    stamps = [parse_document(orjson.loads(line)).ts for line in lines]
+    assert stamps == sorted(stamps)
