@@ -18,7 +18,8 @@ For each cut day of a simulated lender history (the project's simulator,
      forest alone, the early warning alone, the rules alone (how many fired)
      and the monitor's combined score.
 
-Then the same for the held-out worlds (``stream.worlds``, or ``--generator stream.worlds_b``; one seed, a
+Then the same for the held-out worlds (``stream.worlds``, or the family
+``--generator`` names: ``stream.worlds_b``, ``stream.worlds_c``; one seed, a
 ``--world-history-days`` history so outcomes can mature, cut at its end):
 whether an early warning trains there and, if so, the same numbers.
 
