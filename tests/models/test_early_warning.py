@@ -81,6 +81,18 @@ def test_too_few_bad_outcomes_or_no_signal_train_nothing_and_say_why() -> None:
         fit_early_warning(X, noise, NAMES)
 
 
+def test_outcomes_ranked_barely_above_chance_train_nothing() -> None:
+    """A weak signal passes the ROC-AUC floor yet puts bad loans first barely more often than chance."""
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(6000, len(NAMES)))
+    y = (rng.random(6000) < 0.05).astype(np.int64)
+    X[:, 0] += 0.7 * y  # bad loans sit a little higher on one feature: ROC-AUC about 0.69
+    with pytest.raises(ValueError, match="barely predictable"):
+        fit_early_warning(X, y, NAMES)
+    X[:, 0] += 2.0 * y  # a strong signal on the same loans is learnt
+    assert fit_early_warning(X, y, NAMES).model is not None
+
+
 def test_a_tampered_reference_probability_refuses_the_artefact() -> None:
     model = _fitted().model
     arrays = model.to_arrays()
