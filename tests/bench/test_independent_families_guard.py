@@ -1,0 +1,59 @@
+"""A guard on the two families of held-out worlds no threshold was chosen on (families B and C).
+
+``test_worst_world_guard`` guards family A, which eight sessions of tuning have
+looked at.  This runs the same harness (``bench/worlds_quality.py``, through
+the ``riskmon`` command line) on four lenders of ``stream.worlds_b`` and
+``stream.worlds_c``, each family written by a session that never read the
+detector: the two where it ranks worst (a buy-now-pay-later app, gig workers)
+and the two that show its known failures at full size (the city cash lender:
+the lowest user recall; the weekly payday lender: the alert-volume flood of
+docs/worlds.md, "Family B").  1,500 users, 30 history + 10 test days, seed 1:
+immature histories, so the numbers are not the README's; the floors and
+ceilings sit a little outside what this code measures (ROC-AUC 0.797-0.919,
+PR-AUC 0.378-0.708, user recall 0.178-0.571, well-behaved users flagged at
+most 3.5 %, their loans alerted at most 2.1 %, measured 2026-12-03), so a change
+that makes the monitor worse on data it was not tuned to fails here.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location("worlds_quality_families", ROOT / "bench" / "worlds_quality.py")
+wq = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(wq)
+
+RUNS = (("stream.worlds_b", "metro_cash"), ("stream.worlds_b", "payday_habit"),
+        ("stream.worlds_c", "bnpl_checkout"), ("stream.worlds_c", "gig_bursts"))
+FLOORS = {"monitor_roc": 0.78, "monitor_pr": 0.36, "user_recall": 0.16}
+CEILINGS = {"well_behaved_flagged_share": 0.04, "well_behaved_loan_alert_share": 0.025}
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def numbers(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, float | None]]:
+    out = []
+    for generator, world in RUNS:
+        cfg = {"out": str(tmp_path_factory.mktemp(world)), "users": 1500, "history_days": 30, "test_days": 10,
+               "riskmon": f"{sys.executable} -m stream.cli", "leave_one_typology_out": False,
+               "generator": generator}
+        out.append(wq.summary_numbers(wq.run_world(world, 1, cfg)))
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_the_worst_lender_stays_above_its_floor(numbers: list[dict[str, float | None]], name: str) -> None:
+    worst = min(float(n[name]) for n in numbers)  # type: ignore[arg-type]
+    assert worst >= FLOORS[name], {w: n[name] for (_, w), n in zip(RUNS, numbers)}
+
+
+@pytest.mark.parametrize("name", sorted(CEILINGS))
+def test_alert_volume_stays_under_its_ceiling(numbers: list[dict[str, float | None]], name: str) -> None:
+    worst = max(float(n[name]) for n in numbers)  # type: ignore[arg-type]
+    assert worst <= CEILINGS[name], {w: n[name] for (_, w), n in zip(RUNS, numbers)}
