@@ -36,7 +36,7 @@ FULL_LIFT = 1.5
 #: probabilities: 16 knots put the band's top 6 % (the alerts' near-misses, where most
 #: of the ranking's precision is decided) on one straight line.  On the project's
 #: simulator 16 -> 1,024 knots lifted the combined PR-AUC on risky borrowing by
-#: 0.012-0.017 at every cut with an early warning (docs/early_warning.md).
+#: 0.013-0.020 at every cut with an early warning (docs/early_warning.md).
 BAND_KNOTS = 1024
 
 
