@@ -52,6 +52,7 @@ from models.train import train  # noqa: E402
 from stream.core.contract import Event, parse_document  # noqa: E402
 from stream.core.pipeline import process  # noqa: E402
 from stream.core.rules import RuleConfig  # noqa: E402
+from worlds_quality import GENERATORS, world_list  # noqa: E402  (bench/, this script's directory)
 
 DAY = 86400.0
 
@@ -115,13 +116,6 @@ def run_world(world: str, seed: int, users: int, history_days: int, test_days: i
     return {"world": world, "seed": seed, **measure(events, {lab["event_id"]: int(lab["label"]) for lab in labels}, cut)}
 
 
-def world_names(generator: str) -> list[str]:
-    """The world names, from the generator's own ``--list``."""
-    out = subprocess.run([sys.executable, "-m", generator, "--list"], cwd=REPO, capture_output=True, text=True,
-                         check=True).stdout
-    return [line.split()[0] for line in out.splitlines() if line.strip()]
-
-
 def _f(x: float | None) -> str:
     return "–" if x is None else f"{x:.3f}"
 
@@ -156,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="cut days of the simulator's history (none: the worlds only)")
     parser.add_argument("--worlds", default="all", help="comma-separated world names, or all")
     parser.add_argument("--no-worlds", action="store_true")
-    parser.add_argument("--generator", default="stream.worlds", choices=("stream.worlds", "stream.worlds_b", "stream.worlds_c"),
+    parser.add_argument("--generator", default="stream.worlds", choices=GENERATORS,
                         help="the family of held-out worlds (docs/worlds.md)")
     parser.add_argument("--world-users", type=int, default=3000)
     parser.add_argument("--world-history-days", type=int, default=90)
@@ -169,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         cuts = list(pool.map(run_cut, *zip(*[(args.users, args.days, c) for c in args.cuts]))) if args.cuts else []
         worlds: list[dict[str, Any]] = []
         if not args.no_worlds:
-            names = world_names(args.generator) if args.worlds == "all" else args.worlds.split(",")
+            names = world_list(args.generator) if args.worlds == "all" else args.worlds.split(",")
             worlds = list(pool.map(run_world, names, *zip(*[(args.world_seed, args.world_users,
                                                               args.world_history_days, 14, args.generator)]
                                                             * len(names))))

@@ -11,6 +11,7 @@ topic would measure nothing.
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -21,16 +22,13 @@ import pytest
 from stream.core.contract import parse_document
 
 ROOT = Path(__file__).resolve().parents[2]
-FAMILIES = ("stream.worlds_b", "stream.worlds_c")
+_spec = importlib.util.spec_from_file_location("worlds_quality_families_schema", ROOT / "bench" / "worlds_quality.py")
+wq = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(wq)
+FAMILIES = [g for g in wq.GENERATORS if g != "stream.worlds"]  # family A has its own tests (tests/sim/test_worlds.py)
 
 
-def _worlds(generator: str) -> list[str]:
-    out = subprocess.run([sys.executable, "-m", generator, "--list"], cwd=ROOT, capture_output=True, text=True,
-                         check=True).stdout
-    return [line.split()[0] for line in out.splitlines() if line.strip()]
-
-
-@pytest.mark.parametrize("generator,world", [(g, w) for g in FAMILIES for w in _worlds(g)])
+@pytest.mark.parametrize("generator,world", [(g, w) for g in FAMILIES for w in wq.world_list(g)])
 def test_every_event_parses_with_the_projects_schema(generator: str, world: str, tmp_path: Path) -> None:
     events, labels = tmp_path / "events.jsonl", tmp_path / "labels.jsonl"
     subprocess.run([sys.executable, "-m", generator, "--world", world, "--seed", "5", "--users", "200",
