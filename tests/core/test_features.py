@@ -423,6 +423,47 @@ def _circular(pairs: list[tuple[float, str, float, str, float]]) -> list[dict[st
     return [r for r, e in zip(rows, events) if e.event_type == "repayment"]
 
 
+def _weekly_rollovers(growth: float, weeks: int = 6) -> list[dict[str, float] | None]:
+    """A 7-day loan each week, taken the day before the last one falls due and ``growth`` times
+    its size, the last one repaid an hour later: the loans' and the repayments' rows."""
+    docs, amount = [], 1000.0
+    for week in range(weeks):
+        docs.append(loan_doc(f"e-l{week}", BASE + (6 * week) * DAY, amount=round(amount), loan_id=f"l-{week}", term_days=7))
+        if week:
+            docs.append(repayment_doc(f"e-r{week}", BASE + (6 * week) * DAY + HOUR, loan_id=f"l-{week - 1}",
+                                      amount=round(amount / growth)))
+        amount *= growth
+    events = [parse_document(d) for d in docs]
+    rows = run(events)
+    reference: dict[str, ReferenceUser] = defaultdict(ReferenceUser)
+    for event, row in zip(events, rows):  # the brute-force reference agrees on every event
+        want = reference[event.user_id].update(event)
+        assert row is not None and want is not None
+        for name in ("rollover_chain", "repaid_by_rollover"):
+            if name in want:
+                assert row[name] == want[name], (event.event_id, name)
+    return rows
+
+
+def test_a_flat_weekly_rollover_stays_at_depth_one_however_long_it_runs() -> None:
+    """A borrower who rolls the same loan over every week (a payday habit) has rollover depth 1
+    in week 2 and in week 6 alike: a depth that grew with tenure would cross any threshold
+    calibrated on a shorter history (docs/worlds.md, "flat rollovers")."""
+    rows = _weekly_rollovers(1.0)
+    loans = [r for r in rows if r is not None and "rollover_growth" in r]
+    assert [r["rollover_chain"] for r in loans] == [0.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+
+
+def test_an_escalating_rollover_deepens_with_every_step() -> None:
+    """Each new loan 1.3x the one it repays: the debt spiral's depth grows by one a week, and
+    the repayment of a rolled-over loan says how deep the loan that paid it was."""
+    rows = _weekly_rollovers(1.3)
+    loans = [r for r in rows if r is not None and "rollover_growth" in r]
+    repayments = [r for r in rows if r is not None and "repaid_by_rollover" in r]
+    assert [r["rollover_chain"] for r in loans] == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    assert [r["repaid_by_rollover"] for r in repayments] == [1.0, 2.0, 3.0, 4.0, 5.0]
+
+
 def test_repayments_funded_by_a_loan_of_another_product_count_in_a_row() -> None:
     """Two lines paying each other off: each repayment comes hours after a loan of the other
     product of about its size.  The run grows while each is within 30 days of the one before."""
@@ -516,9 +557,12 @@ V7_LAYOUT = (
 #: sha256 of ``_filled_state().to_bytes()`` and of what
 #: ``test_features_and_states_of_a_pinned_stream`` hashes, recorded from the
 #: hand-written codec and positional feature tuples of 2026-12-01, before
-#: ``STATE_LAYOUT`` and the by-name builders replaced them.
+#: ``STATE_LAYOUT`` and the by-name builders replaced them.  The stream's pin was
+#: recorded again on 2026-12-03 for one intended change: a rollover smaller than
+#: ``ROLLOVER_ESCALATION`` keeps its chain's depth (``rollover_chain``,
+#: ``repaid_by_rollover`` and the open loans' depths; checked against the reference).
 FILLED_STATE_SHA256 = "3c5903846c6a07d241d1c740cfd67957802782258edb8ec2de6521f951d033cd"
-PINNED_STREAM_SHA256 = "92bee271be03b43008a41d470c97020d69a43a6aa78b0188567f64825dad7909"
+PINNED_STREAM_SHA256 = "74f82caa2668ddd8fde0ffb3356f24aa5b486da54834bf8560d163af4445d702"
 #: Features added after the pin (checked against tests/reference_features.py, not
 #: here): left out of the pinned rows, so every older feature is still pinned.
 ADDED_SINCE_PIN = frozenset({"new_product", "log_term_days", "product_code", "funded_repeats_30d"})
