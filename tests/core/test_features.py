@@ -413,14 +413,21 @@ def _circular(pairs: list[tuple[float, str, float, str, float]]) -> list[dict[st
         docs.append(loan_doc(f"e-l{i}", BASE + day * DAY, product=product, amount=amount, loan_id=f"l-{i}", term_days=60))
         docs.append(repayment_doc(f"e-r{i}", BASE + day * DAY + hours * HOUR, loan_id=repaid, amount=1000.0))
     events = [parse_document(d) for d in docs]
+    rows = _run_as_reference(events, ("funded_repeats_30d",))
+    return [r for r, e in zip(rows, events) if e.event_type == "repayment"]
+
+
+def _run_as_reference(events: list[Event], names: tuple[str, ...]) -> list[dict[str, float] | None]:
+    """Every event's features, with the brute-force reference agreeing on ``names`` wherever it computes them."""
     rows = run(events)
     reference: dict[str, ReferenceUser] = defaultdict(ReferenceUser)
-    for event, row in zip(events, rows):  # the brute-force reference agrees on every event
+    for event, row in zip(events, rows):
         want = reference[event.user_id].update(event)
         assert row is not None and want is not None
-        if event.event_type == "repayment":
-            assert row["funded_repeats_30d"] == want["funded_repeats_30d"], event.event_id
-    return [r for r, e in zip(rows, events) if e.event_type == "repayment"]
+        for name in names:
+            if name in want and name in row:
+                assert row[name] == want[name], (event.event_id, name)
+    return rows
 
 
 def _weekly_rollovers(growth: float, weeks: int = 6) -> list[dict[str, float] | None]:
@@ -433,16 +440,7 @@ def _weekly_rollovers(growth: float, weeks: int = 6) -> list[dict[str, float] | 
             docs.append(repayment_doc(f"e-r{week}", BASE + (6 * week) * DAY + HOUR, loan_id=f"l-{week - 1}",
                                       amount=round(amount / growth)))
         amount *= growth
-    events = [parse_document(d) for d in docs]
-    rows = run(events)
-    reference: dict[str, ReferenceUser] = defaultdict(ReferenceUser)
-    for event, row in zip(events, rows):  # the brute-force reference agrees on every event
-        want = reference[event.user_id].update(event)
-        assert row is not None and want is not None
-        for name in ("rollover_chain", "repaid_by_rollover"):
-            if name in want:
-                assert row[name] == want[name], (event.event_id, name)
-    return rows
+    return _run_as_reference([parse_document(d) for d in docs], ("rollover_chain", "repaid_by_rollover"))
 
 
 def test_a_flat_weekly_rollover_stays_at_depth_one_however_long_it_runs() -> None:
