@@ -13,9 +13,8 @@ are the features' meaning, not a fit to any data set.
 
 The loan model's score blends the readers by rank (``Blend``): each score
 becomes the share of history loans it beats (``Ranks``), the shares are
-combined (``blend``: Fisher's sum of minus the log of each tail share), a
-tenth of the plain reader's rank is mixed into that one's (``PLAIN_WEIGHT``),
-and the result is put back on the forest's scale by its own rank.
+combined (``blend``: Fisher's sum of minus the log of each tail share), and
+that is put back on the forest's scale by its own rank.
 On the held-out worlds the forest and these tails ranked the test windows
 better than the forest alone on 22 of 24 runs (mean PR-AUC +0.015, worst
 +0.005; docs/worlds.md, ``bench/feature_ceiling.py``); the third reader, the
@@ -195,8 +194,7 @@ class Blend:
     The readers are the forest, the directional tails and, when the model has
     one, the core forest (``models.core_forest``), with equal say
     (``blend``; a model saved before it averaged the ranks, ``mean_rank``, and
-    keeps doing so); then, when the model has one, the plain reader's rank is
-    mixed with the blend's at ``plain_weight`` (``PLAIN_WEIGHT``).  The blend's own rank among the history's blends is
+    keeps doing so).  The blend's own rank among the history's blends is
     mapped to the forest score at that rank, so the model score is
     distributed over the history exactly as the forest's was.  Everything downstream that was set on the
     forest's scale keeps its meaning: the rule bonus per rule (``RULE_BONUS``), the
