@@ -47,11 +47,7 @@ class CoreForest:
     @classmethod
     def fit(cls, names: Sequence[str], X: np.ndarray, n_estimators: int, max_samples: int,
             seed: int) -> "CoreForest | None":
-        """On the history's rows ``X`` whose columns are ``names``; None when too few core features are among them.
-
-        ``max_samples`` rows per tree, at most the history's: the core reader takes the
-        model's, the plain reader (``models.tails.PLAIN_MAX_SAMPLES``) scikit-learn's default.
-        """
+        """On the history's rows ``X`` whose columns are ``names``; None when too few core features are among them."""
         columns = np.array([i for i, n in enumerate(names) if n in CORE_FEATURES], dtype=np.intp)
         if len(columns) < MIN_CORE_COLUMNS or len(X) == 0:
             return None
@@ -63,10 +59,10 @@ class CoreForest:
         """Anomaly scores in [0, 1] of rows of the model's columns."""
         return self.forest.anomaly_score01(np.atleast_2d(X)[:, self.columns])
 
-    def to_arrays(self, prefix: str = PREFIX) -> dict[str, np.ndarray]:
-        return {f"{prefix}columns": self.columns, **{f"{prefix}{k}": v for k, v in self.forest.to_arrays().items()}}
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        return {f"{PREFIX}columns": self.columns, **{f"{PREFIX}{k}": v for k, v in self.forest.to_arrays().items()}}
 
     @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray], prefix: str = PREFIX) -> "CoreForest":
-        own = {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> "CoreForest":
+        own = {k[len(PREFIX):]: v for k, v in arrays.items() if k.startswith(PREFIX)}
         return cls(own.pop("columns").astype(np.intp), CompiledForest.from_arrays(own))

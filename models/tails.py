@@ -25,7 +25,7 @@ Plain arrays only: every part saves into the model artefact as numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Callable, Sequence
 
@@ -168,20 +168,6 @@ def blend(*ranks: np.ndarray) -> np.ndarray:
     return -sum(np.log(np.maximum(1.0 - r, MIN_TAIL_SHARE)) for r in ranks)
 
 
-#: The plain reader's say in the loan model's ranking (``Blend``): after the readers' blend, its
-#: rank is mixed in at this weight.  Issue 12's plain baseline (an isolation forest on 13 simple
-#: features, scikit-learn's 256 rows per tree) ranked some held-out lenders' risky borrowing better
-#: than the blend, and worse on most.  Re-ranked offline, a tenth of the baseline's own rank was
-#: the best weight on family A alone (0, 0.1, 0.2, 0.3, 0.5: worst ROC-AUC and PR-AUC) and lifted
-#: families B and C; half lost 0.025 of A's mean PR-AUC.  In the model (this reader on the row's
-#: features), worst PR-AUC A / B / C 0.477 / 0.452 / 0.259 -> 0.478 / 0.541 / 0.285
-#: (docs/worlds.md, "the plain reader").
-PLAIN_WEIGHT = 0.1
-#: Rows per tree of the plain reader: scikit-learn's default, as issue 12 defines the baseline.
-PLAIN_MAX_SAMPLES = 256
-PLAIN_PREFIX = "plain_"
-
-
 def mean_rank(*ranks: np.ndarray) -> np.ndarray:
     """The mean of the readers' ranks: how models trained before ``blend`` combined them (kept to load them)."""
     return sum(ranks) / len(ranks)
@@ -210,12 +196,6 @@ class Blend:
     core: CoreForest | None = None  # None: models trained before it, or on too few of its features
     core_ranks: Ranks | None = None
     fisher: bool = True  # False: a model saved when the ranks were averaged
-    #: The plain reader (the core features in scikit-learn's defaults), mixed in by rank at
-    #: ``plain_weight`` after the blend; None: models trained before it.
-    plain: CoreForest | None = None
-    plain_ranks: Ranks | None = None
-    mix_ranks: Ranks | None = None
-    plain_weight: float = 0.0
 
     @property
     def combine(self) -> Callable[..., np.ndarray]:
@@ -223,8 +203,7 @@ class Blend:
 
     @classmethod
     def fit(cls, names: Sequence[str], X: np.ndarray, forest_scores: np.ndarray,
-            core: CoreForest | None = None, plain: CoreForest | None = None,
-            plain_weight: float = PLAIN_WEIGHT) -> "Blend":
+            core: CoreForest | None = None) -> "Blend":
         tails = DirectionalTails.fit(names, X)
         tail_scores = tails.score(X)
         forest_ranks, tails_ranks = Ranks.fit(forest_scores), Ranks.fit(tail_scores)
@@ -234,18 +213,7 @@ class Blend:
             core_scores = core.score(X)
             core_ranks = Ranks.fit(core_scores)
             ranks.append(core_ranks(core_scores))
-        blended = blend(*ranks)
-        fitted = cls(tails, forest_ranks, tails_ranks, Ranks.fit(blended), core, core_ranks)
-        if plain is None:
-            return fitted
-        plain_ranks = Ranks.fit(plain.score(X))
-        fitted = replace(fitted, plain=plain, plain_ranks=plain_ranks, plain_weight=plain_weight)
-        return replace(fitted, mix_ranks=Ranks.fit(fitted._mixed(fitted.blend_ranks(blended), X)))
-
-    def _mixed(self, blend_rank: np.ndarray, X: np.ndarray) -> np.ndarray:
-        """The blend's rank with the plain reader's mixed in at ``plain_weight``."""
-        assert self.plain is not None and self.plain_ranks is not None
-        return (1.0 - self.plain_weight) * blend_rank + self.plain_weight * self.plain_ranks(self.plain.score(X))
+        return cls(tails, forest_ranks, tails_ranks, Ranks.fit(blend(*ranks)), core, core_ranks)
 
     def reader_ranks(self, X: np.ndarray, forest_scores: np.ndarray) -> list[np.ndarray]:
         """Each reader's rank of rows ``X`` whose forest scored ``forest_scores``: forest, tails[, core]."""
@@ -256,10 +224,7 @@ class Blend:
 
     def score(self, X: np.ndarray, forest_scores: np.ndarray) -> np.ndarray:
         """Model scores of rows ``X`` whose forest scored ``forest_scores``."""
-        rank = self.blend_ranks(self.combine(*self.reader_ranks(X, forest_scores)))
-        if self.plain is not None and self.mix_ranks is not None:
-            rank = self.mix_ranks(self._mixed(rank, X))
-        return self.forest_ranks.score_at(rank)
+        return self.forest_ranks.score_at(self.blend_ranks(self.combine(*self.reader_ranks(X, forest_scores))))
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         arrays = {**self.tails.to_arrays(), "ranks_fisher": np.array([int(self.fisher)], dtype=np.int64)}
@@ -269,11 +234,6 @@ class Blend:
         if self.core is not None and self.core_ranks is not None:
             arrays.update(self.core.to_arrays())
             arrays["ranks_core_knots"], arrays["ranks_core_levels"] = self.core_ranks.knots, self.core_ranks.levels
-        if self.plain is not None and self.plain_ranks is not None and self.mix_ranks is not None:
-            arrays.update(self.plain.to_arrays(PLAIN_PREFIX))
-            for name, ranks in (("plain", self.plain_ranks), ("mix", self.mix_ranks)):
-                arrays[f"ranks_{name}_knots"], arrays[f"ranks_{name}_levels"] = ranks.knots, ranks.levels
-            arrays["ranks_plain_weight"] = np.array([self.plain_weight])
         return arrays
 
     @classmethod
@@ -285,19 +245,12 @@ class Blend:
             core = CoreForest.from_arrays({k: v for k, v in arrays.items() if k.startswith(CORE_PREFIX)})
             core_ranks = Ranks(arrays["ranks_core_knots"], arrays["ranks_core_levels"])
         fisher = bool(arrays["ranks_fisher"][0]) if "ranks_fisher" in arrays else False
-        plain: dict = {}
-        if "ranks_plain_knots" in arrays:
-            plain = {"plain": CoreForest.from_arrays(arrays, PLAIN_PREFIX),
-                     "plain_ranks": Ranks(arrays["ranks_plain_knots"], arrays["ranks_plain_levels"]),
-                     "mix_ranks": Ranks(arrays["ranks_mix_knots"], arrays["ranks_mix_levels"]),
-                     "plain_weight": float(arrays["ranks_plain_weight"][0])}
-        return cls(DirectionalTails.from_arrays(arrays), **ranks, core=core, core_ranks=core_ranks, fisher=fisher,
-                   **plain)
+        return cls(DirectionalTails.from_arrays(arrays), **ranks, core=core, core_ranks=core_ranks, fisher=fisher)
 
     @staticmethod
     def owns(key: str) -> bool:
         """Whether an artefact array (without its event-type prefix) belongs to a blend."""
-        return key.startswith(("tails_", "ranks_", CORE_PREFIX, PLAIN_PREFIX))
+        return key.startswith(("tails_", "ranks_", CORE_PREFIX))
 
 
 RANKS = ("forest", "tails", "blend")

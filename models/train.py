@@ -29,7 +29,7 @@ from models.early_warning import EarlyWarning, fit_early_warning
 from models.outcomes import OutcomeRules, label_outcomes
 from models.forest import CompiledForest
 from models.core_forest import CoreForest
-from models.tails import PLAIN_MAX_SAMPLES, Blend
+from models.tails import Blend
 from models.model import EVENT_FEATURES, ROW_FEATURES, RiskModel, TypeModel, feature_columns, feature_norms
 from stream.core.contract import Event, LoanEvent
 from stream.core.drift import bin_edges, bin_shares
@@ -122,7 +122,6 @@ def train(
     early_warning_max_share: float = 0.6,
     tails: bool = True,
     core_forest: bool = True,
-    plain_reader: bool = True,
 ) -> RiskModel:
     """Fit a model on a time-ordered history of events.
 
@@ -142,9 +141,8 @@ def train(
     forest (``meta["early_warning"]`` says what it found, or why there is none).
     With ``tails`` the loan model's score blends the forest with the
     directional reader of ``models.tails`` by rank, and with ``core_forest``
-    also with the small forest of ``models.core_forest``; with ``plain_reader``
-    the plain reader's rank is mixed in after that (``models.tails.PLAIN_WEIGHT``);
-    without ``tails``, it is the forest's.
+    also with the small forest of ``models.core_forest``; without ``tails``,
+    it is the forest's.
     """
     configured = rules or RuleConfig()
     rates = {"loan": alert_rate, "repayment": alert_rate / 10 if repayment_alert_rate is None else repayment_alert_rate}
@@ -185,8 +183,7 @@ def train(
         blended = None
         if tails and event_type == "loan":
             core = CoreForest.fit(names, X, n_estimators, max_samples, seed + 1) if core_forest else None
-            plain = CoreForest.fit(names, X, n_estimators, PLAIN_MAX_SAMPLES, seed + 2) if plain_reader else None
-            blended = Blend.fit(names, X, scores, core, plain)
+            blended = Blend.fit(names, X, scores, core)
             scores = blended.score(X, scores)
         ruled = np.array([bool(evaluate_rules(r, rules)) for _, t, r in rows if t == event_type])
         in_budget = np.array([w for (_, t, _), w in zip(rows, warm) if t == event_type], dtype=bool)
@@ -246,7 +243,7 @@ def training_options(settings: Any) -> dict[str, Any]:
                 calibrate_rules=settings.rules_calibrate, outcomes=OutcomeRules.from_settings(settings),
                 early_warning_share=settings.early_warning_share,
                 early_warning_max_share=settings.early_warning_max_share, tails=settings.model_tails,
-                core_forest=settings.model_core_forest, plain_reader=settings.model_plain_reader)
+                core_forest=settings.model_core_forest)
 
 
 def _early_warning(

@@ -40,11 +40,9 @@ def history(users: int, days: int, seed: int = 3) -> list[dict]:
     return events
 
 
-def train_model(events: list[dict], out: Path, seed: int = 7, tails: bool = True, core_forest: bool = True,
-                plain_reader: bool = True) -> RiskModel:
+def train_model(events: list[dict], out: Path, seed: int = 7, tails: bool = True, core_forest: bool = True) -> RiskModel:
     """Train the worker's model with the project's own ``models.train`` and save it to ``out``
     (``tails``: the settings' ``model_tails``, so a bench can measure the model with and without them)."""
-    model = train((parse_document(e) for e in events), seed=seed, tails=tails, core_forest=core_forest,
-                  plain_reader=plain_reader)
+    model = train((parse_document(e) for e in events), seed=seed, tails=tails, core_forest=core_forest)
     save(model, out)
     return model

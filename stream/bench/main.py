@@ -86,8 +86,7 @@ def run_bench(base: Settings, opts: BenchOptions) -> dict[str, Any]:
         users = len({e["user_id"] for e in events})
         hist = data.history(opts.history_users, opts.history_days)
         model_dir = work / "model"
-        model = data.train_model(hist, model_dir, tails=base.model_tails, core_forest=base.model_core_forest,
-                                 plain_reader=base.model_plain_reader)
+        model = data.train_model(hist, model_dir, tails=base.model_tails, core_forest=base.model_core_forest)
         say(f"model {model.version} trained on {len(hist):,} history events; timing the scorer ...")
         scorer: ScorerResult | None = _phase("scorer", errors, lambda: bench_scorer(hist, events, model, opts.scorer_repeats))
         with broker_for(base, opts.broker) as (cluster, kafka_version):

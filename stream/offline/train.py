@@ -34,11 +34,7 @@ def readers_line(model: RiskModel) -> str:
         if loan.blend.core is not None:
             parts.append(f"core forest on {len(loan.blend.core.columns)}")
         how = "Fisher's combination of their ranks" if loan.blend.fisher else "the mean of their ranks"
-        plain = ""
-        if loan.blend.plain is not None:
-            plain = (f"; then the plain reader on {len(loan.blend.plain.columns)} "
-                     f"at {loan.blend.plain_weight:.0%} of the rank")
-        return f"loan model: {' + '.join(parts)}, by {how}{plain}"
+        return f"loan model: {' + '.join(parts)}, by {how}"
     return f"loan model: {parts[0]} alone"
 
 

@@ -1,10 +1,8 @@
-"""The core forest (``models.core_forest``): the third reader of the loan model's blend, and the plain reader.
+"""The core forest (``models.core_forest``): the third reader of the loan model's blend.
 
 It must read only its named features, score exactly like the scikit-learn
 forest it was compiled from, survive the artefact round trip inside a model,
-and count in the blend with the same say as the other two readers.  The plain
-reader (the same features in scikit-learn's 256 rows per tree) is mixed in by
-rank after the blend, at ``PLAIN_WEIGHT``.
+and count in the blend with the same say as the other two readers.
 """
 
 from __future__ import annotations
@@ -14,7 +12,7 @@ from sklearn.ensemble import IsolationForest
 
 from models.core_forest import CORE_FEATURES, MIN_CORE_COLUMNS, CoreForest
 from models.model import EVENT_FEATURES, RiskModel, from_artifact, to_artifact
-from models.tails import PLAIN_MAX_SAMPLES, PLAIN_WEIGHT, blend
+from models.tails import blend
 from tests.models.blend_models import model_with_blend
 
 NAMES = EVENT_FEATURES["loan"]
@@ -100,39 +98,3 @@ def test_reasons_of_rows_together_are_each_rows_reasons_alone() -> None:
     assert together == [model.top_reasons("loan", x) for x in rows]
     assert together[:7] == model.top_reasons_rows("loan", rows[:7])
     assert any(together) and all(len(r) <= 3 for r in together)
-
-
-def _plain_model() -> tuple[RiskModel, np.ndarray]:
-    X = _history()
-    core = CoreForest.fit(NAMES, X, n_estimators=10, max_samples=256, seed=1)
-    plain = CoreForest.fit(NAMES, X, n_estimators=10, max_samples=PLAIN_MAX_SAMPLES, seed=2)
-    return model_with_blend(X, core, plain), X
-
-
-def test_the_plain_reader_is_mixed_in_at_its_weight_after_the_blend() -> None:
-    model, X = _plain_model()
-    b = model.by_type["loan"].blend
-    assert b is not None and b.plain is not None and b.plain_weight == PLAIN_WEIGHT
-    f = model.by_type["loan"].forest.anomaly_score01(X)
-    blended = b.blend_ranks(blend(b.forest_ranks(f), b.tails_ranks(b.tails.score(X)), b.core_ranks(b.core.score(X))))
-    mixed = (1 - PLAIN_WEIGHT) * blended + PLAIN_WEIGHT * b.plain_ranks(b.plain.score(X))
-    scores = model.score("loan", X)
-    order = np.argsort(mixed, kind="stable")
-    assert np.all(np.diff(scores[order]) >= -1e-12)  # ranks as the mix says
-    without = model_with_blend(X, CoreForest.fit(NAMES, X, n_estimators=10, max_samples=256, seed=1))
-    assert not np.allclose(scores, without.score("loan", X))  # the plain reader does count
-    # A loan the plain reader alone finds far out moves up, but a tenth of a rank moves it at most a tenth.
-    assert np.max(np.abs(b.mix_ranks(mixed) - b.blend_ranks(blend(
-        b.forest_ranks(f), b.tails_ranks(b.tails.score(X)), b.core_ranks(b.core.score(X)))))) <= PLAIN_WEIGHT + 0.01
-
-
-def test_the_plain_reader_survives_the_artefact_and_an_older_model_loads_without_it() -> None:
-    model, X = _plain_model()
-    loaded = from_artifact(*to_artifact(model))
-    b = loaded.by_type["loan"].blend
-    assert b is not None and b.plain is not None and b.plain_weight == PLAIN_WEIGHT
-    np.testing.assert_array_equal(loaded.score("loan", X), model.score("loan", X))
-    older, _ = _model(core=True)  # what a model saved before the plain reader holds
-    again = from_artifact(*to_artifact(older))
-    assert again.by_type["loan"].blend.plain is None
-    np.testing.assert_array_equal(again.score("loan", X), older.score("loan", X))

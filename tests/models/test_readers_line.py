@@ -29,8 +29,3 @@ def test_the_line_names_each_reader_and_how_they_combine() -> None:
     assert readers_line(old) == (f"loan model: forest on {len(NAMES)} features + directional tails on {tails}, "
                                  "by the mean of their ranks")
     assert readers_line(_with_loan(model, blend=None)) == f"loan model: forest on {len(NAMES)} features alone"
-    plain = CoreForest.fit(NAMES, X, n_estimators=5, max_samples=128, seed=1)
-    assert readers_line(model_with_blend(X, core, plain)) == (
-        f"loan model: forest on {len(NAMES)} features + directional tails on {tails} + core forest on "
-        f"{len(core.columns)}, by Fisher's combination of their ranks; then the plain reader on "
-        f"{len(plain.columns)} at 10% of the rank")
