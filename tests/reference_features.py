@@ -59,8 +59,8 @@ events so far, loans and repayments alike):
   after to 1 day before ``int(ts)`` and whose whole-yuan amount ``a`` is > 0 with
   ``1 <= amount / a <= 3``.  ``rollover_chain`` of a loan is 0 when it rolls
   nothing over, else the largest, over the loans it rolls over, of their
-  ``rollover_chain`` + 1 where ``amount / a >= 1.1`` and + 0 otherwise, and at
-  least 1; ``rollover_growth`` the largest ``amount / a`` among them (0 if none).
+  ``rollover_chain`` + 1 where ``amount / a >= 1.1`` and of 1 otherwise;
+  ``rollover_growth`` the largest ``amount / a`` among them (0 if none).
   For a repayment, ``rollover_chain`` is that of the latest loan whose time is
   not before any earlier-arrived loan's; ``repaid_by_rollover`` is the largest
   ``rollover_chain`` of the loans that rolled over the repaid loan since it
@@ -250,8 +250,8 @@ class ReferenceUser:
                     if -ROLLOVER_AFTER <= o["due"] - sec <= ROLLOVER_BEFORE
                     and o["amount"] > 0 and 1.0 <= e.amount / o["amount"] <= 3.0
                 ]
-                # a rollover at least 1.1x the loan it repays deepens the chain; a smaller one keeps its depth (>= 1)
-                depth = max(max(o["depth"] + (e.amount / o["amount"] >= 1.1) for o in rolled), 1) if rolled else 0
+                # a rollover at least 1.1x the loan it repays deepens the chain; a smaller one starts it again at 1
+                depth = max(o["depth"] + 1 if e.amount / o["amount"] >= 1.1 else 1 for o in rolled) if rolled else 0
                 for o in rolled:
                     o["rolled_by"] = max(o["rolled_by"], depth)
                 end = sec + e.term_days * int(DAY)

@@ -71,11 +71,13 @@ ROLLOVER_GRACE_DAYS = 1.0
 EW_ALPHA = 0.2  # weight of the newest loan in the user's amount moments
 ROLLOVER_MAX_GROWTH = 3.0  # a bigger jump is a different loan, not a rollover of the previous one
 #: A rollover at least this much bigger than the loan it repays deepens the chain; a smaller
-#: one keeps the chain's depth.  A debt spiral borrows more each time (the fees and interest
-#: of the loan before); a borrower who rolls the same loan over every week (a payday habit)
-#: does not, and a depth that counted flat rollovers grew with tenure: calibrated on a 45-day
-#: history, it crossed the threshold in the next fortnight for 57 such borrowers of one
-#: held-out payday lender (docs/worlds.md, "flat rollovers").
+#: one starts it again at depth 1.  A debt spiral borrows more each time, step after step
+#: (the fees and interest of the loan before); a borrower who rolls the same loan over every
+#: week (a payday habit) does not, and a depth that counted every rollover grew with tenure:
+#: calibrated on a 45-day history, it crossed the threshold in the next fortnight for 57 such
+#: borrowers of one held-out payday lender.  Escalation in a row, not in total, so the depth
+#: does not grow with tenure either for a borrower whose amounts drift up now and then
+#: (docs/worlds.md, "flat rollovers").
 ROLLOVER_ESCALATION = 1.1
 RECENT_DEVICE_S = 6 * HOUR  # a device first seen this recently, on an established account
 ESTABLISHED_S = 7 * DAY
@@ -824,10 +826,10 @@ def _rollover(s: UserState, amount: float, sec: int) -> tuple[int, float]:
     ROLLOVER_MAX_GROWTH times), taken while an earlier loan is still unpaid and
     about to fall due (ROLLOVER_DAYS before its due moment to ROLLOVER_GRACE_DAYS
     after it) "rolls it over".  The depth is 0 for a loan that rolls nothing
-    over, else the largest depth among the loans it rolls over, plus one where
-    it is at least ROLLOVER_ESCALATION times that loan, and at least 1: a debt
-    spiral's k-th refinancing has depth k however other loans interleave, and a
-    flat weekly rollover stays at 1 however long it runs.  The growth is the
+    over, else the largest, over the loans it rolls over, of 1 + that loan's
+    depth where it is at least ROLLOVER_ESCALATION times that loan, and 1
+    otherwise: a debt spiral's k-th refinancing has depth k however other loans
+    interleave, and a flat rollover is depth 1 however long the habit has run.  The growth is the
     largest amount / rolled-over amount (0 when depth is 0).
     Each rolled-over loan remembers the depth of the loan that rolled it over,
     so its repayment can be recognised as paid with borrowed money.
@@ -844,8 +846,7 @@ def _rollover(s: UserState, amount: float, sec: int) -> tuple[int, float]:
             if 1.0 <= ratio <= ROLLOVER_MAX_GROWTH:
                 rolled.append(i)
                 growth = max(growth, ratio)
-                step = 1 if ratio >= ROLLOVER_ESCALATION else 0
-                depth = max(depth, s.loan_depth[i] + step, 1)
+                depth = max(depth, s.loan_depth[i] + 1 if ratio >= ROLLOVER_ESCALATION else 1)
     depth = min(depth, 255)
     for i in rolled:
         s.loan_rolled[i] = max(s.loan_rolled[i], depth)

@@ -430,35 +430,43 @@ def _run_as_reference(events: list[Event], names: tuple[str, ...]) -> list[dict[
     return rows
 
 
-def _weekly_rollovers(growth: float, weeks: int = 6) -> list[dict[str, float] | None]:
-    """A 7-day loan each week, taken the day before the last one falls due and ``growth`` times
-    its size, the last one repaid an hour later: the loans' and the repayments' rows."""
-    docs, amount = [], 1000.0
-    for week in range(weeks):
-        docs.append(loan_doc(f"e-l{week}", BASE + (6 * week) * DAY, amount=round(amount), loan_id=f"l-{week}", term_days=7))
+def _weekly_rollovers(growths: list[float]) -> list[dict[str, float] | None]:
+    """A 7-day loan each week, the first of 1,000, each next one taken the day before the last one
+    falls due and ``growths[i]`` times its size, the last one repaid an hour later: the rows."""
+    docs, amounts = [], [1000]
+    for growth in growths:
+        amounts.append(round(amounts[-1] * growth))
+    for week, amount in enumerate(amounts):
+        docs.append(loan_doc(f"e-l{week}", BASE + (6 * week) * DAY, amount=amount, loan_id=f"l-{week}", term_days=7))
         if week:
             docs.append(repayment_doc(f"e-r{week}", BASE + (6 * week) * DAY + HOUR, loan_id=f"l-{week - 1}",
-                                      amount=round(amount / growth)))
-        amount *= growth
+                                      amount=amounts[week - 1]))
     return _run_as_reference([parse_document(d) for d in docs], ("rollover_chain", "repaid_by_rollover"))
+
+
+def _depths(rows: list[dict[str, float] | None]) -> list[float]:
+    return [r["rollover_chain"] for r in rows if r is not None and "rollover_growth" in r]
 
 
 def test_a_flat_weekly_rollover_stays_at_depth_one_however_long_it_runs() -> None:
     """A borrower who rolls the same loan over every week (a payday habit) has rollover depth 1
     in week 2 and in week 6 alike: a depth that grew with tenure would cross any threshold
     calibrated on a shorter history (docs/worlds.md, "flat rollovers")."""
-    rows = _weekly_rollovers(1.0)
-    loans = [r for r in rows if r is not None and "rollover_growth" in r]
-    assert [r["rollover_chain"] for r in loans] == [0.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+    assert _depths(_weekly_rollovers([1.0] * 5)) == [0.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+
+
+def test_a_flat_rollover_starts_the_spiral_again() -> None:
+    """A spiral is escalation in a row: after two 1.3x steps, a flat rollover is depth 1 again, so a
+    borrower whose amounts drift up now and then never builds depth out of tenure."""
+    assert _depths(_weekly_rollovers([1.3, 1.3, 1.0, 1.3, 1.05, 1.3])) == [0.0, 1.0, 2.0, 1.0, 2.0, 1.0, 2.0]
 
 
 def test_an_escalating_rollover_deepens_with_every_step() -> None:
     """Each new loan 1.3x the one it repays: the debt spiral's depth grows by one a week, and
     the repayment of a rolled-over loan says how deep the loan that paid it was."""
-    rows = _weekly_rollovers(1.3)
-    loans = [r for r in rows if r is not None and "rollover_growth" in r]
+    rows = _weekly_rollovers([1.3] * 5)
     repayments = [r for r in rows if r is not None and "repaid_by_rollover" in r]
-    assert [r["rollover_chain"] for r in loans] == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    assert _depths(rows) == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
     assert [r["repaid_by_rollover"] for r in repayments] == [1.0, 2.0, 3.0, 4.0, 5.0]
 
 
@@ -557,7 +565,7 @@ V7_LAYOUT = (
 #: hand-written codec and positional feature tuples of 2026-12-01, before
 #: ``STATE_LAYOUT`` and the by-name builders replaced them.  The stream's pin was
 #: recorded again on 2026-12-03 for one intended change: a rollover smaller than
-#: ``ROLLOVER_ESCALATION`` keeps its chain's depth (``rollover_chain``,
+#: ``ROLLOVER_ESCALATION`` does not deepen its chain (``rollover_chain``,
 #: ``repaid_by_rollover`` and the open loans' depths; checked against the reference).
 FILLED_STATE_SHA256 = "3c5903846c6a07d241d1c740cfd67957802782258edb8ec2de6521f951d033cd"
 PINNED_STREAM_SHA256 = "74f82caa2668ddd8fde0ffb3356f24aa5b486da54834bf8560d163af4445d702"
