@@ -6,18 +6,15 @@ not tested (docs/worlds.md); what it computes from a matrix is checked here.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.scripts import ROOT, load
+
 sys.path.insert(0, str(ROOT / "bench"))
-_spec = importlib.util.spec_from_file_location("feature_ceiling", ROOT / "bench" / "feature_ceiling.py")
-fc = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(fc)
+fc = load("feature_ceiling")
 
 
 def test_ranking_reports_each_scenario_against_the_label_0_rows_only() -> None:

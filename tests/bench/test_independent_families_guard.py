@@ -17,16 +17,9 @@ that makes the monitor worse on data it was not tuned to fails here.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location("worlds_quality_families", ROOT / "bench" / "worlds_quality.py")
-wq = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(wq)
+from tests.bench.scripts import guard_numbers
 
 RUNS = (("stream.worlds_b", "metro_cash"), ("stream.worlds_b", "payday_habit"),
         ("stream.worlds_c", "bnpl_checkout"), ("stream.worlds_c", "gig_bursts"))
@@ -38,13 +31,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def numbers(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, float | None]]:
-    out = []
-    for generator, world in RUNS:
-        cfg = {"out": str(tmp_path_factory.mktemp(world)), "users": 1500, "history_days": 30, "test_days": 10,
-               "riskmon": f"{sys.executable} -m stream.cli", "leave_one_typology_out": False,
-               "generator": generator}
-        out.append(wq.summary_numbers(wq.run_world(world, 1, cfg)))
-    return out
+    return guard_numbers(tmp_path_factory, RUNS)
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))

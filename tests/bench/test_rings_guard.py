@@ -3,7 +3,6 @@ at 1,000 users (seed 5, never used to tune), through riskmon train / score / eva
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -11,14 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import ROOT
+from tests.bench.scripts import ROOT, load
 
 pytestmark = pytest.mark.slow
 
-_spec = importlib.util.spec_from_file_location("rings_quality", ROOT / "bench" / "rings_quality.py")
-assert _spec and _spec.loader
-rings_quality = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(rings_quality)
+rings_quality = load("rings_quality")
 
 
 def test_rings_are_caught_and_innocent_sharing_is_not(tmp_path: Path) -> None:

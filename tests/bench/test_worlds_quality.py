@@ -7,7 +7,6 @@ evaluate`` is checked here on hand-made scores.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -15,11 +14,9 @@ import pytest
 
 from models.evaluate import join_rows, scenario_quality
 from stream.core.rules import RULE_IDS
+from tests.bench.scripts import load
 
-ROOT = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location("worlds_quality", ROOT / "bench" / "worlds_quality.py")
-wq = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(wq)
+wq = load("worlds_quality")
 
 
 def _score(eid: str, alert: bool = False, fired_by: tuple[str, ...] = ()) -> dict:

@@ -15,16 +15,9 @@ full tables, 8 worlds x 3 seeds x 3,000 users, are ``bench/worlds_quality.py``'s
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location("worlds_quality_guard", ROOT / "bench" / "worlds_quality.py")
-wq = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(wq)
+from tests.bench.scripts import guard_numbers
 
 WORLDS = ("per_product_limit", "payday_heavy", "mixed")
 
@@ -38,11 +31,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def numbers(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, float | None]]:
-    out = tmp_path_factory.mktemp("worlds")
-    cfg = {"out": str(out), "users": 1500, "history_days": 30, "test_days": 10,
-           "riskmon": f"{sys.executable} -m stream.cli", "leave_one_typology_out": False,
-           "generator": "stream.worlds"}
-    return [wq.summary_numbers(wq.run_world(world, 1, cfg)) for world in WORLDS]
+    return guard_numbers(tmp_path_factory, tuple(("stream.worlds", world) for world in WORLDS))
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))

@@ -11,7 +11,6 @@ topic would measure nothing.
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -20,11 +19,9 @@ import orjson
 import pytest
 
 from stream.core.contract import parse_document
+from tests.bench.scripts import ROOT, load
 
-ROOT = Path(__file__).resolve().parents[2]
-_spec = importlib.util.spec_from_file_location("worlds_quality_families_schema", ROOT / "bench" / "worlds_quality.py")
-wq = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(wq)
+wq = load("worlds_quality")
 FAMILIES = [g for g in wq.GENERATORS if g != "stream.worlds"]  # family A has its own tests (tests/sim/test_worlds.py)
 
 
