@@ -829,8 +829,8 @@ def _rollover(s: UserState, amount: float, sec: int) -> tuple[int, float]:
     over, else the largest, over the loans it rolls over, of 1 + that loan's
     depth where it is at least ROLLOVER_ESCALATION times that loan, and 1
     otherwise: a debt spiral's k-th refinancing has depth k however other loans
-    interleave, and a flat rollover is depth 1 however long the habit has run.  The growth is the
-    largest amount / rolled-over amount (0 when depth is 0).
+    interleave, and a flat rollover is depth 1 however long the habit has run.
+    The growth is the largest amount / rolled-over amount (0 when depth is 0).
     Each rolled-over loan remembers the depth of the loan that rolled it over,
     so its repayment can be recognised as paid with borrowed money.
     """
