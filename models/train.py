@@ -212,11 +212,13 @@ def train(
             pool = in_budget & ~ruled
             early_warning = replace(early_warning, scale=scale_knots(
                 ew_p[pool], scores[pool], (early_warning.threshold, early_warning.high_threshold), (threshold, high)))
-        edges = bin_edges(X)
+        # What the worker compares production with (drift) and alerts quote as "training median,
+        # p99" is the warm history too: its first weeks' half-empty windows are not production's.
+        edges = bin_edges(X_warm)
         pick = np.random.default_rng(seed).choice(len(X), size=min(REFERENCE_ROWS, len(X)), replace=False)
         by_type[event_type] = TypeModel(
-            event_type, names, compiled, threshold, high, feature_norms(names, X),
-            drift_edges=edges, drift_expected=bin_shares(X, edges),
+            event_type, names, compiled, threshold, high, feature_norms(names, X_warm),
+            drift_edges=edges, drift_expected=bin_shares(X_warm, edges),
             reference_X=X[pick], reference_scores=scores[pick],
             blend=blended,
         )

@@ -55,3 +55,14 @@ def test_a_cold_start_habit_the_warm_weeks_lost_is_an_anomaly() -> None:
     warm_alerted = float((model.score("loan", np.array(warm)) >= threshold).mean())
     assert cold_alerted > 0.5, cold_alerted
     assert warm_alerted < 0.05, warm_alerted
+
+
+def test_what_production_is_compared_with_is_the_warm_history() -> None:
+    """Drift bins and the "training median, p99" alerts quote come from the warm rows: the first
+    weeks' large loans would otherwise put every warm-week loan in the bottom bins (a drift
+    alarm on a book that did not change) and quote a p99 of 90 % of the limit as normal."""
+    model = train(_history(), outcomes=None, core_forest=False, calibrate_rules=False)
+    loan = model.by_type["loan"]
+    column = loan.features.index("amount_over_limit")
+    assert loan.norms["amount_over_limit"].p99 <= 0.25
+    assert max(loan.drift_edges[column]) <= 0.25
