@@ -165,7 +165,7 @@ def train(
                             fortnight_from=next((i for i, (e, _) in enumerate(warm_rows) if e.ts >= fortnight), 0))
     rules = calibration.effective
     entities = calibrate_entities(((s, w) for (_, _, seen), w in zip(sighted, warm) for s in seen), warm_from)
-    stats = segment_medians([(seg, r) for seg, _, r in rows if seg is not None])
+    stats = segment_medians([(seg, r) for (seg, _, r), w in zip(rows, warm) if seg is not None and w])
     by_type: dict[str, TypeModel] = {}
     counts: dict[str, int] = {}
     early_warning, ew_meta, ew_p = None, {"trained": False, "reason": "switched off"}, None

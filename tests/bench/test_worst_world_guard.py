@@ -8,7 +8,9 @@ floors sit a little below what this code measures (docs/worlds.md, "The
 make-test guard") and above what the monitor measured before issue 12's forest
 changes (forest PR-AUC 0.036-0.055 under the plain baseline, monitor PR-AUC
 0.372-0.378 on two of them; forest PR-AUC 0.476 before the core forest; user
-recall 0.222 before borrow_to_repay's funded-repayment clause, 0.311 with it), so
+recall 0.222 before borrow_to_repay's funded-repayment clause, 0.311 with it; forest
+PR-AUC at most 0.022 over the plain baseline before the forests learnt normal on the
+warm history only, 0.050 after), so
 a change that loses the gain fails here.  The
 full tables, 8 worlds x 3 seeds x 3,000 users, are ``bench/worlds_quality.py``'s.
 """
@@ -22,7 +24,7 @@ from tests.bench.scripts import guard_numbers
 WORLDS = ("per_product_limit", "payday_heavy", "mixed")
 
 #: Floors (minimum over the three worlds) and ceilings (maximum), measured 0.003-0.03 away.
-FLOORS = {"forest_minus_plain_pr": 0.01, "monitor_pr": 0.48, "forest_pr": 0.48, "monitor_roc": 0.78,
+FLOORS = {"forest_minus_plain_pr": 0.04, "monitor_pr": 0.50, "forest_pr": 0.50, "monitor_roc": 0.79,
           "user_recall": 0.29}
 CEILINGS = {"well_behaved_loan_alert_share": 0.035, "well_behaved_flagged_share": 0.04}
 
