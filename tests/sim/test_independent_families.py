@@ -1,8 +1,8 @@
-"""Families B and C of held-out worlds against the monitor's own reading of the contract.
+"""Families B, C and D of held-out worlds against the monitor's own reading of the contract.
 
-``stream.worlds_b`` and ``stream.worlds_c`` were written from ``loan-events.md``
-by sessions that never read ``stream.core.contract``; their own tests
-(``tests/worlds_b``, ``tests/worlds_c``) check them against that file.  Here
+``stream.worlds_b``, ``stream.worlds_c`` and ``stream.worlds_d`` were written from
+``loan-events.md`` by sessions that never read ``stream.core.contract``; their own
+tests (``tests/worlds_b``, ``tests/worlds_c``, ``tests/worlds_d``) check them against that file.  Here
 the project's schema must accept every event they write, through the same
 command line the harness uses: where two readings of the contract differ,
 one of them misreads it, and held-out data that went to the dead-letter
