@@ -113,6 +113,12 @@ def warm_start(times: list[float]) -> float:
     return first + min(WARM_DAYS * 86400.0, (last - first) / 2)
 
 
+def fit_mask(warm: np.ndarray) -> np.ndarray:
+    """The rows of one event type the readers are fitted on and the budget is set on: the warm
+    ones, or all of them when fewer than ``MIN_ROWS`` are warm (too few to set a budget on)."""
+    return warm if warm.sum() >= MIN_ROWS else np.ones_like(warm)
+
+
 def train(
     events: Iterable[Event],
     alert_rate: float = 0.01,
@@ -180,9 +186,7 @@ def train(
             raise TrainingError(
                 f"history has {len(X)} valid {event_type} events; at least {MIN_ROWS} are needed to train"
             )
-        in_budget = np.array([w for (_, t, _), w in zip(rows, warm) if t == event_type], dtype=bool)
-        if in_budget.sum() < MIN_ROWS:  # too few warm events of this type to set a budget on: use them all
-            in_budget[:] = True
+        in_budget = fit_mask(np.array([w for (_, t, _), w in zip(rows, warm) if t == event_type], dtype=bool))
         # The readers learn "normal" where the budget is set (see WARM_DAYS).
         X_warm = X[in_budget]
         forest = IsolationForest(

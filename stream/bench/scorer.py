@@ -2,7 +2,7 @@
 
 The worker's model is trained by ``models.train`` and only its compiled form
 is saved, so the sklearn ``IsolationForest`` is refitted here the way
-``train`` fits it (same history, same features, same hyper-parameters and
+``train`` fits it (same history and warm rows, same features, same hyper-parameters and
 seed).  ``same_as_worker`` records that compiling the refit gives exactly the
 arrays of the model the worker serves, so both timings are of the worker's
 model.  The batch is the first ``batch_size`` loan events of the bench stream,
@@ -25,6 +25,7 @@ from sklearn.ensemble import IsolationForest
 
 from models.forest import CompiledForest
 from models.model import RiskModel
+from models.train import fit_mask, warm_start
 from stream.core.contract import LoanEvent, parse_document
 from stream.core.features import apply_segment_stats, segment_medians
 from stream.core.pipeline import featurize
@@ -79,12 +80,13 @@ def best_of(fn: Callable[[], object], repeats: int, min_time_s: float = 0.05) ->
 
 def refit(history: list[dict], model: RiskModel) -> tuple[IsolationForest, bool]:
     """Fit the sklearn forest ``models.train`` fitted for ``EVENT_TYPE``; say if it is the worker's."""
-    rows = [
-        (e.segment if isinstance(e, LoanEvent) else None, e.event_type, r)
-        for e, r in featurize(parse_document(d) for d in history)
-    ]
-    stats = segment_medians([(seg, r) for seg, _, r in rows if seg is not None])
-    X = np.array([apply_segment_stats(r, seg, stats).values for seg, t, r in rows if t == EVENT_TYPE], dtype=np.float64)
+    pairs = list(featurize(parse_document(d) for d in history))
+    warm_from = warm_start([e.ts for e, _ in pairs])
+    rows = [(e.segment if isinstance(e, LoanEvent) else None, e.event_type, r, e.ts >= warm_from) for e, r in pairs]
+    stats = segment_medians([(seg, r) for seg, _, r, warm in rows if seg is not None and warm])
+    typed = [(seg, r, warm) for seg, t, r, warm in rows if t == EVENT_TYPE]
+    X = np.array([apply_segment_stats(r, seg, stats).values for seg, r, _ in typed], dtype=np.float64)
+    X = X[fit_mask(np.array([warm for _, _, warm in typed], dtype=bool))]  # the rows train fits on
     X = X[:, model.by_type[EVENT_TYPE].columns]  # the columns the model's forest reads
     forest = IsolationForest(
         n_estimators=int(model.meta["n_estimators"]),

@@ -16,6 +16,10 @@ USERS, DAYS, EVERY = 120, 60, 3.0
 
 
 def _history(seed: int = 3) -> list[Event]:
+    return [parse_document(d) for d in history_docs(seed)]
+
+
+def history_docs(seed: int = 3) -> list[dict]:
     """Loans every three days per user with a repayment two days later: 85-95 % of the limit in
     the first WARM_DAYS days, 5-25 % after them (a cold start the warm weeks do not repeat)."""
     rng = np.random.default_rng(seed)
@@ -36,7 +40,7 @@ def _history(seed: int = 3) -> list[Event]:
             day += EVERY * rng.uniform(0.8, 1.2)
             n += 1
     docs.sort(key=lambda d: d["ts"])
-    return [parse_document(d) for d in docs]
+    return docs
 
 
 def test_a_cold_start_habit_the_warm_weeks_lost_is_an_anomaly() -> None:
