@@ -56,8 +56,9 @@ REFERENCE_ROWS = 64  # training rows saved with the model to sanity-check it on 
 #: directional tails are fitted on the same warm part: fitted on the whole
 #: history they learnt the half-empty windows of its first weeks as normal, and
 #: the well-behaved users' fuller windows of the weeks after read as anomalies
-#: (held-out worlds' worst PR-AUC 0.452 -> 0.477 and 0.259 -> 0.279;
-#: docs/worlds.md, "The readers learn normal on the warm history").
+#: (held-out worlds' worst PR-AUC 0.452 -> 0.477 and 0.259 -> 0.279; level on
+#: average on family D, written afterwards, and worse where users keep joining:
+#: docs/worlds.md, "The readers learn normal on the warm history", "Family D").
 WARM_DAYS = 21
 
 
