@@ -19,7 +19,7 @@ For each cut day of a simulated lender history (the project's simulator,
      and the monitor's combined score.
 
 Then the same for the held-out worlds (``stream.worlds``, or the family
-``--generator`` names: ``stream.worlds_b``, ``stream.worlds_c``; one seed, a
+``--generator`` names: ``stream.worlds_b``, ``stream.worlds_c``, ``stream.worlds_d``; one seed, a
 ``--world-history-days`` history so outcomes can mature, cut at its end):
 whether an early warning trains there and, if so, the same numbers.
 
