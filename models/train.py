@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 import sklearn
@@ -33,7 +33,7 @@ from models.tails import Blend
 from models.model import EVENT_FEATURES, ROW_FEATURES, RiskModel, TypeModel, feature_columns, feature_norms
 from stream.core.contract import Event, LoanEvent
 from stream.core.drift import bin_edges, bin_shares
-from stream.core.features import apply_segment_stats, segment_medians
+from stream.core.features import FeatureRow, apply_segment_stats, segment_medians
 from stream.core.entity_alerts import calibrate_entities
 from stream.core.pipeline import featurize_sighted
 from stream.core.rules import RuleConfig, evaluate_rules
@@ -114,10 +114,37 @@ def warm_start(times: list[float]) -> float:
     return first + min(WARM_DAYS * 86400.0, (last - first) / 2)
 
 
-def fit_mask(warm: np.ndarray) -> np.ndarray:
-    """The rows of one event type the readers are fitted on and the budget is set on: the warm
-    ones, or all of them when fewer than ``MIN_ROWS`` are warm (too few to set a budget on)."""
-    return warm if warm.sum() >= MIN_ROWS else np.ones_like(warm)
+@dataclass(frozen=True)
+class TrainingRows:
+    """A history's feature rows as training reads them: which are warm (``warm_start``), the
+    segment medians of the warm loans, and each event type's matrix.  One definition for
+    ``train`` and for what refits its forest (the speed bench's scikit-learn twin)."""
+
+    rows: list[tuple[str | None, str, FeatureRow]]  # segment (loans only), event type, features
+    warm: np.ndarray  # per row: at or after ``warm_from``
+    warm_from: float
+    stats: dict[str, dict[str, float]]  # segment medians of the warm rows (``segment_medians``)
+
+    @classmethod
+    def of(cls, events_rows: Sequence[tuple[Event, FeatureRow]]) -> "TrainingRows":
+        rows = [(e.segment if isinstance(e, LoanEvent) else None, e.event_type, r) for e, r in events_rows]
+        warm_from = warm_start([e.ts for e, _ in events_rows])
+        warm = np.array([e.ts >= warm_from for e, _ in events_rows], dtype=bool)
+        stats = segment_medians([(seg, r) for (seg, _, r), w in zip(rows, warm) if seg is not None and w])
+        return cls(rows, warm, warm_from, stats)
+
+    def matrix(self, event_type: str) -> np.ndarray:
+        """Every row of ``event_type``, whole, with its segment-relative features filled in."""
+        return np.array(
+            [apply_segment_stats(r, seg, self.stats).values for seg, t, r in self.rows if t == event_type],
+            dtype=np.float64,
+        ).reshape(-1, len(ROW_FEATURES[event_type]))
+
+    def fit_mask(self, event_type: str) -> np.ndarray:
+        """The rows of ``event_type`` the readers are fitted on and the budget is set on: the warm
+        ones, or all of them when fewer than ``MIN_ROWS`` are warm (too few to set a budget on)."""
+        warm = np.array([w for (_, t, _), w in zip(self.rows, self.warm) if t == event_type], dtype=bool)
+        return warm if warm.sum() >= MIN_ROWS else np.ones_like(warm)
 
 
 def train(
@@ -162,9 +189,8 @@ def train(
         raise TrainingError(f"alert rate must be in (0, 0.5), got {alert_rate}")
     sighted = list(featurize_sighted(events))
     events_rows = [(e, r) for e, r, _ in sighted]
-    rows = [(e.segment if isinstance(e, LoanEvent) else None, e.event_type, r) for e, r in events_rows]
-    warm_from = warm_start([e.ts for e, _ in events_rows])
-    warm = np.array([e.ts >= warm_from for e, _ in events_rows], dtype=bool)
+    history = TrainingRows.of(events_rows)
+    rows, warm, warm_from, stats = history.rows, history.warm, history.warm_from, history.stats
     warm_rows = [(e, r) for (e, r), w in zip(events_rows, warm) if w]
     fortnight = max((e.ts for e, _ in warm_rows), default=0.0) - USER_WINDOW_DAYS * 86400.0
     calibration = calibrate(((e.user_id, e.event_type, r) for e, r in warm_rows), configured, alert_rate,
@@ -172,22 +198,19 @@ def train(
                             fortnight_from=next((i for i, (e, _) in enumerate(warm_rows) if e.ts >= fortnight), 0))
     rules = calibration.effective
     entities = calibrate_entities(((s, w) for (_, _, seen), w in zip(sighted, warm) for s in seen), warm_from)
-    stats = segment_medians([(seg, r) for (seg, _, r), w in zip(rows, warm) if seg is not None and w])
     by_type: dict[str, TypeModel] = {}
     counts: dict[str, int] = {}
     early_warning, ew_meta, ew_p = None, {"trained": False, "reason": "switched off"}, None
     for event_type, names in EVENT_FEATURES.items():
         columns = feature_columns(event_type, names)
-        V = np.array(
-            [apply_segment_stats(r, seg, stats).values for seg, t, r in rows if t == event_type], dtype=np.float64
-        ).reshape(-1, len(ROW_FEATURES[event_type]))
+        V = history.matrix(event_type)
         X = V[:, columns]
         counts[event_type] = len(X)
         if len(X) < MIN_ROWS:
             raise TrainingError(
                 f"history has {len(X)} valid {event_type} events; at least {MIN_ROWS} are needed to train"
             )
-        in_budget = fit_mask(np.array([w for (_, t, _), w in zip(rows, warm) if t == event_type], dtype=bool))
+        in_budget = history.fit_mask(event_type)
         # The readers learn "normal" where the budget is set (see WARM_DAYS).
         X_warm = X[in_budget]
         forest = IsolationForest(

@@ -25,9 +25,8 @@ from sklearn.ensemble import IsolationForest
 
 from models.forest import CompiledForest
 from models.model import RiskModel
-from models.train import fit_mask, warm_start
+from models.train import TrainingRows
 from stream.core.contract import LoanEvent, parse_document
-from stream.core.features import apply_segment_stats, segment_medians
 from stream.core.pipeline import featurize
 
 EVENT_TYPE = "loan"
@@ -80,14 +79,9 @@ def best_of(fn: Callable[[], object], repeats: int, min_time_s: float = 0.05) ->
 
 def refit(history: list[dict], model: RiskModel) -> tuple[IsolationForest, bool]:
     """Fit the sklearn forest ``models.train`` fitted for ``EVENT_TYPE``; say if it is the worker's."""
-    pairs = list(featurize(parse_document(d) for d in history))
-    warm_from = warm_start([e.ts for e, _ in pairs])
-    rows = [(e.segment if isinstance(e, LoanEvent) else None, e.event_type, r, e.ts >= warm_from) for e, r in pairs]
-    stats = segment_medians([(seg, r) for seg, _, r, warm in rows if seg is not None and warm])
-    typed = [(seg, r, warm) for seg, t, r, warm in rows if t == EVENT_TYPE]
-    X = np.array([apply_segment_stats(r, seg, stats).values for seg, r, _ in typed], dtype=np.float64)
-    X = X[fit_mask(np.array([warm for _, _, warm in typed], dtype=bool))]  # the rows train fits on
-    X = X[:, model.by_type[EVENT_TYPE].columns]  # the columns the model's forest reads
+    rows = TrainingRows.of(list(featurize(parse_document(d) for d in history)))
+    X = rows.matrix(EVENT_TYPE)[rows.fit_mask(EVENT_TYPE)]  # the rows train fits on ...
+    X = X[:, model.by_type[EVENT_TYPE].columns]  # ... and the columns the model's forest reads
     forest = IsolationForest(
         n_estimators=int(model.meta["n_estimators"]),
         max_samples=min(int(model.meta["max_samples"]), len(X)),
