@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stream.core.contract import Event
-from stream.core.features import UserState, loan_slot
+from stream.core.features import UserState, loan_slot, loan_slots
 
 #: The default lateness (days) that makes an outcome bad; a model states its own.
 DEFAULT_LATE_DAYS = 15
@@ -72,8 +72,11 @@ def still_open(state: UserState, loan_id: str) -> bool:
 
 
 def _store(state: UserState, loan_id: str, tag: Tag) -> None:
-    slot = loan_slot(state, loan_id)
-    if slot is not None:
+    """Tag every open-loan slot that holds ``loan_id``.  Normally one; a loan event redelivered
+    after it left the per-user dedup window opens a second slot under the same id, and a tag on
+    the first slot only would land on whichever slot a later fold had left first, so the states
+    would depend on how the events were batched."""
+    for slot in loan_slots(state, loan_id):
         state.loan_ew[slot], state.loan_ew_source[slot] = tag
 
 
