@@ -16,6 +16,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from models.artifact import load_model, save_model
+from models.calibrate import Calibration
 from models.early_warning import EarlyWarning
 from models.explain import attribute, top_features
 from models.forest import CompiledForest
@@ -173,6 +174,14 @@ class RiskModel:
         if not calibration.get("applied"):
             return None
         return RuleConfig.from_dict(self.meta["rules"], f"model {self.version}'s rules")
+
+    @cached_property
+    def expected_rule_rates(self) -> dict[str, float]:
+        """Each rule's hit rate on the training history as in force (share of all events), the
+        yardstick of the rule-storm watch (``stream.core.rule_storm``); empty for a model from
+        before calibration existed, which then holds no alert."""
+        calibration = Calibration.from_meta(self.meta)
+        return calibration.expected_hit_rate() if calibration is not None else {}
 
     @cached_property
     def entity_thresholds(self) -> EntityThresholds:

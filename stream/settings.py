@@ -46,7 +46,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "future_tolerance_s": (0, math.inf), "stale_tolerance_s": (0, math.inf),
     "batch_max": (1, 100_000), "batch_linger_s": (0, 60), "producer_linger_s": (0, 1),
     "state_cache_users": (0, 100_000_000), "fetch_max_wait_ms": (0, 60_000),
-    "suppress_window_s": (0, math.inf), "stall_timeout_s": (1, math.inf), "session_timeout_s": (1, 3600),
+    "suppress_window_s": (0, math.inf), "rule_storm_factor": (0, 1000), "rule_storm_min_hits": (1, 1_000_000),
+    "stall_timeout_s": (1, math.inf), "session_timeout_s": (1, 3600),
     "partition_check_s": (1, 3600), "state_write_version": (0, 255),
     "model_poll_s": (0.1, math.inf), "drift_window": (10, 10_000_000),
     "alert_rate": (1e-6, 0.5), "seed": (0, 2**32 - 1),
@@ -94,6 +95,8 @@ class Settings:
     rules_file: str = ""
     rules_calibrate: bool = True  # riskmon train tightens / switches off rules over their share of the budget
     suppress_window_s: float = 6 * 3600.0
+    rule_storm_factor: float = 5.0  # a rule firing this many times its training rate over a day is held (0: never)
+    rule_storm_min_hits: int = 20  # ... once it has fired this often in that day
     stall_timeout_s: float = 60.0
     partition_check_s: float = 30.0
     entity_views: bool = True  # shared devices and merchants: sighting topics, entity tables and entity alerts
@@ -157,6 +160,12 @@ class Settings:
         from stream.core.rules import RuleConfig
 
         return RuleConfig.from_file(self.rules_file or None)
+
+    def storm_policy(self) -> "StormPolicy":
+        """When a rule's alerts are held as a storm (``stream.core.rule_storm``), shared by the worker and ``riskmon score``."""
+        from stream.core.rule_storm import StormPolicy
+
+        return StormPolicy(factor=self.rule_storm_factor, min_hits=self.rule_storm_min_hits)
 
     def time_policy(self) -> "TimePolicy":
         """The event-time tolerances (``stream.core.event_time``), shared by the worker and the offline commands."""

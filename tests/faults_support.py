@@ -334,7 +334,8 @@ def environ_without_riskmon() -> dict[str, str]:
 
 
 def fresh_settings(base: Settings, suffix: str, **changes) -> Settings:
-    """Per-test topic names and app id (like the ``unique_topics`` fixture), with ``changes``."""
+    """Per-test topic names and app id, rule storms off (like the ``unique_topics`` fixture), with ``changes``."""
+    changes = {"rule_storm_factor": 0, **changes}
     return base.replace(
         input_topic=f"{base.input_topic}-{suffix}",
         alerts_topic=f"{base.alerts_topic}-{suffix}",

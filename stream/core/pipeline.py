@@ -19,6 +19,7 @@ from stream.core.entities import EntityState, Sighting, late_at_merchant, sighti
 from stream.core.entity_alerts import EntityOutcome, EntityThresholds, observe
 from stream.core.features import LOAN_FEATURES, FeatureRow, UserState, update
 from stream.core.outcome_watch import DEFAULT_LATE_DAYS, BatchWatch, Realised, before_repayment, still_open
+from stream.core.rule_storm import StormWatch, held
 from stream.core.rules import RuleConfig
 from stream.core.scoring import Decision, ScoringModel, decide_batch, model_reasons, reasons_for
 from stream.core.suppression import remember_alert, repeats_last_alert
@@ -33,6 +34,7 @@ class Outcome:
     decision: Decision | None = None
     alert: dict[str, Any] | None = None  # the alert document when the event alerted
     suppressed: bool = False  # alerted, but repeats the user's previous alert: counted, not sent
+    held: bool = False  # alerted by storming rules alone (``stream.core.rule_storm``): not sent; counted unless suppressed
     sightings: tuple[Sighting, ...] = ()  # for the entity views (stream.core.entities)
     realised: Realised | None = None  # a repayment's realised outcome of an early-warning-scored loan
 
@@ -88,6 +90,7 @@ def process(
     events: list[Event],
     suppress_window_s: float = 0.0,
     now: datetime | None = None,
+    storms: StormWatch | None = None,
 ) -> list[Outcome]:
     """Fold, score and alert a batch of events (each user's events in the given order).
 
@@ -96,7 +99,12 @@ def process(
     previous alert (kept in their state and touched only here, so the order
     within the batch is all that matters).  A loan scored by the early warning
     is tagged in its open-loan slot, and a repayment into a tagged loan
-    realises its outcome (``stream.core.outcome_watch``).
+    realises its outcome (``stream.core.outcome_watch``).  With ``storms``, an
+    alert raised only by rules that fire across the book far above their
+    training rate is held (``stream.core.rule_storm``); the watch counts every
+    scored event in order, as the stream does per worker.  A held alert is
+    remembered as a sent one is (its repeats are suppressed), so the user's
+    state and suppression do not depend on the storm, only whether it is sent.
     """
     watch = BatchWatch(getattr(model.early_warning, "late_days", DEFAULT_LATE_DAYS))
     folded, views = [], []
@@ -114,19 +122,24 @@ def process(
             outcomes.append(Outcome(event, duplicate=True))
             continue
         decision, drivers = next(decisions)
-        alert, suppressed, realised = None, False, None
+        alert, suppressed, on_hold, realised = None, False, False, None
         state = states[event.user_id]
+        rule_ids = [h.rule for h in decision.rule_hits]
         if decision.alert:
             alert = build_alert(event, decision, reasons_for(model, decision, drivers), model.version, now)
             suppressed = repeats_last_alert(state, alert, event.ts, suppress_window_s)
             if not suppressed:
-                remember_alert(state, alert, event.ts)
+                remember_alert(state, alert, event.ts)  # held or sent alike: the state does not depend on storms
+            on_hold = storms is not None and held(storms.storming(event.ts, model.expected_rule_rates), rule_ids,
+                                                  decision.model_fired or decision.early_warning_fired)
+        if storms is not None:
+            storms.observe(event.ts, rule_ids)
         if event.event_type == "repayment":
             realised = watch.repayment(state, event, seen, held_before, held_after)
         elif decision.early_warning is not None:
             source = "early_warning" if decision.early_warning_fired else "other_alert" if alert else "no_alert"
             watch.loan_scored(state, event, decision.early_warning, source, held_after)
-        outcomes.append(Outcome(event, False, decision, alert, suppressed, sighted, realised))
+        outcomes.append(Outcome(event, False, decision, alert, suppressed, on_hold, sighted, realised))
     return outcomes
 
 

@@ -48,6 +48,7 @@ class ScoringModel(Protocol):
     by_type: Mapping[str, Thresholds]
     early_warning: EarlyWarning | None
     early_warning_columns: np.ndarray
+    expected_rule_rates: Mapping[str, float]  # each rule's hit rate on the training history (``stream.core.rule_storm``)
 
     def prepare_full(self, row: FeatureRow, segment: str | None) -> np.ndarray: ...
 

@@ -13,6 +13,7 @@ from stream.core.features import UserState
 from stream.offline.jsonl import ReadReport, read_events, write_jsonl
 from stream.core.entities import EntityState
 from stream.core.pipeline import observe_sightings, process
+from stream.core.rule_storm import StormWatch
 from stream.settings import Settings
 
 CHUNK = 2000  # events scored per forest call
@@ -28,6 +29,7 @@ def score_file(settings: Settings, model_dir: Path, source: Path, target: Path) 
     report = ReadReport()
     states: dict[str, UserState] = {}
     entities: dict[tuple[str, str], EntityState] = {}
+    storms = StormWatch(settings.storm_policy())
     alerts = 0
 
     def rows() -> Iterator[dict]:
@@ -41,7 +43,7 @@ def score_file(settings: Settings, model_dir: Path, source: Path, target: Path) 
 
     def _score_chunk(chunk: list) -> Iterator[dict]:
         nonlocal alerts
-        for outcome in process(model, rules, states, chunk, settings.suppress_window_s):
+        for outcome in process(model, rules, states, chunk, settings.suppress_window_s, storms=storms):
             if outcome.duplicate:
                 continue  # a repeated event_id is the same event: scored once
             entity_alerts = [
@@ -49,7 +51,7 @@ def score_file(settings: Settings, model_dir: Path, source: Path, target: Path) 
                 if o.alert is not None and not o.suppressed
             ]
             d = outcome.decision
-            alerts += outcome.alert is not None
+            alerts += outcome.alert is not None and not outcome.held  # a held repeat was never sent either
             yield {
                 "event_id": outcome.event.event_id,
                 "user_id": outcome.event.user_id,
@@ -58,8 +60,9 @@ def score_file(settings: Settings, model_dir: Path, source: Path, target: Path) 
                 "model_score": round(d.model_score, 6),
                 "threshold": round(d.threshold, 6),
                 "early_warning_probability": None if d.early_warning is None else round(d.early_warning, 6),
-                "alert": outcome.alert is not None,
+                "alert": outcome.alert is not None and not outcome.held,
                 "suppressed": outcome.suppressed,
+                "held": outcome.held,
                 "severity": d.severity,
                 "fired_by": outcome.alert["fired_by"] if outcome.alert else [],
                 "reasons": outcome.alert["reasons"] if outcome.alert else [],

@@ -19,7 +19,6 @@ from typing import Any
 import faust
 import numpy as np
 
-from models.calibrate import Calibration
 from models.model import RiskModel
 from stream.worker import faust_fixes
 from stream.worker import metrics
@@ -35,6 +34,7 @@ from stream.core.entities import write_version as entity_write_version
 from stream.worker.health import Health
 from stream.worker.model_watch import ModelWatcher
 from stream.core.pipeline import Outcome
+from stream.core.rule_storm import StormWatch
 from stream.core.rules import RULE_IDS, RuleConfig
 from stream.settings import Settings
 from stream.worker.entity_batch import EntityBatchHandler
@@ -115,10 +115,7 @@ def publish_rules(model: RiskModel, configured: RuleConfig) -> None:
     for rule in RULE_IDS:
         metrics.RULE_ENABLED.labels(rule).set(1.0 if rules.enabled(rule) else 0.0)
     metrics.RULE_EXPECTED_HIT_RATE.clear()
-    calibration = Calibration.from_meta(model.meta)
-    if calibration is None:
-        return
-    for rule, rate in calibration.expected_hit_rate().items():
+    for rule, rate in model.expected_rule_rates.items():
         if rules.enabled(rule):
             metrics.RULE_EXPECTED_HIT_RATE.labels(rule).set(rate)
 
@@ -208,6 +205,7 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
         moved=location.moved,
         lateness_sightings=entity_write_version(settings.state_write_version) >= 2,
         pack_sightings=settings.pack_sightings,
+        storms=StormWatch(settings.storm_policy()),
     )
 
     def refresh_ready() -> None:

@@ -42,6 +42,7 @@ from stream.core.entities import Sighting, pack
 from stream.core.features import UserState
 from stream.core.pipeline import Outcome, process
 from stream.core.routing import partition_for
+from stream.core.rule_storm import StormWatch
 from stream.core.rules import RuleConfig
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,7 @@ class BatchHandler:
         moved: Callable[[int, int, bytes | None], bool] | None = None,
         lateness_sightings: bool = True,
         pack_sightings: bool = True,
+        storms: StormWatch | None = None,
     ) -> None:
         self.sinks = sinks
         self.store = store
@@ -136,6 +138,8 @@ class BatchHandler:
         self.lateness_sightings = lateness_sightings
         #: False while older entity stages, which read one sighting per record, may consume them.
         self.pack_sightings = pack_sightings
+        #: Each rule's rate over this worker's last day of event time (``stream.core.rule_storm``).
+        self.storms = storms
 
     async def handle(self, batch: Sequence[InputEvent]) -> None:
         """Steps 1-5 for one batch; returns once its offsets may be acknowledged."""
@@ -184,7 +188,11 @@ class BatchHandler:
         last_event = {e.user_id: ev for e, ev in valid}
         states = self.store.load(list(last_event))
         model = self.model()  # read once: the batch's model and the rules in force with it (RiskModel.rules)
-        outcomes = process(model, model.rules(self.rules), states, [e for e, _ in valid], self.suppress_window_s)
+        outcomes = process(model, model.rules(self.rules), states, [e for e, _ in valid], self.suppress_window_s,
+                           storms=self.storms)
+        if self.storms is not None and outcomes:
+            metrics.set_storming(self.storms.storming(outcomes[-1].event.ts, model.expected_rule_rates),
+                                 model.expected_rule_rates)
         await asyncio.gather(self._emit(outcomes, self.clock()), self._forward_sightings(outcomes, valid))
         await self.store.write(states, last_event)
         self.on_outcomes(outcomes)
@@ -209,6 +217,10 @@ class BatchHandler:
                 continue
             if outcome.suppressed:
                 metrics.ALERTS_SUPPRESSED.labels(alert["severity"]).inc()
+                continue
+            if outcome.held:
+                for rule in alert["fired_by"]:
+                    metrics.ALERTS_HELD.labels(rule).inc()
                 continue
             metrics.ALERTS.labels(alert["severity"]).inc()
             for source in alert["fired_by"]:

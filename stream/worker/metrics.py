@@ -10,7 +10,7 @@ personal data into the monitoring system and blow up its storage.
 from __future__ import annotations
 
 import urllib.request
-from typing import Any
+from typing import Any, Iterable
 
 from prometheus_client import Counter, Gauge, Histogram, Info
 from prometheus_client.parser import text_string_to_metric_families
@@ -100,6 +100,17 @@ ENTITY_STATES = Gauge(
 MODEL = Info("riskmon_model", "The model currently scoring events.")
 MODEL_CREATED = Gauge("riskmon_model_created_timestamp_seconds", "When the current model was trained (Unix time).")
 READY = Gauge("riskmon_worker_ready", "1 once the worker has recovered its tables and is processing, else 0.")
+ALERTS_HELD = Counter(
+    "riskmon_alerts_held_total",
+    "Alerts not sent because every rule that raised them was storming (firing across the book many times its "
+    "training rate, stream.core.rule_storm) and neither the model nor the early warning agreed, by rule.",
+    ["rule"],
+)
+RULE_STORMING = Gauge(
+    "riskmon_rule_storming",
+    "1 while the rule storms in this worker's last day of event time (its rule-only alerts are held), else 0.",
+    ["rule"],
+)
 ALERTS_SUPPRESSED = Counter(
     "riskmon_alerts_suppressed_total",
     "Alerts not sent because the same user alerted for the same reasons within the suppression window.",
@@ -180,3 +191,9 @@ def count_early_warning(outcome: Any) -> None:
     if realised is not None:
         EARLY_WARNING_REALISED.labels(realised.bucket, realised.source, "bad" if realised.bad else "good").inc()
         EARLY_WARNING_REALISED_PROBABILITY.labels(realised.bucket, realised.source).inc(realised.probability)
+
+
+def set_storming(storming: frozenset[str], rules: Iterable[str]) -> None:
+    """``riskmon_rule_storming``: 1 for each storming rule, 0 for the other rules with a training rate."""
+    for rule in rules:
+        RULE_STORMING.labels(rule).set(1.0 if rule in storming else 0.0)

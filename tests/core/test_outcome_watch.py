@@ -7,17 +7,18 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
-from typing import Any
 
 import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from stream.core.contract import Event, parse_document
-from stream.core.features import LOAN_FEATURES, FeatureRow, UserState
+from stream.core.features import LOAN_FEATURES, UserState
 from stream.core.outcome_watch import BUCKETS, DEFAULT_LATE_DAYS, SOURCES, bucket_of
 from stream.core.pipeline import process
 from stream.core.rules import RuleConfig
+from tests.core.stub_model import Lines
+from tests.core.stub_model import StubModel as Stub
 
 T0 = datetime(2026, 3, 1, tzinfo=timezone(timedelta(hours=8)))
 RULES = RuleConfig.from_dict({"disabled": ["account_takeover", "borrow_to_repay", "limit_jump_drain", "loan_stacking",
@@ -25,13 +26,7 @@ RULES = RuleConfig.from_dict({"disabled": ["account_takeover", "borrow_to_repay"
 AMOUNT = LOAN_FEATURES.index("amount_over_limit")
 
 
-class _Lines:
-    def __init__(self, threshold: float, high: float, columns: np.ndarray | None = None) -> None:
-        self.threshold, self.high_threshold = threshold, high
-        self.columns = columns if columns is not None else np.arange(1)
-
-
-class _EarlyWarning(_Lines):
+class _EarlyWarning(Lines):
     late_days = DEFAULT_LATE_DAYS
     scale = None  # linear between the lines
 
@@ -39,27 +34,13 @@ class _EarlyWarning(_Lines):
         return np.clip(X[:, 0], 0.0, 1.0)  # the loan's amount over its limit
 
 
-class StubModel:
+class StubModel(Stub):
     """A model whose early warning reads one feature, and whose forest never fires."""
 
-    version = "stub"
-
     def __init__(self) -> None:
-        self.by_type = {"loan": _Lines(2.0, 2.0), "repayment": _Lines(2.0, 2.0)}
+        super().__init__()
         self.early_warning = _EarlyWarning(0.8, 0.9)
         self.early_warning_columns = np.array([AMOUNT])
-
-    def prepare_full(self, row: FeatureRow, segment: str | None) -> np.ndarray:
-        return np.asarray(row.values, dtype=np.float64)
-
-    def score(self, event_type: str, X: np.ndarray) -> np.ndarray:
-        return np.zeros(len(X))
-
-    def top_reasons_rows(self, event_type: str, X: np.ndarray, k: int = 3) -> list[list[dict[str, Any]]]:
-        return [[] for _ in X]
-
-    def early_warning_reasons(self, v: np.ndarray, probability: float, k: int = 3) -> list[dict[str, Any]]:
-        return [{"early_warning": probability, "text": "stub"}]
 
 
 def _loan(i: int, user: str, day: float, amount: float, term: int = 30, product: str = "cash_loan") -> Event:

@@ -178,10 +178,10 @@ def test_an_event_the_monitor_fails_on_is_dead_lettered_and_the_others_go_on(mod
     poison = events[3]["event_id"]
     real = pipeline.process
 
-    def failing(model, rules, states, batch, *args):
+    def failing(model, rules, states, batch, *args, **kwargs):
         if any(e.event_id == poison for e in batch):
             raise ZeroDivisionError("boom")
-        return real(model, rules, states, batch, *args)
+        return real(model, rules, states, batch, *args, **kwargs)
 
     monkeypatch.setattr("stream.worker.batch.process", failing)
     asyncio.run(handler.handle([_message(d, i) for i, d in enumerate(events[:20])]))

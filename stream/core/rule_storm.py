@@ -1,0 +1,115 @@
+"""Rule storms: a rule that fires across the book far above its training rate is held back.
+
+A lender changes its book: a semester's tuition loans come with raised limits,
+a campaign raises everyone's limit, a season doubles borrowing.  A typology rule
+reads one user's history, so it cannot tell a limit raised for thousands of
+students from a limit raised for one taken-over account; on the first day of
+such a change it fires on every borrower the change touches (on held-out
+worlds: 12-14 % of the well-behaved users of a campus lender in a fortnight,
+all through ``limit_jump_drain``).  Across the book the difference is plain:
+the rule fires many times its rate on the training history.
+
+So the monitor watches each rule's hit rate over the last ``window_h`` hours of
+event time, over all scored events (the unit of the training table's expected
+rate, ``models.calibrate.Calibration.expected_hit_rate``).  While a rule fires
+``factor`` times its expected rate or more, on at least ``min_hits`` events and
+``floor`` of the events, it **storms**: an alert whose only sources are storming
+rules is **held** (counted per rule, not sent; ``riskmon_alerts_held_total``
+and the ``RiskmonRuleStorm`` alert tell the risk team, who decide whether the
+change is a campaign or an attack).  The event keeps its risk score (rule
+bonus included), and an alert the forest, the early warning or a calm rule
+also raises is sent as usual, so a fraud wave the model sees still alerts.
+The hits of held events count towards the rate, so a storm lasts as long as
+the rule runs hot.
+
+The watch is per process (the worker's partitions, or one offline replay):
+a rate needs no global view, because users are spread over partitions by a
+hash of their id.  It is kept in hourly buckets of event time (a fortnight of
+them at most), so it costs nothing per user.  It fails open: it starts empty
+after a restart (the first ``min_hits`` hits of a storm go out, as on a
+storm's first day), and which alert of a storm is the first held depends on
+how the worker interleaves its partitions, so the stream and an offline replay
+may hold different alerts at a storm's edges (never different scores or
+states: a held alert is remembered for suppression like a sent one).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+HOUR_S = 3600
+_EVENTS = ""  # the bucket key that counts scored events (rule ids are never empty)
+
+
+@dataclass(frozen=True, slots=True)
+class StormPolicy:
+    """When a rule storms.  ``factor`` 0 switches the watch off (every rule alert is sent)."""
+
+    factor: float = 5.0  # times the rule's hit rate on the training history
+    min_hits: int = 20  # hits in the window: fewer is noise at any rate
+    floor: float = 0.001  # share of the window's events: a rule rarer than this never storms
+    window_h: int = 24  # hours of event time the rate is read over (a day: a day's rhythm does not trip it)
+
+    @property
+    def enabled(self) -> bool:
+        return self.factor > 0
+
+
+@dataclass
+class StormWatch:
+    """Each rule's hits and the scored events per hour of event time, over the last ``window_h`` hours."""
+
+    policy: StormPolicy = field(default_factory=StormPolicy)
+    buckets: dict[int, Counter[str]] = field(default_factory=dict)  # hour -> events ("") and hits per rule
+    newest: int | None = None  # the newest hour seen
+    #: Hours kept behind the newest: a window's rate is a ratio, so an event of a partition that lags
+    #: (a worker catching up reads one partition's days before another's) is judged on its own
+    #: hours as counted so far, not on an empty window.
+    retain_h: int = 14 * 24
+
+    def storming(self, ts: float, expected: Mapping[str, float]) -> frozenset[str]:
+        """The rules storming in the window that ends at ``ts`` (this event not counted yet).
+
+        ``expected``: each rule's hit rate on the training history; a rule not
+        in it has no training rate and never storms.
+        """
+        if not self.policy.enabled or not expected:
+            return frozenset()
+        hour = int(ts // HOUR_S)
+        total: Counter[str] = Counter()
+        for h in range(hour - self.policy.window_h + 1, hour + 1):
+            bucket = self.buckets.get(h)
+            if bucket:
+                total.update(bucket)
+        events = total[_EVENTS]
+        if not events:
+            return frozenset()
+        p = self.policy
+        return frozenset(
+            rule for rule, rate in expected.items()
+            if total[rule] >= p.min_hits and total[rule] / events >= max(p.factor * rate, p.floor)
+        )
+
+    def observe(self, ts: float, rules: Iterable[str]) -> None:
+        """Count one scored event at ``ts`` and the rules that fired on it."""
+        if not self.policy.enabled:
+            return
+        hour = int(ts // HOUR_S)
+        if self.newest is None or hour > self.newest:
+            self.newest = hour
+            oldest = hour - self.retain_h
+            for h in [h for h in self.buckets if h <= oldest]:
+                del self.buckets[h]
+        elif hour <= self.newest - self.retain_h:
+            return  # older than every bucket kept
+        bucket = self.buckets.setdefault(hour, Counter())
+        bucket[_EVENTS] += 1
+        bucket.update(rules)
+
+
+def held(storming: frozenset[str], rule_ids: Iterable[str], other_sources: bool) -> bool:
+    """Whether an alert is held: rules raised it, every one of them storms, and nothing else did."""
+    ids = list(rule_ids)
+    return bool(ids) and not other_sources and all(r in storming for r in ids)

@@ -1,0 +1,42 @@
+"""A scoring model stub for tests of ``pipeline.process``: a forest that never fires, no early
+warning and no training rule rates unless a test gives them (``stream.core.scoring.ScoringModel``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from stream.core.features import FeatureRow
+
+
+class Lines:
+    """One event type's alert lines (thresholds) and forest columns."""
+
+    def __init__(self, threshold: float = 2.0, high: float = 2.0, columns: np.ndarray | None = None) -> None:
+        self.threshold, self.high_threshold = threshold, high
+        self.columns = columns if columns is not None else np.arange(1)
+
+
+class StubModel:
+    """Scores 0 everywhere (under any threshold of 2.0); the whole feature row is the forest's input."""
+
+    version = "stub"
+    early_warning: Any = None
+    early_warning_columns = np.arange(0)
+    expected_rule_rates: dict[str, float] = {}
+
+    def __init__(self) -> None:
+        self.by_type = {"loan": Lines(), "repayment": Lines()}
+
+    def prepare_full(self, row: FeatureRow, segment: str | None) -> np.ndarray:
+        return np.asarray(row.values, dtype=np.float64)
+
+    def score(self, event_type: str, X: np.ndarray) -> np.ndarray:
+        return np.zeros(len(X))
+
+    def top_reasons_rows(self, event_type: str, X: np.ndarray, k: int = 3) -> list[list[dict[str, Any]]]:
+        return [[] for _ in X]
+
+    def early_warning_reasons(self, v: np.ndarray, probability: float, k: int = 3) -> list[dict[str, Any]]:
+        return [{"early_warning": probability, "text": "stub"}]

@@ -1,0 +1,156 @@
+"""Rule storms (stream.core.rule_storm): a rule firing across the book far above its training
+rate has its rule-only alerts held; the watch against a brute-force count, and through
+``pipeline.process``."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stream.core.contract import Event, parse_document
+from stream.core.pipeline import process
+from stream.core.rule_storm import HOUR_S, StormPolicy, StormWatch, held
+from stream.core.rules import RULE_IDS, RuleConfig
+from tests.core.stub_model import StubModel as Stub
+
+EXPECTED = {"loan_stacking": 0.002, "overdue_escalation": 0.01}
+POLICY = StormPolicy(factor=5.0, min_hits=20, floor=0.001, window_h=24)
+
+
+def watch_with(hits: int, events: int, rule: str = "loan_stacking", ts: float = 0.0) -> StormWatch:
+    """A watch that has seen ``events`` scored events in the hour of ``ts``, ``hits`` of them hit by ``rule``."""
+    w = StormWatch(POLICY)
+    for i in range(events):
+        w.observe(ts, [rule] if i < hits else [])
+    return w
+
+
+def test_a_rule_storms_at_its_factor_over_the_training_rate_with_enough_hits() -> None:
+    assert watch_with(20, 2000).storming(0.0, EXPECTED) == {"loan_stacking"}  # 1.0 % = 5 x 0.2 %
+    assert watch_with(19, 1900).storming(0.0, EXPECTED) == set()  # the same rate on too few hits
+    assert watch_with(20, 2001).storming(0.0, EXPECTED) == set()  # just under 5x
+    assert watch_with(40, 2000, "overdue_escalation").storming(0.0, EXPECTED) == set()  # 2 % < 5 x 1 %
+
+
+def test_a_rule_without_a_training_rate_fires_never_storming_and_a_zero_rate_meets_the_floor() -> None:
+    assert watch_with(50, 100, "account_takeover").storming(0.0, EXPECTED) == set()
+    zero = {"account_takeover": 0.0}
+    assert watch_with(20, 20_000, "account_takeover").storming(0.0, zero) == {"account_takeover"}  # 0.1 %
+    assert watch_with(20, 20_001, "account_takeover").storming(0.0, zero) == set()
+
+
+def test_a_storm_ends_when_its_hits_leave_the_days_window() -> None:
+    w = watch_with(30, 1000)
+    assert w.storming(23 * HOUR_S, EXPECTED) == {"loan_stacking"}
+    assert w.storming(24 * HOUR_S, EXPECTED) == set()  # the hour of the hits has left the window
+    w.observe(24 * HOUR_S, [])
+    assert w.storming(24 * HOUR_S, EXPECTED) == set()
+
+
+def test_factor_zero_switches_the_watch_off() -> None:
+    w = StormWatch(StormPolicy(factor=0))
+    for _ in range(100):
+        w.observe(0.0, ["loan_stacking"])
+    assert w.storming(0.0, EXPECTED) == set() and not w.buckets
+
+
+def test_only_an_alert_raised_by_storming_rules_alone_is_held() -> None:
+    storming = frozenset({"loan_stacking", "overdue_escalation"})
+    assert held(storming, ["loan_stacking"], other_sources=False)
+    assert held(storming, ["loan_stacking", "overdue_escalation"], other_sources=False)
+    assert not held(storming, ["loan_stacking"], other_sources=True)  # the model or early warning agrees
+    assert not held(storming, ["loan_stacking", "account_takeover"], other_sources=False)  # a calm rule agrees
+    assert not held(storming, [], other_sources=False)  # a model-only alert
+
+
+def test_a_lagging_partition_is_judged_on_its_own_hours_not_an_empty_window() -> None:
+    w = StormWatch(POLICY)
+    for i in range(1000):
+        w.observe(5 * 86400.0, ["loan_stacking"] if i < 30 else [])  # one partition has run five days ahead
+    w.observe(0.0, [])  # another one is still at day 0
+    for i in range(1000):
+        w.observe(0.0, ["loan_stacking"] if i < 30 else [])
+    assert w.storming(0.0, EXPECTED) == {"loan_stacking"}
+    assert w.storming(5 * 86400.0, EXPECTED) == {"loan_stacking"}
+
+
+def brute_force(seen: list[tuple[float, tuple[str, ...]]], ts: float, expected: dict[str, float],
+                policy: StormPolicy) -> set[str]:
+    """The definition: every event seen in the ``window_h`` hours of event time up to ``ts``'s hour."""
+    hour = int(ts // HOUR_S)
+    inside = [rules for t, rules in seen if hour - policy.window_h < int(t // HOUR_S) <= hour]
+    if not inside:
+        return set()
+    return {r for r, rate in expected.items()
+            if sum(r in rules for rules in inside) >= policy.min_hits
+            and sum(r in rules for rules in inside) / len(inside) >= max(policy.factor * rate, policy.floor)}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    steps=st.lists(st.tuples(st.integers(0, 3 * HOUR_S), st.sets(st.sampled_from(sorted(EXPECTED)), max_size=2)),
+                   min_size=1, max_size=300),
+    min_hits=st.integers(1, 6),
+    window_h=st.integers(1, 30),
+    factor=st.sampled_from([1.0, 2.0, 5.0]),
+)
+def test_the_watch_agrees_with_a_brute_force_count(steps, min_hits, window_h, factor) -> None:
+    policy = StormPolicy(factor=factor, min_hits=min_hits, floor=0.001, window_h=window_h)
+    w, seen, ts = StormWatch(policy), [], 0.0
+    for gap, rules in steps:  # in event-time order, as one partition delivers them
+        ts += gap
+        assert w.storming(ts, EXPECTED) == brute_force(seen, ts, EXPECTED, policy)
+        w.observe(ts, sorted(rules))
+        seen.append((ts, tuple(rules)))
+
+
+# --- through pipeline.process: the stub model's forest never fires, loan_stacking is the only rule ---
+
+T0 = datetime(2026, 3, 1, tzinfo=timezone(timedelta(hours=8)))
+ONLY_STACKING = RuleConfig.from_dict({"disabled": [r for r in RULE_IDS if r != "loan_stacking"]}, "stacking only")
+
+
+class StubModel(Stub):
+    expected_rule_rates = {"loan_stacking": 0.001}
+
+
+def _loan(user: str, minutes: float, product: str, channel: str) -> Event:
+    return parse_document({
+        "event_id": f"{user}-{minutes}", "event_type": "loan", "user_id": user,
+        "ts": (T0 + timedelta(minutes=minutes)).isoformat(), "amount": 100, "loan_id": f"{user}-L{minutes}",
+        "product": product, "term_days": 30, "credit_limit": 1000, "segment": "individual", "channel": channel,
+    })
+
+
+def stacking_campaign(users: int) -> list[Event]:
+    """Each user takes two loans ten minutes apart on two products and channels: a stacking burst each."""
+    return [e for u in range(users) for e in (_loan(f"u{u}", 2 * u, "cash_loan", "app"),
+                                              _loan(f"u{u}", 2 * u + 10, "credit_line", "web"))]
+
+
+def test_process_holds_the_rule_only_alerts_of_a_storm_and_keeps_state_and_suppression() -> None:
+    events = stacking_campaign(40)
+    plain_states: dict = {}
+    plain = process(StubModel(), ONLY_STACKING, plain_states, events, 6 * 3600)
+    storm_states: dict = {}
+    stormy = process(StubModel(), ONLY_STACKING, storm_states, events, 6 * 3600, storms=StormWatch(POLICY))
+    alerted = [o for o in plain if o.alert]
+    assert len(alerted) == 40 and not any(o.held for o in plain)
+    held_ = [o for o in stormy if o.held]
+    # The first 20 hits arm the storm (half of 40 events is a rate far over 5 x 0.1 %); the rest are held.
+    assert [o.event.user_id for o in stormy if o.alert and not o.held] == [f"u{u}" for u in range(20)]
+    assert len(held_) == 20 and all(o.alert["fired_by"] == ["loan_stacking"] for o in held_)
+    assert [o.score for o in (o.decision for o in stormy)] == [o.score for o in (o.decision for o in plain)]
+    assert {u: s.to_bytes() for u, s in storm_states.items()} == {u: s.to_bytes() for u, s in plain_states.items()}
+
+
+def test_process_sends_a_storming_rules_alert_the_model_agrees_with() -> None:
+    class Agreeing(StubModel):
+        def score(self, event_type: str, X: np.ndarray) -> np.ndarray:
+            return np.full(len(X), 3.0)  # over the threshold: the forest fires on everything
+
+    stormy = process(Agreeing(), ONLY_STACKING, {}, stacking_campaign(40), 6 * 3600, storms=StormWatch(POLICY))
+    assert not any(o.held for o in stormy)
