@@ -32,7 +32,9 @@ Definitions (every number in the output means exactly this):
   early warning.
 * **Precision / recall at threshold**: on loan events; precision = label-1 share of
   alerted events, recall = alerted share of label-1 events.  Reported for the
-  alert flag and, separately, for the model alone (``"model"`` in ``fired_by``).
+  alert flag and, separately, for the model alone (``"model"`` in ``fired_by``),
+  and for the events a rule storm held (``"held"``; not alerts, so its
+  "precision" is the label-1 share of what the hold kept from the risk team).
 * **User-level recall**: share of misbehaving users (any label-1 event) with at
   least one alert on any evaluated event.  **Well-behaved users flagged**: share
   of users with ``user_anomalous`` false who have at least one alert.
@@ -98,6 +100,7 @@ class Row:
     early_warning: float | None = None  # the early warning's probability, when the model has one
     rule_count: int = 0  # typology rules that fired
     early_warning_fired: bool = False  # "early_warning" in fired_by
+    held: bool = False  # raised by storming rules alone and held, not sent (stream.core.rule_storm)
 
 
 def _read_events(path: Path) -> tuple[list[Event], int]:
@@ -168,6 +171,7 @@ def join_rows(
                 int(lab["label"]), str(lab["scenario"]), bool(lab["user_anomalous"]), ts, day,
                 _float_or_none(s.get("early_warning_probability")),
                 sum(1 for f in s["fired_by"] if f not in NOT_RULES), "early_warning" in s["fired_by"],
+                bool(s.get("held", False)),
             ))
         except KeyError as exc:
             raise ValueError(f"event {s['event_id']}: field {exc} missing from its score or label line") from None
@@ -397,6 +401,7 @@ def evaluate(
             "alert": threshold_quality(loans, lambda r: r.alert),
             "model_only": threshold_quality(loans, lambda r: r.model_fired),
             "early_warning_only": threshold_quality(loans, lambda r: r.early_warning_fired),
+            "held": threshold_quality(loans, lambda r: r.held),
         },
         users=user_quality(rows),
         delay=delay_summary(episode_delays(rows).values()),
@@ -600,7 +605,8 @@ def _summary_table(r: Evaluation) -> tuple[list[str], list[list[str]]]:
 def _threshold_table(r: Evaluation) -> tuple[list[str], list[list[str]]]:
     header = ["loan events", "precision", "recall", "alerts", "true alerts", "label-1"]
     names = {"alert": "alert flag (any source)", "model_only": "anomaly model alone (fired_by model)",
-             "early_warning_only": "early warning (fired_by early_warning)"}
+             "early_warning_only": "early warning (fired_by early_warning)",
+             "held": "held by a rule storm (not in the alert flag)"}
     return header, [
         [names[k], _fmt(q["precision"]), _fmt(q["recall"]), str(q["alerts"]), str(q["true_alerts"]),
          str(q["positives"])]

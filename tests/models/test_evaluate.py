@@ -278,3 +278,17 @@ def test_outcomes_judge_the_early_warning_against_what_became_of_the_loans(tmp_p
     assert (out["loans"], out["bad"]) == (240, 60)  # every fourth loan went 20 days late; "young" never matured
     assert out["ece"] == pytest.approx(0.0)  # predicted 0.25, realised 60 / 240
     assert out["early_warning"]["roc_auc"] == pytest.approx(0.5)
+
+
+def test_events_a_rule_storm_held_are_not_alerts_and_are_counted_apart(tmp_path: Path) -> None:
+    scores_path, labels_path = write_case(tmp_path)
+    rows = [json.loads(line) for line in scores_path.read_text().splitlines()]
+    for r in rows:  # e10 (label 1) and e1 (label 0): rule-only alerts a storm held
+        if r["event_id"] in ("e1", "e10"):
+            r.update(alert=False, held=True, fired_by=["loan_stacking"])
+    result = evaluate_files(write_jsonl(scores_path, rows), labels_path)
+    held = result.at_threshold["held"]
+    assert (held["alerts"], held["true_alerts"], held["positives"]) == (2, 1, 5)
+    assert result.at_threshold["alert"]["alerts"] == 3  # unchanged: held events are not alerts
+    assert result.users["misbehaving_alerted"] == 3 and result.users["well_behaved_flagged"] == 1
+    assert "held by a rule storm" in result.as_text()
