@@ -95,7 +95,7 @@ class Settings:
     rules_file: str = ""
     rules_calibrate: bool = True  # riskmon train tightens / switches off rules over their share of the budget
     suppress_window_s: float = 6 * 3600.0
-    rule_storm_factor: float = 5.0  # a rule firing this many times its training rate over a day is held (0: never)
+    rule_storm_factor: float = 10.0  # a rule firing this many times its training rate over a day is held (0: never)
     rule_storm_min_hits: int = 20  # ... once it has fired this often in that day
     stall_timeout_s: float = 60.0
     partition_check_s: float = 30.0

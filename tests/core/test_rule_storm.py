@@ -17,7 +17,7 @@ from stream.core.rules import RULE_IDS, RuleConfig
 from tests.core.stub_model import StubModel as Stub
 
 EXPECTED = {"loan_stacking": 0.002, "overdue_escalation": 0.01}
-POLICY = StormPolicy(factor=5.0, min_hits=20, floor=0.001, window_h=24)
+POLICY = StormPolicy(factor=5.0, min_hits=20, floor=0.001, window_h=24)  # 5x: rounder numbers below
 
 
 def watch_with(hits: int, events: int, rule: str = "loan_stacking", ts: float = 0.0) -> StormWatch:
