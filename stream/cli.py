@@ -85,12 +85,14 @@ def _cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cmd_train(settings: Settings, args: argparse.Namespace) -> int:
-    from stream.offline.train import readers_line, report_early_warning, report_entities, report_rules, train_file
+    from stream.offline.train import (readers_line, report_early_warning, report_entities, report_rules, storms_line,
+                                      train_file)
 
     model, report, out = train_file(settings, Path(args.input), Path(args.output) if args.output else None,
                                     args.alert_rate)
     _report_invalid(report, args.input)
     report_rules(model)
+    print(storms_line(model, settings.storm_policy(), model.rules(settings.rule_config())))
     report_early_warning(model)
     report_entities(model)
     print(readers_line(model))

@@ -65,6 +65,10 @@ class StormPolicy:
     def enabled(self) -> bool:
         return self.factor > 0
 
+    def line(self, expected_rate: float) -> float:
+        """The share of a window's events a rule with this training hit rate storms at."""
+        return max(self.factor * expected_rate, self.floor)
+
 
 @dataclass
 class StormWatch:
@@ -98,7 +102,7 @@ class StormWatch:
         p = self.policy
         return frozenset(
             rule for rule, rate in expected.items()
-            if total[rule] >= p.min_hits and total[rule] / events >= max(p.factor * rate, p.floor)
+            if total[rule] >= p.min_hits and total[rule] / events >= p.line(rate)
         )
 
     def observe(self, ts: float, rules: Iterable[str]) -> None:

@@ -11,6 +11,8 @@ from models.calibrate import Calibration
 from models.model import RiskModel, save
 from models.train import train, training_options
 from stream.core.entity_alerts import RULE, EntityThresholds
+from stream.core.rule_storm import StormPolicy
+from stream.core.rules import RuleConfig
 from stream.offline.jsonl import ReadReport, read_events
 from stream.settings import Settings
 
@@ -66,6 +68,20 @@ def report_rules(model: RiskModel) -> None:
         print("WARNING: the rules as configured take more than the alert budget on this history, so the model will "
               "alert more often than the budget says; rules_calibrate=true (the default) would calibrate them",
               file=sys.stderr)
+
+
+def storms_line(model: RiskModel, policy: StormPolicy, rules: RuleConfig) -> str:
+    """When each rule in force (``rules``) storms with this model (``stream.core.rule_storm``), so the risk
+    team knows before a campaign what share of a day's events a rule may reach before its alerts are held."""
+    if not policy.enabled:
+        return "rule storms: off (rule_storm_factor 0): every rule alert is sent"
+    rates = {rule: rate for rule, rate in model.expected_rule_rates.items() if rules.enabled(rule)}
+    if not rates:
+        return "rule storms: none possible: the model has no rule hit rates from training"
+    lines = ", ".join(f"{rule} {policy.line(rate):.2%}" for rule, rate in rates.items())
+    return (f"rule storms: a rule's rule-only alerts are held while, over a day of event time, it fires on at least "
+            f"{policy.factor:g}x its hit rate on this history (and {policy.floor:.1%}) on {policy.min_hits} events or "
+            f"more: {lines} of the events")
 
 
 def report_entities(model: RiskModel) -> None:

@@ -154,3 +154,17 @@ def test_process_sends_a_storming_rules_alert_the_model_agrees_with() -> None:
 
     stormy = process(Agreeing(), ONLY_STACKING, {}, stacking_campaign(40), 6 * 3600, storms=StormWatch(POLICY))
     assert not any(o.held for o in stormy)
+
+
+def test_riskmon_train_prints_each_rules_storm_line() -> None:
+    from types import SimpleNamespace
+
+    from stream.offline.train import storms_line
+
+    model = SimpleNamespace(expected_rule_rates={"loan_stacking": 0.002, "overdue_escalation": 0.0,
+                                                 "account_takeover": 0.01})
+    rules = RuleConfig.from_dict({"disabled": ["account_takeover"]}, "one off")
+    line = storms_line(model, POLICY, rules)
+    assert "loan_stacking 1.00%" in line and "overdue_escalation 0.10%" in line  # 5 x 0.2 %; the floor
+    assert "account_takeover" not in line  # switched off: it cannot storm
+    assert "off" in storms_line(model, StormPolicy(factor=0), rules)

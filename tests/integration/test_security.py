@@ -178,7 +178,7 @@ def test_sasl_plain_worker(model_dir: Path, tmp_path: Path) -> None:
         wrong = workers.start(bad, logs[1])
         wait_until(lambda: processed(ports[0]) >= sent, 90, f"{sent} events processed over SASL", logs[:1], [ok])
         # The wrongly authenticated worker processes nothing and says why.
-        wait_until(lambda: wrong.poll() is not None or _auth_error(logs[1]), 45, "an authentication error logged",
+        wait_until(lambda: wrong.poll() is not None or _auth_error(logs[1]), 90, "an authentication error logged",
                    logs[1:])
         assert _auth_error(logs[1]), logs[1].read_text(errors="replace")[-3000:]
         try:  # it may still be up (answering /metrics) or may have exited on the failure
