@@ -88,9 +88,14 @@ def find_state(settings: Settings, timeout_s: float = 60.0) -> StateLocation:
         except ValueError:
             raise
         except Exception as exc:  # the broker may still be starting
+            # A broker refusing SASL credentials closes the connection, which the client reports as
+            # a failed bootstrap: say what to check, without the word the broker's own refusal uses.
+            hint = (f"; is the broker up at {settings.broker}"
+                    + (", and do the kafka_sasl_* credentials match its listener?"
+                       if settings.kafka_security_protocol.startswith("SASL") else "?"))
             if time.monotonic() > deadline:
-                raise RuntimeError(f"could not read the rescale marker from {settings.broker}: {exc}") from exc
-            log.warning("could not read the rescale marker yet (%s); retrying", exc)
+                raise RuntimeError(f"could not read the rescale marker from {settings.broker}: {exc}{hint}") from exc
+            log.warning("could not read the rescale marker yet (%s%s); retrying", exc, hint)
             time.sleep(2.0)
     try:
         return state_location(marker)
