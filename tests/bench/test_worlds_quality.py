@@ -140,3 +140,19 @@ def test_typology_tables_show_every_row_and_the_errors() -> None:
     assert "| w1 | 1 | loan_stacking | 10 | 0.80 | 0.30 | 0.20 | 0.30 | overdue_escalation tightened x3 |" in text
     assert "| w3 | 1 | ERROR: RuntimeError: boom |" in text
     assert set(numbers) == {"summary", "rows"}
+
+
+def _summary_run(world: str, held: int, held_label1: int) -> dict:
+    auc = {"roc_auc": 0.8, "pr_auc": 0.5}
+    return {"world": world, "seed": 1, "test_loans": 100, "test_loans_label1": 10, "monitor": auc, "forest": auc,
+            "plain_baseline": auc, "user_recall": 0.4, "well_behaved_flagged_share": 0.01,
+            "well_behaved_loan_alert_share": 0.01, "busiest_day_ratio": 1.5,
+            "at_threshold": {"held": {"alerts": held, "true_alerts": held_label1}}, "scenarios": {},
+            "history_hit_rate": {}, "test_well_behaved_hit_rate": {}}
+
+
+def test_the_table_names_the_loans_rule_storms_held() -> None:
+    text, _ = wq.tables([_summary_run("calm", 0, 0), _summary_run("campaign", 251, 7)])
+    assert "campaign seed 1 251 (7)" in text and "calm seed" not in text
+    text, _ = wq.tables([_summary_run("calm", 0, 0)])
+    assert "held by rule storms" not in text
