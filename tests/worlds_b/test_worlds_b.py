@@ -13,26 +13,17 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from stream.worlds_b import TYPOLOGIES, WORLDS, days_late, generate, schedule, split
 from stream.worlds_b.engine import Sim
+from tests.worlds import contract_check
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 START = datetime.fromisoformat("2026-01-05T00:00:00+08:00")
 DAY = 86400
-ID_RE = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
-TS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:\d{2}|Z)$")
-PRODUCTS = {"cash_loan", "credit_line", "installment", "merchant_loan", "wealth_pledge"}
-SEGMENTS = {"individual", "small_business", "student"}
-PURPOSES = {"consumption", "business", "education"}
-CHANNELS = {"app", "web", "merchant", "partner"}
 COMMON = {"event_id", "event_type", "user_id", "ts", "amount", "loan_id"}
 LOAN_REQ = COMMON | {"product", "term_days", "credit_limit", "segment", "channel"}
 LOAN_OPT = {"currency", "credit_score", "purpose", "device_id", "merchant_id"}
 REPAY_REQ = COMMON | {"days_late"}
 REPAY_OPT = {"currency", "outstanding"}
 SMALL = dict(users=300, history_days=20, test_days=7)
-
-
-def is_num(x):
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 def is_int(x):
@@ -44,56 +35,17 @@ def cents(x):
 
 
 def contract_errors(e):
-    """Return a list of contract violations of one event (empty if valid)."""
-    err = []
-    for f in ("event_id", "user_id", "loan_id"):
-        if not (isinstance(e.get(f), str) and ID_RE.match(e[f])):
-            err.append(f)
-    if e.get("event_type") not in ("loan", "repayment"):
-        return err + ["event_type"]
-    ts = e.get("ts")
-    if not (isinstance(ts, str) and TS_RE.match(ts)):
-        err.append("ts")
-    else:
-        try:
-            if datetime.fromisoformat(ts).utcoffset() is None:
-                err.append("ts offset")
-        except ValueError:
-            err.append("ts parse")
-    a = e.get("amount")
-    if not (is_num(a) and 0 < a <= 10_000_000 and abs(a * 100 - round(a * 100)) < 1e-6):
-        err.append("amount")
-    if "currency" in e and e["currency"] != "CNY":
-        err.append("currency")
-    if e["event_type"] == "loan":
+    """The contract's violations of one event (``tests/worlds/contract_check.py``; empty if valid), and
+    this family's stricter shape: merchant_id only on the merchant channel, no missing or unknown field."""
+    err = contract_check.contract_errors(e)
+    if e.get("event_type") == "loan":
         req, opt = LOAN_REQ, LOAN_OPT
-        if e.get("product") not in PRODUCTS:
-            err.append("product")
-        if not (is_int(e.get("term_days")) and 1 <= e["term_days"] <= 3650):
-            err.append("term_days")
-        if not (is_num(e.get("credit_limit")) and e["credit_limit"] >= 0):
-            err.append("credit_limit")
-        if "credit_score" in e and not (is_int(e["credit_score"]) and 350 <= e["credit_score"] <= 950):
-            err.append("credit_score")
-        if e.get("segment") not in SEGMENTS:
-            err.append("segment")
-        if "purpose" in e and e["purpose"] not in PURPOSES:
-            err.append("purpose")
-        if e.get("channel") not in CHANNELS:
-            err.append("channel")
-        if "device_id" in e and not (isinstance(e["device_id"], str) and 1 <= len(e["device_id"]) <= 64):
-            err.append("device_id")
-        if "merchant_id" in e:
-            if not (isinstance(e["merchant_id"], str) and ID_RE.match(e["merchant_id"])):
-                err.append("merchant_id")
-            if e.get("channel") != "merchant":
-                err.append("merchant_id off merchant channel")
-    else:
+        if "merchant_id" in e and e.get("channel") != "merchant":
+            err.append("merchant_id off merchant channel")
+    elif e.get("event_type") == "repayment":
         req, opt = REPAY_REQ, REPAY_OPT
-        if not (is_int(e.get("days_late")) and e["days_late"] >= 0):
-            err.append("days_late")
-        if "outstanding" in e and not (is_num(e["outstanding"]) and e["outstanding"] >= 0):
-            err.append("outstanding")
+    else:
+        return err
     missing = req - e.keys()
     extra = e.keys() - req - opt
     if missing:
