@@ -1,4 +1,5 @@
-"""Reference (b): a bare Faust agent that decodes and forwards, the framework's ceiling.
+"""Reference (b): a bare Faust agent that decodes and forwards, the framework's ceiling;
+with ``--send none`` reference (c): the same agent forwarding nothing.
 
 Same app configuration as ``stream.worker.app.create_app`` where it matters for
 speed (raw schema, acks=-1, 1 s commit interval, producer buffer sized to
@@ -23,16 +24,29 @@ from stream.settings import Settings, load_settings
 
 def build(settings: Settings, output_topic: str, send: str = "await") -> faust.App:
     """The app; ``send="soon"`` forwards through Faust's producer buffer (``send_soon``,
-    the path the table changelog takes) instead of awaiting ``send`` per event."""
+    the path the table changelog takes) instead of awaiting ``send`` per event;
+    ``send="none"`` forwards only the first event (the bench's clock starts at the
+    first output record) and otherwise only decodes: what Faust's per-message
+    consume path costs on its own, the ceiling of any agent that iterates a stream."""
     app = faust.App(settings.app_id, **faust_config(settings))
     app.producer.buffer.max_messages = max(100, 2 * settings.batch_max)
     raw = faust.Schema(key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
     source = app.topic(settings.input_topic, partitions=settings.partitions, schema=raw)
     sink = app.topic(output_topic, schema=raw)
 
+    started = send != "none"
+
     @app.agent(source, name="forward")
     async def forward(stream: faust.StreamT) -> None:
+        nonlocal started
         async for batch in stream.take_events(settings.batch_max, within=settings.batch_linger_s):
+            if send == "none":
+                for event in batch:
+                    orjson.loads(event.value)
+                if not started:
+                    await sink.send(key=batch[0].key, value=batch[0].value)
+                    started = True
+                continue
             for event in batch:
                 orjson.loads(event.value)
                 if send == "soon":
@@ -46,7 +60,7 @@ def build(settings: Settings, output_topic: str, send: str = "await") -> faust.A
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--output", required=True)
-    parser.add_argument("--send", choices=["await", "soon"], default="await")
+    parser.add_argument("--send", choices=["await", "soon", "none"], default="await")
     args = parser.parse_args()
     settings = load_settings()
     app = build(settings, args.output, args.send)

@@ -5,7 +5,8 @@ Order, and why:
    stream and a separate history, train the worker's model, time the scorer
    (so the microbenchmark does not compete with a JVM).
 2. Start (or reuse) the broker, pre-load the stream ONCE into the input topic.
-3. aiokafka passthrough, bare Faust agent, then the monitor, one at a time
+3. aiokafka passthrough, bare Faust agent (forwarding, then consuming
+   only), then the monitor, one at a time
    (two cores: running them together would measure contention), each a child
    process with its own consumer group from offset 0.
 4. State size from the monitor's changelog.
@@ -100,6 +101,7 @@ def run_bench(base: Settings, opts: BenchOptions) -> dict[str, Any]:
             opts, cluster, kafka_version, len(events), users, results["aiokafka"], results["faust"], results["monitor"],
             results["profiled"], results["latency"], scorer, results["state"], errors, results["monitor2"],
             results["monitor_noent"], results["latency_noent"], results["restart"], results["latency2"],
+            results["faust_consume"],
         )
     finally:
         if opts.keep_logs:
@@ -112,7 +114,7 @@ def _on_broker(
     errors: list[str],
 ) -> dict[str, Any]:
     results: dict[str, Any] = dict.fromkeys(
-        ("aiokafka", "faust", "monitor", "monitor2", "monitor_noent", "profiled", "latency", "latency_noent", "latency2",
+        ("aiokafka", "faust", "faust_consume", "monitor", "monitor2", "monitor_noent", "profiled", "latency", "latency_noent", "latency2",
          "state", "restart"))
     base = cluster.replace(input_topic=names.topic("in"))
     ensure_topics(base, {base.input_topic: base.partitions, **{t: base.partitions for t in output_topics(names)}})
@@ -137,6 +139,9 @@ def _on_broker(
             say("reference (b): bare Faust agent ...")
             results["faust"] = _phase("faust", errors, lambda: _checked(
                 "faust", run_faust(base, names, children, watch, ends, timeout, work), errors))
+            say("reference (c): the same Faust agent forwarding nothing ...")
+            results["faust_consume"] = _phase("faust_consume", errors, lambda: _checked(
+                "faust_consume", run_faust(base, names, children, watch, ends, timeout, work, consume_only=True), errors))
             say("monitor: riskmon worker ...")
             mon_settings = monitor_settings(base, names, work, model_dir, "monitor")
             ensure_topics(mon_settings)

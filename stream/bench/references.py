@@ -2,8 +2,12 @@
 
 (a) ``passthrough``: aiokafka consume -> produce, what Python can do here at all;
 (b) ``faust_ref``: a bare Faust agent that decodes and forwards, what the
-framework leaves for the monitor's own work.  Each gets its own consumer
-group (fresh, so it starts at offset 0) and its own output topic.
+framework leaves for the monitor's own work;
+(c) ``faust_ref --send none``: the same agent forwarding nothing, what Faust's
+per-message consume path costs on its own (the monitor writes its states,
+alerts and sightings in batches of its own, not through Faust's ``send``).
+Each gets its own consumer group (fresh, so it starts at offset 0) and its own
+output topic.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from stream.settings import Settings
 
 
 def output_topics(names: Names) -> list[str]:
-    return [names.topic("out-aiokafka"), names.topic("out-faust")]
+    return [names.topic("out-aiokafka"), names.topic("out-faust"), names.topic("out-faust-consume")]
 
 
 def run_aiokafka(
@@ -37,12 +41,13 @@ def run_aiokafka(
 
 def run_faust(
     settings: Settings, names: Names, children: Children, watch: OffsetWatch, ends: dict[int, int],
-    timeout_s: float, work_dir: Path,
+    timeout_s: float, work_dir: Path, consume_only: bool = False,
 ) -> Progress:
-    group = names.group("faust")
-    env = settings.replace(app_id=group, data_dir=work_dir / "faust-ref").environment()
-    args = ["-m", "stream.bench.faust_ref", "--output", names.topic("out-faust")]
+    name = "faust-consume" if consume_only else "faust"
+    group, output = names.group(name), names.topic(f"out-{name}")
+    env = settings.replace(app_id=group, data_dir=work_dir / f"{name}-ref").environment()
+    args = ["-m", "stream.bench.faust_ref", "--output", output, *(["--send", "none"] if consume_only else [])]
     return run_contender(
-        children, watch, "faust", args, env, group, settings.input_topic, ends, timeout_s,
-        output_topic=lambda: names.topic("out-faust"), settings=settings,
+        children, watch, name, args, env, group, settings.input_topic, ends, timeout_s,
+        output_topic=lambda: output, settings=settings,
     )

@@ -78,7 +78,7 @@ def assemble(
     latency: LatencyResult | None, scorer: ScorerResult | None, state: StateSize | None, errors: list[str],
     monitor2: MonitorRun | None = None, monitor_noent: MonitorRun | None = None,
     latency_noent: LatencyResult | None = None, restart: RestartResult | None = None,
-    latency2: LatencyResult | None = None,
+    latency2: LatencyResult | None = None, faust_consume: Progress | None = None,
 ) -> dict[str, Any]:
     """Every number of the run under its stable key."""
     monitor_eps, faust_eps = _eps(monitor.progress if monitor else None), _eps(faust)
@@ -92,6 +92,9 @@ def assemble(
         "faust_eps": faust_eps,
         "ratio_faust": monitor_eps / faust_eps if faust_eps else 0.0,
         "ratio_aiokafka": monitor_eps / _eps(aiokafka) if _eps(aiokafka) else 0.0,
+        # Faust's per-message consume path alone: the ceiling of an agent that iterates a stream.
+        "faust_consume_eps": _eps(faust_consume),
+        "faust_consume_over_aiokafka": _eps(faust_consume) / _eps(aiokafka) if _eps(aiokafka) else 0.0,
         "latency_p50_ms": latency.headline("p50") if latency else math.nan,
         "latency_p99_ms": latency.headline("p99") if latency else math.nan,
         # The entity views' cost: the same worker with entity_views=false, measured in the same run.
@@ -119,7 +122,8 @@ def assemble(
         "state_changelog_users": state.changelog_users if state else 0,
         "state_changelog_records": state.changelog_records if state else 0,
     }
-    for name, p in (("aiokafka", aiokafka), ("faust", faust), ("monitor", monitor.progress if monitor else None)):
+    for name, p in (("aiokafka", aiokafka), ("faust", faust), ("faust_consume", faust_consume),
+                    ("monitor", monitor.progress if monitor else None)):
         out[f"{name}_startup_s"] = p.startup_s() if p else math.nan
         out[f"{name}_wall_s"] = p.wall_s() if p else math.nan
         out[f"{name}_measured_events"] = p.measured_events() if p else 0
@@ -247,6 +251,8 @@ def table(result: dict[str, Any]) -> str:
         ("throughput (events/s, commits)", "", "", ""),
         ("  aiokafka passthrough", _fmt(result["aiokafka_eps"]), "", ""),
         ("  bare Faust agent", _fmt(result["faust_eps"]), "", ""),
+        ("  bare Faust agent, consuming only", _fmt(result.get("faust_consume_eps", math.nan)), "", ""),
+        ("  Faust consuming only / aiokafka", _fmt(result.get("faust_consume_over_aiokafka", math.nan)), "", ""),
         ("  monitor (riskmon worker)", _fmt(result["monitor_eps"]), ">= 5,000", verdict[bar["monitor_eps"]]),
         ("  monitor / Faust", _fmt(result["ratio_faust"]), ">= 0.5", verdict[bar["ratio_faust"]]),
         ("  monitor / aiokafka", _fmt(result["ratio_aiokafka"]), "", ""),

@@ -32,7 +32,7 @@ REQUIRED_KEYS = {
     "state_bytes_per_user", "versions", "settings", "machine", "processes_2_over_1",
     "monitor_no_entities_eps", "entity_views_eps_ratio", "latency_p99_no_entities_ms", "latency_curve",
     "restart_ready_s", "restart_users", "restart_recovered_users", "restart_changelog_read_s",
-    "latency_p50_2proc_ms", "latency_p99_2proc_ms",
+    "latency_p50_2proc_ms", "latency_p99_2proc_ms", "faust_consume_eps", "faust_consume_over_aiokafka",
 }
 
 
@@ -48,14 +48,15 @@ def test_bench_smoke_end_to_end(kafka_settings: Settings, tmp_path: Path) -> Non
     assert REQUIRED_KEYS <= result.keys()
     assert result["errors"] == []
 
-    for key in ("monitor_eps", "aiokafka_eps", "faust_eps", "ratio_faust", "latency_p50_ms", "latency_p99_ms",
+    for key in ("monitor_eps", "aiokafka_eps", "faust_eps", "faust_consume_eps", "ratio_faust", "latency_p50_ms",
+                "latency_p99_ms",
                 "scorer_single_us", "sklearn_single_us", "scorer_batch_us_per_event", "sklearn_batch_us_per_event",
                 "state_bytes_per_user"):
         assert result[key] is not None and result[key] > 0, key
 
     # Every contender consumed the whole pre-loaded topic, and the worker processed every event once.
     assert result["settings"]["events"] == SMOKE_EVENTS
-    for name in ("aiokafka", "faust", "monitor"):
+    for name in ("aiokafka", "faust", "faust_consume", "monitor"):
         assert result[f"{name}_committed_all"], name
     assert result["monitor_processed"] + result["monitor_invalid"] == SMOKE_EVENTS
     # Two processes in one group (riskmon worker --processes 2) share the same events between them.
