@@ -1,5 +1,5 @@
 """Reference (b): a bare Faust agent that decodes and forwards, the framework's ceiling;
-with ``--send none`` reference (c): the same agent forwarding nothing.
+with ``--send none``, the same agent forwarding nothing.
 
 Same app configuration as ``stream.worker.app.create_app`` where it matters for
 speed (raw schema, acks=-1, 1 s commit interval, producer buffer sized to

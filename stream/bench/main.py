@@ -139,7 +139,7 @@ def _on_broker(
             say("reference (b): bare Faust agent ...")
             results["faust"] = _phase("faust", errors, lambda: _checked(
                 "faust", run_faust(base, names, children, watch, ends, timeout, work), errors))
-            say("reference (c): the same Faust agent forwarding nothing ...")
+            say("reference (b), consuming only: the same Faust agent forwarding nothing ...")
             results["faust_consume"] = _phase("faust_consume", errors, lambda: _checked(
                 "faust_consume", run_faust(base, names, children, watch, ends, timeout, work, consume_only=True), errors))
             say("monitor: riskmon worker ...")
