@@ -34,25 +34,19 @@ def build(settings: Settings, output_topic: str, send: str = "await") -> faust.A
     source = app.topic(settings.input_topic, partitions=settings.partitions, schema=raw)
     sink = app.topic(output_topic, schema=raw)
 
-    started = send != "none"
+    started = False  # with send="none", whether the one start marker has gone out
 
     @app.agent(source, name="forward")
     async def forward(stream: faust.StreamT) -> None:
         nonlocal started
         async for batch in stream.take_events(settings.batch_max, within=settings.batch_linger_s):
-            if send == "none":
-                for event in batch:
-                    orjson.loads(event.value)
-                if not started:
-                    await sink.send(key=batch[0].key, value=batch[0].value)
-                    started = True
-                continue
             for event in batch:
                 orjson.loads(event.value)
                 if send == "soon":
                     sink.send_soon(key=event.key, value=event.value)
-                else:
+                elif send == "await" or not started:
                     await sink.send(key=event.key, value=event.value)
+                    started = True
 
     return app
 

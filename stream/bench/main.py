@@ -114,8 +114,8 @@ def _on_broker(
     errors: list[str],
 ) -> dict[str, Any]:
     results: dict[str, Any] = dict.fromkeys(
-        ("aiokafka", "faust", "faust_consume", "monitor", "monitor2", "monitor_noent", "profiled", "latency", "latency_noent", "latency2",
-         "state", "restart"))
+        ("aiokafka", "faust", "faust_consume", "monitor", "monitor2", "monitor_noent", "profiled", "latency",
+         "latency_noent", "latency2", "state", "restart"))
     base = cluster.replace(input_topic=names.topic("in"))
     ensure_topics(base, {base.input_topic: base.partitions, **{t: base.partitions for t in output_topics(names)}})
     say(f"pre-loading {len(events):,} events into {base.input_topic} ...")

@@ -81,20 +81,20 @@ def assemble(
     latency2: LatencyResult | None = None, faust_consume: Progress | None = None,
 ) -> dict[str, Any]:
     """Every number of the run under its stable key."""
-    monitor_eps, faust_eps = _eps(monitor.progress if monitor else None), _eps(faust)
+    monitor_eps, faust_eps, aiokafka_eps = _eps(monitor.progress if monitor else None), _eps(faust), _eps(aiokafka)
     noent_eps = _eps(monitor_noent.progress if monitor_noent else None)
     two_eps = _eps(monitor2.progress if monitor2 else None)
     out: dict[str, Any] = {
         "monitor_eps": monitor_eps,
         "monitor_2proc_eps": two_eps,
         "processes_2_over_1": two_eps / monitor_eps if monitor_eps and two_eps else math.nan,
-        "aiokafka_eps": _eps(aiokafka),
+        "aiokafka_eps": aiokafka_eps,
         "faust_eps": faust_eps,
         "ratio_faust": monitor_eps / faust_eps if faust_eps else 0.0,
-        "ratio_aiokafka": monitor_eps / _eps(aiokafka) if _eps(aiokafka) else 0.0,
+        "ratio_aiokafka": monitor_eps / aiokafka_eps if aiokafka_eps else 0.0,
         # Faust's per-message consume path alone: the ceiling of an agent that iterates a stream.
         "faust_consume_eps": _eps(faust_consume),
-        "faust_consume_over_aiokafka": _eps(faust_consume) / _eps(aiokafka) if _eps(aiokafka) else 0.0,
+        "faust_consume_over_aiokafka": _eps(faust_consume) / aiokafka_eps if aiokafka_eps else 0.0,
         "latency_p50_ms": latency.headline("p50") if latency else math.nan,
         "latency_p99_ms": latency.headline("p99") if latency else math.nan,
         # The entity views' cost: the same worker with entity_views=false, measured in the same run.
