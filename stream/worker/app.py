@@ -1,10 +1,11 @@
-"""Faust wiring: topics, the state table, the agent and the timers around ``stream.worker.batch``.
+"""Faust wiring: topics, the state tables, the input feed, the agents and the timers around ``stream.worker.batch``.
 
-One agent consumes ``loan-events`` (keyed by ``user_id``) in micro-batches and
-hands each to the ``BatchHandler``, whose batch protocol is the delivery
-guarantee (see ``stream.worker.batch``); Faust acknowledges the batch's offsets when
-the handler returns.  Timers publish health, lag and drift and pick up new
-models.
+The input feed (``stream.worker.input_feed``) takes ``loan-events`` (keyed by
+``user_id``) from Faust's consumer in micro-batches and hands each to the
+``BatchHandler``, whose batch protocol is the delivery guarantee (see
+``stream.worker.batch``); the batch's offsets are acknowledged to Faust, which
+commits them, when the handler returns.  The entity stages are Faust agents.
+Timers publish health, lag and drift and pick up new models.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from stream.worker.batch import BatchHandler, Sinks
 from stream.core.drift import DriftMonitor
 from stream.core.entities import write_version as entity_write_version
 from stream.worker.health import Health
+from stream.worker.input_feed import InputRecord, feed_topic
 from stream.worker.model_watch import ModelWatcher
 from stream.core.pipeline import Outcome
 from stream.core.rule_storm import StormWatch
@@ -214,7 +216,7 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
             metrics.ENTITY_STATES.labels(entity_type).set(len(entity_table.data))
         health.set_ready(app.tables.recovery.completed.is_set() and not app.rebalancing)
 
-    contract_holds = asyncio.Event()  # cleared while the partition contract is broken: the agent waits
+    contract_holds = asyncio.Event()  # cleared while the partition contract is broken: the feed waits
 
     async def check_partition_contract() -> None:
         contract = await _partition_contract(settings, table)
@@ -227,18 +229,18 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
     app.task(check_partition_contract)  # at start-up, before any batch
     app.timer(interval=settings.partition_check_s)(check_partition_contract)
 
-    @app.agent(input_topic, name="monitor")
-    async def monitor(stream: faust.StreamT) -> None:
-        async for batch in stream.take_events(settings.batch_max, within=settings.batch_linger_s):
-            await contract_holds.wait()  # nothing is processed (or committed) on a broken partition contract
-            if not app.tables.recovery.completed.is_set():  # faust_fixes exists so that this never happens
-                log.error(
-                    "%d events arrived before the state table was restored; their users' features may be wrong "
-                    "(a Faust recovery bug resurfaced, see stream/worker/faust_fixes.py)", len(batch),
-                )
-            await handler.handle(batch)
-            health.progressed(time.time())
-            refresh_ready()
+    async def handle(batch: list[InputRecord]) -> None:
+        await contract_holds.wait()  # nothing is processed (or committed) on a broken partition contract
+        if not app.tables.recovery.completed.is_set():  # faust_fixes exists so that this never happens
+            log.error(
+                "%d events arrived before the state table was restored; their users' features may be wrong "
+                "(a Faust recovery bug resurfaced, see stream/worker/faust_fixes.py)", len(batch),
+            )
+        await handler.handle(batch)
+        health.progressed(time.time())
+        refresh_ready()
+
+    feed_topic(app, input_topic, settings.batch_max, settings.batch_linger_s, handle)
 
     entity_tables = {t: _entity_agent(app, t, topic, alerts_topic, dlq_topic, model_ref, settings, health)
                      for t, topic in sighting_topics.items()}

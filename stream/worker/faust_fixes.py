@@ -85,7 +85,7 @@ import types
 import weakref
 from collections import Counter
 from contextlib import contextmanager
-from typing import Any, AsyncIterator, Iterator, Mapping, Optional, Set, Tuple
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, Mapping, Optional, Set, Tuple
 
 import faust
 from aiokafka import errors as kafka_errors
@@ -311,3 +311,16 @@ def as_current_event(event: EventT) -> Iterator[None]:
         yield
     finally:
         _current_event.reset(token)
+
+
+def hand_over_topic(app: faust.App, topic: str, callback: Callable[[Any], Awaitable[None]]) -> None:
+    """Give ``topic``'s partitions ``callback`` as their consumer callback instead of the conductor's
+    (which decodes each message into an ``Event`` for the topic's channels); every other topic keeps
+    Faust's own.  ``stream.worker.input_feed`` takes the input this way, in batches."""
+    conductor: Any = app.topics
+    build = conductor._build_handler
+
+    def build_handler(tp: TP, channels: Any) -> Any:
+        return callback if tp.topic == topic else build(tp, channels)
+
+    conductor._build_handler = build_handler
