@@ -14,7 +14,7 @@ Layout:
 * ``offsets``     - committed/end offsets and the throughput clock built on them;
 * ``data``        - the simulated events (bench stream + separate training history);
 * ``passthrough`` - child: plain aiokafka consume -> produce (Python's ceiling);
-* ``faust_ref``   - child: bare Faust agent decode + forward (the framework's ceiling);
+* ``faust_ref``   - child: bare Faust agent decode + forward (the framework's ceiling), or consume only as the worker does;
 * ``references``  - runs both references against the pre-loaded topic;
 * ``monitor``     - runs ``riskmon worker`` against the same topic;
 * ``latency``     - fixed-rate produce, produce -> processed latency;

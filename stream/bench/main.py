@@ -5,8 +5,8 @@ Order, and why:
    stream and a separate history, train the worker's model, time the scorer
    (so the microbenchmark does not compete with a JVM).
 2. Start (or reuse) the broker, pre-load the stream ONCE into the input topic.
-3. aiokafka passthrough, bare Faust agent (forwarding, then consuming
-   only), then the monitor, one at a time
+3. aiokafka passthrough, bare Faust agent (forwarding), Faust's consumer
+   feeding the input as the worker takes it (consuming only), then the monitor, one at a time
    (two cores: running them together would measure contention), each a child
    process with its own consumer group from offset 0.
 4. State size from the monitor's changelog.
@@ -139,7 +139,7 @@ def _on_broker(
             say("reference (b): bare Faust agent ...")
             results["faust"] = _phase("faust", errors, lambda: _checked(
                 "faust", run_faust(base, names, children, watch, ends, timeout, work), errors))
-            say("reference (b), consuming only: the same Faust agent forwarding nothing ...")
+            say("reference (b), consuming only: Faust's consumer handing the input over as the worker takes it ...")
             results["faust_consume"] = _phase("faust_consume", errors, lambda: _checked(
                 "faust_consume", run_faust(base, names, children, watch, ends, timeout, work, consume_only=True), errors))
             say("monitor: riskmon worker ...")

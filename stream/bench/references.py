@@ -3,9 +3,11 @@
 (a) ``passthrough``: aiokafka consume -> produce, what Python can do here at all;
 (b) ``faust_ref``: a bare Faust agent that decodes and forwards, what the
 framework leaves for the monitor's own work;
-and ``faust_ref --send none``, the same agent forwarding nothing: what Faust's
-per-message consume path costs on its own (the monitor writes its states,
-alerts and sightings in batches of its own, not through Faust's ``send``).
+and ``faust_ref --send none``, Faust's consumer handing the input over in
+batches as the worker takes it (``stream.worker.input_feed``), forwarding
+nothing: what Faust's consume path costs the worker on its own (the monitor
+writes its states, alerts and sightings in batches of its own, not through
+Faust's ``send``).
 Each gets its own consumer group (fresh, so it starts at offset 0) and its own
 output topic.
 """
