@@ -2,7 +2,7 @@
 
 A stall has a handful of causes (the broker, a partition the fetcher skipped,
 a batch that never finishes), and telling them apart needs the per-partition
-positions of the moment: what the agent processed, what was committed, where
+positions of the moment: what the worker processed, what was committed, where
 the Kafka client will fetch next and whether Faust has the partition paused.
 Partition numbers and offsets only; nothing about users or events.
 """
