@@ -82,6 +82,7 @@ def assemble(
 ) -> dict[str, Any]:
     """Every number of the run under its stable key."""
     monitor_eps, faust_eps, aiokafka_eps = _eps(monitor.progress if monitor else None), _eps(faust), _eps(aiokafka)
+    consume_eps = _eps(faust_consume)
     noent_eps = _eps(monitor_noent.progress if monitor_noent else None)
     two_eps = _eps(monitor2.progress if monitor2 else None)
     out: dict[str, Any] = {
@@ -93,8 +94,8 @@ def assemble(
         "ratio_faust": monitor_eps / faust_eps if faust_eps else 0.0,
         "ratio_aiokafka": monitor_eps / aiokafka_eps if aiokafka_eps else 0.0,
         # Faust's consumer handing the input over as the worker takes it (input_feed), nothing else: its ceiling.
-        "faust_consume_eps": _eps(faust_consume),
-        "faust_consume_over_aiokafka": _eps(faust_consume) / aiokafka_eps if aiokafka_eps else 0.0,
+        "faust_consume_eps": consume_eps,
+        "faust_consume_over_aiokafka": consume_eps / aiokafka_eps if aiokafka_eps else 0.0,
         "latency_p50_ms": latency.headline("p50") if latency else math.nan,
         "latency_p99_ms": latency.headline("p99") if latency else math.nan,
         # The entity views' cost: the same worker with entity_views=false, measured in the same run.

@@ -54,10 +54,9 @@ class InputRecord:
 class InputFeed:
     """The input topic's consumer callback and its batch loop; one per worker."""
 
-    def __init__(self, app: Any, topic_name: str, batch_max: int, linger_s: float,
+    def __init__(self, app: Any, batch_max: int, linger_s: float,
                  handle: Callable[[Sequence[InputRecord]], Awaitable[None]], maxsize: int = 4096) -> None:
         self.app = app
-        self.topic_name = topic_name
         self.batch_max = batch_max
         self.linger_s = linger_s
         self.handle = handle
@@ -100,9 +99,8 @@ class InputFeed:
             message = buffer.popleft()
             if message.generation_id != generation:
                 continue  # fetched before the latest rebalance: skipped, as Faust's streams skip it
-            if not message.tracked:
-                message.tracked = True
-                consumer.track_message(message)
+            message.tracked = True  # each message reaches the buffer once, from the consumer callback
+            consumer.track_message(message)
             taken.append(InputRecord(message))
         if not buffer:
             self.arrived.clear()
@@ -147,7 +145,7 @@ def feed_topic(app: Any, topic: Any, batch_max: int, linger_s: float,
     ``handle`` in batches from when the app starts."""
     name = topic.get_topic_name()
     app.topics.add(topic)
-    feed = InputFeed(app, name, batch_max, linger_s, handle)
+    feed = InputFeed(app, batch_max, linger_s, handle)
     faust_fixes.hand_over_topic(app, name, feed.on_message)
     app.task(feed.run)
     return feed

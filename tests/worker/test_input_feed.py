@@ -9,10 +9,10 @@ real consumer, rebalances and commits are exercised by tests/integration
 from __future__ import annotations
 
 import asyncio
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
-import functools
 import faust
 from faust.types import TP
 from mode.utils.queues import FlowControlEvent
@@ -76,7 +76,7 @@ def feed_with(app: Any, handled: list[list[int]], batch_max: int = 3, linger_s: 
         assert not set(app.consumer.acked) & {r.message.offset for r in batch}
         handled.append([r.message.offset for r in batch])
 
-    return InputFeed(app, "loan-events", batch_max, linger_s, handle, maxsize=maxsize)
+    return InputFeed(app, batch_max, linger_s, handle, maxsize=maxsize)
 
 
 async def run_until(feed: InputFeed, done: Any, timeout_s: float = 2.0) -> None:
@@ -211,7 +211,7 @@ async def test_the_linger_counts_from_the_oldest_messages_arrival_not_from_the_l
         handled.append(([r.message.offset for r in batch], loop.time()))
         await asyncio.sleep(0.6)  # longer than the linger
 
-    feed = InputFeed(app, "loan-events", 10, 0.4, slow)
+    feed = InputFeed(app, 10, 0.4, slow)
     task = asyncio.ensure_future(feed.run())
     await feed.on_message(FakeMessage(0))
     await asyncio.sleep(0.45)  # the first batch went at 0.4 s and is being handled until 1.0 s
