@@ -13,7 +13,10 @@ FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 # Metadata first: the dependency layer is rebuilt only when pyproject changes.
-COPY pyproject.toml README.md ./
+# A C compiler for the forests' walk in C (models/_tree_walk.pyx, setup.py);
+# only this stage has it, the runtime image gets the built wheel.
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
+COPY pyproject.toml setup.py README.md ./
 COPY stream ./stream
 COPY models ./models
 # The rocksdb extra lets the same image run with RISKMON_TABLE_STORE=rocksdb://

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from models.tree_walk import TreeNodes
+
 _ARRAY_KEYS = ("feature", "threshold", "nan_left", "left", "right", "value")
 
 
@@ -48,6 +50,8 @@ class CompiledBoosting:
         self._left_g, self._right_g = (self.left + base).ravel(), (self.right + base).ravel()
         self._roots = base.ravel()
         self.n_levels = self._levels()
+        self.nodes = TreeNodes.of(self.feature, self.threshold, self._left_g, self._right_g,
+                                  self.nan_left, self._roots, self.n_levels)
 
     def _levels(self) -> int:
         """Steps from the root to the deepest leaf (a cycle other than a leaf's self-loop is refused)."""
@@ -98,11 +102,21 @@ class CompiledBoosting:
         arrays["n_features"] = np.array(self.n_features, np.int64)
         return arrays
 
-    def _path(self, X: np.ndarray) -> list[np.ndarray]:
-        """Global node id per level, each (n_samples, n_trees); a path repeats its leaf once reached."""
+    def _checked(self, X: np.ndarray) -> np.ndarray:
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != self.n_features:
             raise ValueError(f"X must have shape (n, {self.n_features}), got {X.shape}")
+        return X
+
+    def leaves(self, X: np.ndarray) -> np.ndarray:
+        """Each row's global leaf id in each tree, shape (n_samples, n_trees): the C walk's or numpy's, the same ids."""
+        if self.nodes.compiled:
+            return self.nodes.leaves(self._checked(X))
+        return self._path(X)[-1]
+
+    def _path(self, X: np.ndarray) -> list[np.ndarray]:
+        """Global node id per level, each (n_samples, n_trees); a path repeats its leaf once reached."""
+        X = self._checked(X)
         flat_x = np.ascontiguousarray(X).ravel()
         row_base = (np.arange(X.shape[0], dtype=np.int64) * self.n_features)[:, None]
         feat, thr, nan_left = self.feature.ravel(), self.threshold.ravel(), self.nan_left.ravel()
@@ -117,7 +131,7 @@ class CompiledBoosting:
 
     def raw(self, X: np.ndarray) -> np.ndarray:
         """The boosted log-odds (``decision_function``) of each row."""
-        leaves = self._path(X)[-1]
+        leaves = self.leaves(X)
         return self.baseline + self.value.ravel()[leaves].sum(axis=1)
 
     def contributions(self, X: np.ndarray) -> np.ndarray:

@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from models.tree_walk import TreeNodes
+
 _ARRAY_KEYS = (
     "feature",
     "threshold",
@@ -113,6 +115,8 @@ class CompiledForest:
         self.n_levels = int(self.depth[self.is_leaf].max())
         self.height_limit = int(np.ceil(np.log2(max(self.max_samples, 2))))
         self._denominator = n_trees * float(average_path_length(self.max_samples))
+        self.nodes = TreeNodes.of(self.feature, self.threshold, self._left_g, self._left_g + 1,
+                                  self.nan_left, self._roots, self.n_levels)
 
     def _validate(self) -> None:
         shape = self.feature.shape
@@ -226,12 +230,22 @@ class CompiledForest:
                 path.append(nodes)
         return path if keep_path else [nodes]
 
+    def leaves(self, X: np.ndarray) -> np.ndarray:
+        """Each row's global leaf id (tree * n_nodes + node) in each tree, shape (n_samples, n_trees).
+
+        The C walk (``models.tree_walk``) and the numpy walk return the same
+        ids, so everything computed from them is identical whichever ran.
+        """
+        if self.nodes.compiled:
+            return self.nodes.leaves(self._as_float32(X))
+        return self._walk(X, keep_path=False)[-1]
+
     def score_samples(self, X: np.ndarray) -> np.ndarray:
         """Same as ``IsolationForest.score_samples``: -2^(-E[h(x)]/c(max_samples)).
 
         Lower is more abnormal; kept sklearn's sign so thresholds transfer.
         """
-        leaves = self._walk(X, keep_path=False)[-1]
+        leaves = self.leaves(X)
         depths = self.path_length.ravel()[leaves].sum(axis=1)
         if self._denominator == 0:
             # sklearn's convention for a one-sample forest: ratio forced to 1.

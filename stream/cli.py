@@ -156,6 +156,10 @@ def _cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
 def _cmd_config(settings: Settings, args: argparse.Namespace) -> int:
     for name, value in settings.public_items().items():
         print(f"{name} = {value}")
+    from models.tree_walk import compiled_walk_available
+
+    walk = "C" if compiled_walk_available() else "numpy (models/_tree_walk.pyx is not built: run `make setup` with a C compiler)"
+    print(f"# tree walk: {walk}")
     return 0
 
 

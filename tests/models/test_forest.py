@@ -1,5 +1,6 @@
 """CompiledForest must reproduce sklearn's score_samples to within 1e-9, above
-all on inputs where the float32 cast decides which branch a value takes."""
+all on inputs where the float32 cast decides which branch a value takes, by
+the C walk and by the numpy walk alike."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from hypothesis.extra import numpy as hnp
 from sklearn.ensemble import IsolationForest
 
 from models.forest import CompiledForest, average_path_length
+from models.tree_walk import compiled_walk_available
 
 N_FEATURES = 5
 SHAPES: list[dict] = [
@@ -55,10 +57,17 @@ def _reference(model: IsolationForest, X: np.ndarray) -> np.ndarray:
 
 
 def _assert_matches(i: int, X: np.ndarray) -> None:
+    """Both walks (C where built, and numpy) against sklearn."""
     model, forest = _fitted(i)
-    got = forest.score_samples(X)
-    assert got.shape == (X.shape[0],)
-    np.testing.assert_allclose(got, _reference(model, X), rtol=0, atol=TOL)
+    expected = _reference(model, X)
+    for compiled in {forest.nodes.compiled, False}:
+        forest.nodes.compiled = compiled
+        try:
+            got = forest.score_samples(X)
+        finally:
+            forest.nodes.compiled = compiled_walk_available()
+        assert got.shape == (X.shape[0],)
+        np.testing.assert_allclose(got, expected, rtol=0, atol=TOL, err_msg=f"compiled walk: {compiled}")
 
 
 shape_ids = st.integers(0, len(SHAPES) - 1)
