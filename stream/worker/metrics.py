@@ -99,6 +99,10 @@ ENTITY_STATES = Gauge(
 )
 MODEL = Info("riskmon_model", "The model currently scoring events.")
 MODEL_CREATED = Gauge("riskmon_model_created_timestamp_seconds", "When the current model was trained (Unix time).")
+TREE_WALK_COMPILED = Gauge(
+    "riskmon_tree_walk_compiled",
+    "1 when the trees are walked by the compiled extension (models/_tree_walk.pyx), 0 on the slower numpy fallback.",
+)
 READY = Gauge("riskmon_worker_ready", "1 once the worker has recovered its tables and is processing, else 0.")
 ALERTS_HELD = Counter(
     "riskmon_alerts_held_total",

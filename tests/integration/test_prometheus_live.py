@@ -105,6 +105,8 @@ def test_dashboard_queries_return_data_from_a_live_worker(
                  90, "events processed", proc=worker, log=log)
         time.sleep(6)  # a few more scrapes and rule evaluations after the last event
         assert query(prom_port, f'up{{job="{JOB}"}}')[0]["value"][1] == "1"
+        # make setup builds the C tree walk, and the worker says it runs on it
+        assert query(prom_port, f'riskmon_tree_walk_compiled{{job="{JOB}"}}')[0]["value"][1] == "1"
 
         exprs = [instantiate(e) for e in dashboard_queries()]
         assert len(exprs) >= 20
