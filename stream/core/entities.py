@@ -42,6 +42,7 @@ from __future__ import annotations
 import hashlib
 import struct
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Sequence
 
 import orjson
@@ -96,6 +97,15 @@ _MEMBER = struct.Struct("<65p")
 _TAIL = _SOURCES.size + MEMBERS * _MEMBER.size
 STATE_BYTES_V1 = _HEADER_V1.size + _BUCKETS.size + _TAIL
 STATE_BYTES = _HEADER.size + _BUCKETS.size + _LONG.size + _TAIL
+#: Each version's whole layout as one struct (the parts above, concatenated: "<" means no padding),
+#: so a state is packed and unpacked in one call (a dozen calls, joins and copies before: about
+#: 5 % of a worker's samples went to coding entity states; docs/tuning.md, 2026-12-04).
+_WHOLE_V1 = struct.Struct("<" + "".join(p.format.lstrip("<") for p in (_HEADER_V1, _BUCKETS, _SOURCES))
+                          + "65p" * MEMBERS)
+_WHOLE = struct.Struct("<" + "".join(p.format.lstrip("<") for p in (_HEADER, _BUCKETS, _LONG, _SOURCES))
+                       + "65p" * MEMBERS)
+_SKETCH_SLOTS = DAYS * len(KINDS) * SKETCH_K
+_LONG_SLOTS = LONG_BUCKETS * len(LONG_KINDS) * SKETCH_K
 
 
 def user_hash(user_id: str) -> int:
@@ -229,45 +239,41 @@ class EntityState:
         version 1 (``STATE_BYTES_V1``), which says the same without the empty view, so a device (which
         never has one) or a quiet merchant stores 900 bytes less; ``version`` 1 drops the view, for
         workers that read only v1 while they share the group (a rolling upgrade: ``write_version``)."""
-        flat = [h for sketch in self.sketches for h in sketch]
-        members = self.members + [""] * (MEMBERS - len(self.members))
-        tail = (_SOURCES.pack(*self.sources), b"".join(_MEMBER.pack(m.encode()) for m in members))
+        members = [m.encode() for m in self.members]
+        members += [b""] * (MEMBERS - len(members))
+        flat = chain.from_iterable(self.sketches)
         if version == 1 or self.head_long < 0:
-            header = _HEADER_V1.pack(1, self.first_ts, self.last_ts, self.head_day, self.alert_ts, self.alert_rank)
-            return b"".join((header, _BUCKETS.pack(*flat, *self.loans), *tail))
-        header = _HEADER.pack(STATE_VERSION, self.first_ts, self.last_ts, self.head_day, self.alert_ts,
-                              self.alert_rank, self.head_long)
-        long_flat = [h for sketch in self.long_sketches for h in sketch]
-        return b"".join((header, _BUCKETS.pack(*flat, *self.loans), _LONG.pack(*long_flat), *tail))
+            return _WHOLE_V1.pack(1, self.first_ts, self.last_ts, self.head_day, self.alert_ts, self.alert_rank,
+                                  *flat, *self.loans, *self.sources, *members)
+        return _WHOLE.pack(STATE_VERSION, self.first_ts, self.last_ts, self.head_day, self.alert_ts,
+                           self.alert_rank, self.head_long, *flat, *self.loans, *chain.from_iterable(self.long_sketches),
+                           *self.sources, *members)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "EntityState":
         """Decode v2 bytes, or v1 bytes (migrated: the lateness view starts empty)."""
         if len(data) == STATE_BYTES and data[0] == STATE_VERSION:
-            _, first, last, head, alert_ts, rank, head_long = _HEADER.unpack_from(data, 0)
-            at = _HEADER.size
+            v = list(_WHOLE.unpack(data))
+            _, first, last, head, alert_ts, rank, head_long = v[:7]
+            at = 7
         elif len(data) == STATE_BYTES_V1 and data[0] == 1:
-            _, first, last, head, alert_ts, rank = _HEADER_V1.unpack_from(data, 0)
-            at, head_long = _HEADER_V1.size, -1
+            v = list(_WHOLE_V1.unpack(data))
+            _, first, last, head, alert_ts, rank = v[:6]
+            at, head_long = 6, -1
         else:
             raise ValueError(f"not an entity state of version 1 or {STATE_VERSION} ({len(data)} bytes)")
-        values = _BUCKETS.unpack_from(data, at)
-        at += _BUCKETS.size
-        n = DAYS * len(KINDS) * SKETCH_K
-        state = cls(first, last, head, alert_ts, rank, _chunks(values[:n]), list(values[n:]))
-        if head_long >= 0:
-            state.head_long = head_long
-            state.long_sketches = _chunks(_LONG.unpack_from(data, at))
-            at += _LONG.size
-        elif data[0] == STATE_VERSION:
-            at += _LONG.size
-        state.sources = list(_SOURCES.unpack_from(data, at))
-        at += _SOURCES.size
-        for i in range(MEMBERS):
-            (raw,) = _MEMBER.unpack_from(data, at + i * _MEMBER.size)
-            if raw:
-                state.members.append(raw.decode())
-        return state
+        sketches = _chunks(v, at, _SKETCH_SLOTS)
+        loans = v[at + _SKETCH_SLOTS:at + _SKETCH_SLOTS + DAYS]
+        at += _SKETCH_SLOTS + DAYS
+        long_at = at
+        if data[0] == STATE_VERSION:
+            at += _LONG_SLOTS
+        sources = v[at:at + SOURCE_SLOTS]
+        members = [raw.decode() for raw in v[at + SOURCE_SLOTS:] if raw]
+        if head_long < 0:  # v1, or a v2 state with an empty view: the view starts empty
+            return cls(first, last, head, alert_ts, rank, sketches, loans, sources, members)
+        return cls(first, last, head, alert_ts, rank, sketches, loans, sources, members, head_long,
+                   _chunks(v, long_at, _LONG_SLOTS))
 
     # -- folding -------------------------------------------------------------------
 
@@ -363,9 +369,9 @@ def _kept(head: int, n: int) -> range:
     return range(head - n + 1, head + 1) if head >= 0 else range(0)
 
 
-def _chunks(values: Any) -> list[list[int]]:
-    """A flat run of sketch slots, cut into sketches of SKETCH_K."""
-    return [list(values[i:i + SKETCH_K]) for i in range(0, len(values), SKETCH_K)]
+def _chunks(values: list[int], start: int, count: int) -> list[list[int]]:
+    """``count`` sketch slots of ``values`` from ``start``, cut into sketches of SKETCH_K (list slices: one copy each)."""
+    return [values[i:i + SKETCH_K] for i in range(start, start + count, SKETCH_K)]
 
 
 def _bottom_k(sketches: Any) -> list[int]:

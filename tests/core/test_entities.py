@@ -223,6 +223,33 @@ def test_v1_states_are_read_and_written_for_older_workers() -> None:
     assert write_version(5) == write_version(3) == 1
 
 
+def test_version_2_is_laid_out_as_its_parts_say() -> None:
+    """The codec packs a state in one struct call; the bytes must stay what the part-by-part
+    layout says (header with ``head_long``, day buckets, the lateness view, sources, members),
+    which is what every worker since v2 reads."""
+    state = EntityState()
+    for u in range(5):
+        state.add(_drew(u, u * 0.7))
+        state.mark((u, 20 + u))
+    state.add(_late(2, 30))
+    state.alert_ts, state.alert_rank = 1_780_000_123, 3
+    flat = [h for sketch in state.sketches for h in sketch]
+    long_flat = [h for sketch in state.long_sketches for h in sketch]
+    v2 = b"".join((
+        struct.pack("<BIIiIBi", 2, state.first_ts, state.last_ts, state.head_day, state.alert_ts, state.alert_rank,
+                    state.head_long),
+        struct.pack(f"<{len(flat)}I{len(state.loans)}H", *flat, *state.loans),
+        struct.pack(f"<{len(long_flat)}I", *long_flat),
+        struct.pack(f"<{len(state.sources)}q", *state.sources),
+        b"".join(struct.pack("<65p", m.encode()) for m in state.members + [""] * (24 - len(state.members))),
+    ))
+    assert state.head_long >= 0 and any(long_flat) and len(state.members) == 5
+    assert state.to_bytes() == v2 and len(v2) == STATE_BYTES
+    read = EntityState.from_bytes(v2)
+    assert read == state
+    assert all(type(part) is list for part in (read.loans, read.sources, *read.sketches, *read.long_sketches))
+
+
 def test_a_repayment_late_into_a_loan_drawn_at_a_merchant_sights_the_merchant() -> None:
     """The user state remembers where each open loan was drawn; a repayment LATE_DAYS or more late
     into it names that merchant (read before the repayment closes the loan), a timely one nothing."""
