@@ -97,13 +97,17 @@ _MEMBER = struct.Struct("<65p")
 _TAIL = _SOURCES.size + MEMBERS * _MEMBER.size
 STATE_BYTES_V1 = _HEADER_V1.size + _BUCKETS.size + _TAIL
 STATE_BYTES = _HEADER.size + _BUCKETS.size + _LONG.size + _TAIL
-#: Each version's whole layout as one struct (the parts above, concatenated: "<" means no padding),
-#: so a state is packed and unpacked in one call (a dozen calls, joins and copies before: about
-#: 5 % of a worker's samples went to coding entity states; docs/tuning.md, 2026-12-04).
-_WHOLE_V1 = struct.Struct("<" + "".join(p.format.lstrip("<") for p in (_HEADER_V1, _BUCKETS, _SOURCES))
-                          + "65p" * MEMBERS)
-_WHOLE = struct.Struct("<" + "".join(p.format.lstrip("<") for p in (_HEADER, _BUCKETS, _LONG, _SOURCES))
-                       + "65p" * MEMBERS)
+
+
+def _whole(*parts: struct.Struct) -> struct.Struct:
+    """A version's whole layout as one struct: the parts, then the MEMBERS member slots ("<": no padding,
+    so the bytes are the parts' concatenated).  A state is packed and unpacked in one call; a dozen
+    calls, joins and copies took about 5 % of a worker's samples (docs/tuning.md, 2026-12-04)."""
+    return struct.Struct("<" + "".join(p.format.lstrip("<") for p in (*parts, *[_MEMBER] * MEMBERS)))
+
+
+_WHOLE_V1 = _whole(_HEADER_V1, _BUCKETS, _SOURCES)
+_WHOLE = _whole(_HEADER, _BUCKETS, _LONG, _SOURCES)
 _SKETCH_SLOTS = DAYS * len(KINDS) * SKETCH_K
 _LONG_SLOTS = LONG_BUCKETS * len(LONG_KINDS) * SKETCH_K
 
@@ -255,19 +259,17 @@ class EntityState:
         if len(data) == STATE_BYTES and data[0] == STATE_VERSION:
             v = list(_WHOLE.unpack(data))
             _, first, last, head, alert_ts, rank, head_long = v[:7]
-            at = 7
+            at, long_slots = 7, _LONG_SLOTS
         elif len(data) == STATE_BYTES_V1 and data[0] == 1:
             v = list(_WHOLE_V1.unpack(data))
             _, first, last, head, alert_ts, rank = v[:6]
-            at, head_long = 6, -1
+            at, long_slots, head_long = 6, 0, -1
         else:
             raise ValueError(f"not an entity state of version 1 or {STATE_VERSION} ({len(data)} bytes)")
         sketches = _chunks(v, at, _SKETCH_SLOTS)
         loans = v[at + _SKETCH_SLOTS:at + _SKETCH_SLOTS + DAYS]
-        at += _SKETCH_SLOTS + DAYS
-        long_at = at
-        if data[0] == STATE_VERSION:
-            at += _LONG_SLOTS
+        long_at = at + _SKETCH_SLOTS + DAYS
+        at = long_at + long_slots
         sources = v[at:at + SOURCE_SLOTS]
         members = [raw.decode() for raw in v[at + SOURCE_SLOTS:] if raw]
         if head_long < 0:  # v1, or a v2 state with an empty view: the view starts empty

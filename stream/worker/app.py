@@ -178,8 +178,9 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
     """
     rules = rules or RuleConfig()
     warn_if_trained_with_other_rules(model, rules)
-    metrics.TREE_WALK_COMPILED.set(1.0 if compiled_walk_available() else 0.0)
-    if not compiled_walk_available():
+    compiled_walk = compiled_walk_available()
+    metrics.TREE_WALK_COMPILED.set(1.0 if compiled_walk else 0.0)
+    if not compiled_walk:
         log.warning("the C tree walk (models/_tree_walk.pyx) is not built: the trees are walked with numpy, "
                     "which costs throughput and 10-25 ms at p99; run `make setup` where a C compiler is installed")
     app = _faust_app(settings)
