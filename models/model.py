@@ -255,6 +255,8 @@ class RiskModel:
                 core = np.zeros_like(weights)
                 core[:, tm.blend.core.columns] = attribute(tm.blend.core.forest, X[:, tm.blend.core.columns])
                 readers.append(_shares(core))
+            if tm.blend.prior is not None:  # what raised its log-odds (what lowered them explains no alert)
+                readers.append(_shares(np.maximum(tm.blend.prior.contributions(X), 0.0)))
             weights = sum(readers) / len(readers)
         return [[self._reason(tm, names[i], float(x[i]), float(w[i])) for i in top_features(w, k)]
                 for x, w in zip(X, weights)]

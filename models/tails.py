@@ -33,6 +33,8 @@ import numpy as np
 
 from models.core_forest import PREFIX as CORE_PREFIX
 from models.core_forest import CoreForest
+from models.prior import PREFIX as PRIOR_PREFIX
+from models.prior import TypologyPrior
 
 #: Loan features where more is riskier, and where less is (by what they mean).
 RISKY_HIGH: tuple[str, ...] = (
@@ -178,7 +180,8 @@ class Blend:
     """The loan model's score: the readers blended by rank, put back on the forest's scale.
 
     The readers are the forest, the directional tails and, when the model has
-    one, the core forest (``models.core_forest``), with equal say
+    them, the core forest (``models.core_forest``) and the typology prior
+    (``models.prior``), with equal say
     (``blend``; a model saved before it averaged the ranks, ``mean_rank``, and
     keeps doing so).  The blend's own rank among the history's blends is
     mapped to the forest score at that rank, so the model score is
@@ -196,6 +199,8 @@ class Blend:
     core: CoreForest | None = None  # None: models trained before it, or on too few of its features
     core_ranks: Ranks | None = None
     fisher: bool = True  # False: a model saved when the ranks were averaged
+    prior: TypologyPrior | None = None  # the typology prior (``models.prior``), bound to the model's columns
+    prior_ranks: Ranks | None = None
 
     @property
     def combine(self) -> Callable[..., np.ndarray]:
@@ -203,7 +208,8 @@ class Blend:
 
     @classmethod
     def fit(cls, names: Sequence[str], X: np.ndarray, forest_scores: np.ndarray,
-            core: CoreForest | None = None) -> "Blend":
+            core: CoreForest | None = None, prior: TypologyPrior | None = None) -> "Blend":
+        """From the history's rows ``X`` (columns ``names``) and their forest scores; ``prior`` unbound."""
         tails = DirectionalTails.fit(names, X)
         tail_scores = tails.score(X)
         forest_ranks, tails_ranks = Ranks.fit(forest_scores), Ranks.fit(tail_scores)
@@ -213,13 +219,22 @@ class Blend:
             core_scores = core.score(X)
             core_ranks = Ranks.fit(core_scores)
             ranks.append(core_ranks(core_scores))
-        return cls(tails, forest_ranks, tails_ranks, Ranks.fit(blend(*ranks)), core, core_ranks)
+        prior_ranks = None
+        if prior is not None:
+            prior = prior.bind(names)
+            prior_scores = prior.score(X)
+            prior_ranks = Ranks.fit(prior_scores)
+            ranks.append(prior_ranks(prior_scores))
+        return cls(tails, forest_ranks, tails_ranks, Ranks.fit(blend(*ranks)), core, core_ranks,
+                   prior=prior, prior_ranks=prior_ranks)
 
     def reader_ranks(self, X: np.ndarray, forest_scores: np.ndarray) -> list[np.ndarray]:
-        """Each reader's rank of rows ``X`` whose forest scored ``forest_scores``: forest, tails[, core]."""
+        """Each reader's rank of rows ``X`` whose forest scored ``forest_scores``: forest, tails[, core][, prior]."""
         ranks = [self.forest_ranks(forest_scores), self.tails_ranks(self.tails.score(X))]
         if self.core is not None and self.core_ranks is not None:
             ranks.append(self.core_ranks(self.core.score(X)))
+        if self.prior is not None and self.prior_ranks is not None:
+            ranks.append(self.prior_ranks(self.prior.score(X)))
         return ranks
 
     def score(self, X: np.ndarray, forest_scores: np.ndarray) -> np.ndarray:
@@ -234,6 +249,9 @@ class Blend:
         if self.core is not None and self.core_ranks is not None:
             arrays.update(self.core.to_arrays())
             arrays["ranks_core_knots"], arrays["ranks_core_levels"] = self.core_ranks.knots, self.core_ranks.levels
+        if self.prior is not None and self.prior_ranks is not None:
+            arrays.update(self.prior.to_arrays())
+            arrays["ranks_prior_knots"], arrays["ranks_prior_levels"] = self.prior_ranks.knots, self.prior_ranks.levels
         return arrays
 
     @classmethod
@@ -244,13 +262,18 @@ class Blend:
         if "ranks_core_knots" in arrays:
             core = CoreForest.from_arrays({k: v for k, v in arrays.items() if k.startswith(CORE_PREFIX)})
             core_ranks = Ranks(arrays["ranks_core_knots"], arrays["ranks_core_levels"])
+        prior, prior_ranks = None, None
+        if "ranks_prior_knots" in arrays:
+            prior = TypologyPrior.from_arrays({k: v for k, v in arrays.items() if k.startswith(PRIOR_PREFIX)})
+            prior_ranks = Ranks(arrays["ranks_prior_knots"], arrays["ranks_prior_levels"])
         fisher = bool(arrays["ranks_fisher"][0]) if "ranks_fisher" in arrays else False
-        return cls(DirectionalTails.from_arrays(arrays), **ranks, core=core, core_ranks=core_ranks, fisher=fisher)
+        return cls(DirectionalTails.from_arrays(arrays), **ranks, core=core, core_ranks=core_ranks, fisher=fisher,
+                   prior=prior, prior_ranks=prior_ranks)
 
     @staticmethod
     def owns(key: str) -> bool:
         """Whether an artefact array (without its event-type prefix) belongs to a blend."""
-        return key.startswith(("tails_", "ranks_", CORE_PREFIX))
+        return key.startswith(("tails_", "ranks_", CORE_PREFIX, PRIOR_PREFIX))
 
 
 RANKS = ("forest", "tails", "blend")

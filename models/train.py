@@ -29,6 +29,7 @@ from models.early_warning import EarlyWarning, fit_early_warning
 from models.outcomes import OutcomeRules, label_outcomes
 from models.forest import CompiledForest
 from models.core_forest import CoreForest
+from models.prior import TypologyPrior, load_prior
 from models.tails import Blend
 from models.model import EVENT_FEATURES, ROW_FEATURES, RiskModel, TypeModel, feature_columns, feature_norms
 from stream.core.contract import Event, LoanEvent
@@ -161,6 +162,7 @@ def train(
     early_warning_max_share: float = 0.6,
     tails: bool = True,
     core_forest: bool = True,
+    typology_prior: TypologyPrior | None = None,
 ) -> RiskModel:
     """Fit a model on a time-ordered history of events.
 
@@ -180,7 +182,8 @@ def train(
     forest (``meta["early_warning"]`` says what it found, or why there is none).
     With ``tails`` the loan model's score blends the forest with the
     directional reader of ``models.tails`` by rank, and with ``core_forest``
-    also with the small forest of ``models.core_forest``; without ``tails``,
+    also with the small forest of ``models.core_forest``, and with
+    ``typology_prior`` also with it (``models.prior``); without ``tails``,
     it is the forest's.
     """
     configured = rules or RuleConfig()
@@ -221,7 +224,7 @@ def train(
         blended = None
         if tails and event_type == "loan":
             core = CoreForest.fit(names, X_warm, n_estimators, max_samples, seed + 1) if core_forest else None
-            blended = Blend.fit(names, X_warm, scores[in_budget], core)
+            blended = Blend.fit(names, X_warm, scores[in_budget], core, typology_prior)
             scores = blended.score(X, scores)
         ruled = np.array([bool(evaluate_rules(r, rules)) for _, t, r in rows if t == event_type])
         rate = rates[event_type]
@@ -258,6 +261,8 @@ def train(
         "n_estimators": n_estimators,
         "max_samples": max_samples,
         "tails": tails,
+        "typology_prior": ({"used": True, **typology_prior.provenance} if tails and typology_prior is not None
+                           else {"used": False}),
         "training_events": counts,
         "budget_from": datetime.fromtimestamp(warm_from, timezone.utc).isoformat(timespec="seconds"),
         "budget_events": int(warm.sum()),
@@ -280,7 +285,7 @@ def training_options(settings: Any) -> dict[str, Any]:
                 calibrate_rules=settings.rules_calibrate, outcomes=OutcomeRules.from_settings(settings),
                 early_warning_share=settings.early_warning_share,
                 early_warning_max_share=settings.early_warning_max_share, tails=settings.model_tails,
-                core_forest=settings.model_core_forest)
+                core_forest=settings.model_core_forest, typology_prior=load_prior(settings.typology_prior))
 
 
 def _early_warning(

@@ -114,6 +114,8 @@ class Settings:
     seed: int = 7
     model_tails: bool = True  # riskmon train blends the loan forest with the directional reader (models.tails)
     model_core_forest: bool = True  # ... and with the small forest on the core borrowing features (models.core_forest)
+    #: ... and with the typology prior (models.prior): "default" (the shipped one), a directory, or "none"
+    typology_prior: str = "default"
     early_warning: bool = True  # riskmon train fits the overdue early warning when the history has enough outcomes
     early_warning_share: float = 0.1  # its share of the loan alert budget when it predicts outcomes no better than the forest
     early_warning_max_share: float = 0.6  # ... and when it predicts them 1.5x better or more (models.combine)

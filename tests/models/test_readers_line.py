@@ -8,6 +8,7 @@ import numpy as np
 
 from models.core_forest import CoreForest
 from models.model import EVENT_FEATURES
+from models.prior import TypologyPrior
 from stream.offline.train import readers_line
 from tests.models.blend_models import model_with_blend
 
@@ -29,3 +30,14 @@ def test_the_line_names_each_reader_and_how_they_combine() -> None:
     assert readers_line(old) == (f"loan model: forest on {len(NAMES)} features + directional tails on {tails}, "
                                  "by the mean of their ranks")
     assert readers_line(_with_loan(model, blend=None)) == f"loan model: forest on {len(NAMES)} features alone"
+
+
+def test_the_line_says_what_the_typology_prior_learned_from() -> None:
+    X = np.random.default_rng(2).lognormal(size=(300, len(NAMES)))
+    features = tuple(n for n in NAMES if n != "log_amount")
+    prior = TypologyPrior.fit(features, X[:, [NAMES.index(f) for f in features]],
+                              (X[:, NAMES.index("loans_1h")] > 2).astype(int), {}, seed=0)
+    model = model_with_blend(X, prior=prior)
+    model = replace(model, meta={"typology_prior": {"used": True, "typology_loans": 38708, "streams": 90}})
+    assert readers_line(model).endswith(f"typology prior on {len(features)} (learned from 38708 typology loans of "
+                                        "90 synthetic lenders), by Fisher's combination of their ranks")

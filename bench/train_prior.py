@@ -1,0 +1,127 @@
+"""Train the typology prior (``models.prior``) on labelled synthetic lenders, and write it.
+
+Every world of the four held-out families (``stream.worlds``, ``_b``, ``_c``,
+``_d``: written by four sessions that never read the detector) and the
+project's simulator is generated at training seeds the quality tables do not
+use (default 11), its loan events featurised with the stream's own code
+(``bench/forest_choice.world_matrix``), and one ``HistGradientBoostingClassifier`` is
+fitted on all their labelled loans, history and test window alike.
+
+    .venv/bin/python bench/train_prior.py                          # the shipped prior: models/prior
+    .venv/bin/python bench/train_prior.py --exclude stream.worlds_b --out var/prior-without-b
+
+``--exclude`` leaves a family out: the harness measures a family with the prior
+trained without it (``bench/worlds_quality.py --typology-prior``), so no number
+in the README comes from a family the prior learned.  About 8 minutes with
+``--jobs 2`` for everything (generation and features; the fit takes seconds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from joblib import Parallel, delayed
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from forest_choice import world_matrix  # noqa: E402
+from worlds_quality import GENERATORS as FAMILIES  # noqa: E402
+from worlds_quality import world_list  # noqa: E402
+from models.model import EVENT_FEATURES  # noqa: E402
+from models.prior import LEFT_OUT, PRIOR_DIR, TypologyPrior  # noqa: E402
+from stream.core.features import LOAN_FEATURES  # noqa: E402
+
+SIMULATOR = "simulator"
+#: The loan model's columns the prior reads.
+PRIOR_FEATURES: tuple[str, ...] = tuple(n for n in EVENT_FEATURES["loan"] if n not in LEFT_OUT)
+#: The simulator's share of misbehaving users: its default 3 % gives few typology loans per run.
+SIM_ANOMALY_RATE = 0.1
+
+
+def _run(cmd: list[str]) -> None:
+    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True)
+    if proc.returncode:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr[-2000:]}")
+
+
+def generate(source: str, world: str, seed: int, args: argparse.Namespace) -> Path:
+    """One labelled stream (``full.jsonl``, ``labels.jsonl``) under the work directory; kept if already there."""
+    run = args.work / source / f"{world}-{seed}"
+    if (run / "labels.jsonl").exists():
+        return run
+    run.mkdir(parents=True, exist_ok=True)
+    if source == SIMULATOR:
+        _run([sys.executable, "-m", "stream.cli", "--seed", str(seed), "simulate", "--users", str(args.users),
+              "--days", str(args.history_days + args.test_days), "--anomaly-rate", str(SIM_ANOMALY_RATE),
+              "--output", str(run / "full.tmp"), "--labels", str(run / "labels.tmp")])
+    else:
+        _run([sys.executable, "-m", source, "--world", world, "--seed", str(seed), "--users", str(args.users),
+              "--history-days", str(args.history_days), "--test-days", str(args.test_days),
+              "--out", str(run / "full.tmp"), "--labels", str(run / "labels.tmp")])
+    (run / "full.tmp").rename(run / "full.jsonl")
+    (run / "labels.tmp").rename(run / "labels.jsonl")
+    return run
+
+
+def rows(source: str, world: str, seed: int, args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
+    """The labelled loan rows of one stream, in ``PRIOR_FEATURES``' order."""
+    run = generate(source, world, seed, args)
+    cached = run / "rows.npz"  # the stream's rows, for the next prior trained from the same streams
+    if cached.exists():
+        with np.load(cached, allow_pickle=False) as kept:
+            if tuple(kept["names"]) == LOAN_FEATURES:
+                return kept["X"][:, _columns()], kept["y"]
+    # Segment medians from the whole stream: every row counts as history here.
+    data = world_matrix(run, 10_000)
+    np.savez(cached, X=data["X"], y=data["y"], names=np.array(LOAN_FEATURES))
+    return data["X"][:, _columns()], data["y"]
+
+
+def _columns() -> list[int]:
+    return [LOAN_FEATURES.index(n) for n in PRIOR_FEATURES]
+
+
+def worlds(source: str) -> list[str]:
+    return ["default"] if source == SIMULATOR else world_list(source)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--exclude", action="append", default=[], choices=(*FAMILIES, SIMULATOR),
+                        help="leave a family out (repeatable)")
+    parser.add_argument("--seeds", nargs="+", type=int, default=[11], help="generator seeds (default 11)")
+    parser.add_argument("--users", type=int, default=3000)
+    parser.add_argument("--history-days", type=int, default=45)
+    parser.add_argument("--test-days", type=int, default=14)
+    parser.add_argument("--work", type=Path, default=REPO / "var" / "prior-worlds", help="generated streams")
+    parser.add_argument("--out", type=Path, default=PRIOR_DIR, help="where to write the prior (default: the shipped one)")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=7, help="the classifier's random state")
+    args = parser.parse_args(argv)
+    sources = [s for s in (*FAMILIES, SIMULATOR) if s not in args.exclude]
+    tasks = [(s, w, seed) for s in sources for w in worlds(s) for seed in args.seeds]
+    print(f"{len(tasks)} streams from {', '.join(sources)}", flush=True)
+    parts = Parallel(n_jobs=args.jobs)(delayed(rows)(s, w, seed, args) for s, w, seed in tasks)
+    X = np.vstack([x for x, _ in parts])
+    y = np.concatenate([y for _, y in parts])
+    provenance: dict[str, Any] = {
+        "sources": sources, "excluded": args.exclude, "seeds": args.seeds, "users": args.users,
+        "days": [args.history_days, args.test_days], "loans": int(len(y)), "typology_loans": int(y.sum()),
+        "streams": len(tasks),
+    }
+    prior = TypologyPrior.fit(PRIOR_FEATURES, X, y, provenance, seed=args.seed)
+    prior.save(args.out)
+    print(f"typology prior on {len(y)} loans ({int(y.sum())} of typologies) from {len(tasks)} streams "
+          f"-> {args.out}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
