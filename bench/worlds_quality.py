@@ -62,6 +62,7 @@ import orjson  # noqa: E402
 from sklearn.metrics import average_precision_score, roc_auc_score  # noqa: E402
 
 from models.baseline import PlainBaseline  # noqa: E402
+from models.prior import PRIOR_DIR, TypologyPrior  # noqa: E402
 
 #: Where ``stream.worlds`` starts every stream (its default; the CLI has no flag
 #: for it).  Checked against the generated events: a change there fails loudly.
@@ -543,6 +544,23 @@ def provenance() -> dict[str, Any]:
             "modified": None if status is None else [line[3:] for line in status.splitlines() if line.strip()]}
 
 
+def typology_prior_line(setting: str, generator: str) -> str:
+    """Set the prior every ``riskmon train`` of this run uses (through the environment) and say which it is.
+
+    A number measured on a family the prior was trained on is in-sample: the
+    line says so, so a table is never read as held-out when it is not.
+    """
+    if setting.lower() in ("", "none", "off", "false"):
+        os.environ["RISKMON_TYPOLOGY_PRIOR"] = "none"
+        return "Typology prior: none."
+    path = PRIOR_DIR if setting == "default" else Path(setting).resolve()
+    os.environ["RISKMON_TYPOLOGY_PRIOR"] = str(path)
+    sources = TypologyPrior.load(path).provenance.get("sources", [])
+    seen = "**in-sample**: the prior learned this family (at other seeds)" if generator in sources else \
+        "held out: the prior never saw this family"
+    return f"Typology prior: {os.path.relpath(path, REPO)}, trained on {', '.join(sources)}; {seen}."
+
+
 def world_list(generator: str) -> list[str]:
     """The world names, from the generator's own command line."""
     out = subprocess.run([sys.executable, "-m", generator, "--list"], cwd=REPO, capture_output=True,
@@ -576,7 +594,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--leave-one-typology-out", action="store_true",
                         help="also train, score and evaluate each world again with each typology rule switched "
                         "off in turn; writes <out>/typology_out.{md,json}")
+    parser.add_argument("--typology-prior", default=os.environ.get("RISKMON_TYPOLOGY_PRIOR", "default"),
+                        help="the prior riskmon train blends in (models.prior): default (the shipped one, trained on "
+                        "every family), a directory (bench/train_prior.py --exclude <this generator> --out DIR "
+                        "for a family the prior never saw) or none")
     args = parser.parse_args(argv)
+    prior_line = typology_prior_line(args.typology_prior, args.generator)
 
     known = world_list(args.generator)
     worlds = _names(args.worlds) if args.worlds else known
@@ -615,7 +638,8 @@ def main(argv: list[str] | None = None) -> int:
               f"seeds {', '.join(map(str, seeds))}; {len(runs)} runs in {wall:.0f} s ({args.jobs} job(s)).\n"
               f"Command: `{command}`\n"
               f"Code: commit {(code['commit'] or 'unknown')[:12]}"
-              + (f", with uncommitted changes to {', '.join(code['modified'])}" if code["modified"] else "") + ".\n")
+              + (f", with uncommitted changes to {', '.join(code['modified'])}" if code["modified"] else "") + ".\n"
+              + prior_line + "\n")
     text = header + "\n" + table + "\n"
     print(text)
     (out / "worlds_quality.md").write_text(text, encoding="utf-8")

@@ -13,6 +13,7 @@ import math
 from pathlib import Path
 
 from models.model import RiskModel, save
+from models.prior import TypologyPrior
 from models.train import train
 from stream.core.contract import parse_document
 from stream.sim.retime import retime
@@ -40,9 +41,11 @@ def history(users: int, days: int, seed: int = 3) -> list[dict]:
     return events
 
 
-def train_model(events: list[dict], out: Path, seed: int = 7, tails: bool = True, core_forest: bool = True) -> RiskModel:
+def train_model(events: list[dict], out: Path, seed: int = 7, tails: bool = True, core_forest: bool = True,
+                typology_prior: TypologyPrior | None = None) -> RiskModel:
     """Train the worker's model with the project's own ``models.train`` and save it to ``out``
-    (``tails``: the settings' ``model_tails``, so a bench can measure the model with and without them)."""
-    model = train((parse_document(e) for e in events), seed=seed, tails=tails, core_forest=core_forest)
+    (``tails`` and the rest: the settings', so a bench measures the model ``riskmon train`` would make)."""
+    model = train((parse_document(e) for e in events), seed=seed, tails=tails, core_forest=core_forest,
+                  typology_prior=typology_prior)
     save(model, out)
     return model

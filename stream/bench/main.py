@@ -33,6 +33,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable, TypeVar
 
+from models.prior import load_prior
 from stream.bench import data, report
 from stream.bench.cluster import Names, broker_for, drop_run
 from stream.bench.latency import LatencyResult, curve_steps, events_needed, run_latency
@@ -87,7 +88,8 @@ def run_bench(base: Settings, opts: BenchOptions) -> dict[str, Any]:
         users = len({e["user_id"] for e in events})
         hist = data.history(opts.history_users, opts.history_days)
         model_dir = work / "model"
-        model = data.train_model(hist, model_dir, tails=base.model_tails, core_forest=base.model_core_forest)
+        model = data.train_model(hist, model_dir, tails=base.model_tails, core_forest=base.model_core_forest,
+                                 typology_prior=load_prior(base.typology_prior))
         say(f"model {model.version} trained on {len(hist):,} history events; timing the scorer ...")
         scorer: ScorerResult | None = _phase("scorer", errors, lambda: bench_scorer(hist, events, model, opts.scorer_repeats))
         with broker_for(base, opts.broker) as (cluster, kafka_version):

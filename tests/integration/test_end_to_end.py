@@ -17,6 +17,7 @@ import orjson
 import pytest
 
 from models.model import load, save
+from models.prior import load_prior
 from models.train import train
 from stream.core.contract import parse_document
 from stream.core.pipeline import observe_sightings, process
@@ -40,9 +41,11 @@ REQUIRED_ALERT_FIELDS = {
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A model trained on a simulated history that shares no users with the test stream; 60 days, so
-    enough loans have matured outcomes for an overdue early warning."""
+    enough loans have matured outcomes for an overdue early warning; with the shipped typology prior, as
+    ``riskmon train`` trains by default."""
     history, _ = generate(SimConfig(users=1500, days=60, seed=3, user_prefix="hist"))
-    model = train((parse_document(e) for e in history), seed=7)
+    model = train((parse_document(e) for e in history), seed=7, typology_prior=load_prior("default"))
+    assert model.by_type["loan"].blend is not None and model.by_type["loan"].blend.prior is not None
     out = tmp_path_factory.mktemp("model")
     save(model, out)
     return out
