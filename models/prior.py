@@ -34,7 +34,7 @@ from typing import Any, Sequence
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 
-from models.artifact import load_model, save_model
+from models.artifact import ModelLoadError, load_model, save_model
 from models.boosting import CompiledBoosting
 
 #: The shipped prior (``bench/train_prior.py`` writes it; ``riskmon train`` reads it by default).
@@ -42,6 +42,7 @@ PRIOR_DIR = Path(__file__).resolve().parent / "prior"
 #: Loan model columns the prior does not read (why: the module doc).
 LEFT_OUT: tuple[str, ...] = ("log_amount",)
 PREFIX = "prior_"
+TREES = f"{PREFIX}trees."
 #: Trees at most this deep: every row walks every tree to the deepest leaf's level (``models.tree_walk``),
 #: so unbounded trees (20 levels) cost 22 us per loan; at 6 levels the prior ranked the held-out
 #: families as well (docs/worlds.md, "A typology prior").
@@ -111,21 +112,21 @@ class TypologyPrior:
             raise PriorError("the prior's reference rows score differently than at training: the artefact is damaged")
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        """Plain arrays (``PREFIX``-named inside a model; bound priors only)."""
-        arrays = {f"{PREFIX}trees.{k}": v for k, v in self.trees.to_arrays().items()}
+        """Plain arrays, ``PREFIX``-named (a model keeps them beside its own); ``columns`` once bound."""
+        arrays = {f"{TREES}{k}": v for k, v in self.trees.to_arrays().items()}
+        arrays[f"{PREFIX}features"] = np.array(self.features, dtype=np.str_)  # unicode, not objects: no pickle
         arrays[f"{PREFIX}reference_X"], arrays[f"{PREFIX}reference_raw"] = self.reference_X, self.reference_raw
         if self.columns is not None:
             arrays[f"{PREFIX}columns"] = self.columns
         return arrays
 
     @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray], features: Sequence[str] = (),
-                    provenance: dict[str, Any] | None = None) -> "TypologyPrior":
-        trees = CompiledBoosting({k[len(PREFIX) + 6:]: v for k, v in arrays.items()
-                                  if k.startswith(f"{PREFIX}trees.")})
+    def from_arrays(cls, arrays: dict[str, np.ndarray], provenance: dict[str, Any] | None = None) -> "TypologyPrior":
+        trees = CompiledBoosting({k[len(TREES):]: v for k, v in arrays.items() if k.startswith(TREES)})
         columns = arrays.get(f"{PREFIX}columns")
-        prior = cls(tuple(features), trees, provenance or {}, arrays[f"{PREFIX}reference_X"],
-                    arrays[f"{PREFIX}reference_raw"], None if columns is None else columns.astype(np.intp))
+        prior = cls(tuple(str(f) for f in arrays[f"{PREFIX}features"]), trees, provenance or {},
+                    arrays[f"{PREFIX}reference_X"], arrays[f"{PREFIX}reference_raw"],
+                    None if columns is None else columns.astype(np.intp))
         prior.check()
         return prior
 
@@ -139,11 +140,14 @@ class TypologyPrior:
         arrays, meta = load_model(directory)
         if meta.get("kind") != "typology_prior":
             raise PriorError(f"{directory} holds no typology prior (kind {meta.get('kind')!r})")
-        return cls.from_arrays(arrays, meta["features"], meta.get("provenance", {}))
+        return cls.from_arrays(arrays, meta.get("provenance", {}))
 
 
 def load_prior(where: str | Path | None) -> TypologyPrior | None:
     """The prior a setting names: a directory, ``"default"`` (the shipped one) or ``"none"``/empty (no prior)."""
     if where is None or str(where).lower() in ("", "none", "off", "false"):
         return None
-    return TypologyPrior.load(PRIOR_DIR if str(where) == "default" else Path(where))
+    try:
+        return TypologyPrior.load(PRIOR_DIR if str(where) == "default" else Path(where))
+    except ModelLoadError as exc:
+        raise PriorError(f"typology_prior {where!s}: {exc}; or set typology_prior=none to train without one") from exc

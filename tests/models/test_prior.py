@@ -70,7 +70,7 @@ def test_round_trips_its_own_artefact_and_refuses_a_damaged_one(tmp_path: Path) 
     arrays = prior.to_arrays()
     arrays["prior_reference_raw"] = arrays["prior_reference_raw"] + 1e-6
     with pytest.raises(PriorError, match="damaged"):
-        TypologyPrior.from_arrays(arrays, prior.features)
+        TypologyPrior.from_arrays(arrays)
 
 
 def test_the_blend_gives_the_prior_an_equal_say_and_keeps_it_through_the_model_artefact() -> None:
@@ -86,6 +86,7 @@ def test_the_blend_gives_the_prior_an_equal_say_and_keeps_it_through_the_model_a
     assert not np.allclose(scores, model_with_blend(X).score("loan", X))  # the prior does count
     loaded = from_artifact(*to_artifact(model))
     assert loaded.by_type["loan"].blend is not None and loaded.by_type["loan"].blend.prior is not None
+    assert loaded.by_type["loan"].blend.prior.features == FEATURES  # named, as the reasons and train's line need
     np.testing.assert_array_equal(loaded.score("loan", X), scores)
 
 
@@ -110,3 +111,8 @@ def test_the_shipped_prior_loads_reads_the_loan_model_columns_and_says_what_it_l
     assert prior.provenance["typology_loans"] > 1000
     assert load_prior(PRIOR_DIR).features == prior.features
     assert load_prior("none") is None and load_prior("") is None
+
+
+def test_a_prior_setting_that_names_no_prior_says_so(tmp_path: Path) -> None:
+    with pytest.raises(PriorError, match="typology_prior .*cannot be opened.*typology_prior=none"):
+        load_prior(tmp_path / "nowhere")
