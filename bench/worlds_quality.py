@@ -62,7 +62,7 @@ import orjson  # noqa: E402
 from sklearn.metrics import average_precision_score, roc_auc_score  # noqa: E402
 
 from models.baseline import PlainBaseline  # noqa: E402
-from models.prior import PRIOR_DIR, TypologyPrior  # noqa: E402
+from models.prior import TypologyPrior, prior_path  # noqa: E402
 
 #: Where ``stream.worlds`` starts every stream (its default; the CLI has no flag
 #: for it).  Checked against the generated events: a change there fails loudly.
@@ -550,10 +550,11 @@ def typology_prior_line(setting: str, generator: str) -> str:
     A number measured on a family the prior was trained on is in-sample: the
     line says so, so a table is never read as held-out when it is not.
     """
-    if setting.lower() in ("", "none", "off", "false"):
+    path = prior_path(setting)
+    if path is None:
         os.environ["RISKMON_TYPOLOGY_PRIOR"] = "none"
         return "Typology prior: none."
-    path = PRIOR_DIR if setting == "default" else Path(setting).resolve()
+    path = path.resolve()
     os.environ["RISKMON_TYPOLOGY_PRIOR"] = str(path)
     sources = TypologyPrior.load(path).provenance.get("sources", [])
     seen = "**in-sample**: the prior learned this family (at other seeds)" if generator in sources else \

@@ -143,11 +143,20 @@ class TypologyPrior:
         return cls.from_arrays(arrays, meta.get("provenance", {}))
 
 
-def load_prior(where: str | Path | None) -> TypologyPrior | None:
-    """The prior a setting names: a directory, ``"default"`` (the shipped one) or ``"none"``/empty (no prior)."""
+def prior_path(where: str | Path | None) -> Path | None:
+    """Where the ``typology_prior`` setting points: a directory, ``"default"`` (the shipped one), or
+    None for ``"none"``/empty (no prior)."""
     if where is None or str(where).lower() in ("", "none", "off", "false"):
         return None
+    return PRIOR_DIR if str(where) == "default" else Path(where)
+
+
+def load_prior(where: str | Path | None) -> TypologyPrior | None:
+    """The prior a setting names (``prior_path``), loaded; None for no prior."""
+    path = prior_path(where)
+    if path is None:
+        return None
     try:
-        return TypologyPrior.load(PRIOR_DIR if str(where) == "default" else Path(where))
+        return TypologyPrior.load(path)
     except ModelLoadError as exc:
         raise PriorError(f"typology_prior {where!s}: {exc}; or set typology_prior=none to train without one") from exc
