@@ -2,8 +2,8 @@
 
 ``bench/`` holds scripts, not a package, so a test loads one by its path
 (``load``); the guards on held-out worlds (``test_worst_world_guard``,
-``test_independent_families_guard``) run the same harness the same way
-(``guard_numbers``), each with its own worlds, floors and ceilings.
+``test_independent_families_guard``, ``test_family_e_guard``) run the same harness the same way
+(``guard_numbers``), each with its own worlds, floors and ceilings (``worst_of`` reads them).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Callable, Iterable
 
 import pytest
 
@@ -41,3 +42,10 @@ def guard_numbers(tmp_path_factory: pytest.TempPathFactory,
                "generator": generator}
         out.append(wq.summary_numbers(wq.run_world(world, 1, cfg)))
     return out
+
+
+def worst_of(numbers: list[dict[str, float | None]], runs: tuple[tuple[str, str], ...], name: str,
+             pick: Callable[[Iterable[float]], float]) -> tuple[float, dict[str, float | None]]:
+    """The worst of ``name`` over a guard's runs (``min`` for a floor, ``max`` for a ceiling), and every
+    run's value by world for the assertion's message."""
+    return pick(float(n[name]) for n in numbers), {w: n[name] for (_, w), n in zip(runs, numbers)}  # type: ignore[arg-type]

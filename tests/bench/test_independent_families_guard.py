@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.bench.scripts import guard_numbers
+from tests.bench.scripts import guard_numbers, worst_of
 
 RUNS = (("stream.worlds_b", "metro_cash"), ("stream.worlds_b", "payday_habit"),
         ("stream.worlds_c", "bnpl_checkout"), ("stream.worlds_c", "gig_bursts"))
@@ -36,11 +36,11 @@ def numbers(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, float | 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
 def test_the_worst_lender_stays_above_its_floor(numbers: list[dict[str, float | None]], name: str) -> None:
-    worst = min(float(n[name]) for n in numbers)  # type: ignore[arg-type]
-    assert worst >= FLOORS[name], {w: n[name] for (_, w), n in zip(RUNS, numbers)}
+    worst, by_world = worst_of(numbers, RUNS, name, min)
+    assert worst >= FLOORS[name], by_world
 
 
 @pytest.mark.parametrize("name", sorted(CEILINGS))
 def test_alert_volume_stays_under_its_ceiling(numbers: list[dict[str, float | None]], name: str) -> None:
-    worst = max(float(n[name]) for n in numbers)  # type: ignore[arg-type]
-    assert worst <= CEILINGS[name], {w: n[name] for (_, w), n in zip(RUNS, numbers)}
+    worst, by_world = worst_of(numbers, RUNS, name, max)
+    assert worst <= CEILINGS[name], by_world

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.bench.scripts import guard_numbers
+from tests.bench.scripts import guard_numbers, worst_of
 
-WORLDS = ("per_product_limit", "payday_heavy", "mixed")
+RUNS = tuple(("stream.worlds", world) for world in ("per_product_limit", "payday_heavy", "mixed"))
 
 #: Floors (minimum over the three worlds) and ceilings (maximum), measured 0.003-0.03 away.
 FLOORS = {"forest_minus_plain_pr": 0.04, "monitor_pr": 0.50, "forest_pr": 0.50, "monitor_roc": 0.79,
@@ -33,16 +33,16 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def numbers(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, float | None]]:
-    return guard_numbers(tmp_path_factory, tuple(("stream.worlds", world) for world in WORLDS))
+    return guard_numbers(tmp_path_factory, RUNS)
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
 def test_worst_world_stays_above_its_floor(numbers: list[dict[str, float | None]], name: str) -> None:
-    worst = min(float(n[name]) for n in numbers)  # type: ignore[arg-type]
-    assert worst >= FLOORS[name], {w: n[name] for w, n in zip(WORLDS, numbers)}
+    worst, by_world = worst_of(numbers, RUNS, name, min)
+    assert worst >= FLOORS[name], by_world
 
 
 @pytest.mark.parametrize("name", sorted(CEILINGS))
 def test_alert_volume_stays_under_its_ceiling(numbers: list[dict[str, float | None]], name: str) -> None:
-    worst = max(float(n[name]) for n in numbers)  # type: ignore[arg-type]
-    assert worst <= CEILINGS[name], {w: n[name] for w, n in zip(WORLDS, numbers)}
+    worst, by_world = worst_of(numbers, RUNS, name, max)
+    assert worst <= CEILINGS[name], by_world
