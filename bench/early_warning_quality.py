@@ -19,9 +19,13 @@ For each cut day of a simulated lender history (the project's simulator,
      and the monitor's combined score.
 
 Then the same for the held-out worlds (``stream.worlds``, or the family
-``--generator`` names: ``stream.worlds_b``, ``stream.worlds_c``, ``stream.worlds_d``; one seed, a
+``--generator`` names: ``stream.worlds_b`` to ``stream.worlds_e``; one seed, a
 ``--world-history-days`` history so outcomes can mature, cut at its end):
 whether an early warning trains there and, if so, the same numbers.
+
+The model is trained without the typology prior unless ``--typology-prior``
+names one (``default``: the shipped one, which learned every family; a
+directory from ``bench/train_prior.py --exclude FAMILY`` for a held-out number).
 
     .venv/bin/python bench/early_warning_quality.py                     # cuts 45 .. 105 of 150 days
     .venv/bin/python bench/early_warning_quality.py --cuts 60 --no-worlds --users 2000
@@ -48,6 +52,7 @@ import orjson  # noqa: E402
 from models.early_warning import expected_calibration_error  # noqa: E402
 from models.evaluate import NOT_RULES, auc_pair  # noqa: E402
 from models.outcomes import OutcomeRules, label_outcomes  # noqa: E402
+from models.prior import load_prior  # noqa: E402
 from models.train import train  # noqa: E402
 from stream.core.contract import Event, parse_document  # noqa: E402
 from stream.core.pipeline import process  # noqa: E402
@@ -57,10 +62,12 @@ from worlds_quality import GENERATORS, world_list  # noqa: E402  (bench/, this s
 DAY = 86400.0
 
 
-def measure(events: list[Event], labels: dict[str, int], cut: float, seed: int = 7) -> dict[str, Any]:
-    """Train before ``cut``, score everything, measure on the loans from ``cut`` on."""
+def measure(events: list[Event], labels: dict[str, int], cut: float, seed: int = 7,
+            typology_prior: str = "none") -> dict[str, Any]:
+    """Train before ``cut`` (with the prior the ``typology_prior`` setting names), score everything,
+    measure on the loans from ``cut`` on."""
     history = [e for e in events if e.ts < cut]
-    model = train(history, seed=seed)
+    model = train(history, seed=seed, typology_prior=load_prior(typology_prior))
     info = {k: v for k, v in model.meta["early_warning"].items() if k != "outcomes"}
     out: dict[str, Any] = {"early_warning": info, "history_events": len(history)}
     outcomes = process(model, model.rules(RuleConfig()), {}, events)
@@ -94,14 +101,14 @@ def _sim(users: int, days: int) -> tuple[list[Event], dict[str, int]]:
     return [parse_document(d) for d in docs], {lab["event_id"]: int(lab["label"]) for lab in labels}
 
 
-def run_cut(users: int, days: int, cut_day: int) -> dict[str, Any]:
+def run_cut(users: int, days: int, cut_day: int, typology_prior: str = "none") -> dict[str, Any]:
     events, labels = _sim(users, days)
     start = min(e.ts for e in events)
-    return {"cut_day": cut_day, **measure(events, labels, start + cut_day * DAY)}
+    return {"cut_day": cut_day, **measure(events, labels, start + cut_day * DAY, typology_prior=typology_prior)}
 
 
 def run_world(world: str, seed: int, users: int, history_days: int, test_days: int,
-              generator: str = "stream.worlds") -> dict[str, Any]:
+              generator: str = "stream.worlds", typology_prior: str = "none") -> dict[str, Any]:
     """One held-out world through its generator's own command line, cut at the history's end."""
     with tempfile.TemporaryDirectory() as tmp:
         events_path, labels_path = Path(tmp) / "events.jsonl", Path(tmp) / "labels.jsonl"
@@ -113,7 +120,8 @@ def run_world(world: str, seed: int, users: int, history_days: int, test_days: i
         labels = [orjson.loads(line) for line in labels_path.read_bytes().splitlines() if line]
     start = min(e.ts for e in events)
     cut = (start // DAY) * DAY + history_days * DAY
-    return {"world": world, "seed": seed, **measure(events, {lab["event_id"]: int(lab["label"]) for lab in labels}, cut)}
+    return {"world": world, "seed": seed, **measure(events, {lab["event_id"]: int(lab["label"]) for lab in labels}, cut,
+                                                    typology_prior=typology_prior)}
 
 
 def _f(x: float | None) -> str:
@@ -157,15 +165,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--world-seed", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=REPO / "var" / "early_warning")
+    parser.add_argument("--typology-prior", default="none",
+                        help="the typology prior the model blends in: none (default), default (the shipped one) or a "
+                        "directory from bench/train_prior.py")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        cuts = list(pool.map(run_cut, *zip(*[(args.users, args.days, c) for c in args.cuts]))) if args.cuts else []
+        cuts = list(pool.map(run_cut, *zip(*[(args.users, args.days, c, args.typology_prior)
+                                             for c in args.cuts]))) if args.cuts else []
         worlds: list[dict[str, Any]] = []
         if not args.no_worlds:
             names = world_list(args.generator) if args.worlds == "all" else args.worlds.split(",")
             worlds = list(pool.map(run_world, names, *zip(*[(args.world_seed, args.world_users,
-                                                              args.world_history_days, 14, args.generator)]
+                                                              args.world_history_days, 14, args.generator,
+                                                              args.typology_prior)]
                                                             * len(names))))
     report = ""
     if cuts:
@@ -174,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     if worlds:
         report += (f"\n## Held-out worlds ({args.generator}), seed {args.world_seed}, {args.world_users} users, "
                    f"{args.world_history_days} history + 14 test days\n\n" + table(worlds, "world") + "\n")
+    report += f"\nTypology prior: {args.typology_prior}.\n"
     print(report)
     (args.out / "early_warning_quality.md").write_text(report)
     (args.out / "early_warning_quality.json").write_text(json.dumps({"cuts": cuts, "worlds": worlds}, indent=1))

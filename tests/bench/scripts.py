@@ -2,7 +2,7 @@
 
 ``bench/`` holds scripts, not a package, so a test loads one by its path
 (``load``); the guards on held-out worlds (``test_worst_world_guard``,
-``test_independent_families_guard``, ``test_family_e_guard``) run the same harness the same way
+``test_independent_families_guard``) run the same harness the same way
 (``guard_numbers``), each with its own worlds, floors and ceilings (``worst_of`` reads them).
 """
 

@@ -1,4 +1,4 @@
-"""A guard on the two families of held-out worlds no threshold was chosen on (families B and C).
+"""A guard on the families of held-out worlds no threshold was chosen on (families B, C and E).
 
 ``test_worst_world_guard`` guards family A, which eight sessions of tuning have
 looked at.  This runs the same harness (``bench/worlds_quality.py``, through
@@ -13,34 +13,67 @@ ceilings sit a little outside what this code measures (ROC-AUC 0.797-0.919,
 PR-AUC 0.378-0.708, user recall 0.178-0.571, well-behaved users flagged at
 most 3.5 %, their loans alerted at most 2.1 %, measured 2026-12-03), so a change
 that makes the monitor worse on data it was not tuned to fails here.
+
+Family E (``stream.worlds_e``), the fifth family, ranks worst of all five
+(docs/worlds.md, "Family E"); its guard runs the small-business lender
+(``tradeflow``, the worst ranking) and the micro-loan app (``microdash``,
+where weekly habits trip the rules: the most well-behaved users flagged) on
+its own floors and ceilings.  Measured 2026-12-04 with the shipped prior:
+ROC-AUC 0.788 / 0.864, PR-AUC 0.349 / 0.241, user recall 0.219 / 0.368,
+well-behaved users flagged 1.2 % / 5.2 %, their loans alerted 0.8 % / 2.0 %.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pytest
 
 from tests.bench.scripts import guard_numbers, worst_of
 
-RUNS = (("stream.worlds_b", "metro_cash"), ("stream.worlds_b", "payday_habit"),
-        ("stream.worlds_c", "bnpl_checkout"), ("stream.worlds_c", "gig_bursts"))
-FLOORS = {"monitor_roc": 0.78, "monitor_pr": 0.36, "user_recall": 0.16}
-CEILINGS = {"well_behaved_flagged_share": 0.04, "well_behaved_loan_alert_share": 0.025}
+
+@dataclass(frozen=True)
+class Guard:
+    runs: tuple[tuple[str, str], ...]
+    floors: dict[str, float]
+    ceilings: dict[str, float]
+
+
+GUARDS = {
+    "B and C": Guard((("stream.worlds_b", "metro_cash"), ("stream.worlds_b", "payday_habit"),
+                      ("stream.worlds_c", "bnpl_checkout"), ("stream.worlds_c", "gig_bursts")),
+                     {"monitor_roc": 0.78, "monitor_pr": 0.36, "user_recall": 0.16},
+                     {"well_behaved_flagged_share": 0.04, "well_behaved_loan_alert_share": 0.025}),
+    "E": Guard((("stream.worlds_e", "tradeflow"), ("stream.worlds_e", "microdash")),
+               {"monitor_roc": 0.76, "monitor_pr": 0.21, "user_recall": 0.19},
+               {"well_behaved_flagged_share": 0.065, "well_behaved_loan_alert_share": 0.025}),
+}
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def numbers(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, float | None]]:
-    return guard_numbers(tmp_path_factory, RUNS)
+@pytest.fixture(scope="module", params=sorted(GUARDS))
+def guarded(request: pytest.FixtureRequest,
+            tmp_path_factory: pytest.TempPathFactory) -> tuple[Guard, list[dict[str, float | None]]]:
+    guard = GUARDS[request.param]
+    return guard, guard_numbers(tmp_path_factory, guard.runs)
 
 
-@pytest.mark.parametrize("name", sorted(FLOORS))
-def test_the_worst_lender_stays_above_its_floor(numbers: list[dict[str, float | None]], name: str) -> None:
-    worst, by_world = worst_of(numbers, RUNS, name, min)
-    assert worst >= FLOORS[name], by_world
+def test_the_worst_lender_stays_above_its_floors(guarded: tuple[Guard, list[dict[str, float | None]]]) -> None:
+    guard, numbers = guarded
+    low = {}
+    for name, floor in guard.floors.items():
+        worst, by_world = worst_of(numbers, guard.runs, name, min)
+        if worst < floor:
+            low[name] = by_world
+    assert not low, low
 
 
-@pytest.mark.parametrize("name", sorted(CEILINGS))
-def test_alert_volume_stays_under_its_ceiling(numbers: list[dict[str, float | None]], name: str) -> None:
-    worst, by_world = worst_of(numbers, RUNS, name, max)
-    assert worst <= CEILINGS[name], by_world
+def test_alert_volume_stays_under_its_ceilings(guarded: tuple[Guard, list[dict[str, float | None]]]) -> None:
+    guard, numbers = guarded
+    high = {}
+    for name, ceiling in guard.ceilings.items():
+        worst, by_world = worst_of(numbers, guard.runs, name, max)
+        if worst > ceiling:
+            high[name] = by_world
+    assert not high, high
