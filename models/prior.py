@@ -8,7 +8,7 @@ differently: with both in the blend the worst world's PR-AUC rose in every
 family of worlds (docs/worlds.md, "A typology prior").  ``TypologyPrior`` is
 that classifier: a ``HistGradientBoostingClassifier`` on the loan model's
 columns, trained by ``bench/train_prior.py`` on the labelled loans of many
-synthetic lenders written by independent authors (the five held-out families
+synthetic lenders written by independent authors (five of the six held-out families
 and the project's simulator, at seeds the quality tables do not use), and
 shipped with the package (``PRIOR_DIR``), compiled to arrays like the
 early warning (no pickle).

@@ -43,6 +43,7 @@ def test_the_harness_says_whether_the_prior_saw_the_family(small_prior: Path,
     line = load("worlds_quality").typology_prior_line
     assert "held out: the prior never saw this family" in line(str(small_prior), "stream.worlds_b")
     assert os.environ["RISKMON_TYPOLOGY_PRIOR"] == str(small_prior.resolve())
-    assert "**in-sample**" in line("default", "stream.worlds_b")  # the shipped prior learned every family
+    assert "**in-sample**" in line("default", "stream.worlds_b")  # the shipped prior learned families A-E
+    assert "held out" in line("default", "stream.worlds_f")  # and never saw F (docs/worlds.md, "Family F")
     assert line("none", "stream.worlds") == "Typology prior: none."
     assert os.environ["RISKMON_TYPOLOGY_PRIOR"] == "none"
