@@ -38,8 +38,8 @@ def readers_line(model: RiskModel) -> str:
         if loan.blend.prior is not None:
             learned = model.meta.get("typology_prior", {})
             parts.append(f"typology prior on {len(loan.blend.prior.features)} (learned from "
-                         f"{learned.get('typology_loans', '?')} typology loans of {learned.get('streams', '?')} "
-                         "synthetic lenders)")
+                         f"{learned.get('typology_loans', '?')} typology loans in {learned.get('streams', '?')} "
+                         "generated streams)")
         how = "Fisher's combination of their ranks" if loan.blend.fisher else "the mean of their ranks"
         return f"loan model: {' + '.join(parts)}, by {how}"
     return f"loan model: {parts[0]} alone"

@@ -39,5 +39,5 @@ def test_the_line_says_what_the_typology_prior_learned_from() -> None:
                               (X[:, NAMES.index("loans_1h")] > 2).astype(int), {}, seed=0)
     model = model_with_blend(X, prior=prior)
     model = replace(model, meta={"typology_prior": {"used": True, "typology_loans": 38708, "streams": 90}})
-    assert readers_line(model).endswith(f"typology prior on {len(features)} (learned from 38708 typology loans of "
-                                        "90 synthetic lenders), by Fisher's combination of their ranks")
+    assert readers_line(model).endswith(f"typology prior on {len(features)} (learned from 38708 typology loans in "
+                                        "90 generated streams), by Fisher's combination of their ranks")
