@@ -86,7 +86,7 @@ def _cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
 
 def _cmd_train(settings: Settings, args: argparse.Namespace) -> int:
     from stream.offline.train import (readers_line, report_early_warning, report_entities, report_rules, storms_line,
-                                      train_file)
+                                      train_file, user_cap_lines)
 
     model, report, out = train_file(settings, Path(args.input), Path(args.output) if args.output else None,
                                     args.alert_rate)
@@ -96,6 +96,8 @@ def _cmd_train(settings: Settings, args: argparse.Namespace) -> int:
     report_early_warning(model)
     report_entities(model)
     print(readers_line(model))
+    for line in user_cap_lines(model):
+        print(line)
     print(
         f"model {model.version} trained on {report.valid} events -> {out} "
         + " ".join(f"{t}_threshold={m.threshold:.4f}" for t, m in model.by_type.items())

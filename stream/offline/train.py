@@ -89,6 +89,21 @@ def storms_line(model: RiskModel, policy: StormPolicy, rules: RuleConfig) -> str
             f"more: {lines} of the events")
 
 
+def user_cap_lines(model: RiskModel) -> list[str]:
+    """Per event type, the users the anomaly model alone flags on the history's last fortnight, and
+    whether that raised its threshold above the budget's (``models.train.MODEL_USER_SHARE``)."""
+    lines = []
+    for event_type, cap in model.meta.get("model_user_cap", {}).items():
+        active = max(cap["active_users"], 1)
+        line = (f"{event_type} model in users: at the budget's threshold {cap['budget_threshold']:.4f} it alone flags "
+                f"{cap['users_at_budget'] / active:.2%} of the last fortnight's {cap['active_users']} users "
+                f"(at most {cap['share']:.2%})")
+        if cap["threshold"] > cap["budget_threshold"]:
+            line += f"; raised to {cap['threshold']:.4f}, where it flags {cap['users'] / active:.2%}"
+        lines.append(line)
+    return lines
+
+
 def report_entities(model: RiskModel) -> None:
     """The fraud-ring criteria as the history set them: each one's threshold and the normal p99 its reasons quote."""
     meta = model.meta.get("entities")
