@@ -37,6 +37,7 @@ COLUMNS = (
     ("ring members caught by user alerts alone", ("members_user_alerts",), False),
     ("innocent sharers named", ("rings", "innocent_users_named"), True),
     ("innocent shared flagged", ("rings", "innocent_flagged_all"), True),
+    ("named users outside rings", ("rings", "named_outside_rings"), True),
     ("other entities flagged", ("rings", "other_entities_flagged"), True),
     ("well-behaved users flagged", ("users", "well_behaved_flagged_share"), True),
     ("standing entity alerts / 1k loans", ("standing_per_1k_loans",), True),
@@ -128,6 +129,12 @@ def pooled_counts(results: list[dict[str, Any]]) -> dict[str, tuple[int, int]]:
     return {k: (v[0], v[1]) for k, v in out.items()}
 
 
+def worlds_of(names: list[str] | None) -> list[str]:
+    """The worlds to run: those named (comma or space separated), or every world of the family the
+    ring layer is planted in (``stream.worlds --rings``)."""
+    return [w for item in (names or world_list("stream.worlds")) for w in item.split(",") if w]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--worlds", nargs="+", default=None, help="world names (default: all)")
@@ -140,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     default_riskmon = Path(sys.executable).parent / "riskmon"
     parser.add_argument("--riskmon", default=str(default_riskmon) if default_riskmon.exists() else "riskmon")
     args = parser.parse_args(argv)
-    worlds = [w for names in (args.worlds or world_list()) for w in names.split(",") if w]
+    worlds = worlds_of(args.worlds)
     cfg = {"out": str(args.out), "users": args.users, "history_days": args.history_days,
            "test_days": args.test_days, "riskmon": args.riskmon}
     runs = [(w, s) for w in worlds for s in args.seeds]

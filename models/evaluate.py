@@ -680,6 +680,9 @@ def _ring_table(rings: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
              _fmt(rings["member_recall_any"][kind])] for kind, recall in rings["entity_recall"].items()]
     body += [[kind, "innocent", _fmt(flagged), "", ""] for kind, flagged in rings["innocent_flagged"].items()]
     body.append(["other entities", str(rings["other_entities_alerted"]), _fmt(rings["other_entities_flagged"], 4), "", ""])
+    if "users_named" in rings:
+        body.append(["users named, share outside rings", str(rings["users_named"]), _fmt(rings["named_outside_rings"]),
+                     "", ""])
     return ["entities", "count", "entity recall / flagged", "members named", "members caught (any alert)"], body
 
 

@@ -23,7 +23,10 @@ the window start; entities that start in it, ``phase: "test"``):
   and by user alerts alone (``user_alerts``), what the monitor caught of them
   before it had entity views;
 * **innocent users named**: share of the innocent shared entities' users that an
-  entity alert names (the user-level false alarm of the rings).
+  entity alert names (the user-level false alarm of the rings);
+* **named outside rings**: of the users entity alerts name, the share that is
+  no planted ring's member (any ring in the file, the history's too): the false
+  names of every entity alert, ordinary entities' included.
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ def ring_quality(
                 alerted[line["entity_type"], line["entity_id"]].update(line["users"])
         elif line.get("alert") and in_window(line["event_id"]):
             user_alerted.add(line["user_id"])
+    entities = list(entities)
+    ring_members = {u for e in entities if e["ring"] for u in e["users"]}
     rings = [e for e in entities if _in_test(e, start)]
     named = {(e["entity_type"], e["entity_id"]) for e in rings}
     groups: dict[tuple[str, str], bool] = {}  # (kind, ring) -> any of its entities alerted
@@ -88,6 +93,8 @@ def ring_quality(
         "member_recall_any": {k: _ratio(len(v & (named_by_any | user_alerted)), len(v)) for k, v in sorted(members.items())},
         "member_recall_user_alerts": {k: _ratio(len(v & user_alerted), len(v)) for k, v in sorted(members.items())},
         "innocent_users_named": _ratio(len(innocent_users & named_by_any), len(innocent_users)),
+        "users_named": len(named_by_any),
+        "named_outside_rings": _ratio(len(named_by_any - ring_members), len(named_by_any)),
         "members": len(every_member),
         "sighted_entities": len(sighted),
     }

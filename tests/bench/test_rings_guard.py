@@ -44,3 +44,10 @@ def test_pooled_counts_add_up_rings_and_innocents() -> None:
     pooled = rings_quality.pooled_counts([run, run])
     assert pooled == {"device_farm_ring caught": (6, 8), "merchant_collusion_ring caught": (4, 4),
                       "innocent shared entities flagged": (2, 20)}
+
+
+def test_every_world_runs_when_none_is_named() -> None:
+    """The README's command names no world: it runs the whole ring family."""
+    every = rings_quality.worlds_of(None)
+    assert {"baseline", "sparse_borrowers"} <= set(every) and len(every) >= 8
+    assert rings_quality.worlds_of(["baseline,mixed", "campus"]) == ["baseline", "mixed", "campus"]

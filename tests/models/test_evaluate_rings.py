@@ -35,3 +35,12 @@ def test_ring_quality_counts_what_alerted_in_the_window() -> None:
     assert q["member_recall_any"]["merchant_collusion_ring"] == 0.5  # u5 by a user alert
     assert q["member_recall_user_alerts"] == {"device_farm_ring": 0.0, "merchant_collusion_ring": 0.5}
     assert q["innocent_users_named"] == 0.0
+    assert q["users_named"] == 3 and q["named_outside_rings"] == 1 / 3  # u1, u2 ring members; u9 no member
+
+
+def test_a_history_rings_member_is_no_false_name() -> None:
+    """u8 belongs to a ring that started in the history: named in the window, it is a ring member."""
+    lines = [{"record": "entity_alert", "entity_type": "device", "entity_id": "d-old", "users": ["u8", "u6"],
+              "event_id": "e1"}]
+    q = ring_quality(lines, ENTITIES, {"e1": START + 10}, START, {("device", "d-old")})
+    assert q["users_named"] == 2 and q["named_outside_rings"] == 0.5 and q["innocent_users_named"] == 0.5
