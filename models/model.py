@@ -183,6 +183,14 @@ class RiskModel:
         calibration = Calibration.from_meta(self.meta)
         return calibration.expected_hit_rate() if calibration is not None else {}
 
+    @property
+    def expected_model_rate(self) -> float | None:
+        """The share of the warm training history's events (all types) whose anomaly score reached
+        its alert threshold (``models.train``), which production's model alerts per scored event are
+        compared with; None for a model trained before it was recorded."""
+        rate = self.meta.get("model_expected_alert_rate")
+        return None if rate is None else float(rate)
+
     @cached_property
     def entity_thresholds(self) -> EntityThresholds:
         """When shared devices and merchants alert (``meta["entities"]``, set by training; defaults before)."""

@@ -258,6 +258,7 @@ def train(
     entities = calibrate_entities(((s, w) for (_, _, seen), w in zip(sighted, warm) for s in seen), warm_from)
     by_type: dict[str, TypeModel] = {}
     user_caps: dict[str, dict[str, Any]] = {}
+    model_fired: dict[str, tuple[int, int]] = {}  # per type: warm rows the model's score alerts on, warm rows
     counts: dict[str, int] = {}
     early_warning, ew_meta, ew_p = None, {"trained": False, "reason": "switched off"}, None
     for event_type, names in EVENT_FEATURES.items():
@@ -296,6 +297,7 @@ def train(
         cap = UserCap.of(scores, forest_ruled, recent[event_type], users[event_type], rate * model_user_share)
         threshold = cap.threshold(at_budget)
         user_caps[event_type] = cap.to_meta(at_budget, threshold)
+        model_fired[event_type] = (int((scores[in_budget] >= threshold).sum()), int(in_budget.sum()))
         free = scores[in_budget & ~forest_ruled]
         high = max(float(np.quantile(free, 1.0 - rate / 10)) if len(free) else threshold, threshold)
         if with_ew:
@@ -331,6 +333,10 @@ def train(
         "entities": entities.to_meta(),
         "early_warning": ew_meta,
         "model_user_cap": user_caps,
+        # The model's share of the warm history's events (all types) at its thresholds: the yardstick
+        # of RiskmonModelHotterThanTraining (riskmon_model_expected_alert_rate).
+        "model_expected_alert_rate": (sum(f for f, _ in model_fired.values())
+                                      / max(sum(n for _, n in model_fired.values()), 1)),
     }
     fingerprint = hashlib.sha256(
         json.dumps({**meta, "t": {k: [v.threshold] for k, v in by_type.items()}}, sort_keys=True).encode()

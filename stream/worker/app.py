@@ -106,14 +106,17 @@ class ModelRef:
             metrics.MODEL_CREATED.set(datetime.fromisoformat(created).timestamp())
         except ValueError:
             log.warning("model %s has an unreadable created_at %r", self.current.version, created)
-        publish_rules(self.current, self.configured)
+        publish_expectations(self.current, self.configured)
 
 
-def publish_rules(model: RiskModel, configured: RuleConfig) -> None:
-    """The rules in force with ``model`` as gauges: enabled or not, and each one's hit rate on
-    the training history (all event types), which a dashboard and ``RiskmonRuleHotterThanTraining``
-    compare with the rule's alerts over scored events in production.  A model from before
-    calibration existed has no expected rates: the gauge is left without series."""
+def publish_expectations(model: RiskModel, configured: RuleConfig) -> None:
+    """What ``model`` did on its training history, as gauges production is compared with: the rules
+    in force (enabled or not) and each one's hit rate there (all event types), for
+    ``RiskmonRuleHotterThanTraining``; and the anomaly model's own alert rate there, for
+    ``RiskmonModelHotterThanTraining``.  A model from before calibration has no rule rates (that gauge
+    is left without series); one from before the model's rate was recorded reads 0, which that alert
+    takes as "unknown"."""
+    metrics.MODEL_EXPECTED_ALERT_RATE.set(model.expected_model_rate or 0.0)
     rules = model.rules(configured)
     for rule in RULE_IDS:
         metrics.RULE_ENABLED.labels(rule).set(1.0 if rules.enabled(rule) else 0.0)

@@ -159,6 +159,12 @@ RULE_EXPECTED_HIT_RATE = Gauge(
     "compare with its alerts per scored event in production.",
     ["rule"],
 )
+MODEL_EXPECTED_ALERT_RATE = Gauge(
+    "riskmon_model_expected_alert_rate",
+    "Share of the training history's events (all types) whose anomaly score reached its alert threshold with the "
+    "current model (0: a model trained before it was recorded); compare with its model alerts per scored event "
+    "in production.",
+)
 STATE_RESETS = Counter(
     "riskmon_state_resets_total",
     "User states found in the changelog in a layout version this worker cannot read (or corrupt) and started afresh.",

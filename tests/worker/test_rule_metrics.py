@@ -1,4 +1,5 @@
-"""The rules in force as gauges (riskmon_rule_enabled, riskmon_rule_expected_hit_rate), at start and on a model swap."""
+"""What the model did on its training history as gauges (riskmon_rule_enabled, riskmon_rule_expected_hit_rate,
+riskmon_model_expected_alert_rate), at start and on a model swap."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from prometheus_client import REGISTRY
 
 from models.calibrate import Calibration
 from models.model import RiskModel
-from models.train import train
-from stream.core.contract import parse_document
+from models.train import train, warm_start
+from stream.core.contract import LoanEvent, parse_document
+from stream.core.pipeline import featurize
 from stream.core.rules import RULE_IDS, RuleConfig
 from stream.sim import SimConfig, generate
 from stream.worker.app import ModelRef
@@ -60,3 +62,24 @@ def test_a_model_trained_with_calibration_off_shows_the_configured_rules(history
     ModelRef(model, RuleConfig(disabled=("limit_jump_drain",)))
     assert _enabled("limit_jump_drain") == 0.0 and _expected("limit_jump_drain") is None
     assert _enabled("loan_stacking") == 1.0
+
+
+def test_the_models_own_alert_rate_on_its_history_is_published(history) -> None:
+    """riskmon_model_expected_alert_rate: the warm history's events (all types) whose score reaches
+    its type's threshold, recounted here through the saved model's own scoring; 0 for a model
+    trained before it was recorded (RiskmonModelHotterThanTraining then stays quiet)."""
+    model = train(history, n_estimators=20)
+    warm_from = warm_start([e.ts for e in history])
+    hits = total = 0
+    for event, row in featurize(history):
+        if event.ts >= warm_from:
+            x = model.prepare(row, event.segment if isinstance(event, LoanEvent) else None)
+            hits += bool(model.score(row.event_type, x[None])[0] >= model.by_type[row.event_type].threshold)
+            total += 1
+    assert 0 < hits < total
+    assert model.expected_model_rate == pytest.approx(hits / total)
+    ref = ModelRef(model, RuleConfig())
+    assert REGISTRY.get_sample_value("riskmon_model_expected_alert_rate") == pytest.approx(hits / total)
+    older = {k: v for k, v in model.meta.items() if k != "model_expected_alert_rate"}
+    ref.swap(replace(model, version=model.version + "-older", meta=older))
+    assert REGISTRY.get_sample_value("riskmon_model_expected_alert_rate") == 0.0
