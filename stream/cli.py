@@ -23,6 +23,8 @@ from stream.settings import Settings, load_settings
 log = logging.getLogger("riskmon")
 
 Handler = Callable[[Settings, argparse.Namespace], int]
+#: ``stream.core.seed.START_FROM``, spelled out so that parsing the command line imports no pipeline stage.
+SEED_START_FROM = ("after-history", "end", "earliest")
 
 
 def _cmd_kafka(settings: Settings, args: argparse.Namespace) -> int:
@@ -62,6 +64,15 @@ def _cmd_rescale(settings: Settings, args: argparse.Namespace) -> int:
     from stream.ops.rescale import rescale
 
     rescale(settings, args.partitions, dry_run=args.dry_run)
+    return 0
+
+
+def _cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
+    from stream.ops.seed import seed
+
+    report = seed(settings, Path(args.model) if args.model else settings.model_dir, Path(args.input),
+                  args.start_from, dry_run=args.dry_run)
+    _report_invalid(report.read, args.input)
     return 0
 
 
@@ -200,6 +211,16 @@ def build_parser() -> argparse.ArgumentParser:
     rs.add_argument("--partitions", type=int, required=True, help="the new partition count of the input topic")
     rs.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
     rs.set_defaults(handler=_cmd_rescale)
+    sd = sub.add_parser("seed", help="a first deployment's user and entity states, folded from the history the model "
+                                     "was trained on, so the first worker does not read every account as new")
+    sd.add_argument("--input", required=True, help="the lender's history (JSONL, as for riskmon train)")
+    sd.add_argument("--model", help="model directory (default: the model_dir setting)")
+    sd.add_argument("--start-from", choices=SEED_START_FROM, default=SEED_START_FROM[0],
+                    help="where the first worker reads the input topic: after-history (the first record stamped "
+                         "after the history's last event; default), end (the history is as recent as the topic), "
+                         "earliest (the topic holds only events after the history)")
+    sd.add_argument("--dry-run", action="store_true", help="fold the history and print the plan, write nothing")
+    sd.set_defaults(handler=_cmd_seed)
     sub.add_parser("config", help="print the settings in force (secrets masked)").set_defaults(handler=_cmd_config)
 
     s = sub.add_parser("simulate", help="generate a synthetic event history, or publish it to Kafka")

@@ -1,4 +1,5 @@
-"""Kafka operations of the operator commands (``riskmon rescale``): groups, offsets, partitions, copying records.
+"""Kafka operations of the operator commands (``riskmon rescale``, ``riskmon seed``): groups, offsets,
+partitions, copying records.
 
 Plain kafka-python, synchronous, for any cluster (security from
 ``stream.kafka.config``).  Nothing here knows what the records mean; the
@@ -47,20 +48,28 @@ def group_members(settings: Settings, group: str, timeout_s: float = 30.0) -> in
 def committed_offsets(settings: Settings, group: str, topic: str, partitions: int,
                       timeout_s: float = 30.0) -> dict[int, int | None]:
     """The group's committed offset on each partition of ``topic`` (None: never committed)."""
+    return {p: None if c is None else c[0] for p, c in commits(settings, group, topic, partitions, timeout_s).items()}
+
+
+def commits(settings: Settings, group: str, topic: str, partitions: int,
+            timeout_s: float = 30.0) -> dict[int, tuple[int, str] | None]:
+    """The group's committed (offset, metadata) on each partition of ``topic`` (None: never committed)."""
     tps = [TopicPartition(topic, p) for p in range(partitions)]
     got = _with_admin(settings, timeout_s, lambda admin: admin.list_group_offsets({group: tps}).get(group, {}))
-    out: dict[int, int | None] = {}
+    out: dict[int, tuple[int, str] | None] = {}
     for tp in tps:
         meta = got.get(tp)
-        out[tp.partition] = meta.offset if meta is not None and meta.offset is not None and meta.offset >= 0 else None
+        done = meta is not None and meta.offset is not None and meta.offset >= 0
+        out[tp.partition] = (meta.offset, meta.metadata or "") if done else None
     return out
 
 
-def commit_offsets(settings: Settings, group: str, topic: str, offsets: dict[int, int], timeout_s: float = 30.0) -> None:
-    """Commit ``offsets`` (partition -> offset) for ``group``, which must have no active member."""
+def commit_offsets(settings: Settings, group: str, topic: str, offsets: dict[int, int], timeout_s: float = 30.0,
+                   metadata: str = "") -> None:
+    """Commit ``offsets`` (partition -> offset, with ``metadata``) for ``group``, which must have no active member."""
     if not offsets:
         return
-    wanted = {TopicPartition(topic, p): OffsetAndMetadata(o, "", -1) for p, o in offsets.items()}
+    wanted = {TopicPartition(topic, p): OffsetAndMetadata(o, metadata, -1) for p, o in offsets.items()}
     result = _with_admin(settings, timeout_s, lambda admin: admin.alter_group_offsets(group, wanted))
     failed = {tp.partition: err for tp, err in result.items() if getattr(err, "errno", 0)}
     if failed:
@@ -81,6 +90,16 @@ def offsets(settings: Settings, topic: str, partitions: int) -> tuple[dict[int, 
     finally:
         consumer.close()
     return {tp.partition: first[tp] for tp in tps}, {tp.partition: end[tp] for tp in tps}
+
+
+def offsets_after(settings: Settings, topic: str, partitions: int, timestamp_ms: int) -> dict[int, int | None]:
+    """Per partition, the first offset whose record timestamp is ``timestamp_ms`` or later (None: none yet)."""
+    consumer = _consumer(settings)
+    try:
+        found = consumer.offsets_for_times({TopicPartition(topic, p): timestamp_ms for p in range(partitions)})
+    finally:
+        consumer.close()
+    return {tp.partition: None if hit is None else hit.offset for tp, hit in found.items()}
 
 
 def read_range(settings: Settings, topic: str, ranges: dict[int, tuple[int, int]],

@@ -91,6 +91,15 @@ def partition_counts(settings: Settings, topics: list[str], timeout_s: float = 1
     }
 
 
+def entity_partitions(settings: Settings) -> dict[str, int]:
+    """Entity type -> the partition count of its sighting topic as it exists (``settings.partitions``
+    for one not created yet).  Entity views are keyed by device or merchant, so ``riskmon rescale``,
+    which re-partitions the users, leaves them where they are."""
+    topics = settings.sighting_topics()
+    counts = partition_counts(settings, list(topics.values())) if topics else {}
+    return {t: counts.get(name) or settings.partitions for t, name in topics.items()}
+
+
 def delete_topics(settings: Settings, names: list[str], timeout_s: float = 30.0) -> None:
     """Delete topics, ignoring ones that do not exist (used by test cleanup)."""
     admin = _admin(settings, timeout_s, "cleanup")

@@ -9,14 +9,10 @@ from pathlib import Path
 from typing import Iterator
 
 from models.model import load
-from stream.core.features import UserState
 from stream.offline.jsonl import ReadReport, read_events, write_jsonl
-from stream.core.entities import EntityState
-from stream.core.pipeline import observe_sightings, process
-from stream.core.rule_storm import StormWatch
+from stream.offline.replay import Replay
 from stream.settings import Settings
 
-CHUNK = 2000  # events scored per forest call
 #: What an entity alert line of the scores file carries (after ``"record": "entity_alert"``).
 ENTITY_ALERT_FIELDS = ("alert_id", "entity_type", "entity_id", "users", "event_id", "score", "threshold",
                        "severity", "reasons", "member_of")
@@ -24,32 +20,13 @@ ENTITY_ALERT_FIELDS = ("alert_id", "entity_type", "entity_id", "users", "event_i
 
 def score_file(settings: Settings, model_dir: Path, source: Path, target: Path) -> tuple[ReadReport, int, int]:
     """Score ``source`` into ``target``; returns (read report, rows written, alerts)."""
-    model = load(model_dir, hmac_key=settings.model_hmac_key)
-    rules = model.rules(settings.rule_config())  # the model's calibrated rules, unless it was trained without
+    replay = Replay.of(settings, load(model_dir, hmac_key=settings.model_hmac_key))
     report = ReadReport()
-    states: dict[str, UserState] = {}
-    entities: dict[tuple[str, str], EntityState] = {}
-    storms = StormWatch(settings.storm_policy())
     alerts = 0
 
     def rows() -> Iterator[dict]:
-        chunk = []
-        for event in read_events(source, report, settings.time_policy()):
-            chunk.append(event)
-            if len(chunk) >= CHUNK:
-                yield from _score_chunk(chunk)
-                chunk = []
-        yield from _score_chunk(chunk)
-
-    def _score_chunk(chunk: list) -> Iterator[dict]:
         nonlocal alerts
-        for outcome in process(model, rules, states, chunk, settings.suppress_window_s, storms=storms):
-            if outcome.duplicate:
-                continue  # a repeated event_id is the same event: scored once
-            entity_alerts = [
-                o.alert for o in observe_sightings(entities, [outcome], model.entity_thresholds, model.version)
-                if o.alert is not None and not o.suppressed
-            ]
+        for outcome, entity_alerts in replay.run(read_events(source, report, settings.time_policy())):
             d = outcome.decision
             alerts += outcome.alert is not None and not outcome.held  # a held repeat was never sent either
             yield {

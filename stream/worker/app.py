@@ -177,7 +177,7 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
     records a rescale copied to their new partition (skipped here).  ``health``:
     the one the health server already answers from (a new one if None).
     ``entity_partitions``: each entity type's sighting topic's partition count
-    (``stream.worker.main.entity_partitions``; ``settings.partitions`` if None).
+    (``stream.kafka.topics.entity_partitions``; ``settings.partitions`` if None).
     """
     rules = rules or RuleConfig()
     warn_if_trained_with_other_rules(model, rules)

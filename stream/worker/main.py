@@ -13,7 +13,7 @@ import faust
 
 from models.model import RiskModel
 from stream.core.rescale import RescaleInProgress, StateLocation, state_location
-from stream.kafka.topics import partition_counts
+from stream.kafka.topics import entity_partitions
 from stream.worker.app import create_app, read_rescale_marker
 from stream.worker.health import Health, serve
 from stream.logs import logging_dict
@@ -67,15 +67,6 @@ class _Worker(faust.Worker):
         super()._install_signal_handlers_unix()
         self.loop.remove_signal_handler(signal.SIGUSR2)
         faulthandler.register(signal.SIGUSR2, file=sys.__stderr__, all_threads=True)  # not Faust's redirected stderr
-
-
-def entity_partitions(settings: Settings) -> dict[str, int]:
-    """Entity type -> the partition count of its sighting topic as it exists (``settings.partitions``
-    for one not created yet).  Entity views are keyed by device or merchant, so ``riskmon rescale``,
-    which re-partitions the users, leaves them where they are."""
-    topics = settings.sighting_topics()
-    counts = partition_counts(settings, list(topics.values())) if topics else {}
-    return {t: counts.get(name) or settings.partitions for t, name in topics.items()}
 
 
 def find_state(settings: Settings, timeout_s: float = 60.0) -> StateLocation:

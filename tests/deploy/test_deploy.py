@@ -731,6 +731,21 @@ def test_k8s_references_resolve():
                     assert ("Secret", ref["secretRef"]["name"]) in names
 
 
+def test_k8s_jobs_run_riskmon_commands_that_parse():
+    """A Job's arguments are a riskmon command line the image's entrypoint accepts."""
+    from stream.cli import build_parser
+
+    jobs = [d for _, d in _k8s_docs() if d["kind"] == "Job"]
+    assert {j["metadata"]["name"] for j in jobs} >= {"riskmon-topics", "riskmon-seed"}
+    for job in jobs:
+        (container,) = job["spec"]["template"]["spec"]["containers"]
+        args = build_parser().parse_args(container["args"])
+        assert args.command == container["args"][0]
+        mounts = {m["mountPath"] for m in container.get("volumeMounts", [])}
+        for path in (v for v in container["args"] if v.startswith("/")):
+            assert any(path.startswith(m.rstrip("/") + "/") for m in mounts), f"{path} is on no volume of {job}"
+
+
 def test_k8s_riskmon_env_are_settings_and_secrets_stay_secret():
     from stream.settings import ENV_PREFIX, SECRET_FIELDS
 

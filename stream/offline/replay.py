@@ -1,0 +1,69 @@
+"""The stream's path over a file of events, in order, keeping the states it leaves behind.
+
+``riskmon score`` writes what the path decided for each event; ``riskmon
+seed`` keeps only the states, to start a first worker where the history ends.
+Both go through this one loop (parse -> features -> score -> rules -> entity
+views, ``stream.core.pipeline``), so a seeded worker holds the very state the
+offline replay of the history reaches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
+
+from models.model import RiskModel
+from stream.core.contract import Event
+from stream.core.entities import EntityState
+from stream.core.features import UserState
+from stream.core.pipeline import Outcome, observe_sightings, process
+from stream.core.rule_storm import StormWatch
+from stream.core.rules import RuleConfig
+from stream.settings import Settings
+
+CHUNK = 2000  # events scored per forest call
+
+
+@dataclass
+class Replay:
+    """One replay: the model, the rules it scores with, and every user's and entity's state so far."""
+
+    model: RiskModel
+    rules: RuleConfig
+    storms: StormWatch
+    suppress_window_s: float
+    states: dict[str, UserState] = field(default_factory=dict)
+    entities: dict[tuple[str, str], EntityState] = field(default_factory=dict)  # (entity type, id)
+    last_ts: float | None = None  # event time of the newest event replayed
+
+    @classmethod
+    def of(cls, settings: Settings, model: RiskModel) -> "Replay":
+        """A replay as the worker runs with ``settings``: the model's calibrated rules (unless it was
+        trained without), the rule-storm watch and alert suppression in force."""
+        return cls(model, model.rules(settings.rule_config()), StormWatch(settings.storm_policy()),
+                   settings.suppress_window_s)
+
+    def run(self, events: Iterable[Event]) -> Iterator[tuple[Outcome, list[dict]]]:
+        """Each event's outcome, with the entity alerts it raised, in order; a repeated event_id is
+        the same event, folded and scored once, and yields nothing the second time."""
+        chunk: list[Event] = []
+        for event in events:
+            chunk.append(event)
+            if len(chunk) >= CHUNK:
+                yield from self._chunk(chunk)
+                chunk = []
+        yield from self._chunk(chunk)
+
+    def _chunk(self, chunk: list[Event]) -> Iterator[tuple[Outcome, list[dict]]]:
+        if not chunk:
+            return
+        model = self.model
+        for outcome in process(model, self.rules, self.states, chunk, self.suppress_window_s, storms=self.storms):
+            if outcome.duplicate:
+                continue
+            ts = outcome.event.ts
+            self.last_ts = ts if self.last_ts is None else max(self.last_ts, ts)
+            yield outcome, [
+                o.alert for o in observe_sightings(self.entities, [outcome], model.entity_thresholds, model.version)
+                if o.alert is not None and not o.suppressed
+            ]

@@ -1,0 +1,47 @@
+"""``stream.offline.replay``: a replay may stop and go on, which is what ``riskmon seed`` relies on."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.train import train
+from stream.core.contract import parse_document
+from stream.offline.replay import CHUNK, Replay
+from stream.settings import Settings
+from stream.sim import SimConfig, generate
+from tests.support import with_device_farm
+
+
+@pytest.fixture(scope="module")
+def stream_and_model():
+    history, _ = generate(SimConfig(users=300, days=20, seed=5, user_prefix="rh"))
+    events, labels = generate(SimConfig(users=900, days=14, seed=6, anomaly_rate=0.1, user_prefix="rt",
+                                        anomaly_start_day=2))
+    events, _ = with_device_farm(events, labels)
+    return [parse_document(e) for e in events], train((parse_document(e) for e in history), n_estimators=30, seed=3)
+
+
+def _replay(model) -> Replay:
+    return Replay.of(Settings(), model)
+
+
+def test_a_replay_stopped_at_the_history_and_continued_is_the_whole_replay(stream_and_model) -> None:
+    events, model = stream_and_model
+    assert len(events) > CHUNK  # several forest calls, and a cut inside a chunk
+    cut = len(events) * 3 // 5
+    whole, split = _replay(model), _replay(model)
+    whole_alerts = [o.alert["alert_id"] for o, _ in whole.run(events) if o.alert]
+    seeded = [o.alert["alert_id"] for o, _ in split.run(events[:cut]) if o.alert]
+    assert split.last_ts == max(e.ts for e in events[:cut])
+    live = [o.alert["alert_id"] for o, _ in split.run(events[cut:]) if o.alert]
+    assert seeded + live == whole_alerts and whole_alerts
+    assert {u: s.to_bytes() for u, s in split.states.items()} == {u: s.to_bytes() for u, s in whole.states.items()}
+    assert {k: s.to_bytes() for k, s in split.entities.items()} == {k: s.to_bytes() for k, s in whole.entities.items()}
+    assert any(kind == "device" for kind, _ in whole.entities)
+
+
+def test_a_repeated_event_is_replayed_once(stream_and_model) -> None:
+    events, model = stream_and_model
+    replay = _replay(model)
+    seen = [o.event.event_id for o, _ in replay.run(events[:50] + events[10:20])]
+    assert seen == [e.event_id for e in events[:50]]
