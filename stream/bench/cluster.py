@@ -11,6 +11,7 @@ the end, since they carry a per-run suffix.
 from __future__ import annotations
 
 import logging
+import random
 import shutil
 import socket
 import tempfile
@@ -37,11 +38,26 @@ def free_ports(count: int) -> list[int]:
         return [s.getsockname()[1] for s in socks]
 
 
+def _ephemeral_low() -> int:
+    """The lowest port the kernel hands out for outgoing connections (Linux; 32768 elsewhere)."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def consecutive_free_ports(count: int) -> int:
     """The first of ``count`` consecutive ports that were free a moment ago (``worker --processes``
-    serves process i on ``metrics_port + i``)."""
-    for _ in range(50):
-        (first,) = free_ports(1)
+    serves process i on ``metrics_port + i``).
+
+    Drawn below the kernel's ephemeral range: a port in it can be taken by any
+    outgoing connection (a Kafka client's) between this check and the worker's
+    bind, and the next port up was never reserved at all.
+    """
+    high = _ephemeral_low()
+    low = max(1024, high - 12_000)
+    for _ in range(100):
+        first = random.randrange(low, high - count) if high - count > low else free_ports(1)[0]
         if first + count - 1 > 65535:
             continue
         try:

@@ -23,7 +23,7 @@ from stream.core.rescale import BASE_TABLE, changelog_topic
 from stream.kafka import ops
 from stream.kafka.topics import ensure_topics, entity_partitions, partition_counts
 from stream.offline.jsonl import ReadReport, read_events
-from stream.offline.replay import Replay
+from stream.offline.replay import HOT_STATES, Replay
 from stream.ops.rescale import read_marker
 from stream.settings import Settings
 
@@ -87,7 +87,7 @@ def seed(settings: Settings, model_dir: Path, history: Path, start_from: str = c
         say("an earlier seed of this app_id wrote states and no worker has committed since: seeding again "
             "(the states are written again; compaction keeps the last value of each)")
 
-    replay = Replay.of(settings, load(model_dir, hmac_key=settings.model_hmac_key))
+    replay = Replay.of(settings, load(model_dir, hmac_key=settings.model_hmac_key), hot=HOT_STATES)
     report = ReadReport()
     for _ in replay.run(read_events(history, report, settings.time_policy())):
         pass

@@ -17,7 +17,7 @@ import pytest
 
 from stream.local.broker import pid_alive
 from stream.settings import Settings
-from tests.conftest import free_ports
+from stream.bench.cluster import consecutive_free_ports
 from tests.faults_support import (
     Publisher,
     assert_same_as_offline,
@@ -51,7 +51,7 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_two_processes_share_the_stream_and_stop_together(unique_topics: Settings, model_dir: Path, tmp_path: Path) -> None:
     events = sim_events(users=600, days=10, seed=41, prefix="mp")
-    first_port = free_ports(1)[0]
+    first_port = consecutive_free_ports(2)
     ports = [first_port, first_port + 1]
     settings = unique_topics.replace(model_dir=model_dir, data_dir=tmp_path / "workers", metrics_port=first_port)
     expected = offline_expectation(model_dir, events, settings.suppress_window_s)
@@ -79,7 +79,7 @@ def test_two_processes_share_the_stream_and_stop_together(unique_topics: Setting
 
 
 def test_a_worker_that_dies_takes_the_set_down_with_its_code(unique_topics: Settings, model_dir: Path, tmp_path: Path) -> None:
-    first_port = free_ports(1)[0]
+    first_port = consecutive_free_ports(2)
     settings = unique_topics.replace(model_dir=model_dir, data_dir=tmp_path / "workers", metrics_port=first_port)
     log = tmp_path / "workers.log"
     supervisor = start_worker(settings, log, "--processes", "2")

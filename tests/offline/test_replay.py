@@ -6,7 +6,7 @@ import pytest
 
 from models.train import train
 from stream.core.contract import parse_document
-from stream.offline.replay import CHUNK, Replay
+from stream.offline.replay import CHUNK, PackedStates, Replay
 from stream.settings import Settings
 from stream.sim import SimConfig, generate
 from tests.support import with_device_farm
@@ -45,3 +45,35 @@ def test_a_repeated_event_is_replayed_once(stream_and_model) -> None:
     replay = _replay(model)
     seen = [o.event.event_id for o, _ in replay.run(events[:50] + events[10:20])]
     assert seen == [e.event_id for e in events[:50]]
+
+
+def _decided(outcome, entity_alerts: list[dict]) -> tuple:
+    """An event's alerts without the wall-clock time they were emitted at."""
+    def timeless(alert: dict | None) -> dict | None:
+        return None if alert is None else {k: v for k, v in alert.items() if k != "emitted_at"}
+    return outcome.event.event_id, timeless(outcome.alert), [timeless(a) for a in entity_alerts]
+
+
+@pytest.mark.parametrize("hot", [1, 16])
+def test_a_packed_replay_decides_and_ends_as_a_plain_one(stream_and_model, hot: int) -> None:
+    events, model = stream_and_model
+    plain, packed = _replay(model), Replay.of(Settings(), model, hot=hot)
+    assert isinstance(packed.states, PackedStates)
+    plain_out = [_decided(o, entity_alerts) for o, entity_alerts in plain.run(events)]
+    packed_out = [_decided(o, entity_alerts) for o, entity_alerts in packed.run(events)]
+    assert packed_out == plain_out and any(alert for _, alert, _ in plain_out)
+    assert len(packed.states) == len(plain.states) > hot and len(packed.states._decoded) == hot
+    assert {u: s.to_bytes() for u, s in packed.states.items()} == {u: s.to_bytes() for u, s in plain.states.items()}
+    assert {k: s.to_bytes() for k, s in packed.entities.items()} == {k: s.to_bytes() for k, s in plain.entities.items()}
+
+
+def test_packed_states_behave_as_a_mapping() -> None:
+    store = PackedStates(lambda b: [int(b)], lambda s: str(s[0]).encode(), hot=2)
+    for i in range(5):
+        store[f"k{i}"] = [i]
+    store["k0"][0] += 10  # decoded again from its bytes, changed in place
+    for i in range(1, 5):
+        assert store[f"k{i}"] == [i]
+    assert store["k0"] == [10] and store.get("nobody") is None and len(store) == 5
+    del store["k3"]
+    assert sorted(store) == ["k0", "k1", "k2", "k4"] and dict(store.items())["k4"] == [4]
