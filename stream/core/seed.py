@@ -104,6 +104,27 @@ def entity_records(entities: Mapping[tuple[str, str], EntityState], entity_type:
             yield partition_for(key, partitions), key, state.to_bytes(version)
 
 
+def start_warnings(start_from: str, first: Mapping[int, int], end: Mapping[int, int],
+                   after_history: Mapping[int, int | None]) -> list[str]:
+    """What the chosen start gets wrong by the records' timestamps (``after_history`` as for
+    ``start_offsets``): records stamped after the history that ``end`` skips, or records of the
+    history's time that ``earliest`` folds a second time.  Empty when the start agrees with them."""
+    by_time = start_offsets(AFTER_HISTORY, first, end, after_history)
+    if start_from == END:
+        newer = sum(end[p] - by_time[p] for p in end)
+        if newer:
+            return [f"{newer} records are stamped after the history's last event: starting at the end skips "
+                    "them (their events never reach the states or the alerts); --start-from after-history "
+                    "scores them, if the records' timestamps follow event time"]
+    if start_from == EARLIEST:
+        older = sum(by_time[p] - first[p] for p in end)
+        if older:
+            return [f"{older} records are stamped at or before the history's last event: starting at the earliest "
+                    "folds them into states that already hold them (counted twice, unless among a user's last 16 "
+                    "events); --start-from after-history skips them, if the records' timestamps follow event time"]
+    return []
+
+
 def start_offsets(start_from: str, first: Mapping[int, int], end: Mapping[int, int],
                   after_history: Mapping[int, int | None]) -> dict[int, int]:
     """The offset the first worker reads from on each input partition.

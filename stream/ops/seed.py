@@ -102,8 +102,11 @@ def seed(settings: Settings, model_dir: Path, history: Path, start_from: str = c
     else:  # a dry run before the topics exist
         first = end = {p: 0 for p in range(n)}
     after = (ops.offsets_after(settings, settings.input_topic, n, int(replay.last_ts * 1000) + 1)
-             if start_from == core.AFTER_HISTORY and any(end.values()) else {})
+             if any(end[p] > first[p] for p in end) else {})
     start = core.start_offsets(start_from, first, end, after)
+    for warning in core.start_warnings(start_from, first, end, after):
+        log.warning("%s", warning)
+        say(f"warning: {warning}")
     skipped = sum(start[p] - first[p] for p in start)
     say(f"the first worker will read {settings.input_topic} from {start_from}: skipping {skipped} of the "
         f"{sum(end[p] - first[p] for p in end)} records it holds")

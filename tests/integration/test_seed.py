@@ -1,7 +1,8 @@
 """``riskmon seed`` on the real broker: a first worker starts from the history's states, where the history ends.
 
 The input topic holds the history (stamped with its event times, as a live
-fleet's records are) when the monitor is first deployed.  ``riskmon seed``
+fleet's records are) when the monitor is first deployed.  A dry run starting
+at the earliest record warns that it would fold the history twice.  ``riskmon seed``
 folds the same history from a file, offline, and is run twice (as after a
 kill: the second run writes the same states and offsets again).  A worker started then reads no
 history record again, scores the events that follow, and ends with every
@@ -100,6 +101,10 @@ def test_a_seeded_worker_continues_the_offline_replay_of_the_history(unique_topi
     workers = Workers()
     try:
         _publish_stamped(settings, history)
+        careless = _seed(settings, "--input", str(tmp_path / "history.jsonl"), "--start-from", "earliest", "--dry-run")
+        assert careless.returncode == 0, careless.stdout + careless.stderr
+        assert f"warning: {len(history)} records are stamped at or before" in careless.stdout, careless.stdout
+        assert "dry run: nothing written" in careless.stdout
         first = _seed(settings, "--input", str(tmp_path / "history.jsonl"))
         assert first.returncode == 0, first.stdout + first.stderr
         assert f"skipping {len(history)} of the {len(history)} records" in first.stdout, first.stdout
