@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from models.tree_walk import TreeNodes
+from models.tree_walk import TreeNodes, in_blocks
 
 _ARRAY_KEYS = ("feature", "threshold", "nan_left", "left", "right", "value")
 
@@ -131,6 +131,9 @@ class CompiledBoosting:
 
     def raw(self, X: np.ndarray) -> np.ndarray:
         """The boosted log-odds (``decision_function``) of each row."""
+        return in_blocks(self._raw, X)
+
+    def _raw(self, X: np.ndarray) -> np.ndarray:
         leaves = self.leaves(X)
         return self.baseline + self.value.ravel()[leaves].sum(axis=1)
 

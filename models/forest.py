@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from models.tree_walk import TreeNodes
+from models.tree_walk import TreeNodes, in_blocks
 
 _ARRAY_KEYS = (
     "feature",
@@ -245,6 +245,9 @@ class CompiledForest:
 
         Lower is more abnormal; kept sklearn's sign so thresholds transfer.
         """
+        return in_blocks(self._score_samples, X)
+
+    def _score_samples(self, X: np.ndarray) -> np.ndarray:
         leaves = self.leaves(X)
         depths = self.path_length.ravel()[leaves].sum(axis=1)
         if self._denominator == 0:

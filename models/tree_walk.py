@@ -11,6 +11,7 @@ compiler) the numpy walk of each ensemble serves, to the same leaves.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -18,6 +19,20 @@ try:  # built by ``make setup``; ``riskmon config`` shows whether it loaded
     from models import _tree_walk
 except ImportError:  # pragma: no cover - the tests compare both walks by switching ``TreeNodes.compiled``
     _tree_walk = None
+
+
+#: Rows an ensemble walks at a time when scoring many.  A walk holds each row's leaf id and leaf value
+#: in every tree (200 trees: 3.2 KB a row), so scoring a whole history at once was the peak of
+#: ``riskmon train`` (about 3 KB per history event); in blocks it is at most about 50 MB, whatever
+#: the history's length.  Rows are scored independently, so the scores are the same to the bit.
+WALK_ROWS = 16_384
+
+
+def in_blocks(score: Callable[[np.ndarray], np.ndarray], X: np.ndarray) -> np.ndarray:
+    """``score(X)``, computed ``WALK_ROWS`` rows at a time."""
+    if len(X) <= WALK_ROWS:
+        return score(X)
+    return np.concatenate([score(X[i:i + WALK_ROWS]) for i in range(0, len(X), WALK_ROWS)])
 
 
 def compiled_walk_available() -> bool:

@@ -108,3 +108,17 @@ def test_every_batch_size_walks_every_row_and_tree(n: int) -> None:
 def test_an_empty_batch_has_no_leaves() -> None:
     forest = _ensembles()[0]
     assert forest.leaves(np.zeros((0, N_FEATURES))).shape == (0, forest.nodes.roots.size)
+
+
+@pytest.mark.parametrize("block", [1, 7, 500, 1999])
+def test_scoring_in_blocks_gives_the_scores_of_one_walk(block: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many rows are walked ``WALK_ROWS`` at a time (bounded memory in training), to the same bits."""
+    import models.tree_walk as tree_walk
+
+    forest, trees, clf = _ensembles()
+    X = _data(7)[0]
+    whole = forest.score_samples(X), trees.raw(X)
+    monkeypatch.setattr(tree_walk, "WALK_ROWS", block)
+    np.testing.assert_array_equal(forest.score_samples(X), whole[0])
+    np.testing.assert_array_equal(trees.raw(X), whole[1])
+    np.testing.assert_allclose(trees.raw(X), clf.decision_function(X), rtol=1e-9, atol=1e-9)
