@@ -34,8 +34,9 @@ from models.tails import Blend
 from models.model import EVENT_FEATURES, ROW_FEATURES, RiskModel, TypeModel, feature_columns, feature_norms
 from stream.core.contract import Event, LoanEvent
 from stream.core.drift import bin_edges, bin_shares
-from stream.core.features import FeatureRow, apply_segment_stats, segment_medians
+from stream.core.features import FeatureRow, UserState, apply_segment_stats, segment_medians
 from stream.core.entity_alerts import calibrate_entities
+from stream.core.packed_states import HOT_STATES, PackedStates
 from stream.core.pipeline import featurize_sighted
 from stream.core.rules import RuleConfig, evaluate_rules
 
@@ -212,6 +213,7 @@ def train(
     core_forest: bool = True,
     typology_prior: TypologyPrior | None = None,
     model_user_share: float = MODEL_USER_SHARE,
+    hot_states: int = HOT_STATES,
 ) -> RiskModel:
     """Fit a model on a time-ordered history of events.
 
@@ -237,12 +239,14 @@ def train(
     The model's threshold is then raised, if need be, so that it alone flags at most
     ``model_user_share`` x the alert rate of the history's last fortnight's users
     (``MODEL_USER_SHARE``; 0: no cap; ``meta["model_user_cap"]`` says what it did).
+    ``hot_states``: users' states kept decoded while featurizing, the rest packed (memory only).
     """
     configured = rules or RuleConfig()
     rates = {"loan": alert_rate, "repayment": alert_rate / 10 if repayment_alert_rate is None else repayment_alert_rate}
     if not 0 < alert_rate < 0.5:
         raise TrainingError(f"alert rate must be in (0, 0.5), got {alert_rate}")
-    sighted = list(featurize_sighted(events))
+    # Every user's state lives until the history ends: packed beyond the most recent HOT_STATES.
+    sighted = list(featurize_sighted(events, PackedStates(UserState.from_bytes, UserState.to_bytes, hot_states)))
     events_rows = [(e, r) for e, r, _ in sighted]
     history = TrainingRows.of(events_rows)
     rows, warm, warm_from, stats = history.rows, history.warm, history.warm_from, history.stats

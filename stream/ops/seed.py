@@ -19,11 +19,12 @@ from models.model import load
 from stream.core import seed as core
 from stream.core.entities import write_version as entity_write_version
 from stream.core.features import state_encoder
+from stream.core.packed_states import HOT_STATES
 from stream.core.rescale import BASE_TABLE, changelog_topic
 from stream.kafka import ops
 from stream.kafka.topics import ensure_topics, entity_partitions, partition_counts
 from stream.offline.jsonl import ReadReport, read_events
-from stream.offline.replay import HOT_STATES, Replay
+from stream.offline.replay import Replay
 from stream.ops.rescale import read_marker
 from stream.settings import Settings
 

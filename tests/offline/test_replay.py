@@ -6,7 +6,8 @@ import pytest
 
 from models.train import train
 from stream.core.contract import parse_document
-from stream.offline.replay import CHUNK, PackedStates, Replay
+from stream.core.packed_states import PackedStates
+from stream.offline.replay import CHUNK, Replay
 from stream.settings import Settings
 from stream.sim import SimConfig, generate
 from tests.support import with_device_farm
@@ -65,15 +66,3 @@ def test_a_packed_replay_decides_and_ends_as_a_plain_one(stream_and_model, hot: 
     assert len(packed.states) == len(plain.states) > hot and len(packed.states._decoded) == hot
     assert {u: s.to_bytes() for u, s in packed.states.items()} == {u: s.to_bytes() for u, s in plain.states.items()}
     assert {k: s.to_bytes() for k, s in packed.entities.items()} == {k: s.to_bytes() for k, s in plain.entities.items()}
-
-
-def test_packed_states_behave_as_a_mapping() -> None:
-    store = PackedStates(lambda b: [int(b)], lambda s: str(s[0]).encode(), hot=2)
-    for i in range(5):
-        store[f"k{i}"] = [i]
-    store["k0"][0] += 10  # decoded again from its bytes, changed in place
-    for i in range(1, 5):
-        assert store[f"k{i}"] == [i]
-    assert store["k0"] == [10] and store.get("nobody") is None and len(store) == 5
-    del store["k3"]
-    assert sorted(store) == ["k0", "k1", "k2", "k4"] and dict(store.items())["k4"] == [4]
