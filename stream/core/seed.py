@@ -110,19 +110,21 @@ def start_warnings(start_from: str, first: Mapping[int, int], end: Mapping[int, 
     ``start_offsets``): records stamped after the history that ``end`` skips, or records of the
     history's time that ``earliest`` folds a second time.  Empty when the start agrees with them."""
     by_time = start_offsets(AFTER_HISTORY, first, end, after_history)
-    if start_from == END:
-        newer = sum(end[p] - by_time[p] for p in end)
-        if newer:
-            return [f"{newer} records are stamped after the history's last event: starting at the end skips "
-                    "them (their events never reach the states or the alerts); --start-from after-history "
-                    "scores them, if the records' timestamps follow event time"]
-    if start_from == EARLIEST:
-        older = sum(by_time[p] - first[p] for p in end)
-        if older:
-            return [f"{older} records are stamped at or before the history's last event: starting at the earliest "
-                    "folds them into states that already hold them (counted twice, unless among a user's last 16 "
-                    "events); --start-from after-history skips them, if the records' timestamps follow event time"]
-    return []
+    chosen = start_offsets(start_from, first, end, after_history)
+    skipped = sum(max(chosen[p] - by_time[p], 0) for p in end)
+    again = sum(max(by_time[p] - chosen[p], 0) for p in end)
+    warnings = []
+    if skipped:
+        warnings.append(f"{skipped} records are stamped after the history's last event: --start-from {start_from} "
+                        "skips them (their events never reach the states or the alerts)")
+    if again:
+        warnings.append(f"{again} records are stamped at or before the history's last event: --start-from "
+                        f"{start_from} folds them into states that already hold them (counted twice, unless among "
+                        "a user's last 16 events)")
+    if warnings:
+        warnings.append("--start-from after-history starts where the records' timestamps say the history ends, "
+                        "if they follow event time")
+    return warnings
 
 
 def start_offsets(start_from: str, first: Mapping[int, int], end: Mapping[int, int],

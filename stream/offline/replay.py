@@ -23,6 +23,8 @@ from stream.core.rules import RuleConfig
 from stream.settings import Settings
 
 CHUNK = 2000  # events scored per forest call
+
+
 @dataclass
 class Replay:
     """One replay: the model, the rules it scores with, and every user's and entity's state so far."""

@@ -95,9 +95,9 @@ def test_the_command_line_offers_every_start() -> None:
 def test_a_start_that_disagrees_with_the_record_times_says_what_it_costs() -> None:
     after = {0: 20, 1: None, 2: 3}  # after the history: offsets 20-49 of partition 0, all 20 kept of partition 2
     assert seed.start_warnings(seed.AFTER_HISTORY, FIRST, END, after) == []
-    (skipped,) = seed.start_warnings(seed.END, FIRST, END, after)
-    assert skipped.startswith("50 records are stamped after")
-    (twice,) = seed.start_warnings(seed.EARLIEST, FIRST, END, after)
+    skipped, advice = seed.start_warnings(seed.END, FIRST, END, after)
+    assert skipped.startswith("50 records are stamped after") and "after-history" in advice
+    twice, _ = seed.start_warnings(seed.EARLIEST, FIRST, END, after)
     assert twice.startswith("15 records are stamped at or before")  # partition 0: 5..20
     assert seed.start_warnings(seed.END, FIRST, END, {}) == []  # nothing after the history: the end is right
     assert seed.start_warnings(seed.EARLIEST, FIRST, END, {0: 5, 1: None, 2: 10}) == []  # all after it
