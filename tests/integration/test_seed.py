@@ -132,6 +132,7 @@ def test_a_seeded_worker_continues_the_offline_replay_of_the_history(unique_topi
                      if k.startswith("riskmon_events_processed_total{") and 'outcome="scored"' in k)
         assert scored == len(live), (scored, len(live))  # no history record was read again
         assert metric_sum(samples, "riskmon_state_resets_total") == 0
+        assert samples["riskmon_state_users"] == len(expected.states)  # the seeded users and the live ones
 
         refused = _seed(settings, "--input", str(tmp_path / "history.jsonl"))
         assert refused.returncode == 1
