@@ -3,8 +3,9 @@
 A worker whose changelog is empty reads every account as new: no earlier
 loan to be repaid with a new one, no usual device, no lateness record.  On
 the simulator's held-out stream, a worker started without state at the 14-day
-window caught 55 % of the misbehaving users there instead of 99 %, and no
-borrow-to-repay at all (docs/operations.md, "First deployment").  Seeding
+window caught 49 % of the misbehaving users there instead of 99 %, and no
+borrow-to-repay at all (``bench/cold_start.sh``; docs/operations.md, "First
+deployment").  Seeding
 folds the lender's history offline through the stream's own path
 (``stream.offline.replay``) and writes each final state where the worker
 would have written it, so the first worker recovers them as after a restart:

@@ -33,13 +33,13 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class SeedReport:
+    """What a seed found and did (it also says so as it goes)."""
+
     read: ReadReport
     users: int
-    entities: dict[str, int]  # entity type -> views written
-    history_end: float | None  # event time of the history's newest event
+    entities: dict[str, int]  # entity type -> views written (0 on a dry run)
     start: dict[int, int]  # input partition -> offset the first worker reads from
     skipped: int  # input records before those offsets (the history's own, or older)
-    written: bool  # False on a dry run
 
 
 def entity_changelog(app_id: str, entity_type: str) -> str:
@@ -125,7 +125,7 @@ def seed(settings: Settings, model_dir: Path, history: Path, start_from: str = c
             + f"; committed the start offsets for group {settings.app_id}. Start the workers now.")
     else:
         say("dry run: nothing written")
-    return SeedReport(report, len(replay.states), written, replay.last_ts, start, skipped, not dry_run)
+    return SeedReport(report, len(replay.states), written, start, skipped)
 
 
 def _write(settings: Settings, topic: str, partitions: int, records: Iterable[tuple[int, bytes, bytes]]) -> int:
