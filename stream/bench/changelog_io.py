@@ -23,13 +23,6 @@ BATCH_BYTES = 256 * 1024
 IN_FLIGHT = 32
 
 
-def create_changelog(settings: Settings, topic: str, partitions: int) -> None:
-    """The changelog topic as Faust creates it for a table: compacted, the table's partition count."""
-    got = ops.create_topic(settings, topic, partitions, {"cleanup.policy": "compact"})
-    if got != partitions:
-        raise RuntimeError(f"{topic} exists with {got} partitions, not {partitions}")
-
-
 def fill(settings: Settings, topic: str, records: Iterable[tuple[int, bytes, bytes]]) -> tuple[int, int]:
     """Write ``(partition, key, value)`` records, acknowledged; returns (records, key + value bytes)."""
     return asyncio.run(_fill(settings, topic, records))

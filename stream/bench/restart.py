@@ -37,6 +37,7 @@ from stream.bench.monitor import monitor_settings
 from stream.bench.procs import Children
 from stream.bench.restart_states import RUNS, STORES, RestartResult, changelog_records, decodable, state_pool
 from stream.core.rescale import changelog_topic
+from stream.kafka import ops
 from stream.kafka.topics import ensure_topics
 from stream.settings import Settings
 from stream.worker.state_table import STATE_TABLE
@@ -62,7 +63,7 @@ def run_restart(
     settings = monitor_settings(base, names, work, model_dir, "restart").replace(input_topic=names.topic("restart-in"))
     ensure_topics(settings)
     topic = changelog_topic(settings.app_id, STATE_TABLE)
-    changelog_io.create_changelog(settings, topic, settings.partitions)
+    ops.create_changelog(settings, topic, settings.partitions)
     pool = state_pool(events, POOL_USERS, settings.state_write_version)
     started = time.monotonic()
     count, size = changelog_io.fill(settings, topic, changelog_records(

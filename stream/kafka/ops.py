@@ -162,6 +162,18 @@ def create_topic(settings: Settings, name: str, partitions: int, configs: dict[s
     return partition_counts(settings, [name])[name] or partitions
 
 
+class ChangelogMismatch(RuntimeError):
+    """A changelog topic exists with another partition count than its table needs."""
+
+
+def create_changelog(settings: Settings, topic: str, partitions: int, timeout_s: float = 30.0) -> None:
+    """A table's changelog topic as Faust creates one: compacted, the table's partition count.
+    ChangelogMismatch when it exists with another count (its states would be on the wrong partitions)."""
+    got = create_topic(settings, topic, partitions, {"cleanup.policy": "compact"}, timeout_s)
+    if got != partitions:
+        raise ChangelogMismatch(f"{topic} exists with {got} partitions, not {partitions}")
+
+
 def add_partitions(settings: Settings, topic: str, total: int, timeout_s: float = 30.0) -> None:
     """Raise ``topic`` to ``total`` partitions and wait until they all have a leader."""
     admin = _admin(settings, timeout_s, "ops")

@@ -129,11 +129,11 @@ def seed(settings: Settings, model_dir: Path, history: Path, start_from: str = c
 
 
 def _write(settings: Settings, topic: str, partitions: int, records: Iterable[tuple[int, bytes, bytes]]) -> int:
-    """Write ``(partition, key, value)`` to ``topic``, created compacted as Faust creates a changelog."""
-    got = ops.create_topic(settings, topic, partitions, {"cleanup.policy": "compact"})
-    if got != partitions:
-        raise core.SeedRefused(f"{topic} exists with {got} partitions, but its table needs {partitions}; "
-                               "it was not created for this input topic: seed a new app_id instead")
+    """Write ``(partition, key, value)`` to the changelog ``topic`` (created as Faust creates one)."""
+    try:
+        ops.create_changelog(settings, topic, partitions)
+    except ops.ChangelogMismatch as exc:
+        raise core.SeedRefused(f"{exc}: it was not created for this input topic; seed a new app_id instead") from exc
     writer = ops.Writer(settings)
     count = 0
     try:
