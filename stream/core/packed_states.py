@@ -48,12 +48,6 @@ class PackedStates(MutableMapping[K, S], Generic[K, S]):
         self[key] = state
         return state
 
-    def get(self, key: K, default: S | None = None) -> S | None:  # type: ignore[override]
-        try:
-            return self[key]
-        except KeyError:
-            return default
-
     def __setitem__(self, key: K, state: S) -> None:
         decoded = self._decoded
         decoded[key] = state

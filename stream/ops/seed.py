@@ -9,7 +9,6 @@ worker has a reason to trust the states, and a second run writes them again.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,8 +26,6 @@ from stream.offline.jsonl import ReadReport, read_events
 from stream.offline.replay import Replay
 from stream.ops.rescale import read_marker
 from stream.settings import Settings
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -106,7 +103,6 @@ def seed(settings: Settings, model_dir: Path, history: Path, start_from: str = c
              if any(end[p] > first[p] for p in end) else {})
     start = core.start_offsets(start_from, first, end, after)
     for warning in core.start_warnings(start_from, first, end, after):
-        log.warning("%s", warning)
         say(f"warning: {warning}")
     skipped = sum(start[p] - first[p] for p in start)
     say(f"the first worker will read {settings.input_topic} from {start_from}: skipping {skipped} of the "
