@@ -120,9 +120,9 @@ def _cmd_score(settings: Settings, args: argparse.Namespace) -> int:
     from stream.offline.score import score_file
 
     model_dir = Path(args.model) if args.model else settings.model_dir
-    report, n, alerts = score_file(settings, model_dir, Path(args.input), Path(args.output))
+    report, counts = score_file(settings, model_dir, Path(args.input), Path(args.output))
     _report_invalid(report, args.input)
-    print(f"scored {n} events, {alerts} alerts -> {args.output}")
+    print(f"{counts.line()} -> {args.output}")
     return 0
 
 

@@ -5,6 +5,7 @@ right after the event at which it fired."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -18,17 +19,29 @@ ENTITY_ALERT_FIELDS = ("alert_id", "entity_type", "entity_id", "users", "event_i
                        "severity", "reasons", "member_of")
 
 
-def score_file(settings: Settings, model_dir: Path, source: Path, target: Path) -> tuple[ReadReport, int, int]:
-    """Score ``source`` into ``target``; returns (read report, rows written, alerts)."""
+@dataclass
+class ScoreCounts:
+    """What ``score_file`` wrote: one line per scored event, and alerts of each kind."""
+
+    events: int = 0
+    alerts: int = 0  # user alerts sent (a suppressed or held one was never sent)
+    entity_alerts: int = 0  # their own lines of the scores file, not events
+
+    def line(self) -> str:
+        return f"scored {self.events} events: {self.alerts} alerts, {self.entity_alerts} entity alerts"
+
+
+def score_file(settings: Settings, model_dir: Path, source: Path, target: Path) -> tuple[ReadReport, ScoreCounts]:
+    """Score ``source`` into ``target``; returns the read report and what was written."""
     replay = Replay.of(settings, load(model_dir, hmac_key=settings.model_hmac_key))
     report = ReadReport()
-    alerts = 0
+    counts = ScoreCounts()
 
     def rows() -> Iterator[dict]:
-        nonlocal alerts
         for outcome, entity_alerts in replay.run(read_events(source, report, settings.time_policy())):
             d = outcome.decision
-            alerts += outcome.alert is not None and not outcome.held  # a held repeat was never sent either
+            counts.events += 1
+            counts.alerts += outcome.alert is not None and not outcome.held
             yield {
                 "event_id": outcome.event.event_id,
                 "user_id": outcome.event.user_id,
@@ -45,8 +58,8 @@ def score_file(settings: Settings, model_dir: Path, source: Path, target: Path) 
                 "reasons": outcome.alert["reasons"] if outcome.alert else [],
             }
             for alert in entity_alerts:
-                alerts += 1
+                counts.entity_alerts += 1
                 yield {"record": "entity_alert", **{k: alert[k] for k in ENTITY_ALERT_FIELDS if k in alert}}
 
-    n = write_jsonl(target, rows())
-    return report, n, alerts
+    write_jsonl(target, rows())
+    return report, counts
