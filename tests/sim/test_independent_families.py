@@ -1,4 +1,4 @@
-"""Families B, C and D of held-out worlds against the monitor's own reading of the contract.
+"""Families B to G of held-out worlds against the monitor's own reading of the contract.
 
 ``stream.worlds_b``, ``stream.worlds_c`` and ``stream.worlds_d`` were written from
 ``loan-events.md`` by sessions that never read ``stream.core.contract``; their own
@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import orjson
 import pytest
 
@@ -22,6 +23,10 @@ from stream.core.contract import parse_document
 from tests.bench.scripts import ROOT, load
 
 wq = load("worlds_quality")
+#: Families that write their stream as producer fleets deliver it: a few events minutes out of
+#: order, and a few sent twice (the same event, the same id).
+DELIVERED_AS_PRODUCERS_DO = ("stream.worlds_g",)
+MAX_DISORDER_S = 15 * 60
 FAMILIES = [g for g in wq.GENERATORS if g != "stream.worlds"]  # family A has its own tests (tests/sim/test_worlds.py)
 
 
@@ -32,6 +37,11 @@ def test_every_event_parses_with_the_projects_schema(generator: str, world: str,
                     "--history-days", "20", "--test-days", "7", "--out", str(events), "--labels", str(labels)],
                    cwd=ROOT, capture_output=True, check=True)
     lines = [line for line in events.read_bytes().splitlines() if line]
-    assert len(lines) == len([line for line in labels.read_bytes().splitlines() if line]) > 100
+    labelled = [orjson.loads(line)["event_id"] for line in labels.read_bytes().splitlines() if line]
+    assert len(labelled) == len(set(labelled)) > 100
+    assert {orjson.loads(line)["event_id"] for line in lines} == set(labelled)  # a redelivery is labelled once
     stamps = [parse_document(orjson.loads(line)).ts for line in lines]
-    assert stamps == sorted(stamps)
+    if generator in DELIVERED_AS_PRODUCERS_DO:
+        assert max(np.maximum.accumulate(stamps) - stamps) <= MAX_DISORDER_S
+    else:
+        assert stamps == sorted(stamps) and len(lines) == len(labelled)
