@@ -297,3 +297,21 @@ def test_events_a_rule_storm_held_are_not_alerts_and_are_counted_apart(tmp_path:
     assert result.at_threshold["alert"]["alerts"] == 3  # unchanged: held events are not alerts
     assert result.users["misbehaving_alerted"] == 3 and result.users["well_behaved_flagged"] == 1
     assert "held by a rule storm" in result.as_text()
+
+
+def test_a_window_edge_on_another_clock_is_listed_but_not_a_flood() -> None:
+    """Borrowers in other time zones give the test window a last local date with a handful of
+    events; their alerts are no flood, and a full day that doubles the rate still is one."""
+    from models.evaluate import PARTIAL_DAY_SHARE, Row, daily_alert_rates
+
+    def day(date: str, events: int, alerts: int) -> list[Row]:
+        return [Row(f"{date}-{i}", f"u{i}", "loan", 0.5, 0.6, i < alerts, False, None, 0, "normal", False,
+                    0.0, date) for i in range(events)]
+
+    rows = day("2026-03-01", 100, 2) + day("2026-03-02", 100, 2) + day("2026-03-03", 100, 3) + day("2026-03-04", 3, 2)
+    rates = daily_alert_rates(rows)
+    edge = next(d for d in rates["days"] if d["day"] == "2026-03-04")
+    assert edge["partial"] and edge["events"] < PARTIAL_DAY_SHARE * 100
+    assert rates["max_day"] == "2026-03-03" and rates["max_ratio"] == pytest.approx(1.5) and rates["no_flood"]
+    flooded = daily_alert_rates(rows + day("2026-03-05", 100, 6))
+    assert flooded["max_day"] == "2026-03-05" and flooded["no_flood"] is False
