@@ -1,4 +1,4 @@
-"""A guard on the families of held-out worlds no threshold was chosen on (families B, C and E).
+"""A guard on the families of held-out worlds no threshold was chosen on (families B, C, E and G).
 
 ``test_worst_world_guard`` guards family A, which eight sessions of tuning have
 looked at.  This runs the same harness (``bench/worlds_quality.py``, through
@@ -21,6 +21,15 @@ where weekly habits trip the rules: the most well-behaved users flagged) on
 its own floors and ceilings.  Measured 2026-12-04 with the shipped prior:
 ROC-AUC 0.788 / 0.864, PR-AUC 0.349 / 0.241, user recall 0.219 / 0.368,
 well-behaved users flagged 1.2 % / 5.2 %, their loans alerted 0.8 % / 2.0 %.
+
+Family G (``stream.worlds_g``) is delivered as producer fleets deliver: events
+minutes out of order, some sent twice, borrowers in eight time zones, loans at
+``credit_limit`` 0.  Its guard runs the time-zone lender (``multi_timezone``)
+and the car and tuition lender whose limits are cut in the test window
+(``auto_edu_tightening``, the worst ranking at full size).  Measured
+2026-12-05 with the shipped prior (which never saw G): ROC-AUC 0.851 / 0.930,
+PR-AUC 0.493 / 0.769, user recall 0.200 / 0.200, well-behaved users flagged
+1.9 % / 0.6 %, their loans alerted 2.0 % / 0.6 %.
 """
 
 from __future__ import annotations
@@ -47,6 +56,9 @@ GUARDS = {
     "E": Guard((("stream.worlds_e", "tradeflow"), ("stream.worlds_e", "microdash")),
                {"monitor_roc": 0.76, "monitor_pr": 0.21, "user_recall": 0.19},
                {"well_behaved_flagged_share": 0.065, "well_behaved_loan_alert_share": 0.025}),
+    "G": Guard((("stream.worlds_g", "multi_timezone"), ("stream.worlds_g", "auto_edu_tightening")),
+               {"monitor_roc": 0.82, "monitor_pr": 0.44, "user_recall": 0.16},
+               {"well_behaved_flagged_share": 0.03, "well_behaved_loan_alert_share": 0.025}),
 }
 
 pytestmark = pytest.mark.slow
