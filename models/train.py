@@ -380,6 +380,10 @@ def _early_warning(
     idx = np.array([i for i, e in enumerate(loans) if e.event_id in labels], dtype=np.intp)
     y = np.array([labels[loans[i].event_id] for i in idx], dtype=np.int64)
     meta: dict = {"trained": False, "labelled": int(len(idx)), "bad": int(y.sum()), "outcomes": vars(outcomes)}
+    if len(idx) == 0:  # fewer late days would not help: no outcome is known yet
+        meta["reason"] = (f"no loan's outcome had matured by the history's end (its first due date plus "
+                          f"outcome_grace_days, {outcomes.grace_days:g} days): train on a longer history")
+        return None, meta, None
     features = ROW_FEATURES["loan"]
     X = V[:, feature_columns("loan", features)]
     try:

@@ -199,3 +199,20 @@ def test_an_early_warning_worse_than_the_anomaly_model_at_the_historys_outcomes_
     assert meta["held_out_pr_auc"] < meta["forest_pr_auc"] and "not used" in meta["reason"]
     model, meta, p = _early_warning(*args, rng.random(4000))  # a model blind to the outcomes
     assert model is not None and meta["trained"] and meta["held_out_pr_auc"] > meta["forest_pr_auc"]
+
+
+def test_a_history_in_which_no_outcome_has_matured_says_that_a_longer_one_is_needed() -> None:
+    """Lateness settings cannot help when no loan's first due date plus the grace days falls inside
+    the history (a 45-day history of monthly instalment plans): the reason says what would."""
+    from types import SimpleNamespace
+
+    from models.model import ROW_FEATURES
+    from models.outcomes import OutcomeRules
+    from models.train import _early_warning
+
+    loans = [SimpleNamespace(event_id=f"e{i}") for i in range(100)]
+    V = np.zeros((100, len(ROW_FEATURES["loan"])))
+    model, meta, p = _early_warning(loans, V, {}, OutcomeRules(grace_days=20), np.ones(100, bool),
+                                    np.zeros(100, bool), 0.01, (0.1, 0.6), 7, np.zeros(100))
+    assert model is None and p is None and meta["labelled"] == 0 and not meta["trained"]
+    assert "outcome_grace_days, 20 days" in meta["reason"] and "longer history" in meta["reason"]
