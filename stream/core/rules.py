@@ -43,6 +43,9 @@ class RuleConfig:
     borrow_to_repay_funded_repeats: int = 2
     takeover_amount_1h_over_limit: float = 0.6
     takeover_hour_unusual: float = 0.8
+    #: A draw this near the whole limit on a device first seen within hours is a takeover even
+    #: through the owner's usual channel at a usual hour (docs/rules.md).
+    takeover_drain_1h_over_limit: float = 0.9
     student_loans_30d: int = 8
     student_amount_30d_over_limit: float = 1.5
     student_products_7d: int = 2
@@ -179,8 +182,11 @@ def _borrow_to_repay_repayment(f: Named, c: RuleConfig) -> str | None:
 
 
 def _account_takeover(f: Named, c: RuleConfig) -> str | None:
+    if f.recent_device < 1:
+        return None
     odd_access = f.new_channel >= 1 or f.night_hour >= 1 or f.hour_unusual >= c.takeover_hour_unusual
-    if f.recent_device >= 1 and odd_access and f.amount_1h_over_limit >= c.takeover_amount_1h_over_limit:
+    drained = f.amount_1h_over_limit >= c.takeover_drain_1h_over_limit
+    if drained or (odd_access and f.amount_1h_over_limit >= c.takeover_amount_1h_over_limit):
         return (
             f"device first seen within hours on an established account"
             f"{', new channel' if f.new_channel >= 1 else ''}{', at night' if f.night_hour >= 1 else ''}: "
@@ -324,7 +330,7 @@ RULE_THRESHOLDS: dict[str, tuple[str, ...]] = {
     "loan_stacking": ("stacking_loans_24h", "stacking_products_7d", "stacking_amount_24h_over_limit",
                       "stacking_burst_loans_1h", "stacking_burst_products_7d", "stacking_burst_channels_7d"),
     "borrow_to_repay": ("borrow_to_repay_chain", "borrow_to_repay_late_days", "borrow_to_repay_funded_repeats"),
-    "account_takeover": ("takeover_amount_1h_over_limit", "takeover_hour_unusual"),
+    "account_takeover": ("takeover_amount_1h_over_limit", "takeover_hour_unusual", "takeover_drain_1h_over_limit"),
     "student_overborrowing": ("student_loans_30d", "student_amount_30d_over_limit", "student_products_7d"),
     "limit_jump_drain": ("limit_jump_ratio", "limit_drain_amount_24h_over_limit"),
     "overdue_escalation": ("overdue_open_loans", "overdue_utilisation", "overdue_loans_while_late",

@@ -254,3 +254,15 @@ def test_repayments_funded_again_and_again_are_borrowing_to_repay() -> None:
     harder = tightened(RuleConfig(), "borrow_to_repay", 2.0)
     assert harder.borrow_to_repay_funded_repeats == 4
     assert [h.rule for h in evaluate_rules(_row("repayment", funded_repeats_30d=3, segment_code=0), harder)] == []
+
+
+def test_a_near_total_draw_on_a_new_device_is_a_takeover_without_odd_access() -> None:
+    """Through the usual channel at a usual hour a new phone and 60 % of the limit is a phone change;
+    90 % within the hour is a takeover whatever the access looked like (docs/rules.md)."""
+    usual = {"recent_device": 1.0, "new_channel": 0.0, "night_hour": 0.0, "hour_unusual": 0.1, "segment_code": 0}
+    assert _fired(_row("loan", amount_1h_over_limit=0.7, **usual)) == []
+    assert _fired(_row("loan", amount_1h_over_limit=0.92, **usual)) == ["account_takeover"]
+    assert _fired(_row("loan", amount_1h_over_limit=0.7, **{**usual, "night_hour": 1.0})) == ["account_takeover"]
+    assert _fired(_row("loan", amount_1h_over_limit=0.95, **{**usual, "recent_device": 0.0})) == []
+    hit = evaluate_rules(_row("loan", amount_1h_over_limit=0.92, **usual), RuleConfig())[0]
+    assert hit.text == "device first seen within hours on an established account: 92% of the limit borrowed within 1h"
