@@ -1,20 +1,20 @@
 """Train the typology prior (``models.prior``) on labelled synthetic lenders, and write it.
 
-Every world of the held-out families (``stream.worlds``, ``_b`` to ``_g``:
-written by seven sessions that never read the detector) and the
+Every world of the held-out families (``stream.worlds``, ``_b`` to ``_h``:
+written by eight sessions that never read the detector) and the
 project's simulator is generated at training seeds the quality tables do not
 use (default 11), its loan events featurised with the stream's own code
 (``bench/forest_choice.world_matrix``), and one ``HistGradientBoostingClassifier`` is
 fitted on all their labelled loans, history and test window alike.
 
-    .venv/bin/python bench/train_prior.py --seeds 11 12 13 --exclude stream.worlds_f --exclude stream.worlds_g  # shipped
+    .venv/bin/python bench/train_prior.py --seeds 11 12 13 --exclude stream.worlds_f --exclude stream.worlds_g --exclude stream.worlds_h  # shipped
     .venv/bin/python bench/train_prior.py --seeds 11 12 13 --exclude stream.worlds_b --out var/prior-without-b
 
 ``--exclude`` leaves a family out: the harness measures a family with the prior
 trained without it (``bench/worlds_quality.py --typology-prior``), so no number
 in the README comes from a family the prior learned.  The shipped prior
-(``models/prior``) leaves families F and G out: they are kept as families the
-product as shipped never saw (docs/worlds.md, "Family F", "Family G").  About 8 minutes with
+(``models/prior``) leaves families F, G and H out: they are kept as families the
+product as shipped never saw (docs/worlds.md, "Family F", "Family G", "Family H").  About 8 minutes with
 ``--jobs 2`` for three seeds (generation and features; each stream's rows are
 kept in ``--work``, so another prior from the same streams takes a minute).
 """
