@@ -120,7 +120,10 @@ def _cmd_score(settings: Settings, args: argparse.Namespace) -> int:
     from stream.offline.score import score_file
 
     model_dir = Path(args.model) if args.model else settings.model_dir
-    report, counts = score_file(settings, model_dir, Path(args.input), Path(args.output))
+    history = Path(args.history) if args.history else None
+    report, counts, history_report = score_file(settings, model_dir, Path(args.input), Path(args.output), history)
+    if history_report is not None:
+        _report_invalid(history_report, args.history)
     _report_invalid(report, args.input)
     print(f"{counts.line()} -> {args.output}")
     return 0
@@ -247,6 +250,9 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--model", help="model directory (default: the model_dir setting)")
     sc.add_argument("--input", required=True)
     sc.add_argument("--output", required=True)
+    sc.add_argument("--history", help="events before the input (e.g. the training history): folded into the "
+                    "states first and not written, so the input is scored as their continuation; input events "
+                    "already in it are skipped")
     sc.set_defaults(handler=_cmd_score)
 
     e = sub.add_parser("evaluate", help="detection quality of scores against labels")

@@ -1,7 +1,19 @@
 """``riskmon score``: replay a JSONL file in order through the stream's own path
 (parse -> features -> score -> rules -> entity views) and write one result per
 event, plus a line of its own (``"record": "entity_alert"``) for each entity alert,
-right after the event at which it fired."""
+right after the event at which it fired.
+
+With a history (``--history``), its events go through the same path first and
+nothing of them is written: the input is scored as the continuation of that
+history, with every user's and entity's state, the alert suppression and the
+rule-storm watch where the history left them.  Scoring the last fortnight
+alone would start every user as new, and a worker never does that (it
+recovers its states, or is seeded: ``riskmon seed``); on the simulator a cold
+start caught half the misbehaving users (docs/operations.md, "First
+deployment").  Input events that are already in the history (the same
+``event_id``) are skipped and counted, so an input that overlaps its history
+is scored once, as the stream would.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +22,7 @@ from pathlib import Path
 from typing import Iterator
 
 from models.model import load
+from stream.core.contract import Event
 from stream.offline.jsonl import ReadReport, read_events, write_jsonl
 from stream.offline.replay import Replay
 from stream.settings import Settings
@@ -26,19 +39,41 @@ class ScoreCounts:
     events: int = 0
     alerts: int = 0  # user alerts sent (a suppressed or held one was never sent)
     entity_alerts: int = 0  # their own lines of the scores file, not events
+    history_events: int = 0  # events of the history folded in first (none written)
+    in_history: int = 0  # input events skipped because the history holds them
 
     def line(self) -> str:
-        return f"scored {self.events} events: {self.alerts} alerts, {self.entity_alerts} entity alerts"
+        first = ""
+        if self.history_events or self.in_history:
+            first = f"after {self.history_events} history events"
+            first += f" ({self.in_history} input events already in it, skipped), " if self.in_history else ", "
+        return f"{first}scored {self.events} events: {self.alerts} alerts, {self.entity_alerts} entity alerts"
 
 
-def score_file(settings: Settings, model_dir: Path, source: Path, target: Path) -> tuple[ReadReport, ScoreCounts]:
-    """Score ``source`` into ``target``; returns the read report and what was written."""
+def score_file(settings: Settings, model_dir: Path, source: Path, target: Path,
+               history: Path | None = None) -> tuple[ReadReport, ScoreCounts, ReadReport | None]:
+    """Score ``source`` into ``target``, as the continuation of ``history`` when given; returns the
+    input's read report, what was written, and the history's read report (None without one)."""
     replay = Replay.of(settings, load(model_dir, hmac_key=settings.model_hmac_key))
     report = ReadReport()
     counts = ScoreCounts()
+    history_report: ReadReport | None = None
+    seen: set[str] = set()  # the history's event ids
+    if history is not None:
+        history_report = ReadReport()
+        for outcome, _ in replay.run(read_events(history, history_report, settings.time_policy())):
+            seen.add(outcome.event.event_id)
+            counts.history_events += 1
+
+    def fresh(events: Iterator[Event]) -> Iterator[Event]:
+        for event in events:
+            if event.event_id in seen:
+                counts.in_history += 1
+                continue
+            yield event
 
     def rows() -> Iterator[dict]:
-        for outcome, entity_alerts in replay.run(read_events(source, report, settings.time_policy())):
+        for outcome, entity_alerts in replay.run(fresh(read_events(source, report, settings.time_policy()))):
             d = outcome.decision
             counts.events += 1
             counts.alerts += outcome.alert is not None and not outcome.held
@@ -62,4 +97,4 @@ def score_file(settings: Settings, model_dir: Path, source: Path, target: Path) 
                 yield {"record": "entity_alert", **{k: alert[k] for k in ENTITY_ALERT_FIELDS if k in alert}}
 
     write_jsonl(target, rows())
-    return report, counts
+    return report, counts, history_report

@@ -213,7 +213,7 @@ def test_baseline_end_to_end_on_a_small_simulation(tmp_path: Path) -> None:
     window = config.start + timedelta(days=10)
     history = [e for e in read_events(tmp_path / "events.jsonl") if e.ts < window.timestamp()]
     save(train(history, n_estimators=50), tmp_path / "model")
-    _, counts = score_file(Settings(), tmp_path / "model", tmp_path / "events.jsonl", tmp_path / "scores.jsonl")
+    _, counts, _ = score_file(Settings(), tmp_path / "model", tmp_path / "events.jsonl", tmp_path / "scores.jsonl")
     written = [json.loads(line) for line in (tmp_path / "scores.jsonl").read_text().splitlines()]
     entity_lines = [d for d in written if d.get("record") == "entity_alert"]
     assert counts.events == len(written) - len(entity_lines) == len(events)
