@@ -30,7 +30,7 @@ from models.forest import CompiledForest
 #: Issue 12's plain 13 features, as the monitor's loan feature row has them.
 CORE_FEATURES: tuple[str, ...] = (
     "amount_over_limit", "amount_24h_over_limit", "loans_24h", "distinct_products_7d", "log_hours_since_prev_loan",
-    "night_hour", "new_device", "new_channel", "utilisation", "log_limit_change", "segment_code",
+    "night_hour", "unseen_device", "new_channel", "utilisation", "log_limit_change", "segment_code",
 )
 #: Fewer of them than this in the model's columns: no core reader (a model of other columns).
 MIN_CORE_COLUMNS = 4

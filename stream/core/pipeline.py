@@ -47,7 +47,7 @@ def fold(states: MutableMapping[str, UserState], event: Event) -> FeatureRow | N
     return update(state, event)
 
 
-_NEW_DEVICE = (LOAN_FEATURES.index("new_device"), LOAN_FEATURES.index("recent_device"))
+_NEW_DEVICE = (LOAN_FEATURES.index("unseen_device"), LOAN_FEATURES.index("recent_device"))
 
 
 def _new_device(row: FeatureRow) -> bool:

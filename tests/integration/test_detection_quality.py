@@ -30,7 +30,7 @@ TEST_DAYS, WINDOW_DAYS, FESTIVAL = 74, 14, 66
 CAUSES = {
     "loan_stacking": {"loans_1h", "loans_24h", "distinct_channels_7d", "distinct_products_7d",
                       "amount_1h_over_limit", "amount_24h_over_limit"},
-    "account_takeover": {"recent_device", "new_device", "night_hour", "hour_unusual", "new_channel",
+    "account_takeover": {"recent_device", "unseen_device", "night_hour", "hour_unusual", "new_channel",
                          "amount_1h_over_limit", "amount_over_limit"},
     "student_overborrowing": {"amount_7d_over_limit", "amount_30d_over_limit", "loans_7d", "loans_30d",
                               "utilisation", "amount_over_limit", "loans_30d_rel_segment", "amount_24h_over_limit"},
