@@ -16,20 +16,12 @@ from ..context import Ctx
 from ..habits import odd_time, split, time_on_day
 from ..ledger import UserBook
 from ..timebase import DAY, HOUR, MINUTE, day_of
-from .base import Typology, best_anchor, cash_product, intensity, longest_term, make_headroom, take
+from .base import EstablishedAccount, best_anchor, cash_product, intensity, longest_term, make_headroom, take
 
 
-class AccountTakeover(Typology):
+class AccountTakeover(EstablishedAccount):
     name = "account_takeover"
     description = "new device, odd hour or channel, quick drain of available credit after an optional probe"
-
-    def prepare(self, profs, ctx, rng):  # type: ignore[override]
-        super().prepare(profs, ctx, rng)
-        p = profs[0]
-        p.start_day = 0
-        p.min_history_loans = max(p.min_history_loans, 2)
-        if p.mode in ("once", "lumpy"):
-            p.mode, p.rate = "poisson", max(p.rate, 1.5)
 
     def inject(self, books: Sequence[UserBook], ctx: Ctx, rng: Random) -> None:
         book = books[0]

@@ -43,6 +43,19 @@ class Typology:
         raise NotImplementedError
 
 
+class EstablishedAccount(Typology):
+    """A typology that strikes an account with a borrowing history of its own (a takeover, a
+    limit raise): it borrows from the start, at least twice, and regularly."""
+
+    def prepare(self, profs: Sequence[Profile], ctx: Ctx, rng: Random) -> None:
+        super().prepare(profs, ctx, rng)
+        p = profs[0]
+        p.start_day = 0
+        p.min_history_loans = max(p.min_history_loans, 2)
+        if p.mode in ("once", "lumpy"):
+            p.mode, p.rate = "poisson", max(p.rate, 1.5)
+
+
 def intensity(rng: Random) -> str:
     return rng.choices(("subtle", "medium", "blatant"), weights=(0.35, 0.4, 0.25))[0]
 

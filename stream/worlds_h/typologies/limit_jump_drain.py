@@ -14,20 +14,12 @@ from ..context import Ctx
 from ..habits import split, time_on_day
 from ..ledger import UserBook
 from ..timebase import DAY, HOUR, MINUTE, at, day_of
-from .base import Typology, anchor, cash_product, intensity, make_headroom, take
+from .base import EstablishedAccount, anchor, cash_product, intensity, make_headroom, take
 
 
-class LimitJumpDrain(Typology):
+class LimitJumpDrain(EstablishedAccount):
     name = "limit_jump_drain"
     description = "most of a freshly raised limit drawn within minutes to a few days"
-
-    def prepare(self, profs, ctx, rng):  # type: ignore[override]
-        super().prepare(profs, ctx, rng)
-        p = profs[0]
-        p.start_day = 0
-        p.min_history_loans = max(p.min_history_loans, 2)
-        if p.mode in ("once", "lumpy"):
-            p.mode, p.rate = "poisson", max(p.rate, 1.5)
 
     def inject(self, books: Sequence[UserBook], ctx: Ctx, rng: Random) -> None:
         book = books[0]
