@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import orjson
 import pytest
 
+from models.evaluate import read_jsonl
 from models.model import save
 from models.train import train
 from stream.core.contract import parse_document
+from stream.offline.jsonl import write_jsonl
 from stream.offline.score import ScoreCounts, score_file
 from stream.settings import Settings
 from stream.sim import SimConfig, generate
@@ -17,12 +18,12 @@ from tests.support import with_device_farm
 
 
 def _write(path: Path, docs: list[dict]) -> Path:
-    path.write_bytes(b"".join(orjson.dumps(d) + b"\n" for d in docs))
+    write_jsonl(path, docs)
     return path
 
 
 def _lines(path: Path) -> list[dict]:
-    return [orjson.loads(line) for line in path.read_bytes().splitlines()]
+    return list(read_jsonl(path))
 
 
 @pytest.fixture(scope="module")
