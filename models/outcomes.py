@@ -84,36 +84,69 @@ def label_outcomes(events: Iterable[Event], rules: OutcomeRules, history_end: fl
     Repayments are matched to loans by (user, loan id); redelivered events
     (an ``event_id`` seen before) count once, as in the stream.
     """
-    loans: dict[tuple[str, str], LoanEvent] = {}
-    paid: dict[tuple[str, str], float] = {}
-    worst: dict[tuple[str, str], int] = {}
-    seen: set[str] = set()
-    newest = float("-inf")
-    unique = []
+    labeller = OutcomeLabeller(rules, history_end)
     for e in events:
-        if e.event_id in seen:
-            continue
-        seen.add(e.event_id)
-        unique.append(e)
-        newest = max(newest, e.ts)
-    end = newest if history_end is None else history_end
-    for e in unique:
+        labeller.add(e)
+    return labeller.labels()
+
+
+@dataclass(slots=True)
+class _Loan:
+    """What a loan's label needs: its id and moments, and what was repaid into it by maturity."""
+
+    event_id: str
+    ts: float
+    matures: float
+    due: float  # due by the first due date
+    paid: float = 0.0
+    worst: int = 0  # the latest repayment's days late
+
+
+class OutcomeLabeller:
+    """``label_outcomes`` one event at a time, keeping per loan only what its label needs.
+
+    Training reads a history once and keeps no parsed events (``models.training_rows``).
+    A repayment that comes before its loan (a stream out of order) waits for it and is
+    counted when the loan comes, before any later repayment, so every loan's sum is
+    added in input order and the labels are those of reading the whole history first.
+    """
+
+    def __init__(self, rules: OutcomeRules, history_end: float | None = None) -> None:
+        self.rules = rules
+        self.history_end = history_end
+        self._seen: set[str] = set()
+        self._newest = float("-inf")
+        self._loans: dict[tuple[str, str], _Loan] = {}
+        self._waiting: dict[tuple[str, str], list[tuple[float, float, int]]] = {}  # (ts, amount, days late)
+
+    def add(self, e: Event) -> None:
+        if e.event_id in self._seen:
+            return
+        self._seen.add(e.event_id)
+        self._newest = max(self._newest, e.ts)
         key = (e.user_id, e.loan_id)
         if isinstance(e, LoanEvent):
-            loans.setdefault(key, e)
-    for e in unique:
-        if isinstance(e, LoanEvent):
-            continue
-        loan = loans.get((e.user_id, e.loan_id))
-        if loan is None or e.ts < loan.ts or e.ts > rules.matures(loan) or e.ts > end:
-            continue
-        key = (e.user_id, e.loan_id)
-        paid[key] = paid.get(key, 0.0) + e.amount
-        worst[key] = max(worst.get(key, 0), e.days_late)
-    labels = {}
-    for key, loan in loans.items():
-        if rules.matures(loan) > end:
-            continue
-        short = paid.get(key, 0.0) < rules.min_repaid_share * rules.due_by_first_date(loan)
-        labels[loan.event_id] = short or worst.get(key, 0) >= rules.late_days
-    return labels
+            if key in self._loans:
+                return
+            loan = self._loans[key] = _Loan(e.event_id, e.ts, self.rules.matures(e), self.rules.due_by_first_date(e))
+            for repaid in self._waiting.pop(key, ()):
+                self._repaid(loan, *repaid)
+            return
+        loan = self._loans.get(key)
+        if loan is None:
+            self._waiting.setdefault(key, []).append((e.ts, e.amount, e.days_late))
+        else:
+            self._repaid(loan, e.ts, e.amount, e.days_late)
+
+    def _repaid(self, loan: _Loan, ts: float, amount: float, days_late: int) -> None:
+        if ts < loan.ts or ts > loan.matures or (self.history_end is not None and ts > self.history_end):
+            return
+        loan.paid += amount
+        loan.worst = max(loan.worst, days_late)
+
+    def labels(self) -> dict[str, bool]:
+        """The labels of the loans matured by the history's end (see ``label_outcomes``)."""
+        end = self._newest if self.history_end is None else self.history_end
+        rules = self.rules
+        return {loan.event_id: loan.paid < rules.min_repaid_share * loan.due or loan.worst >= rules.late_days
+                for loan in self._loans.values() if loan.matures <= end}

@@ -89,3 +89,46 @@ def test_a_label_depends_only_on_what_the_history_held_by_the_loans_maturity(spe
     assert early == {k: v for k, v in full.items() if k in early}
     matured = {e.event_id for e in events if e.event_type == "loan" and RULES.matures(e) <= end}
     assert set(early) == matured
+
+
+def _reference_labels(events: list[Event], rules: OutcomeRules, history_end: float | None) -> dict[str, bool]:
+    """The labels read the plain way: the whole history first, then every repayment against its loan."""
+    unique, seen = [], set()
+    for e in events:
+        if e.event_id not in seen:
+            seen.add(e.event_id)
+            unique.append(e)
+    end = max(e.ts for e in unique) if history_end is None else history_end
+    loans: dict[tuple[str, str], Event] = {}
+    for e in unique:
+        if e.event_type == "loan":
+            loans.setdefault((e.user_id, e.loan_id), e)
+    paid: dict[tuple[str, str], float] = {}
+    worst: dict[tuple[str, str], int] = {}
+    for e in unique:
+        loan_ = loans.get((e.user_id, e.loan_id))
+        if e.event_type == "loan" or loan_ is None or not loan_.ts <= e.ts <= min(rules.matures(loan_), end):
+            continue
+        key = (e.user_id, e.loan_id)
+        paid[key] = paid.get(key, 0.0) + e.amount
+        worst[key] = max(worst.get(key, 0), e.days_late)
+    return {
+        loan_.event_id: paid.get(key, 0.0) < rules.min_repaid_share * rules.due_by_first_date(loan_)
+        or worst.get(key, 0) >= rules.late_days
+        for key, loan_ in loans.items() if rules.matures(loan_) <= end
+    }
+
+
+@settings(max_examples=200, deadline=None)
+@given(_histories, st.lists(st.integers(0, 39), max_size=5), st.one_of(st.none(), st.floats(0, 140)))
+def test_labels_read_in_one_pass_are_those_of_reading_the_whole_history_first(
+        spec: list[tuple], redelivered: list[int], cut: float | None) -> None:
+    """Training labels the loans as it reads the history once (``OutcomeLabeller``), so a repayment
+    that comes before its loan (a stream out of order) waits for it; redelivered events count once."""
+    events = []
+    for i, (kind, loan_no, day, amount, late, term, product) in enumerate(spec):  # in spec order, not by time
+        events.append(loan(loan_no, day, amount, term, product=product) if kind == "loan"
+                      else repay(i, loan_no, day, amount, late))
+    events += [events[i] for i in redelivered if i < len(events)]
+    end = None if cut is None else T0.timestamp() + cut * DAY
+    assert label_outcomes(events, RULES, history_end=end) == _reference_labels(events, RULES, end)
