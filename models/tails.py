@@ -35,6 +35,7 @@ from models.core_forest import PREFIX as CORE_PREFIX
 from models.core_forest import CoreForest
 from models.prior import PREFIX as PRIOR_PREFIX
 from models.prior import TypologyPrior
+from models.tree_walk import in_blocks
 
 #: Loan features where more is riskier, and where less is (by what they mean).
 RISKY_HIGH: tuple[str, ...] = (
@@ -118,7 +119,10 @@ class DirectionalTails:
         return flat, starts
 
     def score(self, X: np.ndarray) -> np.ndarray:
-        return self.contributions(X).sum(axis=1)
+        """The sum of a row's contributions, ``WALK_ROWS`` rows at a time: ``contributions`` holds
+        about 1 KB a row (keys, positions, shares, logs), which on a whole history was the
+        peak of ``riskmon train``; rows are independent, so the scores are the same to the bit."""
+        return in_blocks(lambda block: self.contributions(block).sum(axis=1), X)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         return {"tails_columns": self.columns, "tails_signs": self.signs, "tails_knots": self.knots,
