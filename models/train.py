@@ -16,7 +16,7 @@ import hashlib
 import json
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable
 
 import numpy as np
 import sklearn
@@ -26,21 +26,19 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from models.calibrate import USER_WINDOW_DAYS, calibrate
 from models.combine import scale_knots, share_by_skill
 from models.early_warning import EarlyWarning, fit_early_warning
-from models.outcomes import OutcomeRules, label_outcomes
+from models.outcomes import OutcomeRules
 from models.forest import CompiledForest
 from models.core_forest import CoreForest
 from models.prior import TypologyPrior, load_prior
 from models.tails import Blend
+from models.training_rows import MIN_ROWS, WARM_DAYS, TrainingRows, warm_start  # noqa: F401  (WARM_DAYS, warm_start: re-exported)
 from models.model import EVENT_FEATURES, ROW_FEATURES, RiskModel, TypeModel, feature_columns, feature_norms
-from stream.core.contract import Event, LoanEvent
+from stream.core.contract import Event
 from stream.core.drift import bin_edges, bin_shares
-from stream.core.features import FeatureRow, UserState, apply_segment_stats, segment_medians
 from stream.core.entity_alerts import calibrate_entities
-from stream.core.packed_states import HOT_STATES, PackedStates
-from stream.core.pipeline import featurize_sighted
+from stream.core.packed_states import HOT_STATES
 from stream.core.rules import RuleConfig, evaluate_rules
 
-MIN_ROWS = 50
 #: Rows per tree.  scikit-learn's default (256) isolates with shallow trees that
 #: see few of a lender's ordinary-but-rare habits, which then stand out as
 #: anomalies (payday lenders' night borrowing, instalment plans at checkout).
@@ -49,19 +47,6 @@ MIN_ROWS = 50
 #: of 11 instead of 8 (``bench/forest_choice.py``; docs/worlds.md).
 MAX_SAMPLES = 2048
 REFERENCE_ROWS = 64  # training rows saved with the model to sanity-check it on load
-#: Rule hit rates and the alert budget are measured on the history from this many
-#: days after its first event (at most its second half), where users' rolling
-#: windows have filled as they have in production.  On the held-out worlds the
-#: rules fired on 0-0.4 % of well-behaved users' loans in a history's first two
-#: weeks and on 1.5-2.4 % from its fourth week on, so a budget set on the whole
-#: history was overrun in production (docs/worlds.md).  The forests and the
-#: directional tails are fitted on the same warm part: fitted on the whole
-#: history they learnt the half-empty windows of its first weeks as normal, and
-#: the well-behaved users' fuller windows of the weeks after read as anomalies
-#: (held-out worlds' worst PR-AUC 0.452 -> 0.477 and 0.259 -> 0.279; level on
-#: average on family D, written afterwards, and worse where users keep joining:
-#: docs/worlds.md, "The readers learn normal on the warm history", "Family D").
-WARM_DAYS = 21
 #: The most of the history's last fortnight's active users the anomaly model alone may flag, as a
 #: multiple of the event type's alert rate.  The budget is per event, the risk team's promise per
 #: user (at most 2 % of well-behaved users flagged in a fortnight, rules and model together): where
@@ -156,47 +141,6 @@ def top_threshold(values: np.ndarray, k: float) -> float:
     return float(above[-1]) if len(above) else float(np.nextafter(candidate, np.inf))
 
 
-def warm_start(times: list[float]) -> float:
-    """The event time from which the history's rates are measured (see ``WARM_DAYS``)."""
-    if not times:
-        return 0.0
-    first, last = min(times), max(times)
-    return first + min(WARM_DAYS * 86400.0, (last - first) / 2)
-
-
-@dataclass(frozen=True)
-class TrainingRows:
-    """A history's feature rows as training reads them: which are warm (``warm_start``), the
-    segment medians of the warm loans, and each event type's matrix.  One definition for
-    ``train`` and for what refits its forest (the speed bench's scikit-learn twin)."""
-
-    rows: list[tuple[str | None, str, FeatureRow]]  # segment (loans only), event type, features
-    warm: np.ndarray  # per row: at or after ``warm_from``
-    warm_from: float
-    stats: dict[str, dict[str, float]]  # segment medians of the warm rows (``segment_medians``)
-
-    @classmethod
-    def of(cls, events_rows: Sequence[tuple[Event, FeatureRow]]) -> "TrainingRows":
-        rows = [(e.segment if isinstance(e, LoanEvent) else None, e.event_type, r) for e, r in events_rows]
-        warm_from = warm_start([e.ts for e, _ in events_rows])
-        warm = np.array([e.ts >= warm_from for e, _ in events_rows], dtype=bool)
-        stats = segment_medians([(seg, r) for (seg, _, r), w in zip(rows, warm) if seg is not None and w])
-        return cls(rows, warm, warm_from, stats)
-
-    def matrix(self, event_type: str) -> np.ndarray:
-        """Every row of ``event_type``, whole, with its segment-relative features filled in."""
-        return np.array(
-            [apply_segment_stats(r, seg, self.stats).values for seg, t, r in self.rows if t == event_type],
-            dtype=np.float64,
-        ).reshape(-1, len(ROW_FEATURES[event_type]))
-
-    def fit_mask(self, event_type: str) -> np.ndarray:
-        """The rows of ``event_type`` the readers are fitted on and the budget is set on: the warm
-        ones, or all of them when fewer than ``MIN_ROWS`` are warm (too few to set a budget on)."""
-        warm = np.array([w for (_, t, _), w in zip(self.rows, self.warm) if t == event_type], dtype=bool)
-        return warm if warm.sum() >= MIN_ROWS else np.ones_like(warm)
-
-
 def train(
     events: Iterable[Event],
     alert_rate: float = 0.01,
@@ -246,20 +190,15 @@ def train(
     if not 0 < alert_rate < 0.5:
         raise TrainingError(f"alert rate must be in (0, 0.5), got {alert_rate}")
     # Every user's state lives until the history ends: packed beyond the most recent HOT_STATES.
-    sighted = list(featurize_sighted(events, PackedStates(UserState.from_bytes, UserState.to_bytes, hot_states)))
-    events_rows = [(e, r) for e, r, _ in sighted]
-    history = TrainingRows.of(events_rows)
-    rows, warm, warm_from, stats = history.rows, history.warm, history.warm_from, history.stats
-    warm_rows = [(e, r) for (e, r), w in zip(events_rows, warm) if w]
-    fortnight = max((e.ts for e, _ in warm_rows), default=0.0) - USER_WINDOW_DAYS * 86400.0
-    calibration = calibrate(((e.user_id, e.event_type, r) for e, r in warm_rows), configured, alert_rate,
-                            apply=calibrate_rules,
-                            fortnight_from=next((i for i, (e, _) in enumerate(warm_rows) if e.ts >= fortnight), 0))
+    history = TrainingRows.collect(events, outcomes, hot_states)
+    warm, warm_from, stats = history.warm, history.warm_from, history.stats
+    fortnight = (float(history.ts[warm].max()) if warm.any() else 0.0) - USER_WINDOW_DAYS * 86400.0
+    calibration = calibrate(history.in_order(warm), configured, alert_rate, apply=calibrate_rules,
+                            fortnight_from=int(np.argmax(history.ts[warm] >= fortnight)) if warm.any() else 0)
     rules = calibration.effective
-    users = {t: np.array([e.user_id for e, _ in events_rows if e.event_type == t]) for t in EVENT_FEATURES}
-    recent = {t: np.array([e.ts >= fortnight for e, _ in events_rows if e.event_type == t], dtype=bool)
-              for t in EVENT_FEATURES}
-    entities = calibrate_entities(((s, w) for (_, _, seen), w in zip(sighted, warm) for s in seen), warm_from)
+    users = {t: history.users[history.of_type(t)] for t in EVENT_FEATURES}
+    recent = {t: history.ts[history.of_type(t)] >= fortnight for t in EVENT_FEATURES}
+    entities = calibrate_entities(((s, bool(warm[i])) for i, s in history.sightings), warm_from)
     by_type: dict[str, TypeModel] = {}
     user_caps: dict[str, dict[str, Any]] = {}
     model_fired: dict[str, tuple[int, int]] = {}  # per type: warm rows the model's score alerts on, warm rows
@@ -287,12 +226,11 @@ def train(
             core = CoreForest.fit(names, X_warm, n_estimators, max_samples, seed + 1) if core_forest else None
             blended = Blend.fit(names, X_warm, scores[in_budget], core, typology_prior)
             scores = blended.score(X, scores)
-        ruled = np.array([bool(evaluate_rules(r, rules)) for _, t, r in rows if t == event_type])
+        ruled = np.fromiter((bool(evaluate_rules(r, rules)) for r in history.rows(event_type)), bool, len(X))
         rate = rates[event_type]
-        if event_type == "loan" and outcomes is not None:
-            loans = [e for e, _ in events_rows if e.event_type == "loan"]
+        if event_type == "loan" and history.outcomes is not None:
             early_warning, ew_meta, ew_p = _early_warning(
-                loans, V, label_outcomes((e for e, _ in events_rows), outcomes), outcomes,
+                history.loan_ids, V, history.outcomes, outcomes,
                 in_budget, ruled, rate, (early_warning_share, early_warning_max_share), seed, scores)
         with_ew = event_type == "loan" and early_warning is not None
         forest_ruled = ruled | (ew_p >= early_warning.threshold) if with_ew else ruled
@@ -359,7 +297,7 @@ def training_options(settings: Any) -> dict[str, Any]:
 
 
 def _early_warning(
-    loans: list[Event], V: np.ndarray, labels: dict[str, bool], outcomes: OutcomeRules,
+    loan_ids: list[str], V: np.ndarray, labels: dict[str, bool], outcomes: OutcomeRules,
     in_budget: np.ndarray, ruled: np.ndarray, rate: float, shares: tuple[float, float], seed: int,
     forest_scores: np.ndarray,
 ) -> tuple[EarlyWarning | None, dict, np.ndarray | None]:
@@ -377,8 +315,8 @@ def _early_warning(
     reason when outcomes are too few or unpredictable), its meta, and every
     loan's probability.
     """
-    idx = np.array([i for i, e in enumerate(loans) if e.event_id in labels], dtype=np.intp)
-    y = np.array([labels[loans[i].event_id] for i in idx], dtype=np.int64)
+    idx = np.array([i for i, event_id in enumerate(loan_ids) if event_id in labels], dtype=np.intp)
+    y = np.array([labels[loan_ids[i]] for i in idx], dtype=np.int64)
     meta: dict = {"trained": False, "labelled": int(len(idx)), "bad": int(y.sum()), "outcomes": vars(outcomes)}
     if len(idx) == 0:  # fewer late days would not help: no outcome is known yet
         meta["reason"] = (f"no loan's outcome had matured by the history's end (its first due date plus "

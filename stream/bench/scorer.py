@@ -25,7 +25,7 @@ from sklearn.ensemble import IsolationForest
 
 from models.forest import CompiledForest
 from models.model import RiskModel
-from models.train import TrainingRows
+from models.training_rows import TrainingRows
 from stream.core.contract import LoanEvent, parse_document
 from stream.core.pipeline import featurize
 
@@ -79,7 +79,7 @@ def best_of(fn: Callable[[], object], repeats: int, min_time_s: float = 0.05) ->
 
 def refit(history: list[dict], model: RiskModel) -> tuple[IsolationForest, bool]:
     """Fit the sklearn forest ``models.train`` fitted for ``EVENT_TYPE``; say if it is the worker's."""
-    rows = TrainingRows.of(list(featurize(parse_document(d) for d in history)))
+    rows = TrainingRows.collect(parse_document(d) for d in history)
     X = rows.matrix(EVENT_TYPE)[rows.fit_mask(EVENT_TYPE)]  # the rows train fits on ...
     X = X[:, model.by_type[EVENT_TYPE].columns]  # ... and the columns the model's forest reads
     forest = IsolationForest(

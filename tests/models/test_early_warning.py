@@ -179,8 +179,6 @@ def test_switched_off_the_model_has_no_early_warning(history: list) -> None:
 def test_an_early_warning_worse_than_the_anomaly_model_at_the_historys_outcomes_is_not_used() -> None:
     """Below the line the ranking is the larger of the two scores, so an early warning that
     predicts the outcomes worse than the model would only reorder the model's ranking."""
-    from types import SimpleNamespace
-
     from models.model import ROW_FEATURES, feature_columns
     from models.outcomes import OutcomeRules
     from models.train import _early_warning
@@ -190,9 +188,9 @@ def test_an_early_warning_worse_than_the_anomaly_model_at_the_historys_outcomes_
     V = rng.normal(size=(4000, width))
     column = feature_columns("loan", ROW_FEATURES["loan"])[0]
     bad = rng.random(4000) < 1 / (1 + np.exp(-(-4.0 + 1.5 * V[:, column])))  # learnable, noisily
-    loans = [SimpleNamespace(event_id=f"e{i}") for i in range(4000)]
+    loan_ids = [f"e{i}" for i in range(4000)]
     labels = {f"e{i}": bool(b) for i, b in enumerate(bad)}
-    args = (loans, V, labels, OutcomeRules(), np.ones(4000, bool), np.zeros(4000, bool), 0.01, (0.1, 0.6), 7)
+    args = (loan_ids, V, labels, OutcomeRules(), np.ones(4000, bool), np.zeros(4000, bool), 0.01, (0.1, 0.6), 7)
     knows_better = bad + 0.01 * rng.random(4000)  # a model that ranks every bad outcome first
     model, meta, p = _early_warning(*args, knows_better)
     assert model is None and p is None and not meta["trained"]
@@ -204,15 +202,13 @@ def test_an_early_warning_worse_than_the_anomaly_model_at_the_historys_outcomes_
 def test_a_history_in_which_no_outcome_has_matured_says_that_a_longer_one_is_needed() -> None:
     """Lateness settings cannot help when no loan's first due date plus the grace days falls inside
     the history (a 45-day history of monthly instalment plans): the reason says what would."""
-    from types import SimpleNamespace
-
     from models.model import ROW_FEATURES
     from models.outcomes import OutcomeRules
     from models.train import _early_warning
 
-    loans = [SimpleNamespace(event_id=f"e{i}") for i in range(100)]
+    loan_ids = [f"e{i}" for i in range(100)]
     V = np.zeros((100, len(ROW_FEATURES["loan"])))
-    model, meta, p = _early_warning(loans, V, {}, OutcomeRules(grace_days=20), np.ones(100, bool),
+    model, meta, p = _early_warning(loan_ids, V, {}, OutcomeRules(grace_days=20), np.ones(100, bool),
                                     np.zeros(100, bool), 0.01, (0.1, 0.6), 7, np.zeros(100))
     assert model is None and p is None and meta["labelled"] == 0 and not meta["trained"]
     assert "outcome_grace_days, 20 days" in meta["reason"] and "longer history" in meta["reason"]
