@@ -78,7 +78,8 @@ class TrainingRows:
     @classmethod
     def collect(cls, events: Iterable[Event], outcomes: OutcomeRules | None = None,
                 hot_states: int = HOT_STATES) -> "TrainingRows":
-        """Fold ``events`` (time-ordered) through the stream's feature code once, keeping the columns.
+        """Fold ``events`` through the stream's feature code once, keeping the columns (pass an
+        iterator, as ``riskmon train`` does, and no event outlives its fold).
 
         ``outcomes``: also label the loans by what became of them (None: no labels).
         ``hot_states``: users' states kept decoded, the rest packed (memory only)."""
@@ -102,17 +103,15 @@ class TrainingRows:
             sightings.extend((i, s) for s in seen)
             if labeller is not None:
                 labeller.add(event)
-        times = np.frombuffer(ts, dtype=np.float64) if len(ts) else np.zeros(0)
+        # The arrays' own memory, not a copy (an empty one gives an empty array).
+        times, kind = np.frombuffer(ts, dtype=np.float64), np.frombuffer(kinds, dtype=np.int8)
+        matrices = {t: np.frombuffer(v, dtype=np.float64).reshape(-1, _WIDTH[t]) for t, v in values.items()}
         warm_from = warm_start(times)
         warm = times >= warm_from
-        matrices = {t: (np.frombuffer(v, dtype=np.float64) if len(v) else np.zeros(0)).reshape(-1, _WIDTH[t])
-                    for t, v in values.items()}
-        kind = np.frombuffer(kinds, dtype=np.int8) if len(kinds) else np.zeros(0, dtype=np.int8)
         warm_loans = warm[kind == EVENT_TYPES.index("loan")]
         stats = segment_medians(
             (segments[j], FeatureRow("loan", tuple(matrices["loan"][j].tolist()))) for j in np.flatnonzero(warm_loans))
-        return cls(kind, times, np.frombuffer(users, dtype=np.int64) if len(users) else np.zeros(0, dtype=np.int64),
-                   matrices, segments, loan_ids, sightings,
+        return cls(kind, times, np.frombuffer(users, dtype=np.int64), matrices, segments, loan_ids, sightings,
                    labeller.labels() if labeller is not None else None, warm, warm_from, stats)
 
     def of_type(self, event_type: str) -> np.ndarray:
