@@ -138,15 +138,9 @@ def table(rows: list[dict[str, Any]], key: str) -> str:
     lines = [head, "|" + "---|" * 7]
     for r in rows:
         ew, real, risky = r["early_warning"], r["realised_outcomes"], r["risky_borrowing"]
-        agreement = f"{ew['typology_agreement']:.0%}" if "typology_agreement" in ew else None
-        if ew.get("trained"):
-            status = (f"trained ({ew['calibration']}), PR-AUC {ew['held_out_pr_auc']:.3f} vs forest "
-                      f"{ew['forest_pr_auc']:.3f}: share {ew['share']:.0%}"
-                      + (f", prior agrees on {agreement} of its top 1 %" if agreement else ""))
-        elif agreement:
-            status = f"not used: the typology prior agrees on only {agreement} of its top 1 %"
-        else:
-            status = f"none: {ew.get('reason', '')[:70]}"
+        status = (f"trained ({ew['calibration']}), PR-AUC {ew['held_out_pr_auc']:.3f} vs forest "
+                  f"{ew['forest_pr_auc']:.3f}: share {ew['share']:.0%}" if ew.get("trained")
+                  else f"none: {ew.get('reason', '')[:70]}")
         lines.append(
             f"| {r.get('cut_day', r.get('world'))} | {ew.get('labelled', 0)} ({ew.get('bad', 0)}) | {status} | "
             f"{real['loans']} ({real['bad']}) | {_pr(real.get('early_warning'))} / {_pr(real['forest'])} | "

@@ -16,12 +16,6 @@ Two decisions, both taken on the lender's own history:
   share ranked risky borrowing better at every cut; on held-out worlds where
   it predicted them no better, any share above the floor cost PR-AUC
   (docs/early_warning.md).
-* **Whether its outcomes are risky borrowing at all** (``typology_agreement``).
-  A lender's bad outcomes may be its ordinary borrowers' lateness, which the
-  early warning predicts well and which is not what the monitor alerts on.
-  With a typology prior (``models.prior``, learned on other lenders' labelled
-  typologies), the early warning is used only if the prior also ranks high
-  the loans it ranks highest.
 * **Where each probability lands on the forest's scale** (``scale_knots``).
   Within each band (below the alert line, between the alert line and the
   high line, above the high line) the early warning's k-th quantile maps onto
@@ -44,23 +38,6 @@ FULL_LIFT = 1.5
 #: simulator 16 -> 1,024 knots lifted the combined PR-AUC on risky borrowing by
 #: 0.013-0.020 at every cut with an early warning (docs/early_warning.md).
 BAND_KNOTS = 1024
-#: ``typology_agreement`` compares the two readers' top percent of the history's loans.
-AGREEMENT_TOP = 0.01
-#: The early warning is used only when at least this share of its top percent is also in
-#: the prior's top percent (ten times chance).  On the ten held-out lenders where it was
-#: used (each prior trained without the lender's family) it cost PR-AUC on risky
-#: borrowing at the four with 0.04-0.10, and helped at five with 0.14-0.63 (0.006 at
-#: one with 0.095): docs/early_warning.md.
-MIN_TYPOLOGY_AGREEMENT = 0.1
-
-
-def typology_agreement(early_warning: np.ndarray, typology: np.ndarray, top: float = AGREEMENT_TOP) -> float:
-    """The share of the loans in the early warning's top ``top`` that the typology prior also
-    ranks in its top ``top``: ``top`` by chance, 1 when the two agree on what is riskiest."""
-    early_warning, typology = np.asarray(early_warning, dtype=np.float64), np.asarray(typology, dtype=np.float64)
-    ours = early_warning >= np.quantile(early_warning, 1.0 - top)
-    theirs = typology >= np.quantile(typology, 1.0 - top)
-    return float(theirs[ours].mean())
 
 
 def share_by_skill(ew_pr_auc: float, forest_pr_auc: float, floor: float, ceiling: float) -> float:

@@ -24,7 +24,7 @@ from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from models.calibrate import USER_WINDOW_DAYS, calibrate
-from models.combine import MIN_TYPOLOGY_AGREEMENT, scale_knots, share_by_skill, typology_agreement
+from models.combine import scale_knots, share_by_skill
 from models.early_warning import EarlyWarning, fit_early_warning
 from models.outcomes import OutcomeRules
 from models.forest import CompiledForest
@@ -231,8 +231,7 @@ def train(
         if event_type == "loan" and history.outcomes is not None:
             early_warning, ew_meta, ew_p = _early_warning(
                 history.loan_ids, V, history.outcomes, outcomes,
-                in_budget, ruled, rate, (early_warning_share, early_warning_max_share), seed, scores,
-                blended.prior.score(X) if blended is not None and blended.prior is not None else None)
+                in_budget, ruled, rate, (early_warning_share, early_warning_max_share), seed, scores)
         with_ew = event_type == "loan" and early_warning is not None
         forest_ruled = ruled | (ew_p >= early_warning.threshold) if with_ew else ruled
         # The forest takes what the rules and the early warning leave.
@@ -300,7 +299,7 @@ def training_options(settings: Any) -> dict[str, Any]:
 def _early_warning(
     loan_ids: list[str], V: np.ndarray, labels: dict[str, bool], outcomes: OutcomeRules,
     in_budget: np.ndarray, ruled: np.ndarray, rate: float, shares: tuple[float, float], seed: int,
-    forest_scores: np.ndarray, typology: np.ndarray | None = None,
+    forest_scores: np.ndarray,
 ) -> tuple[EarlyWarning | None, dict, np.ndarray | None]:
     """Fit the early warning on the labelled loans and set its thresholds so that it alone
     alerts on its share of what the rules leave of the budget (``in_budget`` loans), among
@@ -308,10 +307,8 @@ def _early_warning(
 
     The share lies between ``shares`` (floor, ceiling), by its out-of-fold
     PR-AUC on the labelled loans over the forest's on the same loans
-    (``models.combine.share_by_skill``); below the forest's, or with a
-    ``typology`` (the prior's log-odds per loan) that disagrees on the riskiest
-    loans (``models.combine.typology_agreement``), the early warning is not
-    used (None, the reason in the meta).  Probabilities for the
+    (``models.combine.share_by_skill``); below the forest's, the early warning
+    is not used (None, the reason in the meta).  Probabilities for the
     threshold are out-of-fold for labelled loans (the fitted model has seen
     them) and the model's own for the rest (the history's newest loans, not
     yet matured: out of sample already).  Returns the model (None with the
@@ -343,16 +340,6 @@ def _early_warning(
     share = share_by_skill(held_out_pr, forest_pr, *shares)
     p = fitted.model.probability(X)
     p[idx] = fitted.held_out_p
-    if typology is not None:
-        agreement = typology_agreement(p, typology)
-        meta.update(held_out_pr_auc=held_out_pr, forest_pr_auc=forest_pr, typology_agreement=agreement)
-        if agreement < MIN_TYPOLOGY_AGREEMENT:
-            meta["reason"] = (f"trained but not used: it predicts the history's outcomes (out-of-fold PR-AUC "
-                              f"{held_out_pr:.3f} against the anomaly model's {forest_pr:.3f}), but those are not "
-                              f"risky borrowing as the typology prior knows it: {agreement:.0%} of the loans it "
-                              f"ranks in its top 1 % are in the prior's, under {MIN_TYPOLOGY_AGREEMENT:.0%}; its "
-                              f"alerts would take the anomaly model's budget for this lender's ordinary lateness")
-            return None, meta, None
     free = in_budget & ~ruled
     pool = p[free] if free.any() else p
     budget = rate * max(int(in_budget.sum()), 1)

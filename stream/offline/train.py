@@ -55,9 +55,7 @@ def report_early_warning(model: RiskModel) -> None:
               f"({info['bad'] / info['labelled']:.2%}); {info['calibration']} calibration; alerts from probability "
               f"{info['threshold']:.3f}; out-of-fold PR-AUC on the labelled loans {info['held_out_pr_auc']:.3f} "
               f"against the anomaly model's {info['forest_pr_auc']:.3f}, so its share of what the rules leave of the "
-              f"loan budget is {info['share']:.0%}"
-              + (f"; the typology prior ranks {info['typology_agreement']:.0%} of its top 1 % of loans in its own"
-                 if "typology_agreement" in info else ""))
+              f"loan budget is {info['share']:.0%}")
     else:
         print(f"early warning: none: {info['reason']}", file=sys.stderr)
 

@@ -78,17 +78,3 @@ def test_near_misses_of_a_step_shaped_early_warning_meet_the_forests() -> None:
     xs, ys = scale_knots(p, f, (0.9, 0.95), (0.58, 0.7))
     for q in (0.5, 0.9, 0.97, 0.99, 0.995):
         assert abs(np.interp(np.quantile(p, q), xs, ys) - np.quantile(f, q)) < 0.01, q
-
-
-def test_typology_agreement_is_the_share_of_the_early_warnings_top_percent_the_prior_shares() -> None:
-    from models.combine import typology_agreement
-
-    rng = np.random.default_rng(4)
-    risky = rng.random(20_000)
-    assert typology_agreement(risky, risky) == 1.0
-    assert typology_agreement(risky, -risky) == 0.0
-    assert abs(typology_agreement(risky, rng.random(20_000)) - 0.01) < 0.01  # chance: the top share itself
-    half = risky.copy()
-    top = np.flatnonzero(risky >= np.quantile(risky, 0.99))
-    half[top[::2]] = -1.0  # the prior places half of the early warning's top percent at the bottom
-    assert abs(typology_agreement(risky, half) - 0.5) < 0.02

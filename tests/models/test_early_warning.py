@@ -199,30 +199,6 @@ def test_an_early_warning_worse_than_the_anomaly_model_at_the_historys_outcomes_
     assert model is not None and meta["trained"] and meta["held_out_pr_auc"] > meta["forest_pr_auc"]
 
 
-def test_an_early_warning_whose_riskiest_loans_the_typology_prior_does_not_recognise_is_not_used() -> None:
-    """A lender's bad outcomes may be ordinary lateness: an early warning that predicts them
-    well but ranks first loans the prior does not rank high would spend the model's budget on them."""
-    from models.combine import MIN_TYPOLOGY_AGREEMENT
-    from models.model import ROW_FEATURES, feature_columns
-    from models.outcomes import OutcomeRules
-    from models.train import _early_warning
-
-    width = len(ROW_FEATURES["loan"])
-    rng = np.random.default_rng(5)
-    V = rng.normal(size=(4000, width))
-    column = feature_columns("loan", ROW_FEATURES["loan"])[0]
-    bad = rng.random(4000) < 1 / (1 + np.exp(-(-4.0 + 1.5 * V[:, column])))
-    labels = {f"e{i}": bool(b) for i, b in enumerate(bad)}
-    args = ([f"e{i}" for i in range(4000)], V, labels, OutcomeRules(), np.ones(4000, bool),
-            np.zeros(4000, bool), 0.01, (0.1, 0.6), 7, rng.random(4000))
-    model, meta, p = _early_warning(*args, V[:, column])  # the prior reads risk where the outcomes do
-    assert model is not None and meta["typology_agreement"] >= MIN_TYPOLOGY_AGREEMENT
-    model, meta, p = _early_warning(*args, -V[:, column])  # it reads the opposite
-    assert model is None and p is None and not meta["trained"]
-    assert meta["typology_agreement"] < MIN_TYPOLOGY_AGREEMENT and "typology prior" in meta["reason"]
-    assert _early_warning(*args)[0] is not None  # without a prior, nothing to ask
-
-
 def test_a_history_in_which_no_outcome_has_matured_says_that_a_longer_one_is_needed() -> None:
     """Lateness settings cannot help when no loan's first due date plus the grace days falls inside
     the history (a 45-day history of monthly instalment plans): the reason says what would."""
