@@ -10,7 +10,7 @@ from typing import Iterable, Iterator
 import orjson
 
 from stream.core.contract import Event, InvalidEvent, parse_event
-from stream.core.event_time import TimePolicy, admit_replay
+from stream.core.event_time import TimePolicy, replay_span
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +37,32 @@ def read_events(path: Path, report: ReadReport | None = None, policy: TimePolicy
 
     With a ``policy``, events whose time lies far outside the file's own time
     span are left out and counted, as the worker dead-letters them
-    (``stream.core.event_time``); that needs the whole file read first.
+    (``stream.core.event_time``); that needs every event's time first.  A
+    regular file is read twice: once for the times, then again for the
+    events, so a history is never held in memory as parsed events (about
+    0.45 KB each, a fifth of ``riskmon train``'s peak).  A pipe can be read
+    only once, so its events are held.
     """
     report = ReadReport() if report is None else report
     if policy is None:
         yield from _read_valid(path, report)
         return
-    believed, refused = admit_replay(list(_read_valid(path, report)), policy)
+    if Path(path).is_file():
+        span = replay_span([event.ts for event in _read_valid(path, report)])
+        events: Iterable[Event] = _read_valid(path, ReadReport())  # counted on the first read
+    else:
+        events = list(_read_valid(path, report))
+        span = replay_span([event.ts for event in events])
     report.refused_time = {}
-    for event, reason, message in refused:
+    for event in events:
+        verdict = policy.verdict(event.ts, *span)
+        if verdict is None:
+            yield event
+            continue
+        reason, message = verdict
         report.refused_time[reason] = report.refused_time.get(reason, 0) + 1
+        report.valid -= 1
         log.debug("leaving out event %s of %s: %s", event.event_id, path, message)
-    report.valid -= len(refused)
-    yield from believed
 
 
 def _read_valid(path: Path, report: ReadReport) -> Iterator[Event]:
