@@ -31,7 +31,7 @@ from models.forest import CompiledForest
 from models.core_forest import CoreForest
 from models.prior import TypologyPrior, load_prior
 from models.tails import Blend
-from models.training_rows import MIN_ROWS, WARM_DAYS, TrainingRows, warm_start  # noqa: F401  (WARM_DAYS, warm_start: re-exported)
+from models.training_rows import MIN_ROWS, TrainingRows
 from models.model import EVENT_FEATURES, ROW_FEATURES, RiskModel, TypeModel, feature_columns, feature_norms
 from stream.core.contract import Event
 from stream.core.drift import bin_edges, bin_shares
@@ -192,9 +192,10 @@ def train(
     # Every user's state lives until the history ends: packed beyond the most recent HOT_STATES.
     history = TrainingRows.collect(events, outcomes, hot_states)
     warm, warm_from, stats = history.warm, history.warm_from, history.stats
-    fortnight = (float(history.ts[warm].max()) if warm.any() else 0.0) - USER_WINDOW_DAYS * 86400.0
+    warm_ts = history.ts[warm]
+    fortnight = (float(warm_ts.max()) if len(warm_ts) else 0.0) - USER_WINDOW_DAYS * 86400.0
     calibration = calibrate(history.in_order(warm), configured, alert_rate, apply=calibrate_rules,
-                            fortnight_from=int(np.argmax(history.ts[warm] >= fortnight)) if warm.any() else 0)
+                            fortnight_from=int(np.argmax(warm_ts >= fortnight)) if len(warm_ts) else 0)
     rules = calibration.effective
     users = {t: history.users[history.of_type(t)] for t in EVENT_FEATURES}
     recent = {t: history.ts[history.of_type(t)] >= fortnight for t in EVENT_FEATURES}
@@ -214,7 +215,7 @@ def train(
                 f"history has {len(X)} valid {event_type} events; at least {MIN_ROWS} are needed to train"
             )
         in_budget = history.fit_mask(event_type)
-        # The readers learn "normal" where the budget is set (see WARM_DAYS).
+        # The readers learn "normal" where the budget is set (see models.training_rows.WARM_DAYS).
         X_warm = X[in_budget]
         forest = IsolationForest(
             n_estimators=n_estimators, max_samples=min(max_samples, len(X_warm)), random_state=seed

@@ -6,7 +6,8 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.train import WARM_DAYS, budget_threshold, warm_start
+from models.train import budget_threshold
+from models.training_rows import WARM_DAYS, warm_start
 
 
 def _alerted(scores: np.ndarray, ruled: np.ndarray, threshold: float) -> int:

@@ -219,7 +219,7 @@ def test_training_calibrates_and_the_artefact_keeps_it(history, tmp_path) -> Non
     cal = Calibration.from_meta(model.meta)
     assert cal.applied and cal.configured == HOT and _outcome(cal, "loan_stacking").action != KEPT
     # Users are counted over the last fortnight of the warm history (here all of it: 10 warm days).
-    from models.train import warm_start
+    from models.training_rows import warm_start
 
     warm_from = warm_start([e.ts for e in history])
     last = max(e.ts for e in history)

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from models.train import WARM_DAYS, train
+from models.train import train
+from models.training_rows import WARM_DAYS
 from stream.core.contract import Event, parse_document
 from stream.core.pipeline import featurize
 

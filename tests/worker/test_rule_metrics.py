@@ -10,7 +10,8 @@ from prometheus_client import REGISTRY
 
 from models.calibrate import Calibration
 from models.model import RiskModel
-from models.train import train, warm_start
+from models.train import train
+from models.training_rows import warm_start
 from stream.core.contract import LoanEvent, parse_document
 from stream.core.pipeline import featurize
 from stream.core.rules import RULE_IDS, RuleConfig
