@@ -76,6 +76,14 @@ the limit, 1.6 %.
   those hit four times or more; counting every user hit switched the rule to
   x5 and its recall fell from 0.81 to 0.01.  At a payday world's x1.5 the
   users it hit were well-behaved, 15 of 24 hit once.
+* The cost of once: a habit many well-behaved borrowers repeat (weekly
+  rollovers at a micro-loan app) trips a rule again and again too, and
+  passes.  Counts cannot tell the two apart; how common the lender's fraud
+  is can, and the history does not say.  ``users_counted=EVERY`` (the
+  ``rules_users_counted`` setting) counts every user hit, for a lender that
+  knows its misbehaving borrowers are rare; under once,
+  ``Calibration.repeat_notes`` names each rule in force that counting every
+  user would have tightened.  What each costs where: docs/rules.md.
 
 On the held-out worlds (docs/worlds.md, 2026-12-03) this took the payday
 worlds' well-behaved users flagged from 1.9-2.1 % to 1.2-1.5 %; on the
@@ -121,6 +129,9 @@ MIN_USERS = 10
 USER_WINDOW_DAYS = 14.0
 
 KEPT, TIGHTENED, SWITCHED_OFF = "kept", "tightened", "switched off"
+#: How a rule's users in the last fortnight are counted (see "Users, not only events").
+ONCE, EVERY = "once", "every"
+USER_COUNTS: tuple[str, ...] = (ONCE, EVERY)
 EVENT_TYPES: tuple[str, ...] = tuple(RULES_BY_TYPE)
 
 
@@ -151,8 +162,9 @@ class RuleOutcome:
     why: str
     before: dict[str, Rate]  # by event type, as configured
     after: dict[str, Rate]  # by event type, as in force (zero hits when switched off)
-    users_before: int = 0  # users it fires on exactly once in the last fortnight (any event type), as configured
+    users_before: int = 0  # users it fires on in the last fortnight (any event type; counted as users_counted), as configured
     users_after: int = 0  # the same as in force
+    users_every_after: int = 0  # every user it fires on in the last fortnight, however often, as in force
 
     @property
     def label(self) -> str:
@@ -173,9 +185,10 @@ class Calibration:
     rules_share: float = RULES_SHARE
     rule_share: float = RULE_SHARE
     together: tuple[tuple[str, Rate], ...] = ()  # all rules in force together, per event type
-    together_users: int = 0  # users all rules in force together fire on exactly once in the last fortnight
+    together_users: int = 0  # users all rules in force together fire on in the last fortnight (as users_counted)
     rules_user_share: float = RULES_USER_SHARE
     active_users: int = 0  # distinct users active in the last fortnight
+    users_counted: str = ONCE  # ONCE: users hit exactly once; EVERY: every user hit
 
     def user_reach(self, users: int) -> float:
         """``users`` hit as a share of the last fortnight's active users (see the module doc)."""
@@ -208,6 +221,23 @@ class Calibration:
                        f"users, over {self.rules_user_share:.0%} of the alert budget ({user_limit:.2%})")
         return out
 
+    def repeat_notes(self) -> list[str]:
+        """Rules in force within their share counting users hit once, over it counting every user hit.
+
+        Either the typology's borrowers, hit again and again as a typology's are, or
+        a habit of well-behaved borrowers that trips the rule at each repeat; only the
+        risk team knows which (see the module doc).  Empty when every user is counted.
+        """
+        if self.users_counted == EVERY:
+            return []
+        share = self.rule_share * self.budget
+        return [f"{o.rule} fires on {self.user_reach(o.users_every_after):.2%} of the last fortnight's users "
+                f"({o.users_every_after}), on {self.user_reach(o.users_after):.2%} ({o.users_after}) exactly once: "
+                f"if most are well-behaved borrowers' habits rather than its typology, rules_users_counted=every "
+                f"would calibrate it on all of them"
+                for o in self.outcomes
+                if o.action != SWITCHED_OFF and _over_users(o.users_every_after, self.user_reach(o.users_every_after), share)]
+
     def expected_hit_rate(self) -> dict[str, float]:
         """Per rule, the share of all the history's events (every type) it fires on as in force.
 
@@ -230,12 +260,13 @@ class Calibration:
             "together_users": self.together_users,
             "rules_user_share": self.rules_user_share,
             "active_users": self.active_users,
+            "users_counted": self.users_counted,
             "proposed": dict(self.proposed),
             "rules": [
                 {"rule": o.rule, "action": o.action, "factor": o.factor, "why": o.why,
                  "before": {t: [r.events, r.hits, r.users] for t, r in o.before.items()},
                  "after": {t: [r.events, r.hits, r.users] for t, r in o.after.items()},
-                 "users": [o.users_before, o.users_after]}
+                 "users": [o.users_before, o.users_after, o.users_every_after]}
                 for o in self.outcomes
             ],
         }
@@ -249,7 +280,7 @@ class Calibration:
         outcomes = tuple(
             RuleOutcome(o["rule"], o["action"], float(o["factor"]), o["why"],
                         {t: Rate(*v) for t, v in o["before"].items()}, {t: Rate(*v) for t, v in o["after"].items()},
-                        *(int(v) for v in o.get("users", (0, 0))))
+                        *(int(v) for v in o.get("users", (0, 0, 0))))
             for o in cal["rules"]
         )
         return cls(
@@ -261,13 +292,14 @@ class Calibration:
             together=tuple((t, Rate(*v)) for t, v in cal.get("together", {}).items()),
             together_users=int(cal.get("together_users", 0)), active_users=int(cal.get("active_users", 0)),
             rules_user_share=float(cal.get("rules_user_share", RULES_USER_SHARE)),
+            users_counted=str(cal.get("users_counted", ONCE)),
         )
 
     def table(self) -> str:
         """What ``riskmon train`` prints: each rule on each event type, before and after."""
         head = (f"rules on the training history (alert budget {self.budget:.2%} of loan events; one rule may reach "
                 f"{self.rule_share:.0%} of it, all rules {self.rules_share:.0%}; reach = events hit, each user once; "
-                f"users = users hit once in the last fortnight, of {self.active_users} active)"
+                f"users = users hit {_COUNTED[self.users_counted]} in the last fortnight, of {self.active_users} active)"
                 + ("" if self.applied else " - calibration OFF: rules kept as configured"))
         cols = ("rule", "event", "hit rate", "reach", "users", "action", "hit rate after", "reach after", "users after",
                 "share of budget", "why")
@@ -297,8 +329,11 @@ class _History:
     for reach; a rule's hits at a ladder step are computed once and cached."""
 
     def __init__(self, rows: Iterable[tuple[str, str, FeatureRow]], configured: RuleConfig,
-                 fortnight_from: int = 0) -> None:
+                 fortnight_from: int = 0, users_counted: str = ONCE) -> None:
+        if users_counted not in USER_COUNTS:
+            raise ValueError(f"users_counted is one of {', '.join(USER_COUNTS)}, got {users_counted!r}")
         self.configured = configured
+        self.users_counted = users_counted
         self.views: dict[str, list[Any]] = {t: [] for t in EVENT_TYPES}
         users: dict[str, list[int]] = {t: [] for t in EVENT_TYPES}
         recent: dict[str, list[bool]] = {t: [] for t in EVENT_TYPES}
@@ -339,12 +374,13 @@ class _History:
             out[t] = self.rate(t, mask)
         return out
 
-    def users_hit(self, factors: dict[str, float | None]) -> int:
-        """Users the rules at ``factors`` (None: switched off) fire on exactly once in the last
-        fortnight, counting an event several rules hit once (see the module doc)."""
+    def users_hit(self, factors: dict[str, float | None], counted: str | None = None) -> int:
+        """Users the rules at ``factors`` (None: switched off) fire on in the last fortnight,
+        counting an event several rules hit once: exactly once, or at all (``counted``, by
+        default the history's ``users_counted``; see the module doc)."""
         hit = [self.users[t][self.fired(t, factors) & self.recent[t]] for t in EVENT_TYPES]
         _, counts = np.unique(np.concatenate(hit), return_counts=True)
-        return int((counts == 1).sum())
+        return len(counts) if (counted or self.users_counted) == EVERY else int((counts == 1).sum())
 
     def over_users(self, factors: dict[str, float | None], share: float) -> bool:
         """Whether the rules at ``factors`` together reach more than ``share`` of the last fortnight's users."""
@@ -381,6 +417,10 @@ def _over(rate: Rate, share: float) -> bool:
     return rate.reach > share and rate.users >= MIN_USERS
 
 
+#: How the table's header names the user count.
+_COUNTED = {ONCE: "once", EVERY: "at all"}
+
+
 def _share(users: int, active: int) -> float:
     return users / active if active else 0.0
 
@@ -399,8 +439,8 @@ def _alone(history: _History, rule: str, share: float) -> tuple[int | None, str]
     def reached(factor: float) -> str:
         t, worst = _worst(history.rates(rule, factor))
         users = history.users_hit({rule: factor})
-        return (f"{worst.reach:.2%} of {t} events and "
-                f"{history.user_reach(users):.2%} of users in the last fortnight ({users} users hit once)")
+        return (f"{worst.reach:.2%} of {t} events and {history.user_reach(users):.2%} of users in the last "
+                f"fortnight ({users} users hit{' once' if history.users_counted == ONCE else ''})")
 
     step: int | None = 0
     while step is not None and over(LADDER[step]):
@@ -464,16 +504,18 @@ def calibrate(
     rules_share: float = RULES_SHARE,
     fortnight_from: int = 0,
     rules_user_share: float = RULES_USER_SHARE,
+    users_counted: str = ONCE,
 ) -> Calibration:
     """Measure the rules on a history of ``(user_id, event_type, features)`` rows and, when
     ``apply``, tighten or switch off those over their share of ``budget`` (see the module doc).
 
     The rows are in time order; user reach is measured on those from ``fortnight_from`` on
-    (the history's last ``USER_WINDOW_DAYS``).
+    (the history's last ``USER_WINDOW_DAYS``), each user hit exactly once (``ONCE``) or at
+    all (``EVERY``).
     With ``apply`` False the rules stay as configured; the result still says what
     calibration would have done (``proposed``) and which rules are over budget.
     """
-    history = _History(rows, configured, fortnight_from)
+    history = _History(rows, configured, fortnight_from, users_counted)
     steps, why = _decide(history, configured, budget, rule_share, rules_share, rules_user_share)
     effective, outcomes, proposed = configured, [], {}
     for rule in RULE_IDS:
@@ -486,7 +528,8 @@ def calibrate(
         if not apply:
             if action != KEPT:
                 proposed[rule] = SWITCHED_OFF if action == SWITCHED_OFF else f"tightened x{factor:g}"
-            outcomes.append(RuleOutcome(rule, KEPT, 1.0, why[rule], before, before, users_before, users_before))
+            outcomes.append(RuleOutcome(rule, KEPT, 1.0, why[rule], before, before, users_before, users_before,
+                                        history.users_hit({rule: 1.0}, EVERY)))
             continue
         if action == TIGHTENED:
             effective = tightened(effective, rule, factor)
@@ -494,8 +537,9 @@ def calibrate(
             effective = replace(effective, disabled=(*effective.disabled, rule))
         in_force = None if action == SWITCHED_OFF else factor
         outcomes.append(RuleOutcome(rule, action, factor, why[rule], before, history.rates(rule, in_force),
-                                    users_before, history.users_hit({rule: in_force})))
+                                    users_before, history.users_hit({rule: in_force}),
+                                    history.users_hit({rule: in_force}, EVERY)))
     in_force = {o.rule: (None if o.action == SWITCHED_OFF else o.factor) for o in outcomes}
     total = tuple(history.together(in_force).items())
     return Calibration(apply, budget, configured, effective, tuple(outcomes), proposed, rules_share, rule_share, total,
-                       history.users_hit(in_force), rules_user_share, history.active)
+                       history.users_hit(in_force), rules_user_share, history.active, users_counted)

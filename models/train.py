@@ -23,7 +23,7 @@ import sklearn
 from sklearn.ensemble import IsolationForest
 from sklearn.metrics import average_precision_score, roc_auc_score
 
-from models.calibrate import USER_WINDOW_DAYS, calibrate
+from models.calibrate import ONCE, USER_WINDOW_DAYS, calibrate
 from models.combine import scale_knots, share_by_skill
 from models.early_warning import EarlyWarning, fit_early_warning
 from models.outcomes import OutcomeRules
@@ -150,6 +150,7 @@ def train(
     rules: RuleConfig | None = None,
     repayment_alert_rate: float | None = None,
     calibrate_rules: bool = True,
+    rules_users_counted: str = ONCE,
     outcomes: OutcomeRules | None = OutcomeRules(),
     early_warning_share: float = 0.1,
     early_warning_max_share: float = 0.6,
@@ -168,7 +169,8 @@ def train(
     to act on now (the overdue-escalation rule covers the risky pattern).
     ``rules`` are the configured ones; with ``calibrate_rules`` the model is
     trained with (and keeps) them as calibrated on this history, without it
-    exactly as configured (``meta["rule_calibration"]`` says what it found).
+    exactly as configured (``meta["rule_calibration"]`` says what it found);
+    ``rules_users_counted`` is how calibration counts a rule's users (``models.calibrate``).
     With ``outcomes``, the history's matured loans are labelled by what became
     of them and an overdue early warning is fitted (``models.early_warning``);
     it takes between ``early_warning_share`` and ``early_warning_max_share``
@@ -195,7 +197,8 @@ def train(
     warm_ts = history.ts[warm]
     fortnight = (float(warm_ts.max()) if len(warm_ts) else 0.0) - USER_WINDOW_DAYS * 86400.0
     calibration = calibrate(history.in_order(warm), configured, alert_rate, apply=calibrate_rules,
-                            fortnight_from=int(np.argmax(warm_ts >= fortnight)) if len(warm_ts) else 0)
+                            fortnight_from=int(np.argmax(warm_ts >= fortnight)) if len(warm_ts) else 0,
+                            users_counted=rules_users_counted)
     rules = calibration.effective
     users = {t: history.users[history.of_type(t)] for t in EVENT_FEATURES}
     recent = {t: history.ts[history.of_type(t)] >= fortnight for t in EVENT_FEATURES}
@@ -291,7 +294,8 @@ def train(
 def training_options(settings: Any) -> dict[str, Any]:
     """``train``'s keyword arguments from the monitor's settings (``stream.settings.Settings``)."""
     return dict(alert_rate=settings.alert_rate, seed=settings.seed, rules=settings.rule_config(),
-                calibrate_rules=settings.rules_calibrate, outcomes=OutcomeRules.from_settings(settings),
+                calibrate_rules=settings.rules_calibrate, rules_users_counted=settings.rules_users_counted,
+                outcomes=OutcomeRules.from_settings(settings),
                 early_warning_share=settings.early_warning_share,
                 early_warning_max_share=settings.early_warning_max_share, tails=settings.model_tails,
                 core_forest=settings.model_core_forest, typology_prior=load_prior(settings.typology_prior))

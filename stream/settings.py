@@ -36,6 +36,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "table_store": ("memory://", "rocksdb://"),
     "key_partitioner": ("murmur2", "crc32"),  # Java/aiokafka/kafka-python producers, librdkafka producers
     "log_level": ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
+    "rules_users_counted": ("once", "every"),  # models.calibrate.USER_COUNTS
 }
 _PORT = (1, 65535)
 #: Settings with a range (inclusive); a tolerance or window of 0 turns its check off.
@@ -94,6 +95,7 @@ class Settings:
     fetch_max_wait_ms: int = 50
     rules_file: str = ""
     rules_calibrate: bool = True  # riskmon train tightens / switches off rules over their share of the budget
+    rules_users_counted: str = "once"  # ... counting the users a rule hits exactly once, or every one (models.calibrate)
     suppress_window_s: float = 6 * 3600.0
     rule_storm_factor: float = 10.0  # a rule firing this many times its training rate over a day is held (0: never)
     rule_storm_min_hits: int = 20  # ... once it has fired this often in that day

@@ -61,11 +61,14 @@ def report_early_warning(model: RiskModel) -> None:
 
 
 def report_rules(model: RiskModel) -> None:
-    """The rule calibration table; with calibration off, a warning for each rule over its share of the budget."""
+    """The rule calibration table; a note for each rule that counting every user it hits would have
+    tightened; with calibration off, a warning for each rule over its share of the budget."""
     calibration = Calibration.from_meta(model.meta)
     if calibration is None:
         return
     print(calibration.table())
+    for note in calibration.repeat_notes():
+        print(f"note: {note}", file=sys.stderr)
     problems = calibration.over_budget()
     for problem in problems:
         print(f"WARNING: {problem}", file=sys.stderr)

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from models.calibrate import KEPT, LADDER, MIN_USERS, SWITCHED_OFF, TIGHTENED, Calibration, calibrate
+from models.calibrate import EVERY, KEPT, LADDER, MIN_USERS, ONCE, SWITCHED_OFF, TIGHTENED, USER_COUNTS, Calibration, calibrate
 from stream.core.features import LOAN_FEATURES, REPAYMENT_FEATURES, FeatureRow
 from stream.core.rules import RULE_IDS, STUDENT, RuleConfig, evaluate_rules, tightened
 
@@ -141,11 +141,47 @@ def test_a_rule_tripping_many_users_of_frequent_borrowers_is_tightened_though_it
     assert _outcome(repeated, "account_takeover").before["loan"].reach == pytest.approx(0.00375)
     assert _outcome(repeated, "account_takeover").users_before == 0
     assert _outcome(repeated, "account_takeover").action == KEPT
+    # ... which the training report notes, in case they are a habit of well-behaved borrowers.
+    [note] = repeated.repeat_notes()
+    assert note.startswith("account_takeover fires on 3.00% of the last fortnight's users (15), on 0.00% (0) exactly once")
+    assert calibrate(history, RuleConfig(), BUDGET).repeat_notes() == []  # tightened: nothing to note
     # With calibration off, the excess is reported in users.
     off = calibrate(history, RuleConfig(), BUDGET, apply=False)
     assert any(p.startswith("account_takeover reaches 3.00% of the last fortnight's users") for p in off.over_budget())
     # The artefact keeps the user counts.
     assert Calibration.from_meta({"rule_calibration": cal.to_meta(), "rules": cal.effective.as_dict()}) == cal
+
+
+def test_counting_every_user_tightens_a_rule_its_users_trip_again_and_again() -> None:
+    # The 15 users hit 3 times each pass when users are counted once; counted every time they
+    # are 3 % of the active users, over the rule's share, and the rule is tightened.
+    repeated = _frequent_borrowers(400, 10, 15, hits_each=3)
+    every = calibrate(repeated, RuleConfig(), BUDGET, users_counted=EVERY)
+    takeover = _outcome(every, "account_takeover")
+    assert (takeover.action, takeover.factor) == (TIGHTENED, 1.25)
+    assert takeover.users_before == 15 and takeover.users_after == takeover.users_every_after == 0
+    assert "(15 users hit)" in takeover.why and "users hit at all in the last fortnight" in every.table()
+    assert every.repeat_notes() == []
+    # A user hit once counts the same either way.
+    once_each = _frequent_borrowers(400, 10, 15)
+    assert (_outcome(calibrate(once_each, RuleConfig(), BUDGET, users_counted=EVERY), "account_takeover").users_before
+            == _outcome(calibrate(once_each, RuleConfig(), BUDGET), "account_takeover").users_before == 15)
+    # The artefact keeps how users were counted; a model from before counted them once.
+    meta = {"rule_calibration": every.to_meta(), "rules": every.effective.as_dict()}
+    assert Calibration.from_meta(meta) == every
+    older = json.loads(json.dumps(meta))
+    del older["rule_calibration"]["users_counted"]
+    for o in older["rule_calibration"]["rules"]:
+        o["users"] = o["users"][:2]
+    assert Calibration.from_meta(older).users_counted == ONCE
+    with pytest.raises(ValueError, match="users_counted is one of once, every"):
+        calibrate(repeated, RuleConfig(), BUDGET, users_counted="twice")
+
+
+def test_the_settings_offer_the_calibrations_ways_of_counting_users() -> None:
+    from stream.settings import CHOICES, Settings
+
+    assert CHOICES["rules_users_counted"] == USER_COUNTS and Settings().rules_users_counted == ONCE
 
 
 def test_rules_together_tripping_too_many_users_tighten_the_one_tripping_most() -> None:

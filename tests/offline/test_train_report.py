@@ -1,4 +1,5 @@
-"""``riskmon train`` says what the history's outcomes gave the early warning (``report_early_warning``)."""
+"""``riskmon train`` says what the history's outcomes gave the early warning (``report_early_warning``) and
+what rule calibration did, with a note per rule its users trip again and again (``report_rules``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from stream.offline.train import report_early_warning
+from models.calibrate import EVERY, calibrate
+from stream.core.features import LOAN_FEATURES, FeatureRow
+from stream.core.rules import RuleConfig
+from stream.offline.train import report_early_warning, report_rules
 
 USED = {"trained": True, "bad": 60, "labelled": 5000, "calibration": "platt", "threshold": 0.8,
         "held_out_pr_auc": 0.25, "forest_pr_auc": 0.14, "share": 0.6}
@@ -24,3 +28,23 @@ def test_an_early_warning_not_used_says_why_on_stderr(capsys: pytest.CaptureFixt
     report_early_warning(SimpleNamespace(meta={"early_warning": {"trained": False, "reason": "switched off"}}))
     captured = capsys.readouterr()
     assert captured.out == "" and "early warning: none: switched off" in captured.err
+
+
+def _takeover_habit(users_counted: str) -> SimpleNamespace:
+    """A model whose history has 15 of 500 users trip account_takeover three times each."""
+    takeover = FeatureRow("loan", tuple(float({"recent_device": 1, "night_hour": 1, "amount_1h_over_limit": 0.7}
+                                              .get(n, 0.0)) for n in LOAN_FEATURES))
+    plain = FeatureRow("loan", tuple(0.0 for _ in LOAN_FEATURES))
+    rows = [(f"u{u}", "loan", takeover if u < 15 and k < 3 else plain) for u in range(500) for k in range(10)]
+    cal = calibrate(rows, RuleConfig(), 0.01, users_counted=users_counted)
+    return SimpleNamespace(meta={"rule_calibration": cal.to_meta(), "rules": cal.effective.as_dict()})
+
+
+def test_the_rule_table_notes_a_rule_its_users_trip_again_and_again(capsys: pytest.CaptureFixture) -> None:
+    report_rules(_takeover_habit("once"))
+    captured = capsys.readouterr()
+    assert "users = users hit once in the last fortnight" in captured.out
+    assert "note: account_takeover fires on 3.00% of the last fortnight's users (15)" in captured.err
+    report_rules(_takeover_habit(EVERY))
+    captured = capsys.readouterr()
+    assert "users = users hit at all in the last fortnight" in captured.out and "note:" not in captured.err
