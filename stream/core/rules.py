@@ -143,10 +143,17 @@ def _loan_stacking(f: Named, c: RuleConfig) -> str | None:
         and f.distinct_products_7d >= c.stacking_burst_products_7d
         and f.distinct_channels_7d >= c.stacking_burst_channels_7d
     )
-    if many_in_a_day or burst_across_products:
+    # Each branch says its own evidence: a burst of two loans alone reads as nothing unless the
+    # reason names the hour and the channels it was judged on.
+    if many_in_a_day:
         return (
-            f"{f.loans_24h:.0f} loans in 24h across {f.distinct_products_7d:.0f} products, "
-            f"{f.amount_24h_over_limit:.0%} of the credit limit"
+            f"{f.loans_24h:.0f} loans in 24h ({f.amount_24h_over_limit:.0%} of the credit limit), "
+            f"{f.distinct_products_7d:.0f} products in 7 days"
+        )
+    if burst_across_products:
+        return (
+            f"{f.loans_1h:.0f} loans within 1h, {f.distinct_products_7d:.0f} products and "
+            f"{f.distinct_channels_7d:.0f} channels in 7 days ({f.amount_24h_over_limit:.0%} of the credit limit in 24h)"
         )
     return None
 

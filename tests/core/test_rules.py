@@ -266,3 +266,16 @@ def test_a_near_total_draw_on_a_new_device_is_a_takeover_without_odd_access() ->
     assert _fired(_row("loan", amount_1h_over_limit=0.95, **{**usual, "recent_device": 0.0})) == []
     hit = evaluate_rules(_row("loan", amount_1h_over_limit=0.92, **usual), RuleConfig())[0]
     assert hit.text == "device first seen within hours on an established account: 92% of the limit borrowed within 1h"
+
+
+def test_each_stacking_branch_gives_its_own_evidence() -> None:
+    """A day of many loans names the day; a burst names the hour and the channels, because two
+    loans in a day read as nothing without them (the demo's first alerts did)."""
+    day = evaluate_rules(_row("loan", loans_24h=5, loans_1h=1, distinct_products_7d=3, distinct_channels_7d=1,
+                              amount_24h_over_limit=0.83, segment_code=0), RuleConfig())
+    assert [(h.rule, h.text) for h in day] == [
+        ("loan_stacking", "5 loans in 24h (83% of the credit limit), 3 products in 7 days")]
+    burst = evaluate_rules(_row("loan", loans_24h=2, loans_1h=2, distinct_products_7d=2, distinct_channels_7d=2,
+                                amount_24h_over_limit=0.27, segment_code=0), RuleConfig())
+    assert [(h.rule, h.text) for h in burst] == [
+        ("loan_stacking", "2 loans within 1h, 2 products and 2 channels in 7 days (27% of the credit limit in 24h)")]
