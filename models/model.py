@@ -8,6 +8,8 @@ A ``RiskModel`` is plain data (numpy arrays + JSON metadata) loaded through
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -292,10 +294,31 @@ def _shares(weights: np.ndarray) -> np.ndarray:
 
 
 def describe(name: str, value: float, norm: FeatureNorm) -> str:
-    """A human sentence for one reason, e.g. '7 loans in 24h (p99 of training: 2)'."""
+    """A human sentence for one reason, e.g. '7 loans in 24h (training median 1, p99 2)'.
+
+    A feature the model reads as log(1+x) is told in x, because an analyst reads
+    'hours since previous loan: 0.36 (training median 180, p99 2,160)' at a glance and
+    its log at none; quantiles commute with the monotone transform, so the median and
+    p99 in x are exactly the training's.  The alert's ``value`` and ``normal_*`` fields
+    stay as the model read them.
+    """
     label = FEATURE_TEXT.get(name, name.replace("_", " "))
+    logged = _LOG_TEXT.fullmatch(label)
+    if logged:
+        label = logged.group(1) + logged.group(2)
+        value, p50, p99 = (math.expm1(v) for v in (value, norm.p50, norm.p99))
+        return f"{label}: {_plain(value)} (training median {_plain(p50)}, p99 {_plain(p99)})"
     shown = f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
     return f"{label}: {shown} (training median {norm.p50:.3g}, p99 {norm.p99:.3g})"
+
+
+#: A feature text of the form 'log(1+x)...' (``stream.core.features.FEATURE_TEXT``).
+_LOG_TEXT = re.compile(r"log\(1\+(.+?)\)(.*)")
+
+
+def _plain(x: float) -> str:
+    """A count or amount as people write it: 2,160 or 180, 5.19 or 0.36."""
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
 def to_artifact(model: RiskModel) -> tuple[dict[str, np.ndarray], dict[str, Any]]:

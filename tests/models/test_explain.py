@@ -1,7 +1,10 @@
 """Local-DIFFI attribution: finds the shifted feature, and the vectorised
-version equals a straightforward per-tree reference built on sklearn itself."""
+version equals a straightforward per-tree reference built on sklearn itself;
+and the sentence an alert gives for each top feature (``models.model.describe``)."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
@@ -9,6 +12,7 @@ from sklearn.ensemble import IsolationForest
 
 from models.explain import attribute, top_features
 from models.forest import CompiledForest
+from models.model import FeatureNorm, describe
 
 N_FEATURES = 8
 
@@ -107,3 +111,17 @@ def test_alert_reasons_never_name_a_feature_that_contributed_nothing() -> None:
     assert {r["feature"] for r in reasons} == set(names[:2])
     assert all(r["weight"] > 0 for r in reasons)
     assert reasons[0]["feature"] == names[0]  # the far outlier drove the score
+
+
+@pytest.mark.parametrize("name, x, p50, p99, text", [
+    ("log_hours_since_prev_loan", 0.36, 180.0, 2160.0, "hours since previous loan: 0.36 (training median 180, p99 2,160)"),
+    ("log_term_days", 30.0, 90.0, 365.0, "term in days of this loan: 30 (training median 90, p99 365)"),
+    ("log_amount", 12500.0, 800.0, 25000.0, "amount: 12,500 (training median 800, p99 25,000)"),
+])
+def test_a_reason_on_a_logged_feature_is_told_in_its_own_units(name, x, p50, p99, text) -> None:
+    norm = FeatureNorm(math.log1p(p50), math.log1p(p99))
+    assert describe(name, math.log1p(x), norm) == text
+
+
+def test_a_reason_on_a_plain_feature_keeps_its_value() -> None:
+    assert describe("loans_24h", 4.0, FeatureNorm(1.0, 2.0)) == "loans in 24h: 4 (training median 1, p99 2)"
