@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -294,31 +294,37 @@ def _shares(weights: np.ndarray) -> np.ndarray:
 
 
 def describe(name: str, value: float, norm: FeatureNorm) -> str:
-    """A human sentence for one reason, e.g. '7 loans in 24h (training median 1, p99 2)'.
+    """A human sentence for one reason, e.g. 'loans in 24h: 7 (training median 1, p99 2)'.
 
-    A feature the model reads as log(1+x) is told in x, because an analyst reads
-    'hours since previous loan: 0.36 (training median 180, p99 2,160)' at a glance and
-    its log at none; quantiles commute with the monotone transform, so the median and
-    p99 in x are exactly the training's.  The alert's ``value`` and ``normal_*`` fields
-    stay as the model read them.
+    A feature is told in the units an analyst reads at a glance: a share of the
+    limit as a percentage, a log(1+x) in x, a log ratio as a multiple
+    ('hours since previous loan: 0.36 (training median 180, p99 2,160)', not its
+    log).  Quantiles commute with these monotone transforms, so the median and
+    p99 shown are exactly the training's.  The alert's ``value`` and
+    ``normal_*`` fields stay as the model read them.
     """
     label = FEATURE_TEXT.get(name, name.replace("_", " "))
-    logged = _LOG_TEXT.fullmatch(label)
-    if logged:
-        label = logged.group(1) + logged.group(2)
-        value, p50, p99 = (math.expm1(v) for v in (value, norm.p50, norm.p99))
-        return f"{label}: {_plain(value)} (training median {_plain(p50)}, p99 {_plain(p99)})"
+    for pattern, told in _TOLD:
+        match = pattern.fullmatch(label)
+        if match:
+            label, show = told(match)
+            return f"{label}: {show(value)} (training median {show(norm.p50)}, p99 {show(norm.p99)})"
     shown = f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
     return f"{label}: {shown} (training median {norm.p50:.3g}, p99 {norm.p99:.3g})"
-
-
-#: A feature text of the form 'log(1+x)...' (``stream.core.features.FEATURE_TEXT``).
-_LOG_TEXT = re.compile(r"log\(1\+(.+?)\)(.*)")
 
 
 def _plain(x: float) -> str:
     """A count or amount as people write it: 2,160 or 180, 5.19 or 0.36."""
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+
+
+#: Feature texts (``stream.core.features.FEATURE_TEXT``) told in other units: the pattern, and
+#: from its match the label and how to show a value of the feature.
+_TOLD: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], tuple[str, Callable[[float], str]]]], ...] = (
+    (re.compile(r"log\(1\+(.+?)\)(.*)"), lambda m: (m.group(1) + m.group(2), lambda v: _plain(math.expm1(v)))),
+    (re.compile(r"log\((.+)\)"), lambda m: (m.group(1), lambda v: f"{math.exp(v):.3g}x")),
+    (re.compile(r"(.+) / ((?:credit )?limit)"), lambda m: (f"{m.group(1)} as a share of the {m.group(2)}", "{:.0%}".format)),
+)
 
 
 def to_artifact(model: RiskModel) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
