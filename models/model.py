@@ -324,6 +324,7 @@ _TOLD: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], tuple[str, Callabl
     (re.compile(r"log\(1\+(.+?)\)(.*)"), lambda m: (m.group(1) + m.group(2), lambda v: _plain(math.expm1(v)))),
     (re.compile(r"log\((.+)\)"), lambda m: (m.group(1), lambda v: f"{math.exp(v):.3g}x")),
     (re.compile(r"(.+) / ((?:credit )?limit)"), lambda m: (f"{m.group(1)} as a share of the {m.group(2)}", "{:.0%}".format)),
+    (re.compile(r".+ vs\. segment median"), lambda m: (m.group(0), "{:.3g}x".format)),
 )
 
 

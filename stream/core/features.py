@@ -130,7 +130,7 @@ FEATURE_TEXT: dict[str, str] = {
     "rollover_growth": "loan / the loan it rolls over",
     "recent_device": "device first seen within hours",
     "segment_code": "segment",
-    "amount_rel_segment": "log amount vs. segment median",
+    "amount_rel_segment": "log(amount vs. segment median)",
     "loans_30d_rel_segment": "loans in 30d vs. segment median",
     "overdue_days": "days the most overdue open loan is past due",
     "overdue_loans": "open loans past due",
