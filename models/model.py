@@ -318,11 +318,13 @@ def _plain(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
+#: The largest log a sentence undoes (e ** 700 is about 1e304: a float, never an overflow).
+_LOG_MAX = 700.0
 #: Feature texts (``stream.core.features.FEATURE_TEXT``) told in other units: the pattern, and
 #: from its match the label and how to show a value of the feature.
 _TOLD: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], tuple[str, Callable[[float], str]]]], ...] = (
-    (re.compile(r"log\(1\+(.+?)\)(.*)"), lambda m: (m.group(1) + m.group(2), lambda v: _plain(math.expm1(v)))),
-    (re.compile(r"log\((.+)\)"), lambda m: (m.group(1), lambda v: f"{math.exp(v):.3g}x")),
+    (re.compile(r"log\(1\+(.+?)\)(.*)"), lambda m: (m.group(1) + m.group(2), lambda v: _plain(math.expm1(min(v, _LOG_MAX))))),
+    (re.compile(r"log\((.+)\)"), lambda m: (m.group(1), lambda v: f"{math.exp(min(v, _LOG_MAX)):.3g}x")),
     (re.compile(r"(.+) / ((?:credit )?limit)"), lambda m: (f"{m.group(1)} as a share of the {m.group(2)}", "{:.0%}".format)),
     (re.compile(r".+ vs\. segment median"), lambda m: (m.group(0), "{:.3g}x".format)),
 )

@@ -135,3 +135,8 @@ def test_a_reason_on_a_logged_feature_is_told_in_its_own_units(name, x, p50, p99
 ])
 def test_a_reason_on_a_ratio_is_told_as_people_read_it(name, value, p50, p99, text) -> None:
     assert describe(name, value, FeatureNorm(p50, p99)) == text
+
+
+def test_a_reason_never_overflows_on_an_absurd_value() -> None:
+    assert describe("log_amount", 1e6, FeatureNorm(5.0, 10.0)).startswith("amount: 1")
+    assert describe("log_limit_change", 1e6, FeatureNorm(0.0, 0.1)).startswith("limit change in 7d: 1")
