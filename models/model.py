@@ -297,9 +297,9 @@ def describe(name: str, value: float, norm: FeatureNorm) -> str:
     """A human sentence for one reason, e.g. 'loans in 24h: 7 (training median 1, p99 2)'.
 
     A feature is told in the units an analyst reads at a glance: a share of the
-    limit as a percentage, a log(1+x) in x, a log ratio as a multiple
-    ('hours since previous loan: 0.36 (training median 180, p99 2,160)', not its
-    log).  Quantiles commute with these monotone transforms, so the median and
+    limit as a percentage, a log(1+x) in x (hours as a duration), a log ratio as a
+    multiple ('time since previous loan: 22 min (training median 7.5 days, p99 90
+    days)', not its log).  Quantiles commute with these monotone transforms, so the median and
     p99 shown are exactly the training's.  The alert's ``value`` and
     ``normal_*`` fields stay as the model read them.
     """
@@ -318,11 +318,19 @@ def _plain(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
+def _duration(hours: float) -> str:
+    """Hours as people say them: 22 min, 5.5 h, 7.5 days."""
+    if hours < 1:
+        return f"{hours * 60:.0f} min"
+    return f"{hours:.3g} h" if hours < 48 else f"{_plain(hours / 24)} days"
+
+
 #: The largest log a sentence undoes (e ** 700 is about 1e304: a float, never an overflow).
 _LOG_MAX = 700.0
 #: Feature texts (``stream.core.features.FEATURE_TEXT``) told in other units: the pattern, and
 #: from its match the label and how to show a value of the feature.
 _TOLD: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], tuple[str, Callable[[float], str]]]], ...] = (
+    (re.compile(r"log\(1\+hours (.+?)\)"), lambda m: (f"time {m.group(1)}", lambda v: _duration(math.expm1(min(v, _LOG_MAX))))),
     (re.compile(r"log\(1\+(.+?)\)(.*)"), lambda m: (m.group(1) + m.group(2), lambda v: _plain(math.expm1(min(v, _LOG_MAX))))),
     (re.compile(r"log\((.+)\)"), lambda m: (m.group(1), lambda v: f"{math.exp(min(v, _LOG_MAX)):.3g}x")),
     (re.compile(r"(.+) / ((?:credit )?limit)"), lambda m: (f"{m.group(1)} as a share of the {m.group(2)}", "{:.0%}".format)),

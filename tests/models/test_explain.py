@@ -114,7 +114,8 @@ def test_alert_reasons_never_name_a_feature_that_contributed_nothing() -> None:
 
 
 @pytest.mark.parametrize("name, x, p50, p99, text", [
-    ("log_hours_since_prev_loan", 0.36, 180.0, 2160.0, "hours since previous loan: 0.36 (training median 180, p99 2,160)"),
+    ("log_hours_since_prev_loan", 0.36, 180.0, 2160.0, "time since previous loan: 22 min (training median 7.5 days, p99 90 days)"),
+    ("log_hours_since_prev_loan", 5.5, 30.0, 2160.0, "time since previous loan: 5.5 h (training median 30 h, p99 90 days)"),
     ("log_term_days", 30.0, 90.0, 365.0, "term in days of this loan: 30 (training median 90, p99 365)"),
     ("log_amount", 12500.0, 800.0, 25000.0, "amount: 12,500 (training median 800, p99 25,000)"),
 ])
