@@ -41,6 +41,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
 from models.boosting import CompiledBoosting
+from models.norms import FeatureNorm, feature_norms
 from stream.core.outcome_watch import DEFAULT_LATE_DAYS
 
 #: Fewest bad outcomes to learn from; below it the history trains no early warning.  An independent
@@ -104,7 +105,7 @@ class EarlyWarning:
     base_rate: float  # share of bad outcomes among the history's labelled loans
     threshold: float = 1.0  # alert when the probability is at least this (set from the budget)
     high_threshold: float = 1.0  # a tenth of its budget share: severity escalates above it
-    norms: dict[str, tuple[float, float]] = field(default_factory=dict)  # feature -> (p50, p99) in training
+    norms: dict[str, FeatureNorm] = field(default_factory=dict)  # feature -> what is normal in training
     reference_X: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     reference_p: np.ndarray = field(default_factory=lambda: np.zeros(0))
     late_days: int = DEFAULT_LATE_DAYS  # the outcome label's lateness: the stream realises outcomes with it
@@ -144,7 +145,7 @@ class EarlyWarning:
         return {
             "features": list(self.features), "calibration": self.calibration.method, "base_rate": self.base_rate,
             "threshold": self.threshold, "high_threshold": self.high_threshold,
-            "norms": {k: list(v) for k, v in self.norms.items()}, "late_days": self.late_days,
+            "norms": {k: v.to_list() for k, v in self.norms.items()}, "late_days": self.late_days,
         }
 
     @classmethod
@@ -154,7 +155,7 @@ class EarlyWarning:
             tuple(meta["features"]), trees,
             Calibration(str(meta["calibration"]), tuple(float(v) for v in arrays["calibration"])),
             float(meta["base_rate"]), float(meta["threshold"]), float(meta["high_threshold"]),
-            {k: (float(v[0]), float(v[1])) for k, v in meta.get("norms", {}).items()},
+            {k: FeatureNorm.from_list(v) for k, v in meta.get("norms", {}).items()},
             arrays.get("reference_X", np.zeros((0, 0))), arrays.get("reference_p", np.zeros(0)),
             int(meta.get("late_days", DEFAULT_LATE_DAYS)),
             (arrays["scale_x"], arrays["scale_y"]) if "scale_x" in arrays else None,
@@ -230,10 +231,8 @@ def fit_early_warning(X: np.ndarray, y: np.ndarray, features: tuple[str, ...], s
     if not np.allclose(trees.raw(check), clf.decision_function(check), rtol=0, atol=1e-9):
         raise ValueError("the compiled early-warning trees disagree with scikit-learn's: this scikit-learn "
                          "version lays its boosted trees out differently; pin the version in pyproject.toml")
-    p50, p99 = np.percentile(X, 50, axis=0), np.percentile(X, 99, axis=0)
     model = EarlyWarning(
-        features, trees, calibration, bad / len(y),
-        norms={name: (float(p50[i]), float(p99[i])) for i, name in enumerate(features)},
+        features, trees, calibration, bad / len(y), norms=feature_norms(features, X),
         reference_X=X[pick], reference_p=calibration(trees.raw(X[pick])),
     )
     return Fitted(model, calibration(held_raw))

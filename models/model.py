@@ -22,6 +22,7 @@ from models.calibrate import Calibration
 from models.early_warning import EarlyWarning
 from models.explain import attribute, top_features
 from models.forest import CompiledForest
+from models.norms import FeatureNorm
 from models.tails import Blend
 from stream.core.features import FEATURE_TEXT, LOAN_FEATURES, REPAYMENT_FEATURES, FeatureRow, apply_segment_stats
 from stream.core.rules import RuleConfig
@@ -80,14 +81,6 @@ def feature_columns(event_type: str, names: Sequence[str]) -> np.ndarray:
             "compute: retrain it with this version (riskmon train) or run the version that trained it"
         )
     return np.array([row.index(n) for n in names], dtype=np.intp)
-
-
-@dataclass(frozen=True)
-class FeatureNorm:
-    """What is normal for one feature in the training data."""
-
-    p50: float
-    p99: float
 
 
 @dataclass(frozen=True)
@@ -229,7 +222,7 @@ class RiskModel:
         drivers = []
         for i, weight in ew.drivers(x, k):
             name = ew.features[i]
-            norm = FeatureNorm(*ew.norms.get(name, (0.0, 0.0)))
+            norm = ew.norms.get(name, FeatureNorm(0.0, 0.0))
             drivers.append({**self._reason_from(norm, name, float(x[i]), weight), "source": "early_warning"})
         return [head, *drivers]
 
@@ -297,13 +290,16 @@ def describe(name: str, value: float, norm: FeatureNorm) -> str:
     """A human sentence for one reason, e.g. 'loans in 24h: 7 (training median 1, p99 2)'.
 
     A feature is told in the units an analyst reads at a glance: a share of the
-    limit as a percentage, a log(1+x) in x (hours as a duration), a log ratio as a
+    limit as a percentage, a yes/no feature as yes or no with how often the
+    training's loans said yes, a log(1+x) in x (hours as a duration), a log ratio as a
     multiple ('time since previous loan: 22 min (training median 7.5 days, p99 90
     days)', not its log).  Quantiles commute with these monotone transforms, so the median and
     p99 shown are exactly the training's.  The alert's ``value`` and
     ``normal_*`` fields stay as the model read them.
     """
     label = FEATURE_TEXT.get(name, name.replace("_", " "))
+    if norm.share is not None:
+        return f"{label}: {'yes' if value >= 0.5 else 'no'} (yes on {norm.share:.1%} of the training's loans)"
     for pattern, told in _TOLD:
         match = pattern.fullmatch(label)
         if match:
@@ -353,7 +349,7 @@ def to_artifact(model: RiskModel) -> tuple[dict[str, np.ndarray], dict[str, Any]
             "features": list(tm.features),
             "threshold": tm.threshold,
             "high_threshold": tm.high_threshold,
-            "norms": {k: [v.p50, v.p99] for k, v in tm.norms.items()},
+            "norms": {k: v.to_list() for k, v in tm.norms.items()},
             "drift": {"edges": tm.drift_edges, "expected": tm.drift_expected},
         }
     meta = dict(model.meta)
@@ -385,7 +381,7 @@ def from_artifact(arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> RiskMo
         if "tails_knots" in own:
             blended = Blend.from_arrays({k: own.pop(k) for k in list(own) if Blend.owns(k)})
         forest = CompiledForest.from_arrays(own)
-        norms = {k: FeatureNorm(float(v[0]), float(v[1])) for k, v in info["norms"].items()}
+        norms = {k: FeatureNorm.from_list(v) for k, v in info["norms"].items()}
         drift = info.get("drift", {})
         by_type[event_type] = TypeModel(
             event_type, features, forest, float(info["threshold"]), float(info["high_threshold"]), norms,
@@ -417,10 +413,3 @@ def save(model: RiskModel, directory: Path, hmac_key: str = "") -> None:
 def load(directory: Path, hmac_key: str = "") -> RiskModel:
     arrays, meta = load_model(directory, hmac_key=hmac_key)
     return from_artifact(arrays, meta)
-
-
-def feature_norms(names: Sequence[str], X: np.ndarray) -> dict[str, FeatureNorm]:
-    """Median and 99th percentile of each training feature."""
-    p50 = np.percentile(X, 50, axis=0)
-    p99 = np.percentile(X, 99, axis=0)
-    return {name: FeatureNorm(float(p50[i]), float(p99[i])) for i, name in enumerate(names)}

@@ -32,7 +32,8 @@ from models.core_forest import CoreForest
 from models.prior import TypologyPrior, load_prior
 from models.tails import Blend
 from models.training_rows import MIN_ROWS, TrainingRows
-from models.model import EVENT_FEATURES, ROW_FEATURES, RiskModel, TypeModel, feature_columns, feature_norms
+from models.model import EVENT_FEATURES, ROW_FEATURES, RiskModel, TypeModel, feature_columns
+from models.norms import feature_norms
 from stream.core.contract import Event
 from stream.core.drift import bin_edges, bin_shares
 from stream.core.entity_alerts import calibrate_entities

@@ -7,7 +7,8 @@ from sklearn.ensemble import IsolationForest
 
 from models.core_forest import CoreForest
 from models.forest import CompiledForest
-from models.model import EVENT_FEATURES, RiskModel, TypeModel, feature_norms
+from models.model import EVENT_FEATURES, RiskModel, TypeModel
+from models.norms import feature_norms
 from models.prior import TypologyPrior
 from models.tails import Blend
 from stream.core.features import REPAYMENT_FEATURES

@@ -12,7 +12,8 @@ from sklearn.ensemble import IsolationForest
 
 from models.explain import attribute, top_features
 from models.forest import CompiledForest
-from models.model import FeatureNorm, describe
+from models.model import describe
+from models.norms import FeatureNorm, feature_norms
 
 N_FEATURES = 8
 
@@ -97,7 +98,7 @@ def test_every_feature_has_words_for_the_alert_reasons() -> None:
 def test_alert_reasons_never_name_a_feature_that_contributed_nothing() -> None:
     """Only two repayment features vary in training, so the forest never splits on the
     other sixteen: asked for ten reasons, an alert gets the two that earned credit."""
-    from models.model import EVENT_FEATURES, RiskModel, TypeModel, feature_norms
+    from models.model import EVENT_FEATURES, RiskModel, TypeModel
 
     names = EVENT_FEATURES["repayment"]
     X = np.zeros((500, len(names)))
@@ -141,3 +142,21 @@ def test_a_reason_on_a_ratio_is_told_as_people_read_it(name, value, p50, p99, te
 def test_a_reason_never_overflows_on_an_absurd_value() -> None:
     assert describe("log_amount", 1e6, FeatureNorm(5.0, 10.0)).startswith("amount: 1")
     assert describe("log_limit_change", 1e6, FeatureNorm(0.0, 0.1)).startswith("limit change in 7d: 1")
+
+
+def test_a_yes_or_no_feature_is_told_as_such_with_how_often_training_said_yes() -> None:
+    X = np.array([[1.0, 3.0]] * 3 + [[0.0, 5.0]] * 97)
+    norms = feature_norms(["unseen_device", "loans_24h"], X)
+    assert norms["unseen_device"].share == pytest.approx(0.03) and norms["loans_24h"].share is None
+    assert describe("unseen_device", 1.0, norms["unseen_device"]) == \
+        "device never seen for this user: yes (yes on 3.0% of the training's loans)"
+    assert describe("unseen_device", 0.0, norms["unseen_device"]).startswith("device never seen for this user: no")
+    # Without a share (a model from before shares were kept) it reads as before.
+    assert describe("unseen_device", 1.0, FeatureNorm(0.0, 1.0)) == \
+        "device never seen for this user: 1 (training median 0, p99 1)"
+
+
+def test_norms_survive_the_artefact_and_older_ones_still_load() -> None:
+    flag, plain = FeatureNorm(0.0, 1.0, 0.031), FeatureNorm(2.0, 9.0)
+    assert FeatureNorm.from_list(flag.to_list()) == flag and FeatureNorm.from_list(plain.to_list()) == plain
+    assert plain.to_list() == [2.0, 9.0] and FeatureNorm.from_list([0.0, 1.0]) == FeatureNorm(0.0, 1.0)

@@ -12,7 +12,8 @@ import pytest
 from sklearn.ensemble import IsolationForest
 
 from models.forest import CompiledForest
-from models.model import EVENT_FEATURES, LOAN_TERMS, REPAYMENT_HABITS, RiskModel, TypeModel, feature_norms, from_artifact, to_artifact
+from models.model import EVENT_FEATURES, LOAN_TERMS, REPAYMENT_HABITS, RiskModel, TypeModel, from_artifact, to_artifact
+from models.norms import feature_norms
 from stream.core.features import LOAN_FEATURES, REPAYMENT_FEATURES, UserState, update
 from stream.core.contract import parse_document
 from tests.core.test_features import loan_doc
