@@ -259,11 +259,11 @@ class _RepaymentFeatures:
     values = _values_in_order(REPAYMENT_FEATURES)
 
 
-#: Features whose value is relative to the user's segment, filled in by
-#: ``apply_segment_stats`` with medians learnt at training time.
 #: Loan features that are a yes or a no (1.0 / 0.0): an alert tells them as such, with how often
 #: the training's loans said yes (``models.model.describe``), not as a median and p99 of 0 and 1.
 FLAG_FEATURES: frozenset[str] = frozenset({"unseen_device", "recent_device", "new_channel", "new_product", "night_hour"})
+#: Features whose value is relative to the user's segment, filled in by
+#: ``apply_segment_stats`` with medians learnt at training time.
 SEGMENT_RELATIVE = {"amount_rel_segment": "log_amount", "loans_30d_rel_segment": "loans_30d"}
 
 _NO_PREVIOUS_HOURS = 24 * 90.0
