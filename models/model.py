@@ -234,7 +234,9 @@ class RiskModel:
         """The (at most) ``k`` features that drove the score of ``x``, with value and normal range.
 
         Ranked by ``explain.top_features``, which leaves out features that
-        contributed nothing: an alert never names a feature that did not help.
+        contributed nothing: an alert never names a feature that did not help,
+        nor a yes/no feature at the value most training loans had
+        (``FeatureNorm.is_common_flag``).
         """
         return self.top_reasons_rows(event_type, np.atleast_2d(x), k)[0]
 
@@ -261,6 +263,10 @@ class RiskModel:
             if tm.blend.prior is not None:  # what raised its log-odds (what lowered them explains no alert)
                 readers.append(_shares(np.maximum(tm.blend.prior.contributions(X), 0.0)))
             weights = sum(readers) / len(readers)
+        for j, name in enumerate(names):  # a yes/no at its common value explains nothing
+            norm = tm.norms.get(name)
+            if norm is not None and norm.share is not None:
+                weights[norm.is_common_flag(X[:, j]), j] = 0.0
         return [[self._reason(tm, names[i], float(x[i]), float(w[i])) for i in top_features(w, k)]
                 for x, w in zip(X, weights)]
 

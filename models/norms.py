@@ -19,6 +19,18 @@ class FeatureNorm:
     p99: float
     share: float | None = None  # a yes/no feature (FLAG_FEATURES): the share of training rows at yes
 
+    def is_common_flag(self, values: np.ndarray) -> np.ndarray:
+        """Where a yes/no feature's ``values`` are what most training rows had (all False for another feature).
+
+        Such a value is nothing unusual to tell: the anomaly model credits a
+        feature for shortening an isolation path, whichever side of the split the
+        event fell on, so "device never seen: no" could otherwise lead an alert.
+        """
+        values = np.asarray(values, dtype=np.float64)
+        if self.share is None:
+            return np.zeros(values.shape, dtype=bool)
+        return (values >= 0.5) == (self.share >= 0.5)
+
     def to_list(self) -> list[float]:
         """The artefact's form: [p50, p99], and the share for a yes/no feature."""
         return [self.p50, self.p99, *([] if self.share is None else [self.share])]

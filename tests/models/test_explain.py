@@ -14,6 +14,7 @@ from models.explain import attribute, top_features
 from models.forest import CompiledForest
 from models.model import describe
 from models.norms import FeatureNorm, feature_norms
+from stream.core.features import FLAG_FEATURES
 
 N_FEATURES = 8
 
@@ -160,3 +161,34 @@ def test_norms_survive_the_artefact_and_older_ones_still_load() -> None:
     flag, plain = FeatureNorm(0.0, 1.0, 0.031), FeatureNorm(2.0, 9.0)
     assert FeatureNorm.from_list(flag.to_list()) == flag and FeatureNorm.from_list(plain.to_list()) == plain
     assert plain.to_list() == [2.0, 9.0] and FeatureNorm.from_list([0.0, 1.0]) == FeatureNorm(0.0, 1.0)
+
+
+def test_a_yes_or_no_value_is_common_where_most_training_rows_had_it() -> None:
+    rare_yes, common_yes = FeatureNorm(0.0, 1.0, 0.03), FeatureNorm(1.0, 1.0, 0.8)
+    values = np.array([0.0, 1.0])
+    assert rare_yes.is_common_flag(values).tolist() == [True, False]
+    assert common_yes.is_common_flag(values).tolist() == [False, True]
+    assert FeatureNorm(0.0, 1.0).is_common_flag(values).tolist() == [False, False]  # not a yes/no: never
+
+
+def test_an_alert_never_names_a_yes_or_no_feature_at_its_common_value() -> None:
+    """The model credits a feature for shortening a path on either side of a split, so
+    without the filter 'device never seen: no' can lead an alert; the flag at its rare
+    value (yes, on 3 % of the training's loans) still may."""
+    from models.model import EVENT_FEATURES
+    from tests.models.blend_models import model_with_blend
+
+    names = EVENT_FEATURES["loan"]
+    flags = [j for j, n in enumerate(names) if n in FLAG_FEATURES]
+    rng = np.random.default_rng(11)
+    X = rng.lognormal(size=(800, len(names)))
+    X[:, flags] = (rng.random((800, len(flags))) < 0.03).astype(float)
+    model = model_with_blend(X)
+    probes = X[:200].copy()
+    probes[:100, flags] = 0.0
+    probes[100:, flags] = 1.0
+    probes[:, 0] *= 50  # something else is anomalous too
+    named = model.top_reasons_rows("loan", probes, k=len(names))
+    assert all(r for r in named)
+    assert not any(names.index(r["feature"]) in flags for reasons in named[:100] for r in reasons)
+    assert any(names.index(r["feature"]) in flags for reasons in named[100:] for r in reasons)
