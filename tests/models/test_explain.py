@@ -12,9 +12,10 @@ from sklearn.ensemble import IsolationForest
 
 from models.explain import attribute, top_features
 from models.forest import CompiledForest
-from models.model import describe
+from models.model import EVENT_FEATURES, describe
 from models.norms import FeatureNorm, feature_norms
 from stream.core.features import FLAG_FEATURES
+from tests.models.blend_models import model_with_blend
 
 N_FEATURES = 8
 
@@ -175,9 +176,6 @@ def test_an_alert_never_names_a_yes_or_no_feature_at_its_common_value() -> None:
     """The model credits a feature for shortening a path on either side of a split, so
     without the filter 'device never seen: no' can lead an alert; the flag at its rare
     value (yes, on 3 % of the training's loans) still may."""
-    from models.model import EVENT_FEATURES
-    from tests.models.blend_models import model_with_blend
-
     names = EVENT_FEATURES["loan"]
     flags = [j for j, n in enumerate(names) if n in FLAG_FEATURES]
     rng = np.random.default_rng(11)
