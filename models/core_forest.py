@@ -8,7 +8,7 @@ ranked risky borrowing better than the monitor's forest: with many columns,
 each tree's few splits land on a few strong borrowing signals less often.
 ``CoreForest`` is that plain forest, written in the monitor's own features
 (``CORE_FEATURES``: the issue's list as the feature row has it, without the
-two the loan model leaves out, lateness and product), so the loan model
+lateness the loan model leaves out), so the loan model
 blends three readers by rank (``models.tails.Blend``): the full forest, the
 directional tails and this one.  The list is the issue's, not a fit to the
 project's worlds; on them the blend lifted the worst world's PR-AUC by about
@@ -30,7 +30,7 @@ from models.forest import CompiledForest
 #: Issue 12's plain 13 features, as the monitor's loan feature row has them.
 CORE_FEATURES: tuple[str, ...] = (
     "amount_over_limit", "amount_24h_over_limit", "loans_24h", "distinct_products_7d", "log_hours_since_prev_loan",
-    "night_hour", "unseen_device", "new_channel", "utilisation", "log_limit_change", "segment_code",
+    "night_hour", "unseen_device", "new_channel", "utilisation", "log_limit_change", "segment_code", "cash_loan",
 )
 #: Fewer of them than this in the model's columns: no core reader (a model of other columns).
 MIN_CORE_COLUMNS = 4

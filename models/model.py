@@ -48,7 +48,10 @@ REPAYMENT_HABITS: tuple[str, ...] = (
 #: 7-day cash loan and a 12-month instalment plan fall due, and go bad,
 #: differently); the forest does not: a rare product or a long term is a
 #: lender's offer, not an anomaly of the borrower, and the forest's columns
-#: were chosen on the held-out worlds without them.
+#: were chosen on the held-out worlds without them.  One product is read:
+#: ``cash_loan``, because cash is what a fraud turns into money at once
+#: (takeovers, mule and device rings, limit drains); the directional tails
+#: weigh it by how rare cash loans are at this lender (docs/worlds.md).
 LOAN_TERMS: tuple[str, ...] = ("log_term_days", "product_code")
 
 #: Repayment features only a rule reads.  ``funded_repeats_30d`` is 0 on almost

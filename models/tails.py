@@ -43,7 +43,7 @@ RISKY_HIGH: tuple[str, ...] = (
     "amount_30d_over_limit", "loans_1h", "loans_24h", "loans_7d", "loans_30d", "distinct_products_7d",
     "distinct_channels_7d", "distinct_devices_30d", "unseen_device", "new_channel", "new_product", "utilisation",
     "recent_device", "night_hour", "amount_rel_segment", "loans_30d_rel_segment", "overdue_days", "overdue_loans",
-    "short_loans_30d", "amount_z_user",
+    "short_loans_30d", "amount_z_user", "cash_loan",
 )
 RISKY_LOW: tuple[str, ...] = ("log_hours_since_prev_loan",)
 

@@ -363,6 +363,7 @@ class ReferenceUser:
         out["short_loans_30d"] = self._short_loans_30d()
         out["log_term_days"] = math.log1p(e.term_days)
         out["product_code"] = float(PRODUCTS.index(e.product))
+        out["cash_loan"] = 1.0 if e.product == "cash_loan" else 0.0
         return out
 
     def _repayment_features(self, e: RepaymentEvent) -> dict[str, float | None]:

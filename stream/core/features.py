@@ -141,6 +141,7 @@ FEATURE_TEXT: dict[str, str] = {
     "short_loans_30d": "short-term loans (up to 14 days) in 30d",
     "log_term_days": "log(1+term in days) of this loan",
     "product_code": "product of this loan (index into PRODUCTS)",
+    "cash_loan": "unsecured cash loan",
     "days_late": "days late",
     "late_trend": "days later than the user's trend",
 }
@@ -185,6 +186,7 @@ LOAN_FEATURES: tuple[str, ...] = (
     "short_loans_30d",
     "log_term_days",
     "product_code",
+    "cash_loan",
 )
 
 #: The model's column order for repayments.
@@ -261,7 +263,8 @@ class _RepaymentFeatures:
 
 #: Loan features that are a yes or a no (1.0 / 0.0): an alert tells them as such, with how often
 #: the training's loans said yes (``models.model.describe``), not as a median and p99 of 0 and 1.
-FLAG_FEATURES: frozenset[str] = frozenset({"unseen_device", "recent_device", "new_channel", "new_product", "night_hour"})
+FLAG_FEATURES: frozenset[str] = frozenset(
+    {"unseen_device", "recent_device", "new_channel", "new_product", "night_hour", "cash_loan"})
 #: Features whose value is relative to the user's segment, filled in by
 #: ``apply_segment_stats`` with medians learnt at training time.
 SEGMENT_RELATIVE = {"amount_rel_segment": "log_amount", "loans_30d_rel_segment": "loans_30d"}
@@ -797,6 +800,7 @@ def _loan_windows(s: UserState, e: LoanEvent, f: _LoanFeatures) -> None:
     f.short_loans_30d = float(s.short_ring.total(s.last_ts))
     f.log_term_days = math.log1p(e.term_days)
     f.product_code = float(PRODUCTS.index(e.product))
+    f.cash_loan = 1.0 if e.product == "cash_loan" else 0.0
 
 
 def _see_device(s: UserState, device_id: str | None, sec: int, prior: int, established: bool) -> tuple[float, float]:
