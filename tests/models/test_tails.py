@@ -170,3 +170,15 @@ def test_a_model_saved_when_the_blend_averaged_ranks_still_scores_as_it_did() ->
     expected = old.forest_ranks.score_at(old.blend_ranks(mean_rank(*old.reader_ranks(X, f))))
     np.testing.assert_array_equal(loaded.score(X, f), expected)
     assert Blend.from_arrays(fitted.to_arrays()).fisher
+
+
+@pytest.mark.parametrize("cash_share", [0.05, 0.5, 0.95])
+def test_a_cash_loan_weighs_as_rare_as_cash_loans_are_at_the_lender(cash_share: float) -> None:
+    """``cash_loan`` is risky when yes, by the lender's own share of cash loans: -log(share)."""
+    names = ("cash_loan", "loans_24h")
+    rng = np.random.default_rng(3)
+    H = np.column_stack([(rng.random(2000) < cash_share).astype(float), rng.poisson(1.0, 2000)])
+    tails = DirectionalTails.fit(names, H)
+    cash, other = tails.contributions(np.array([[1.0, 1.0], [0.0, 1.0]]))[:, 0]
+    assert cash == pytest.approx(-np.log(H[:, 0].mean()))
+    assert other == 0.0
