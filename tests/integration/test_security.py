@@ -28,6 +28,7 @@ from models.artifact import _canonical
 from models.model import load, save
 from stream.local import broker
 from stream.kafka.producer import make_producer, publish
+from stream.kafka.sasl_probe import sasl_refusal
 from stream.settings import Settings
 from stream.kafka.topics import ensure_topics
 from tests.conftest import free_ports, private_broker_settings, start_private_broker
@@ -168,6 +169,11 @@ def test_sasl_plain_worker(model_dir: Path, tmp_path: Path) -> None:
         # The client port refuses unauthenticated and wrongly authenticated clients.
         assert not broker.answers(settings.replace(kafka_security_protocol="PLAINTEXT"), timeout_s=3)
         assert not broker.answers(settings.replace(kafka_sasl_password=wrong_password), timeout_s=3)
+        # Asked on a plain socket, the broker says why (kafka-python may only see the close after it).
+        assert sasl_refusal(settings) is None
+        refusal = sasl_refusal(settings.replace(kafka_sasl_password=wrong_password))
+        assert refusal and refusal.startswith("SaslAuthenticationFailedError"), refusal
+        assert wrong_password not in refusal and KAFKA_SECRET not in refusal
         ensure_topics(good)
         events = sim_events(users=150, days=14, seed=41, prefix="sasl")
         producer = make_producer(good)

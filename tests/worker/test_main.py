@@ -1,4 +1,5 @@
-"""stream.worker.main: a broker the worker cannot read from at start-up is named with what to check."""
+"""stream.worker.main: a broker the worker cannot read from at start-up is named with what to check,
+and one that refuses its SASL credentials stops it at once with the broker's answer."""
 
 from __future__ import annotations
 
@@ -21,3 +22,25 @@ def test_an_unreadable_broker_is_named_with_what_to_check(monkeypatch, protocol,
     message = str(caught.value)
     assert "127.0.0.1:1" in message and "Unable to bootstrap" in message
     assert ("kafka_sasl_* credentials" in message) is credentials_named
+
+
+def test_a_broker_that_refuses_the_credentials_stops_the_worker_at_once_in_its_words(monkeypatch) -> None:
+    """kafka-python may report a refused SASL login as a lost connection only; the worker asks the
+    broker (``stream.kafka.sasl_probe``) and fails at once with its answer instead of retrying."""
+    monkeypatch.setattr(main, "read_rescale_marker", _unreachable)
+    monkeypatch.setattr(main, "sasl_refusal", lambda s: "SaslAuthenticationFailedError: Authentication failed")
+    settings = Settings(broker="127.0.0.1:1", kafka_security_protocol="SASL_PLAINTEXT", kafka_sasl_mechanism="PLAIN")
+    with pytest.raises(RuntimeError) as caught:
+        main.find_state(settings, timeout_s=60)  # would retry for a minute on a broker that is merely down
+    message = str(caught.value)
+    assert "refused this worker's SASL credentials (SaslAuthenticationFailedError" in message
+    assert "kafka_sasl_password" in message
+
+
+def test_the_probe_asks_nothing_of_a_broker_without_sasl_or_one_not_listening() -> None:
+    from stream.kafka.sasl_probe import sasl_refusal
+
+    assert sasl_refusal(Settings(broker="127.0.0.1:1")) is None
+    assert sasl_refusal(Settings(broker="127.0.0.1:1", kafka_security_protocol="SASL_PLAINTEXT",
+                                 kafka_sasl_mechanism="PLAIN"), timeout_s=1) is None
+    assert sasl_refusal(Settings(broker="127.0.0.1:1", kafka_security_protocol="SASL_PLAINTEXT")) is None
