@@ -28,21 +28,30 @@ from stream.settings import Settings
 
 
 def sasl_refusal(settings: Settings, timeout_s: float = 5.0) -> str | None:
-    """What the first broker said to ``settings``' SASL credentials when it refused them.
+    """What the first bootstrap server that answers said to ``settings``' SASL credentials
+    when it refused them.
 
-    None when they were accepted, when the protocol is not SASL, or when the
-    broker could not be asked (not listening, TLS failing, an unexpected
-    answer): then the caller's own error stands.
+    The servers are asked in turn, as a client bootstraps: one that is down (or
+    whose TLS fails, or whose answer is unexpected) passes the question to the
+    next, so a cluster with its first broker away still names the refusal.
+    None when the first server to answer accepted the credentials, when the
+    protocol is not SASL, or when no server could be asked: then the caller's
+    own error stands.
     """
     try:
         config = kafka_client_config(settings)  # ValueError: SASL without a mechanism, said elsewhere
-        if not config["security_protocol"].startswith("SASL"):
-            return None
-        host, _, port = config["bootstrap_servers"][0].strip().rpartition(":")
-        with closing(_connect(host.strip("[]"), int(port), config["security_protocol"], timeout_s)) as sock:
-            return _ask(sock, config)
-    except (OSError, ValueError, errors.KafkaError):
+    except ValueError:
         return None
+    if not config["security_protocol"].startswith("SASL"):
+        return None
+    for server in config["bootstrap_servers"]:
+        try:
+            host, _, port = server.strip().rpartition(":")
+            with closing(_connect(host.strip("[]"), int(port), config["security_protocol"], timeout_s)) as sock:
+                return _ask(sock, config)
+        except (OSError, ValueError, errors.KafkaError):
+            continue
+    return None
 
 
 def _connect(host: str, port: int, protocol: str, timeout_s: float) -> socket.socket:

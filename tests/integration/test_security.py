@@ -174,6 +174,12 @@ def test_sasl_plain_worker(model_dir: Path, tmp_path: Path) -> None:
         refusal = sasl_refusal(settings.replace(kafka_sasl_password=wrong_password))
         assert refusal and refusal.startswith("SaslAuthenticationFailedError"), refusal
         assert wrong_password not in refusal and KAFKA_SECRET not in refusal
+        # A first bootstrap server that is down passes the question on to the next, as a client does.
+        (down,) = free_ports(1)
+        assert sasl_refusal(settings.replace(broker=f"127.0.0.1:{down},{settings.broker}"), timeout_s=2) is None
+        refusal = sasl_refusal(settings.replace(broker=f"127.0.0.1:{down},{settings.broker}",
+                                                kafka_sasl_password=wrong_password), timeout_s=2)
+        assert refusal and refusal.startswith("SaslAuthenticationFailedError"), refusal
         ensure_topics(good)
         events = sim_events(users=150, days=14, seed=41, prefix="sasl")
         producer = make_producer(good)
