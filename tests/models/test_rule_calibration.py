@@ -325,3 +325,13 @@ def test_training_counts_users_over_the_warm_historys_last_fortnight() -> None:
     last = max(e.ts for e in history)
     fortnight = {e.user_id for e in history if e.ts >= last - 14 * 86400}
     assert cal.active_users == len(fortnight) < len({e.user_id for e in history})
+
+
+def test_a_rule_that_would_need_more_than_twice_its_thresholds_is_switched_off() -> None:
+    # 2.5 % of the loans fire up to x2 and none at x3: the ladder stops at x2 (models.calibrate, "The ladder"),
+    # so the rule is switched off rather than taken to x3, where it would fire on nothing of this history.
+    cal = calibrate(_history(strong=(100, STACKING_UP_TO_2)), RuleConfig(), BUDGET)
+    stacking = _outcome(cal, "loan_stacking")
+    assert stacking.action == SWITCHED_OFF and "still" in stacking.why and "x2" in stacking.why
+    assert cal.effective.disabled == ("loan_stacking",)
+    assert stacking.after["loan"].hits == 0 and stacking.before["loan"].hits == 100
