@@ -103,12 +103,13 @@ share; a rule that still reaches more at x2 is switched off
 thresholds misreads this lender's normal by a wide margin, and tightened
 further it keeps firing on the same misread pattern, only more rarely.  On
 the held-out worlds the ladder once went on to x3 and x5; in the test
-fortnights the rules calibration had taken there were the only source of
-alerts for 365 well-behaved users and for 67 misbehaving ones (at C's
-`catalogue_switch` seed 3, 1.2 % of all its well-behaved users; docs/worlds.md,
-"A rule that needs more than x2 is switched off").  Whole-rule steps, rather than a quantile per
-threshold, keep the rule's shape (which clauses, in what proportion) as the
-risk team wrote it, and the table says in one number how far it moved.
+fortnights the rules that calibration had taken there were the only source
+of alerts for 365 well-behaved users and for 67 misbehaving ones (at C's
+``catalogue_switch`` seed 3, 1.2 % of all its well-behaved users;
+docs/worlds.md, "A rule that needs more than x2 is switched off").
+Whole-rule steps, rather than a quantile per threshold, keep the rule's shape
+(which clauses, in what proportion) as the risk team wrote it, and the table
+says in one number how far it moved.
 """
 
 from __future__ import annotations
