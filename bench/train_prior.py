@@ -7,7 +7,7 @@ use (default 11), its loan events featurised with the stream's own code
 (``bench/forest_choice.world_matrix``), and one ``HistGradientBoostingClassifier`` is
 fitted on all their labelled loans, history and test window alike.
 
-    .venv/bin/python bench/train_prior.py --seeds 11 12 13 --exclude stream.worlds_f --exclude stream.worlds_g --exclude stream.worlds_h --exclude stream.worlds_i  # shipped
+    .venv/bin/python bench/train_prior.py --seeds 11 12 13 --exclude stream.worlds_f --exclude stream.worlds_g --exclude stream.worlds_h --exclude stream.worlds_i --exclude stream.worlds_j  # shipped
     .venv/bin/python bench/train_prior.py --seeds 11 12 13 --exclude stream.worlds_b --out var/prior-without-b
 
 ``--exclude`` leaves a family out: the harness measures a family with the prior
