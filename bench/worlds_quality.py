@@ -96,6 +96,15 @@ def _run(cmd: Sequence[str], log: Path) -> str:
     return proc.stdout
 
 
+def stream_start(times: list[datetime], days: int) -> datetime:
+    """Where a world's stream starts: ``WORLD_START`` for the families that all start there, else
+    (family J starts each lender in its own season) midnight, +08:00, of the first event's day."""
+    if not times or (min(times) >= WORLD_START and max(times) < WORLD_START + timedelta(days=days)):
+        return WORLD_START
+    first = min(times).astimezone(WORLD_START.tzinfo)
+    return first.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def _ts(doc: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(doc["ts"].upper().replace("Z", "+00:00"))
 
@@ -163,14 +172,15 @@ def run_world(world: str, seed: int, cfg: dict[str, Any]) -> dict[str, Any]:
           "--out", str(full), "--labels", str(labels_path)], log)
     lap("generate")
 
-    window_start = WORLD_START + timedelta(days=cfg["history_days"])
-    window_end = window_start + timedelta(days=cfg["test_days"])
     docs = _read_jsonl(full)
     times = [_ts(d) for d in docs]
-    if not docs or min(times) < WORLD_START or max(times) >= window_end or max(times) < window_start:
+    start = stream_start(times, cfg["history_days"] + cfg["test_days"])
+    window_start = start + timedelta(days=cfg["history_days"])
+    window_end = window_start + timedelta(days=cfg["test_days"])
+    if not docs or min(times) < start or max(times) >= window_end or max(times) < window_start:
         raise RuntimeError(
             f"{world}: events span {min(times, default=None)} .. {max(times, default=None)}, not inside "
-            f"{WORLD_START} + {cfg['history_days']} + {cfg['test_days']} days: has {cfg['generator']}'s start changed?"
+            f"{start} + {cfg['history_days']} + {cfg['test_days']} days: has {cfg['generator']}'s start changed?"
         )
     in_test = [ts >= window_start for ts in times]
     with full.open("rb") as src, history.open("wb") as dst:

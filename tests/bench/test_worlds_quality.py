@@ -156,3 +156,15 @@ def test_the_table_names_the_loans_rule_storms_held() -> None:
     assert "campaign seed 1 251 (7)" in text and "calm seed" not in text
     text, _ = wq.tables([_summary_run("calm", 0, 0)])
     assert "held by rule storms" not in text
+
+
+def test_a_stream_starts_where_the_families_start_unless_it_starts_in_its_own_season() -> None:
+    from datetime import timedelta
+
+    at = wq.WORLD_START
+    assert wq.stream_start([at + timedelta(hours=9), at + timedelta(days=58)], 59) == at
+    assert wq.stream_start([at + timedelta(days=2, hours=3)], 59) == at  # a quiet first day moves nothing
+    summer = [at + timedelta(days=186, hours=1), at + timedelta(days=240)]  # family J's fishing season
+    assert wq.stream_start(summer, 59) == at + timedelta(days=186)
+    abroad = [(at + timedelta(days=186, hours=7)).astimezone(wq.timezone(timedelta(hours=10)))]
+    assert wq.stream_start(abroad, 59) == at + timedelta(days=186)  # the day is +08:00's
