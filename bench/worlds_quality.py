@@ -419,8 +419,8 @@ def tables(results: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
         if "error" in r:
             lines.append(f"| {r['world']} | {r['seed']} | ERROR: {r['error']} |")
     held = [(r, r["at_threshold"]["held"]) for r in ok if r["at_threshold"].get("held", {}).get("alerts")]
-    if held:  # rule storms (stream.core.rule_storm): rule-only alerts not sent, not in the alert columns above
-        lines += ["", "Test loans held by rule storms (of them label 1): " + ", ".join(
+    if held:  # storms (stream.core.rule_storm): alerts a storming rule or model alone raised, not sent, not in the alert columns above
+        lines += ["", "Test loans held by storms (of them label 1): " + ", ".join(
             f"{r['world']} seed {r['seed']} {q['alerts']} ({q['true_alerts']})" for r, q in held) + "."]
 
     scenarios = sorted({s for r in ok for s in r["scenarios"]})

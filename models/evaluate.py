@@ -33,7 +33,7 @@ Definitions (every number in the output means exactly this):
 * **Precision / recall at threshold**: on loan events; precision = label-1 share of
   alerted events, recall = alerted share of label-1 events.  Reported for the
   alert flag and, separately, for the model alone (``"model"`` in ``fired_by``),
-  and for the events a rule storm held (``"held"``; not alerts, so its
+  and for the events a storm held (``"held"``; not alerts, so its
   "precision" is the label-1 share of what the hold kept from the risk team).
 * **User-level recall**: share of misbehaving users (any label-1 event) with at
   least one alert on any evaluated event.  **Well-behaved users flagged**: share
@@ -617,7 +617,7 @@ def _threshold_table(r: Evaluation) -> tuple[list[str], list[list[str]]]:
     header = ["loan events", "precision", "recall", "alerts", "true alerts", "label-1"]
     names = {"alert": "alert flag (any source)", "model_only": "anomaly model alone (fired_by model)",
              "early_warning_only": "early warning (fired_by early_warning)",
-             "held": "held by a rule storm (not in the alert flag)"}
+             "held": "held by a storm (not in the alert flag)"}
     return header, [
         [names[k], _fmt(q["precision"]), _fmt(q["recall"]), str(q["alerts"]), str(q["true_alerts"]),
          str(q["positives"])]

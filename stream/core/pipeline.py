@@ -19,7 +19,7 @@ from stream.core.entities import EntityState, Sighting, late_at_merchant, sighti
 from stream.core.entity_alerts import EntityOutcome, EntityThresholds, observe
 from stream.core.features import LOAN_FEATURES, FeatureRow, UserState, update
 from stream.core.outcome_watch import DEFAULT_LATE_DAYS, BatchWatch, Realised, before_repayment, still_open
-from stream.core.rule_storm import StormWatch, held
+from stream.core.rule_storm import MODEL, StormWatch, held, yardsticks
 from stream.core.rules import RuleConfig
 from stream.core.scoring import Decision, ScoringModel, decide_batch, model_reasons, reasons_for
 from stream.core.suppression import remember_alert, repeats_last_alert
@@ -100,9 +100,9 @@ def process(
     within the batch is all that matters).  A loan scored by the early warning
     is tagged in its open-loan slot, and a repayment into a tagged loan
     realises its outcome (``stream.core.outcome_watch``).  With ``storms``, an
-    alert raised only by rules that fire across the book far above their
-    training rate is held (``stream.core.rule_storm``); the watch counts every
-    scored event in order, as the stream does per worker.  A held alert is
+    alert raised only by sources that fire across the book far above their
+    training rate (rules, and the model under ``StormPolicy.model``) is held
+    (``stream.core.rule_storm``); the watch counts every scored event in order, as the stream does per worker.  A held alert is
     remembered as a sent one is (its repeats are suppressed), so the user's
     state and suppression do not depend on the storm, only whether it is sent.
     """
@@ -117,6 +117,7 @@ def process(
     decided = decide_batch(model, rules, fresh) if fresh else []
     decisions = iter(zip(decided, model_reasons(model, [e for e, _ in fresh], decided)))
     outcomes = []
+    storm_rates = yardsticks(storms.policy, model.expected_rule_rates, model.expected_model_rate) if storms is not None else {}
     for (event, row, sighted), (seen, held_before, held_after) in zip(folded, views):
         if row is None:
             outcomes.append(Outcome(event, duplicate=True))
@@ -130,10 +131,9 @@ def process(
             suppressed = repeats_last_alert(state, alert, event.ts, suppress_window_s)
             if not suppressed:
                 remember_alert(state, alert, event.ts)  # held or sent alike: the state does not depend on storms
-            on_hold = storms is not None and held(storms.storming(event.ts, model.expected_rule_rates), rule_ids,
-                                                  decision.model_fired or decision.early_warning_fired)
+            on_hold = storms is not None and held(storms.storming(event.ts, storm_rates), alert["fired_by"])
         if storms is not None:
-            storms.observe(event.ts, rule_ids)
+            storms.observe(event.ts, [MODEL, *rule_ids] if decision.model_fired else rule_ids)
         if event.event_type == "repayment":
             realised = watch.repayment(state, event, seen, held_before, held_after)
         elif decision.early_warning is not None:

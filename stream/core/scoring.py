@@ -49,6 +49,7 @@ class ScoringModel(Protocol):
     early_warning: EarlyWarning | None
     early_warning_columns: np.ndarray
     expected_rule_rates: Mapping[str, float]  # each rule's hit rate on the training history (``stream.core.rule_storm``)
+    expected_model_rate: float | None  # the model's alert rate on the training history (ditto; None: not recorded)
 
     def prepare_full(self, row: FeatureRow, segment: str | None) -> np.ndarray: ...
 

@@ -11,7 +11,7 @@ from models.calibrate import Calibration
 from models.model import RiskModel, save
 from models.train import train, training_options
 from stream.core.entity_alerts import RULE, EntityThresholds
-from stream.core.rule_storm import StormPolicy
+from stream.core.rule_storm import MODEL, StormPolicy, yardsticks
 from stream.core.rules import RuleConfig
 from stream.offline.jsonl import ReadReport, read_events
 from stream.settings import Settings
@@ -79,17 +79,20 @@ def report_rules(model: RiskModel) -> None:
 
 
 def storms_line(model: RiskModel, policy: StormPolicy, rules: RuleConfig) -> str:
-    """When each rule in force (``rules``) storms with this model (``stream.core.rule_storm``), so the risk
-    team knows before a campaign what share of a day's events a rule may reach before its alerts are held."""
+    """When each rule in force (``rules``) and the model storm with this model (``stream.core.rule_storm``),
+    so the risk team knows before a campaign what share of a day's events each may reach before the
+    alerts it alone raised are held."""
     if not policy.enabled:
-        return "rule storms: off (rule_storm_factor 0): every rule alert is sent"
-    rates = {rule: rate for rule, rate in model.expected_rule_rates.items() if rules.enabled(rule)}
+        return "storms: off (rule_storm_factor 0): every alert is sent"
+    rule_rates = {rule: rate for rule, rate in model.expected_rule_rates.items() if rules.enabled(rule)}
+    rates = yardsticks(policy, rule_rates, model.expected_model_rate)
     if not rates:
-        return "rule storms: none possible: the model has no rule hit rates from training"
-    lines = ", ".join(f"{rule} {policy.line(rate):.2%}" for rule, rate in rates.items())
-    return (f"rule storms: a rule's rule-only alerts are held while, over a day of event time, it fires on at least "
+        return "storms: none possible: the model has no rule or model hit rates from training"
+    lines = ", ".join(f"{source} {policy.line(rate):.2%}" for source, rate in rates.items())
+    model_note = "" if MODEL in rates else " (the model never storms: model_storm is off or its rate was not recorded)"
+    return (f"storms: an alert is held while every source that raised it fires, over a day of event time, on at least "
             f"{policy.factor:g}x its hit rate on this history (and {policy.floor:.1%}) on {policy.min_hits} events or "
-            f"more: {lines} of the events")
+            f"more: {lines} of the events{model_note}")
 
 
 def user_cap_lines(model: RiskModel) -> list[str]:

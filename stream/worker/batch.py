@@ -42,7 +42,7 @@ from stream.core.entities import Sighting, pack
 from stream.core.features import UserState
 from stream.core.pipeline import Outcome, process
 from stream.core.routing import partition_for
-from stream.core.rule_storm import StormWatch
+from stream.core.rule_storm import StormWatch, yardsticks
 from stream.core.rules import RuleConfig
 
 log = logging.getLogger(__name__)
@@ -191,8 +191,8 @@ class BatchHandler:
         outcomes = process(model, model.rules(self.rules), states, [e for e, _ in valid], self.suppress_window_s,
                            storms=self.storms)
         if self.storms is not None and outcomes:
-            metrics.set_storming(self.storms.storming(outcomes[-1].event.ts, model.expected_rule_rates),
-                                 model.expected_rule_rates)
+            rates = yardsticks(self.storms.policy, model.expected_rule_rates, model.expected_model_rate)
+            metrics.set_storming(self.storms.storming(outcomes[-1].event.ts, rates), rates)
         await asyncio.gather(self._emit(outcomes, self.clock()), self._forward_sightings(outcomes, valid))
         await self.store.write(states, last_event)
         self.on_outcomes(outcomes)
@@ -219,8 +219,8 @@ class BatchHandler:
                 metrics.ALERTS_SUPPRESSED.labels(alert["severity"]).inc()
                 continue
             if outcome.held:
-                for rule in alert["fired_by"]:
-                    metrics.ALERTS_HELD.labels(rule).inc()
+                for source in alert["fired_by"]:
+                    metrics.ALERTS_HELD.labels(source).inc()
                 continue
             metrics.ALERTS.labels(alert["severity"]).inc()
             for source in alert["fired_by"]:

@@ -16,6 +16,7 @@ from prometheus_client import Counter, Gauge, Histogram, Info
 from prometheus_client.parser import text_string_to_metric_families
 
 from stream.core.outcome_watch import bucket_of
+from stream.core.rule_storm import MODEL as MODEL_SOURCE
 
 EVENTS = Counter(
     "riskmon_events_processed_total",
@@ -106,14 +107,20 @@ TREE_WALK_COMPILED = Gauge(
 READY = Gauge("riskmon_worker_ready", "1 once the worker has recovered its tables and is processing, else 0.")
 ALERTS_HELD = Counter(
     "riskmon_alerts_held_total",
-    "Alerts not sent because every rule that raised them was storming (firing across the book many times its "
-    "training rate, stream.core.rule_storm) and neither the model nor the early warning agreed, by rule.",
+    "Alerts not sent because every source that raised them was storming (firing across the book many times its "
+    "training rate, stream.core.rule_storm) and the early warning did not agree, by source: a rule id, or "
+    "'model' for the anomaly model.",
     ["rule"],
 )
 RULE_STORMING = Gauge(
     "riskmon_rule_storming",
-    "1 while the rule storms in this worker's last day of event time (its rule-only alerts are held), else 0.",
+    "1 while the rule storms in this worker's last day of event time (alerts it alone raised are held), else 0.",
     ["rule"],
+)
+MODEL_STORMING = Gauge(
+    "riskmon_model_storming",
+    "1 while the anomaly model storms in this worker's last day of event time (alerts it alone raised are held), "
+    "else 0.",
 )
 ALERTS_SUPPRESSED = Counter(
     "riskmon_alerts_suppressed_total",
@@ -203,7 +210,9 @@ def count_early_warning(outcome: Any) -> None:
         EARLY_WARNING_REALISED_PROBABILITY.labels(realised.bucket, realised.source).inc(realised.probability)
 
 
-def set_storming(storming: frozenset[str], rules: Iterable[str]) -> None:
-    """``riskmon_rule_storming``: 1 for each storming rule, 0 for the other rules with a training rate."""
-    for rule in rules:
-        RULE_STORMING.labels(rule).set(1.0 if rule in storming else 0.0)
+def set_storming(storming: frozenset[str], sources: Iterable[str]) -> None:
+    """``riskmon_rule_storming``: 1 for each storming rule, 0 for the other rules with a training rate;
+    ``riskmon_model_storming`` the same for the model (``stream.core.rule_storm.MODEL``)."""
+    for source in sources:
+        gauge = MODEL_STORMING if source == MODEL_SOURCE else RULE_STORMING.labels(source)
+        gauge.set(1.0 if source in storming else 0.0)

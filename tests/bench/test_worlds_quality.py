@@ -151,11 +151,11 @@ def _summary_run(world: str, held: int, held_label1: int) -> dict:
             "history_hit_rate": {}, "test_well_behaved_hit_rate": {}}
 
 
-def test_the_table_names_the_loans_rule_storms_held() -> None:
+def test_the_table_names_the_loans_storms_held() -> None:
     text, _ = wq.tables([_summary_run("calm", 0, 0), _summary_run("campaign", 251, 7)])
-    assert "campaign seed 1 251 (7)" in text and "calm seed" not in text
+    assert "held by storms" in text and "campaign seed 1 251 (7)" in text and "calm seed" not in text
     text, _ = wq.tables([_summary_run("calm", 0, 0)])
-    assert "held by rule storms" not in text
+    assert "held by storms" not in text
 
 
 def test_a_stream_starts_where_the_families_start_unless_it_starts_in_its_own_season() -> None:

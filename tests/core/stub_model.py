@@ -1,5 +1,5 @@
 """A scoring model stub for tests of ``pipeline.process``: a forest that never fires, no early
-warning and no training rule rates unless a test gives them (``stream.core.scoring.ScoringModel``)."""
+warning and no training rule or model rates unless a test gives them (``stream.core.scoring.ScoringModel``)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ class StubModel:
     early_warning: Any = None
     early_warning_columns = np.arange(0)
     expected_rule_rates: dict[str, float] = {}
+    expected_model_rate: float | None = None
 
     def __init__(self) -> None:
         self.by_type = {"loan": Lines(), "repayment": Lines()}

@@ -1,9 +1,10 @@
-"""Rule storms (stream.core.rule_storm): a rule firing across the book far above its training
-rate has its rule-only alerts held; the watch against a brute-force count, and through
+"""Storms (stream.core.rule_storm): a rule or the model firing across the book far above its
+training rate has the alerts it alone raised held; the watch against a brute-force count, and through
 ``pipeline.process``."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from stream.core.contract import Event, parse_document
 from stream.core.pipeline import process
-from stream.core.rule_storm import HOUR_S, StormPolicy, StormWatch, held
+from stream.core.rule_storm import HOUR_S, MODEL, StormPolicy, StormWatch, held, yardsticks
 from stream.core.rules import RULE_IDS, RuleConfig
 from tests.core.stub_model import StubModel as Stub
 
@@ -57,13 +58,24 @@ def test_factor_zero_switches_the_watch_off() -> None:
     assert w.storming(0.0, EXPECTED) == set() and not w.buckets
 
 
-def test_only_an_alert_raised_by_storming_rules_alone_is_held() -> None:
+def test_an_alert_is_held_only_when_every_source_that_raised_it_storms() -> None:
     storming = frozenset({"loan_stacking", "overdue_escalation"})
-    assert held(storming, ["loan_stacking"], other_sources=False)
-    assert held(storming, ["loan_stacking", "overdue_escalation"], other_sources=False)
-    assert not held(storming, ["loan_stacking"], other_sources=True)  # the model or early warning agrees
-    assert not held(storming, ["loan_stacking", "account_takeover"], other_sources=False)  # a calm rule agrees
-    assert not held(storming, [], other_sources=False)  # a model-only alert
+    assert held(storming, ["loan_stacking"])
+    assert held(storming, ["loan_stacking", "overdue_escalation"])
+    assert not held(storming, ["model", "loan_stacking"])  # the model is calm and agrees
+    assert not held(storming, ["early_warning", "loan_stacking"])  # the early warning never storms
+    assert not held(storming, ["loan_stacking", "account_takeover"])  # a calm rule agrees
+    assert not held(storming, [])  # nothing raised it
+    assert held(storming | {MODEL}, ["model"]) and held(storming | {MODEL}, ["model", "loan_stacking"])
+
+
+def test_the_model_is_a_yardstick_only_under_the_policy_and_with_a_recorded_rate() -> None:
+    assert yardsticks(POLICY, EXPECTED, 0.004) == {**EXPECTED, MODEL: 0.004}
+    assert yardsticks(POLICY, EXPECTED, None) == EXPECTED  # a model trained before the rate was recorded
+    assert yardsticks(replace(POLICY, model=False), EXPECTED, 0.004) == EXPECTED
+    w = watch_with(25, 500, MODEL)  # 5 % of the day's events = 12.5 x 0.4 %
+    assert w.storming(0.0, yardsticks(POLICY, EXPECTED, 0.004)) == {MODEL}
+    assert w.storming(0.0, yardsticks(POLICY, EXPECTED, 0.02)) == set()  # 5 % < 5 x 2 %
 
 
 def test_a_lagging_partition_is_judged_on_its_own_hours_not_an_empty_window() -> None:
@@ -156,15 +168,33 @@ def test_process_sends_a_storming_rules_alert_the_model_agrees_with() -> None:
     assert not any(o.held for o in stormy)
 
 
+def test_process_holds_the_alerts_the_model_alone_raised_while_it_storms_unless_switched_off() -> None:
+    class Flooding(StubModel):
+        expected_model_rate = 0.001
+
+        def score(self, event_type: str, X: np.ndarray) -> np.ndarray:
+            return np.full(len(X), 3.0)  # the forest fires on every event, 1,000 x its training rate
+
+    none = RuleConfig.from_dict({"disabled": list(RULE_IDS)}, "no rules")
+    events = [_loan(f"u{u}", u, "cash_loan", "app") for u in range(40)]
+    stormy = process(Flooding(), none, {}, events, 6 * 3600, storms=StormWatch(POLICY))
+    assert [o.event.user_id for o in stormy if o.alert and not o.held] == [f"u{u}" for u in range(20)]
+    assert all(o.alert["fired_by"] == ["model"] for o in stormy[20:]) and all(o.held for o in stormy[20:])
+    calm = process(Flooding(), none, {}, events, 6 * 3600, storms=StormWatch(replace(POLICY, model=False)))
+    assert not any(o.held for o in calm) and all(o.alert for o in calm)
+
+
 def test_riskmon_train_prints_each_rules_storm_line() -> None:
     from types import SimpleNamespace
 
     from stream.offline.train import storms_line
 
     model = SimpleNamespace(expected_rule_rates={"loan_stacking": 0.002, "overdue_escalation": 0.0,
-                                                 "account_takeover": 0.01})
+                                                 "account_takeover": 0.01}, expected_model_rate=0.004)
     rules = RuleConfig.from_dict({"disabled": ["account_takeover"]}, "one off")
     line = storms_line(model, POLICY, rules)
     assert "loan_stacking 1.00%" in line and "overdue_escalation 0.10%" in line  # 5 x 0.2 %; the floor
     assert "account_takeover" not in line  # switched off: it cannot storm
+    assert "model 2.00%" in line  # 5 x 0.4 %
+    assert "model 2.00%" not in storms_line(model, replace(POLICY, model=False), rules)
     assert "off" in storms_line(model, StormPolicy(factor=0), rules)

@@ -53,8 +53,9 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_stream_end_to_end(unique_topics: Settings, model_dir: Path, tmp_path: Path) -> None:
     (metrics_port,) = free_ports(1)
-    # Rule storms on, and touchier than by default: with a tenth of the users misbehaving from day 2,
-    # student_overborrowing runs over 3x its training rate for days, and its rule-only alerts are held.
+    # Storms on, and touchier than by default: with a tenth of the users misbehaving from day 2,
+    # student_overborrowing runs over 3x its training rate for days, and the alerts it alone raised
+    # are held (so may the model's, should it run 3x its own).
     settings = unique_topics.replace(model_dir=model_dir, data_dir=tmp_path / "worker", metrics_port=metrics_port,
                                      rule_storm_factor=3, rule_storm_min_hits=5)
     events, labels = generate(SimConfig(users=600, days=14, seed=11, anomaly_rate=0.1, user_prefix="e2e", anomaly_start_day=2))
@@ -140,9 +141,8 @@ def test_stream_end_to_end(unique_topics: Settings, model_dir: Path, tmp_path: P
     assert sent <= set(decided), f"{len(sent - set(decided))} alerts the offline replay does not raise"
     held = [decided[i] for i in set(decided) - sent]
     assert held, "no alert held, though student_overborrowing storms in this stream"
-    assert all(o.decision.rule_hits and not (o.decision.model_fired or o.decision.early_warning_fired)
-               for o in held), "an alert the model or the early warning raised was held"
-    assert metric_sum(samples, "riskmon_alerts_held_total") == sum(len(o.decision.rule_hits) for o in held)
+    assert not any(o.decision.early_warning_fired for o in held), "an alert the early warning raised was held"
+    assert metric_sum(samples, "riskmon_alerts_held_total") == sum(len(o.alert["fired_by"]) for o in held)
     suppressed = sum(1 for o in offline if o.suppressed)
     assert suppressed > 0
     assert metric_sum(samples, "riskmon_alerts_suppressed_total") == suppressed

@@ -84,3 +84,16 @@ def test_the_models_own_alert_rate_on_its_history_is_published(history) -> None:
     older = {k: v for k, v in model.meta.items() if k != "model_expected_alert_rate"}
     ref.swap(replace(model, version=model.version + "-older", meta=older))
     assert REGISTRY.get_sample_value("riskmon_model_expected_alert_rate") == 0.0
+
+
+def test_storming_gauges_split_the_model_from_the_rules() -> None:
+    from stream.core.rule_storm import MODEL
+    from stream.worker.metrics import set_storming
+
+    set_storming(frozenset({MODEL}), ["loan_stacking", MODEL])
+    assert REGISTRY.get_sample_value("riskmon_model_storming") == 1.0
+    assert REGISTRY.get_sample_value("riskmon_rule_storming", {"rule": "loan_stacking"}) == 0.0
+    assert REGISTRY.get_sample_value("riskmon_rule_storming", {"rule": MODEL}) is None  # never a rule's series
+    set_storming(frozenset({"loan_stacking"}), ["loan_stacking", MODEL])
+    assert REGISTRY.get_sample_value("riskmon_model_storming") == 0.0
+    assert REGISTRY.get_sample_value("riskmon_rule_storming", {"rule": "loan_stacking"}) == 1.0
