@@ -102,9 +102,10 @@ def process(
     realises its outcome (``stream.core.outcome_watch``).  With ``storms``, an
     alert raised only by sources that fire across the book far above their
     training rate (rules, and the model under ``StormPolicy.model``) is held
-    (``stream.core.rule_storm``); the watch counts every scored event in order, as the stream does per worker.  A held alert is
-    remembered as a sent one is (its repeats are suppressed), so the user's
-    state and suppression do not depend on the storm, only whether it is sent.
+    (``stream.core.rule_storm``); the watch counts every scored event in
+    order, as the stream does per worker.  A held alert is remembered as a
+    sent one is (its repeats are suppressed), so the user's state and
+    suppression do not depend on the storm, only whether it is sent.
     """
     watch = BatchWatch(getattr(model.early_warning, "late_days", DEFAULT_LATE_DAYS))
     folded, views = [], []
@@ -117,7 +118,8 @@ def process(
     decided = decide_batch(model, rules, fresh) if fresh else []
     decisions = iter(zip(decided, model_reasons(model, [e for e, _ in fresh], decided)))
     outcomes = []
-    storm_rates = yardsticks(storms.policy, model.expected_rule_rates, model.expected_model_rate) if storms is not None else {}
+    storm_rates = {} if storms is None else yardsticks(storms.policy, model.expected_rule_rates,
+                                                       model.expected_model_rate)
     for (event, row, sighted), (seen, held_before, held_after) in zip(folded, views):
         if row is None:
             outcomes.append(Outcome(event, duplicate=True))
