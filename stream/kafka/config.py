@@ -37,6 +37,13 @@ def _security(settings: Settings) -> dict[str, Any]:
     return out
 
 
+def host_and_port(server: str) -> tuple[str, int]:
+    """One bootstrap server's ``host:port`` as a socket address: the host without IPv6 brackets
+    (empty when the entry has none), the port as a number (ValueError when it is not one)."""
+    host, _, port = server.strip().rpartition(":")
+    return host.strip("[]"), int(port)
+
+
 def kafka_client_config(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for kafka-python clients (admin, producer, consumer).
 

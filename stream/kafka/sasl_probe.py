@@ -23,7 +23,7 @@ from kafka.net.sasl import get_sasl_mechanism
 from kafka.protocol.parser import KafkaProtocol
 from kafka.protocol.sasl import SaslAuthenticateRequest, SaslHandshakeRequest
 
-from stream.kafka.config import kafka_client_config
+from stream.kafka.config import host_and_port, kafka_client_config
 from stream.settings import Settings
 
 
@@ -46,8 +46,8 @@ def sasl_refusal(settings: Settings, timeout_s: float = 5.0) -> str | None:
         return None
     for server in config["bootstrap_servers"]:
         try:
-            host, _, port = server.strip().rpartition(":")
-            with closing(_connect(host.strip("[]"), int(port), config["security_protocol"], timeout_s)) as sock:
+            host, port = host_and_port(server)
+            with closing(_connect(host, port, config["security_protocol"], timeout_s)) as sock:
                 return _ask(sock, config)
         except (OSError, ValueError, errors.KafkaError):
             continue

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Callable
 
 from stream.settings import PROJECT_ROOT, Settings
-from stream.kafka.config import kafka_client_config
+from stream.kafka.config import host_and_port, kafka_client_config
 
 log = logging.getLogger(__name__)
 
@@ -353,9 +353,9 @@ def _format_storage(settings: Settings, libs: Path) -> None:
 def _tcp_open(bootstrap: str, timeout_s: float = 0.5) -> bool:
     """Cheap pre-check so a closed port costs milliseconds, not a client timeout."""
     for server in bootstrap.split(","):
-        host, _, port = server.strip().rpartition(":")
         try:
-            with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout_s):
+            host, port = host_and_port(server)
+            with socket.create_connection((host or "127.0.0.1", port), timeout=timeout_s):
                 return True
         except (OSError, ValueError):
             continue
