@@ -107,7 +107,7 @@ class Row:
     early_warning: float | None = None  # the early warning's probability, when the model has one
     rule_count: int = 0  # typology rules that fired
     early_warning_fired: bool = False  # "early_warning" in fired_by
-    held: bool = False  # raised by storming rules alone and held, not sent (stream.core.rule_storm)
+    held: bool = False  # raised by storming sources alone (rules, the model) and held, not sent (stream.core.rule_storm)
 
 
 def _read_events(path: Path) -> tuple[list[Event], int]:

@@ -34,7 +34,7 @@ class Outcome:
     decision: Decision | None = None
     alert: dict[str, Any] | None = None  # the alert document when the event alerted
     suppressed: bool = False  # alerted, but repeats the user's previous alert: counted, not sent
-    held: bool = False  # alerted by storming rules alone (``stream.core.rule_storm``): not sent; counted unless suppressed
+    held: bool = False  # alerted by storming sources alone (``stream.core.rule_storm``): not sent; counted unless suppressed
     sightings: tuple[Sighting, ...] = ()  # for the entity views (stream.core.entities)
     realised: Realised | None = None  # a repayment's realised outcome of an early-warning-scored loan
 
