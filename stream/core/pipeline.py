@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Iterator, MutableMapping
 
-from stream.core.alerts import build_alert
+from stream.core.alerts import build_alert, fired_by
 from stream.core.contract import Event
 from stream.core.entities import EntityState, Sighting, late_at_merchant, sightings
 from stream.core.entity_alerts import EntityOutcome, EntityThresholds, observe
 from stream.core.features import LOAN_FEATURES, FeatureRow, UserState, update
 from stream.core.outcome_watch import DEFAULT_LATE_DAYS, BatchWatch, Realised, before_repayment, still_open
-from stream.core.rule_storm import MODEL, StormWatch, held, yardsticks
+from stream.core.rule_storm import StormWatch, held, yardsticks
 from stream.core.rules import RuleConfig
 from stream.core.scoring import Decision, ScoringModel, decide_batch, model_reasons, reasons_for
 from stream.core.suppression import remember_alert, repeats_last_alert
@@ -127,7 +127,6 @@ def process(
         decision, drivers = next(decisions)
         alert, suppressed, on_hold, realised = None, False, False, None
         state = states[event.user_id]
-        rule_ids = [h.rule for h in decision.rule_hits]
         if decision.alert:
             alert = build_alert(event, decision, reasons_for(model, decision, drivers), model.version, now)
             suppressed = repeats_last_alert(state, alert, event.ts, suppress_window_s)
@@ -135,7 +134,7 @@ def process(
                 remember_alert(state, alert, event.ts)  # held or sent alike: the state does not depend on storms
             on_hold = storms is not None and held(storms.storming(event.ts, storm_rates), alert["fired_by"])
         if storms is not None:
-            storms.observe(event.ts, [MODEL, *rule_ids] if decision.model_fired else rule_ids)
+            storms.observe(event.ts, fired_by(decision))  # what fired, alert or not; only yardsticks storm
         if event.event_type == "repayment":
             realised = watch.repayment(state, event, seen, held_before, held_after)
         elif decision.early_warning is not None:

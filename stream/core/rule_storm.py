@@ -93,10 +93,10 @@ class StormPolicy:
 
 @dataclass
 class StormWatch:
-    """Each rule's hits and the scored events per hour of event time, over the last ``window_h`` hours."""
+    """Each source's hits and the scored events per hour of event time, over the last ``window_h`` hours."""
 
     policy: StormPolicy = field(default_factory=StormPolicy)
-    buckets: dict[int, Counter[str]] = field(default_factory=dict)  # hour -> events ("") and hits per rule
+    buckets: dict[int, Counter[str]] = field(default_factory=dict)  # hour -> events ("") and hits per source
     newest: int | None = None  # the newest hour seen
     #: Hours kept behind the newest: a window's rate is a ratio, so an event of a partition that lags
     #: (a worker catching up reads one partition's days before another's) is judged on its own
@@ -127,7 +127,7 @@ class StormWatch:
         )
 
     def observe(self, ts: float, rules: Iterable[str]) -> None:
-        """Count one scored event at ``ts`` and the rules that fired on it."""
+        """Count one scored event at ``ts`` and the sources that fired on it (rule ids, ``MODEL``)."""
         if not self.policy.enabled:
             return
         hour = int(ts // HOUR_S)
