@@ -251,7 +251,11 @@ def calibrate_entities(sightings: Iterable[tuple[Sighting, bool]], active_from: 
     Per criterion: the lowest threshold (at least its ``min_threshold``) at which at
     most ``budget`` (and at least ``MIN_ALLOWED``) of the entities of its type sighted
     in the warm part would have alerted on it; and the 99th percentile of its count
-    over those entities' warm sightings, the "normal" an alert's reason quotes.
+    over those entities' warm sightings, the "normal" an alert's reason quotes.  The
+    count is read as the criterion reads it: 0 where its share gate fails.  A busy
+    installer's or agent's merchant sees dozens of new accounts a week among hundreds
+    of borrowers; quoting that as normal made an alert read "21 of the 21 accounts
+    ...; normal p99 is 42" (family K, docs/worlds.md), as if it fired below normal.
     """
     states: dict[tuple[str, str], EntityState] = {}
     peak: dict[tuple[str, str, str], float] = {}  # (criterion, entity): highest count seen with the share gate passing
@@ -269,9 +273,10 @@ def calibrate_entities(sightings: Iterable[tuple[Sighting, bool]], active_from: 
         sighted.add(key)
         for criterion in CRITERIA[s.entity_type]:
             count, share = measure(v, criterion)
-            if share >= min_share[criterion]:
-                peak[(criterion, *key)] = max(peak.get((criterion, *key), 0.0), count)
-            seen[criterion].append(count)
+            gated = count if share >= min_share[criterion] else 0.0
+            if gated:
+                peak[(criterion, *key)] = max(peak.get((criterion, *key), 0.0), gated)
+            seen[criterion].append(gated)
     threshold: dict[str, float] = {}
     normal: dict[str, float] = {}
     for entity_type in ENTITY_TYPES:

@@ -96,6 +96,21 @@ def test_calibration_keeps_the_history_within_the_entity_budget() -> None:
     assert EntityThresholds.from_meta(found.to_meta()) == found
 
 
+def test_the_normal_an_alert_quotes_is_the_count_its_share_gate_lets_through() -> None:
+    """200 devices of two established borrowers, and an agent's tablet where 12 of 30 borrowers are new
+    accounts (40 %, under the device's 50 % gate): it never could alert, so its dozen new accounts are
+    not what is normal for a device that does; an alert on a farm of 4 then says normal p99 is 0."""
+    history: list[tuple[Sighting, bool]] = []
+    for d in range(200):
+        history += [(_s(1000 * d + u, u * 5, new=False, entity=f"d-{d}"), True) for u in range(2)]
+    history += [(_s(500_000 + u, u * 0.5, new=u % 5 >= 3, entity="agent"), True) for u in range(30)]
+    found = calibrate_entities(sorted(history, key=lambda x: x[0].ts))
+    assert found.normal_p99["device"] == 0.0  # read ungated (as before), the agent's sightings put it at 10
+    state = EntityState()
+    farm = [observe(state, _s(u, u), found, "m1") for u in range(4)]
+    assert farm[-1].alert and "normal p99 is 0" in farm[-1].alert["reasons"][0]["text"]
+
+
 def test_an_earlier_sighting_arriving_after_the_alert_does_not_repeat_it() -> None:
     state = EntityState()
     sent = [observe(state, _s(u, 10 + u), THRESHOLDS, "m1") for u in range(4)]
