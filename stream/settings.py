@@ -100,6 +100,7 @@ class Settings:
     rule_storm_factor: float = 10.0  # a rule firing this many times its training rate over a day is held (0: never)
     rule_storm_min_hits: int = 20  # ... once it has fired this often in that day
     model_storm: bool = True  # the anomaly model storms too: alerts it alone raised at that factor are held
+    rule_storm_usual_volume: bool = True  # a day's rate is counted over at most a usual day's events (a busy day storms sooner)
     stall_timeout_s: float = 60.0
     partition_check_s: float = 30.0
     entity_views: bool = True  # shared devices and merchants: sighting topics, entity tables and entity alerts
@@ -170,7 +171,8 @@ class Settings:
         """When a rule's (or the model's) alerts are held as a storm (``stream.core.rule_storm``), shared by the worker and ``riskmon score``."""
         from stream.core.rule_storm import StormPolicy
 
-        return StormPolicy(factor=self.rule_storm_factor, min_hits=self.rule_storm_min_hits, model=self.model_storm)
+        return StormPolicy(factor=self.rule_storm_factor, min_hits=self.rule_storm_min_hits, model=self.model_storm,
+                           usual_volume=self.rule_storm_usual_volume)
 
     def time_policy(self) -> "TimePolicy":
         """The event-time tolerances (``stream.core.event_time``), shared by the worker and the offline commands."""

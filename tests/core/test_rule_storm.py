@@ -4,6 +4,7 @@ training rate has the alerts it alone raised held; the watch against a brute-for
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
@@ -89,16 +90,62 @@ def test_a_lagging_partition_is_judged_on_its_own_hours_not_an_empty_window() ->
     assert w.storming(5 * 86400.0, EXPECTED) == {"loan_stacking"}
 
 
+def usual_week_then(events: int, hits: int, usual_volume: bool = True, days: int = 7,
+                    usual: int = 1000) -> tuple[StormWatch, float]:
+    """``days`` days of ``usual`` events (loan_stacking on 0.2 % of them: its training rate), then a day
+    of ``events`` with ``hits``, all at noon; the watch and that noon."""
+    w = StormWatch(replace(POLICY, usual_volume=usual_volume))
+    for day in range(days):
+        for i in range(usual):
+            w.observe(day * 86400 + 12 * HOUR_S, ["loan_stacking"] if i < usual // 500 else [])
+    noon = days * 86400 + 12 * HOUR_S
+    for i in range(events):
+        w.observe(noon, ["loan_stacking"] if i < hits else [])
+    return w, noon
+
+
+def storming_after(*args, **kwargs) -> frozenset[str]:
+    w, noon = usual_week_then(*args, **kwargs)
+    return w.storming(noon, EXPECTED)
+
+
+def test_a_busy_day_storms_against_a_usual_days_events() -> None:
+    """A festival: 4x the events, the rule at 3.75x its rate (under the 5x line), 30 hits where a usual
+    day's 1,000 events allow 10 at the line: it storms, and would not on the day's own events."""
+    assert storming_after(4000, 30) == {"loan_stacking"}
+    assert storming_after(4000, 30, usual_volume=False) == set()
+    assert storming_after(4000, 30, days=2) == set()  # two days before it: no usual day yet
+    assert storming_after(4000, 30, days=3) == {"loan_stacking"}
+
+
+def test_a_quiet_day_is_judged_on_its_own_events() -> None:
+    """Fewer events than a usual day's 5,000: the rate over the day's own events, 20 hits of 2,100
+    (0.95 %) under the 5x line of 1 %, of 2,000 at it."""
+    assert storming_after(2100, 20, usual=5000) == set()
+    assert storming_after(2000, 20, usual=5000) == {"loan_stacking"}
+
+
 def brute_force(seen: list[tuple[float, tuple[str, ...]]], ts: float, expected: dict[str, float],
                 policy: StormPolicy) -> set[str]:
-    """The definition: every event seen in the ``window_h`` hours of event time up to ``ts``'s hour."""
-    hour = int(ts // HOUR_S)
-    inside = [rules for t, rules in seen if hour - policy.window_h < int(t // HOUR_S) <= hour]
+    """The definition: every event seen in the ``window_h`` hours of event time up to ``ts``'s hour, its
+    hits over its events or over the median events of the seven windows before it, if smaller (those
+    with events, three at least)."""
+    hour, w = int(ts // HOUR_S), policy.window_h
+
+    def events(end: int) -> list[tuple[str, ...]]:
+        return [rules for t, rules in seen if end - w < int(t // HOUR_S) <= end]
+
+    inside = events(hour)
     if not inside:
         return set()
+    n: float = len(inside)
+    before = [len(events(hour - k * w)) for k in range(1, 8)]
+    before = [b for b in before if b]
+    if policy.usual_volume and len(before) >= 3:
+        n = min(n, float(statistics.median(before)))
     return {r for r, rate in expected.items()
             if sum(r in rules for rules in inside) >= policy.min_hits
-            and sum(r in rules for rules in inside) / len(inside) >= max(policy.factor * rate, policy.floor)}
+            and sum(r in rules for rules in inside) / n >= max(policy.factor * rate, policy.floor)}
 
 
 @settings(max_examples=200, deadline=None)
@@ -108,9 +155,10 @@ def brute_force(seen: list[tuple[float, tuple[str, ...]]], ts: float, expected: 
     min_hits=st.integers(1, 6),
     window_h=st.integers(1, 30),
     factor=st.sampled_from([1.0, 2.0, 5.0]),
+    usual_volume=st.booleans(),
 )
-def test_the_watch_agrees_with_a_brute_force_count(steps, min_hits, window_h, factor) -> None:
-    policy = StormPolicy(factor=factor, min_hits=min_hits, floor=0.001, window_h=window_h)
+def test_the_watch_agrees_with_a_brute_force_count(steps, min_hits, window_h, factor, usual_volume) -> None:
+    policy = StormPolicy(factor=factor, min_hits=min_hits, floor=0.001, window_h=window_h, usual_volume=usual_volume)
     w, seen, ts = StormWatch(policy), [], 0.0
     for gap, rules in steps:  # in event-time order, as one partition delivers them
         ts += gap
