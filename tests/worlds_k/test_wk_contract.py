@@ -4,25 +4,12 @@ from __future__ import annotations
 
 import math
 
-import pytest
-
-import importlib.util
-import pathlib
 import sys
 
+import pytest
 
-def _load_common():
-    """Load the shared helper by path (works with pytest's rootdir-based imports)."""
-    if "wk_common" in sys.modules:
-        return sys.modules["wk_common"]
-    spec = importlib.util.spec_from_file_location("wk_common", pathlib.Path(__file__).with_name("wk_common.py"))
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["wk_common"] = mod
-    spec.loader.exec_module(mod)
-    return mod
+import wk_common as C  # pytest puts this folder (no __init__.py) on sys.path
 
-
-C = _load_common()
 WORLDS = C.worlds()
 
 

@@ -3,25 +3,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-
-import importlib.util
 import pathlib
+import subprocess
 import sys
 
+import wk_common as C  # pytest puts this folder (no __init__.py) on sys.path
 
-def _load_common():
-    """Load the shared helper by path (works with pytest's rootdir-based imports)."""
-    if "wk_common" in sys.modules:
-        return sys.modules["wk_common"]
-    spec = importlib.util.spec_from_file_location("wk_common", pathlib.Path(__file__).with_name("wk_common.py"))
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["wk_common"] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-C = _load_common()
 WORLDS = C.worlds()
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]

@@ -3,24 +3,10 @@ window, and each one visible in the events."""
 from __future__ import annotations
 
 import collections
-
-import importlib.util
-import pathlib
 import sys
 
+import wk_common as C  # pytest puts this folder (no __init__.py) on sys.path
 
-def _load_common():
-    """Load the shared helper by path (works with pytest's rootdir-based imports)."""
-    if "wk_common" in sys.modules:
-        return sys.modules["wk_common"]
-    spec = importlib.util.spec_from_file_location("wk_common", pathlib.Path(__file__).with_name("wk_common.py"))
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["wk_common"] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
-C = _load_common()
 WORLDS = C.worlds()
 
 
