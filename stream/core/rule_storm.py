@@ -55,9 +55,9 @@ hits over its events, or over the median of the previous seven days' events
 (``USUAL_DAYS``, days with events; three needed) when that is smaller.  A busy
 day may then send no more than a usual day's share before a source storms; a
 quiet day is judged on its own events, as before.  Replayed on the saved runs
-of the eleven held-out families (234 runs), well-behaved users flagged fall in
-the runs where volume surges (family J's typhoon restock 10.6 -> 4.9 %,
-K's festival 5.2 -> 3.3 %) and nowhere rise; user recall loses 0.002 on
+of the held-out families and measured on all eleven, well-behaved users
+flagged fall where volume surges (family J's typhoon restock 10.6 -> 4.9 %,
+K's festival 5.2 -> 3.3 %) and nowhere rise; user recall loses 0.0025 on
 average (docs/worlds.md, "Storms counted against a usual day").
 
 So, in general, an alert is held when **every** source that raised it
