@@ -104,8 +104,9 @@ def usual_week_then(events: int, hits: int, usual_volume: bool = True, days: int
     return w, noon
 
 
-def storming_after(*args, **kwargs) -> frozenset[str]:
-    w, noon = usual_week_then(*args, **kwargs)
+def storming_after(events: int, hits: int, **options: bool | int) -> frozenset[str]:
+    """What storms at that noon (``options``: ``usual_week_then``'s)."""
+    w, noon = usual_week_then(events, hits, **options)  # type: ignore[arg-type]
     return w.storming(noon, EXPECTED)
 
 
