@@ -1,4 +1,4 @@
-"""A guard on the families of held-out worlds no threshold was chosen on (families B, C, E and G).
+"""A guard on the families of held-out worlds no threshold was chosen on (families B, C, E, G and K).
 
 ``test_worst_world_guard`` guards family A, which eight sessions of tuning have
 looked at.  This runs the same harness (``bench/worlds_quality.py``, through
@@ -33,6 +33,14 @@ and the car and tuition lender whose limits are cut in the test window
 2026-12-05 with the shipped prior (which never saw G): ROC-AUC 0.851 / 0.930,
 PR-AUC 0.493 / 0.769, user recall 0.200 / 0.200, well-behaved users flagged
 1.9 % / 0.6 %, their loans alerted 2.0 % / 0.6 %.
+
+Family K (``stream.worlds_k``), the eleventh, is where the model falls under
+the plain baseline most often at full size (the wedding lender) and where a
+busy day first flooded (the live-stream festival, docs/worlds.md, "Storms
+counted against a usual day").  Measured 2026-12-05 in this small setting:
+ROC-AUC 0.835 / 0.873, PR-AUC 0.218 / 0.176, user recall 0.125 / 0.368,
+well-behaved users flagged 6.6 % / 5.3 % (6.0 % at the festival lender with
+storms judged on the day's own events), their loans alerted 7.3 % / 1.2 %.
 """
 
 from __future__ import annotations
@@ -62,6 +70,9 @@ GUARDS = {
     "G": Guard((("stream.worlds_g", "multi_timezone"), ("stream.worlds_g", "auto_edu_tightening")),
                {"monitor_roc": 0.82, "monitor_pr": 0.44, "user_recall": 0.16},
                {"well_behaved_flagged_share": 0.03, "well_behaved_loan_alert_share": 0.025}),
+    "K": Guard((("stream.worlds_k", "wedding_banquets"), ("stream.worlds_k", "livestream_studios")),
+               {"monitor_roc": 0.81, "monitor_pr": 0.15, "user_recall": 0.10},
+               {"well_behaved_flagged_share": 0.075, "well_behaved_loan_alert_share": 0.08}),
 }
 
 pytestmark = pytest.mark.slow
