@@ -142,14 +142,14 @@ class StormWatch:
         if not events:
             return frozenset()
         p = self.policy
+        enough = [(rule, rate) for rule, rate in expected.items() if total[rule] >= p.min_hits]
+        if not enough:  # the usual case, checked per alert: no seven days of buckets to read
+            return frozenset()
         if p.usual_volume:
             usual = self.usual_day(hour)
             if usual is not None:
                 events = min(events, usual)
-        return frozenset(
-            rule for rule, rate in expected.items()
-            if total[rule] >= p.min_hits and total[rule] / events >= p.line(rate)
-        )
+        return frozenset(rule for rule, rate in enough if total[rule] / events >= p.line(rate))
 
     def usual_day(self, hour: int) -> float | None:
         """The median events of the ``USUAL_DAYS`` windows before the one ending at ``hour`` (those with
