@@ -48,6 +48,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "batch_max": (1, 100_000), "batch_linger_s": (0, 60), "producer_linger_s": (0, 1),
     "state_cache_users": (0, 100_000_000), "fetch_max_wait_ms": (0, 60_000),
     "suppress_window_s": (0, math.inf), "rule_storm_factor": (0, 1000), "rule_storm_min_hits": (1, 1_000_000),
+    "rule_storm_min_users": (1, 1_000_000),
     "stall_timeout_s": (1, math.inf), "session_timeout_s": (1, 3600),
     "partition_check_s": (1, 3600), "state_write_version": (0, 255),
     "model_poll_s": (0.1, math.inf), "drift_window": (10, 10_000_000),
@@ -98,7 +99,8 @@ class Settings:
     rules_users_counted: str = "once"  # ... counting the users a rule hits exactly once, or every one (models.calibrate)
     suppress_window_s: float = 6 * 3600.0
     rule_storm_factor: float = 10.0  # a rule firing this many times its training rate over a day is held (0: never)
-    rule_storm_min_hits: int = 20  # ... once it has fired this often in that day
+    rule_storm_min_hits: int = 10  # ... once it has fired this often in that day
+    rule_storm_min_users: int = 10  # ... on this many borrowers (fewer: a few tripping it again and again)
     model_storm: bool = True  # the anomaly model storms too: alerts it alone raised at that factor are held
     rule_storm_usual_volume: bool = True  # a day's rate is counted over at most a usual day's events (a busy day storms sooner)
     stall_timeout_s: float = 60.0
@@ -171,7 +173,8 @@ class Settings:
         """When a rule's (or the model's) alerts are held as a storm (``stream.core.rule_storm``), shared by the worker and ``riskmon score``."""
         from stream.core.rule_storm import StormPolicy
 
-        return StormPolicy(factor=self.rule_storm_factor, min_hits=self.rule_storm_min_hits, model=self.model_storm,
+        return StormPolicy(factor=self.rule_storm_factor, min_hits=self.rule_storm_min_hits,
+                           min_users=self.rule_storm_min_users, model=self.model_storm,
                            usual_volume=self.rule_storm_usual_volume)
 
     def time_policy(self) -> "TimePolicy":

@@ -134,7 +134,7 @@ def process(
                 remember_alert(state, alert, event.ts)  # held or sent alike: the state does not depend on storms
             on_hold = storms is not None and held(storms.storming(event.ts, storm_rates), alert["fired_by"])
         if storms is not None:
-            storms.observe(event.ts, fired_by(decision))  # what fired, alert or not; only yardsticks storm
+            storms.observe(event.ts, fired_by(decision), event.user_id)  # what fired, alert or not; only yardsticks storm
         if event.event_type == "repayment":
             realised = watch.repayment(state, event, seen, held_before, held_after)
         elif decision.early_warning is not None:

@@ -97,7 +97,8 @@ class StormPolicy:
     """When a rule storms.  ``factor`` 0 switches the watch off (every rule alert is sent)."""
 
     factor: float = 10.0  # times the rule's hit rate on the training history (why 10: the module doc)
-    min_hits: int = 20  # hits in the window: fewer is noise at any rate
+    min_hits: int = 10  # hits in the window: fewer is noise at any rate
+    min_users: int = 10  # borrowers hit in the window: fewer is a few tripping it again and again (the module doc)
     floor: float = 0.001  # share of the window's events: a rule rarer than this never storms
     window_h: int = 24  # hours of event time the rate is read over (a day: a day's rhythm does not trip it)
     model: bool = True  # the anomaly model storms too (``MODEL``), against its alert rate on the training history
@@ -118,6 +119,9 @@ class StormWatch:
 
     policy: StormPolicy = field(default_factory=StormPolicy)
     buckets: dict[int, Counter[str]] = field(default_factory=dict)  # hour -> events ("") and hits per source
+    #: hour -> source -> the first ``min_users`` borrowers it hit that hour: enough to tell whether a
+    #: window's buckets hold ``min_users`` of them, so a storm costs no more than a quiet hour.
+    borrowers: dict[int, dict[str, set[str]]] = field(default_factory=dict)
     newest: int | None = None  # the newest hour seen
     #: Hours kept behind the newest: a window's rate is a ratio, so an event of a partition that lags
     #: (a worker catching up reads one partition's days before another's) is judged on its own
@@ -142,7 +146,8 @@ class StormWatch:
         if not events:
             return frozenset()
         p = self.policy
-        enough = [(rule, rate) for rule, rate in expected.items() if total[rule] >= p.min_hits]
+        enough = [(rule, rate) for rule, rate in expected.items()
+                  if total[rule] >= p.min_hits and self._hit_users(rule, hour)]
         if not enough:  # the usual case, checked per alert: no seven days of buckets to read
             return frozenset()
         if p.usual_volume:
@@ -150,6 +155,15 @@ class StormWatch:
             if usual is not None:
                 events = min(events, usual)
         return frozenset(rule for rule, rate in enough if total[rule] / events >= p.line(rate))
+
+    def _hit_users(self, source: str, hour: int) -> bool:
+        """Whether ``source`` hit at least ``min_users`` borrowers in the window ending at ``hour``."""
+        seen: set[str] = set()
+        for h in range(hour - self.policy.window_h + 1, hour + 1):
+            seen |= self.borrowers.get(h, {}).get(source, set())
+            if len(seen) >= self.policy.min_users:
+                return True
+        return False
 
     def usual_day(self, hour: int) -> float | None:
         """The median events of the ``USUAL_DAYS`` windows before the one ending at ``hour`` (those with
@@ -163,8 +177,8 @@ class StormWatch:
                 days.append(n)
         return float(median(days)) if len(days) >= USUAL_DAYS_NEEDED else None
 
-    def observe(self, ts: float, rules: Iterable[str]) -> None:
-        """Count one scored event at ``ts`` and the sources that fired on it (rule ids, ``MODEL``)."""
+    def observe(self, ts: float, rules: Iterable[str], user: str) -> None:
+        """Count one scored event of ``user`` at ``ts`` and the sources that fired on it (rule ids, ``MODEL``)."""
         if not self.policy.enabled:
             return
         hour = int(ts // HOUR_S)
@@ -173,11 +187,19 @@ class StormWatch:
             oldest = hour - self.retain_h
             for h in [h for h in self.buckets if h <= oldest]:
                 del self.buckets[h]
+                self.borrowers.pop(h, None)
         elif hour <= self.newest - self.retain_h:
             return  # older than every bucket kept
+        rules = list(rules)
         bucket = self.buckets.setdefault(hour, Counter())
         bucket[_EVENTS] += 1
         bucket.update(rules)
+        if rules:
+            hit = self.borrowers.setdefault(hour, {})
+            for rule in rules:
+                users = hit.setdefault(rule, set())
+                if len(users) < self.policy.min_users:
+                    users.add(user)
 
 
 def yardsticks(policy: StormPolicy, rule_rates: Mapping[str, float], model_rate: float | None) -> dict[str, float]:

@@ -92,7 +92,7 @@ def storms_line(model: RiskModel, policy: StormPolicy, rules: RuleConfig) -> str
     model_note = "" if MODEL in rates else " (the model never storms: model_storm is off or its rate was not recorded)"
     return (f"storms: an alert is held while every source that raised it fires, over a day of event time, on at least "
             f"{policy.factor:g}x its hit rate on this history (and {policy.floor:.1%}) on {policy.min_hits} events or "
-            f"more: {lines} of the events{model_note}")
+            f"more of {policy.min_users} borrowers or more: {lines} of the events{model_note}")
 
 
 def user_cap_lines(model: RiskModel) -> list[str]:

@@ -19,14 +19,15 @@ from stream.core.rules import RULE_IDS, RuleConfig
 from tests.core.stub_model import StubModel as Stub
 
 EXPECTED = {"loan_stacking": 0.002, "overdue_escalation": 0.01}
-POLICY = StormPolicy(factor=5.0, min_hits=20, floor=0.001, window_h=24)  # 5x: rounder numbers below
+POLICY = StormPolicy(factor=5.0, min_hits=20, min_users=10, floor=0.001, window_h=24)  # 5x: rounder numbers below
 
 
-def watch_with(hits: int, events: int, rule: str = "loan_stacking", ts: float = 0.0) -> StormWatch:
-    """A watch that has seen ``events`` scored events in the hour of ``ts``, ``hits`` of them hit by ``rule``."""
+def watch_with(hits: int, events: int, rule: str = "loan_stacking", ts: float = 0.0, borrowers: int = 0) -> StormWatch:
+    """A watch that has seen ``events`` scored events in the hour of ``ts``, ``hits`` of them hit by ``rule``,
+    each of another borrower (``borrowers``: that many, taking turns)."""
     w = StormWatch(POLICY)
     for i in range(events):
-        w.observe(ts, [rule] if i < hits else [])
+        w.observe(ts, [rule] if i < hits else [], f"u{i % borrowers if borrowers and i < hits else i}")
     return w
 
 
@@ -35,6 +36,19 @@ def test_a_rule_storms_at_its_factor_over_the_training_rate_with_enough_hits() -
     assert watch_with(19, 1900).storming(0.0, EXPECTED) == set()  # the same rate on too few hits
     assert watch_with(20, 2001).storming(0.0, EXPECTED) == set()  # just under 5x
     assert watch_with(40, 2000, "overdue_escalation").storming(0.0, EXPECTED) == set()  # 2 % < 5 x 1 %
+
+
+def test_a_few_borrowers_tripping_a_rule_again_and_again_are_no_storm() -> None:
+    """A typology is a few borrowers tripping its rule again and again; a change across the book trips it
+    on many: the same hits at the same rate storm from ``min_users`` borrowers on, not from fewer."""
+    assert watch_with(40, 2000, borrowers=9).storming(0.0, EXPECTED) == set()
+    assert watch_with(40, 2000, borrowers=10).storming(0.0, EXPECTED) == {"loan_stacking"}
+    w = StormWatch(POLICY)  # the borrowers of a window are counted across its hours: one of them at hour 0 only
+    for i in range(2000):
+        hour = i % 20
+        w.observe(hour * HOUR_S, ["loan_stacking"] if i < 40 else [], (f"u{1 + i % 9}" if hour else "u0") if i < 40 else f"v{i}")
+    assert w.storming(19 * HOUR_S, EXPECTED) == {"loan_stacking"}
+    assert w.storming(24 * HOUR_S, EXPECTED) == set()  # hour 0 has left: 38 hits at 2 %, but of nine borrowers
 
 
 def test_a_rule_without_a_training_rate_fires_never_storming_and_a_zero_rate_meets_the_floor() -> None:
@@ -48,14 +62,14 @@ def test_a_storm_ends_when_its_hits_leave_the_days_window() -> None:
     w = watch_with(30, 1000)
     assert w.storming(23 * HOUR_S, EXPECTED) == {"loan_stacking"}
     assert w.storming(24 * HOUR_S, EXPECTED) == set()  # the hour of the hits has left the window
-    w.observe(24 * HOUR_S, [])
+    w.observe(24 * HOUR_S, [], "u")
     assert w.storming(24 * HOUR_S, EXPECTED) == set()
 
 
 def test_factor_zero_switches_the_watch_off() -> None:
     w = StormWatch(StormPolicy(factor=0))
-    for _ in range(100):
-        w.observe(0.0, ["loan_stacking"])
+    for i in range(100):
+        w.observe(0.0, ["loan_stacking"], f"u{i}")
     assert w.storming(0.0, EXPECTED) == set() and not w.buckets
 
 
@@ -82,10 +96,10 @@ def test_the_model_is_a_yardstick_only_under_the_policy_and_with_a_recorded_rate
 def test_a_lagging_partition_is_judged_on_its_own_hours_not_an_empty_window() -> None:
     w = StormWatch(POLICY)
     for i in range(1000):
-        w.observe(5 * 86400.0, ["loan_stacking"] if i < 30 else [])  # one partition has run five days ahead
-    w.observe(0.0, [])  # another one is still at day 0
+        w.observe(5 * 86400.0, ["loan_stacking"] if i < 30 else [], f"u{i}")  # one partition has run five days ahead
+    w.observe(0.0, [], "v")  # another one is still at day 0
     for i in range(1000):
-        w.observe(0.0, ["loan_stacking"] if i < 30 else [])
+        w.observe(0.0, ["loan_stacking"] if i < 30 else [], f"v{i}")
     assert w.storming(0.0, EXPECTED) == {"loan_stacking"}
     assert w.storming(5 * 86400.0, EXPECTED) == {"loan_stacking"}
 
@@ -97,10 +111,10 @@ def usual_week_then(events: int, hits: int, usual_volume: bool = True, days: int
     w = StormWatch(replace(POLICY, usual_volume=usual_volume))
     for day in range(days):
         for i in range(usual):
-            w.observe(day * 86400 + 12 * HOUR_S, ["loan_stacking"] if i < usual // 500 else [])
+            w.observe(day * 86400 + 12 * HOUR_S, ["loan_stacking"] if i < usual // 500 else [], f"u{day}-{i}")
     noon = days * 86400 + 12 * HOUR_S
     for i in range(events):
-        w.observe(noon, ["loan_stacking"] if i < hits else [])
+        w.observe(noon, ["loan_stacking"] if i < hits else [], f"v{i}")
     return w, noon
 
 
@@ -126,15 +140,15 @@ def test_a_quiet_day_is_judged_on_its_own_events() -> None:
     assert storming_after(2000, 20, usual=5000) == {"loan_stacking"}
 
 
-def brute_force(seen: list[tuple[float, tuple[str, ...]]], ts: float, expected: dict[str, float],
+def brute_force(seen: list[tuple[float, tuple[str, ...], str]], ts: float, expected: dict[str, float],
                 policy: StormPolicy) -> set[str]:
     """The definition: every event seen in the ``window_h`` hours of event time up to ``ts``'s hour, its
-    hits over its events or over the median events of the seven windows before it, if smaller (those
-    with events, three at least)."""
+    hits (from ``min_users`` borrowers at least) over its events or over the median events of the seven
+    windows before it, if smaller (those with events, three at least)."""
     hour, w = int(ts // HOUR_S), policy.window_h
 
-    def events(end: int) -> list[tuple[str, ...]]:
-        return [rules for t, rules in seen if end - w < int(t // HOUR_S) <= end]
+    def events(end: int) -> list[tuple[tuple[str, ...], str]]:
+        return [(rules, user) for t, rules, user in seen if end - w < int(t // HOUR_S) <= end]
 
     inside = events(hour)
     if not inside:
@@ -145,27 +159,33 @@ def brute_force(seen: list[tuple[float, tuple[str, ...]]], ts: float, expected: 
     if policy.usual_volume and len(before) >= 3:
         n = min(n, float(statistics.median(before)))
     return {r for r, rate in expected.items()
-            if sum(r in rules for rules in inside) >= policy.min_hits
-            and sum(r in rules for rules in inside) / n >= max(policy.factor * rate, policy.floor)}
+            if sum(r in rules for rules, _ in inside) >= policy.min_hits
+            and len({user for rules, user in inside if r in rules}) >= policy.min_users
+            and sum(r in rules for rules, _ in inside) / n >= max(policy.factor * rate, policy.floor)}
 
 
 @settings(max_examples=200, deadline=None)
 @given(
-    steps=st.lists(st.tuples(st.integers(0, 3 * HOUR_S), st.sets(st.sampled_from(sorted(EXPECTED)), max_size=2)),
+    steps=st.lists(st.tuples(st.integers(0, 3 * HOUR_S), st.sets(st.sampled_from(sorted(EXPECTED)), max_size=2),
+                             st.sampled_from("abcdefgh")),
                    min_size=1, max_size=300),
     min_hits=st.integers(1, 6),
+    min_users=st.integers(1, 5),
     window_h=st.integers(1, 30),
     factor=st.sampled_from([1.0, 2.0, 5.0]),
     usual_volume=st.booleans(),
 )
-def test_the_watch_agrees_with_a_brute_force_count(steps, min_hits, window_h, factor, usual_volume) -> None:
-    policy = StormPolicy(factor=factor, min_hits=min_hits, floor=0.001, window_h=window_h, usual_volume=usual_volume)
+def test_the_watch_agrees_with_a_brute_force_count(steps, min_hits, min_users, window_h, factor, usual_volume) -> None:
+    """Including the borrowers: each hour keeps only the first ``min_users`` a source hit, which must
+    decide exactly as counting them all."""
+    policy = StormPolicy(factor=factor, min_hits=min_hits, min_users=min_users, floor=0.001, window_h=window_h,
+                         usual_volume=usual_volume)
     w, seen, ts = StormWatch(policy), [], 0.0
-    for gap, rules in steps:  # in event-time order, as one partition delivers them
+    for gap, rules, user in steps:  # in event-time order, as one partition delivers them
         ts += gap
         assert w.storming(ts, EXPECTED) == brute_force(seen, ts, EXPECTED, policy)
-        w.observe(ts, sorted(rules))
-        seen.append((ts, tuple(rules)))
+        w.observe(ts, sorted(rules), user)
+        seen.append((ts, tuple(rules), user))
 
 
 # --- through pipeline.process: the stub model's forest never fires, loan_stacking is the only rule ---
