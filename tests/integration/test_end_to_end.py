@@ -57,7 +57,8 @@ def test_stream_end_to_end(unique_topics: Settings, model_dir: Path, tmp_path: P
     # student_overborrowing runs over 3x its training rate for days, and the alerts it alone raised
     # are held (so may the model's, should it run 3x its own).
     settings = unique_topics.replace(model_dir=model_dir, data_dir=tmp_path / "worker", metrics_port=metrics_port,
-                                     rule_storm_factor=3, rule_storm_min_hits=5)
+                                     rule_storm_factor=3, rule_storm_min_hits=5,
+                                     rule_storm_min_users=3)
     events, labels = generate(SimConfig(users=600, days=14, seed=11, anomaly_rate=0.1, user_prefix="e2e", anomaly_start_day=2))
     events, labels = with_device_farm(events, labels)
     events, labels = with_late_merchant(events, labels)
