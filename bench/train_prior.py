@@ -106,8 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--exclude", action="append", default=[], choices=LEARNED,
                         help="leave a learned family out (repeatable)")
-    parser.add_argument("--include", action="append", default=[], choices=[f for f in FAMILIES if f not in LEARNED],
-                        help="learn a family written after the shipped prior too (repeatable)")
+    parser.add_argument("--include", action="append", default=[],
+                        choices=[f for f in FAMILIES if f not in LEARNED], help="learn a family written after the shipped prior too (repeatable)")
     parser.add_argument("--seeds", nargs="+", type=int, default=[11], help="generator seeds (default 11)")
     parser.add_argument("--users", type=int, default=3000)
     parser.add_argument("--history-days", type=int, default=45)
@@ -124,7 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     X = np.vstack([x for x, _ in parts])
     y = np.concatenate([y for _, y in parts])
     provenance: dict[str, Any] = {
-        "sources": sources, "excluded": [s for s in (*FAMILIES, SIMULATOR) if s not in sources], "seeds": args.seeds, "users": args.users,
+        "sources": sources, "excluded": [s for s in (*FAMILIES, SIMULATOR) if s not in sources],
+        "seeds": args.seeds, "users": args.users,
         "days": [args.history_days, args.test_days], "loans": int(len(y)), "typology_loans": int(y.sum()),
         "streams": len(tasks),
     }

@@ -46,7 +46,8 @@ def test_a_few_borrowers_tripping_a_rule_again_and_again_are_no_storm() -> None:
     w = StormWatch(POLICY)  # the borrowers of a window are counted across its hours: one of them at hour 0 only
     for i in range(2000):
         hour = i % 20
-        w.observe(hour * HOUR_S, ["loan_stacking"] if i < 40 else [], (f"u{1 + i % 9}" if hour else "u0") if i < 40 else f"v{i}")
+        borrower = (f"u{1 + i % 9}" if hour else "u0") if i < 40 else f"v{i}"
+        w.observe(hour * HOUR_S, ["loan_stacking"] if i < 40 else [], borrower)
     assert w.storming(19 * HOUR_S, EXPECTED) == {"loan_stacking"}
     assert w.storming(24 * HOUR_S, EXPECTED) == set()  # hour 0 has left: 38 hits at 2 %, but of nine borrowers
 
