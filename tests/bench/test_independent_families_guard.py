@@ -1,4 +1,4 @@
-"""A guard on the families of held-out worlds no threshold was chosen on (families B, C, E, G and K).
+"""A guard on the families of held-out worlds no threshold was chosen on (families B, C, E, G, K and L).
 
 ``test_worst_world_guard`` guards family A, which eight sessions of tuning have
 looked at.  This runs the same harness (``bench/worlds_quality.py``, through
@@ -41,6 +41,15 @@ counted against a usual day").  Measured 2026-12-05 in this small setting:
 ROC-AUC 0.835 / 0.873, PR-AUC 0.218 / 0.176, user recall 0.125 / 0.368,
 well-behaved users flagged 6.6 % / 5.3 % (6.0 % at the festival lender with
 storms judged on the day's own events), their loans alerted 7.3 % / 1.2 %.
+
+Family L (``stream.worlds_l``), the twelfth, ranks worst at the migrant-rent
+lender, whose Spring move brings new phones and channels by the thousand
+inside the test window (the most well-behaved users flagged of any guard),
+and the phone-financing lender, where every purchase comes on a new device
+(docs/worlds.md, "Family L"). Measured 2026-12-05 in this small setting, with
+storms counted in borrowers: ROC-AUC 0.637 / 0.731, PR-AUC 0.165 / 0.149, user
+recall 0.278 / 0.364, well-behaved users flagged 10.4 % / 4.2 %, their loans
+alerted 6.8 % / 4.5 %.
 """
 
 from __future__ import annotations
@@ -73,6 +82,9 @@ GUARDS = {
     "K": Guard((("stream.worlds_k", "wedding_banquets"), ("stream.worlds_k", "livestream_studios")),
                {"monitor_roc": 0.81, "monitor_pr": 0.15, "user_recall": 0.10},
                {"well_behaved_flagged_share": 0.075, "well_behaved_loan_alert_share": 0.08}),
+    "L": Guard((("stream.worlds_l", "migrant_rent_deposit"), ("stream.worlds_l", "handset_upgrade")),
+               {"monitor_roc": 0.60, "monitor_pr": 0.12, "user_recall": 0.24},
+               {"well_behaved_flagged_share": 0.12, "well_behaved_loan_alert_share": 0.08}),
 }
 
 pytestmark = pytest.mark.slow
