@@ -23,7 +23,7 @@ from models.early_warning import EarlyWarning
 from models.explain import attribute, top_features
 from models.forest import CompiledForest
 from models.norms import FeatureNorm
-from models.tails import Blend
+from models.tails import Blend, Ranks
 from stream.core.features import FEATURE_TEXT, LOAN_FEATURES, REPAYMENT_FEATURES, FeatureRow, apply_segment_stats
 from stream.core.rules import RuleConfig
 from stream.core.entity_alerts import EntityThresholds
@@ -206,6 +206,13 @@ class RiskModel:
     def early_warning_columns(self) -> np.ndarray:
         """Positions of the early warning's features in the loan feature row."""
         return feature_columns("loan", self.early_warning.features if self.early_warning else ())
+
+    def score_ranks(self, event_type: str) -> Ranks | None:
+        """Where this event type's model scores fall among the training history's: the blend's scores are
+        distributed as the forest's (``models.tails.Blend``), so the forest's ranks read them.  None for a
+        forest alone (repayments, models trained before the blend), whose history ranks were not kept."""
+        blend = self.by_type[event_type].blend
+        return None if blend is None else blend.forest_ranks
 
     def early_warning_reasons(self, v: np.ndarray, probability: float, k: int = 3) -> list[dict[str, Any]]:
         """Why the early warning fired: its probability, then the loan features that raised it most.

@@ -48,7 +48,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "batch_max": (1, 100_000), "batch_linger_s": (0, 60), "producer_linger_s": (0, 1),
     "state_cache_users": (0, 100_000_000), "fetch_max_wait_ms": (0, 60_000),
     "suppress_window_s": (0, math.inf), "rule_storm_factor": (0, 1000), "rule_storm_min_hits": (1, 1_000_000),
-    "rule_storm_min_users": (1, 1_000_000),
+    "rule_storm_min_users": (1, 1_000_000), "model_surge_allow": (1, 1000),
     "stall_timeout_s": (1, math.inf), "session_timeout_s": (1, 3600),
     "partition_check_s": (1, 3600), "state_write_version": (0, 255),
     "model_poll_s": (0.1, math.inf), "drift_window": (10, 10_000_000),
@@ -103,6 +103,8 @@ class Settings:
     rule_storm_min_users: int = 10  # ... on this many borrowers (fewer: a few tripping it again and again)
     model_storm: bool = True  # the anomaly model storms too: alerts it alone raised at that factor are held
     rule_storm_usual_volume: bool = True  # a day's rate is counted over at most a usual day's events (a busy day storms sooner)
+    model_surge: bool = True  # the model's scores are discounted while it fires on more borrowers than it may
+    model_surge_allow: float = 2.0  # ... than this many times its training alert rate (and rule_storm_min_users)
     stall_timeout_s: float = 60.0
     partition_check_s: float = 30.0
     entity_views: bool = True  # shared devices and merchants: sighting topics, entity tables and entity alerts
@@ -175,7 +177,8 @@ class Settings:
 
         return StormPolicy(factor=self.rule_storm_factor, min_hits=self.rule_storm_min_hits,
                            min_users=self.rule_storm_min_users, model=self.model_storm,
-                           usual_volume=self.rule_storm_usual_volume)
+                           usual_volume=self.rule_storm_usual_volume, surge=self.model_surge,
+                           surge_allow=self.model_surge_allow)
 
     def time_policy(self) -> "TimePolicy":
         """The event-time tolerances (``stream.core.event_time``), shared by the worker and the offline commands."""

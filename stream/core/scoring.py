@@ -10,7 +10,7 @@ look at now; a model-only outlier just over the budget threshold can wait.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Protocol, Sequence
 
 import numpy as np
@@ -40,6 +40,14 @@ class EarlyWarning(Protocol):
     def probability(self, X: np.ndarray) -> np.ndarray: ...
 
 
+class ScoreRanks(Protocol):
+    """Where a model score falls among the training history's (``models.tails.Ranks`` is one)."""
+
+    def __call__(self, scores: np.ndarray) -> np.ndarray: ...
+
+    def score_at(self, ranks: np.ndarray) -> np.ndarray: ...
+
+
 class ScoringModel(Protocol):
     """What the pipeline needs of a model (``models.model.RiskModel`` is one); the pipeline
     stays free of the model's own code, so ``models`` can build on the pipeline."""
@@ -59,6 +67,8 @@ class ScoringModel(Protocol):
 
     def early_warning_reasons(self, v: np.ndarray, probability: float, k: int = 3) -> list[dict[str, Any]]: ...
 
+    def score_ranks(self, event_type: str) -> ScoreRanks | None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Decision:
@@ -74,6 +84,7 @@ class Decision:
     early_warning: float | None = None  # probability of a serious delinquency (loans, when the model has one)
     early_warning_fired: bool = False
     row: np.ndarray | None = field(default=None, repr=False, compare=False)  # the whole feature row (early-warning reasons)
+    surge: float = 1.0  # the model's evidence was discounted this many times (``discounted``); 1.0: not
 
     @property
     def alert(self) -> bool:
@@ -182,6 +193,44 @@ def decide_batch(
                 row=V[j] if ew is not None else None,
             )
     return [d for d in decisions if d is not None]
+
+
+#: The smallest share of the history a model score can be beyond (as ``models.tails.MIN_TAIL_SHARE``): a
+#: score past every history score is discounted from there.
+MIN_SHARE = 1e-4
+
+
+def discounted_rank(rank: float, surge: float) -> float:
+    """The rank a score keeps when the model fires on ``surge`` times more borrowers than it may.
+
+    A score at rank r says one history loan in 1 / (1 - r) scores as high.
+    While the model fires that many times more across the book (a launch, a
+    move, a term start: a change its history never showed), a loan as far out
+    is that many times more common than the history says, so its tail share
+    is multiplied by the surge: a one-in-a-thousand loan on a 10x day is read
+    as one in a hundred.  The order of the loans within a window is kept.
+    """
+    share = max(1.0 - rank, MIN_SHARE) * max(surge, 1.0)
+    return 1.0 - min(share, 1.0)
+
+
+def discounted(model: ScoringModel, event_type: str, decision: Decision, surge: float) -> Decision:
+    """``decision`` with the model's score discounted by ``surge`` (``discounted_rank``), and the risk
+    score, threshold crossing and severity read again; the rules and the early warning are as they were.
+    A model without ranks for this event type (the repayment forest) is not discounted."""
+    ranks = model.score_ranks(event_type) if surge > 1.0 else None
+    if ranks is None:
+        return decision
+    rank = float(ranks(np.array([decision.model_score]))[0])
+    score = min(decision.model_score, float(ranks.score_at(np.array([discounted_rank(rank, surge)]))[0]))
+    tm = model.by_type[event_type]
+    ew = model.early_warning if event_type == "loan" else None
+    joint = score
+    if ew is not None and decision.early_warning is not None:
+        joint = max(score, float(on_forest_scale(np.array([decision.early_warning]), ew, tm)[0]))
+    hits = len(decision.rule_hits)
+    return replace(decision, score=combined_score(joint, hits), model_score=score, model_fired=score >= tm.threshold,
+                   severity=severity_for(joint, tm.threshold, tm.high_threshold, hits), surge=surge)
 
 
 def model_reasons(model: ScoringModel, events: Sequence[Event], decisions: Sequence[Decision],

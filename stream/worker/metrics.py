@@ -90,7 +90,12 @@ ENTITY_ALERTS = Counter(
     "Entity alerts (a shared device or merchant whose borrowers look like a ring) sent, by entity type and severity.",
     ["entity_type", "severity"],
 )
-ENTITY_ALERTS_SUPPRESSED = Counter(
+ENTITY_MODEL_SURGE = Gauge(
+    "riskmon_model_surge",
+    "How many times more borrowers the anomaly model fired on in this worker's last day of event time than it may "
+    "(stream.core.rule_storm.StormWatch.surge): above 1, its scores are discounted by that factor; 1 otherwise.",
+)
+ALERTS_SUPPRESSED = Counter(
     "riskmon_entity_alerts_suppressed_total",
     "Entity alerts that repeated the entity's previous one within the suppression window (counted, not sent).",
     ["entity_type", "severity"],
@@ -208,6 +213,11 @@ def count_early_warning(outcome: Any) -> None:
     if realised is not None:
         EARLY_WARNING_REALISED.labels(realised.bucket, realised.source, "bad" if realised.bad else "good").inc()
         EARLY_WARNING_REALISED_PROBABILITY.labels(realised.bucket, realised.source).inc(realised.probability)
+
+
+def set_surge(surge: float) -> None:
+    """``riskmon_model_surge``: the discount the model's last scored event of this worker was read with."""
+    MODEL_SURGE.set(surge)
 
 
 def set_storming(storming: frozenset[str], sources: Iterable[str]) -> None:

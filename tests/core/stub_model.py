@@ -41,3 +41,6 @@ class StubModel:
 
     def early_warning_reasons(self, v: np.ndarray, probability: float, k: int = 3) -> list[dict[str, Any]]:
         return [{"early_warning": probability, "text": "stub"}]
+
+    def score_ranks(self, event_type: str) -> None:
+        return None  # no history ranks: never discounted by a surge

@@ -97,3 +97,16 @@ def test_storming_gauges_split_the_model_from_the_rules() -> None:
     set_storming(frozenset({"loan_stacking"}), ["loan_stacking", MODEL])
     assert REGISTRY.get_sample_value("riskmon_model_storming") == 0.0
     assert REGISTRY.get_sample_value("riskmon_rule_storming", {"rule": "loan_stacking"}) == 1.0
+
+
+def test_the_surge_gauge_reads_the_watchs_discount() -> None:
+    from stream.core.rule_storm import MODEL, StormPolicy, StormWatch
+    from stream.worker.metrics import set_surge
+
+    watch = StormWatch(StormPolicy(min_users=10, usual_volume=False))
+    for i in range(200):
+        watch.observe(0.0, [MODEL] if i < 50 else [], f"u{i}")
+    set_surge(watch.surge(0.0, 0.01))
+    assert REGISTRY.get_sample_value("riskmon_model_surge") == 5.0  # 50 borrowers against min_users 10
+    set_surge(watch.surge(30 * 3600.0, 0.01))
+    assert REGISTRY.get_sample_value("riskmon_model_surge") == 1.0
