@@ -90,12 +90,7 @@ ENTITY_ALERTS = Counter(
     "Entity alerts (a shared device or merchant whose borrowers look like a ring) sent, by entity type and severity.",
     ["entity_type", "severity"],
 )
-ENTITY_MODEL_SURGE = Gauge(
-    "riskmon_model_surge",
-    "How many times more borrowers the anomaly model fired on in this worker's last day of event time than it may "
-    "(stream.core.rule_storm.StormWatch.surge): above 1, its scores are discounted by that factor; 1 otherwise.",
-)
-ALERTS_SUPPRESSED = Counter(
+ENTITY_ALERTS_SUPPRESSED = Counter(
     "riskmon_entity_alerts_suppressed_total",
     "Entity alerts that repeated the entity's previous one within the suppression window (counted, not sent).",
     ["entity_type", "severity"],
@@ -126,6 +121,11 @@ MODEL_STORMING = Gauge(
     "riskmon_model_storming",
     "1 while the anomaly model storms in this worker's last day of event time (alerts it alone raised are held), "
     "else 0.",
+)
+MODEL_SURGE = Gauge(
+    "riskmon_model_surge",
+    "How many times more borrowers the anomaly model fired on in this worker's last day of event time than it may "
+    "(stream.core.rule_storm.StormWatch.surge): above 1, its scores are discounted by that factor; 1 otherwise.",
 )
 ALERTS_SUPPRESSED = Counter(
     "riskmon_alerts_suppressed_total",
