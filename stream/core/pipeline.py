@@ -19,9 +19,9 @@ from stream.core.entities import EntityState, Sighting, late_at_merchant, sighti
 from stream.core.entity_alerts import EntityOutcome, EntityThresholds, observe
 from stream.core.features import LOAN_FEATURES, FeatureRow, UserState, update
 from stream.core.outcome_watch import DEFAULT_LATE_DAYS, BatchWatch, Realised, before_repayment, still_open
-from stream.core.rule_storm import StormWatch, held, yardsticks
+from stream.core.rule_storm import SURGE_LINE, StormWatch, held, yardsticks
 from stream.core.rules import RuleConfig
-from stream.core.scoring import Decision, ScoringModel, decide_batch, discounted, model_reasons, reasons_for
+from stream.core.scoring import Decision, ScoringModel, decide_batch, discounted, far_out, model_reasons, reasons_for
 from stream.core.suppression import remember_alert, repeats_last_alert
 
 
@@ -126,8 +126,9 @@ def process(
             continue
         decision, drivers = next(decisions)
         sources = fired_by(decision)  # what the model saw, before any surge discount: the watch counts it
+        far = far_out(model, event.event_type, decision.model_score, SURGE_LINE) if storms is not None else None
         if storms is not None:
-            decision = discounted(model, event.event_type, decision, storms.surge(event.ts, model.expected_model_rate))
+            decision = discounted(model, event.event_type, decision, storms.surge(event.ts))
         alert, suppressed, on_hold, realised = None, False, False, None
         state = states[event.user_id]
         if decision.alert:
@@ -137,7 +138,7 @@ def process(
                 remember_alert(state, alert, event.ts)  # held or sent alike: the state does not depend on storms
             on_hold = storms is not None and held(storms.storming(event.ts, storm_rates), alert["fired_by"])
         if storms is not None:
-            storms.observe(event.ts, sources, event.user_id)  # what fired, alert or not; only yardsticks storm
+            storms.observe(event.ts, sources, event.user_id, far)  # what fired, alert or not; only yardsticks storm
         if event.event_type == "repayment":
             realised = watch.repayment(state, event, seen, held_before, held_after)
         elif decision.early_warning is not None:

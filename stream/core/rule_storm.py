@@ -78,19 +78,24 @@ default).  Holding alerts leaves the ranking as it was: on a phone launch, a
 city move or a term start the model scores the day's ordinary borrowers as
 far out as its typologies (family L's phone lender: 180 of the model's top 200
 test loans from the launch day, PR-AUC 0.13 against the plain baseline's
-0.25).  While the model fires on more borrowers in the window than it may
-(``surge_allow`` times its training alert rate of the window's events, a
-usual day's at most, and ``min_users`` whatever the rate), a loan's tail
-share on the history is multiplied by the excess: one in a thousand on a 10x
-day reads as one in a hundred (``stream.core.scoring.discounted_rank``).
+0.25).  A loan is far out when its model score ranks in the training
+history's top ``SURGE_LINE`` (1 %) of loans, so on the history that share of
+loans is, whatever the lender.  While more borrowers had a loan far out in
+the window than may (``surge_allow`` times that share of the window's loans,
+a usual day's at most, and ``min_users`` whatever the share), each loan's
+tail share on the history is multiplied by the excess: one in a thousand on
+a 10x day reads as one in a hundred (``stream.core.scoring.discounted_rank``).
 The watch counts what the model saw before the discount, so a surge does not
 hide itself.  Counted in borrowers, as storms are: a lender whose ordinary
 borrowing falls away (a regulator's limit cut) leaves its few fraudsters as
-a larger share of a quiet day, not as more borrowers.  Each hour keeps at
-most ``SURGE_CAP`` of them; the window's earlier hours are unioned once an
-hour, so an event of a lagging partition is counted from the next hour on.
-Chosen on saved runs of families A-L, measured on family M, written after
-(docs/worlds.md, "The model's evidence discounted in a surge").
+a larger share of a quiet day, not as more borrowers.  Counted on the
+history's top 1 %, not on the model's alert line: the line holds 0.1-0.5 % of
+the events, and a change's first day rarely put ``min_users`` borrowers over
+it at a lender of 3,000 users.  Each hour keeps at most ``SURGE_CAP``
+borrowers; the window's earlier hours are unioned once an hour, so an event
+of a lagging partition is counted from the next hour on.  Chosen on saved
+runs of families A-L, measured on family M, written after (docs/worlds.md,
+"The model's evidence discounted in a surge").
 
 So, in general, an alert is held when **every** source that raised it
 storms: the early warning never storms (its yardstick is realised outcomes,
@@ -120,8 +125,12 @@ HOUR_S = 3600
 USUAL_DAYS = 7
 USUAL_DAYS_NEEDED = 3
 _EVENTS = ""  # the bucket key that counts scored events (rule ids are never empty)
+_LOANS = "\x00loans"  # the bucket key that counts scored loans (no rule id starts with a NUL)
 #: The anomaly model's source name, as in an alert's ``fired_by`` (``stream.core.alerts``).
 MODEL = "model"
+#: A loan is far out, for the surge, when its model score ranks in this top share of the training
+#: history's loans: by construction this share of the history's loans, whatever the lender.
+SURGE_LINE = 0.01
 #: Borrowers the surge keeps per hour: past this many, an hour's count stops growing (bounded memory,
 #: and a discount already many times over its line at any lender this project has measured).
 SURGE_CAP = 20_000
@@ -138,8 +147,8 @@ class StormPolicy:
     window_h: int = 24  # hours of event time the rate is read over (a day: a day's rhythm does not trip it)
     model: bool = True  # the anomaly model storms too (``MODEL``), against its alert rate on the training history
     usual_volume: bool = True  # a window's rate is over at most a usual day's events (the module doc)
-    surge: bool = True  # the model's evidence is discounted while it fires on many borrowers (``surge``)
-    surge_allow: float = 2.0  # ... over this many times its training rate, or ``min_users``, whichever is more
+    surge: bool = True  # the model's evidence is discounted while many borrowers' loans score far out (``surge``)
+    surge_allow: float = 2.0  # ... more than this many times the history's share, or ``min_users``, whichever is more
 
     @property
     def enabled(self) -> bool:
@@ -164,8 +173,8 @@ class StormWatch:
     #: (a worker catching up reads one partition's days before another's) is judged on its own
     #: hours as counted so far, not on an empty window.
     retain_h: int = 14 * 24
-    #: hour -> the borrowers the model fired on that hour (at most ``SURGE_CAP``), for ``surge``.
-    model_borrowers: dict[int, set[str]] = field(default_factory=dict)
+    #: hour -> the borrowers with a loan scored far out that hour (at most ``SURGE_CAP``), for ``surge``.
+    far_out_borrowers: dict[int, set[str]] = field(default_factory=dict)
     #: ``surge``'s window as of its newest hour: that hour, the borrowers of its earlier hours (unioned
     #: once an hour), and how many of that hour's borrowers are not among them (kept by ``observe``).
     _window: tuple[int, frozenset[str]] | None = None
@@ -199,33 +208,34 @@ class StormWatch:
                 events = min(events, usual)
         return frozenset(rule for rule, rate in enough if total[rule] / events >= p.line(rate))
 
-    def surge(self, ts: float, model_rate: float | None) -> float:
-        """How many times more borrowers the model fired on in the window ending at ``ts`` than it may.
+    def surge(self, ts: float) -> float:
+        """How many times more borrowers had a loan scored far out in the window ending at ``ts`` than may.
 
-        It may fire on ``surge_allow`` times its training rate of the window's
-        events (a usual day's at most, as ``storming`` counts them), and on
-        ``min_users`` borrowers whatever the rate; 1.0 (no discount) at or under
-        that, or with the surge off or no training rate recorded.
+        Far out: the model's score in the training history's top ``SURGE_LINE``
+        of loans.  As many borrowers as ``surge_allow`` times that share of the
+        window's loans (a usual day's at most, as ``storming`` counts events)
+        may, and ``min_users`` whatever the share; 1.0 (no discount) at or
+        under that, or with the surge off.
         """
         p = self.policy
-        if not (p.enabled and p.surge and p.model) or model_rate is None:
+        if not (p.enabled and p.surge):
             return 1.0
         hour = int(ts // HOUR_S)
         if self._window is None or self._window[0] != hour:
             earlier: set[str] = set()
             for h in range(hour - p.window_h + 1, hour):
-                earlier |= self.model_borrowers.get(h, set())
+                earlier |= self.far_out_borrowers.get(h, set())
             self._window = (hour, frozenset(earlier))
-            self._fresh = len(self.model_borrowers.get(hour, set()) - earlier)
+            self._fresh = len(self.far_out_borrowers.get(hour, set()) - earlier)
         borrowers = len(self._window[1]) + self._fresh
         if borrowers <= p.min_users:
             return 1.0
-        events = sum(self.buckets[h][_EVENTS] for h in range(hour - p.window_h + 1, hour + 1) if h in self.buckets)
+        loans = sum(self.buckets[h][_LOANS] for h in range(hour - p.window_h + 1, hour + 1) if h in self.buckets)
         if p.usual_volume:
-            usual = self.usual_day(hour)
+            usual = self.usual_day(hour, _LOANS)
             if usual is not None:
-                events = min(events, usual)
-        allowed = max(float(p.min_users), p.surge_allow * model_rate * events)
+                loans = min(loans, usual)
+        allowed = max(float(p.min_users), p.surge_allow * SURGE_LINE * loans)
         return max(1.0, borrowers / allowed)
 
     def _hit_users(self, source: str, hour: int) -> bool:
@@ -237,20 +247,21 @@ class StormWatch:
                 return True
         return False
 
-    def usual_day(self, hour: int) -> float | None:
-        """The median events of the ``USUAL_DAYS`` windows before the one ending at ``hour`` (those with
-        events; None with fewer than ``USUAL_DAYS_NEEDED``).  ``retain_h`` keeps their buckets."""
+    def usual_day(self, hour: int, key: str = _EVENTS) -> float | None:
+        """The median events (or loans: ``key``) of the ``USUAL_DAYS`` windows before the one ending at
+        ``hour`` (those with any; None with fewer than ``USUAL_DAYS_NEEDED``).  ``retain_h`` keeps their buckets."""
         w = self.policy.window_h
         days = []
         for k in range(1, USUAL_DAYS + 1):
             end = hour - k * w
-            n = sum(self.buckets[h][_EVENTS] for h in range(end - w + 1, end + 1) if h in self.buckets)
+            n = sum(self.buckets[h][key] for h in range(end - w + 1, end + 1) if h in self.buckets)
             if n:
                 days.append(n)
         return float(median(days)) if len(days) >= USUAL_DAYS_NEEDED else None
 
-    def observe(self, ts: float, rules: Iterable[str], user: str) -> None:
-        """Count one scored event of ``user`` at ``ts`` and the sources that fired on it (rule ids, ``MODEL``)."""
+    def observe(self, ts: float, rules: Iterable[str], user: str, far_out: bool | None = None) -> None:
+        """Count one scored event of ``user`` at ``ts`` and the sources that fired on it (rule ids, ``MODEL``);
+        ``far_out``: None for an event that is not a loan, else whether the loan scored far out (``surge``)."""
         if not self.policy.enabled:
             return
         hour = int(ts // HOUR_S)
@@ -260,12 +271,14 @@ class StormWatch:
             for h in [h for h in self.buckets if h <= oldest]:
                 del self.buckets[h]
                 self.borrowers.pop(h, None)
-                self.model_borrowers.pop(h, None)
+                self.far_out_borrowers.pop(h, None)
         elif hour <= self.newest - self.retain_h:
             return  # older than every bucket kept
         rules = list(rules)
         bucket = self.buckets.setdefault(hour, Counter())
         bucket[_EVENTS] += 1
+        if far_out is not None:
+            bucket[_LOANS] += 1
         bucket.update(rules)
         if rules:
             hit = self.borrowers.setdefault(hour, {})
@@ -273,13 +286,13 @@ class StormWatch:
                 users = hit.setdefault(rule, set())
                 if len(users) < self.policy.min_users:
                     users.add(user)
-            if MODEL in rules and self.policy.surge:
-                fired_on = self.model_borrowers.setdefault(hour, set())
-                if len(fired_on) < SURGE_CAP and user not in fired_on:
-                    fired_on.add(user)
-                    window = self._window
-                    if window is not None and window[0] == hour and user not in window[1]:
-                        self._fresh += 1
+        if far_out and self.policy.surge:
+            fired_on = self.far_out_borrowers.setdefault(hour, set())
+            if len(fired_on) < SURGE_CAP and user not in fired_on:
+                fired_on.add(user)
+                window = self._window
+                if window is not None and window[0] == hour and user not in window[1]:
+                    self._fresh += 1
 
 
 def yardsticks(policy: StormPolicy, rule_rates: Mapping[str, float], model_rate: float | None) -> dict[str, float]:

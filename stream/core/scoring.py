@@ -214,6 +214,15 @@ def discounted_rank(rank: float, surge: float) -> float:
     return 1.0 - min(share, 1.0)
 
 
+def far_out(model: ScoringModel, event_type: str, model_score: float, line: float) -> bool | None:
+    """Whether a loan's model score ranks in the training history's top ``line`` of loans (None for an
+    event that is not a loan; False for a model without ranks), which the surge counts."""
+    if event_type != "loan":
+        return None
+    ranks = model.score_ranks(event_type)
+    return ranks is not None and float(ranks(np.array([model_score]))[0]) >= 1.0 - line
+
+
 def discounted(model: ScoringModel, event_type: str, decision: Decision, surge: float) -> Decision:
     """``decision`` with the model's score discounted by ``surge`` (``discounted_rank``), and the risk
     score, threshold crossing and severity read again; the rules and the early warning are as they were.

@@ -193,7 +193,7 @@ class BatchHandler:
         if self.storms is not None and outcomes:
             rates = yardsticks(self.storms.policy, model.expected_rule_rates, model.expected_model_rate)
             metrics.set_storming(self.storms.storming(outcomes[-1].event.ts, rates), rates)
-            metrics.set_surge(self.storms.surge(outcomes[-1].event.ts, model.expected_model_rate))
+            metrics.set_surge(self.storms.surge(outcomes[-1].event.ts))
         await asyncio.gather(self._emit(outcomes, self.clock()), self._forward_sightings(outcomes, valid))
         await self.store.write(states, last_event)
         self.on_outcomes(outcomes)

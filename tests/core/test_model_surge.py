@@ -4,94 +4,109 @@
 from __future__ import annotations
 
 import statistics
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stream.core.rule_storm import HOUR_S, MODEL, StormPolicy, StormWatch
-from stream.core.scoring import MIN_SHARE, Decision, discounted, discounted_rank
+from stream.core.contract import parse_document
+from stream.core.pipeline import process
+from stream.core.rule_storm import HOUR_S, MODEL, SURGE_LINE, StormPolicy, StormWatch
+from stream.core.scoring import MIN_SHARE, Decision, discounted, discounted_rank, far_out
+from stream.core.rules import RULE_IDS, RuleConfig
 from tests.core.stub_model import Lines, StubModel
 
 POLICY = StormPolicy(factor=10.0, min_users=10, window_h=24, surge_allow=2.0, usual_volume=False)
 
 
-def watch_firing_on(borrowers: int, events: int, policy: StormPolicy = POLICY, ts: float = 0.0) -> StormWatch:
-    """A watch that has seen ``events`` scored events in the hour of ``ts``, the model firing on the first
-    ``borrowers`` of them, each of another borrower."""
+def watch_with(far: int, loans: int, policy: StormPolicy = POLICY, ts: float = 0.0, repayments: int = 0) -> StormWatch:
+    """A watch that has seen ``loans`` scored loans in the hour of ``ts``, the first ``far`` of them far out,
+    each of another borrower, and ``repayments`` repayments (which the surge does not count)."""
     w = StormWatch(policy)
-    for i in range(events):
-        w.observe(ts, [MODEL] if i < borrowers else [], f"u{i}")
+    for i in range(loans):
+        w.observe(ts, [], f"u{i}", i < far)
+    for i in range(repayments):
+        w.observe(ts, [], f"r{i}")
     return w
 
 
 def test_no_discount_up_to_min_users_or_the_allowed_share() -> None:
-    assert watch_firing_on(10, 100).surge(0.0, 0.01) == 1.0  # ten borrowers: min_users
-    assert watch_firing_on(20, 1000).surge(0.0, 0.01) == 1.0  # 2 x 1 % of 1,000 events = 20
-    assert watch_firing_on(21, 1000).surge(0.0, 0.01) == 21 / 20
+    assert watch_with(10, 100).surge(0.0) == 1.0  # ten borrowers: min_users
+    assert watch_with(20, 1000).surge(0.0) == 1.0  # 2 x SURGE_LINE (1 %) of 1,000 loans = 20
+    assert watch_with(21, 1000).surge(0.0) == 21 / 20
+    assert SURGE_LINE == 0.01
 
 
-def test_the_discount_is_borrowers_over_what_the_model_may_fire_on() -> None:
-    assert watch_firing_on(100, 1000).surge(0.0, 0.01) == 5.0  # 100 against 20
-    assert watch_firing_on(100, 200).surge(0.0, 0.01) == 10.0  # 2 x 1 % of 200 = 4: min_users 10 rules
+def test_the_discount_is_borrowers_far_out_over_what_may_be() -> None:
+    assert watch_with(100, 1000).surge(0.0) == 5.0  # 100 against 20
+    assert watch_with(100, 200).surge(0.0) == 10.0  # 2 % of 200 = 4: min_users 10 rules
+    assert watch_with(100, 200, repayments=5000).surge(0.0) == 10.0  # repayments are not loans
 
 
-def test_a_few_borrowers_firing_again_and_again_are_no_surge() -> None:
+def test_a_few_borrowers_far_out_again_and_again_are_no_surge() -> None:
     w = StormWatch(POLICY)
     for i in range(500):
-        w.observe(i * 60.0, [MODEL], f"u{i % 8}")  # eight borrowers the model fires on 500 times
-    assert w.surge(500 * 60.0, 0.01) == 1.0
+        w.observe(i * 60.0, [MODEL], f"u{i % 8}", True)  # eight borrowers with 500 loans far out
+    assert w.surge(500 * 60.0) == 1.0
 
 
-def test_off_without_a_training_rate_or_when_switched_off() -> None:
-    assert watch_firing_on(100, 200).surge(0.0, None) == 1.0
-    for policy in (StormPolicy(surge=False), StormPolicy(model=False), StormPolicy(factor=0.0)):
-        assert watch_firing_on(100, 200, policy).surge(0.0, 0.01) == 1.0
+def test_what_the_model_fires_on_is_not_what_the_surge_counts() -> None:
+    w = StormWatch(POLICY)
+    for i in range(200):
+        w.observe(0.0, [MODEL], f"u{i}", False)  # alerts, but not in the history's top 1 %
+    assert w.surge(0.0) == 1.0
+
+
+def test_off_when_switched_off() -> None:
+    for policy in (StormPolicy(surge=False), StormPolicy(factor=0.0)):
+        assert watch_with(100, 200, policy).surge(0.0) == 1.0
 
 
 def test_the_surge_ends_when_its_borrowers_leave_the_window() -> None:
-    w = watch_firing_on(100, 200)
-    assert w.surge(23 * HOUR_S, 0.01) == 10.0
-    assert w.surge(24 * HOUR_S, 0.01) == 1.0
+    w = watch_with(100, 200)
+    assert w.surge(23 * HOUR_S) == 10.0
+    assert w.surge(24 * HOUR_S) == 1.0
 
 
-def brute_force(seen: list[tuple[float, bool, str]], ts: float, rate: float, policy: StormPolicy) -> float:
-    """The definition: the borrowers the model fired on in the window's hours up to ``ts``'s, over the larger
-    of ``min_users`` and ``surge_allow`` x the rate x the window's events (or the usual day's, if fewer)."""
+def brute_force(seen: list[tuple[float, bool | None, str]], ts: float, policy: StormPolicy) -> float:
+    """The definition: the borrowers with a loan far out in the window's hours up to ``ts``'s, over the larger
+    of ``min_users`` and ``surge_allow`` x ``SURGE_LINE`` x the window's loans (or the usual day's, if fewer)."""
     hour, w = int(ts // HOUR_S), policy.window_h
 
-    def inside(end: int) -> list[tuple[bool, str]]:
-        return [(fired, user) for t, fired, user in seen if end - w < int(t // HOUR_S) <= end]
+    def loans(end: int) -> list[tuple[bool, str]]:
+        return [(bool(far), user) for t, far, user in seen if far is not None and end - w < int(t // HOUR_S) <= end]
 
-    window = inside(hour)
-    borrowers = len({user for fired, user in window if fired})
+    window = loans(hour)
+    borrowers = len({user for far, user in window if far})
     if borrowers <= policy.min_users:
         return 1.0
     n: float = len(window)
-    before = [b for b in (len(inside(hour - k * w)) for k in range(1, 8)) if b]
+    before = [b for b in (len(loans(hour - k * w)) for k in range(1, 8)) if b]
     if policy.usual_volume and len(before) >= 3:
         n = min(n, float(statistics.median(before)))
-    return max(1.0, borrowers / max(float(policy.min_users), policy.surge_allow * rate * n))
+    return max(1.0, borrowers / max(float(policy.min_users), policy.surge_allow * SURGE_LINE * n))
 
 
 @settings(max_examples=200, deadline=None)
 @given(
-    steps=st.lists(st.tuples(st.integers(0, 2 * HOUR_S), st.booleans(), st.integers(0, 40)), min_size=1, max_size=300),
+    steps=st.lists(st.tuples(st.integers(0, 2 * HOUR_S), st.sampled_from([None, False, True]), st.integers(0, 40)),
+                   min_size=1, max_size=300),
     min_users=st.integers(1, 6),
     window_h=st.integers(1, 30),
     usual_volume=st.booleans(),
-    rate=st.sampled_from([0.001, 0.01, 0.1]),
+    allow=st.sampled_from([1.0, 2.0, 50.0]),
 )
-def test_the_surge_agrees_with_a_brute_force_count(steps, min_users, window_h, usual_volume, rate) -> None:
+def test_the_surge_agrees_with_a_brute_force_count(steps, min_users, window_h, usual_volume, allow) -> None:
     """Including the cache: the window's earlier hours are unioned once an hour and the hour's new
     borrowers counted as they come, which must count exactly as the definition."""
-    policy = StormPolicy(min_users=min_users, window_h=window_h, usual_volume=usual_volume)
+    policy = StormPolicy(min_users=min_users, window_h=window_h, usual_volume=usual_volume, surge_allow=allow)
     w, seen, ts = StormWatch(policy), [], 0.0
-    for gap, fired, user in steps:  # in event-time order, as one partition delivers them
+    for gap, far, user in steps:  # in event-time order, as one partition delivers them
         ts += gap
-        assert w.surge(ts, rate) == brute_force(seen, ts, rate, policy)
-        w.observe(ts, [MODEL] if fired else [], f"u{user}")
-        seen.append((ts, fired, f"u{user}"))
+        assert w.surge(ts) == brute_force(seen, ts, policy)
+        w.observe(ts, [], f"u{user}", far)
+        seen.append((ts, far, f"u{user}"))
 
 
 @given(rank=st.floats(0.0, 1.0), other=st.floats(0.0, 1.0), surge=st.floats(1.0, 1e4))
@@ -140,3 +155,33 @@ def test_a_surge_takes_a_model_alert_under_its_line_and_reads_the_severity_again
     gone = discounted(model, "loan", decision(0.995), 5.0)
     assert abs(gone.model_score - 0.975) < 1e-12 and not gone.model_fired and gone.severity is None
     assert discounted(model, "repayment", decision(0.995), 5.0) == decision(0.995)  # no ranks: as it was
+
+
+def test_far_out_is_the_historys_top_share_of_loans() -> None:
+    model = Ranked()
+    assert far_out(model, "loan", 0.99, 0.01) and not far_out(model, "loan", 0.9899, 0.01)
+    assert far_out(model, "repayment", 0.999, 0.01) is None  # not a loan: the surge does not count it
+    assert far_out(StubModel(), "loan", 0.999, 0.01) is False  # a model without ranks: never far out
+
+
+class FarOut(Ranked):
+    """Every loan scores 0.995: in the history's top 1 %, over the alert line."""
+
+    def score(self, event_type: str, X: np.ndarray) -> np.ndarray:
+        return np.full(len(X), 0.995)
+
+
+def test_process_discounts_the_loans_of_a_surge_and_counts_what_the_model_saw() -> None:
+    t0 = datetime(2026, 3, 1, tzinfo=timezone(timedelta(hours=8)))
+    loans = [parse_document({
+        "event_id": f"e{u}", "event_type": "loan", "user_id": f"u{u}", "ts": (t0 + timedelta(minutes=u)).isoformat(),
+        "amount": 100, "loan_id": f"L{u}", "product": "cash_loan", "term_days": 30, "credit_limit": 1000,
+        "segment": "individual", "channel": "app"}) for u in range(40)]
+    watch = StormWatch(StormPolicy(min_users=10, usual_volume=False))
+    out = process(FarOut(), RuleConfig.from_dict({"disabled": list(RULE_IDS)}, "no rules"), {}, loans, storms=watch)
+    first, last = out[0].decision, out[-1].decision
+    assert first is not None and last is not None
+    assert first.surge == 1.0 and first.model_fired and out[0].alert is not None
+    assert last.surge == 3.9  # 39 borrowers far out before it, against min_users 10
+    assert abs(last.model_score - (1.0 - 0.005 * 3.9)) < 1e-12 and not last.model_fired and out[-1].alert is None
+    assert watch.surge(loans[-1].ts + 1) == 4.0  # the discounted loan still counted: what the model saw

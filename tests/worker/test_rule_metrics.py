@@ -100,13 +100,13 @@ def test_storming_gauges_split_the_model_from_the_rules() -> None:
 
 
 def test_the_surge_gauge_reads_the_watchs_discount() -> None:
-    from stream.core.rule_storm import MODEL, StormPolicy, StormWatch
+    from stream.core.rule_storm import StormPolicy, StormWatch
     from stream.worker.metrics import set_surge
 
     watch = StormWatch(StormPolicy(min_users=10, usual_volume=False))
     for i in range(200):
-        watch.observe(0.0, [MODEL] if i < 50 else [], f"u{i}")
-    set_surge(watch.surge(0.0, 0.01))
-    assert REGISTRY.get_sample_value("riskmon_model_surge") == 5.0  # 50 borrowers against min_users 10
-    set_surge(watch.surge(30 * 3600.0, 0.01))
+        watch.observe(0.0, [], f"u{i}", i < 50)
+    set_surge(watch.surge(0.0))
+    assert REGISTRY.get_sample_value("riskmon_model_surge") == 5.0  # 50 borrowers far out against min_users 10
+    set_surge(watch.surge(30 * 3600.0))
     assert REGISTRY.get_sample_value("riskmon_model_surge") == 1.0
