@@ -103,7 +103,7 @@ class Settings:
     rule_storm_min_users: int = 10  # ... on this many borrowers (fewer: a few tripping it again and again)
     model_storm: bool = True  # the anomaly model storms too: alerts it alone raised at that factor are held
     rule_storm_usual_volume: bool = True  # a day's rate is counted over at most a usual day's events (a busy day storms sooner)
-    model_surge: bool = True  # loan scores are discounted while many borrowers score in the history's top 1 %
+    model_surge: bool = True  # loans' risk score is discounted while many borrowers score in the history's top 1 %
     model_surge_allow: float = 2.0  # ... more than this many times the history's share (and rule_storm_min_users)
     stall_timeout_s: float = 60.0
     partition_check_s: float = 30.0

@@ -82,20 +82,22 @@ test loans from the launch day, PR-AUC 0.13 against the plain baseline's
 history's top ``SURGE_LINE`` (1 %) of loans, so on the history that share of
 loans is, whatever the lender.  While more borrowers had a loan far out in
 the window than may (``surge_allow`` times that share of the window's loans,
-a usual day's at most, and ``min_users`` whatever the share), each loan's
-tail share on the history is multiplied by the excess: one in a thousand on
-a 10x day reads as one in a hundred (``stream.core.scoring.discounted_rank``).
-The watch counts what the model saw before the discount, so a surge does not
-hide itself.  Counted in borrowers, as storms are: a lender whose ordinary
-borrowing falls away (a regulator's limit cut) leaves its few fraudsters as
-a larger share of a quiet day, not as more borrowers.  Counted on the
-history's top 1 %, not on the model's alert line: the line holds 0.1-0.5 % of
-the events, and a change's first day rarely put ``min_users`` borrowers over
-it at a lender of 3,000 users.  Each hour keeps at most ``SURGE_CAP``
-borrowers; the window's earlier hours are unioned once an hour, so an event
-of a lagging partition is counted from the next hour on.  Chosen on saved
-runs of families A-L, measured on family M, written after (docs/worlds.md,
-"The model's evidence discounted in a surge").
+a usual day's at most, and ``min_users`` whatever the share), the risk
+score that ranks each loan reads its tail share on the history multiplied
+by the excess: one in a thousand on a 10x day reads as one in a hundred
+(``stream.core.scoring.discounted``).  The alert decision is left to the
+storms: discounting it too cost the changed lenders' user recall more than
+it spared their well-behaved users.  The watch counts what the model saw, so
+a surge does not hide itself.  Counted in borrowers, as storms are: a lender
+whose ordinary borrowing falls away (a regulator's limit cut) leaves its few
+fraudsters as a larger share of a quiet day, not as more borrowers.  Counted
+on the history's top 1 %, not on the model's alert line: the line holds
+0.1-0.5 % of the events, and a change's first day rarely put ``min_users``
+borrowers over it at a lender of 3,000 users.  Each hour keeps at most
+``SURGE_CAP`` borrowers; the window's earlier hours are unioned once an
+hour, so an event of a lagging partition is counted from the next hour on.
+Chosen on saved runs of families A-L, measured on family M, written after
+(docs/worlds.md, "The model's evidence discounted in a surge").
 
 So, in general, an alert is held when **every** source that raised it
 storms: the early warning never storms (its yardstick is realised outcomes,

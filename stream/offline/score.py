@@ -83,7 +83,7 @@ def score_file(settings: Settings, model_dir: Path, source: Path, target: Path,
                 "event_type": outcome.event.event_type,
                 "score": round(d.score, 6),
                 "model_score": round(d.model_score, 6),
-                "surge": round(d.surge, 3),  # the model's score discounted this many times (stream.core.rule_storm)
+                "surge": round(d.surge, 3),  # "score" read the model's discounted this many times (stream.core.rule_storm)
                 "threshold": round(d.threshold, 6),
                 "early_warning_probability": None if d.early_warning is None else round(d.early_warning, 6),
                 "alert": outcome.alert is not None and not outcome.held,

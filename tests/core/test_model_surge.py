@@ -14,7 +14,7 @@ from stream.core.contract import parse_document
 from stream.core.pipeline import process
 from stream.core.rule_storm import HOUR_S, MODEL, SURGE_LINE, StormPolicy, StormWatch
 from stream.core.scoring import MIN_SHARE, Decision, discounted, discounted_rank, far_out
-from stream.core.rules import RULE_IDS, RuleConfig
+from stream.core.rules import RULE_IDS, RuleConfig, RuleHit
 from tests.core.stub_model import Lines, StubModel
 
 POLICY = StormPolicy(factor=10.0, min_users=10, window_h=24, surge_allow=2.0, usual_volume=False)
@@ -140,20 +140,23 @@ class Ranked(StubModel):
         return Identity() if event_type == "loan" else None
 
 
-def decision(model_score: float) -> Decision:
-    return Decision(score=model_score, model_score=model_score, threshold=0.99, model_fired=model_score >= 0.99,
-                    rule_hits=(), severity="high" if model_score >= 0.999 else "low" if model_score >= 0.99 else None,
+def decision(model_score: float, rules: int = 0) -> Decision:
+    hits = tuple(RuleHit("loan_stacking", "x") for _ in range(rules))
+    return Decision(score=model_score + 0.02 * rules, model_score=model_score, threshold=0.99,
+                    model_fired=model_score >= 0.99, rule_hits=hits,
+                    severity="high" if model_score >= 0.999 else "low" if model_score >= 0.99 else None,
                     vector=np.zeros(1))
 
 
-def test_a_surge_takes_a_model_alert_under_its_line_and_reads_the_severity_again() -> None:
+def test_a_surge_discounts_the_score_that_ranks_and_leaves_the_alert_decision() -> None:
     model = Ranked()
-    calm, surged = discounted(model, "loan", decision(0.9995), 1.0), discounted(model, "loan", decision(0.9995), 5.0)
+    calm = discounted(model, "loan", decision(0.9995), 1.0)
     assert calm == decision(0.9995) and calm.surge == 1.0
-    assert abs(surged.model_score - 0.9975) < 1e-12 and surged.model_fired and surged.severity == "medium"
-    assert surged.surge == 5.0
-    gone = discounted(model, "loan", decision(0.995), 5.0)
-    assert abs(gone.model_score - 0.975) < 1e-12 and not gone.model_fired and gone.severity is None
+    surged = discounted(model, "loan", decision(0.9995), 5.0)
+    assert abs(surged.score - 0.9975) < 1e-12 and surged.surge == 5.0
+    assert (surged.model_score, surged.model_fired, surged.severity) == (0.9995, True, "high")  # the decision
+    ruled = discounted(model, "loan", decision(0.995, rules=1), 5.0)
+    assert abs(ruled.score - (0.975 + 0.02)) < 1e-12  # the rule's bonus on the discounted score
     assert discounted(model, "repayment", decision(0.995), 5.0) == decision(0.995)  # no ranks: as it was
 
 
@@ -181,7 +184,8 @@ def test_process_discounts_the_loans_of_a_surge_and_counts_what_the_model_saw() 
     out = process(FarOut(), RuleConfig.from_dict({"disabled": list(RULE_IDS)}, "no rules"), {}, loans, storms=watch)
     first, last = out[0].decision, out[-1].decision
     assert first is not None and last is not None
-    assert first.surge == 1.0 and first.model_fired and out[0].alert is not None
+    assert first.surge == 1.0 and first.score == 0.995
     assert last.surge == 3.9  # 39 borrowers far out before it, against min_users 10
-    assert abs(last.model_score - (1.0 - 0.005 * 3.9)) < 1e-12 and not last.model_fired and out[-1].alert is None
-    assert watch.surge(loans[-1].ts + 1) == 4.0  # the discounted loan still counted: what the model saw
+    assert abs(last.score - (1.0 - 0.005 * 3.9)) < 1e-12
+    assert last.model_score == 0.995 and last.model_fired and out[-1].alert is not None  # alerts: the storms' part
+    assert watch.surge(loans[-1].ts + 1) == 4.0  # every loan counted at what the model saw
