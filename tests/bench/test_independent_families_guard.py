@@ -1,4 +1,4 @@
-"""A guard on the families of held-out worlds no threshold was chosen on (families B, C, E, G, K and L).
+"""A guard on the families of held-out worlds no threshold was chosen on (families B, C, E, G, K, L and M).
 
 ``test_worst_world_guard`` guards family A, which eight sessions of tuning have
 looked at.  This runs the same harness (``bench/worlds_quality.py``, through
@@ -50,6 +50,14 @@ and the phone-financing lender, where every purchase comes on a new device
 storms counted in borrowers: ROC-AUC 0.637 / 0.731, PR-AUC 0.165 / 0.149, user
 recall 0.278 / 0.364, well-behaved users flagged 10.4 % / 4.2 %, their loans
 alerted 6.8 % / 4.5 %.
+
+Family M (``stream.worlds_m``), the thirteenth, runs the zero-rate week (new
+customers on store tablets and purchases split minutes apart: the model under
+the plain baseline at every seed at full size) and the payroll outage (a
+workforce late together). Measured 2026-12-05 in this small setting, with the
+surge discount on the ranking score: ROC-AUC 0.735 / 0.848, PR-AUC 0.137 /
+0.458, user recall 0.286 / 0.353, well-behaved users flagged 5.6 % / 3.0 %,
+their loans alerted 4.4 % / 2.6 %.
 """
 
 from __future__ import annotations
@@ -85,6 +93,9 @@ GUARDS = {
     "L": Guard((("stream.worlds_l", "migrant_rent_deposit"), ("stream.worlds_l", "handset_upgrade")),
                {"monitor_roc": 0.60, "monitor_pr": 0.12, "user_recall": 0.24},
                {"well_behaved_flagged_share": 0.12, "well_behaved_loan_alert_share": 0.08}),
+    "M": Guard((("stream.worlds_m", "zero_rate_promo_week"), ("stream.worlds_m", "payroll_outage")),
+               {"monitor_roc": 0.70, "monitor_pr": 0.11, "user_recall": 0.25},
+               {"well_behaved_flagged_share": 0.075, "well_behaved_loan_alert_share": 0.06}),
 }
 
 pytestmark = pytest.mark.slow
