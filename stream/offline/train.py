@@ -11,7 +11,7 @@ from models.calibrate import Calibration
 from models.model import RiskModel, save
 from models.train import train, training_options
 from stream.core.entity_alerts import RULE, EntityThresholds
-from stream.core.rule_storm import MODEL, StormPolicy, yardsticks
+from stream.core.rule_storm import MODEL, SURGE_LINE, StormPolicy, yardsticks
 from stream.core.rules import RuleConfig
 from stream.offline.jsonl import ReadReport, read_events
 from stream.settings import Settings
@@ -90,9 +90,12 @@ def storms_line(model: RiskModel, policy: StormPolicy, rules: RuleConfig) -> str
         return "storms: none possible: the model has no rule or model hit rates from training"
     lines = ", ".join(f"{source} {policy.line(rate):.2%}" for source, rate in rates.items())
     model_note = "" if MODEL in rates else " (the model never storms: model_storm is off or its rate was not recorded)"
+    surge = (f"; loans' risk score is discounted while more borrowers than {policy.surge_allow:g} x "
+             f"{SURGE_LINE:.0%} of a day's loans (and {policy.min_users}) score in this history's top {SURGE_LINE:.0%}"
+             if policy.surge and model.score_ranks("loan") is not None else "")
     return (f"storms: an alert is held while every source that raised it fires, over a day of event time, on at least "
             f"{policy.factor:g}x its hit rate on this history (and {policy.floor:.1%}) on {policy.min_hits} events or "
-            f"more of {policy.min_users} borrowers or more: {lines} of the events{model_note}")
+            f"more of {policy.min_users} borrowers or more: {lines} of the events{model_note}{surge}")
 
 
 def user_cap_lines(model: RiskModel) -> list[str]:

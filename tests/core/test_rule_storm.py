@@ -260,7 +260,8 @@ def test_riskmon_train_prints_each_rules_storm_line() -> None:
     from stream.offline.train import storms_line
 
     model = SimpleNamespace(expected_rule_rates={"loan_stacking": 0.002, "overdue_escalation": 0.0,
-                                                 "account_takeover": 0.01}, expected_model_rate=0.004)
+                                                 "account_takeover": 0.01}, expected_model_rate=0.004,
+                            score_ranks=lambda event_type: object())
     rules = RuleConfig.from_dict({"disabled": ["account_takeover"]}, "one off")
     line = storms_line(model, POLICY, rules)
     assert "loan_stacking 1.00%" in line and "overdue_escalation 0.10%" in line  # 5 x 0.2 %; the floor
@@ -268,3 +269,5 @@ def test_riskmon_train_prints_each_rules_storm_line() -> None:
     assert "model 2.00%" in line  # 5 x 0.4 %
     assert "model 2.00%" not in storms_line(model, replace(POLICY, model=False), rules)
     assert "off" in storms_line(model, StormPolicy(factor=0), rules)
+    assert "more borrowers than 2 x 1% of a day's loans (and 10) score in this history's top 1%" in line
+    assert "top 1%" not in storms_line(model, replace(POLICY, surge=False), rules)
