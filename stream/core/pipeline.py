@@ -116,7 +116,9 @@ def process(
         views.append((seen, held_before, still_open(states[e.user_id], e.loan_id)))
     fresh = [(e, r) for e, r, _ in folded if r is not None]
     decided = decide_batch(model, rules, fresh) if fresh else []
-    decisions = iter(zip(decided, model_reasons(model, [e for e, _ in fresh], decided)))
+    fresh_events = [e for e, _ in fresh]
+    fars = far_out(model, fresh_events, decided, SURGE_LINE) if storms is not None else [None] * len(decided)
+    decisions = iter(zip(decided, model_reasons(model, fresh_events, decided), fars))
     outcomes = []
     storm_rates = {} if storms is None else yardsticks(storms.policy, model.expected_rule_rates,
                                                        model.expected_model_rate)
@@ -124,9 +126,8 @@ def process(
         if row is None:
             outcomes.append(Outcome(event, duplicate=True))
             continue
-        decision, drivers = next(decisions)
+        decision, drivers, far = next(decisions)
         sources = fired_by(decision)  # what the model saw, before any surge discount: the watch counts it
-        far = far_out(model, event.event_type, decision.model_score, SURGE_LINE) if storms is not None else None
         if storms is not None:
             decision = discounted(model, event.event_type, decision, storms.surge(event.ts))
         alert, suppressed, on_hold, realised = None, False, False, None

@@ -214,13 +214,21 @@ def discounted_rank(rank: float, surge: float) -> float:
     return 1.0 - min(share, 1.0)
 
 
-def far_out(model: ScoringModel, event_type: str, model_score: float, line: float) -> bool | None:
-    """Whether a loan's model score ranks in the training history's top ``line`` of loans (None for an
-    event that is not a loan; False for a model without ranks), which the surge counts."""
-    if event_type != "loan":
-        return None
-    ranks = model.score_ranks(event_type)
-    return ranks is not None and float(ranks(np.array([model_score]))[0]) >= 1.0 - line
+def far_out(model: ScoringModel, events: Sequence[Event], decisions: Sequence[Decision],
+            line: float) -> list[bool | None]:
+    """Per decision, whether its loan's model score ranks in the training history's top ``line`` of
+    loans, which the surge counts: None for an event that is not a loan, False for every loan of a model
+    without ranks.  One rank lookup for the whole batch."""
+    out: list[bool | None] = [None] * len(decisions)
+    loans = [i for i, e in enumerate(events) if e.event_type == "loan"]
+    ranks = model.score_ranks("loan") if loans else None
+    if ranks is None:
+        for i in loans:
+            out[i] = False
+        return out
+    for i, rank in zip(loans, ranks(np.array([decisions[i].model_score for i in loans]))):
+        out[i] = bool(rank >= 1.0 - line)
+    return out
 
 
 def discounted(model: ScoringModel, event_type: str, decision: Decision, surge: float) -> Decision:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import statistics
+from types import SimpleNamespace
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -161,10 +162,10 @@ def test_a_surge_discounts_the_score_that_ranks_and_leaves_the_alert_decision() 
 
 
 def test_far_out_is_the_historys_top_share_of_loans() -> None:
-    model = Ranked()
-    assert far_out(model, "loan", 0.99, 0.01) and not far_out(model, "loan", 0.9899, 0.01)
-    assert far_out(model, "repayment", 0.999, 0.01) is None  # not a loan: the surge does not count it
-    assert far_out(StubModel(), "loan", 0.999, 0.01) is False  # a model without ranks: never far out
+    kinds = [SimpleNamespace(event_type=t) for t in ("loan", "loan", "repayment")]
+    scored = [decision(0.99), decision(0.9899), decision(0.999)]
+    assert far_out(Ranked(), kinds, scored, 0.01) == [True, False, None]  # a repayment: the surge does not count it
+    assert far_out(StubModel(), kinds, scored, 0.01) == [False, False, None]  # a model without ranks: never far out
 
 
 class FarOut(Ranked):
