@@ -127,8 +127,7 @@ def process(
             outcomes.append(Outcome(event, duplicate=True))
             continue
         decision, drivers, far = next(decisions)
-        sources = fired_by(decision)  # what the model saw, before any surge discount: the watch counts it
-        if storms is not None:
+        if storms is not None:  # the surge discounts the ranking score only: what fired stays as the model saw it
             decision = discounted(model, event.event_type, decision, storms.surge(event.ts))
         alert, suppressed, on_hold, realised = None, False, False, None
         state = states[event.user_id]
@@ -139,7 +138,7 @@ def process(
                 remember_alert(state, alert, event.ts)  # held or sent alike: the state does not depend on storms
             on_hold = storms is not None and held(storms.storming(event.ts, storm_rates), alert["fired_by"])
         if storms is not None:
-            storms.observe(event.ts, sources, event.user_id, far)  # what fired, alert or not; only yardsticks storm
+            storms.observe(event.ts, fired_by(decision), event.user_id, far)  # what fired, alert or not; only yardsticks storm
         if event.event_type == "repayment":
             realised = watch.repayment(state, event, seen, held_before, held_after)
         elif decision.early_warning is not None:

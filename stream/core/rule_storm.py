@@ -205,10 +205,7 @@ class StormWatch:
                   if total[rule] >= p.min_hits and self._hit_users(rule, hour)]
         if not enough:  # the usual case, checked per alert: no seven days of buckets to read
             return frozenset()
-        if p.usual_volume:
-            usual = self.usual_day(hour)
-            if usual is not None:
-                events = min(events, usual)
+        events = self._at_most_usual(events, hour, _EVENTS)
         return frozenset(rule for rule, rate in enough if total[rule] / events >= p.line(rate))
 
     def surge(self, ts: float) -> float:
@@ -233,11 +230,7 @@ class StormWatch:
         borrowers = len(self._window[1]) + self._fresh
         if borrowers <= p.min_users:
             return 1.0
-        loans = sum(self.buckets[h][_LOANS] for h in range(hour - p.window_h + 1, hour + 1) if h in self.buckets)
-        if p.usual_volume:
-            usual = self.usual_day(hour, _LOANS)
-            if usual is not None:
-                loans = min(loans, usual)
+        loans = self._at_most_usual(self._window_count(hour, _LOANS), hour, _LOANS)
         allowed = max(float(p.min_users), p.surge_allow * SURGE_LINE * loans)
         return max(1.0, borrowers / allowed)
 
@@ -250,6 +243,15 @@ class StormWatch:
                 return True
         return False
 
+    def _window_count(self, end: int, key: str) -> int:
+        """The events (or loans: ``key``) of the ``window_h`` hours ending at hour ``end``."""
+        return sum(self.buckets[h][key] for h in range(end - self.policy.window_h + 1, end + 1) if h in self.buckets)
+
+    def _at_most_usual(self, count: float, hour: int, key: str) -> float:
+        """``count`` of the window ending at ``hour``, or a usual day's if that is smaller (``usual_volume``)."""
+        usual = self.usual_day(hour, key) if self.policy.usual_volume else None
+        return count if usual is None else min(count, usual)
+
     def usual_day(self, hour: int, key: str = _EVENTS) -> float | None:
         """The median events (or loans: ``key``) of the ``USUAL_DAYS`` windows before the one ending at
         ``hour`` (those with any; None with fewer than ``USUAL_DAYS_NEEDED``).  ``retain_h`` keeps their buckets."""
@@ -257,7 +259,7 @@ class StormWatch:
         days = []
         for k in range(1, USUAL_DAYS + 1):
             end = hour - k * w
-            n = sum(self.buckets[h][key] for h in range(end - w + 1, end + 1) if h in self.buckets)
+            n = self._window_count(end, key)
             if n:
                 days.append(n)
         return float(median(days)) if len(days) >= USUAL_DAYS_NEEDED else None
