@@ -127,8 +127,10 @@ def process(
             outcomes.append(Outcome(event, duplicate=True))
             continue
         decision, drivers, far = next(decisions)
-        if storms is not None:  # the surge discounts the ranking score only: what fired stays as the model saw it
-            decision = discounted(model, event.event_type, decision, storms.surge(event.ts))
+        # Only alerting events have a rule hit, so storms are read for them alone; this event is not counted yet.
+        storming = storms.storming(event.ts, storm_rates) if storms is not None and decision.alert else frozenset()
+        if storms is not None:  # the ranking score only: what fired stays as the model and the rules saw it
+            decision = discounted(model, event.event_type, decision, storms.surge(event.ts), storming)
         alert, suppressed, on_hold, realised = None, False, False, None
         state = states[event.user_id]
         if decision.alert:
@@ -136,7 +138,7 @@ def process(
             suppressed = repeats_last_alert(state, alert, event.ts, suppress_window_s)
             if not suppressed:
                 remember_alert(state, alert, event.ts)  # held or sent alike: the state does not depend on storms
-            on_hold = storms is not None and held(storms.storming(event.ts, storm_rates), alert["fired_by"])
+            on_hold = held(storming, alert["fired_by"])
         if storms is not None:
             storms.observe(event.ts, fired_by(decision), event.user_id, far)  # what fired, alert or not; only yardsticks storm
         if event.event_type == "repayment":

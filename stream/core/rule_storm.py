@@ -16,9 +16,11 @@ rate, ``models.calibrate.Calibration.expected_hit_rate``).  While a rule fires
 ``floor`` of the events, it **storms**: an alert whose only sources are storming
 rules is **held** (counted per rule, not sent; ``riskmon_alerts_held_total``
 and the ``RiskmonRuleStorm`` alert tell the risk team, who decide whether the
-change is a campaign or an attack).  The event keeps its risk score (rule
-bonus included), and an alert the forest, the early warning or a calm rule
-also raises is sent as usual, so a fraud wave the model sees still alerts.
+change is a campaign or an attack).  The event keeps its risk score, but a
+storming rule adds no bonus to it (``stream.core.scoring.discounted``: a
+season's ordinary loans would outrank the model's near-misses), and an alert
+the forest, the early warning or a calm rule also raises is sent as usual,
+so a fraud wave the model sees still alerts.
 The hits of held events count towards the rate, so a storm lasts as long as
 the rule runs hot.
 

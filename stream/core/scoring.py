@@ -231,24 +231,34 @@ def far_out(model: ScoringModel, events: Sequence[Event], decisions: Sequence[De
     return out
 
 
-def discounted(model: ScoringModel, event_type: str, decision: Decision, surge: float) -> Decision:
-    """``decision`` with its risk ``score`` read from the model's score discounted by ``surge``
-    (``discounted_rank``): the score that ranks events for the risk team.  The alert decision is as it
-    was (``model_score``, ``model_fired``, severity): what is sent in a change across the book is the
-    storms' to decide (``stream.core.rule_storm``).  Discounting the decision too was measured: on
-    held-out families it took 0.06 of the user recall of the lenders whose changes it discounted, for
-    half a point fewer well-behaved users flagged (docs/worlds.md).  A model without ranks for this
-    event type (the repayment forest) is not discounted."""
+def discounted(model: ScoringModel, event_type: str, decision: Decision, surge: float,
+               storming: frozenset[str] = frozenset()) -> Decision:
+    """``decision`` with its risk ``score`` read from the evidence a change across the book leaves: the
+    model's score discounted by ``surge`` (``discounted_rank``), and no ``RULE_BONUS`` for a rule in
+    ``storming`` (``stream.core.rule_storm``).  This is the score that ranks events for the risk team.
+
+    A storming rule fires on whoever the change touches, so its bonus would lift a season's ordinary
+    loans over the model's near-misses: at family J's overseas-student lender the rules fired on a
+    fifth of the test window's loans, and their bonus took the monitor's PR-AUC under the model's
+    alone (docs/worlds.md, "A storming rule's bonus").  The alert decision is as it was
+    (``model_score``, ``model_fired``, severity): what is sent in a change across the book is the
+    storms' to decide.  Discounting the decision too was measured: on held-out families it took 0.06
+    of the user recall of the lenders whose changes it discounted, for half a point fewer well-behaved
+    users flagged (docs/worlds.md).  A model without ranks for this event type (the repayment forest)
+    is not discounted by a surge."""
+    calm = sum(1 for h in decision.rule_hits if h.rule not in storming)
     ranks = model.score_ranks(event_type) if surge > 1.0 else None
-    if ranks is None:
+    if ranks is None and calm == len(decision.rule_hits):
         return decision
-    rank = float(ranks(np.array([decision.model_score]))[0])
-    joint = min(decision.model_score, float(ranks.score_at(np.array([discounted_rank(rank, surge)]))[0]))
+    joint = decision.model_score
+    if ranks is not None:
+        rank = float(ranks(np.array([decision.model_score]))[0])
+        joint = min(joint, float(ranks.score_at(np.array([discounted_rank(rank, surge)]))[0]))
     ew = model.early_warning if event_type == "loan" else None
     if ew is not None and decision.early_warning is not None:
         tm = model.by_type[event_type]
         joint = max(joint, float(on_forest_scale(np.array([decision.early_warning]), ew, tm)[0]))
-    return replace(decision, score=combined_score(joint, len(decision.rule_hits)), surge=surge)
+    return replace(decision, score=combined_score(joint, calm), surge=surge if ranks is not None else decision.surge)
 
 
 def model_reasons(model: ScoringModel, events: Sequence[Event], decisions: Sequence[Decision],

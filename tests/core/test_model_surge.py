@@ -161,6 +161,21 @@ def test_a_surge_discounts_the_score_that_ranks_and_leaves_the_alert_decision() 
     assert discounted(model, "repayment", decision(0.995), 5.0) == decision(0.995)  # no ranks: as it was
 
 
+def test_a_storming_rule_adds_no_bonus_to_the_score_and_a_calm_one_does() -> None:
+    model = Ranked()
+    two = Decision(score=0.5 + 0.04, model_score=0.5, threshold=0.99, model_fired=False,
+                   rule_hits=(RuleHit("loan_stacking", "x"), RuleHit("account_takeover", "y")),
+                   severity="critical", vector=np.zeros(1))
+    assert discounted(model, "loan", two, 1.0, frozenset()) == two
+    one_calm = discounted(model, "loan", two, 1.0, frozenset({"loan_stacking", "model"}))
+    assert abs(one_calm.score - 0.52) < 1e-12 and one_calm.surge == 1.0
+    assert (one_calm.rule_hits, one_calm.severity, one_calm.model_fired) == (two.rule_hits, "critical", False)
+    none_calm = discounted(model, "loan", two, 5.0, frozenset({"loan_stacking", "account_takeover"}))
+    assert abs(none_calm.score - 0.0) < 1e-12 and none_calm.surge == 5.0  # rank 0.5 x 5: no tail left
+    repayment = discounted(model, "repayment", two, 5.0, frozenset({"account_takeover"}))
+    assert abs(repayment.score - 0.52) < 1e-12 and repayment.surge == 1.0  # no ranks: only the bonus goes
+
+
 def test_far_out_is_the_historys_top_share_of_loans() -> None:
     kinds = [SimpleNamespace(event_type=t) for t in ("loan", "loan", "repayment")]
     scored = [decision(0.99), decision(0.9899), decision(0.999)]

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,7 @@ from stream.core.contract import Event, parse_document
 from stream.core.pipeline import process
 from stream.core.rule_storm import HOUR_S, MODEL, StormPolicy, StormWatch, held, yardsticks
 from stream.core.rules import RULE_IDS, RuleConfig
+from stream.core.scoring import RULE_BONUS
 from tests.core.stub_model import StubModel as Stub
 
 EXPECTED = {"loan_stacking": 0.002, "overdue_escalation": 0.01}
@@ -225,7 +227,9 @@ def test_process_holds_the_rule_only_alerts_of_a_storm_and_keeps_state_and_suppr
     # The first 20 hits arm the storm (half of 40 events is a rate far over 5 x 0.1 %); the rest are held.
     assert [o.event.user_id for o in stormy if o.alert and not o.held] == [f"u{u}" for u in range(20)]
     assert len(held_) == 20 and all(o.alert["fired_by"] == ["loan_stacking"] for o in held_)
-    assert [o.score for o in (o.decision for o in stormy)] == [o.score for o in (o.decision for o in plain)]
+    # A storming rule adds no bonus to the ranking score: the held loans rank as if it had not fired.
+    for s, p in zip(stormy, plain):
+        assert s.decision.score == pytest.approx(p.decision.score - (RULE_BONUS if s.held else 0.0))
     assert {u: s.to_bytes() for u, s in storm_states.items()} == {u: s.to_bytes() for u, s in plain_states.items()}
 
 
