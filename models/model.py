@@ -240,6 +240,24 @@ class RiskModel:
         """Anomaly scores in [0, 1] (higher = more anomalous) for rows of one event type."""
         return self.by_type[event_type].score01(X)
 
+    def score_readers(self, event_type: str, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """``score``, and each reader's rank of each row (rows x readers, ``Blend.reader_ranks``' order), which
+        a surge discounts reader by reader (``stream.core.scoring.discounted``); None for a forest alone and
+        for a model that averaged its readers' ranks (saved before Fisher's blend)."""
+        tm = self.by_type[event_type]
+        X = np.atleast_2d(X)
+        forest = tm.forest.anomaly_score01(X)
+        if tm.blend is None or not tm.blend.fisher:
+            return (forest if tm.blend is None else tm.blend.score(X, forest)), None
+        ranks = tm.blend.reader_ranks(X, forest)
+        return tm.blend.score_from_ranks(ranks), np.column_stack(ranks)
+
+    def score_from_reader_ranks(self, event_type: str, ranks: np.ndarray) -> np.ndarray:
+        """The model scores of rows whose readers ranked them ``ranks`` (rows x readers, ``score_readers``)."""
+        blend = self.by_type[event_type].blend
+        assert blend is not None, "a forest alone has no readers"
+        return blend.score_from_ranks(list(np.atleast_2d(ranks).T))
+
     def top_reasons(self, event_type: str, x: np.ndarray, k: int = 3) -> list[dict[str, Any]]:
         """The (at most) ``k`` features that drove the score of ``x``, with value and normal range.
 

@@ -243,7 +243,11 @@ class Blend:
 
     def score(self, X: np.ndarray, forest_scores: np.ndarray) -> np.ndarray:
         """Model scores of rows ``X`` whose forest scored ``forest_scores``."""
-        return self.forest_ranks.score_at(self.blend_ranks(self.combine(*self.reader_ranks(X, forest_scores))))
+        return self.score_from_ranks(self.reader_ranks(X, forest_scores))
+
+    def score_from_ranks(self, ranks: Sequence[np.ndarray]) -> np.ndarray:
+        """Model scores from each reader's ranks (``reader_ranks``' order), e.g. ranks a surge discounted."""
+        return self.forest_ranks.score_at(self.blend_ranks(self.combine(*ranks)))
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         arrays = {**self.tails.to_arrays(), "ranks_fisher": np.array([int(self.fisher)], dtype=np.int64)}

@@ -9,7 +9,7 @@ served in the stream.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Iterable, Iterator, MutableMapping
 
@@ -21,7 +21,8 @@ from stream.core.features import LOAN_FEATURES, FeatureRow, UserState, update
 from stream.core.outcome_watch import DEFAULT_LATE_DAYS, BatchWatch, Realised, before_repayment, still_open
 from stream.core.rule_storm import SURGE_LINE, StormWatch, held, yardsticks
 from stream.core.rules import RuleConfig
-from stream.core.scoring import Decision, ScoringModel, decide_batch, discounted, far_out, model_reasons, reasons_for
+from stream.core.scoring import (Decision, ScoringModel, by_readers, decide_batch, discounted, far_out, model_reasons,
+                                 ranks_far_out, reasons_for)
 from stream.core.suppression import remember_alert, repeats_last_alert
 
 
@@ -130,7 +131,13 @@ def process(
         # Only alerting events have a rule hit, so storms are read for them alone; this event is not counted yet.
         storming = storms.storming(event.ts, storm_rates) if storms is not None and decision.alert else frozenset()
         if storms is not None:  # the ranking score only: what fired stays as the model and the rules saw it
-            decision = discounted(model, event.event_type, decision, storms.surge(event.ts), storming)
+            evidence = decision.model_score
+            if decision.readers is not None:  # each reader's surge first; the model's surge counts what is left
+                evidence = by_readers(model, event.event_type, decision,
+                                      storms.reader_surges(event.ts, len(decision.readers)))
+                if far is not None and evidence < decision.model_score:
+                    far = replace(far, model=ranks_far_out(model, event.event_type, evidence, SURGE_LINE))
+            decision = discounted(model, event.event_type, decision, storms.surge(event.ts), storming, evidence)
         alert, suppressed, on_hold, realised = None, False, False, None
         state = states[event.user_id]
         if decision.alert:
@@ -140,7 +147,8 @@ def process(
                 remember_alert(state, alert, event.ts)  # held or sent alike: the state does not depend on storms
             on_hold = held(storming, alert["fired_by"])
         if storms is not None:
-            storms.observe(event.ts, fired_by(decision), event.user_id, far)  # what fired, alert or not; only yardsticks storm
+            storms.observe(event.ts, fired_by(decision), event.user_id,  # what fired, alert or not; only yardsticks storm
+                           None if far is None else far.model, () if far is None else far.readers)
         if event.event_type == "repayment":
             realised = watch.repayment(state, event, seen, held_before, held_after)
         elif decision.early_warning is not None:

@@ -102,6 +102,22 @@ Chosen on families A-L; on family M, written meanwhile, mean PR-AUC 0.421
 -> 0.464, and over 273 runs of A-M 0.521 -> 0.534, alerts unchanged
 (docs/worlds.md, "The model's evidence discounted in a surge").
 
+**Each reader has its own surge** (``reader(i)``).  A change fools the
+model's readers unequally: at family L's phone lender the launch day put
+the typology prior's, the forest's and the tails' ranks far out on ordinary
+borrowers while the core forest's stayed calm, and a discount of the blend
+as one kept their mistake.  So each reader's far-out borrowers are counted
+as the model's are (what that reader saw), each reader's rank is discounted
+by its own excess and the ranks are blended again
+(``stream.core.scoring.by_readers``); the model's own surge then counts a
+loan as far out by that blend, and discounts it (``discounted``).  Counted
+on the blend before the readers' discount instead, one change was
+discounted twice (family J's spring homecoming lost half its PR-AUC).  Over
+273 runs of A-M mean PR-AUC 0.5344 -> 0.5389 with the storming rule's bonus
+dropped too (``discounted``); J's worst 0.041 -> 0.081, L's 0.096 -> 0.111,
+M's 0.218 -> 0.275, but family I's term start 0.274 -> 0.257 (docs/worlds.md,
+"The ranking in a change").
+
 So, in general, an alert is held when **every** source that raised it
 storms: the early warning never storms (its yardstick is realised outcomes,
 ``stream.core.outcome_watch``), so an alert it raised is always sent.
@@ -178,12 +194,12 @@ class StormWatch:
     #: (a worker catching up reads one partition's days before another's) is judged on its own
     #: hours as counted so far, not on an empty window.
     retain_h: int = 14 * 24
-    #: hour -> the borrowers with a loan scored far out that hour (at most ``SURGE_CAP``), for ``surge``.
-    far_out_borrowers: dict[int, set[str]] = field(default_factory=dict)
-    #: ``surge``'s window as of its newest hour: that hour, the borrowers of its earlier hours (unioned
-    #: once an hour), and how many of that hour's borrowers are not among them (kept by ``observe``).
-    _window: tuple[int, frozenset[str]] | None = None
-    _fresh: int = 0
+    #: hour -> who scored a loan far out that hour (``MODEL``: the model, ``reader(i)``: its i-th reader) ->
+    #: those borrowers (at most ``SURGE_CAP`` each), for ``surge``.
+    far_out_borrowers: dict[int, dict[str, set[str]]] = field(default_factory=dict)
+    #: per key, ``surge``'s window as of its newest hour: that hour, the borrowers of its earlier hours
+    #: (unioned once an hour), and how many of that hour's borrowers are not among them (kept by ``observe``).
+    _windows: dict[str, tuple[int, frozenset[str], int]] = field(default_factory=dict)
 
     def storming(self, ts: float, expected: Mapping[str, float]) -> frozenset[str]:
         """The rules storming in the window that ends at ``ts`` (this event not counted yet).
@@ -210,26 +226,28 @@ class StormWatch:
         events = self._at_most_usual(events, hour, _EVENTS)
         return frozenset(rule for rule, rate in enough if total[rule] / events >= p.line(rate))
 
-    def surge(self, ts: float) -> float:
+    def surge(self, ts: float, key: str = MODEL) -> float:
         """How many times more borrowers had a loan scored far out in the window ending at ``ts`` than may.
 
-        Far out: the model's score in the training history's top ``SURGE_LINE``
-        of loans.  As many borrowers as ``surge_allow`` times that share of the
-        window's loans (a usual day's at most, as ``storming`` counts events)
-        may, and ``min_users`` whatever the share; 1.0 (no discount) at or
-        under that, or with the surge off.
+        Far out: the model's score (``key`` ``MODEL``; ``reader(i)``: its i-th
+        reader's rank) in the training history's top ``SURGE_LINE`` of loans.
+        As many borrowers as ``surge_allow`` times that share of the window's
+        loans (a usual day's at most, as ``storming`` counts events) may, and
+        ``min_users`` whatever the share; 1.0 (no discount) at or under that,
+        or with the surge off.
         """
         p = self.policy
         if not (p.enabled and p.surge):
             return 1.0
         hour = int(ts // HOUR_S)
-        if self._window is None or self._window[0] != hour:
+        window = self._windows.get(key)
+        if window is None or window[0] != hour:
             earlier: set[str] = set()
             for h in range(hour - p.window_h + 1, hour):
-                earlier |= self.far_out_borrowers.get(h, set())
-            self._window = (hour, frozenset(earlier))
-            self._fresh = len(self.far_out_borrowers.get(hour, set()) - earlier)
-        borrowers = len(self._window[1]) + self._fresh
+                earlier |= self.far_out_borrowers.get(h, {}).get(key, set())
+            window = self._windows[key] = (hour, frozenset(earlier),
+                                           len(self.far_out_borrowers.get(hour, {}).get(key, set()) - earlier))
+        borrowers = len(window[1]) + window[2]
         if borrowers <= p.min_users:
             return 1.0
         loans = self._at_most_usual(self._window_count(hour, _LOANS), hour, _LOANS)
@@ -266,9 +284,11 @@ class StormWatch:
                 days.append(n)
         return float(median(days)) if len(days) >= USUAL_DAYS_NEEDED else None
 
-    def observe(self, ts: float, rules: Iterable[str], user: str, far_out: bool | None = None) -> None:
+    def observe(self, ts: float, rules: Iterable[str], user: str, far_out: bool | None = None,
+                far_readers: Iterable[int] = ()) -> None:
         """Count one scored event of ``user`` at ``ts`` and the sources that fired on it (rule ids, ``MODEL``);
-        ``far_out``: None for an event that is not a loan, else whether the loan scored far out (``surge``)."""
+        ``far_out``: None for an event that is not a loan, else whether the loan scored far out (``surge``);
+        ``far_readers``: the model's readers that ranked it far out."""
         if not self.policy.enabled:
             return
         hour = int(ts // HOUR_S)
@@ -293,13 +313,24 @@ class StormWatch:
                 users = hit.setdefault(rule, set())
                 if len(users) < self.policy.min_users:
                     users.add(user)
-        if far_out and self.policy.surge:
-            fired_on = self.far_out_borrowers.setdefault(hour, set())
-            if len(fired_on) < SURGE_CAP and user not in fired_on:
-                fired_on.add(user)
-                window = self._window
-                if window is not None and window[0] == hour and user not in window[1]:
-                    self._fresh += 1
+        if far_out is not None and self.policy.surge:
+            keys = [reader(i) for i in far_readers] + ([MODEL] if far_out else [])
+            for key in keys:
+                fired_on = self.far_out_borrowers.setdefault(hour, {}).setdefault(key, set())
+                if len(fired_on) < SURGE_CAP and user not in fired_on:
+                    fired_on.add(user)
+                    window = self._windows.get(key)
+                    if window is not None and window[0] == hour and user not in window[1]:
+                        self._windows[key] = (hour, window[1], window[2] + 1)
+
+    def reader_surges(self, ts: float, readers: int) -> tuple[float, ...]:
+        """``surge`` of each of the model's ``readers`` readers in the window ending at ``ts``."""
+        return tuple(self.surge(ts, reader(i)) for i in range(readers))
+
+
+def reader(i: int) -> str:
+    """The surge's key for the model's ``i``-th reader (``models.tails.Blend.reader_ranks``' order)."""
+    return f"{MODEL}/reader{i}"
 
 
 def yardsticks(policy: StormPolicy, rule_rates: Mapping[str, float], model_rate: float | None) -> dict[str, float]:

@@ -63,6 +63,10 @@ class ScoringModel(Protocol):
 
     def score(self, event_type: str, X: np.ndarray) -> np.ndarray: ...
 
+    def score_readers(self, event_type: str, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]: ...
+
+    def score_from_reader_ranks(self, event_type: str, ranks: np.ndarray) -> np.ndarray: ...
+
     def top_reasons_rows(self, event_type: str, X: np.ndarray, k: int = 3) -> list[list[dict[str, Any]]]: ...
 
     def early_warning_reasons(self, v: np.ndarray, probability: float, k: int = 3) -> list[dict[str, Any]]: ...
@@ -85,6 +89,7 @@ class Decision:
     early_warning_fired: bool = False
     row: np.ndarray | None = field(default=None, repr=False, compare=False)  # the whole feature row (early-warning reasons)
     surge: float = 1.0  # ``score`` read the model's evidence discounted this many times (``discounted``); 1.0: not
+    readers: np.ndarray | None = field(default=None, repr=False, compare=False)  # each reader's rank (a surge's)
 
     @property
     def alert(self) -> bool:
@@ -172,7 +177,7 @@ def decide_batch(
         tm = model.by_type[event_type]
         V = np.stack([model.prepare_full(items[i][1], _segment(items[i][0])) for i in idx])
         X = V[:, tm.columns]
-        scores = model.score(event_type, X)
+        scores, readers = model.score_readers(event_type, X)
         ew = model.early_warning if event_type == "loan" else None
         probs = ew.probability(V[:, model.early_warning_columns]) if ew is not None else None
         joint = np.maximum(scores, on_forest_scale(probs, ew, tm)) if ew is not None else scores
@@ -191,6 +196,7 @@ def decide_batch(
                 early_warning=p,
                 early_warning_fired=p is not None and ew is not None and p >= ew.threshold,
                 row=V[j] if ew is not None else None,
+                readers=readers[j] if readers is not None else None,
             )
     return [d for d in decisions if d is not None]
 
@@ -214,28 +220,58 @@ def discounted_rank(rank: float, surge: float) -> float:
     return 1.0 - min(share, 1.0)
 
 
+@dataclass(frozen=True, slots=True)
+class FarOut:
+    """Whether a loan ranks in the training history's top ``line`` of loans, which the surge counts."""
+
+    model: bool  # by its model score
+    readers: tuple[int, ...] = ()  # the readers (``Decision.readers``' positions) that rank it so
+
+
 def far_out(model: ScoringModel, events: Sequence[Event], decisions: Sequence[Decision],
-            line: float) -> list[bool | None]:
-    """Per decision, whether its loan's model score ranks in the training history's top ``line`` of
-    loans, which the surge counts: None for an event that is not a loan, False for every loan of a model
-    without ranks.  One rank lookup for the whole batch."""
-    out: list[bool | None] = [None] * len(decisions)
+            line: float) -> list[FarOut | None]:
+    """Per decision, where its loan ranks (``FarOut``): None for an event that is not a loan, nowhere far
+    out for every loan of a model without ranks.  One rank lookup for the whole batch."""
+    out: list[FarOut | None] = [None] * len(decisions)
     loans = [i for i, e in enumerate(events) if e.event_type == "loan"]
     ranks = model.score_ranks("loan") if loans else None
     if ranks is None:
         for i in loans:
-            out[i] = False
+            out[i] = FarOut(False)
         return out
     for i, rank in zip(loans, ranks(np.array([decisions[i].model_score for i in loans]))):
-        out[i] = bool(rank >= 1.0 - line)
+        readers = decisions[i].readers
+        far = () if readers is None else tuple(int(k) for k in np.flatnonzero(readers >= 1.0 - line))
+        out[i] = FarOut(bool(rank >= 1.0 - line), far)
     return out
 
 
+def by_readers(model: ScoringModel, event_type: str, decision: Decision, reader_surges: Sequence[float]) -> float:
+    """The model's score of ``decision`` with each reader's rank discounted by its own surge
+    (``reader_surges``, in ``Decision.readers``' order; ``discounted_rank``) and blended again.
+
+    A change fools the readers unequally: at family L's phone lender the launch day put the typology
+    prior's and the forest's ranks far out on ordinary borrowers, while the core forest's stayed calm,
+    and the blend, discounted as one, kept their mistake (docs/worlds.md, "Each reader's surge").
+    ``model_score`` itself for a model without readers or without a reader in a surge."""
+    if decision.readers is None or not any(f > 1.0 for f in reader_surges):
+        return decision.model_score
+    each = np.array([[discounted_rank(float(r), f) for r, f in zip(decision.readers, reader_surges)]])
+    return min(decision.model_score, float(model.score_from_reader_ranks(event_type, each)[0]))
+
+
+def ranks_far_out(model: ScoringModel, event_type: str, score: float, line: float) -> bool:
+    """Whether a model score ranks in the training history's top ``line`` (False for a model without ranks)."""
+    ranks = model.score_ranks(event_type)
+    return ranks is not None and bool(ranks(np.array([score]))[0] >= 1.0 - line)
+
+
 def discounted(model: ScoringModel, event_type: str, decision: Decision, surge: float,
-               storming: frozenset[str] = frozenset()) -> Decision:
+               storming: frozenset[str] = frozenset(), evidence: float | None = None) -> Decision:
     """``decision`` with its risk ``score`` read from the evidence a change across the book leaves: the
-    model's score discounted by ``surge`` (``discounted_rank``), and no ``RULE_BONUS`` for a rule in
-    ``storming`` (``stream.core.rule_storm``).  This is the score that ranks events for the risk team.
+    model's score (``evidence``: as its readers' surges left it, ``by_readers``; ``model_score`` by
+    default) discounted by the model's ``surge`` (``discounted_rank``), and no ``RULE_BONUS`` for a rule
+    in ``storming`` (``stream.core.rule_storm``).  This is the score that ranks events for the risk team.
 
     A storming rule fires on whoever the change touches, so its bonus would lift a season's ordinary
     loans over the model's near-misses: at family J's overseas-student lender the rules fired on a
@@ -247,12 +283,12 @@ def discounted(model: ScoringModel, event_type: str, decision: Decision, surge: 
     users flagged (docs/worlds.md).  A model without ranks for this event type (the repayment forest)
     is not discounted by a surge."""
     calm = sum(1 for h in decision.rule_hits if h.rule not in storming)
-    ranks = model.score_ranks(event_type) if surge > 1.0 else None
+    joint = decision.model_score if evidence is None else min(decision.model_score, evidence)
+    ranks = model.score_ranks(event_type) if surge > 1.0 or joint < decision.model_score else None
     if ranks is None and calm == len(decision.rule_hits):
         return decision
-    joint = decision.model_score
-    if ranks is not None:
-        rank = float(ranks(np.array([decision.model_score]))[0])
+    if ranks is not None and surge > 1.0:
+        rank = float(ranks(np.array([joint]))[0])
         joint = min(joint, float(ranks.score_at(np.array([discounted_rank(rank, surge)]))[0]))
     ew = model.early_warning if event_type == "loan" else None
     if ew is not None and decision.early_warning is not None:

@@ -36,6 +36,12 @@ class StubModel:
     def score(self, event_type: str, X: np.ndarray) -> np.ndarray:
         return np.zeros(len(X))
 
+    def score_readers(self, event_type: str, X: np.ndarray) -> tuple[np.ndarray, None]:
+        return self.score(event_type, X), None  # a forest alone: no readers
+
+    def score_from_reader_ranks(self, event_type: str, ranks: np.ndarray) -> np.ndarray:
+        raise AssertionError("a model without readers is never asked to blend them")
+
     def top_reasons_rows(self, event_type: str, X: np.ndarray, k: int = 3) -> list[list[dict[str, Any]]]:
         return [[] for _ in X]
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import statistics
+from dataclasses import replace
 from types import SimpleNamespace
 from datetime import datetime, timedelta, timezone
 
@@ -13,8 +14,9 @@ from hypothesis import strategies as st
 
 from stream.core.contract import parse_document
 from stream.core.pipeline import process
-from stream.core.rule_storm import HOUR_S, MODEL, SURGE_LINE, StormPolicy, StormWatch
-from stream.core.scoring import MIN_SHARE, Decision, discounted, discounted_rank, far_out
+from stream.core.rule_storm import HOUR_S, MODEL, SURGE_LINE, StormPolicy, StormWatch, reader
+from stream.core.scoring import (MIN_SHARE, Decision, FarOut, by_readers, discounted, discounted_rank, far_out,
+                                 ranks_far_out)
 from stream.core.rules import RULE_IDS, RuleConfig, RuleHit
 from tests.core.stub_model import Lines, StubModel
 
@@ -91,8 +93,8 @@ def brute_force(seen: list[tuple[float, bool | None, str]], ts: float, policy: S
 
 @settings(max_examples=200, deadline=None)
 @given(
-    steps=st.lists(st.tuples(st.integers(0, 2 * HOUR_S), st.sampled_from([None, False, True]), st.integers(0, 40)),
-                   min_size=1, max_size=300),
+    steps=st.lists(st.tuples(st.integers(0, 2 * HOUR_S), st.sampled_from([None, False, True]), st.integers(0, 40),
+                             st.booleans()), min_size=1, max_size=300),
     min_users=st.integers(1, 6),
     window_h=st.integers(1, 30),
     usual_volume=st.booleans(),
@@ -102,12 +104,14 @@ def test_the_surge_agrees_with_a_brute_force_count(steps, min_users, window_h, u
     """Including the cache: the window's earlier hours are unioned once an hour and the hour's new
     borrowers counted as they come, which must count exactly as the definition."""
     policy = StormPolicy(min_users=min_users, window_h=window_h, usual_volume=usual_volume, surge_allow=allow)
-    w, seen, ts = StormWatch(policy), [], 0.0
-    for gap, far, user in steps:  # in event-time order, as one partition delivers them
+    w, seen, seen_by_reader, ts = StormWatch(policy), [], [], 0.0
+    for gap, far, user, reader_far in steps:  # in event-time order, as one partition delivers them
         ts += gap
         assert w.surge(ts) == brute_force(seen, ts, policy)
-        w.observe(ts, [], f"u{user}", far)
+        assert w.surge(ts, reader(1)) == brute_force(seen_by_reader, ts, policy)  # a reader: its own count
+        w.observe(ts, [], f"u{user}", far, (1,) if reader_far else ())
         seen.append((ts, far, f"u{user}"))
+        seen_by_reader.append((ts, None if far is None else reader_far, f"u{user}"))
 
 
 @given(rank=st.floats(0.0, 1.0), other=st.floats(0.0, 1.0), surge=st.floats(1.0, 1e4))
@@ -139,6 +143,9 @@ class Ranked(StubModel):
                 return np.asarray(ranks)
 
         return Identity() if event_type == "loan" else None
+
+    def score_from_reader_ranks(self, event_type: str, ranks: np.ndarray) -> np.ndarray:
+        return np.atleast_2d(ranks).max(axis=1)  # a blend as monotone as Fisher's: the farthest reader
 
 
 def decision(model_score: float, rules: int = 0) -> Decision:
@@ -176,14 +183,32 @@ def test_a_storming_rule_adds_no_bonus_to_the_score_and_a_calm_one_does() -> Non
     assert abs(repayment.score - 0.52) < 1e-12 and repayment.surge == 1.0  # no ranks: only the bonus goes
 
 
+def test_each_reader_is_discounted_by_its_own_surge_before_the_blend_is_by_the_models() -> None:
+    model = Ranked()
+    read = replace(decision(0.9995), readers=np.array([0.9995, 0.5]))  # the first reader put it far out
+    assert by_readers(model, "loan", read, (1.0, 1.0)) == 0.9995
+    fooled = by_readers(model, "loan", read, (5.0, 1.0))  # the first reader surges 5x
+    assert abs(fooled - 0.9975) < 1e-12
+    assert abs(discounted(model, "loan", read, 1.0, frozenset(), fooled).score - 0.9975) < 1e-12
+    both = discounted(model, "loan", read, 2.0, frozenset(), fooled)  # then the blend's rank 0.9975 at 2x
+    assert abs(both.score - 0.995) < 1e-12 and both.surge == 2.0
+    assert (both.model_score, both.model_fired, both.severity) == (0.9995, True, "high")  # the decision as it was
+    assert by_readers(model, "loan", read, (1.0, 50.0)) == 0.9995  # the reader that saw nothing surges: no matter
+    assert by_readers(model, "loan", decision(0.9995), (5.0, 5.0)) == 0.9995  # a model without readers
+    assert ranks_far_out(model, "loan", 0.99, 0.01) and not ranks_far_out(model, "loan", 0.9899, 0.01)
+    assert not ranks_far_out(StubModel(), "loan", 1.0, 0.01)  # without ranks: never
+
+
 def test_far_out_is_the_historys_top_share_of_loans() -> None:
     kinds = [SimpleNamespace(event_type=t) for t in ("loan", "loan", "repayment")]
     scored = [decision(0.99), decision(0.9899), decision(0.999)]
-    assert far_out(Ranked(), kinds, scored, 0.01) == [True, False, None]  # a repayment: the surge does not count it
-    assert far_out(StubModel(), kinds, scored, 0.01) == [False, False, None]  # a model without ranks: never far out
+    assert far_out(Ranked(), kinds, scored, 0.01) == [FarOut(True), FarOut(False), None]  # a repayment: not counted
+    assert far_out(StubModel(), kinds, scored, 0.01) == [FarOut(False), FarOut(False), None]  # without ranks: never
+    read = [replace(d, readers=np.array(r)) for d, r in zip(scored, ([0.5, 0.995, 0.99], [0.9999, 0.1, 0.2], [1, 1, 1]))]
+    assert far_out(Ranked(), kinds, read, 0.01) == [FarOut(True, (1, 2)), FarOut(False, (0,)), None]
 
 
-class FarOut(Ranked):
+class AllFarOut(Ranked):
     """Every loan scores 0.995: in the history's top 1 %, over the alert line."""
 
     def score(self, event_type: str, X: np.ndarray) -> np.ndarray:
@@ -197,7 +222,7 @@ def test_process_discounts_the_loans_of_a_surge_and_counts_what_the_model_saw() 
         "amount": 100, "loan_id": f"L{u}", "product": "cash_loan", "term_days": 30, "credit_limit": 1000,
         "segment": "individual", "channel": "app"}) for u in range(40)]
     watch = StormWatch(StormPolicy(min_users=10, usual_volume=False))
-    out = process(FarOut(), RuleConfig.from_dict({"disabled": list(RULE_IDS)}, "no rules"), {}, loans, storms=watch)
+    out = process(AllFarOut(), RuleConfig.from_dict({"disabled": list(RULE_IDS)}, "no rules"), {}, loans, storms=watch)
     first, last = out[0].decision, out[-1].decision
     assert first is not None and last is not None
     assert first.surge == 1.0 and first.score == 0.995
@@ -205,3 +230,29 @@ def test_process_discounts_the_loans_of_a_surge_and_counts_what_the_model_saw() 
     assert abs(last.score - (1.0 - 0.005 * 3.9)) < 1e-12
     assert last.model_score == 0.995 and last.model_fired and out[-1].alert is not None  # alerts: the storms' part
     assert watch.surge(loans[-1].ts + 1) == 4.0  # every loan counted at what the model saw
+
+
+class OneReaderFooled(Ranked):
+    """Every loan scores 0.995, as its first reader ranks it; its second reader ranks it 0.5."""
+
+    def score_readers(self, event_type: str, X: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        return np.full(len(X), 0.995), np.tile([0.995, 0.5], (len(X), 1))
+
+
+def test_process_discounts_each_reader_and_counts_the_models_far_out_loans_as_the_readers_left_them() -> None:
+    t0 = datetime(2026, 3, 1, tzinfo=timezone(timedelta(hours=8)))
+    loans = [parse_document({
+        "event_id": f"e{u}", "event_type": "loan", "user_id": f"u{u}", "ts": (t0 + timedelta(minutes=u)).isoformat(),
+        "amount": 100, "loan_id": f"L{u}", "product": "cash_loan", "term_days": 30, "credit_limit": 1000,
+        "segment": "individual", "channel": "app"}) for u in range(40)]
+    watch = StormWatch(StormPolicy(min_users=10, usual_volume=False))
+    out = process(OneReaderFooled(), RuleConfig.from_dict({"disabled": list(RULE_IDS)}, "no rules"), {}, loans,
+                  storms=watch)
+    ts = loans[-1].ts + 1
+    assert watch.surge(ts, reader(0)) == 4.0 and watch.surge(ts, reader(1)) == 1.0  # what each reader saw
+    # The i-th loan's first reader is discounted i / 10 times past ten borrowers: its rank 1 - 0.005 i / 10
+    # stays in the top 1 % up to the 20th, so 21 borrowers count towards the model's own surge.
+    assert watch.surge(ts) == 2.1
+    last = out[-1].decision
+    assert last is not None and last.model_score == 0.995 and last.model_fired  # the decision as the model saw it
+    assert abs(last.score - (1.0 - 0.005 * 3.9 * 2.1)) < 1e-12 and last.surge == 2.1

@@ -13,9 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.ensemble import IsolationForest
 
+from models.core_forest import CoreForest
 from models.forest import CompiledForest
 from models.model import EVENT_FEATURES, RiskModel, from_artifact, to_artifact
 from models.tails import KNOTS, MIN_TAIL_SHARE, RISKY_HIGH, RISKY_LOW, Blend, DirectionalTails, Ranks, blend, mean_rank
+from stream.core.features import REPAYMENT_FEATURES
 from tests.models.blend_models import model_with_blend
 
 NAMES = ("loans_24h", "log_hours_since_prev_loan", "segment_code")  # risky high, risky low, no direction
@@ -130,6 +132,27 @@ def test_a_model_with_tails_scores_the_same_after_its_artefact_round_trip() -> N
     np.testing.assert_array_equal(loaded.score("loan", X), model.score("loan", X))
     blended = model.score("loan", X)
     assert not np.allclose(blended, model.by_type["loan"].forest.anomaly_score01(X))  # the tails do count
+
+
+def test_a_model_scores_its_readers_ranks_as_it_scores_its_rows() -> None:
+    """``score_readers`` is ``score`` with each reader's rank beside it, and blending those ranks again
+    gives the score back: the surge discounts the ranks and blends them with the same code."""
+    core = CoreForest.fit(EVENT_FEATURES["loan"], np.random.default_rng(4).lognormal(
+        size=(400, len(EVENT_FEATURES["loan"]))), 5, 256, 0)
+    X = np.random.default_rng(2).lognormal(size=(400, len(EVENT_FEATURES["loan"])))
+    model = model_with_blend(X, core)
+    scores, ranks = model.score_readers("loan", X)
+    np.testing.assert_array_equal(scores, model.score("loan", X))
+    assert ranks is not None and ranks.shape == (len(X), 3)  # forest, tails, core
+    tm = model.by_type["loan"]
+    assert tm.blend is not None
+    np.testing.assert_array_equal(ranks[:, 0], tm.blend.forest_ranks(tm.forest.anomaly_score01(X)))
+    np.testing.assert_array_equal(model.score_from_reader_ranks("loan", ranks), scores)
+    lowered = model.score_from_reader_ranks("loan", np.minimum(ranks, 0.5))  # a reader's rank lowered never lifts
+    assert np.all(lowered <= scores + 1e-12)
+    repayments = np.random.default_rng(3).normal(size=(5, len(REPAYMENT_FEATURES)))
+    plain, none = model.score_readers("repayment", repayments)
+    assert none is None and np.array_equal(plain, model.score("repayment", repayments))  # a forest alone
 
 
 def test_reasons_name_the_directional_features_too() -> None:
