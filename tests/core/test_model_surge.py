@@ -215,12 +215,17 @@ class AllFarOut(Ranked):
         return np.full(len(X), 0.995)
 
 
-def test_process_discounts_the_loans_of_a_surge_and_counts_what_the_model_saw() -> None:
+def forty_borrowers_loans() -> list:
+    """One loan each of forty borrowers, a minute apart."""
     t0 = datetime(2026, 3, 1, tzinfo=timezone(timedelta(hours=8)))
-    loans = [parse_document({
+    return [parse_document({
         "event_id": f"e{u}", "event_type": "loan", "user_id": f"u{u}", "ts": (t0 + timedelta(minutes=u)).isoformat(),
         "amount": 100, "loan_id": f"L{u}", "product": "cash_loan", "term_days": 30, "credit_limit": 1000,
         "segment": "individual", "channel": "app"}) for u in range(40)]
+
+
+def test_process_discounts_the_loans_of_a_surge_and_counts_what_the_model_saw() -> None:
+    loans = forty_borrowers_loans()
     watch = StormWatch(StormPolicy(min_users=10, usual_volume=False))
     out = process(AllFarOut(), RuleConfig.from_dict({"disabled": list(RULE_IDS)}, "no rules"), {}, loans, storms=watch)
     first, last = out[0].decision, out[-1].decision
@@ -240,11 +245,7 @@ class OneReaderFooled(Ranked):
 
 
 def test_process_discounts_each_reader_and_counts_the_models_far_out_loans_as_the_readers_left_them() -> None:
-    t0 = datetime(2026, 3, 1, tzinfo=timezone(timedelta(hours=8)))
-    loans = [parse_document({
-        "event_id": f"e{u}", "event_type": "loan", "user_id": f"u{u}", "ts": (t0 + timedelta(minutes=u)).isoformat(),
-        "amount": 100, "loan_id": f"L{u}", "product": "cash_loan", "term_days": 30, "credit_limit": 1000,
-        "segment": "individual", "channel": "app"}) for u in range(40)]
+    loans = forty_borrowers_loans()
     watch = StormWatch(StormPolicy(min_users=10, usual_volume=False))
     out = process(OneReaderFooled(), RuleConfig.from_dict({"disabled": list(RULE_IDS)}, "no rules"), {}, loans,
                   storms=watch)
