@@ -200,6 +200,8 @@ class StormWatch:
     #: per key, ``surge``'s window as of its newest hour: that hour, the borrowers of its earlier hours
     #: (unioned once an hour), and how many of that hour's borrowers are not among them (kept by ``observe``).
     _windows: dict[str, tuple[int, frozenset[str], int]] = field(default_factory=dict)
+    #: ``usual_day`` of the loans for ``surge``, as of its newest hour: (that hour, the usual day).
+    _usual_loans: tuple[int, float | None] | None = None
 
     def storming(self, ts: float, expected: Mapping[str, float]) -> frozenset[str]:
         """The rules storming in the window that ends at ``ts`` (this event not counted yet).
@@ -250,7 +252,12 @@ class StormWatch:
         borrowers = len(window[1]) + window[2]
         if borrowers <= p.min_users:
             return 1.0
-        loans = self._at_most_usual(self._window_count(hour, _LOANS), hour, _LOANS)
+        loans: float = self._window_count(hour, _LOANS)
+        if p.usual_volume:  # once an hour: the model and each reader ask for every loan (in-order events never change it)
+            if self._usual_loans is None or self._usual_loans[0] != hour:
+                self._usual_loans = (hour, self.usual_day(hour, _LOANS))
+            usual = self._usual_loans[1]
+            loans = loans if usual is None else min(loans, usual)
         allowed = max(float(p.min_users), p.surge_allow * SURGE_LINE * loans)
         return max(1.0, borrowers / allowed)
 
