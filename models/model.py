@@ -245,11 +245,10 @@ class RiskModel:
         a surge discounts reader by reader (``stream.core.scoring.discounted``); None for a forest alone and
         for a model that averaged its readers' ranks (saved before Fisher's blend)."""
         tm = self.by_type[event_type]
-        X = np.atleast_2d(X)
-        forest = tm.forest.anomaly_score01(X)
         if tm.blend is None or not tm.blend.fisher:
-            return (forest if tm.blend is None else tm.blend.score(X, forest)), None
-        ranks = tm.blend.reader_ranks(X, forest)
+            return tm.score01(X), None
+        X = np.atleast_2d(X)
+        ranks = tm.blend.reader_ranks(X, tm.forest.anomaly_score01(X))
         return tm.blend.score_from_ranks(ranks), np.column_stack(ranks)
 
     def score_from_reader_ranks(self, event_type: str, ranks: np.ndarray) -> np.ndarray:

@@ -135,6 +135,7 @@ states: a held alert is remembered for suppression like a sent one).
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 from statistics import median
@@ -200,8 +201,8 @@ class StormWatch:
     #: per key, ``surge``'s window as of its newest hour: that hour, the borrowers of its earlier hours
     #: (unioned once an hour), and how many of that hour's borrowers are not among them (kept by ``observe``).
     _windows: dict[str, tuple[int, frozenset[str], int]] = field(default_factory=dict)
-    #: ``usual_day`` of the loans for ``surge``, as of its newest hour: (that hour, the usual day).
-    _usual_loans: tuple[int, float | None] | None = None
+    #: ``surge``'s cap on a window's loans as of its newest hour: (that hour, a usual day's loans; inf: no cap).
+    _usual_loans: tuple[int, float] | None = None
 
     def storming(self, ts: float, expected: Mapping[str, float]) -> frozenset[str]:
         """The rules storming in the window that ends at ``ts`` (this event not counted yet).
@@ -252,12 +253,10 @@ class StormWatch:
         borrowers = len(window[1]) + window[2]
         if borrowers <= p.min_users:
             return 1.0
-        loans: float = self._window_count(hour, _LOANS)
-        if p.usual_volume:  # once an hour: the model and each reader ask for every loan (in-order events never change it)
-            if self._usual_loans is None or self._usual_loans[0] != hour:
-                self._usual_loans = (hour, self.usual_day(hour, _LOANS))
-            usual = self._usual_loans[1]
-            loans = loans if usual is None else min(loans, usual)
+        if self._usual_loans is None or self._usual_loans[0] != hour:  # once an hour: the model and each reader
+            # ask for every loan, and in-order events never change the days before the window
+            self._usual_loans = (hour, self._at_most_usual(math.inf, hour, _LOANS))
+        loans = min(float(self._window_count(hour, _LOANS)), self._usual_loans[1])
         allowed = max(float(p.min_users), p.surge_allow * SURGE_LINE * loans)
         return max(1.0, borrowers / allowed)
 
