@@ -293,6 +293,11 @@ def daily_alert_rates(rows: Sequence[Row]) -> dict[str, Any] | None:
     events of well-behaved users alone (``well_behaved_*``) tells a festival-day
     flood of false alerts apart from a day that is simply rich in episodes (or in
     the aftermath of one: a misbehaving user's later normal events alert too).
+    The day with the most events (``busiest_day_*``) is the festival or spike
+    itself: the highest rate is often a quiet day's instead (family M's gold
+    lender: its spike day, some 4,960 events, alerted at 0.26-0.44x the median
+    rate, and a quiet day after it, 29-52 events and 5-10 alerts mostly on
+    misbehaving users, at 5.3-11.0x).
     """
     if not rows or any(r.day is None for r in rows):
         return None
@@ -313,6 +318,7 @@ def daily_alert_rates(rows: Sequence[Row]) -> dict[str, Any] | None:
     whole = [d for d in days if not d["partial"]]
     median, peak, peak_day, ratio = _peak(whole, "rate")
     _, _, well_peak_day, well_ratio = _peak(whole, "well_behaved_rate")
+    busiest = max(whole, key=lambda d: d["events"], default=None)
     return {
         "days": days,
         "median_rate": median,
@@ -322,6 +328,9 @@ def daily_alert_rates(rows: Sequence[Row]) -> dict[str, Any] | None:
         "no_flood": None if ratio is None else ratio <= FLOOD_RATIO,
         "well_behaved_max_day": well_peak_day,
         "well_behaved_max_ratio": well_ratio,
+        "busiest_day": None if busiest is None else busiest["day"],
+        "busiest_day_events": None if busiest is None else busiest["events"],
+        "busiest_day_ratio": None if busiest is None or not median else busiest["rate"] / median,
     }
 
 
@@ -656,7 +665,8 @@ def _headline(r: Evaluation) -> list[str]:
             f"alert rate per day: median {_fmt(day['median_rate'], 4)}, max {_fmt(day['max_rate'], 4)} on "
             f"{day['max_day']} = {_fmt(day['max_ratio'], 2)}x the median (limit {FLOOD_RATIO:g}x: {verdict}); "
             f"well-behaved users' events alone peak on {day['well_behaved_max_day']} at "
-            f"{_fmt(day['well_behaved_max_ratio'], 2)}x"
+            f"{_fmt(day['well_behaved_max_ratio'], 2)}x; the busiest day, {day['busiest_day']} "
+            f"({day['busiest_day_events']} events), at {_fmt(day['busiest_day_ratio'], 2)}x"
         )
     return lines
 

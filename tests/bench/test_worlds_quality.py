@@ -146,7 +146,8 @@ def _summary_run(world: str, held: int, held_label1: int) -> dict:
     auc = {"roc_auc": 0.8, "pr_auc": 0.5}
     return {"world": world, "seed": 1, "test_loans": 100, "test_loans_label1": 10, "monitor": auc, "forest": auc,
             "plain_baseline": auc, "user_recall": 0.4, "well_behaved_flagged_share": 0.01,
-            "well_behaved_loan_alert_share": 0.01, "busiest_day_ratio": 1.5,
+            "well_behaved_loan_alert_share": 0.01, "busiest_day_ratio": 0.5,
+            "peak_day_ratio": 1.5,
             "at_threshold": {"held": {"alerts": held, "true_alerts": held_label1}}, "scenarios": {},
             "history_hit_rate": {}, "test_well_behaved_hit_rate": {}}
 
@@ -154,6 +155,7 @@ def _summary_run(world: str, held: int, held_label1: int) -> dict:
 def test_the_table_names_the_loans_storms_held() -> None:
     text, _ = wq.tables([_summary_run("calm", 0, 0), _summary_run("campaign", 251, 7)])
     assert "held by storms" in text and "campaign seed 1 251 (7)" in text and "calm seed" not in text
+    assert "| 0.50x (1.50x) |" in text  # the busiest day's ratio, the highest day's in brackets
     text, _ = wq.tables([_summary_run("calm", 0, 0)])
     assert "held by storms" not in text
 

@@ -152,7 +152,9 @@ def test_events_file_orders_windows_and_counts_alerts_per_day(tmp_path: Path) ->
     assert result.daily["max_ratio"] == pytest.approx(3.0) and result.daily["no_flood"] is False
     # ... but it is the episodes: well-behaved users (u1, u2) act on 03-01 only, at their median rate
     assert (result.daily["well_behaved_max_day"], result.daily["well_behaved_max_ratio"]) == ("2026-03-01", 1.0)
-    assert "FLOOD" in result.as_text()
+    assert (result.daily["busiest_day"], result.daily["busiest_day_events"]) == ("2026-03-01", 3)
+    assert result.daily["busiest_day_ratio"] == pytest.approx(1.0)
+    assert "FLOOD" in result.as_text() and "the busiest day, 2026-03-01 (3 events), at 1.00x" in result.as_text()
     assert result.baseline is not None  # fitted on the evaluated events themselves
     assert any("fitted on the evaluated events" in n for n in result.notes)
 
@@ -315,3 +317,21 @@ def test_a_window_edge_on_another_clock_is_listed_but_not_a_flood() -> None:
     assert rates["max_day"] == "2026-03-03" and rates["max_ratio"] == pytest.approx(1.5) and rates["no_flood"]
     flooded = daily_alert_rates(rows + day("2026-03-05", 100, 6))
     assert flooded["max_day"] == "2026-03-05" and flooded["no_flood"] is False
+
+
+def test_the_busiest_day_is_the_one_with_most_events_not_the_highest_rate() -> None:
+    """A spike day (a gold price jump: ten times the events) alerting under the median rate is what the
+    festival check asks about; a quiet day's few alerts on misbehaving users give the highest rate."""
+    from models.evaluate import Row, daily_alert_rates
+
+    def day(date: str, events: int, alerts: int) -> list[Row]:
+        return [Row(f"{date}-{i}", f"u{i}", "loan", 0.5, 0.6, i < alerts, False, None, 0, "normal", False,
+                    0.0, date) for i in range(events)]
+
+    rows = (day("2026-03-01", 100, 2) + day("2026-03-02", 100, 2) + day("2026-03-03", 1000, 5)
+            + day("2026-03-04", 40, 4) + day("2026-03-05", 100, 2))
+    rates = daily_alert_rates(rows)
+    assert rates["median_rate"] == pytest.approx(0.02)
+    assert rates["max_day"] == "2026-03-04" and rates["max_ratio"] == pytest.approx(5.0)
+    assert (rates["busiest_day"], rates["busiest_day_events"]) == ("2026-03-03", 1000)
+    assert rates["busiest_day_ratio"] == pytest.approx(0.25)
