@@ -7,8 +7,10 @@ For each cut day of a simulated lender history (the project's simulator,
 1. trains the monitor exactly as ``riskmon train`` does on the events before the cut
    (so the early warning learns from the outcomes matured by then: the report
    says how many labelled loans and bad outcomes that was, or why none);
-2. runs every event through the stream's own path (``pipeline.process``, state
-   warm from the history) and, on the loans after the cut,
+2. replays every event as ``riskmon score`` does (``stream.offline.replay``: the
+   stream's own path, state warm from the history, with the storm watch, the
+   surge and alert suppression at their default settings) and, on the loans
+   after the cut,
 3. measures against two truths:
    * **realised outcomes**: loans whose outcome matured by the history's end
      (``models.outcomes``, default rules): PR-AUC of the early warning's
@@ -43,8 +45,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+for _path in (REPO, REPO / "bench"):  # bench/ too when loaded as a module (tests), not run as a script
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
 import numpy as np  # noqa: E402
 import orjson  # noqa: E402
@@ -53,13 +56,25 @@ from models.early_warning import expected_calibration_error  # noqa: E402
 from models.evaluate import NOT_RULES, auc_pair  # noqa: E402
 from models.outcomes import OutcomeRules, label_outcomes  # noqa: E402
 from models.prior import load_prior  # noqa: E402
+from models.model import RiskModel  # noqa: E402
 from models.train import train  # noqa: E402
 from stream.core.contract import Event, parse_document  # noqa: E402
-from stream.core.pipeline import process  # noqa: E402
-from stream.core.rules import RuleConfig  # noqa: E402
+from stream.core.pipeline import Outcome  # noqa: E402
+from stream.offline.replay import Replay  # noqa: E402
+from stream.settings import Settings  # noqa: E402
 from worlds_quality import GENERATORS, world_list  # noqa: E402  (bench/, this script's directory)
 
 DAY = 86400.0
+
+
+def replayed(model: RiskModel, events: list[Event]) -> list[Outcome]:
+    """Every event's outcome as ``riskmon score`` gives it with the default settings.
+
+    Until stop 52 the bench called ``pipeline.process`` without the storm watch,
+    so its combined score had neither the surge discount nor a storming rule's
+    lost bonus that ``riskmon score`` and the worker apply (docs/early_warning.md).
+    """
+    return [outcome for outcome, _ in Replay.of(Settings(), model).run(events)]
 
 
 def measure(events: list[Event], labels: dict[str, int], cut: float, seed: int = 7,
@@ -70,7 +85,7 @@ def measure(events: list[Event], labels: dict[str, int], cut: float, seed: int =
     model = train(history, seed=seed, typology_prior=load_prior(typology_prior))
     info = {k: v for k, v in model.meta["early_warning"].items() if k != "outcomes"}
     out: dict[str, Any] = {"early_warning": info, "history_events": len(history)}
-    outcomes = process(model, model.rules(RuleConfig()), {}, events)
+    outcomes = replayed(model, events)
     after = [o for o in outcomes if o.decision is not None and o.event.event_type == "loan" and o.event.ts >= cut]
     y = [labels.get(o.event.event_id, 0) for o in after]
     rules = [sum(1 for f in (o.alert or {}).get("fired_by", []) if f not in NOT_RULES) for o in after]
