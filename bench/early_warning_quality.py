@@ -54,9 +54,9 @@ import orjson  # noqa: E402
 
 from models.early_warning import expected_calibration_error  # noqa: E402
 from models.evaluate import NOT_RULES, auc_pair  # noqa: E402
+from models.model import RiskModel  # noqa: E402
 from models.outcomes import OutcomeRules, label_outcomes  # noqa: E402
 from models.prior import load_prior  # noqa: E402
-from models.model import RiskModel  # noqa: E402
 from models.train import train  # noqa: E402
 from stream.core.contract import Event, parse_document  # noqa: E402
 from stream.core.pipeline import Outcome  # noqa: E402

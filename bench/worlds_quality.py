@@ -36,9 +36,9 @@ user recall, well-behaved users flagged, event recall per scenario, the alert
 rate of the day with the most events over the median day's (in brackets: of
 the day with the highest rate, often a quiet day's few alerts).  Computed
 here: the alerted share of well-behaved users' (``user_anomalous`` false)
-loan events in the test window; each rule's
-hit rate (share of loan events whose ``fired_by`` names it) on the history's
-loan events, as ``riskmon score`` scores them, next to the 1 % default budget.
+loan events in the test window; each rule's hit rate (share of loan events
+whose ``fired_by`` names it) on the history's loan events, as ``riskmon
+score`` scores them, next to the 1 % default budget.
 """
 
 from __future__ import annotations
