@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from models.baseline import LOAN_FIELDS, MAX_SAMPLES, N_ESTIMATORS, REPAYMENT_FIELDS, baseline_scores, raw_features
-from models.evaluate import evaluate_files, join_rows
+from models.evaluate import Row, evaluate_files, join_rows
 from stream.core.contract import parse_document
 
 CST = timezone(timedelta(hours=8))
@@ -301,35 +301,34 @@ def test_events_a_rule_storm_held_are_not_alerts_and_are_counted_apart(tmp_path:
     assert "held by a storm" in result.as_text()
 
 
+def day_rows(date: str, events: int, alerts: int) -> list[Row]:
+    """``events`` loan rows of well-behaved users on local ``date``, the first ``alerts`` of them alerted."""
+    return [Row(f"{date}-{i}", f"u{i}", "loan", 0.5, 0.6, i < alerts, False, None, 0, "normal", False, 0.0, date)
+            for i in range(events)]
+
+
 def test_a_window_edge_on_another_clock_is_listed_but_not_a_flood() -> None:
     """Borrowers in other time zones give the test window a last local date with a handful of
     events; their alerts are no flood, and a full day that doubles the rate still is one."""
-    from models.evaluate import PARTIAL_DAY_SHARE, Row, daily_alert_rates
+    from models.evaluate import PARTIAL_DAY_SHARE, daily_alert_rates
 
-    def day(date: str, events: int, alerts: int) -> list[Row]:
-        return [Row(f"{date}-{i}", f"u{i}", "loan", 0.5, 0.6, i < alerts, False, None, 0, "normal", False,
-                    0.0, date) for i in range(events)]
-
-    rows = day("2026-03-01", 100, 2) + day("2026-03-02", 100, 2) + day("2026-03-03", 100, 3) + day("2026-03-04", 3, 2)
+    rows = (day_rows("2026-03-01", 100, 2) + day_rows("2026-03-02", 100, 2) + day_rows("2026-03-03", 100, 3)
+            + day_rows("2026-03-04", 3, 2))
     rates = daily_alert_rates(rows)
     edge = next(d for d in rates["days"] if d["day"] == "2026-03-04")
     assert edge["partial"] and edge["events"] < PARTIAL_DAY_SHARE * 100
     assert rates["max_day"] == "2026-03-03" and rates["max_ratio"] == pytest.approx(1.5) and rates["no_flood"]
-    flooded = daily_alert_rates(rows + day("2026-03-05", 100, 6))
+    flooded = daily_alert_rates(rows + day_rows("2026-03-05", 100, 6))
     assert flooded["max_day"] == "2026-03-05" and flooded["no_flood"] is False
 
 
 def test_the_busiest_day_is_the_one_with_most_events_not_the_highest_rate() -> None:
     """A spike day (a gold price jump: ten times the events) alerting under the median rate is what the
-    festival check asks about; a quiet day's few alerts on misbehaving users give the highest rate."""
-    from models.evaluate import Row, daily_alert_rates
+    festival check asks about; a quiet day's few alerts give the highest rate."""
+    from models.evaluate import daily_alert_rates
 
-    def day(date: str, events: int, alerts: int) -> list[Row]:
-        return [Row(f"{date}-{i}", f"u{i}", "loan", 0.5, 0.6, i < alerts, False, None, 0, "normal", False,
-                    0.0, date) for i in range(events)]
-
-    rows = (day("2026-03-01", 100, 2) + day("2026-03-02", 100, 2) + day("2026-03-03", 1000, 5)
-            + day("2026-03-04", 40, 4) + day("2026-03-05", 100, 2))
+    rows = (day_rows("2026-03-01", 100, 2) + day_rows("2026-03-02", 100, 2) + day_rows("2026-03-03", 1000, 5)
+            + day_rows("2026-03-04", 40, 4) + day_rows("2026-03-05", 100, 2))
     rates = daily_alert_rates(rows)
     assert rates["median_rate"] == pytest.approx(0.02)
     assert rates["max_day"] == "2026-03-04" and rates["max_ratio"] == pytest.approx(5.0)
