@@ -284,10 +284,10 @@ def discounted(model: ScoringModel, event_type: str, decision: Decision, surge: 
     is not discounted by a surge."""
     calm = sum(1 for h in decision.rule_hits if h.rule not in storming)
     joint = decision.model_score if evidence is None else min(decision.model_score, evidence)
-    ranks = model.score_ranks(event_type) if surge > 1.0 or joint < decision.model_score else None
-    if ranks is None and calm == len(decision.rule_hits):
+    ranks = model.score_ranks(event_type) if surge > 1.0 else None
+    if ranks is None and calm == len(decision.rule_hits) and joint == decision.model_score:
         return decision
-    if ranks is not None and surge > 1.0:
+    if ranks is not None:
         rank = float(ranks(np.array([joint]))[0])
         joint = min(joint, float(ranks.score_at(np.array([discounted_rank(rank, surge)]))[0]))
     ew = model.early_warning if event_type == "loan" else None
