@@ -601,7 +601,7 @@ def main(argv: list[str] | None = None) -> int:
                         "(default: every world of the generator's --list)")
     parser.add_argument("--seeds", nargs="+", default=["1", "2"], help="world seeds (default: 1 2)")
     parser.add_argument("--generator", default="stream.worlds", choices=GENERATORS,
-                        help="the family of worlds: stream.worlds (default), stream.worlds_b to _h, families "
+                        help="the family of worlds: stream.worlds (default), stream.worlds_b to _n, families "
                         "written later by other sessions that never read the detector (docs/worlds.md)")
     parser.add_argument("--users", type=int, default=3000)
     parser.add_argument("--history-days", type=int, default=45)

@@ -285,7 +285,7 @@ class RiskModel:
             readers = [_shares(weights), _shares(tails)]
             if tm.blend.core is not None:
                 core = np.zeros_like(weights)
-                core[:, tm.blend.core.columns] = attribute(tm.blend.core.forest, X[:, tm.blend.core.columns])
+                core[:, tm.blend.core.columns] = attribute(tm.blend.core.forest, tm.blend.core.inputs(X))
                 readers.append(_shares(core))
             if tm.blend.prior is not None:  # what raised its log-odds (what lowered them explains no alert)
                 readers.append(_shares(np.maximum(tm.blend.prior.contributions(X), 0.0)))

@@ -11,6 +11,7 @@ import numpy as np
 from sklearn.ensemble import IsolationForest
 
 from models.core_forest import CORE_FEATURES, MIN_CORE_COLUMNS, CoreForest
+from models.forest import CompiledForest
 from models.model import EVENT_FEATURES, RiskModel, from_artifact, to_artifact
 from models.tails import blend
 from tests.models.blend_models import model_with_blend
@@ -32,14 +33,45 @@ def test_reads_only_its_features_and_scores_as_scikit_learn_does() -> None:
     core = CoreForest.fit(NAMES, X, n_estimators=25, max_samples=256, seed=3)
     assert core is not None
     assert [NAMES[i] for i in core.columns] == [n for n in NAMES if n in CORE_FEATURES]
-    reference = IsolationForest(n_estimators=25, max_samples=256, random_state=3).fit(X[:, core.columns])
+    reference = IsolationForest(n_estimators=25, max_samples=256, random_state=3).fit(core.inputs(X))
     probes = _history(50, seed=9)
-    np.testing.assert_allclose(core.score(probes), -reference.score_samples(probes[:, core.columns]), atol=1e-12)
+    np.testing.assert_allclose(core.score(probes), -reference.score_samples(core.inputs(probes)), atol=1e-12)
     # A column outside the core list changes nothing.
     other = NAMES.index(next(n for n in NAMES if n not in CORE_FEATURES))
     moved = probes.copy()
     moved[:, other] *= 1000
     np.testing.assert_array_equal(core.score(moved), core.score(probes))
+
+
+def _with_segments(X: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    out = X.copy()
+    out[:, NAMES.index("segment_code")] = codes
+    return out
+
+
+def test_the_segment_is_read_as_a_student_flag() -> None:
+    """The plain baseline reads ``student``, not a 0/1/2 code: individual and small business are
+    one value to the core forest, a student another."""
+    rng = np.random.default_rng(5)
+    X = _with_segments(_history(), rng.integers(0, 3, 600))
+    core = CoreForest.fit(NAMES, X, n_estimators=25, max_samples=256, seed=3)
+    at = list(core.columns).index(NAMES.index("segment_code"))
+    assert set(np.unique(core.inputs(X)[:, at])) == {0.0, 1.0}
+    probes = _history(50, seed=9)
+    individual, business, student = (core.score(_with_segments(probes, np.full(50, c))) for c in (0.0, 1.0, 2.0))
+    np.testing.assert_array_equal(individual, business)
+    assert not np.array_equal(individual, student)
+    np.testing.assert_array_equal(CoreForest.from_arrays(core.to_arrays()).score(X), core.score(X))
+
+
+def test_a_core_forest_saved_before_flags_reads_the_segment_code_as_it_was_fitted() -> None:
+    X = _with_segments(_history(), np.random.default_rng(5).integers(0, 3, 600))
+    columns = np.array([i for i, n in enumerate(NAMES) if n in CORE_FEATURES], dtype=np.intp)
+    fitted = IsolationForest(n_estimators=10, max_samples=256, random_state=1).fit(X[:, columns])
+    saved = CoreForest(columns, CompiledForest.from_sklearn(fitted)).to_arrays()
+    loaded = CoreForest.from_arrays({k: v for k, v in saved.items() if "flag" not in k})  # as saved before flags
+    assert len(loaded.flag_at) == 0
+    np.testing.assert_allclose(loaded.score(X), -fitted.score_samples(X[:, columns]), atol=1e-12)
 
 
 def test_too_few_core_features_in_the_columns_give_no_core_forest() -> None:
