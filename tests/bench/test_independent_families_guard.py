@@ -1,4 +1,4 @@
-"""A guard on the families of held-out worlds no threshold was chosen on (families B, C, E, G, K, L and M).
+"""A guard on the families of held-out worlds no threshold was chosen on (families B, C, E, G, K, L, M and N).
 
 ``test_worst_world_guard`` guards family A, which eight sessions of tuning have
 looked at.  This runs the same harness (``bench/worlds_quality.py``, through
@@ -58,6 +58,15 @@ workforce late together). Measured 2026-12-05 in this small setting, with the
 surge discount on the ranking score: ROC-AUC 0.735 / 0.848, PR-AUC 0.137 /
 0.458, user recall 0.286 / 0.353, well-behaved users flagged 5.6 % / 3.0 %,
 their loans alerted 4.4 % / 2.6 %.
+
+Family N (``stream.worlds_n``), the fourteenth, runs the school-fee lender
+(term start: fee instalments at the maximum term after limit raises, its
+worst ranking at full size) and the merchant inventory rush (large draws on
+a wholesaler's kiosk read as takeovers; the model under the plain baseline at
+every seed at full size). Measured 2026-12-06 in this small setting, with the
+core forest's student flag: ROC-AUC 0.802 / 0.834, PR-AUC 0.478 / 0.459, user
+recall 0.370 / 0.600, well-behaved users flagged 4.5 % / 4.2 %, their loans
+alerted 3.9 % / 2.4 %.
 """
 
 from __future__ import annotations
@@ -96,6 +105,9 @@ GUARDS = {
     "M": Guard((("stream.worlds_m", "zero_rate_promo_week"), ("stream.worlds_m", "payroll_outage")),
                {"monitor_roc": 0.70, "monitor_pr": 0.11, "user_recall": 0.25},
                {"well_behaved_flagged_share": 0.075, "well_behaved_loan_alert_share": 0.06}),
+    "N": Guard((("stream.worlds_n", "school_fee_term_start"), ("stream.worlds_n", "merchant_inventory_rush")),
+               {"monitor_roc": 0.78, "monitor_pr": 0.42, "user_recall": 0.33},
+               {"well_behaved_flagged_share": 0.055, "well_behaved_loan_alert_share": 0.045}),
 }
 
 pytestmark = pytest.mark.slow
