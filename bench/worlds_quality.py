@@ -73,8 +73,7 @@ WORLD_START = datetime(2026, 1, 5, tzinfo=timezone(timedelta(hours=8)))
 #: The families of held-out worlds (each a package with the same command line).
 GENERATORS = ("stream.worlds", "stream.worlds_b", "stream.worlds_c", "stream.worlds_d", "stream.worlds_e",
               "stream.worlds_f", "stream.worlds_g", "stream.worlds_h", "stream.worlds_i", "stream.worlds_j",
-              "stream.worlds_k", "stream.worlds_l", "stream.worlds_m",
-              "stream.worlds_n")
+              "stream.worlds_k", "stream.worlds_l", "stream.worlds_m", "stream.worlds_n")
 
 RULES = ("account_takeover", "borrow_to_repay", "limit_jump_drain", "loan_stacking", "overdue_escalation",
          "student_overborrowing")
