@@ -58,7 +58,8 @@ class OutcomeRules:
         """The rules a ``stream.settings.Settings`` asks for; None when the early warning is switched off."""
         if not settings.early_warning:
             return None
-        return cls(late_days=settings.outcome_late_days, grace_days=settings.outcome_grace_days)
+        return cls(late_days=settings.outcome_late_days, grace_days=settings.outcome_grace_days,
+                   min_repaid_share=settings.outcome_min_repaid_share)
 
     def first_days(self, loan: LoanEvent) -> int:
         """Days from the loan to its first payment: an instalment plan's first instalment, else the term."""

@@ -54,7 +54,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "model_poll_s": (0.1, math.inf), "drift_window": (10, 10_000_000),
     "alert_rate": (1e-6, 0.5), "seed": (0, 2**32 - 1),
     "early_warning_share": (0, 1), "early_warning_max_share": (0, 1),
-    "outcome_late_days": (1, 3650), "outcome_grace_days": (0, 3650),
+    "outcome_late_days": (1, 3650), "outcome_grace_days": (0, 3650), "outcome_min_repaid_share": (0, 1),
 }
 
 
@@ -129,6 +129,8 @@ class Settings:
     early_warning_max_share: float = 0.6  # ... and when it predicts them 1.5x better or more (models.combine)
     outcome_late_days: int = 15  # a repayment this many days late makes its loan's outcome bad
     outcome_grace_days: int = 15  # days after a loan's first due date before its outcome counts
+    #: ... by then, under this share of its first due amount repaid is bad (lower it where credit lines revolve)
+    outcome_min_repaid_share: float = 0.5
 
     def __post_init__(self) -> None:
         """Refuse a value the monitor cannot run with, at start-up, naming the setting and what it takes."""

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from models.outcomes import DAY, OutcomeRules, label_outcomes
 from stream.core.contract import Event, parse_document
+from stream.settings import Settings
 
 T0 = datetime(2026, 3, 1, tzinfo=timezone(timedelta(hours=8)))
 RULES = OutcomeRules()
@@ -51,6 +52,16 @@ def test_repaid_on_time_is_good_late_or_unpaid_is_bad_and_young_loans_have_no_la
 def test_a_redelivered_repayment_counts_once() -> None:
     events = [loan(1, 0), repay(1, 1, 30, 300), repay(1, 1, 30, 300), repay(2, 1, 60, 1)]
     assert label_outcomes(events, RULES) == {"l1": True}
+
+
+def test_the_share_that_must_be_repaid_comes_from_the_settings() -> None:
+    """A lender whose credit lines revolve (a statement's part of the balance a month) lowers
+    ``outcome_min_repaid_share``: a 30-day draw 20 % repaid by maturity is then not bad."""
+    events = [loan(1, 0, product="credit_line"), repay(1, 1, 30, 200), repay(2, 1, 80, 1)]
+    revolving = OutcomeRules.from_settings(Settings().replace(outcome_min_repaid_share=0.1))
+    assert revolving is not None and revolving.min_repaid_share == 0.1
+    assert label_outcomes(events, OutcomeRules.from_settings(Settings())) == {"l1": True}
+    assert label_outcomes(events, revolving) == {"l1": False}
 
 
 _histories = st.lists(
