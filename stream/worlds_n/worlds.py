@@ -12,8 +12,7 @@ import copy
 import math
 from datetime import date
 
-from .core import (DAY, HOUR, Sched, World, clamp, lognorm, money, poisson, round_down,
-                   round_step, wchoice)
+from .core import DAY, HOUR, Sched, World, clamp, lognorm, money, round_step, wchoice
 
 
 def _amounts(**changes):

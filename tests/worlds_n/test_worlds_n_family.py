@@ -4,7 +4,6 @@ from __future__ import annotations
 import collections
 import importlib.util
 import json
-import os
 import statistics
 import subprocess
 import sys
