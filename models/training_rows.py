@@ -71,6 +71,7 @@ class TrainingRows:
     loan_ids: list[str]  # per loan: its event id (the outcome labels' key)
     sightings: list[tuple[int, Sighting]]  # (event index, sighting), in order
     outcomes: dict[str, bool] | None  # loan event id -> bad, for loans matured by the history's end
+    revolving: dict[str, str]  # products whose outcomes are lateness only -> why (models.outcomes)
     warm: np.ndarray
     warm_from: float
     stats: dict[str, dict[str, float]]
@@ -112,7 +113,8 @@ class TrainingRows:
         stats = segment_medians(
             (segments[j], FeatureRow("loan", tuple(matrices["loan"][j].tolist()))) for j in np.flatnonzero(warm_loans))
         return cls(kind, times, np.frombuffer(users, dtype=np.int64), matrices, segments, loan_ids, sightings,
-                   labeller.labels() if labeller is not None else None, warm, warm_from, stats)
+                   labeller.labels() if labeller is not None else None,
+                   labeller.revolving_reasons() if labeller is not None else {}, warm, warm_from, stats)
 
     def of_type(self, event_type: str) -> np.ndarray:
         """Which events are of ``event_type`` (a mask over the events)."""

@@ -129,8 +129,11 @@ class Settings:
     early_warning_max_share: float = 0.6  # ... and when it predicts them 1.5x better or more (models.combine)
     outcome_late_days: int = 15  # a repayment this many days late makes its loan's outcome bad
     outcome_grace_days: int = 15  # days after a loan's first due date before its outcome counts
-    #: ... by then, under this share of its first due amount repaid is bad (lower it where credit lines revolve)
+    #: ... by then, under this share of its first due amount repaid is bad (not on a revolving product, below)
     outcome_min_repaid_share: float = 0.5
+    #: products whose loans are bad by lateness only (credit lines repaid by statement): "auto" reads
+    #: them from the history (models.outcomes), "none", or a comma-separated list of products
+    outcome_revolving_products: str = "auto"
 
     def __post_init__(self) -> None:
         """Refuse a value the monitor cannot run with, at start-up, naming the setting and what it takes."""
@@ -142,8 +145,27 @@ class Settings:
             value = getattr(self, name)
             if not low <= value <= high:
                 problems.append(f"{name} must be between {low:g} and {high:g}, got {value!r}")
+        try:
+            self.revolving_products()
+        except ValueError as exc:
+            problems.append(str(exc))
         if problems:
             raise ValueError("; ".join(problems))
+
+    def revolving_products(self) -> tuple[str, ...] | None:
+        """``outcome_revolving_products`` as ``models.outcomes.OutcomeRules.revolving``: None for
+        "auto" (read from the history), () for "none", else the products named."""
+        from stream.core.contract import PRODUCTS
+
+        value = self.outcome_revolving_products.strip().lower()
+        if value == "auto":
+            return None
+        names = () if value == "none" else tuple(sorted({n.strip() for n in value.split(",") if n.strip()}))
+        unknown = [n for n in names if n not in PRODUCTS]
+        if unknown or (value != "none" and not names):
+            raise ValueError(f"outcome_revolving_products must be 'auto', 'none' or a comma-separated list of "
+                             f"{', '.join(PRODUCTS)}, got {self.outcome_revolving_products!r}")
+        return names
 
     def sighting_topics(self) -> dict[str, str]:
         """Entity type -> its repartition through-topic (loans' sightings keyed by ``device_id`` or

@@ -50,6 +50,9 @@ def report_early_warning(model: RiskModel) -> None:
     info = model.meta.get("early_warning")
     if not info:
         return
+    for product, why in info.get("revolving", {}).items():
+        print(f"outcome labels: {product} read as revolving ({why}): its loans are bad by lateness only "
+              "(outcome_revolving_products)")
     if info.get("trained"):
         print(f"early warning: {info['bad']} bad outcomes among {info['labelled']} labelled loans "
               f"({info['bad'] / info['labelled']:.2%}); {info['calibration']} calibration; alerts from probability "

@@ -44,3 +44,14 @@ def test_every_problem_is_named_at_once() -> None:
 def test_a_bad_number_names_the_setting() -> None:
     with pytest.raises(ValueError, match="invalid setting value"):
         load_settings({"RISKMON_PARTITIONS": "four"})
+
+
+def test_the_revolving_products_are_read_from_the_history_unless_named() -> None:
+    """``auto`` leaves it to the history (None); ``none`` or a list names them; anything else is refused."""
+    assert Settings().revolving_products() is None
+    assert Settings().replace(outcome_revolving_products="none").revolving_products() == ()
+    named = load_settings({"RISKMON_OUTCOME_REVOLVING_PRODUCTS": " Credit_line,cash_loan ,credit_line"})
+    assert named.revolving_products() == ("cash_loan", "credit_line")
+    for bad in ("card", "", ",", "auto,credit_line"):
+        with pytest.raises(ValueError, match="outcome_revolving_products must be 'auto', 'none' or"):
+            Settings().replace(outcome_revolving_products=bad)

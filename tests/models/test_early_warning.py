@@ -144,6 +144,7 @@ def test_training_on_a_history_with_outcomes_gives_an_early_warning_that_survive
     model = train(history, n_estimators=50)
     info = model.meta["early_warning"]
     assert info["trained"] and info["bad"] >= MIN_BAD and model.early_warning is not None
+    assert info["revolving"] == {}  # the simulator's lender calls a repayment after the term late
     assert 0 < model.early_warning.threshold <= model.early_warning.high_threshold <= 1
     save(model, tmp_path / "m")
     again = load(tmp_path / "m")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.outcomes import OutcomeRules, label_outcomes
+from models.outcomes import OutcomeLabeller, OutcomeRules, label_outcomes
 from models.training_rows import TrainingRows, warm_start
 from stream.core.contract import Event, LoanEvent, parse_document
 from stream.core.features import apply_segment_stats, segment_medians
@@ -36,6 +36,12 @@ def test_the_columns_are_the_stream_features_of_every_event_in_order(history: li
     assert rows.loan_ids == [e.event_id for e in loans] and rows.segments == [e.segment for e in loans]
     assert [(i, s) for i, s in rows.sightings] == [(i, s) for i, (_, _, seen) in enumerate(reference) for s in seen]
     assert rows.outcomes == label_outcomes((e for e, _, _ in reference), OutcomeRules())
+    labeller = OutcomeLabeller(OutcomeRules())
+    for e, _, _ in reference:
+        labeller.add(e)
+    assert rows.revolving == labeller.revolving_reasons()
+    named = TrainingRows.collect(iter(history), OutcomeRules(revolving=("installment",)))
+    assert named.revolving == {"installment": "named by outcome_revolving_products"}
     assert TrainingRows.collect(iter(history)).outcomes is None  # no outcome rules: no labels
 
 

@@ -48,3 +48,10 @@ def test_the_rule_table_notes_a_rule_its_users_trip_again_and_again(capsys: pyte
     report_rules(_takeover_habit(EVERY))
     captured = capsys.readouterr()
     assert "users = users hit at all in the last fortnight" in captured.out and "note:" not in captured.err
+
+
+def test_a_product_read_as_revolving_is_reported_with_its_evidence(capsys: pytest.CaptureFixture) -> None:
+    why = "1,151 of its 1,458 loans repaid after their term were repaid on time there"
+    report_early_warning(SimpleNamespace(meta={"early_warning": {**USED, "revolving": {"credit_line": why}}}))
+    out = capsys.readouterr().out
+    assert f"outcome labels: credit_line read as revolving ({why}): its loans are bad by lateness only" in out
