@@ -439,11 +439,14 @@ def evaluate_files(
     window_start: datetime | None = None,
     auc_on: str = "loan",
     entities_path: Path | None = None,
+    outcome_rules: OutcomeRules | None = None,
 ) -> Evaluation:
     """Read the files, evaluate, and write the Markdown report with plots to ``report_dir`` if given.
 
     The events file adds event times (ordering, ``window_start``, alert rate per
-    day) and the raw-field baseline; without it those are skipped with a note.
+    day), the raw-field baseline and the realised outcomes (judged by
+    ``outcome_rules``, the lender's as training read them; None: the defaults);
+    without it those are skipped with a note.
     """
     if report_dir is not None:
         _pyplot()  # fail before the work, not after it
@@ -466,7 +469,7 @@ def evaluate_files(
     result = evaluate(rows, coverage, base, auc_on, notes)
     if events is not None:  # every scored loan whose outcome matured in the file, the window's or not
         every, _ = join_rows(read_jsonl(scores_path), read_jsonl(labels_path), events, None)
-        result = dataclasses.replace(result, outcomes=outcome_quality(every, events))
+        result = dataclasses.replace(result, outcomes=outcome_quality(every, events, outcome_rules))
     if entities_path is not None:
         if events is None:
             raise ValueError("--entities needs the events file (--events): ring windows are in event time")
@@ -489,8 +492,8 @@ def outcome_quality(rows: Sequence[Row], events: Sequence[Event], rules: Outcome
     window.  They are out of sample when the scored events are not the
     training history (``bench/quality.sh`` scores other users).  Each loan whose
     outcome matured within the events file is
-    labelled as training labels the history (``models.outcomes``, default
-    rules); reported: how many, how many went bad, and the PR-AUC of the early
+    labelled as training labels the history (``models.outcomes``; ``rules``,
+    the defaults when None); reported: how many, how many went bad, and the PR-AUC of the early
     warning's probability and of the forest's score at predicting them, with the
     probability's expected calibration error over 10 bins (``ece``; None
     without an early warning or with fewer than ``MIN_OUTCOMES_FOR_ECE`` outcomes).

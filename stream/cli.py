@@ -133,6 +133,7 @@ def _cmd_evaluate(settings: Settings, args: argparse.Namespace) -> int:
     from datetime import datetime
 
     from models.evaluate import evaluate_files
+    from models.outcomes import OutcomeRules
 
     result = evaluate_files(
         Path(args.scores),
@@ -141,6 +142,7 @@ def _cmd_evaluate(settings: Settings, args: argparse.Namespace) -> int:
         events_path=Path(args.events) if args.events else None,
         window_start=datetime.fromisoformat(args.window_start) if args.window_start else None,
         entities_path=Path(args.entities) if args.entities else None,
+        outcome_rules=OutcomeRules.from_settings(settings),  # realised outcomes read as training reads them
     )
     print(result.as_text())
     if args.json:

@@ -13,6 +13,7 @@ import pytest
 
 from models.baseline import LOAN_FIELDS, MAX_SAMPLES, N_ESTIMATORS, REPAYMENT_FIELDS, baseline_scores, raw_features
 from models.evaluate import Row, evaluate_files, join_rows
+from models.outcomes import OutcomeRules
 from stream.core.contract import parse_document
 
 CST = timezone(timedelta(hours=8))
@@ -285,6 +286,13 @@ def test_outcomes_judge_the_early_warning_against_what_became_of_the_loans(tmp_p
     assert (out["loans"], out["bad"]) == (240, 60)  # every fourth loan went 20 days late; "young" never matured
     assert out["ece"] == pytest.approx(0.0)  # predicted 0.25, realised 60 / 240
     assert out["early_warning"]["roc_auc"] == pytest.approx(0.5)
+    # ``riskmon evaluate`` reads them with the lender's own outcome settings, as training did.
+    paths = [write_jsonl(tmp_path / f"{name}.jsonl", rows_) for name, rows_ in
+             (("scores", scores), ("labels", labels), ("events", docs))]
+    assert evaluate_files(*paths[:2], events_path=paths[2]).outcomes["bad"] == 60
+    lenient = OutcomeRules(late_days=21, grace_days=20)  # the late repayments (day 50) count, and are not late
+    out = evaluate_files(*paths[:2], events_path=paths[2], outcome_rules=lenient).outcomes
+    assert (out["loans"], out["bad"]) == (240, 0)
 
 
 def test_events_a_rule_storm_held_are_not_alerts_and_are_counted_apart(tmp_path: Path) -> None:
