@@ -211,10 +211,11 @@ class OutcomeLabeller:
 
     def revolving(self) -> tuple[str, ...]:
         """The products judged by lateness only: the rules' own, or those the history shows revolving."""
-        return self.rules.revolving if self.rules.revolving is not None else self.evidence().revolving()
+        return tuple(self.revolving_reasons())
 
     def revolving_reasons(self) -> dict[str, str]:
-        """Each product judged by lateness only, and why (for the training report)."""
+        """Each product judged by lateness only (the rules' own, or those the history shows
+        revolving), and why (for the training report)."""
         if self.rules.revolving is not None:
             return {p: "named by outcome_revolving_products" for p in self.rules.revolving}
         evidence = self.evidence()
