@@ -17,7 +17,9 @@ with ``-m "not kafka"`` on a machine without Java.
 
 from __future__ import annotations
 
+import shutil
 import socket
+import tempfile
 import uuid
 from contextlib import ExitStack
 from pathlib import Path
@@ -38,6 +40,39 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "filterwarnings", r"ignore:(read|open)_text is deprecated:DeprecationWarning"
     )
+
+
+# The broker-free pass writes generated worlds, trained models and scored streams
+# under pytest's base temp dir: 1.2 GB at its peak on 2 workers (docs/tests.md). On a
+# nearly full disk that surfaces as dozens of OSErrors in unrelated tests and an
+# xdist internal error, so the run refuses to start below this, saying why.
+MIN_FREE_BYTES = 2 * 1024**3
+
+
+def free_space_problem(where: Path, need: int = MIN_FREE_BYTES) -> str | None:
+    """Why the suite cannot run with its temp files under ``where``, or None if it can.
+
+    ``where`` need not exist yet (``--basetemp`` is created by pytest): its
+    nearest existing parent is the disk that will fill."""
+    probe = where
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    free = shutil.disk_usage(probe).free
+    if free >= need:
+        return None
+    return (f"only {free / 1024**3:.1f} GiB free on the disk holding {where}; the test suite writes "
+            f"up to about 1.2 GB there and needs {need / 1024**3:.1f} GiB free. Free space on that disk, "
+            f"or point TMPDIR (or pytest --basetemp) at a larger one.")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Refuse a run the disk cannot hold before any test starts (the xdist controller checks for its workers)."""
+    if hasattr(session.config, "workerinput"):
+        return
+    basetemp = session.config.option.basetemp
+    problem = free_space_problem(Path(basetemp) if basetemp else Path(tempfile.gettempdir()))
+    if problem:
+        pytest.exit(problem, returncode=pytest.ExitCode.USAGE_ERROR)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
