@@ -21,9 +21,12 @@ For each cut day of a simulated lender history (the project's simulator,
      and the monitor's combined score.
 
 Then the same for the held-out worlds (``stream.worlds``, or the family
-``--generator`` names: ``stream.worlds_b`` to ``stream.worlds_e``; one seed, a
+``--generator`` names: ``stream.worlds_b`` to ``stream.worlds_n``; one seed, a
 ``--world-history-days`` history so outcomes can mature, cut at its end):
-whether an early warning trains there and, if so, the same numbers.
+whether an early warning trains there and, if so, the same numbers. The
+``--world-test-days`` after the cut (14 by default, as the detection harness)
+hold no matured outcome; with 45 or more, the loans of the first weeks after
+the cut mature inside the stream and the realised columns fill.
 
 The model is trained without the typology prior unless ``--typology-prior``
 names one (``default``: the shipped one, which learned every family; a
@@ -177,6 +180,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="the family of held-out worlds (docs/worlds.md)")
     parser.add_argument("--world-users", type=int, default=3000)
     parser.add_argument("--world-history-days", type=int, default=90)
+    parser.add_argument("--world-test-days", type=int, default=14,
+                        help="days after the cut (default 14, as the detection harness); loans mature about a month "
+                        "after they are taken, so realised outcomes after the cut need 45 or more")
     parser.add_argument("--world-seed", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=REPO / "var" / "early_warning")
@@ -192,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_worlds:
             names = world_list(args.generator) if args.worlds == "all" else args.worlds.split(",")
             worlds = list(pool.map(run_world, names, *zip(*[(args.world_seed, args.world_users,
-                                                              args.world_history_days, 14, args.generator,
+                                                              args.world_history_days, args.world_test_days,
+                                                              args.generator,
                                                               args.typology_prior)]
                                                             * len(names))))
     report = ""
@@ -201,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"measure after\n\n" + table(cuts, "cut day") + "\n")
     if worlds:
         report += (f"\n## Held-out worlds ({args.generator}), seed {args.world_seed}, {args.world_users} users, "
-                   f"{args.world_history_days} history + 14 test days\n\n" + table(worlds, "world") + "\n")
+                   f"{args.world_history_days} history + {args.world_test_days} test days\n\n"
+                   + table(worlds, "world") + "\n")
     report += f"\nTypology prior: {args.typology_prior}.\n"
     print(report)
     (args.out / "early_warning_quality.md").write_text(report)
