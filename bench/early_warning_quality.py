@@ -21,7 +21,7 @@ For each cut day of a simulated lender history (the project's simulator,
      and the monitor's combined score.
 
 Then the same for the held-out worlds (``stream.worlds``, or the family
-``--generator`` names: ``stream.worlds_b`` to ``stream.worlds_n``; one seed, a
+``--generator`` names: ``stream.worlds_b`` to ``stream.worlds_o``; one seed, a
 ``--world-history-days`` history so outcomes can mature, cut at its end):
 whether an early warning trains there and, if so, the same numbers. The
 ``--world-test-days`` after the cut (14 by default, as the detection harness)

@@ -73,7 +73,8 @@ WORLD_START = datetime(2026, 1, 5, tzinfo=timezone(timedelta(hours=8)))
 #: The families of held-out worlds (each a package with the same command line).
 GENERATORS = ("stream.worlds", "stream.worlds_b", "stream.worlds_c", "stream.worlds_d", "stream.worlds_e",
               "stream.worlds_f", "stream.worlds_g", "stream.worlds_h", "stream.worlds_i", "stream.worlds_j",
-              "stream.worlds_k", "stream.worlds_l", "stream.worlds_m", "stream.worlds_n")
+              "stream.worlds_k", "stream.worlds_l", "stream.worlds_m", "stream.worlds_n",
+              "stream.worlds_o")
 
 RULES = ("account_takeover", "borrow_to_repay", "limit_jump_drain", "loan_stacking", "overdue_escalation",
          "student_overborrowing")
@@ -600,7 +601,7 @@ def main(argv: list[str] | None = None) -> int:
                         "(default: every world of the generator's --list)")
     parser.add_argument("--seeds", nargs="+", default=["1", "2"], help="world seeds (default: 1 2)")
     parser.add_argument("--generator", default="stream.worlds", choices=GENERATORS,
-                        help="the family of worlds: stream.worlds (default), stream.worlds_b to _n, families "
+                        help="the family of worlds: stream.worlds (default), stream.worlds_b to _o, families "
                         "written later by other sessions that never read the detector (docs/worlds.md)")
     parser.add_argument("--users", type=int, default=3000)
     parser.add_argument("--history-days", type=int, default=45)

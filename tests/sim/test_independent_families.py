@@ -1,4 +1,4 @@
-"""Families B to N of held-out worlds against the monitor's own reading of the contract.
+"""Families B to O of held-out worlds against the monitor's own reading of the contract.
 
 ``stream.worlds_b``, ``stream.worlds_c`` and ``stream.worlds_d`` were written from
 ``loan-events.md`` by sessions that never read ``stream.core.contract``; their own
