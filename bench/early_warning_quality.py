@@ -18,7 +18,13 @@ For each cut day of a simulated lender history (the project's simulator,
      warning's expected calibration error (10 bins);
    * **risky borrowing**: the simulator's typology labels: PR-AUC of the
      forest alone, the early warning alone, the rules alone (how many fired)
-     and the monitor's combined score.
+     and the monitor's combined score;
+4. and, where an early warning is used, what the live watch shows: the
+   outcomes the worker's delayed-label counters realise after the cut (a
+   repayment ``late_days`` late, or one that closes its loan), their
+   calibration error as ``RiskmonEarlyWarningMiscalibrated`` computes it, the
+   worst 7-day window's, and the first day after the cut on which the alert's
+   condition (over 0.1 on 200 or more outcomes) holds.
 
 Then the same for the held-out worlds (``stream.worlds``, or the family
 ``--generator`` names: ``stream.worlds_b`` to ``stream.worlds_o``; one seed, a
@@ -62,6 +68,7 @@ from models.outcomes import OutcomeRules, label_outcomes  # noqa: E402
 from models.prior import load_prior  # noqa: E402
 from models.train import train  # noqa: E402
 from stream.core.contract import Event, parse_document  # noqa: E402
+from stream.core.outcome_watch import Realised  # noqa: E402
 from stream.core.pipeline import Outcome  # noqa: E402
 from stream.offline.replay import Replay  # noqa: E402
 from stream.settings import Settings  # noqa: E402
@@ -78,6 +85,38 @@ def replayed(model: RiskModel, events: list[Event]) -> list[Outcome]:
     lost bonus that ``riskmon score`` and the worker apply (docs/early_warning.md).
     """
     return [outcome for outcome, _ in Replay.of(Settings(), model).run(events)]
+
+
+def watch_ece(realised: list[Realised]) -> float:
+    """The calibration error ``RiskmonEarlyWarningMiscalibrated`` computes from the worker's counters:
+    per probability bucket, |predicted bad − realised bad|, summed, over all realised outcomes."""
+    gap: dict[str, float] = {}
+    for r in realised:
+        gap[r.bucket] = gap.get(r.bucket, 0.0) + r.probability - r.bad
+    return sum(abs(g) for g in gap.values()) / len(realised)
+
+
+def watch_drift(realised: list[tuple[float, Realised]], start: float, end: float, window_days: int = 7,
+                min_outcomes: int = 200, alert_ece: float = 0.1) -> dict[str, Any]:
+    """What the delayed-label watch shows after ``start`` (the cut): its calibration error over the
+    whole period, and over each ``window_days`` window ending at a day boundary (the alert's 7-day
+    ``increase``), with how many days after the cut the alert's condition (error over ``alert_ece``
+    on at least ``min_outcomes`` outcomes) first held.  ``realised``: (repayment time, outcome)."""
+    after = [(ts, r) for ts, r in realised if start <= ts < end]
+    out: dict[str, Any] = {"realised": len(after), "bad": sum(r.bad for _, r in after),
+                           "ece": watch_ece([r for _, r in after]) if after else None,
+                           "worst_window_ece": None, "alert_day": None}
+    day = window_days
+    while start + day * DAY <= end:
+        lo, hi = start + (day - window_days) * DAY, start + day * DAY
+        window = [r for ts, r in after if lo <= ts < hi]
+        if len(window) >= min_outcomes:
+            ece = watch_ece(window)
+            out["worst_window_ece"] = max(ece, out["worst_window_ece"] or 0.0)
+            if ece > alert_ece and out["alert_day"] is None:
+                out["alert_day"] = day
+        day += 1
+    return out
 
 
 def measure(events: list[Event], labels: dict[str, int], cut: float, seed: int = 7,
@@ -109,6 +148,9 @@ def measure(events: list[Event], labels: dict[str, int], cut: float, seed: int =
         realised["early_warning"] = auc_pair(bad, p)
         realised["ece"] = expected_calibration_error(p, np.array(bad))
     out["realised_outcomes"] = realised
+    if model.early_warning is not None:
+        out["watch"] = watch_drift([(o.event.ts, o.realised) for o in outcomes if o.realised is not None], cut,
+                                   max(e.ts for e in events) + 1)
     return out
 
 
@@ -150,10 +192,18 @@ def _pr(d: dict[str, Any] | None) -> str:
     return "–" if not d else _f(d["pr_auc"])
 
 
+def _watch(w: dict[str, Any] | None) -> str:
+    if not w:
+        return "–"
+    return (f"{w['realised']} ({w['bad']}), {_f(w['ece'])}, {_f(w['worst_window_ece'])}, "
+            f"{'–' if w['alert_day'] is None else 'day ' + str(w['alert_day'])}")
+
+
 def table(rows: list[dict[str, Any]], key: str) -> str:
     head = (f"| {key} | labelled loans (bad) | early warning | realised: loans (bad) | realised PR-AUC: early warning "
-            "/ forest | ECE | risky borrowing PR-AUC: combined / forest / early warning / rules |")
-    lines = [head, "|" + "---|" * 7]
+            "/ forest | ECE | the live watch: realised (bad), ECE, worst 7 days, alert day | risky borrowing PR-AUC: "
+            "combined / forest / early warning / rules |")
+    lines = [head, "|" + "---|" * 8]
     for r in rows:
         ew, real, risky = r["early_warning"], r["realised_outcomes"], r["risky_borrowing"]
         status = (f"trained ({ew['calibration']}), PR-AUC {ew['held_out_pr_auc']:.3f} vs forest "
@@ -162,7 +212,7 @@ def table(rows: list[dict[str, Any]], key: str) -> str:
         lines.append(
             f"| {r.get('cut_day', r.get('world'))} | {ew.get('labelled', 0)} ({ew.get('bad', 0)}) | {status} | "
             f"{real['loans']} ({real['bad']}) | {_pr(real.get('early_warning'))} / {_pr(real['forest'])} | "
-            f"{_f(real.get('ece'))} | {_pr(risky['combined'])} / {_pr(risky['forest'])} / "
+            f"{_f(real.get('ece'))} | {_watch(r.get('watch'))} | {_pr(risky['combined'])} / {_pr(risky['forest'])} / "
             f"{_pr(risky['early_warning'])} / {_pr(risky['rules'])} |"
         )
     return "\n".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from stream.core.entity_alerts import EntityThresholds
+from stream.core.outcome_watch import Realised, bucket_of
 from stream.core.rules import RULE_IDS, RuleConfig
 from tests.bench.scripts import load
 from tests.core.test_model_surge import AllFarOut, forty_borrowers_loans
@@ -35,3 +36,31 @@ def test_realised_outcomes_after_the_cut_need_a_test_window_longer_than_the_grac
     assert short["realised_outcomes"]["loans"] == 0
     assert long["realised_outcomes"]["loans"] > 0  # 9 of the 300 users' loans after the cut
     assert 0 <= long["realised_outcomes"]["bad"] < long["realised_outcomes"]["loans"]
+
+
+def _realised(probability: float, bad: bool) -> Realised:
+    return Realised(bucket_of(probability), "no_alert", probability, bad)
+
+
+def test_the_watchs_calibration_error_is_the_alerts_per_bucket_gap_over_all_outcomes() -> None:
+    """Two buckets: 0.05 x 100 predicts 5 bad and 5 came (gap 0); 0.3 x 100 predicts 30, 10 came (gap 20)."""
+    outcomes = ([_realised(0.05, i < 5) for i in range(100)] + [_realised(0.3, i < 10) for i in range(100)])
+    assert abs(ewq.watch_ece(outcomes) - 20 / 200) < 1e-12
+
+
+def test_the_watch_finds_the_first_week_whose_outcomes_drift_past_the_alerts_line() -> None:
+    """300 outcomes a day at 1 % predicted: on time for ten days, then a third of them bad."""
+    day = ewq.DAY
+    realised = [(d * day + i, _realised(0.01, d >= 10 and i % 3 == 0)) for d in range(20) for i in range(300)]
+    drift = ewq.watch_drift(realised, start=0.0, end=20 * day)
+    assert drift["realised"] == 6000 and drift["bad"] == 1000
+    assert drift["alert_day"] == 13  # days 6-12, three at a third bad: 1/7 bad against 0.01 predicted
+    assert drift["worst_window_ece"] > 0.3
+    quiet = ewq.watch_drift(realised, start=0.0, end=10 * day)
+    assert quiet["alert_day"] is None and quiet["worst_window_ece"] < 0.011
+
+
+def test_a_week_with_too_few_outcomes_never_alerts() -> None:
+    realised = [(float(i), _realised(0.01, True)) for i in range(150)]
+    drift = ewq.watch_drift(realised, start=0.0, end=10 * ewq.DAY)
+    assert drift["ece"] > 0.9 and drift["worst_window_ece"] is None and drift["alert_day"] is None
