@@ -1,4 +1,4 @@
-"""A guard on the families of held-out worlds no threshold was chosen on (families B, C, E, G, K, L, M and N).
+"""A guard on the families of held-out worlds no threshold was chosen on (families B, C, E, G, K, L, M, N and O).
 
 ``test_worst_world_guard`` guards family A, which eight sessions of tuning have
 looked at.  This runs the same harness (``bench/worlds_quality.py``, through
@@ -67,6 +67,14 @@ every seed at full size). Measured 2026-12-06 in this small setting, with the
 core forest's student flag: ROC-AUC 0.802 / 0.834, PR-AUC 0.478 / 0.459, user
 recall 0.370 / 0.600, well-behaved users flagged 4.5 % / 4.2 %, their loans
 alerted 3.9 % / 2.4 %.
+
+Family O (``stream.worlds_o``), the fifteenth, runs the fishing ban (shared
+dock-office devices, a few days late as normal: the worst ranking at full
+size) and the restaurant closures (a week of wage draws from silent
+terminals: the model under the plain baseline at every seed at full size).
+Measured 2026-12-06 in this small setting: ROC-AUC 0.783 / 0.818, PR-AUC
+0.287 / 0.544, user recall 0.267 / 0.316, well-behaved users flagged 1.6 % /
+2.3 %, their loans alerted 1.2 % / 1.3 %.
 """
 
 from __future__ import annotations
@@ -108,6 +116,9 @@ GUARDS = {
     "N": Guard((("stream.worlds_n", "school_fee_term_start"), ("stream.worlds_n", "merchant_inventory_rush")),
                {"monitor_roc": 0.78, "monitor_pr": 0.42, "user_recall": 0.33},
                {"well_behaved_flagged_share": 0.055, "well_behaved_loan_alert_share": 0.045}),
+    "O": Guard((("stream.worlds_o", "fishing_moratorium"), ("stream.worlds_o", "restaurant_closures")),
+               {"monitor_roc": 0.76, "monitor_pr": 0.25, "user_recall": 0.23},
+               {"well_behaved_flagged_share": 0.035, "well_behaved_loan_alert_share": 0.025}),
 }
 
 pytestmark = pytest.mark.slow
