@@ -149,7 +149,7 @@ def measure(events: list[Event], labels: dict[str, int], cut: float, seed: int =
         realised["ece"] = expected_calibration_error(p, np.array(bad))
     out["realised_outcomes"] = realised
     if model.early_warning is not None:
-        out["watch"] = watch_drift([(o.event.ts, o.realised) for o in outcomes if o.realised is not None], cut,
+        out["watch"] = watch_drift([(o.event.ts, r) for o in outcomes for r in o.realised], cut,
                                    max(e.ts for e in events) + 1)
     return out
 

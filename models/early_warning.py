@@ -112,6 +112,9 @@ class EarlyWarning:
     #: Knots (probability -> forest score) placing it on the forest's scale (``models.combine.scale_knots``);
     #: None in artefacts from before them: the scale is then linear between the lines.
     scale: tuple[np.ndarray, np.ndarray] | None = None
+    #: Products the outcome labels read as revolving (``models.outcomes``): the stream realises their
+    #: loans by a late repayment only, never by an unpaid due date (``stream.core.outcome_watch``).
+    revolving: tuple[str, ...] = ()
 
     def probability(self, X: np.ndarray) -> np.ndarray:
         """Calibrated probability of a serious delinquency for rows of its features."""
@@ -146,6 +149,7 @@ class EarlyWarning:
             "features": list(self.features), "calibration": self.calibration.method, "base_rate": self.base_rate,
             "threshold": self.threshold, "high_threshold": self.high_threshold,
             "norms": {k: v.to_list() for k, v in self.norms.items()}, "late_days": self.late_days,
+            "revolving": list(self.revolving),
         }
 
     @classmethod
@@ -159,6 +163,7 @@ class EarlyWarning:
             arrays.get("reference_X", np.zeros((0, 0))), arrays.get("reference_p", np.zeros(0)),
             int(meta.get("late_days", DEFAULT_LATE_DAYS)),
             (arrays["scale_x"], arrays["scale_y"]) if "scale_x" in arrays else None,
+            tuple(str(p) for p in meta.get("revolving", ())),
         )
         model.check()
         return model

@@ -238,6 +238,8 @@ def train(
                 history.loan_ids, V, history.outcomes, outcomes,
                 in_budget, ruled, rate, (early_warning_share, early_warning_max_share), seed, scores)
             ew_meta["revolving"] = history.revolving  # products whose labels are lateness only, and why
+            if early_warning is not None:  # the stream realises their loans by lateness only too
+                early_warning = replace(early_warning, revolving=tuple(sorted(history.revolving)))
         with_ew = event_type == "loan" and early_warning is not None
         forest_ruled = ruled | (ew_p >= early_warning.threshold) if with_ew else ruled
         # The forest takes what the rules and the early warning leave.

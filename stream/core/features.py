@@ -593,7 +593,7 @@ _NARROWED_AS_THEY_ARE = {name: attrgetter(name) for name in _NARROWED}
 
 
 def _loan_hashes_from_v2(old: Any) -> list[int]:
-    """v2 kept each open loan's 64-bit ``id_hash``, v3 its ``_loan_hash``: the same hash's
+    """v2 kept each open loan's 64-bit ``id_hash``, v3 its ``loan_hash``: the same hash's
     low 32 bits (1 when those are 0).  Exact: a repayment after the upgrade finds its loan."""
     return [((h & _U32_MAX) or 1) if h else 0 for h in old.loan_hashes]
 
@@ -979,7 +979,7 @@ def _late_max(s: UserState) -> int:
     return s.late_ring.max()
 
 
-def _loan_hash(loan_id: str) -> int:
+def loan_hash(loan_id: str) -> int:
     """32-bit hash of a loan id (never 0, which marks a free slot); a user has at most
     OPEN_LOAN_SLOTS open loans, so a collision among them is negligible."""
     return (id_hash(loan_id) & _U32_MAX) or 1
@@ -997,7 +997,7 @@ def _open_loan(s: UserState, e: LoanEvent, depth: int) -> None:
         slot = max(range(OPEN_LOAN_SLOTS), key=s.loan_due.__getitem__)
         if s.loan_due[slot] <= first_due:
             return
-    s.loan_hashes[slot] = _loan_hash(e.loan_id)
+    s.loan_hashes[slot] = loan_hash(e.loan_id)
     s.loan_due[slot] = first_due
     s.loan_end[slot] = end
     s.loan_amount[slot] = min(round(e.amount), _U32_MAX)
@@ -1017,14 +1017,14 @@ def _open_loan(s: UserState, e: LoanEvent, depth: int) -> None:
 
 def loan_slot(s: UserState, loan_id: str) -> int | None:
     """The open-loan slot that holds ``loan_id`` (None: closed, never opened, or not kept)."""
-    h = _loan_hash(loan_id)
+    h = loan_hash(loan_id)
     return s.loan_hashes.index(h) if h in s.loan_hashes else None
 
 
 def loan_slots(s: UserState, loan_id: str) -> list[int]:
     """Every open-loan slot that holds ``loan_id``: one, except after a loan event came again once
     its id had left the dedup window (``RECENT_IDS``), which opens a second slot under the same id."""
-    h = _loan_hash(loan_id)
+    h = loan_hash(loan_id)
     return [i for i, held in enumerate(s.loan_hashes) if held == h]
 
 

@@ -9,22 +9,27 @@ outcome once:
 * **bad** when the repayment is ``late_days`` or more late (the training
   label's lateness threshold, ``models.outcomes``);
 * **good** when it closes the loan (the last instalment, or a one-off loan's
-  repayment) without being that late.
+  repayment) without being that late;
+* **bad** too when any later event of the same borrower finds the loan still
+  open ``late_days`` after its next due date: a loan never repaid produces no
+  repayment to realise it, and on a held-out lender whose bad loans went
+  unpaid the watch saw 6 of 2,063 (docs/early_warning.md).  Not on a product
+  training read as revolving: there the lender calls payments long after a
+  draw's term on time (``models.outcomes``), and only lateness is bad.
 
-What the live watch cannot see, the training label can: a loan that is never
-repaid produces no repayment, so it stays open (or is forgotten when the
-user's open-loan slots overflow, ``OPEN_LOAN_SLOTS``) instead of realising as
-bad.  Realised bad rates per bucket are therefore a lower bound early on; they
-are a drift signal (predicted vs realised on the same loans), not the
-training metric.  State stays bounded: two bytes per open-loan slot.
+What the live watch still cannot see: a loan whose borrower never comes back,
+or that is forgotten when the user's open-loan slots overflow
+(``OPEN_LOAN_SLOTS``).  Realised bad rates per bucket are therefore a lower
+bound; they are a drift signal (predicted vs realised on the same loans), not
+the training metric.  State stays bounded: two bytes per open-loan slot.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from stream.core.contract import Event
-from stream.core.features import UserState, loan_slot, loan_slots
+from stream.core.contract import PRODUCTS, Event
+from stream.core.features import DAY, UserState, loan_hash, loan_slot
 
 #: The default lateness (days) that makes an outcome bad; a model states its own.
 DEFAULT_LATE_DAYS = 15
@@ -66,18 +71,22 @@ def before_repayment(state: UserState | None, event: Event) -> tuple[Tag | None,
     return ((state.loan_ew[slot], state.loan_ew_source[slot]) if state.loan_ew[slot] else None), True
 
 
+Overdue = tuple[tuple[int, Tag], ...]  # (loan hash, its tag then) of each open loan seen past its line
+
+
 def still_open(state: UserState, loan_id: str) -> bool:
     """Whether the loan holds an open-loan slot (read right after an event is folded in)."""
     return loan_slot(state, loan_id) is not None
 
 
-def _store(state: UserState, loan_id: str, tag: Tag) -> None:
-    """Tag every open-loan slot that holds ``loan_id``.  Normally one; a loan event redelivered
-    after it left the per-user dedup window opens a second slot under the same id, and a tag on
-    the first slot only would land on whichever slot a later fold had left first, so the states
-    would depend on how the events were batched."""
-    for slot in loan_slots(state, loan_id):
-        state.loan_ew[slot], state.loan_ew_source[slot] = tag
+def _store(state: UserState, key: int, tag: Tag) -> None:
+    """Tag every open-loan slot that holds the loan of hash ``key``.  Normally one; a loan event
+    redelivered after it left the per-user dedup window opens a second slot under the same id, and
+    a tag on the first slot only would land on whichever slot a later fold had left first, so the
+    states would depend on how the events were batched."""
+    for slot, held in enumerate(state.loan_hashes):
+        if held == key:
+            state.loan_ew[slot], state.loan_ew_source[slot] = tag
 
 
 class BatchWatch:
@@ -92,9 +101,40 @@ class BatchWatch:
     replay and the worker batch differently and must agree).
     """
 
-    def __init__(self, late_days: int) -> None:
+    def __init__(self, late_days: int, revolving: tuple[str, ...] = ()) -> None:
         self.late_days = late_days
-        self._tags: dict[tuple[str, str], Tag] = {}  # this batch's tags so far; (0, 0) once realised
+        self._unswept = frozenset(PRODUCTS.index(p) + 1 for p in revolving if p in PRODUCTS)
+        self._tags: dict[tuple[str, int], Tag] = {}  # this batch's tags so far by loan hash; (0, 0) once realised
+
+    def overdue(self, state: UserState | None, event: Event) -> Overdue:
+        """Read before ``event`` is folded in: the tagged-or-maybe-tagged open loans whose next due
+        date lies ``late_days`` or more before it, but the loan it repays (its own repayment decides).
+
+        A slot's tag as stored then comes along; one tagged earlier in this batch is in ``_tags``."""
+        if state is None:
+            return ()
+        line = event.ts - self.late_days * DAY
+        own = loan_hash(event.loan_id) if event.event_type == "repayment" else 0
+        seen: dict[int, Tag] = {}
+        for slot, key in enumerate(state.loan_hashes):
+            if (key and key != own and state.loan_due[slot] <= line
+                    and state.loan_product[slot] not in self._unswept):
+                seen.setdefault(key, (state.loan_ew[slot], state.loan_ew_source[slot]))
+        return tuple(seen.items())
+
+    def swept(self, state: UserState, user_id: str, overdue: Overdue) -> tuple[Realised, ...]:
+        """The loans of ``overdue`` (from :meth:`overdue`) realised bad at this event: tagged, and not
+        realised before."""
+        out = []
+        for key, seen in overdue:
+            tag = self._tags.get((user_id, key), seen)
+            if not tag[0]:
+                continue
+            self._tags[user_id, key] = (0, 0)
+            _store(state, key, (0, 0))
+            probability = (tag[0] - 1) / 100
+            out.append(Realised(bucket_of(probability), SOURCES[tag[1] - 1], probability, True))
+        return tuple(out)
 
     def loan_scored(self, state: UserState, event: Event, probability: float, source: str, held_slot: bool) -> None:
         """A scored loan; ``held_slot``: it took an open-loan slot when folded (a user with more
@@ -102,15 +142,16 @@ class BatchWatch:
         if not held_slot:
             return
         tag = encode(probability, source)
-        self._tags[event.user_id, event.loan_id] = tag
-        _store(state, event.loan_id, tag)
+        key = loan_hash(event.loan_id)
+        self._tags[event.user_id, key] = tag
+        _store(state, key, tag)
 
     def repayment(self, state: UserState, event: Event, seen: Tag | None, held_before: bool,
                   left_open: bool) -> Realised | None:
         """The outcome the repayment realises, or None.  From the fold: ``seen``, its loan's tag
         then; ``held_before``, whether its loan still held its slot (a tag of this batch counts only
         then: a loan pushed out of its slot by a later one has lost its tag); ``left_open``."""
-        key = (event.user_id, event.loan_id)
+        key = (event.user_id, loan_hash(event.loan_id))
         tag = self._tags[key] if key in self._tags and held_before else seen
         if not tag or not tag[0]:
             return None
@@ -119,6 +160,6 @@ class BatchWatch:
             return None
         self._tags[key] = (0, 0)
         if left_open:
-            _store(state, event.loan_id, (0, 0))
+            _store(state, key[1], (0, 0))
         probability = (tag[0] - 1) / 100
         return Realised(bucket_of(probability), SOURCES[tag[1] - 1], probability, bad)

@@ -37,7 +37,7 @@ class Outcome:
     suppressed: bool = False  # alerted, but repeats the user's previous alert: counted, not sent
     held: bool = False  # alerted by storming sources alone (``stream.core.rule_storm``): not sent; counted unless suppressed
     sightings: tuple[Sighting, ...] = ()  # for the entity views (stream.core.entities)
-    realised: Realised | None = None  # a repayment's realised outcome of an early-warning-scored loan
+    realised: tuple[Realised, ...] = ()  # outcomes of early-warning-scored loans this event realised
 
 
 def fold(states: MutableMapping[str, UserState], event: Event) -> FeatureRow | None:
@@ -99,8 +99,9 @@ def process(
     is sequential per event, because suppression depends on the user's
     previous alert (kept in their state and touched only here, so the order
     within the batch is all that matters).  A loan scored by the early warning
-    is tagged in its open-loan slot, and a repayment into a tagged loan
-    realises its outcome (``stream.core.outcome_watch``).  With ``storms``, an
+    is tagged in its open-loan slot, and a repayment into a tagged loan, or
+    the borrower's next event once it is long past due unpaid, realises its
+    outcome (``stream.core.outcome_watch``).  With ``storms``, an
     alert raised only by sources that fire across the book far above their
     training rate (rules, and the model under ``StormPolicy.model``) is held
     (``stream.core.rule_storm``); the watch counts every scored event in
@@ -108,13 +109,15 @@ def process(
     sent one is (its repeats are suppressed), so the user's state and
     suppression do not depend on the storm, only whether it is sent.
     """
-    watch = BatchWatch(getattr(model.early_warning, "late_days", DEFAULT_LATE_DAYS))
+    ew = model.early_warning
+    watch = BatchWatch(getattr(ew, "late_days", DEFAULT_LATE_DAYS), getattr(ew, "revolving", ()))
     folded, views = [], []
     for e in events:
         seen, held_before = before_repayment(states.get(e.user_id), e)
+        overdue = watch.overdue(states.get(e.user_id), e) if ew is not None else ()
         row, sighted = fold_sighted(states, e)
         folded.append((e, row, sighted))
-        views.append((seen, held_before, still_open(states[e.user_id], e.loan_id)))
+        views.append((seen, held_before, still_open(states[e.user_id], e.loan_id), overdue))
     fresh = [(e, r) for e, r, _ in folded if r is not None]
     decided = decide_batch(model, rules, fresh) if fresh else []
     fresh_events = [e for e, _ in fresh]
@@ -123,7 +126,7 @@ def process(
     outcomes = []
     storm_rates = {} if storms is None else yardsticks(storms.policy, model.expected_rule_rates,
                                                        model.expected_model_rate)
-    for (event, row, sighted), (seen, held_before, held_after) in zip(folded, views):
+    for (event, row, sighted), (seen, held_before, held_after, overdue) in zip(folded, views):
         if row is None:
             outcomes.append(Outcome(event, duplicate=True))
             continue
@@ -138,8 +141,9 @@ def process(
                 if far is not None and evidence < decision.model_score:
                     far = replace(far, model=ranks_far_out(model, event.event_type, evidence, SURGE_LINE))
             decision = discounted(model, event.event_type, decision, storms.surge(event.ts), storming, evidence)
-        alert, suppressed, on_hold, realised = None, False, False, None
+        alert, suppressed, on_hold = None, False, False
         state = states[event.user_id]
+        realised = watch.swept(state, event.user_id, overdue)
         if decision.alert:
             alert = build_alert(event, decision, reasons_for(model, decision, drivers), model.version, now)
             suppressed = repeats_last_alert(state, alert, event.ts, suppress_window_s)
@@ -150,7 +154,8 @@ def process(
             storms.observe(event.ts, fired_by(decision), event.user_id,  # what fired, alert or not; only yardsticks storm
                            None if far is None else far.model, () if far is None else far.readers)
         if event.event_type == "repayment":
-            realised = watch.repayment(state, event, seen, held_before, held_after)
+            repaid = watch.repayment(state, event, seen, held_before, held_after)
+            realised += (repaid,) if repaid is not None else ()
         elif decision.early_warning is not None:
             source = "early_warning" if decision.early_warning_fired else "other_alert" if alert else "no_alert"
             watch.loan_scored(state, event, decision.early_warning, source, held_after)

@@ -47,7 +47,8 @@ EARLY_WARNING_SCORED = Counter(
 )
 EARLY_WARNING_REALISED = Counter(
     "riskmon_early_warning_realised_total",
-    "Scored loans whose outcome a later repayment realised (bad: seriously late; good: closed in time), by the "
+    "Scored loans whose outcome a later event realised (bad: a seriously late repayment, or still unpaid that long "
+    "past its due date at the borrower's next event; good: closed in time), by the "
     "probability bucket they were scored in and how they alerted then (no_alert, early_warning, other_alert).",
     ["bucket", "source", "outcome"],
 )
@@ -207,10 +208,10 @@ def metric_total(samples: dict[str, float], name: str) -> float:
 
 def count_early_warning(outcome: Any) -> None:
     """The delayed-label series of one scored event (``stream.core.outcome_watch``)."""
-    decision, realised = outcome.decision, outcome.realised
+    decision = outcome.decision
     if decision is not None and decision.early_warning is not None:
         EARLY_WARNING_SCORED.labels(bucket_of(decision.early_warning)).inc()
-    if realised is not None:
+    for realised in outcome.realised:
         EARLY_WARNING_REALISED.labels(realised.bucket, realised.source, "bad" if realised.bad else "good").inc()
         EARLY_WARNING_REALISED_PROBABILITY.labels(realised.bucket, realised.source).inc(realised.probability)
 

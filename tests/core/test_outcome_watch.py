@@ -63,7 +63,7 @@ def _run(events: list[Event], batch: int) -> tuple[list, dict[str, bytes]]:
     realised = []
     for start in range(0, len(events), batch):
         for o in process(StubModel(), RULES, states, events[start:start + batch]):
-            realised.append(None if o.realised is None else (o.event.event_id, o.realised))
+            realised.append((o.event.event_id, o.realised) if o.realised else None)
     return realised, {u: s.to_bytes() for u, s in sorted(states.items())}
 
 
@@ -80,13 +80,49 @@ def test_a_late_repayment_realises_bad_once_and_a_closing_one_realises_good() ->
         _repay(6, "c", 9, 10, late=30),  # a loan the monitor never saw: nothing
     ]
     realised = [r for r in _run(events, 100)[0] if r]
-    got = [(eid, r.bucket, r.source, r.probability, r.bad) for eid, r in realised]
+    got = [(eid, r.bucket, r.source, r.probability, r.bad) for eid, rs in realised for r in rs]
     assert got == [
         ("r1-a", bucket_of(0.9), "early_warning", 0.9, True),
         ("r2-a", bucket_of(0.3), "no_alert", 0.3, False),
         ("r3-b", bucket_of(0.5), "no_alert", 0.5, True),
     ]
     assert BUCKETS[9] == "0.9-1.0" and SOURCES == ("no_alert", "early_warning", "other_alert")
+
+
+def _realised(events: list[Event], model: StubModel | None = None) -> list[tuple[str, float, bool]]:
+    states: dict[str, UserState] = {}
+    return [(o.event.event_id, r.probability, r.bad)
+            for o in process(model or StubModel(), RULES, states, events) for r in o.realised]
+
+
+def test_a_loan_left_unpaid_realises_bad_at_the_borrowers_next_event_past_its_line() -> None:
+    """A loan never repaid produces no repayment; the borrower's next event 15 days past its due date
+    realises it, once, and the repayment that may still come realises nothing."""
+    events = [
+        _loan(1, "a", 0, 700, term=14),  # p = 0.7, due on day 14
+        _loan(2, "a", 20, 200, term=30),  # day 20: 6 days past due, under the line
+        _loan(3, "a", 29, 200, term=30),  # day 29: 15 days past due: realised bad here
+        _repay(4, "a", 1, 40, late=26),  # the late repayment comes after all: already realised
+        _loan(5, "a", 45, 100),
+    ]
+    assert _realised(events) == [("l3-a", 0.7, True)]
+
+
+def test_the_loan_a_repayment_pays_is_judged_by_that_repayment() -> None:
+    """The lender's ``days_late`` decides for the loan being repaid, even past the stream's own line."""
+    events = [_loan(1, "a", 0, 600, term=14), _repay(2, "a", 1, 35, late=3)]
+    assert _realised(events) == [("r2-a", 0.6, False)]
+
+
+def test_a_revolving_products_unpaid_draw_is_never_swept() -> None:
+    """On a product training read as revolving the lender calls payments long after a draw's term on
+    time: only a late repayment realises it."""
+    events = [_loan(1, "a", 0, 800, term=30, product="credit_line"), _loan(2, "a", 60, 100),
+              _repay(3, "a", 1, 70, late=0)]
+    revolving = StubModel()
+    revolving.early_warning.revolving = ("credit_line",)
+    assert _realised(events, revolving) == [("r3-a", 0.8, False)]
+    assert _realised(events) == [("l2-a", 0.8, True)]
 
 
 @settings(max_examples=150, deadline=None)

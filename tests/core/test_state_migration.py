@@ -46,7 +46,7 @@ from stream.core.features import (
     STATE_LAYOUT,
     STATE_VERSION,
     UserState,
-    _loan_hash,
+    loan_hash,
     state_encoder,
     id_hash,
     update,
@@ -198,7 +198,7 @@ def test_a_repayment_after_the_upgrade_finds_its_loan_by_its_rebuilt_id() -> Non
     v2.loan_due[3] = v2.loan_end[3] = 1_780_000_000
     v2.loan_amount[3] = 900
     state = UserState.from_bytes(v2.to_bytes())
-    assert state.loan_hashes == [0, 0, 0, _loan_hash("loan-42"), 0, 0, 0, 0]
+    assert state.loan_hashes == [0, 0, 0, loan_hash("loan-42"), 0, 0, 0, 0]
 
 
 @pytest.mark.parametrize("version", [2, 3])

@@ -185,14 +185,13 @@ def test_stream_end_to_end(unique_topics: Settings, model_dir: Path, tmp_path: P
         k: v for k, v in samples.items() if k.startswith("riskmon_early_warning_scored_total{") and v}
     assert any("early_warning" in a["fired_by"] and a["early_warning_probability"] >= model.early_warning.threshold
                for a in alerts)
-    realised = Counter((o.realised.bucket, o.realised.source, "bad" if o.realised.bad else "good")
-                       for o in offline if o.realised is not None)
+    realised = Counter((r.bucket, r.source, "bad" if r.bad else "good") for o in offline for r in o.realised)
     assert sum(realised.values()) >= 10
     assert {f'riskmon_early_warning_realised_total{{bucket="{b}",outcome="{r}",source="{s}"}}': float(n)
             for (b, s, r), n in realised.items()} == {
         k: v for k, v in samples.items() if k.startswith("riskmon_early_warning_realised_total{") and v}
     assert metric_sum(samples, "riskmon_early_warning_realised_probability_total") == pytest.approx(
-        sum(o.realised.probability for o in offline if o.realised is not None))
+        sum(r.probability for o in offline for r in o.realised))
 
     # Injected anomalies are caught: most typologies, a good share of their users.
     anomalous = {e["user_id"]: l["scenario"] for e, l in zip(events, labels) if l["label"]}

@@ -4,6 +4,7 @@ too random to learn from trains none (saying why)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -99,6 +100,14 @@ def test_a_tampered_reference_probability_refuses_the_artefact() -> None:
     arrays["reference_p"] = arrays["reference_p"] + 1e-3
     with pytest.raises(ValueError, match="differ from training"):
         EarlyWarning.from_artifact(arrays, model.to_meta())
+
+
+def test_the_revolving_products_travel_with_the_artefact_and_older_artefacts_read_none() -> None:
+    """The stream realises a revolving product's loans by lateness only (``stream.core.outcome_watch``)."""
+    model = replace(_fitted().model, revolving=("credit_line",))
+    assert EarlyWarning.from_artifact(model.to_arrays(), model.to_meta()).revolving == ("credit_line",)
+    older = {k: v for k, v in model.to_meta().items() if k != "revolving"}
+    assert EarlyWarning.from_artifact(model.to_arrays(), older).revolving == ()
 
 
 @settings(max_examples=200, deadline=None)
