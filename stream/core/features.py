@@ -1021,13 +1021,6 @@ def loan_slot(s: UserState, loan_id: str) -> int | None:
     return s.loan_hashes.index(h) if h in s.loan_hashes else None
 
 
-def loan_slots(s: UserState, loan_id: str) -> list[int]:
-    """Every open-loan slot that holds ``loan_id``: one, except after a loan event came again once
-    its id had left the dedup window (``RECENT_IDS``), which opens a second slot under the same id."""
-    h = loan_hash(loan_id)
-    return [i for i, held in enumerate(s.loan_hashes) if held == h]
-
-
 def merchant_of_loan(s: UserState, loan_id: str) -> str | None:
     """The merchant an open loan of the user was drawn at (None: not at a merchant, closed, or unknown).
     Read before a repayment is folded in: the last one closes the loan."""
