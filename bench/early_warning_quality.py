@@ -88,12 +88,11 @@ def replayed(model: RiskModel, events: list[Event]) -> list[Outcome]:
 
 
 def watch_ece(realised: list[Realised]) -> float:
-    """The calibration error ``RiskmonEarlyWarningMiscalibrated`` computes from the worker's counters:
-    per probability bucket, |predicted bad − realised bad|, summed, over all realised outcomes."""
-    gap: dict[str, float] = {}
-    for r in realised:
-        gap[r.bucket] = gap.get(r.bucket, 0.0) + r.probability - r.bad
-    return sum(abs(g) for g in gap.values()) / len(realised)
+    """The calibration error ``RiskmonEarlyWarningMiscalibrated`` computes from the worker's counters
+    (per probability bucket, |predicted bad − realised bad|, summed, over all realised outcomes): the
+    buckets are ``expected_calibration_error``'s ten bins, so it is that of the realised outcomes."""
+    return expected_calibration_error(np.array([r.probability for r in realised]),
+                                      np.array([r.bad for r in realised]))
 
 
 def watch_drift(realised: list[tuple[float, Realised]], start: float, end: float, window_days: int = 7,

@@ -107,10 +107,9 @@ class BatchWatch:
         self._tags: dict[tuple[str, int], Tag] = {}  # this batch's tags so far by loan hash; (0, 0) once realised
 
     def overdue(self, state: UserState | None, event: Event) -> Overdue:
-        """Read before ``event`` is folded in: the tagged-or-maybe-tagged open loans whose next due
-        date lies ``late_days`` or more before it, but the loan it repays (its own repayment decides).
-
-        A slot's tag as stored then comes along; one tagged earlier in this batch is in ``_tags``."""
+        """Read before ``event`` is folded in: the open loans whose next due date lies ``late_days``
+        or more before it, but the loan it repays (its own repayment decides), each with its tag as
+        stored then (a loan tagged earlier in this batch has its tag in ``_tags``, not yet stored)."""
         if state is None:
             return ()
         line = event.ts - self.late_days * DAY
