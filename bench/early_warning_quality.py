@@ -21,7 +21,9 @@ For each cut day of a simulated lender history (the project's simulator,
      and the monitor's combined score;
 4. and, where an early warning is used, what the live watch shows: the
    outcomes the worker's delayed-label counters realise after the cut (a
-   repayment ``late_days`` late, or one that closes its loan), their
+   repayment ``late_days`` late, or one that closes its loan; a loan that
+   long past due unpaid, at its borrower's next event or the quiet sweep of
+   borrowers who went quiet, unless ``--no-quiet-sweep``), their
    calibration error as ``RiskmonEarlyWarningMiscalibrated`` computes it, the
    worst 7-day window's, and the first day after the cut on which the alert's
    condition (over 0.1 on 200 or more outcomes) holds.
@@ -50,6 +52,7 @@ import subprocess
 import sys
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -77,14 +80,30 @@ from worlds_quality import GENERATORS, world_list  # noqa: E402  (bench/, this s
 DAY = 86400.0
 
 
-def replayed(model: RiskModel, events: list[Event]) -> list[Outcome]:
-    """Every event's outcome as ``riskmon score`` gives it with the default settings.
+def replayed(model: RiskModel, events: list[Event], quiet_sweep: bool = True,
+             ) -> tuple[list[Outcome], list[tuple[float, Realised]]]:
+    """Every event's outcome as ``riskmon score`` gives it with the default settings, and every
+    outcome the live watch realises, with its time: at an event, and with ``quiet_sweep`` the
+    worker's sweep of borrowers who went quiet, here every state once a day of event time, at the
+    day's last event (the worker goes round its table far faster at any traffic: about a turn per
+    20,000 batches with a million users, ``stream.worker.quiet_sweep``).
 
     Until stop 52 the bench called ``pipeline.process`` without the storm watch,
     so its combined score had neither the surge discount nor a storming rule's
     lost bonus that ``riskmon score`` and the worker apply (docs/early_warning.md).
+    The sweep changes nothing but which loans are realised when.
     """
-    return [outcome for outcome, _ in Replay.of(Settings(), model).run(events)]
+    replay = Replay.of(Settings(), model)
+    outcomes: list[Outcome] = []
+    realised: list[tuple[float, Realised]] = []
+    days = groupby(events, key=lambda e: e.ts // DAY) if quiet_sweep else [(0, events)]
+    for _, day in days:
+        start = len(outcomes)
+        outcomes += [outcome for outcome, _ in replay.run(day)]
+        realised += [(o.event.ts, r) for o in outcomes[start:] for r in o.realised]
+        if quiet_sweep and replay.last_ts is not None:
+            realised += [(replay.last_ts, r) for found in replay.sweep_quiet().values() for r in found]
+    return outcomes, realised
 
 
 def watch_ece(realised: list[Realised]) -> float:
@@ -119,14 +138,14 @@ def watch_drift(realised: list[tuple[float, Realised]], start: float, end: float
 
 
 def measure(events: list[Event], labels: dict[str, int], cut: float, seed: int = 7,
-            typology_prior: str = "none") -> dict[str, Any]:
+            typology_prior: str = "none", quiet_sweep: bool = True) -> dict[str, Any]:
     """Train before ``cut`` (with the prior the ``typology_prior`` setting names), score everything,
     measure on the loans from ``cut`` on."""
     history = [e for e in events if e.ts < cut]
     model = train(history, seed=seed, typology_prior=load_prior(typology_prior))
     info = {k: v for k, v in model.meta["early_warning"].items() if k != "outcomes"}
     out: dict[str, Any] = {"early_warning": info, "history_events": len(history)}
-    outcomes = replayed(model, events)
+    outcomes, realised_then = replayed(model, events, quiet_sweep)
     after = [o for o in outcomes if o.decision is not None and o.event.event_type == "loan" and o.event.ts >= cut]
     y = [labels.get(o.event.event_id, 0) for o in after]
     rules = [sum(1 for f in (o.alert or {}).get("fired_by", []) if f not in NOT_RULES) for o in after]
@@ -148,8 +167,7 @@ def measure(events: list[Event], labels: dict[str, int], cut: float, seed: int =
         realised["ece"] = expected_calibration_error(p, np.array(bad))
     out["realised_outcomes"] = realised
     if model.early_warning is not None:
-        out["watch"] = watch_drift([(o.event.ts, r) for o in outcomes for r in o.realised], cut,
-                                   max(e.ts for e in events) + 1)
+        out["watch"] = watch_drift(realised_then, cut, max(e.ts for e in events) + 1)
     return out
 
 
@@ -160,14 +178,17 @@ def _sim(users: int, days: int) -> tuple[list[Event], dict[str, int]]:
     return [parse_document(d) for d in docs], {lab["event_id"]: int(lab["label"]) for lab in labels}
 
 
-def run_cut(users: int, days: int, cut_day: int, typology_prior: str = "none") -> dict[str, Any]:
+def run_cut(users: int, days: int, cut_day: int, typology_prior: str = "none",
+            quiet_sweep: bool = True) -> dict[str, Any]:
     events, labels = _sim(users, days)
     start = min(e.ts for e in events)
-    return {"cut_day": cut_day, **measure(events, labels, start + cut_day * DAY, typology_prior=typology_prior)}
+    return {"cut_day": cut_day, **measure(events, labels, start + cut_day * DAY, typology_prior=typology_prior,
+                                          quiet_sweep=quiet_sweep)}
 
 
 def run_world(world: str, seed: int, users: int, history_days: int, test_days: int,
-              generator: str = "stream.worlds", typology_prior: str = "none") -> dict[str, Any]:
+              generator: str = "stream.worlds", typology_prior: str = "none",
+              quiet_sweep: bool = True) -> dict[str, Any]:
     """One held-out world through its generator's own command line, cut at the history's end."""
     with tempfile.TemporaryDirectory() as tmp:
         events_path, labels_path = Path(tmp) / "events.jsonl", Path(tmp) / "labels.jsonl"
@@ -180,7 +201,7 @@ def run_world(world: str, seed: int, users: int, history_days: int, test_days: i
     start = min(e.ts for e in events)
     cut = (start // DAY) * DAY + history_days * DAY
     return {"world": world, "seed": seed, **measure(events, {lab["event_id"]: int(lab["label"]) for lab in labels}, cut,
-                                                    typology_prior=typology_prior)}
+                                                    typology_prior=typology_prior, quiet_sweep=quiet_sweep)}
 
 
 def _f(x: float | None) -> str:
@@ -238,10 +259,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--typology-prior", default="none",
                         help="the typology prior the model blends in: none (default), default (the shipped one) or a "
                         "directory from bench/train_prior.py")
+    parser.add_argument("--no-quiet-sweep", dest="quiet_sweep", action="store_false",
+                        help="the live watch without the worker's quiet sweep (realised at a borrower's events only)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        cuts = list(pool.map(run_cut, *zip(*[(args.users, args.days, c, args.typology_prior)
+        cuts = list(pool.map(run_cut, *zip(*[(args.users, args.days, c, args.typology_prior, args.quiet_sweep)
                                              for c in args.cuts]))) if args.cuts else []
         worlds: list[dict[str, Any]] = []
         if not args.no_worlds:
@@ -249,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
             worlds = list(pool.map(run_world, names, *zip(*[(args.world_seed, args.world_users,
                                                               args.world_history_days, args.world_test_days,
                                                               args.generator,
-                                                              args.typology_prior)]
+                                                              args.typology_prior, args.quiet_sweep)]
                                                             * len(names))))
     report = ""
     if cuts:

@@ -46,7 +46,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "max_message_bytes": (1, 100 * 1024 * 1024),
     "future_tolerance_s": (0, math.inf), "stale_tolerance_s": (0, math.inf),
     "batch_max": (1, 100_000), "batch_linger_s": (0, 60), "producer_linger_s": (0, 1),
-    "state_cache_users": (0, 100_000_000), "fetch_max_wait_ms": (0, 60_000),
+    "state_cache_users": (0, 100_000_000), "quiet_sweep_users": (0, 1_000_000), "fetch_max_wait_ms": (0, 60_000),
     "suppress_window_s": (0, math.inf), "rule_storm_factor": (0, 1000), "rule_storm_min_hits": (1, 1_000_000),
     "rule_storm_min_users": (1, 1_000_000), "model_surge_allow": (1, 1000),
     "stall_timeout_s": (1, math.inf), "session_timeout_s": (1, 3600),
@@ -93,6 +93,7 @@ class Settings:
     batch_linger_s: float = 0.025
     producer_linger_s: float = 0.0  # how long the worker's producer holds records back to batch them
     state_cache_users: int = 20_000
+    quiet_sweep_users: int = 50  # stored users each batch sweeps for loans unpaid while their borrower went quiet (0: off)
     fetch_max_wait_ms: int = 50
     rules_file: str = ""
     rules_calibrate: bool = True  # riskmon train tightens / switches off rules over their share of the budget

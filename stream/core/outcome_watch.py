@@ -3,25 +3,36 @@
 The early warning's probability is a promise about the future; the stream
 sees the future arrive as repayments.  Each open loan slot of the user's state
 keeps the probability the loan was scored with (percent, one byte) and whether
-it alerted and how (one byte).  A repayment into a tagged loan realises its
-outcome once:
+it alerted and how (one byte).  The watch judges what the training label
+judges (``models.outcomes``: a first-payment default), once per loan:
 
-* **bad** when the repayment is ``late_days`` or more late (the training
-  label's lateness threshold, ``models.outcomes``);
-* **good** when it closes the loan (the last instalment, or a one-off loan's
-  repayment) without being that late;
-* **bad** too when any later event of the same borrower finds the loan still
-  open ``late_days`` after its next due date: a loan never repaid produces no
-  repayment to realise it, and on a held-out lender whose bad loans went
-  unpaid the watch saw 6 of 2,063 (docs/early_warning.md).  Not on a product
-  training read as revolving: there the lender calls payments long after a
-  draw's term on time (``models.outcomes``), and only lateness is bad.
+* **bad** when a repayment into it is ``late_days`` or more late;
+* **good** at its first repayment less late than that: the loan's first
+  payment (a one-off loan's repayment, an instalment plan's first instalment)
+  came in time, and later instalments are not the label's business;
+* **bad** when it is still unpaid ``late_days`` after its due date, seen at
+  any later event of the same borrower, or by the **quiet sweep** while the
+  borrower sends nothing: a defaulter often never comes back.  The worker
+  looks at a few stored users per batch (``quiet_sweep_users``), in turns
+  over the whole table, against the batch's event time on their partition
+  (``stream.core.pipeline.sweep_quiet``).  A loan never repaid produces no
+  repayment to realise it: on a held-out lender whose bad loans went unpaid,
+  a watch that read repayments alone saw 6 of 2,063 (docs/early_warning.md).
+  Not on a product training read as revolving: there the lender calls
+  payments long after a draw's term on time, and only lateness is bad.
 
-What the live watch still cannot see: a loan whose borrower never comes back,
-or that is forgotten when the user's open-loan slots overflow
-(``OPEN_LOAN_SLOTS``).  Realised bad rates per bucket are therefore a lower
-bound; they are a drift signal (predicted vs realised on the same loans), not
-the training metric.  State stays bounded: two bytes per open-loan slot.
+Until stop 56 an instalment plan was realised good only when it closed, and a
+late later instalment made it bad: on long plans the watch read mostly bad
+outcomes and paged at a lender whose early warning was calibrated against its
+label (docs/early_warning.md).
+
+What the live watch cannot see: a loan forgotten when the user's open-loan
+slots overflow (``OPEN_LOAN_SLOTS``), one a sweep realised whose borrower then
+repays it less than ``late_days`` late by the lender's count (the sweep reads
+the due date the state holds), and a first payment too small for the label
+(under ``min_repaid_share`` of what was due).  Realised rates per bucket are
+a drift signal (predicted vs realised on the same loans), not the training
+metric.  State stays bounded: two bytes per open-loan slot.
 """
 
 from __future__ import annotations
@@ -112,8 +123,13 @@ class BatchWatch:
         stored then (a loan tagged earlier in this batch has its tag in ``_tags``, not yet stored)."""
         if state is None:
             return ()
-        line = event.ts - self.late_days * DAY
-        own = loan_hash(event.loan_id) if event.event_type == "repayment" else 0
+        return self.overdue_at(state, event.ts, loan_hash(event.loan_id) if event.event_type == "repayment" else 0)
+
+    def overdue_at(self, state: UserState, at: float, own: int = 0) -> Overdue:
+        """The open loans, but the one of hash ``own``, whose next due date lies ``late_days`` or more
+        before ``at``, each with its tag as stored (:meth:`overdue` at an event; the quiet sweep at
+        the stream's time)."""
+        line = at - self.late_days * DAY
         seen: dict[int, Tag] = {}
         for slot, key in enumerate(state.loan_hashes):
             if (key and key != own and state.loan_due[slot] <= line
@@ -155,8 +171,6 @@ class BatchWatch:
         if not tag or not tag[0]:
             return None
         bad = event.days_late >= self.late_days
-        if not bad and left_open:
-            return None
         self._tags[key] = (0, 0)
         if left_open:
             _store(state, key[1], (0, 0))

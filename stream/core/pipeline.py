@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Iterable, Iterator, MutableMapping
+from typing import Any, Iterable, Iterator, Mapping, MutableMapping
 
 from stream.core.alerts import build_alert, fired_by
 from stream.core.contract import Event
@@ -161,6 +161,33 @@ def process(
             watch.loan_scored(state, event, decision.early_warning, source, held_after)
         outcomes.append(Outcome(event, False, decision, alert, suppressed, on_hold, sighted, realised))
     return outcomes
+
+
+def sweep_quiet(model: ScoringModel, states: Mapping[str, UserState], at: float) -> dict[str, tuple[Realised, ...]]:
+    """The quiet sweep: each tagged open loan of ``states`` whose next due date lies the early
+    warning's ``late_days`` or more before ``at`` (the stream's event time) realised bad, once (its
+    tag cleared in the state); by user, those with any.
+
+    A borrower who defaults often sends nothing more, so :func:`process`'s sweep at the borrower's
+    next event never sees the loan; on held-out lenders whose bad loans went unpaid, outcomes
+    realised only then lagged the truth by weeks (docs/early_warning.md).  The worker calls this on
+    a few stored users per batch, who are not in the batch (``stream.worker.batch``); ``riskmon
+    seed`` on every state at the history's end.  Nothing else of the state changes: features,
+    scores and alerts do not depend on when the sweep ran, and a state differs from an offline
+    replay's only in the tags a sweep cleared.  Each state is fetched anew from ``states`` (a
+    ``PackedStates`` keeps the change of one it had packed).
+    """
+    ew = model.early_warning
+    if ew is None:
+        return {}
+    watch = BatchWatch(getattr(ew, "late_days", DEFAULT_LATE_DAYS), getattr(ew, "revolving", ()))
+    out: dict[str, tuple[Realised, ...]] = {}
+    for user_id in list(states):
+        state = states[user_id]
+        realised = watch.swept(state, user_id, watch.overdue_at(state, at))
+        if realised:
+            out[user_id] = realised
+    return out
 
 
 def observe_sightings(

@@ -17,7 +17,8 @@ from stream.core.contract import Event
 from stream.core.entities import EntityState
 from stream.core.features import UserState
 from stream.core.packed_states import PackedStates
-from stream.core.pipeline import Outcome, observe_sightings, process
+from stream.core.outcome_watch import Realised
+from stream.core.pipeline import Outcome, observe_sightings, process, sweep_quiet
 from stream.core.rule_storm import StormWatch
 from stream.core.rules import RuleConfig
 from stream.settings import Settings
@@ -59,6 +60,11 @@ class Replay:
                 yield from self._chunk(chunk)
                 chunk = []
         yield from self._chunk(chunk)
+
+    def sweep_quiet(self) -> dict[str, tuple[Realised, ...]]:
+        """The worker's quiet sweep over every state at the newest event's time
+        (``stream.core.pipeline.sweep_quiet``): what it realised, by user."""
+        return {} if self.last_ts is None else sweep_quiet(self.model, self.states, self.last_ts)
 
     def _chunk(self, chunk: list[Event]) -> Iterator[tuple[Outcome, list[dict]]]:
         if not chunk:

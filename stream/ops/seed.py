@@ -94,6 +94,12 @@ def seed(settings: Settings, model_dir: Path, history: Path, start_from: str = c
     end_time = datetime.fromtimestamp(replay.last_ts, timezone.utc).isoformat(timespec="seconds")
     views = "".join(f", {sum(1 for k in replay.entities if k[0] == t)} {t}s" for t in by_entity)
     say(f"folded {report.valid} events of {history} (up to {end_time}): {len(replay.states)} users{views}")
+    # The history's loans long unpaid by borrowers who went quiet are the history's outcomes: realised
+    # here, the first worker's quiet sweep would count them all at once, and only bad ones.
+    settled = sum(len(found) for found in replay.sweep_quiet().values())
+    if settled:
+        say(f"{settled} loans of the history were long past due unpaid: their early-warning tags are cleared "
+            f"(the worker's calibration watch counts outcomes from here on)")
 
     if exists:
         first, end = ops.offsets(settings, settings.input_topic, n)

@@ -36,6 +36,7 @@ from stream.core.entities import write_version as entity_write_version
 from stream.worker.health import Health
 from stream.worker.input_feed import InputRecord, feed_topic
 from stream.worker.model_watch import ModelWatcher
+from stream.worker.quiet_sweep import QuietSweep
 from stream.core.pipeline import Outcome
 from stream.core.rule_storm import StormWatch
 from stream.core.rules import RULE_IDS, RuleConfig
@@ -217,6 +218,7 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
         lateness_sightings=entity_write_version(settings.state_write_version) >= 2,
         pack_sightings=settings.pack_sightings,
         storms=StormWatch(settings.storm_policy()),
+        quiet=QuietSweep(lambda: table.data.keys(), settings.quiet_sweep_users) if settings.quiet_sweep_users else None,
     )
 
     def refresh_ready() -> None:

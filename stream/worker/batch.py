@@ -6,8 +6,10 @@ For each micro-batch of input messages, in this order:
    the dead-letter topic, mis-keyed ones are queued to be sent on to their
    user's partition, valid ones go on.
 2. **Process** the valid events: load each touched user's state once, run the
-   shared pipeline (fold, score, alert), **send the alerts and wait for the
-   broker**, then **write the states and wait for the broker**.  Alerts go
+   shared pipeline (fold, score, alert), sweep a few quiet users of the same
+   partitions for loans left unpaid (``stream.worker.quiet_sweep``), **send
+   the alerts and wait for the broker**, then **write the states and wait for
+   the broker**.  Alerts go
    first, so a crash between the two replays the events and re-sends the alerts
    (same ``alert_id``) instead of finding them folded into the state already.
 3. If that fails, retry the events **one by one**; an event that still fails is
@@ -40,10 +42,12 @@ from stream.core.contract import Event, InvalidEvent
 from stream.core.dlq import PROCESSING_ERROR, dlq_record
 from stream.core.entities import Sighting, pack
 from stream.core.features import UserState
-from stream.core.pipeline import Outcome, process
+from stream.core.outcome_watch import Realised
+from stream.core.pipeline import Outcome, process, sweep_quiet
 from stream.core.routing import partition_for
 from stream.core.rule_storm import StormWatch, yardsticks
 from stream.core.rules import RuleConfig
+from stream.worker.quiet_sweep import QuietSweep
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +125,7 @@ class BatchHandler:
         lateness_sightings: bool = True,
         pack_sightings: bool = True,
         storms: StormWatch | None = None,
+        quiet: QuietSweep | None = None,
     ) -> None:
         self.sinks = sinks
         self.store = store
@@ -140,6 +145,9 @@ class BatchHandler:
         self.pack_sightings = pack_sightings
         #: Each rule's rate over this worker's last day of event time (``stream.core.rule_storm``).
         self.storms = storms
+        #: Stored users to sweep for loans their quiet borrowers left unpaid (None: no sweep).
+        self.quiet = quiet
+        self._sweep_failed = False  # its error is logged once
 
     async def handle(self, batch: Sequence[InputEvent]) -> None:
         """Steps 1-5 for one batch; returns once its offsets may be acknowledged."""
@@ -194,9 +202,48 @@ class BatchHandler:
             rates = yardsticks(self.storms.policy, model.expected_rule_rates, model.expected_model_rate)
             metrics.set_storming(self.storms.storming(outcomes[-1].event.ts, rates), rates)
             metrics.set_surge(self.storms.surge(outcomes[-1].event.ts))
+        quiet_states, quiet_events, realised = self._sweep_quiet(model, valid, last_event)
         await asyncio.gather(self._emit(outcomes, self.clock()), self._forward_sightings(outcomes, valid))
-        await self.store.write(states, last_event)
+        await self.store.write({**states, **quiet_states}, {**last_event, **quiet_events})
         self.on_outcomes(outcomes)
+        metrics.count_realised(realised)
+
+    def _sweep_quiet(self, model: Any, valid: list[tuple[Event, InputEvent]], last_event: dict[str, InputEvent],
+                     ) -> tuple[dict[str, UserState], dict[str, InputEvent], list[Realised]]:
+        """The quiet sweep of this batch (``stream.worker.quiet_sweep``): the swept users' changed states,
+        for each an input event of its partition to write it with, and what was realised.  A failure
+        here is logged and costs only this batch's sweep, never the batch."""
+        if self.quiet is None or model.early_warning is None:
+            return {}, {}, []
+        try:
+            admission = self.admission()
+            at: dict[int, tuple[float, InputEvent]] = {}  # partition -> (latest event time, one of its events)
+            for event, ev in valid:
+                partition = ev.message.partition
+                at[partition] = (max(event.ts, at[partition][0]) if partition in at else event.ts, ev)
+            home, turns = {}, self.quiet.turns
+            for user_id in self.quiet.take():
+                partition = partition_for(user_id.encode(), admission.partitions, admission.partitioner)
+                if partition in at and user_id not in last_event:
+                    home[user_id] = partition
+            loaded = self.store.load(list(home))
+            states: dict[str, UserState] = {}
+            events: dict[str, InputEvent] = {}
+            realised: list[Realised] = []
+            for partition, (ts, ev) in at.items():
+                group = {u: s for u, s in loaded.items() if home[u] == partition}
+                for user_id, found in sweep_quiet(model, group, ts).items():
+                    states[user_id], events[user_id] = group[user_id], ev
+                    realised += found
+            metrics.QUIET_SWEEP_TURNS.inc(self.quiet.turns - turns)
+            return states, events, realised
+        except Exception as exc:  # noqa: BLE001 - a metric's input must not stop the stream
+            self.store.forget_unwritten()  # a swept state may be half-changed in the cache
+            if not self._sweep_failed:
+                self._sweep_failed = True
+                log.error("the quiet sweep of the early warning's outcomes failed (%s: %s); batches go on without "
+                          "it, so realised outcomes of borrowers who went quiet are missing", type(exc).__name__, exc)
+            return {}, {}, []
 
     async def _emit(self, outcomes: list[Outcome], now: float) -> None:
         """Send alerts (waiting for the broker) and count outcomes (label look-ups once per batch, not per event)."""

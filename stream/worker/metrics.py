@@ -48,9 +48,14 @@ EARLY_WARNING_SCORED = Counter(
 EARLY_WARNING_REALISED = Counter(
     "riskmon_early_warning_realised_total",
     "Scored loans whose outcome a later event realised (bad: a seriously late repayment, or still unpaid that long "
-    "past its due date at the borrower's next event; good: closed in time), by the "
+    "past its due date at the borrower's next event or the quiet sweep; good: its first repayment in time), by the "
     "probability bucket they were scored in and how they alerted then (no_alert, early_warning, other_alert).",
     ["bucket", "source", "outcome"],
+)
+QUIET_SWEEP_TURNS = Counter(
+    "riskmon_quiet_sweep_turns_total",
+    "Turns the quiet sweep completed over this worker's stored users (each user looked at once for loans unpaid "
+    "long past due while the borrower sent nothing); its rate is how often a quiet borrower's loan is looked at.",
 )
 EARLY_WARNING_REALISED_PROBABILITY = Counter(
     "riskmon_early_warning_realised_probability_total",
@@ -211,7 +216,12 @@ def count_early_warning(outcome: Any) -> None:
     decision = outcome.decision
     if decision is not None and decision.early_warning is not None:
         EARLY_WARNING_SCORED.labels(bucket_of(decision.early_warning)).inc()
-    for realised in outcome.realised:
+    count_realised(outcome.realised)
+
+
+def count_realised(outcomes: Iterable[Any]) -> None:
+    """``riskmon_early_warning_realised_*`` for outcomes realised (``stream.core.outcome_watch.Realised``)."""
+    for realised in outcomes:
         EARLY_WARNING_REALISED.labels(realised.bucket, realised.source, "bad" if realised.bad else "good").inc()
         EARLY_WARNING_REALISED_PROBABILITY.labels(realised.bucket, realised.source).inc(realised.probability)
 

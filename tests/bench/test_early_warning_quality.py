@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
+from stream.core.contract import Event, parse_document
 from stream.core.entity_alerts import EntityThresholds
 from stream.core.outcome_watch import Realised, bucket_of
 from stream.core.rules import RULE_IDS, RuleConfig
 from tests.bench.scripts import load
+from tests.core.stub_model import EarlyWarningModel
 from tests.core.test_model_surge import AllFarOut, forty_borrowers_loans
 
 ewq = load("early_warning_quality")
@@ -22,7 +26,7 @@ class AllFarOutNoRules(AllFarOut):
 
 def test_the_bench_replays_with_the_storm_watch_so_a_surge_discounts_its_combined_score() -> None:
     """Until stop 52 the bench scored without the watch: forty borrowers far out all kept 0.995."""
-    out = ewq.replayed(AllFarOutNoRules(), forty_borrowers_loans())
+    out, _ = ewq.replayed(AllFarOutNoRules(), forty_borrowers_loans())
     first, last = out[0].decision, out[-1].decision
     assert first is not None and last is not None
     assert (first.surge, first.score) == (1.0, 0.995)
@@ -64,3 +68,28 @@ def test_a_week_with_too_few_outcomes_never_alerts() -> None:
     realised = [(float(i), _realised(0.01, True)) for i in range(150)]
     drift = ewq.watch_drift(realised, start=0.0, end=10 * ewq.DAY)
     assert drift["ece"] > 0.9 and drift["worst_window_ece"] is None and drift["alert_day"] is None
+
+
+class EarlyWarningNoRules(EarlyWarningModel):
+    entity_thresholds = EntityThresholds()
+
+    def rules(self, configured: RuleConfig) -> RuleConfig:
+        return RuleConfig.from_dict({"disabled": list(RULE_IDS)}, "no rules")
+
+
+def test_the_bench_watch_sweeps_quiet_borrowers_once_a_day_as_the_worker_sweeps_them() -> None:
+    """Borrower q's loan (probability 0.7) falls due on day 7 and q sends nothing more; another
+    borrower borrows every day, due long after.  With the quiet sweep the watch realises q's loan bad at the last
+    event of day 22, the first day whose events reach its line; without it, never."""
+    t0 = datetime(2026, 3, 2, tzinfo=timezone.utc)
+
+    def loan(user: str, n: int, day: float, amount: float, term: int = 7) -> Event:
+        return parse_document({
+            "event_id": f"{user}{n}", "event_type": "loan", "user_id": user, "amount": amount,
+            "ts": (t0 + timedelta(days=day)).isoformat(), "loan_id": f"{user}L{n}", "product": "cash_loan",
+            "term_days": term, "credit_limit": 1000, "segment": "individual", "channel": "app"})
+
+    events = [loan("q", 0, 0, 700)] + [loan("busy", n, n + 0.5, 10, term=90) for n in range(40)]
+    _, swept = ewq.replayed(EarlyWarningNoRules(), events)
+    assert [(ts, r.probability, r.bad) for ts, r in swept] == [(events[23].ts, 0.7, True)]
+    assert ewq.replayed(EarlyWarningNoRules(), events, quiet_sweep=False)[1] == []

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from stream.core.features import FeatureRow
+from stream.core.features import LOAN_FEATURES, FeatureRow
+from stream.core.outcome_watch import DEFAULT_LATE_DAYS
 
 
 class Lines:
@@ -50,3 +51,25 @@ class StubModel:
 
     def score_ranks(self, event_type: str) -> None:
         return None  # no history ranks: never discounted by a surge
+
+
+class AmountEarlyWarning(Lines):
+    """An early warning whose probability is the loan's amount over its limit (alert lines 0.8 / 0.9)."""
+
+    late_days = DEFAULT_LATE_DAYS
+    scale = None  # linear between the lines
+
+    def __init__(self) -> None:
+        super().__init__(0.8, 0.9)
+
+    def probability(self, X: np.ndarray) -> np.ndarray:
+        return np.clip(X[:, 0], 0.0, 1.0)
+
+
+class EarlyWarningModel(StubModel):
+    """A model whose early warning reads one feature, and whose forest never fires."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.early_warning = AmountEarlyWarning()
+        self.early_warning_columns = np.array([LOAN_FEATURES.index("amount_over_limit")])

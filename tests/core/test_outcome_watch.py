@@ -8,39 +8,20 @@ import random
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
-import numpy as np
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from models.outcomes import OutcomeRules, label_outcomes
 from stream.core.contract import Event, parse_document
-from stream.core.features import LOAN_FEATURES, UserState
-from stream.core.outcome_watch import BUCKETS, DEFAULT_LATE_DAYS, SOURCES, bucket_of
-from stream.core.pipeline import process
+from stream.core.features import UserState
+from stream.core.outcome_watch import BUCKETS, SOURCES, bucket_of
+from stream.core.pipeline import process, sweep_quiet
 from stream.core.rules import RuleConfig
-from tests.core.stub_model import Lines
-from tests.core.stub_model import StubModel as Stub
+from tests.core.stub_model import EarlyWarningModel as StubModel
 
 T0 = datetime(2026, 3, 1, tzinfo=timezone(timedelta(hours=8)))
 RULES = RuleConfig.from_dict({"disabled": ["account_takeover", "borrow_to_repay", "limit_jump_drain", "loan_stacking",
                                            "overdue_escalation", "student_overborrowing"]}, "no rules")
-AMOUNT = LOAN_FEATURES.index("amount_over_limit")
-
-
-class _EarlyWarning(Lines):
-    late_days = DEFAULT_LATE_DAYS
-    scale = None  # linear between the lines
-
-    def probability(self, X: np.ndarray) -> np.ndarray:
-        return np.clip(X[:, 0], 0.0, 1.0)  # the loan's amount over its limit
-
-
-class StubModel(Stub):
-    """A model whose early warning reads one feature, and whose forest never fires."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.early_warning = _EarlyWarning(0.8, 0.9)
-        self.early_warning_columns = np.array([AMOUNT])
 
 
 def _loan(i: int, user: str, day: float, amount: float, term: int = 30, product: str = "cash_loan") -> Event:
@@ -108,6 +89,20 @@ def test_a_loan_left_unpaid_realises_bad_at_the_borrowers_next_event_past_its_li
     assert _realised(events) == [("l3-a", 0.7, True)]
 
 
+def test_an_instalment_plan_is_judged_by_its_first_instalment_as_the_training_label_judges_it() -> None:
+    """The label is a first-payment default (``models.outcomes``): a plan whose first instalment came
+    in time is good, whatever a later instalment does.  Until stop 56 the watch waited for the plan
+    to close, and a late later instalment made it bad."""
+    events = [
+        _loan(1, "a", 0, 500, term=360, product="installment"),  # p = 0.5, first instalment due on day 30
+        _repay(2, "a", 1, 30, late=0),  # in time: good, though the plan stays open
+        _repay(3, "a", 1, 90, late=40),  # a later instalment very late: not the label's business
+        _loan(4, "a", 200, 100),  # far past every due date: nothing left to sweep
+    ]
+    assert _realised(events) == [("r2-a", 0.5, False)]
+    assert label_outcomes(events, OutcomeRules()) == {"l1-a": False}
+
+
 def test_the_loan_a_repayment_pays_is_judged_by_that_repayment() -> None:
     """The lender's ``days_late`` decides for the loan being repaid, even past the stream's own line."""
     events = [_loan(1, "a", 0, 600, term=14), _repay(2, "a", 1, 35, late=3)]
@@ -123,6 +118,48 @@ def test_a_revolving_products_unpaid_draw_is_never_swept() -> None:
     revolving.early_warning.revolving = ("credit_line",)
     assert _realised(events, revolving) == [("r3-a", 0.8, False)]
     assert _realised(events) == [("l2-a", 0.8, True)]
+
+
+def _quiet_states(events: list[Event], model: StubModel) -> dict[str, UserState]:
+    states: dict[str, UserState] = {}
+    process(model, RULES, states, events)
+    return states
+
+
+def test_the_quiet_sweep_realises_a_quiet_borrowers_unpaid_loan_once_past_its_line() -> None:
+    """A borrower who never comes back: the sweep at the stream's time realises the tagged loan bad
+    once it lies ``late_days`` past its due date, never before, never twice; an untagged state,
+    a revolving draw and a model without an early warning give nothing."""
+    model = StubModel()
+    states = _quiet_states([_loan(1, "a", 0, 700, term=14), _loan(2, "b", 0, 100, term=60)], model)
+    day = lambda d: (T0 + timedelta(days=d)).timestamp()  # noqa: E731
+    before = {u: s.to_bytes() for u, s in states.items()}
+    assert sweep_quiet(model, states, day(28.9)) == {}
+    assert {u: s.to_bytes() for u, s in states.items()} == before, "a sweep that realises nothing changes nothing"
+    swept = sweep_quiet(model, states, day(29))
+    assert [(u, r.probability, r.bad, r.source) for u, rs in swept.items() for r in rs] == [("a", 0.7, True, "no_alert")]
+    later = sweep_quiet(model, states, day(90))  # b's loan: due on day 60
+    assert [(u, r.probability, r.bad) for u, rs in later.items() for r in rs] == [("b", 0.1, True)]
+    assert sweep_quiet(model, states, day(200)) == {}, "realised once"
+    assert states["a"].to_bytes() != before["a"]
+    revolving = StubModel()
+    revolving.early_warning.revolving = ("cash_loan",)
+    assert sweep_quiet(revolving, _quiet_states([_loan(1, "a", 0, 700, term=14)], revolving), day(200)) == {}
+    blind = StubModel()
+    blind.early_warning = None
+    assert sweep_quiet(blind, _quiet_states([_loan(1, "a", 0, 700, term=14)], model), day(200)) == {}
+
+
+def test_a_loan_the_quiet_sweep_realised_is_not_realised_again_by_the_borrowers_return() -> None:
+    """The sweep and the borrower's next event realise the same loans, whichever comes first."""
+    model = StubModel()
+    first = [_loan(1, "a", 0, 700, term=14)]
+    later = [_loan(2, "a", 40, 200), _repay(3, "a", 1, 41, late=27)]
+    states = _quiet_states(first, model)
+    swept = sweep_quiet(model, states, (T0 + timedelta(days=35)).timestamp())
+    again = [r for o in process(model, RULES, states, later) for r in o.realised]
+    assert [r.bad for rs in swept.values() for r in rs] == [True] and again == []
+    assert _realised(first + later) == [("l2-a", 0.7, True)], "without the sweep, the next event realises it"
 
 
 @settings(max_examples=150, deadline=None)

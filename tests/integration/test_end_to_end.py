@@ -9,7 +9,9 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
+from datetime import datetime, timezone
 from pathlib import Path
 
 import jsonschema
@@ -20,7 +22,7 @@ from models.model import load, save
 from models.prior import load_prior
 from models.train import train
 from stream.core.contract import parse_document
-from stream.core.pipeline import observe_sightings, process
+from stream.core.pipeline import observe_sightings, process, sweep_quiet
 from stream.core.entities import LATE_DAYS
 from stream.kafka.producer import MALFORMED, make_producer, publish
 from stream.core.rules import RuleConfig
@@ -235,3 +237,55 @@ def test_each_demo_run_simulates_new_users() -> None:
 
     first, later = demo_user_prefix(0.0), demo_user_prefix(61.0)
     assert first == "live700101000000" and later == "live700101000101"
+
+
+def test_a_quiet_borrowers_unpaid_loan_is_realised_by_the_worker_sweep(unique_topics: Settings, model_dir: Path,
+                                                                       tmp_path: Path) -> None:
+    """Twelve borrowers take a loan 40 days ago and send nothing more; other borrowers keep the
+    partitions busy now.  The worker's quiet sweep (over the real Faust table) realises every one of
+    the twelve loans bad, in the bucket and source the offline replay tagged it with, and nothing else."""
+    (metrics_port,) = free_ports(1)
+    settings = unique_topics.replace(model_dir=model_dir, data_dir=tmp_path / "worker", metrics_port=metrics_port,
+                                     entity_views=False)
+    now = time.time()
+
+    def loan(user: str, n: int, ts: float, amount: float) -> dict:
+        return {"event_id": f"{user}-e{n}", "event_type": "loan", "user_id": user, "amount": amount,
+                "ts": datetime.fromtimestamp(ts, timezone.utc).isoformat(), "loan_id": f"{user}-L{n}",
+                "product": "cash_loan", "term_days": 7, "credit_limit": 5000, "segment": "individual", "channel": "app"}
+
+    quiet = [loan(f"quiet-{i}", 0, now - 40 * 86400 + 60 * i, 400 + 350 * i) for i in range(12)]
+    model = load(model_dir)
+    states: dict = {}
+    process(model, model.rules(RuleConfig()), states, [parse_document(d) for d in quiet], 0.0)
+    expected = Counter((r.bucket, r.source, "bad") for rs in sweep_quiet(model, states, now).values() for r in rs)
+    assert sum(expected.values()) == 12
+
+    producer = make_producer(settings)
+    publish(producer, settings.input_topic, quiet)
+    producer.flush()
+    log = tmp_path / "worker.log"
+    worker = start_worker(settings, log)
+    rounds = 0
+
+    def all_realised() -> bool:  # a batch sweeps only users of its own partitions: keep every partition busy
+        nonlocal rounds
+        rounds += 1
+        publish(producer, settings.input_topic, [loan(f"busy-{i}", rounds, time.time(), 100) for i in range(40)])
+        producer.flush()
+        return metric_sum(scrape(metrics_port), "riskmon_early_warning_realised_total") >= 12
+
+    def turned_again() -> bool:  # a later turn looks at them again, and must not realise them twice
+        all_realised()
+        return scrape(metrics_port)["riskmon_quiet_sweep_turns_total"] >= 2
+
+    try:
+        wait_for(all_realised, timeout_s=120, proc=worker, log=log, what="the quiet borrowers' loans realised")
+        wait_for(turned_again, timeout_s=60, proc=worker, log=log, what="two turns of the quiet sweep")
+        samples = scrape(metrics_port)
+    finally:
+        producer.close()
+        assert stop_worker(worker) == 0, log.read_text(errors="replace")[-2000:]
+    assert {f'riskmon_early_warning_realised_total{{bucket="{b}",outcome="{r}",source="{s}"}}': float(n)
+            for (b, s, r), n in expected.items()} == {
+        k: v for k, v in samples.items() if k.startswith("riskmon_early_warning_realised_total{") and v}

@@ -66,3 +66,36 @@ def test_a_packed_replay_decides_and_ends_as_a_plain_one(stream_and_model, hot: 
     assert len(packed.states) == len(plain.states) > hot and len(packed.states._decoded) == hot
     assert {u: s.to_bytes() for u, s in packed.states.items()} == {u: s.to_bytes() for u, s in plain.states.items()}
     assert {k: s.to_bytes() for k, s in packed.entities.items()} == {k: s.to_bytes() for k, s in plain.entities.items()}
+
+
+def test_the_quiet_sweep_over_a_packed_replay_keeps_what_it_cleared() -> None:
+    """``riskmon seed`` clears the history's own backlog of loans long unpaid by quiet borrowers
+    (``Replay.sweep_quiet``): a packed state's cleared tag must stay cleared, or the first worker
+    would realise the loan again."""
+    from datetime import datetime, timedelta, timezone
+
+    from stream.core.entity_alerts import EntityThresholds
+    from stream.core.features import UserState
+    from stream.core.rule_storm import StormWatch
+    from stream.core.rules import RULE_IDS, RuleConfig
+    from tests.core.stub_model import EarlyWarningModel
+
+    model = EarlyWarningModel()
+    model.entity_thresholds = EntityThresholds()
+    t0 = datetime(2026, 3, 2, tzinfo=timezone.utc)
+
+    def loan(user: str, n: int, day: float, amount: float, term: int) -> dict:
+        return {"event_id": f"{user}{n}", "event_type": "loan", "user_id": user, "amount": amount,
+                "ts": (t0 + timedelta(days=day)).isoformat(), "loan_id": f"{user}L{n}", "product": "cash_loan",
+                "term_days": term, "credit_limit": 1000, "segment": "individual", "channel": "app"}
+
+    docs = [loan("q", 0, 0, 700, 7)] + [loan("busy", n, n + 0.5, 10, 90) for n in range(30)]
+    for hot in (None, 1):
+        replay = Replay(model, RuleConfig.from_dict({"disabled": list(RULE_IDS)}, "no rules"),
+                        StormWatch(Settings().storm_policy()), 0.0)
+        if hot:
+            replay.states = PackedStates(UserState.from_bytes, UserState.to_bytes, hot)
+        list(replay.run(parse_document(d) for d in docs))
+        swept = replay.sweep_quiet()
+        assert [(u, r.probability, r.bad) for u, rs in swept.items() for r in rs] == [("q", 0.7, True)]
+        assert replay.sweep_quiet() == {}, f"hot={hot}: the cleared tag was lost"
