@@ -21,8 +21,8 @@ For each cut day of a simulated lender history (the project's simulator,
      and the monitor's combined score;
 4. and, where an early warning is used, what the live watch shows: the
    outcomes the worker's delayed-label counters realise after the cut (a
-   repayment ``late_days`` late, or one that closes its loan; a loan that
-   long past due unpaid, at its borrower's next event or the quiet sweep of
+   repayment ``late_days`` late, or the first one in time; a loan that long
+   past due unpaid, at its borrower's next event or the quiet sweep of
    borrowers who went quiet, unless ``--no-quiet-sweep``), their
    calibration error as ``RiskmonEarlyWarningMiscalibrated`` computes it, the
    worst 7-day window's, and the first day after the cut on which the alert's
