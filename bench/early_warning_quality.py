@@ -168,7 +168,16 @@ def measure(events: list[Event], labels: dict[str, int], cut: float, seed: int =
     out["realised_outcomes"] = realised
     if model.early_warning is not None:
         out["watch"] = watch_drift(realised_then, cut, max(e.ts for e in events) + 1)
+        out["watch"].update(untracked(after))
     return out
+
+
+def untracked(loans: list[Outcome]) -> dict[str, Any]:
+    """The loans the watch cannot follow (no open-loan slot: ``Outcome.untracked``): their share of
+    the loans scored, and of those the early warning alerted on."""
+    fired = [o for o in loans if o.decision is not None and o.decision.early_warning_fired]
+    return {"untracked_share": sum(o.untracked for o in loans) / len(loans) if loans else None,
+            "untracked_alerted_share": sum(o.untracked for o in fired) / len(fired) if fired else None}
 
 
 def _sim(users: int, days: int) -> tuple[list[Event], dict[str, int]]:
@@ -216,12 +225,13 @@ def _watch(w: dict[str, Any] | None) -> str:
     if not w:
         return "–"
     return (f"{w['realised']} ({w['bad']}), {_f(w['ece'])}, {_f(w['worst_window_ece'])}, "
-            f"{'–' if w['alert_day'] is None else 'day ' + str(w['alert_day'])}")
+            f"{'–' if w['alert_day'] is None else 'day ' + str(w['alert_day'])}; untracked "
+            f"{_f(w.get('untracked_share'))} ({_f(w.get('untracked_alerted_share'))} of its alerts)")
 
 
 def table(rows: list[dict[str, Any]], key: str) -> str:
     head = (f"| {key} | labelled loans (bad) | early warning | realised: loans (bad) | realised PR-AUC: early warning "
-            "/ forest | ECE | the live watch: realised (bad), ECE, worst 7 days, alert day | risky borrowing PR-AUC: "
+            "/ forest | ECE | the live watch: realised (bad), ECE, worst 7 days, alert day; untracked loans | risky borrowing PR-AUC: "
             "combined / forest / early warning / rules |")
     lines = [head, "|" + "---|" * 8]
     for r in rows:

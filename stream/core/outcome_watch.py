@@ -26,11 +26,12 @@ late later instalment made it bad: on long plans the watch read mostly bad
 outcomes and paged at a lender whose early warning was calibrated against its
 label (docs/early_warning.md).
 
-What the live watch cannot see: a loan forgotten when the user's open-loan
-slots overflow (``OPEN_LOAN_SLOTS``), one a sweep realised whose borrower then
-repays it less than ``late_days`` late by the lender's count (the sweep reads
-the due date the state holds), and a first payment too small for the label
-(under ``min_repaid_share`` of what was due).  Realised rates per bucket are
+What the live watch cannot see: a loan that finds the user's open-loan slots
+full of loans due sooner (``OPEN_LOAN_SLOTS``; counted as untracked,
+``Outcome.untracked``) or is pushed out of its slot by one, one a sweep
+realised whose borrower then repays it less than ``late_days`` late by the
+lender's count (the sweep reads the due date the state holds), and a first
+payment too small for the label (under ``min_repaid_share`` of what was due).  Realised rates per bucket are
 a drift signal (predicted vs realised on the same loans), not the training
 metric.  State stays bounded: two bytes per open-loan slot.
 """

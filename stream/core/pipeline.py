@@ -38,6 +38,9 @@ class Outcome:
     held: bool = False  # alerted by storming sources alone (``stream.core.rule_storm``): not sent; counted unless suppressed
     sightings: tuple[Sighting, ...] = ()  # for the entity views (stream.core.entities)
     realised: tuple[Realised, ...] = ()  # outcomes of early-warning-scored loans this event realised
+    #: a loan the early warning scored that holds no open-loan slot (its user's are full of sooner-due
+    #: loans): its outcome will never be realised, and the live watch counts it as untracked
+    untracked: bool = False
 
 
 def fold(states: MutableMapping[str, UserState], event: Event) -> FeatureRow | None:
@@ -159,7 +162,8 @@ def process(
         elif decision.early_warning is not None:
             source = "early_warning" if decision.early_warning_fired else "other_alert" if alert else "no_alert"
             watch.loan_scored(state, event, decision.early_warning, source, held_after)
-        outcomes.append(Outcome(event, False, decision, alert, suppressed, on_hold, sighted, realised))
+        untracked = event.event_type == "loan" and decision.early_warning is not None and not held_after
+        outcomes.append(Outcome(event, False, decision, alert, suppressed, on_hold, sighted, realised, untracked))
     return outcomes
 
 

@@ -52,6 +52,12 @@ EARLY_WARNING_REALISED = Counter(
     "probability bucket they were scored in and how they alerted then (no_alert, early_warning, other_alert).",
     ["bucket", "source", "outcome"],
 )
+EARLY_WARNING_UNTRACKED = Counter(
+    "riskmon_early_warning_untracked_total",
+    "Loans the early warning scored that its watch cannot follow: the borrower's open-loan slots were full of "
+    "loans due sooner, so the outcome will never be realised (a blind spot, largest among stacked borrowing), "
+    "by probability bucket.", ["bucket"],
+)
 QUIET_SWEEP_TURNS = Counter(
     "riskmon_quiet_sweep_turns_total",
     "Turns the quiet sweep completed over this worker's stored users (each user looked at once for loans unpaid "
@@ -216,6 +222,8 @@ def count_early_warning(outcome: Any) -> None:
     decision = outcome.decision
     if decision is not None and decision.early_warning is not None:
         EARLY_WARNING_SCORED.labels(bucket_of(decision.early_warning)).inc()
+        if outcome.untracked:
+            EARLY_WARNING_UNTRACKED.labels(bucket_of(decision.early_warning)).inc()
     count_realised(outcome.realised)
 
 

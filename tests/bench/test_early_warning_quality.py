@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 from stream.core.contract import Event, parse_document
 from stream.core.entity_alerts import EntityThresholds
@@ -93,3 +94,12 @@ def test_the_bench_watch_sweeps_quiet_borrowers_once_a_day_as_the_worker_sweeps_
     _, swept = ewq.replayed(EarlyWarningNoRules(), events)
     assert [(ts, r.probability, r.bad) for ts, r in swept] == [(events[23].ts, 0.7, True)]
     assert ewq.replayed(EarlyWarningNoRules(), events, quiet_sweep=False)[1] == []
+
+
+def test_the_bench_reports_the_share_of_scored_and_alerted_loans_the_watch_cannot_follow() -> None:
+    def loan(untracked: bool, fired: bool) -> SimpleNamespace:
+        return SimpleNamespace(untracked=untracked, decision=SimpleNamespace(early_warning_fired=fired))
+
+    loans = [loan(False, False)] * 6 + [loan(True, False)] * 2 + [loan(True, True), loan(False, True)]
+    assert ewq.untracked(loans) == {"untracked_share": 0.3, "untracked_alerted_share": 0.5}
+    assert ewq.untracked([]) == {"untracked_share": None, "untracked_alerted_share": None}

@@ -103,6 +103,16 @@ def test_an_instalment_plan_is_judged_by_its_first_instalment_as_the_training_la
     assert label_outcomes(events, OutcomeRules()) == {"l1-a": False}
 
 
+def test_a_scored_loan_that_finds_the_open_loan_slots_full_is_counted_untracked() -> None:
+    """Eight open loans due within 14 days fill the slots; a ninth due in 30 days gets none, so its
+    outcome can never be realised: the outcome says so, and nothing is realised for it."""
+    events = [_loan(i, "a", i / 24, 100, term=14) for i in range(8)] + [_loan(8, "a", 0.5, 900, term=30),
+                                                                        _repay(9, "a", 8, 31, late=20)]
+    outcomes = process(StubModel(), RULES, {}, events)
+    assert [o.untracked for o in outcomes] == [False] * 8 + [True, False]
+    assert [r for o in outcomes for r in o.realised if r.probability == 0.9] == []
+
+
 def test_the_loan_a_repayment_pays_is_judged_by_that_repayment() -> None:
     """The lender's ``days_late`` decides for the loan being repaid, even past the stream's own line."""
     events = [_loan(1, "a", 0, 600, term=14), _repay(2, "a", 1, 35, late=3)]

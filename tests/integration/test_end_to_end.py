@@ -185,6 +185,9 @@ def test_stream_end_to_end(unique_topics: Settings, model_dir: Path, tmp_path: P
                      if o.decision is not None and o.decision.early_warning is not None)
     assert {f'riskmon_early_warning_scored_total{{bucket="{b}"}}': float(n) for b, n in scored.items()} == {
         k: v for k, v in samples.items() if k.startswith("riskmon_early_warning_scored_total{") and v}
+    untracked = Counter(bucket_of(o.decision.early_warning) for o in offline if o.untracked)
+    assert {f'riskmon_early_warning_untracked_total{{bucket="{b}"}}': float(n) for b, n in untracked.items()} == {
+        k: v for k, v in samples.items() if k.startswith("riskmon_early_warning_untracked_total{") and v}
     assert any("early_warning" in a["fired_by"] and a["early_warning_probability"] >= model.early_warning.threshold
                for a in alerts)
     realised = Counter((r.bucket, r.source, "bad" if r.bad else "good") for o in offline for r in o.realised)
