@@ -82,8 +82,10 @@ def test_a_quiet_borrowers_unpaid_loan_is_realised_by_a_later_batch_of_its_parti
     asyncio.run(handler.handle([_message(_doc(3, _neighbour(q), 29, 100), 2)]))
     assert _bad(0.7) - before_q == (1 if quiet else 0)
     assert _bad(0.6) == before_x, "x's partition had no event in the batch: x is not swept"
-    assert (store.stored[q] != stored_q) == quiet and log[-1] == ("write", sorted([q, _neighbour(q)] if quiet else [_neighbour(q)]))
-    asyncio.run(handler.handle([_message(_doc(4, _neighbour(x), 30, 100), 3), _message(_doc(5, _neighbour(q), 31, 100), 4)]))
+    assert (store.stored[q] != stored_q) == quiet
+    assert log[-1] == ("write", sorted([q, _neighbour(q)] if quiet else [_neighbour(q)]))
+    asyncio.run(handler.handle([_message(_doc(4, _neighbour(x), 30, 100), 3),
+                                _message(_doc(5, _neighbour(q), 31, 100), 4)]))
     assert (_bad(0.6) - before_x, _bad(0.7) - before_q) == ((1, 1) if quiet else (0, 0)), "each loan realised once"
 
 
