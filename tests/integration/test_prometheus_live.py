@@ -35,7 +35,9 @@ TEMPLATE = {"$job": JOB, "$instance": ".*", "$event_type": ".*", "$__rate_interv
             "$__interval": "5s"}
 #: Panels that must show data after a short run (the rest need hours of history or a fault).
 MUST_HAVE_DATA = ("riskmon_events_processed_total", "riskmon_alerts_total", "riskmon_score_bucket",
-                  "riskmon_processing_latency_seconds_bucket", "riskmon_state_users", "riskmon_model_info")
+                  "riskmon_processing_latency_seconds_bucket", "riskmon_state_users", "riskmon_model_info",
+                  "riskmon_early_warning_realised_bad:ratio7d", "riskmon_early_warning_calibration_error",
+                  "riskmon_early_warning_untracked:ratio7d")
 
 
 def dashboard_queries() -> list[str]:
@@ -76,7 +78,8 @@ def test_dashboard_queries_return_data_from_a_live_worker(
     unique_topics: Settings, tmp_path: Path, prometheus_bin: str
 ) -> None:
     metrics_port, prom_port = free_ports(2)
-    history, _ = generate(SimConfig(users=800, days=30, seed=3, user_prefix="hist"))
+    # 60 days, so the history holds enough matured outcomes for an early warning and its panels read data.
+    history, _ = generate(SimConfig(users=1500, days=60, seed=3, user_prefix="hist"))
     save(train((parse_document(e) for e in history), seed=7), tmp_path / "model")
     settings = unique_topics.replace(model_dir=tmp_path / "model", data_dir=tmp_path / "w", metrics_port=metrics_port)
     events, _ = generate(SimConfig(users=400, days=20, seed=5, anomaly_rate=0.1, user_prefix="p"))
