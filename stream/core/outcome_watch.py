@@ -31,14 +31,16 @@ full of loans due sooner (``OPEN_LOAN_SLOTS``; counted as untracked,
 ``Outcome.untracked``) or is pushed out of its slot by one, one a sweep
 realised whose borrower then repays it less than ``late_days`` late by the
 lender's count (the sweep reads the due date the state holds), and a first
-payment too small for the label (under ``min_repaid_share`` of what was due).  Realised rates per bucket are
-a drift signal (predicted vs realised on the same loans), not the training
-metric.  State stays bounded: two bytes per open-loan slot.
+payment too small for the label (under ``min_repaid_share`` of what was due).
+Realised rates per bucket are a drift signal (predicted vs realised on the
+same loans), not the training metric.  State stays bounded: two bytes per
+open-loan slot.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from stream.core.contract import PRODUCTS, Event
 from stream.core.features import DAY, UserState, loan_hash, loan_slot
@@ -70,6 +72,12 @@ Tag = tuple[int, int]  # (1 + percent, 1 + source index) as stored; (0, 0) = non
 
 def encode(probability: float, source: str) -> Tag:
     return 1 + min(100, max(0, round(probability * 100))), 1 + SOURCES.index(source)
+
+
+def _realised(tag: Tag, bad: bool) -> Realised:
+    """The outcome of a loan stored with ``tag`` (``encode``'s inverse, to the percent)."""
+    probability = (tag[0] - 1) / 100
+    return Realised(bucket_of(probability), SOURCES[tag[1] - 1], probability, bad)
 
 
 def before_repayment(state: UserState | None, event: Event) -> tuple[Tag | None, bool]:
@@ -118,6 +126,12 @@ class BatchWatch:
         self._unswept = frozenset(PRODUCTS.index(p) + 1 for p in revolving if p in PRODUCTS)
         self._tags: dict[tuple[str, int], Tag] = {}  # this batch's tags so far by loan hash; (0, 0) once realised
 
+    @classmethod
+    def of(cls, early_warning: Any) -> BatchWatch:
+        """The watch of a model's early warning: its lateness and its revolving products (a model
+        without one, or an artefact from before them, gets the defaults)."""
+        return cls(getattr(early_warning, "late_days", DEFAULT_LATE_DAYS), getattr(early_warning, "revolving", ()))
+
     def overdue(self, state: UserState | None, event: Event) -> Overdue:
         """Read before ``event`` is folded in: the open loans whose next due date lies ``late_days``
         or more before it, but the loan it repays (its own repayment decides), each with its tag as
@@ -148,8 +162,7 @@ class BatchWatch:
                 continue
             self._tags[user_id, key] = (0, 0)
             _store(state, key, (0, 0))
-            probability = (tag[0] - 1) / 100
-            out.append(Realised(bucket_of(probability), SOURCES[tag[1] - 1], probability, True))
+            out.append(_realised(tag, True))
         return tuple(out)
 
     def loan_scored(self, state: UserState, event: Event, probability: float, source: str, held_slot: bool) -> None:
@@ -175,5 +188,4 @@ class BatchWatch:
         self._tags[key] = (0, 0)
         if left_open:
             _store(state, key[1], (0, 0))
-        probability = (tag[0] - 1) / 100
-        return Realised(bucket_of(probability), SOURCES[tag[1] - 1], probability, bad)
+        return _realised(tag, bad)

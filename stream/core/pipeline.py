@@ -18,7 +18,7 @@ from stream.core.contract import Event
 from stream.core.entities import EntityState, Sighting, late_at_merchant, sightings
 from stream.core.entity_alerts import EntityOutcome, EntityThresholds, observe
 from stream.core.features import LOAN_FEATURES, FeatureRow, UserState, update
-from stream.core.outcome_watch import DEFAULT_LATE_DAYS, BatchWatch, Realised, before_repayment, still_open
+from stream.core.outcome_watch import BatchWatch, Realised, before_repayment, still_open
 from stream.core.rule_storm import SURGE_LINE, StormWatch, held, yardsticks
 from stream.core.rules import RuleConfig
 from stream.core.scoring import (Decision, ScoringModel, by_readers, decide_batch, discounted, far_out, model_reasons,
@@ -113,7 +113,7 @@ def process(
     suppression do not depend on the storm, only whether it is sent.
     """
     ew = model.early_warning
-    watch = BatchWatch(getattr(ew, "late_days", DEFAULT_LATE_DAYS), getattr(ew, "revolving", ()))
+    watch = BatchWatch.of(ew)
     folded, views = [], []
     for e in events:
         seen, held_before = before_repayment(states.get(e.user_id), e)
@@ -181,10 +181,9 @@ def sweep_quiet(model: ScoringModel, states: Mapping[str, UserState], at: float)
     replay's only in the tags a sweep cleared.  Each state is fetched anew from ``states`` (a
     ``PackedStates`` keeps the change of one it had packed).
     """
-    ew = model.early_warning
-    if ew is None:
+    if model.early_warning is None:
         return {}
-    watch = BatchWatch(getattr(ew, "late_days", DEFAULT_LATE_DAYS), getattr(ew, "revolving", ()))
+    watch = BatchWatch.of(model.early_warning)
     out: dict[str, tuple[Realised, ...]] = {}
     for user_id in list(states):
         state = states[user_id]
