@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
@@ -170,3 +171,11 @@ def with_device_farm(events: list[dict], labels: list[dict], accounts: int = 8) 
                                                  "user_anomalous": True} for e in farm]),
                   key=lambda pair: parse_document(pair[0]).ts)
     return [e for e, _ in rows], [lab for _, lab in rows]
+
+
+def loan_doc(user: str, n: int, at: datetime, amount: float, term_days: int, credit_limit: float = 1000) -> dict:
+    """An individual's cash loan through the app, as the contract spells it (event ``{user}-e{n}``,
+    loan ``{user}-L{n}``): the early-warning watch's tests borrow, and borrowers go quiet."""
+    return {"event_id": f"{user}-e{n}", "event_type": "loan", "user_id": user, "ts": at.isoformat(), "amount": amount,
+            "loan_id": f"{user}-L{n}", "product": "cash_loan", "term_days": term_days, "credit_limit": credit_limit,
+            "segment": "individual", "channel": "app"}

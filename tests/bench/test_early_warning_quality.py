@@ -12,6 +12,7 @@ from stream.core.rules import RULE_IDS, RuleConfig
 from tests.bench.scripts import load
 from tests.core.stub_model import EarlyWarningModel
 from tests.core.test_model_surge import AllFarOut, forty_borrowers_loans
+from tests.support import loan_doc
 
 ewq = load("early_warning_quality")
 
@@ -71,13 +72,6 @@ def test_a_week_with_too_few_outcomes_never_alerts() -> None:
     assert drift["ece"] > 0.9 and drift["worst_window_ece"] is None and drift["alert_day"] is None
 
 
-class EarlyWarningNoRules(EarlyWarningModel):
-    entity_thresholds = EntityThresholds()
-
-    def rules(self, configured: RuleConfig) -> RuleConfig:
-        return RuleConfig.from_dict({"disabled": list(RULE_IDS)}, "no rules")
-
-
 def test_the_bench_watch_sweeps_quiet_borrowers_once_a_day_as_the_worker_sweeps_them() -> None:
     """Borrower q's loan (probability 0.7) falls due on day 7 and q sends nothing more; another
     borrower borrows every day, due long after.  With the quiet sweep the watch realises q's loan bad at the last
@@ -85,15 +79,12 @@ def test_the_bench_watch_sweeps_quiet_borrowers_once_a_day_as_the_worker_sweeps_
     t0 = datetime(2026, 3, 2, tzinfo=timezone.utc)
 
     def loan(user: str, n: int, day: float, amount: float, term: int = 7) -> Event:
-        return parse_document({
-            "event_id": f"{user}{n}", "event_type": "loan", "user_id": user, "amount": amount,
-            "ts": (t0 + timedelta(days=day)).isoformat(), "loan_id": f"{user}L{n}", "product": "cash_loan",
-            "term_days": term, "credit_limit": 1000, "segment": "individual", "channel": "app"})
+        return parse_document(loan_doc(user, n, t0 + timedelta(days=day), amount, term))
 
     events = [loan("q", 0, 0, 700)] + [loan("busy", n, n + 0.5, 10, term=90) for n in range(40)]
-    _, swept = ewq.replayed(EarlyWarningNoRules(), events)
+    _, swept = ewq.replayed(EarlyWarningModel(), events)
     assert [(ts, r.probability, r.bad) for ts, r in swept] == [(events[23].ts, 0.7, True)]
-    assert ewq.replayed(EarlyWarningNoRules(), events, quiet_sweep=False)[1] == []
+    assert ewq.replayed(EarlyWarningModel(), events, quiet_sweep=False)[1] == []
 
 
 def test_the_bench_reports_the_share_of_scored_and_alerted_loans_the_watch_cannot_follow() -> None:

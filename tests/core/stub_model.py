@@ -7,8 +7,13 @@ from typing import Any
 
 import numpy as np
 
+from stream.core.entity_alerts import EntityThresholds
 from stream.core.features import LOAN_FEATURES, FeatureRow
 from stream.core.outcome_watch import DEFAULT_LATE_DAYS
+from stream.core.rules import RULE_IDS, RuleConfig
+
+#: Every rule switched off: what fires is the model's and the early warning's alone.
+NO_RULES = RuleConfig.from_dict({"disabled": list(RULE_IDS)}, "no rules")
 
 
 class Lines:
@@ -67,7 +72,13 @@ class AmountEarlyWarning(Lines):
 
 
 class EarlyWarningModel(StubModel):
-    """A model whose early warning reads one feature, and whose forest never fires."""
+    """A model whose early warning reads one feature, and whose forest never fires; it scores with
+    every rule off (``rules``) and no entity thresholds, as a worker or a replay asks of a model."""
+
+    entity_thresholds = EntityThresholds()
+
+    def rules(self, configured: RuleConfig) -> RuleConfig:
+        return NO_RULES
 
     def __init__(self) -> None:
         super().__init__()

@@ -16,12 +16,10 @@ from stream.core.contract import Event, parse_document
 from stream.core.features import UserState
 from stream.core.outcome_watch import BUCKETS, SOURCES, bucket_of
 from stream.core.pipeline import process, sweep_quiet
-from stream.core.rules import RuleConfig
+from tests.core.stub_model import NO_RULES
 from tests.core.stub_model import EarlyWarningModel as StubModel
 
 T0 = datetime(2026, 3, 1, tzinfo=timezone(timedelta(hours=8)))
-RULES = RuleConfig.from_dict({"disabled": ["account_takeover", "borrow_to_repay", "limit_jump_drain", "loan_stacking",
-                                           "overdue_escalation", "student_overborrowing"]}, "no rules")
 
 
 def _loan(i: int, user: str, day: float, amount: float, term: int = 30, product: str = "cash_loan") -> Event:
@@ -43,7 +41,7 @@ def _run(events: list[Event], batch: int) -> tuple[list, dict[str, bytes]]:
     states: dict[str, UserState] = {}
     realised = []
     for start in range(0, len(events), batch):
-        for o in process(StubModel(), RULES, states, events[start:start + batch]):
+        for o in process(StubModel(), NO_RULES, states, events[start:start + batch]):
             realised.append((o.event.event_id, o.realised) if o.realised else None)
     return realised, {u: s.to_bytes() for u, s in sorted(states.items())}
 
@@ -73,7 +71,7 @@ def test_a_late_repayment_realises_bad_once_and_a_closing_one_realises_good() ->
 def _realised(events: list[Event], model: StubModel | None = None) -> list[tuple[str, float, bool]]:
     states: dict[str, UserState] = {}
     return [(o.event.event_id, r.probability, r.bad)
-            for o in process(model or StubModel(), RULES, states, events) for r in o.realised]
+            for o in process(model or StubModel(), NO_RULES, states, events) for r in o.realised]
 
 
 def test_a_loan_left_unpaid_realises_bad_at_the_borrowers_next_event_past_its_line() -> None:
@@ -108,7 +106,7 @@ def test_a_scored_loan_that_finds_the_open_loan_slots_full_is_counted_untracked(
     outcome can never be realised: the outcome says so, and nothing is realised for it."""
     events = [_loan(i, "a", i / 24, 100, term=14) for i in range(8)] + [_loan(8, "a", 0.5, 900, term=30),
                                                                         _repay(9, "a", 8, 31, late=20)]
-    outcomes = process(StubModel(), RULES, {}, events)
+    outcomes = process(StubModel(), NO_RULES, {}, events)
     assert [o.untracked for o in outcomes] == [False] * 8 + [True, False]
     assert [r for o in outcomes for r in o.realised if r.probability == 0.9] == []
 
@@ -132,7 +130,7 @@ def test_a_revolving_products_unpaid_draw_is_never_swept() -> None:
 
 def _quiet_states(events: list[Event], model: StubModel) -> dict[str, UserState]:
     states: dict[str, UserState] = {}
-    process(model, RULES, states, events)
+    process(model, NO_RULES, states, events)
     return states
 
 
@@ -167,7 +165,7 @@ def test_a_loan_the_quiet_sweep_realised_is_not_realised_again_by_the_borrowers_
     later = [_loan(2, "a", 40, 200), _repay(3, "a", 1, 41, late=27)]
     states = _quiet_states(first, model)
     swept = sweep_quiet(model, states, (T0 + timedelta(days=35)).timestamp())
-    again = [r for o in process(model, RULES, states, later) for r in o.realised]
+    again = [r for o in process(model, NO_RULES, states, later) for r in o.realised]
     assert [r.bad for rs in swept.values() for r in rs] == [True] and again == []
     assert _realised(first + later) == [("l2-a", 0.7, True)], "without the sweep, the next event realises it"
 

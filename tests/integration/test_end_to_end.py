@@ -31,7 +31,7 @@ from stream.core.outcome_watch import bucket_of
 from stream.sim import SimConfig, generate
 from stream.sim.retime import retime
 from tests.conftest import free_ports
-from tests.support import FARM_DEVICE, LATE_MERCHANT, ROOT, with_device_farm, with_late_merchant, decode_dlq, metric_sum, read_topic, scrape, start_worker, stop_worker, wait_for
+from tests.support import FARM_DEVICE, LATE_MERCHANT, ROOT, with_device_farm, with_late_merchant, decode_dlq, loan_doc, metric_sum, read_topic, scrape, start_worker, stop_worker, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -253,9 +253,7 @@ def test_a_quiet_borrowers_unpaid_loan_is_realised_by_the_worker_sweep(unique_to
     now = time.time()
 
     def loan(user: str, n: int, ts: float, amount: float) -> dict:
-        return {"event_id": f"{user}-e{n}", "event_type": "loan", "user_id": user, "amount": amount,
-                "ts": datetime.fromtimestamp(ts, timezone.utc).isoformat(), "loan_id": f"{user}-L{n}",
-                "product": "cash_loan", "term_days": 7, "credit_limit": 5000, "segment": "individual", "channel": "app"}
+        return loan_doc(user, n, datetime.fromtimestamp(ts, timezone.utc), amount, 7, credit_limit=5000)
 
     quiet = [loan(f"quiet-{i}", 0, now - 40 * 86400 + 60 * i, 400 + 350 * i) for i in range(12)]
     model = load(model_dir)

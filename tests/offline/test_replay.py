@@ -74,25 +74,17 @@ def test_the_quiet_sweep_over_a_packed_replay_keeps_what_it_cleared() -> None:
     would realise the loan again."""
     from datetime import datetime, timedelta, timezone
 
-    from stream.core.entity_alerts import EntityThresholds
     from stream.core.features import UserState
     from stream.core.rule_storm import StormWatch
-    from stream.core.rules import RULE_IDS, RuleConfig
-    from tests.core.stub_model import EarlyWarningModel
+    from tests.core.stub_model import NO_RULES, EarlyWarningModel
+    from tests.support import loan_doc
 
     model = EarlyWarningModel()
-    model.entity_thresholds = EntityThresholds()
     t0 = datetime(2026, 3, 2, tzinfo=timezone.utc)
-
-    def loan(user: str, n: int, day: float, amount: float, term: int) -> dict:
-        return {"event_id": f"{user}{n}", "event_type": "loan", "user_id": user, "amount": amount,
-                "ts": (t0 + timedelta(days=day)).isoformat(), "loan_id": f"{user}L{n}", "product": "cash_loan",
-                "term_days": term, "credit_limit": 1000, "segment": "individual", "channel": "app"}
-
-    docs = [loan("q", 0, 0, 700, 7)] + [loan("busy", n, n + 0.5, 10, 90) for n in range(30)]
+    docs = [loan_doc("q", 0, t0, 700, 7)] + [loan_doc("busy", n, t0 + timedelta(days=n + 0.5), 10, 90)
+                                             for n in range(30)]
     for hot in (None, 1):
-        replay = Replay(model, RuleConfig.from_dict({"disabled": list(RULE_IDS)}, "no rules"),
-                        StormWatch(Settings().storm_policy()), 0.0)
+        replay = Replay(model, NO_RULES, StormWatch(Settings().storm_policy()), 0.0)
         if hot:
             replay.states = PackedStates(UserState.from_bytes, UserState.to_bytes, hot)
         list(replay.run(parse_document(d) for d in docs))

@@ -18,12 +18,10 @@ from stream.worker import metrics
 from stream.worker.batch import BatchHandler, Sinks
 from stream.worker.quiet_sweep import QuietSweep
 from tests.core.stub_model import EarlyWarningModel
+from tests.support import loan_doc
 from tests.worker.test_batch import PARTITIONS, FakeSink, FakeStore, Log, _message
 
 T0 = datetime(2026, 3, 1, tzinfo=timezone(timedelta(hours=8)))
-NO_RULES = RuleConfig.from_dict({"disabled": ["account_takeover", "borrow_to_repay", "limit_jump_drain",
-                                              "loan_stacking", "overdue_escalation", "student_overborrowing"]},
-                                "no rules")
 
 
 def test_the_cursor_takes_every_stored_user_once_a_turn_and_sees_new_ones_next_turn() -> None:
@@ -38,15 +36,8 @@ def test_the_cursor_takes_every_stored_user_once_a_turn_and_sees_new_ones_next_t
     assert [empty.take(), empty.take(), empty.turns] == [[], [], 0]
 
 
-class _Model(EarlyWarningModel):
-    def rules(self, configured: RuleConfig) -> RuleConfig:
-        return NO_RULES
-
-
 def _doc(i: int, user: str, day: float, amount: float) -> dict:
-    return {"event_id": f"e{i}-{user}", "event_type": "loan", "user_id": user,
-            "ts": (T0 + timedelta(days=day)).isoformat(), "amount": amount, "loan_id": f"L{i}",
-            "product": "cash_loan", "term_days": 14, "credit_limit": 1000, "segment": "individual", "channel": "app"}
+    return loan_doc(user, i, T0 + timedelta(days=day), amount, 14)
 
 
 def _neighbour(user: str, other: bool = False) -> str:
@@ -59,7 +50,7 @@ def _neighbour(user: str, other: bool = False) -> str:
 def _handler(quiet: bool, store: FakeStore, log: Log) -> BatchHandler:
     admission = Admission(TimePolicy(stale_tolerance_s=0), 64 * 1024, PARTITIONS, "murmur2")
     return BatchHandler(Sinks(FakeSink("alerts", log), FakeSink("dlq", log), FakeSink("input", log)), store,
-                        model=_Model, rules=RuleConfig(), admission=lambda: admission, suppress_window_s=0.0,
+                        model=EarlyWarningModel, rules=RuleConfig(), admission=lambda: admission, suppress_window_s=0.0,
                         resend_delay_s=0.0,
                         quiet=QuietSweep(lambda: [u.encode() for u in store.stored], 50) if quiet else None)
 
