@@ -1,9 +1,11 @@
 """Bytes of per-user state: what one user costs the table and its changelog.
 
 Two views:
-* ``struct``: ``STATE_BYTES`` (the fixed-length serialised ``UserState``) plus the
-  mean key length: the size of one live table entry / one compacted changelog
-  record payload, independent of how the run went;
+* ``struct``: the mean serialised ``UserState`` over the stream's users after it
+  (folded offline as the worker folds it: ``COMPACT_STATE_BYTES``, or
+  ``STATE_BYTES`` for a user whose early-warning watch follows loans beyond the
+  open-loan slots) plus the mean key length: the size of one live table entry /
+  one compacted changelog record payload, independent of how the run went;
 * ``changelog``: read the monitor's changelog topic after the run; payload
   bytes (key + value) of the latest record per user (should equal the above),
   and everything written / distinct users (what the topic holds before
@@ -15,7 +17,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from stream.core.features import STATE_BYTES
+from stream.core.contract import InvalidEvent, parse_document
+from stream.core.features import UserState
+from stream.core.pipeline import fold
 from stream.core.rescale import BASE_TABLE
 from stream.settings import Settings
 from stream.kafka.config import kafka_client_config
@@ -23,7 +27,7 @@ from stream.kafka.config import kafka_client_config
 
 @dataclass(frozen=True)
 class StateSize:
-    state_bytes: int
+    state_bytes: float  # mean over the users
     mean_key_bytes: float
     users: int  # distinct users in the bench stream
     changelog_topic: str = ""
@@ -38,9 +42,16 @@ class StateSize:
 
 
 def struct_size(events: list[dict]) -> StateSize:
+    states: dict[str, UserState] = {}
+    for doc in events:
+        try:
+            fold(states, parse_document(doc))
+        except InvalidEvent:
+            continue  # the bench's poison share: dead-lettered, no state
     users = {e["user_id"] for e in events}
     mean_key = sum(len(u.encode()) for u in users) / max(1, len(users))
-    return StateSize(state_bytes=STATE_BYTES, mean_key_bytes=mean_key, users=len(users))
+    mean_state = sum(len(s.to_bytes()) for s in states.values()) / max(1, len(states))
+    return StateSize(state_bytes=mean_state, mean_key_bytes=mean_key, users=len(users))
 
 
 def changelog_topic(settings: Settings, app_id: str) -> str:

@@ -50,10 +50,19 @@ LATE_RING = (9, 10 * 86400)  # worst lateness per 10-day bucket: the "90d" windo
 #: Leads every serialised state; bump it whenever STATE_LAYOUT changes, so a
 #: worker never misreads state written by an older version from the changelog
 #: (it migrates it: STATE_HISTORY below).
-STATE_VERSION = 7
+STATE_VERSION = 8
 RECENT_IDS = 16  # dedup horizon: the last 16 events of the user
 DEVICE_SLOTS = 4
 OPEN_LOAN_SLOTS = 8
+#: Loans the early warning's outcome watch follows beyond the open-loan slots
+#: (stream.core.outcome_watch): a loan that finds the open-loan slots full of loans due
+#: sooner, or is pushed out of its slot by one, keeps its id hash, due date, product and
+#: early-warning tag in a watch slot until its first repayment.  Features never read them:
+#: the eight open-loan slots stay what the model was trained on.  When the watch slots are
+#: full, the soonest due are kept, and an entry WATCH_FORGET_DAYS past its due date makes
+#: room for any loan (the sweep realised it long before, at lateness settings up to that).
+WATCH_SLOTS = 8
+WATCH_FORGET_DAYS = 90
 #: The state keeps the id of the merchant the user's latest merchant loan was drawn at, and
 #: which open loans were drawn there: a repayment carries no merchant, so a late one is
 #: attributed through its loan (the merchant's entity view counts its borrowers' lateness,
@@ -465,9 +474,20 @@ STATE_LAYOUT = StateLayout(
         Scalar("last_loan_product", "B"),  # 1 + its index into PRODUCTS (0: no loan yet)
         Scalar("funded_ts", "I"),  # time of the latest funded repayment, whole seconds (0: none)
         Scalar("funded_chain", "B"),  # funded repayments in a row, each within FUNDED_HORIZON_S of the one before
+        Array("watch_hashes", "I", WATCH_SLOTS),  # loans beyond the open-loan slots, until their first repayment (0: free)
+        Array("watch_due", "I", WATCH_SLOTS),  # first due time (the open slot's next due time, for a loan pushed out)
+        Array("watch_product", "B", WATCH_SLOTS),  # 1 + index into PRODUCTS
+        Array("watch_ew", "B", WATCH_SLOTS),  # early-warning tag, as loan_ew
+        Array("watch_ew_source", "B", WATCH_SLOTS),  # as loan_ew_source
     ),
+    zero_tail=5,  # the watch slots: left off while empty (COMPACT_STATE_BYTES)
 )
+#: The stored size of a state whose watch slots follow a loan.
 STATE_BYTES = STATE_LAYOUT.size
+#: Nearly every user's watch slots are empty (the watch follows only loans beyond eight open
+#: ones), and such a state is stored without them: 1,000 bytes, as in version 7; 1,088 only while
+#: the watch follows a loan of the user's.  Issue 4's bar is 1,024 bytes a user, key included.
+COMPACT_STATE_BYTES = STATE_LAYOUT.compact_size
 
 # -- stored layouts older than STATE_LAYOUT, and the steps up to it ------------------
 # Each older version as it was stored, field by field in byte order, read off the
@@ -481,6 +501,7 @@ STATE_BYTES = STATE_LAYOUT.size
 # state format").
 _LATE_VALUES = (("values", "H"),)
 _COUNT_AMOUNT_U16 = (("counts", "H"), ("amounts", "I"))  # v2-v6: a ring's counts were u16
+_COUNT_AMOUNT_U8 = (("counts", "B"), ("amounts", "I"))  # v7 on
 
 #: Version 2 (2026-11-28, 6938283..e42295b): the first versioned layout.
 LAYOUT_V2 = StateLayout(
@@ -568,6 +589,35 @@ LAYOUT_V6 = StateLayout(
     version=6,
     fields=(*LAYOUT_V5.fields, Texts("merchant", 64, 1), Scalar("loan_at_merchant", "B")),
 )
+
+#: Version 7 (2026-12-04, 3556ef3..8e0dd06): a byte per ring count and hour; open loans' products,
+#: the newest loan's amount and product, and the run of funded repayments.
+LAYOUT_V7 = StateLayout(
+    version=7,
+    fields=(
+        Scalar("last_ts", "d"), Scalar("first_ts", "I"), Scalar("n_loans", "I"), Scalar("n_repayments", "I"),
+        Scalar("last_loan_ts", "d"),
+        RingField("ring_1h", Ring, 6, 600, _COUNT_AMOUNT_U8),
+        RingField("ring_24h", Ring, 24, 3600, _COUNT_AMOUNT_U8),
+        RingField("ring_30d", Ring, 30, 86400, _COUNT_AMOUNT_U8),
+        Array("hour_hist", "B", 24), Array("product_seen", "I", 5), Array("channel_seen", "I", 4),
+        Array("device_hashes", "Q", 4), Array("device_seen", "I", 4), Array("device_first", "I", 4),
+        Scalar("ew_log_amount", "d"), Scalar("ew_var_log_amount", "d"), Scalar("outstanding", "d"),
+        Scalar("limit", "d"), Scalar("limit_before", "d"), Scalar("limit_changed_ts", "d"), Scalar("late_ewm", "d"),
+        RingField("late_ring", MaxRing, 9, 864000, _LATE_VALUES),
+        Scalar("late_last", "H"), Scalar("late_streak", "B"), Scalar("late_nz_last", "H"), Scalar("late_nz_ts", "I"),
+        Scalar("late_rising", "B"), Scalar("rollover_chain", "B"),
+        Array("loan_hashes", "I", 8), Array("loan_due", "I", 8), Array("loan_end", "I", 8),
+        Array("loan_amount", "I", 8), Array("loan_depth", "B", 8), Array("loan_rolled", "B", 8),
+        Array("recent_ids", "Q", 16), Scalar("recent_pos", "H"), Scalar("segment", "b", -1),
+        Scalar("alert_key", "Q"), Scalar("alert_ts", "d"), Scalar("alert_rank", "b", -1),
+        RingField("short_ring", CountRing, 30, 86400, (("values", "B"),)),
+        Array("loan_ew", "B", 8), Array("loan_ew_source", "B", 8),
+        Texts("merchant", 64, 1), Scalar("loan_at_merchant", "B"), Array("loan_product", "B", 8),
+        Scalar("last_loan_amount", "I"), Scalar("last_loan_product", "B"), Scalar("funded_ts", "I"),
+        Scalar("funded_chain", "B"),
+    ),
+)
 _COUNTED_RINGS = ("ring_1h", "ring_24h", "ring_30d")
 
 
@@ -614,6 +664,8 @@ def _loan_hashes_from_v2(old: Any) -> list[int]:
 #: The open loans' products, the newest loan's amount and product and the run of
 #: funded repayments start empty: a repayment into a loan open at the upgrade is not
 #: recognised as funded.
+#: v7 -> v8: the watch slots start empty: a loan already beyond the open-loan slots at the
+#: upgrade stays untracked, as it was; loans from the upgrade on are followed.
 STATE_HISTORY = StateHistory(
     STATE_LAYOUT,
     (
@@ -621,7 +673,8 @@ STATE_HISTORY = StateHistory(
         Step(LAYOUT_V3, LAYOUT_V4),
         Step(LAYOUT_V4, LAYOUT_V5),
         Step(LAYOUT_V5, LAYOUT_V6),
-        Step(LAYOUT_V6, STATE_LAYOUT, rebuild=_NARROWED_TO_U8, restore=_NARROWED_AS_THEY_ARE),
+        Step(LAYOUT_V6, LAYOUT_V7, rebuild=_NARROWED_TO_U8, restore=_NARROWED_AS_THEY_ARE),
+        Step(LAYOUT_V7, STATE_LAYOUT),
     ),
 )
 _CODEC = STATE_LAYOUT.compile(older=STATE_HISTORY.upgrade)
@@ -633,8 +686,8 @@ class UserState:
 
     __slots__ = STATE_LAYOUT.names
     # Generated from STATE_LAYOUT (see stream.core.state_layout): every field at its default;
-    # the fixed-length encoding stored in the Faust table / changelog, led by
-    # STATE_VERSION; and its decoding.  Bytes of an older stored version are migrated
+    # the encoding stored in the Faust table / changelog, led by STATE_VERSION (without the
+    # empty watch slots: COMPACT_STATE_BYTES); and its decoding.  Bytes of an older stored version are migrated
     # (STATE_HISTORY.upgrade); any other bytes raise StateFormatError.
     __init__ = _CODEC.init
     to_bytes = _CODEC.encode
@@ -986,25 +1039,30 @@ def loan_hash(loan_id: str) -> int:
 
 
 def _open_loan(s: UserState, e: LoanEvent, depth: int) -> None:
-    """Remember the loan's next due date; when full, forget the latest-due loan."""
+    """Remember the loan's next due date; when full, forget the latest-due loan (the outcome
+    watch follows a loan not kept, or forgotten, in a watch slot: ``_watch``)."""
     sec = _sec(e.ts)
     end = min(sec + e.term_days * int(DAY), _U32_MAX)
     first_due = min(end, sec + int(INSTALMENT_PERIOD)) if e.product == "installment" else end
+    key, product = loan_hash(e.loan_id), PRODUCTS.index(e.product) + 1
     free = [i for i in range(OPEN_LOAN_SLOTS) if not s.loan_hashes[i]]
     if free:
         slot = free[0]
     else:
         slot = max(range(OPEN_LOAN_SLOTS), key=s.loan_due.__getitem__)
         if s.loan_due[slot] <= first_due:
+            _watch(s, sec, key, first_due, product, (0, 0))
             return
-    s.loan_hashes[slot] = loan_hash(e.loan_id)
+        _watch(s, sec, s.loan_hashes[slot], s.loan_due[slot], s.loan_product[slot],
+               (s.loan_ew[slot], s.loan_ew_source[slot]))
+    s.loan_hashes[slot] = key
     s.loan_due[slot] = first_due
     s.loan_end[slot] = end
     s.loan_amount[slot] = min(round(e.amount), _U32_MAX)
     s.loan_depth[slot] = depth
     s.loan_rolled[slot] = 0
     s.loan_ew[slot] = s.loan_ew_source[slot] = 0
-    s.loan_product[slot] = PRODUCTS.index(e.product) + 1
+    s.loan_product[slot] = product
     bit = 1 << slot
     if e.merchant_id:
         mid = e.merchant_id.encode()
@@ -1013,6 +1071,33 @@ def _open_loan(s: UserState, e: LoanEvent, depth: int) -> None:
         s.loan_at_merchant |= bit
     else:
         s.loan_at_merchant &= ~bit
+
+
+def _watch(s: UserState, sec: int, key: int, due: int, product: int, tag: tuple[int, int]) -> None:
+    """Follow a loan the open-loan slots do not keep in a watch slot (``WATCH_SLOTS``): a free
+    one, else one ``WATCH_FORGET_DAYS`` past its due date, else the latest due if the loan is
+    due sooner; else the loan is not followed.  The choice reads due dates only, never tags:
+    the pipeline tags a batch's loans after folding the whole batch, and which loans are
+    followed must not depend on how the events were batched."""
+    if key in s.watch_hashes:
+        return
+    dues = s.watch_due
+    if 0 in s.watch_hashes:
+        slot = s.watch_hashes.index(0)
+    else:
+        slot = min(range(WATCH_SLOTS), key=dues.__getitem__)
+        if dues[slot] + WATCH_FORGET_DAYS * int(DAY) > sec:
+            slot = max(range(WATCH_SLOTS), key=dues.__getitem__)
+            if dues[slot] <= due:
+                return
+    s.watch_hashes[slot], s.watch_due[slot], s.watch_product[slot] = key, due, product
+    s.watch_ew[slot], s.watch_ew_source[slot] = tag
+
+
+def watch_slot(s: UserState, loan_id: str) -> int | None:
+    """The watch slot that follows ``loan_id`` (None: it holds an open-loan slot, was repaid, or is not followed)."""
+    h = loan_hash(loan_id)
+    return s.watch_hashes.index(h) if h in s.watch_hashes else None
 
 
 def loan_slot(s: UserState, loan_id: str) -> int | None:
@@ -1034,7 +1119,11 @@ def _pay_loan(s: UserState, loan_id: str) -> int:
     """A repayment moves an instalment loan to its next due date, or closes the loan.
 
     Returns the depth of the loan that rolled the paid one over (0: none or unknown).
+    A loan followed in a watch slot leaves it at its first repayment (``_watch``).
     """
+    w = watch_slot(s, loan_id)
+    if w is not None:
+        s.watch_hashes[w] = s.watch_due[w] = s.watch_product[w] = s.watch_ew[w] = s.watch_ew_source[w] = 0
     i = loan_slot(s, loan_id)
     if i is None:
         return 0

@@ -26,15 +26,21 @@ late later instalment made it bad: on long plans the watch read mostly bad
 outcomes and paged at a lender whose early warning was calibrated against its
 label (docs/early_warning.md).
 
-What the live watch cannot see: a loan that finds the user's open-loan slots
-full of loans due sooner (``OPEN_LOAN_SLOTS``; counted as untracked,
-``Outcome.untracked``) or is pushed out of its slot by one, one a sweep
+A loan that finds the user's open-loan slots (``OPEN_LOAN_SLOTS``) full of
+loans due sooner, or is pushed out of its slot by one, is followed in a watch
+slot (``WATCH_SLOTS``, state version 8) until its first repayment: its id
+hash, due date, product and tag.  Until stop 57 such loans were lost, up to
+half of a lender's scored loans where borrowers stack them
+(docs/early_warning.md).
+
+What the live watch cannot see: a loan that finds both kinds of slot full of
+loans due sooner (counted as untracked, ``Outcome.untracked``), one a sweep
 realised whose borrower then repays it less than ``late_days`` late by the
 lender's count (the sweep reads the due date the state holds), and a first
 payment too small for the label (under ``min_repaid_share`` of what was due).
 Realised rates per bucket are a drift signal (predicted vs realised on the
 same loans), not the training metric.  State stays bounded: two bytes per
-open-loan slot.
+open-loan slot, eleven per watch slot.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stream.core.contract import PRODUCTS, Event
-from stream.core.features import DAY, UserState, loan_hash, loan_slot
+from stream.core.features import DAY, UserState, loan_hash, loan_slot, watch_slot
 
 #: The default lateness (days) that makes an outcome bad; a model states its own.
 DEFAULT_LATE_DAYS = 15
@@ -82,13 +88,19 @@ def _realised(tag: Tag, bad: bool) -> Realised:
 
 def before_repayment(state: UserState | None, event: Event) -> tuple[Tag | None, bool]:
     """Read before a repayment is folded in: its loan's tag (None when it has none) and whether the
-    loan holds an open-loan slot; (None, False) for a loan event or a user not seen yet."""
+    loan is followed (holds an open-loan slot or a watch slot); (None, False) for a loan event or
+    a user not seen yet."""
     if state is None or event.event_type != "repayment":
         return None, False
     slot = loan_slot(state, event.loan_id)
-    if slot is None:
-        return None, False
-    return ((state.loan_ew[slot], state.loan_ew_source[slot]) if state.loan_ew[slot] else None), True
+    if slot is not None:
+        tag = state.loan_ew[slot], state.loan_ew_source[slot]
+    else:
+        slot = watch_slot(state, event.loan_id)
+        if slot is None:
+            return None, False
+        tag = state.watch_ew[slot], state.watch_ew_source[slot]
+    return (tag if tag[0] else None), True
 
 
 Overdue = tuple[tuple[int, Tag], ...]  # (loan hash, its tag then) of each open loan seen past its line
@@ -99,14 +111,23 @@ def still_open(state: UserState, loan_id: str) -> bool:
     return loan_slot(state, loan_id) is not None
 
 
+def followed(state: UserState, loan_id: str) -> bool:
+    """Whether the watch follows the loan: it holds an open-loan slot or a watch slot (read right
+    after its loan event is folded in)."""
+    return loan_slot(state, loan_id) is not None or watch_slot(state, loan_id) is not None
+
+
 def _store(state: UserState, key: int, tag: Tag) -> None:
-    """Tag every open-loan slot that holds the loan of hash ``key``.  Normally one; a loan event
-    redelivered after it left the per-user dedup window opens a second slot under the same id, and
-    a tag on the first slot only would land on whichever slot a later fold had left first, so the
-    states would depend on how the events were batched."""
+    """Tag every slot, open-loan or watch, that holds the loan of hash ``key``.  Normally one; a
+    loan event redelivered after it left the per-user dedup window opens a second slot under the
+    same id, and a tag on the first slot only would land on whichever slot a later fold had left
+    first, so the states would depend on how the events were batched."""
     for slot, held in enumerate(state.loan_hashes):
         if held == key:
             state.loan_ew[slot], state.loan_ew_source[slot] = tag
+    for slot, held in enumerate(state.watch_hashes):
+        if held == key:
+            state.watch_ew[slot], state.watch_ew_source[slot] = tag
 
 
 class BatchWatch:
@@ -150,6 +171,10 @@ class BatchWatch:
             if (key and key != own and state.loan_due[slot] <= line
                     and state.loan_product[slot] not in self._unswept):
                 seen.setdefault(key, (state.loan_ew[slot], state.loan_ew_source[slot]))
+        for slot, key in enumerate(state.watch_hashes):
+            if (key and key != own and state.watch_due[slot] <= line
+                    and state.watch_product[slot] not in self._unswept):
+                seen.setdefault(key, (state.watch_ew[slot], state.watch_ew_source[slot]))
         return tuple(seen.items())
 
     def swept(self, state: UserState, user_id: str, overdue: Overdue) -> tuple[Realised, ...]:
@@ -165,10 +190,10 @@ class BatchWatch:
             out.append(_realised(tag, True))
         return tuple(out)
 
-    def loan_scored(self, state: UserState, event: Event, probability: float, source: str, held_slot: bool) -> None:
-        """A scored loan; ``held_slot``: it took an open-loan slot when folded (a user with more
-        open loans than slots keeps the soonest due, so a loan may get none and carries no tag)."""
-        if not held_slot:
+    def loan_scored(self, state: UserState, event: Event, probability: float, source: str, was_followed: bool) -> None:
+        """A scored loan; ``was_followed``: it took an open-loan or a watch slot when folded (a user
+        with more loans than both keep may get neither, and the loan carries no tag)."""
+        if not was_followed:
             return
         tag = encode(probability, source)
         key = loan_hash(event.loan_id)
@@ -178,8 +203,10 @@ class BatchWatch:
     def repayment(self, state: UserState, event: Event, seen: Tag | None, held_before: bool,
                   left_open: bool) -> Realised | None:
         """The outcome the repayment realises, or None.  From the fold: ``seen``, its loan's tag
-        then; ``held_before``, whether its loan still held its slot (a tag of this batch counts only
-        then: a loan pushed out of its slot by a later one has lost its tag); ``left_open``."""
+        then; ``held_before``, whether its loan was still followed (a tag of this batch counts only
+        then: a loan the watch no longer follows has lost its tag); ``left_open``, whether it still
+        holds an open-loan slot (a watch slot is left at the first repayment).  The tag is cleared
+        in both kinds of slot: a loan left open may be pushed into a watch slot later in the batch."""
         key = (event.user_id, loan_hash(event.loan_id))
         tag = self._tags[key] if key in self._tags and held_before else seen
         if not tag or not tag[0]:

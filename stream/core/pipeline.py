@@ -18,7 +18,7 @@ from stream.core.contract import Event
 from stream.core.entities import EntityState, Sighting, late_at_merchant, sightings
 from stream.core.entity_alerts import EntityOutcome, EntityThresholds, observe
 from stream.core.features import LOAN_FEATURES, FeatureRow, UserState, update
-from stream.core.outcome_watch import BatchWatch, Realised, before_repayment, still_open
+from stream.core.outcome_watch import BatchWatch, Realised, before_repayment, followed, still_open
 from stream.core.rule_storm import SURGE_LINE, StormWatch, held, yardsticks
 from stream.core.rules import RuleConfig
 from stream.core.scoring import (Decision, ScoringModel, by_readers, decide_batch, discounted, far_out, model_reasons,
@@ -38,8 +38,9 @@ class Outcome:
     held: bool = False  # alerted by storming sources alone (``stream.core.rule_storm``): not sent; counted unless suppressed
     sightings: tuple[Sighting, ...] = ()  # for the entity views (stream.core.entities)
     realised: tuple[Realised, ...] = ()  # outcomes of early-warning-scored loans this event realised
-    #: a loan the early warning scored that holds no open-loan slot (its user's are full of sooner-due
-    #: loans): its outcome will never be realised, and the live watch counts it as untracked
+    #: a loan the early warning scored that holds neither an open-loan slot nor a watch slot (its
+    #: user's are full of sooner-due loans): its outcome will never be realised, and the live watch
+    #: counts it as untracked
     untracked: bool = False
 
 
@@ -102,7 +103,7 @@ def process(
     is sequential per event, because suppression depends on the user's
     previous alert (kept in their state and touched only here, so the order
     within the batch is all that matters).  A loan scored by the early warning
-    is tagged in its open-loan slot, and a repayment into a tagged loan, or
+    is tagged in its open-loan slot (or watch slot), and a repayment into a tagged loan, or
     the borrower's next event once it is long past due unpaid, realises its
     outcome (``stream.core.outcome_watch``).  With ``storms``, an
     alert raised only by sources that fire across the book far above their
@@ -120,7 +121,8 @@ def process(
         overdue = watch.overdue(states.get(e.user_id), e) if ew is not None else ()
         row, sighted = fold_sighted(states, e)
         folded.append((e, row, sighted))
-        views.append((seen, held_before, still_open(states[e.user_id], e.loan_id), overdue))
+        state = states[e.user_id]
+        views.append((seen, held_before, still_open(state, e.loan_id), followed(state, e.loan_id), overdue))
     fresh = [(e, r) for e, r, _ in folded if r is not None]
     decided = decide_batch(model, rules, fresh) if fresh else []
     fresh_events = [e for e, _ in fresh]
@@ -129,7 +131,7 @@ def process(
     outcomes = []
     storm_rates = {} if storms is None else yardsticks(storms.policy, model.expected_rule_rates,
                                                        model.expected_model_rate)
-    for (event, row, sighted), (seen, held_before, held_after, overdue) in zip(folded, views):
+    for (event, row, sighted), (seen, held_before, left_open, was_followed, overdue) in zip(folded, views):
         if row is None:
             outcomes.append(Outcome(event, duplicate=True))
             continue
@@ -157,18 +159,18 @@ def process(
             storms.observe(event.ts, fired_by(decision), event.user_id,  # what fired, alert or not; only yardsticks storm
                            None if far is None else far.model, () if far is None else far.readers)
         if event.event_type == "repayment":
-            repaid = watch.repayment(state, event, seen, held_before, held_after)
+            repaid = watch.repayment(state, event, seen, held_before, left_open)
             realised += (repaid,) if repaid is not None else ()
         elif decision.early_warning is not None:
             source = "early_warning" if decision.early_warning_fired else "other_alert" if alert else "no_alert"
-            watch.loan_scored(state, event, decision.early_warning, source, held_after)
-        untracked = event.event_type == "loan" and decision.early_warning is not None and not held_after
+            watch.loan_scored(state, event, decision.early_warning, source, was_followed)
+        untracked = event.event_type == "loan" and decision.early_warning is not None and not was_followed
         outcomes.append(Outcome(event, False, decision, alert, suppressed, on_hold, sighted, realised, untracked))
     return outcomes
 
 
 def sweep_quiet(model: ScoringModel, states: Mapping[str, UserState], at: float) -> dict[str, tuple[Realised, ...]]:
-    """The quiet sweep: each tagged open loan of ``states`` whose next due date lies the early
+    """The quiet sweep: each tagged loan ``states`` follow whose next due date lies the early
     warning's ``late_days`` or more before ``at`` (the stream's event time) realised bad, once (its
     tag cleared in the state); by user, those with any.
 

@@ -201,10 +201,17 @@ class Codec:
 
 @dataclass(frozen=True)
 class StateLayout:
-    """One version of a state's fields, in byte order."""
+    """One version of a state's fields, in byte order.
+
+    ``zero_tail``: the last that many fields are left off the stored bytes while
+    they are all zero (at their defaults), so a state stores ``compact_size``
+    bytes until it uses them: room most states never need costs them nothing,
+    and decoding puts the zeros back.  Both sizes are this version's.
+    """
 
     version: int
     fields: tuple[Field, ...]
+    zero_tail: int = 0
 
     def __post_init__(self) -> None:
         names = [f.name for f in self.fields]
@@ -223,6 +230,12 @@ class StateLayout:
                 f.check_kind()
         if not 0 <= self.version <= 255:
             raise ValueError(f"state version {self.version} does not fit its byte")
+        if not 0 <= self.zero_tail <= len(self.fields):
+            raise ValueError(f"a zero tail of {self.zero_tail} fields, of {len(self.fields)}")
+        nonzero = [f.name for f in self.fields[len(self.fields) - self.zero_tail:]
+                   if isinstance(f, RingField) or getattr(f, "default", 0) != 0]
+        if nonzero:
+            raise ValueError(f"fields left off while zero must default to zero bytes: {', '.join(nonzero)}")
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -238,6 +251,17 @@ class StateLayout:
     def size(self) -> int:
         return struct.calcsize(self.format)
 
+    @property
+    def compact_size(self) -> int:
+        """The stored size while the ``zero_tail`` fields are all zero (``size`` without a tail)."""
+        tail = self.fields[len(self.fields) - self.zero_tail:]
+        return self.size - struct.calcsize("<" + "".join(f.format for f in tail))
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        """The sizes this version is stored in: ``compact_size`` (with a zero tail), ``size``."""
+        return (self.compact_size, self.size) if self.zero_tail else (self.size,)
+
     def compile(self, older: Callable[[type, bytes], Any] | None = None) -> Codec:
         """Generate and compile the init / encode / decode functions of this layout.
 
@@ -249,7 +273,7 @@ class StateLayout:
         codec = struct.Struct(self.format)
         namespace: dict[str, Any] = {
             "_pack": codec.pack, "_unpack": codec.unpack, "_new": object.__new__, "StateFormatError": StateFormatError,
-            "_older": older,
+            "_older": older, "_TAIL": bytes(self.size - self.compact_size),
         }
         namespace.update({f"_{f.kind.__name__}": f.kind for f in self.fields if isinstance(f, RingField)})
         exec(compile(source, f"<state layout v{self.version}>", "exec"), namespace)  # noqa: S102 - our own source
@@ -267,7 +291,13 @@ class StateLayout:
             setup, packed = f.encode_source(f"f{i}")
             body += setup
             args += packed
-        return _function("to_bytes(self) -> bytes", [*body, f"return _pack({', '.join(args)})"])
+        if not self.zero_tail:
+            return _function("to_bytes(self) -> bytes", [*body, f"return _pack({', '.join(args)})"])
+        body[0] = f'"""Encoding led by the layout version ({self.version}): {self.size} bytes, {self.compact_size} while the zero tail is zero."""'
+        return _function("to_bytes(self) -> bytes", [
+            *body, f"data = _pack({', '.join(args)})",
+            f"return data[:{self.compact_size}] if data.endswith(_TAIL) else data",
+        ])
 
     def _decode_source(self, has_older: bool) -> str:
         if has_older:
@@ -278,11 +308,13 @@ class StateLayout:
             otherwise = [
                 "    raise StateFormatError(",
                 '        f"stored user state is {len(data)} bytes, version {data[0] if data else None}; "',
-                f'        "this monitor reads {self.size} bytes, version {self.version}"',
+                f'        "this monitor reads {" or ".join(map(str, self.sizes))} bytes, version {self.version}"',
                 "    )",
             ]
         mismatch = [
             f'"""Decode ``to_bytes`` output; {doc}."""',
+            *([f"if len(data) == {self.compact_size} and data[0] == {self.version}:", "    data += _TAIL"]
+              if self.zero_tail else []),
             f"if len(data) != {self.size} or data[0] != {self.version}:",
             *otherwise,
         ]
@@ -424,8 +456,8 @@ class StateHistory:
         """
         version = data[0] if data else None
         first = self._first_step.get(version)  # type: ignore[arg-type]
-        if first is None or len(data) != self.steps[first].source.size:
-            readable = ", ".join(f"v{v} ({self.layout(v).size} bytes)" for v in self.versions)
+        if first is None or len(data) not in self.steps[first].source.sizes:
+            readable = ", ".join(f"v{v} ({' or '.join(map(str, self.layout(v).sizes))} bytes)" for v in self.versions)
             raise StateFormatError(
                 f"stored user state is {len(data)} bytes, version {version}; this monitor reads {readable}"
             )

@@ -13,7 +13,7 @@ redelivered events) and check that:
   serialising it (the offline commands);
 * a redelivered event is ignored and leaves the state untouched.
 
-The serialised layout is pinned (``V6_LAYOUT``, and digests of its version 5
+The serialised layout is pinned (``V8_LAYOUT``, and digests of its version 5
 part recorded from the hand-written codec before ``STATE_LAYOUT`` derived it),
 so the changelog stays readable across refactors.
 
@@ -39,6 +39,7 @@ from stream.core.features import (
     FEATURE_TEXT,
     LOAN_FEATURES,
     REPAYMENT_FEATURES,
+    COMPACT_STATE_BYTES,
     STATE_BYTES,
     STATE_HISTORY,
     STATE_LAYOUT,
@@ -48,6 +49,7 @@ from stream.core.features import (
     UserState,
     _LoanFeatures,
     _RepaymentFeatures,
+    loan_hash,
     update,
 )
 from stream.core.state_layout import Array, RingField, Scalar, StateFormatError, StateLayout
@@ -275,7 +277,7 @@ def test_state_is_fixed_size_and_serialisation_is_transparent(events: list[Event
         state = UserState.from_bytes(stored[event.user_id])
         assert update(state, event) == update(live[event.user_id], event)
         data = state.to_bytes()
-        assert len(data) == STATE_BYTES
+        assert len(data) == (STATE_BYTES if any(state.watch_hashes) else COMPACT_STATE_BYTES)
         assert UserState.from_bytes(data).to_bytes() == data
         assert data == live[event.user_id].to_bytes()
         stored[event.user_id] = data
@@ -560,6 +562,10 @@ V7_LAYOUT = (
     ("loan_product", "B", 8), ("last_loan_amount", "I", 1), ("last_loan_product", "B", 1), ("funded_ts", "I", 1),
     ("funded_chain", "B", 1),
 )
+V8_LAYOUT = (
+    *V7_LAYOUT, ("watch_hashes", "I", 8), ("watch_due", "I", 8), ("watch_product", "B", 8), ("watch_ew", "B", 8),
+    ("watch_ew_source", "B", 8),
+)
 #: sha256 of ``_filled_state().to_bytes()`` and of what
 #: ``test_features_and_states_of_a_pinned_stream`` hashes, recorded from the
 #: hand-written codec and positional feature tuples of 2026-12-01, before
@@ -590,7 +596,7 @@ def _random_value(rng: random.Random, code: str) -> float | int | bytes:
     return rng.randrange(2**bits)
 
 
-def _filled_state(layout: tuple[tuple[str, str, int], ...] = V7_LAYOUT) -> tuple[UserState, list[float | int]]:
+def _filled_state(layout: tuple[tuple[str, str, int], ...] = V8_LAYOUT) -> tuple[UserState, list[float | int]]:
     """A state with every field of ``layout`` set to a distinct seeded value over its
     whole range, and the values in byte order."""
     rng = random.Random(20261201)
@@ -614,17 +620,70 @@ def _format(layout: tuple[tuple[str, str, int], ...]) -> str:
     return "<B" + "".join(code * count if code.endswith("p") else f"{count}{code}" for _, code, count in layout)
 
 
-def test_state_bytes_are_the_pinned_v7_layout() -> None:
+def test_loans_beyond_the_open_loan_slots_are_followed_in_watch_slots_soonest_due_first() -> None:
+    """Which loans the watch slots follow (``stream.core.outcome_watch`` reads them; no feature does):
+    those the open-loan slots do not keep, the soonest due when full; a repayment frees its slot, and
+    an entry ``WATCH_FORGET_DAYS`` (90) past its due date makes room for any loan."""
+    state = UserState()
+
+    def loan(n: int, day: float, term: int) -> None:
+        update(state, parse_document(loan_doc(f"e{n}", BASE + day * DAY + n, term_days=term)))
+
+    def followed(*ns: int) -> list[bool]:
+        return [loan_hash(f"l-e{n}") in state.watch_hashes for n in ns]
+
+    for n in range(8):
+        loan(n, 0, 14)  # the open-loan slots, never repaid
+    for n in range(8, 16):
+        loan(n, 0, 30 + n)  # due on days 38-45: the watch slots
+    assert followed(*range(8, 16)) == [True] * 8 and not any(followed(*range(8)))
+    loan(16, 0, 20)  # due sooner than the latest-due entry: takes its slot
+    assert followed(15, 16) == [False, True]
+    loan(17, 0, 90)  # due later than every entry: not followed
+    assert followed(17) == [False] and loan_hash("l-e17") not in state.loan_hashes
+    update(state, parse_document(repayment_doc("r8", BASE + DAY, loan_id="l-e8")))  # its first repayment
+    assert followed(8) == [False] and state.watch_hashes.count(0) == 1
+    loan(18, 1, 90)  # takes the freed slot
+    assert followed(18) == [True]
+    loan(19, 100, 365)  # the soonest entry (day 20) is 80 days past due: still kept
+    loan(20, 200, 365)  # now 180 days past: forgotten for the new loan
+    assert followed(19, 20, 16) == [False, True, False]
+
+
+def test_a_state_following_no_loan_is_stored_without_its_watch_slots() -> None:
+    """Nearly every user's watch slots are empty: stored, their state is the 1,000 bytes of the
+    encoding before the watch slots (issue 4's bar is 1,024 bytes a user, key included), and it reads
+    back with empty watch slots; a state that follows a loan there is stored whole.  Version 7's
+    states, the same 1,000 bytes under version byte 7, still migrate."""
+    state, _ = _filled_state()
+    full = state.to_bytes()
+    assert len(full) == STATE_BYTES == 1088 and full[0] == STATE_VERSION
+    for name in ("watch_hashes", "watch_due", "watch_product", "watch_ew", "watch_ew_source"):
+        setattr(state, name, [0] * 8)
+    compact = state.to_bytes()
+    assert len(compact) == COMPACT_STATE_BYTES == 1000 and compact[0] == STATE_VERSION
+    assert compact == full[:COMPACT_STATE_BYTES] and full[COMPACT_STATE_BYTES:] != bytes(88)
+    back = UserState.from_bytes(compact)
+    assert back.watch_hashes == [0] * 8 and back.to_bytes() == compact
+    assert UserState.from_bytes(STATE_HISTORY.downgrade(state, 7)).to_bytes() == compact
+    state.watch_ew[2] = 1  # any watch byte set: stored whole
+    assert len(state.to_bytes()) == STATE_BYTES
+
+
+def test_state_bytes_are_the_pinned_v8_layout() -> None:
     """Guards the changelog: a worker must read the states its predecessor wrote, so the
-    bytes of every field stay where version 7 put them (version 6's, the rings' counts and the
-    hour profile a byte each, then v7's new fields), written as versions 6 and 5 they are those layouts' bytes, and a state
+    bytes of every field stay where version 8 put them (version 7's, then the watch slots),
+    written as versions 7, 6 and 5 they are those layouts' bytes (version 7's: version 6's with
+    the rings' counts and the hour profile a byte each, then v7's new fields), and a state
     filled over version 6's ranges, written as version 5, is the bytes pinned before the
     layout was generated."""
     state, flat = _filled_state()
     data = state.to_bytes()
-    assert data == struct.pack(_format(V7_LAYOUT), 7, *flat)
-    assert len(data) == STATE_BYTES == 1000
-    v6 = flat[:len(flat) - 12]  # without v7's new fields (8 + 4 values)
+    assert data == struct.pack(_format(V8_LAYOUT), 8, *flat)
+    assert len(data) == STATE_BYTES == 1088
+    v7 = flat[:len(flat) - 40]  # without v8's watch slots (5 x 8 values)
+    assert STATE_HISTORY.downgrade(state, 7) == struct.pack(_format(V7_LAYOUT), 7, *v7)
+    v6 = v7[:len(v7) - 12]  # without v7's new fields (8 + 4 values)
     assert STATE_HISTORY.downgrade(state, 6) == struct.pack(_format(V6_LAYOUT), 6, *v6)
     assert STATE_HISTORY.downgrade(state, 5) == struct.pack(_format(V5_LAYOUT), 5, *v6[:len(v6) - 2])
     wide, _ = _filled_state(V6_LAYOUT)
@@ -635,7 +694,7 @@ def test_every_field_round_trips() -> None:
     """``from_bytes`` restores each field (lists as lists, so rings can clear in place)."""
     state, _ = _filled_state()
     back = UserState.from_bytes(state.to_bytes())
-    for path, code, count in V7_LAYOUT:
+    for path, code, count in V8_LAYOUT:
         assert _read(back, path) == _read(state, path), path
         assert isinstance(_read(back, path), list) == (count > 1 or code.endswith("p")), path
     assert back.to_bytes() == state.to_bytes()
@@ -691,8 +750,8 @@ def test_features_and_states_of_a_pinned_stream() -> None:
 def test_user_state_is_its_layout() -> None:
     """The class, the codec and STATE_BYTES all follow the one field list."""
     assert UserState.__slots__ == STATE_LAYOUT.names
-    assert [f.name for f in STATE_LAYOUT.fields] == list(dict.fromkeys(p.split(".")[0] for p, _, _ in V7_LAYOUT))
-    assert STATE_LAYOUT.version == STATE_VERSION == 7 and STATE_LAYOUT.size == STATE_BYTES
+    assert [f.name for f in STATE_LAYOUT.fields] == list(dict.fromkeys(p.split(".")[0] for p, _, _ in V8_LAYOUT))
+    assert STATE_LAYOUT.version == STATE_VERSION == 8 and STATE_LAYOUT.size == STATE_BYTES
 
 
 def test_a_layout_is_a_value_another_version_is_refused() -> None:

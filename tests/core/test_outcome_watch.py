@@ -1,6 +1,6 @@
 """Delayed labels (stream.core.outcome_watch through pipeline.process): a loan scored by the
-early warning carries its probability in its open-loan slot, and a repayment realises its
-outcome once, the same whatever the batch sizes."""
+early warning carries its probability in its open-loan slot (or, beyond those, in a watch slot),
+and a repayment realises its outcome once, the same whatever the batch sizes."""
 
 from __future__ import annotations
 
@@ -101,13 +101,36 @@ def test_an_instalment_plan_is_judged_by_its_first_instalment_as_the_training_la
     assert label_outcomes(events, OutcomeRules()) == {"l1-a": False}
 
 
-def test_a_scored_loan_that_finds_the_open_loan_slots_full_is_counted_untracked() -> None:
-    """Eight open loans due within 14 days fill the slots; a ninth due in 30 days gets none, so its
-    outcome can never be realised: the outcome says so, and nothing is realised for it."""
+def test_a_loan_beyond_the_open_loan_slots_is_followed_in_a_watch_slot() -> None:
+    """Eight open loans due within 14 days fill the open-loan slots; a ninth due in 30 days is
+    followed in a watch slot, and its late repayment realises it.  Until stop 57 it was lost."""
     events = [_loan(i, "a", i / 24, 100, term=14) for i in range(8)] + [_loan(8, "a", 0.5, 900, term=30),
                                                                         _repay(9, "a", 8, 31, late=20)]
     outcomes = process(StubModel(), NO_RULES, {}, events)
-    assert [o.untracked for o in outcomes] == [False] * 8 + [True, False]
+    assert not any(o.untracked for o in outcomes)
+    ninth = [(o.event.event_id, r.bad) for o in outcomes for r in o.realised if r.probability == 0.9]
+    assert ninth == [("r9-a", True)]
+
+
+def test_a_loan_pushed_out_of_its_open_loan_slot_keeps_its_tag_for_the_sweep() -> None:
+    """A loan due in 60 days holds a slot until eight loans due sooner push it out; its tag moves
+    with it into a watch slot, and the sweep realises it once it lies 15 days past due unpaid."""
+    model = StubModel()
+    states = _quiet_states([_loan(0, "a", 0, 800, term=60)] + [_loan(i, "a", 1, 100, term=14) for i in range(1, 9)],
+                           model)
+    assert states["a"].watch_ew[0] == 81 and states["a"].watch_due[0] == int((T0 + timedelta(days=60)).timestamp())
+    swept = sweep_quiet(model, states, (T0 + timedelta(days=75)).timestamp())
+    assert sorted((r.probability, r.bad) for r in swept["a"]) == [(0.1, True)] * 8 + [(0.8, True)]
+
+
+def test_a_scored_loan_that_finds_every_slot_full_is_counted_untracked() -> None:
+    """Eight open-loan slots and eight watch slots full of loans due within 14 days: a seventeenth due
+    in 30 days gets neither, so its outcome can never be realised: the outcome says so, and nothing is
+    realised for it."""
+    events = [_loan(i, "a", i / 24, 100, term=14) for i in range(16)] + [_loan(16, "a", 0.8, 900, term=30),
+                                                                         _repay(17, "a", 16, 31, late=20)]
+    outcomes = process(StubModel(), NO_RULES, {}, events)
+    assert [o.untracked for o in outcomes] == [False] * 16 + [True, False]
     assert [r for o in outcomes for r in o.realised if r.probability == 0.9] == []
 
 
@@ -170,18 +193,13 @@ def test_a_loan_the_quiet_sweep_realised_is_not_realised_again_by_the_borrowers_
     assert _realised(first + later) == [("l2-a", 0.7, True)], "without the sweep, the next event realises it"
 
 
-@settings(max_examples=150, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.integers(1, 12))
-@example(15860, 3)  # a loan redelivered after its id left the dedup window: two slots under one id
-def test_what_is_realised_and_stored_does_not_depend_on_the_batch_size(seed: int, batch: int) -> None:
-    """The worker and ``riskmon score`` batch differently; they must realise the same outcomes
-    and store the same states (a loan and its repayment may share a batch or not)."""
+def _random_stream(seed: int, users: str, n: int, repay_share: float, step_days: float) -> list[Event]:
     rng = random.Random(seed)
     events, clock, loans = [], 0.0, defaultdict(list)
-    for i in range(40):
-        user = rng.choice("abc")
-        clock += rng.uniform(0, 3)
-        if loans[user] and rng.random() < 0.55:
+    for i in range(n):
+        user = rng.choice(users)
+        clock += rng.uniform(0, step_days)
+        if loans[user] and rng.random() < repay_share:
             events.append(_repay(i, user, rng.choice(loans[user]), clock, rng.choice([0, 0, 3, 15, 30])))
         else:
             term, product = rng.choice([(14, "cash_loan"), (30, "cash_loan"), (180, "installment")])
@@ -189,4 +207,27 @@ def test_what_is_realised_and_stored_does_not_depend_on_the_batch_size(seed: int
             loans[user].append(i)
         if rng.random() < 0.1:
             events.append(events[rng.randrange(len(events))])  # a redelivery
+    return events
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 12))
+@example(15860, 3)  # a loan redelivered after its id left the dedup window: two slots under one id
+def test_what_is_realised_and_stored_does_not_depend_on_the_batch_size(seed: int, batch: int) -> None:
+    """The worker and ``riskmon score`` batch differently; they must realise the same outcomes
+    and store the same states (a loan and its repayment may share a batch or not)."""
+    events = _random_stream(seed, "abc", 40, 0.55, 3)
     assert _run(events, batch) == _run(events, 1)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(2, 16))
+def test_a_stacking_borrowers_watch_slots_do_not_depend_on_the_batch_size(seed: int, batch: int) -> None:
+    """The same for a borrower who stacks loans faster than she repays them: loans pushed out of
+    their open-loan slots, followed in watch slots, dropped from full ones, repaid and swept, within
+    a batch or across batches."""
+    events = _random_stream(seed, "ab", 80, 0.3, 1)
+    assert _run(events, batch) == _run(events, 1)
+    states: dict[str, UserState] = {}
+    process(StubModel(), NO_RULES, states, events)
+    assert any(any(s.watch_hashes) for s in states.values())
