@@ -173,7 +173,7 @@ def measure(events: list[Event], labels: dict[str, int], cut: float, seed: int =
 
 
 def untracked(loans: list[Outcome]) -> dict[str, Any]:
-    """The loans the watch cannot follow (no open-loan slot: ``Outcome.untracked``): their share of
+    """The loans the watch cannot follow (no open-loan or watch slot: ``Outcome.untracked``): their share of
     the loans scored, and of those the early warning alerted on."""
     fired = [o for o in loans if o.decision is not None and o.decision.early_warning_fired]
     return {"untracked_share": sum(o.untracked for o in loans) / len(loans) if loans else None,

@@ -54,9 +54,9 @@ EARLY_WARNING_REALISED = Counter(
 )
 EARLY_WARNING_UNTRACKED = Counter(
     "riskmon_early_warning_untracked_total",
-    "Loans the early warning scored that its watch cannot follow: the borrower's open-loan slots were full of "
-    "loans due sooner, so the outcome will never be realised (a blind spot, largest among stacked borrowing), "
-    "by probability bucket.", ["bucket"],
+    "Loans the early warning scored that its watch cannot follow: the borrower's open-loan and watch slots were "
+    "full of loans due sooner, so the outcome will never be realised (a blind spot, largest among stacked "
+    "borrowing), by probability bucket.", ["bucket"],
 )
 QUIET_SWEEP_TURNS = Counter(
     "riskmon_quiet_sweep_turns_total",
