@@ -1,7 +1,7 @@
 """What state version 8's watch slots cost the codec, against version 7's in the same run.
 
 The worker decodes a user's state before each batch touches it and encodes it
-after; version 8 adds 40 values (the watch slots, ``stream/core/features.py``),
+after; version 8 adds 80 values (the watch slots, ``stream/core/features.py``),
 left off the stored bytes while empty.  This times encode and decode of the
 states of ``tests/core/fixtures/state_events.jsonl``'s users whose watch slots are
 empty (nearly every user of a real book), as version 8 and as the frozen

@@ -44,6 +44,7 @@ from stream.core.features import (
     STATE_HISTORY,
     STATE_LAYOUT,
     STATE_VERSION,
+    WATCH_SLOTS,
     FeatureRow,
     Ring,
     UserState,
@@ -563,8 +564,8 @@ V7_LAYOUT = (
     ("funded_chain", "B", 1),
 )
 V8_LAYOUT = (
-    *V7_LAYOUT, ("watch_hashes", "I", 8), ("watch_due", "I", 8), ("watch_product", "B", 8), ("watch_ew", "B", 8),
-    ("watch_ew_source", "B", 8),
+    *V7_LAYOUT, ("watch_hashes", "I", 16), ("watch_due", "I", 16), ("watch_product", "B", 16), ("watch_ew", "B", 16),
+    ("watch_ew_source", "B", 16),
 )
 #: sha256 of ``_filled_state().to_bytes()`` and of what
 #: ``test_features_and_states_of_a_pinned_stream`` hashes, recorded from the
@@ -632,22 +633,23 @@ def test_loans_beyond_the_open_loan_slots_are_followed_in_watch_slots_soonest_du
     def followed(*ns: int) -> list[bool]:
         return [loan_hash(f"l-e{n}") in state.watch_hashes for n in ns]
 
+    last = 8 + WATCH_SLOTS  # loans 8 .. last - 1 fill the watch slots
     for n in range(8):
         loan(n, 0, 14)  # the open-loan slots, never repaid
-    for n in range(8, 16):
-        loan(n, 0, 30 + n)  # due on days 38-45: the watch slots
-    assert followed(*range(8, 16)) == [True] * 8 and not any(followed(*range(8)))
-    loan(16, 0, 20)  # due sooner than the latest-due entry: takes its slot
-    assert followed(15, 16) == [False, True]
-    loan(17, 0, 90)  # due later than every entry: not followed
-    assert followed(17) == [False] and loan_hash("l-e17") not in state.loan_hashes
+    for n in range(8, last):
+        loan(n, 0, 30 + n)  # due on days 38 and later: the watch slots
+    assert followed(*range(8, last)) == [True] * WATCH_SLOTS and not any(followed(*range(8)))
+    loan(last, 0, 20)  # due sooner than the latest-due entry: takes its slot
+    assert followed(last - 1, last) == [False, True]
+    loan(last + 1, 0, 90)  # due later than every entry: not followed
+    assert followed(last + 1) == [False] and loan_hash(f"l-e{last + 1}") not in state.loan_hashes
     update(state, parse_document(repayment_doc("r8", BASE + DAY, loan_id="l-e8")))  # its first repayment
     assert followed(8) == [False] and state.watch_hashes.count(0) == 1
-    loan(18, 1, 90)  # takes the freed slot
-    assert followed(18) == [True]
-    loan(19, 100, 365)  # the soonest entry (day 20) is 80 days past due: still kept
-    loan(20, 200, 365)  # now 180 days past: forgotten for the new loan
-    assert followed(19, 20, 16) == [False, True, False]
+    loan(last + 2, 1, 90)  # takes the freed slot
+    assert followed(last + 2) == [True]
+    loan(last + 3, 100, 365)  # the soonest entry (day 20) is 80 days past due: still kept
+    loan(last + 4, 200, 365)  # now 180 days past: forgotten for the new loan
+    assert followed(last + 3, last + 4, last) == [False, True, False]
 
 
 def test_a_state_following_no_loan_is_stored_without_its_watch_slots() -> None:
@@ -657,14 +659,14 @@ def test_a_state_following_no_loan_is_stored_without_its_watch_slots() -> None:
     states, the same 1,000 bytes under version byte 7, still migrate."""
     state, _ = _filled_state()
     full = state.to_bytes()
-    assert len(full) == STATE_BYTES == 1088 and full[0] == STATE_VERSION
+    assert len(full) == STATE_BYTES == 1176 and full[0] == STATE_VERSION
     for name in ("watch_hashes", "watch_due", "watch_product", "watch_ew", "watch_ew_source"):
-        setattr(state, name, [0] * 8)
+        setattr(state, name, [0] * WATCH_SLOTS)
     compact = state.to_bytes()
     assert len(compact) == COMPACT_STATE_BYTES == 1000 and compact[0] == STATE_VERSION
-    assert compact == full[:COMPACT_STATE_BYTES] and full[COMPACT_STATE_BYTES:] != bytes(88)
+    assert compact == full[:COMPACT_STATE_BYTES] and full[COMPACT_STATE_BYTES:] != bytes(176)
     back = UserState.from_bytes(compact)
-    assert back.watch_hashes == [0] * 8 and back.to_bytes() == compact
+    assert back.watch_hashes == [0] * WATCH_SLOTS and back.to_bytes() == compact
     assert UserState.from_bytes(STATE_HISTORY.downgrade(state, 7)).to_bytes() == compact
     state.watch_ew[2] = 1  # any watch byte set: stored whole
     assert len(state.to_bytes()) == STATE_BYTES
@@ -680,8 +682,8 @@ def test_state_bytes_are_the_pinned_v8_layout() -> None:
     state, flat = _filled_state()
     data = state.to_bytes()
     assert data == struct.pack(_format(V8_LAYOUT), 8, *flat)
-    assert len(data) == STATE_BYTES == 1088
-    v7 = flat[:len(flat) - 40]  # without v8's watch slots (5 x 8 values)
+    assert len(data) == STATE_BYTES == 1176
+    v7 = flat[:len(flat) - 80]  # without v8's watch slots (5 x 16 values)
     assert STATE_HISTORY.downgrade(state, 7) == struct.pack(_format(V7_LAYOUT), 7, *v7)
     v6 = v7[:len(v7) - 12]  # without v7's new fields (8 + 4 values)
     assert STATE_HISTORY.downgrade(state, 6) == struct.pack(_format(V6_LAYOUT), 6, *v6)

@@ -320,7 +320,7 @@ def test_a_history_decodes_through_the_codec_it_is_given_to() -> None:
     v6 = cls.from_bytes(state.to_bytes())
     assert type(v6) is cls and v6.n_events == 7
     assert cls.from_bytes(v6.to_bytes()).to_bytes() == v6.to_bytes()
-    with pytest.raises(StateFormatError, match="v2 .963 bytes., v3 .946 bytes., v4 .984 bytes., v5 .1000 bytes., v6 .1066 bytes., v7 .1000 bytes., v8 .1000 or 1088 bytes."):
+    with pytest.raises(StateFormatError, match="v2 .963 bytes., v3 .946 bytes., v4 .984 bytes., v5 .1000 bytes., v6 .1066 bytes., v7 .1000 bytes., v8 .1000 or 1176 bytes."):
         cls.from_bytes(bytes([STATE_VERSION + 3]) + v6.to_bytes()[1:])
 
 
