@@ -476,7 +476,7 @@ STATE_LAYOUT = StateLayout(
         Scalar("last_loan_product", "B"),  # 1 + its index into PRODUCTS (0: no loan yet)
         Scalar("funded_ts", "I"),  # time of the latest funded repayment, whole seconds (0: none)
         Scalar("funded_chain", "B"),  # funded repayments in a row, each within FUNDED_HORIZON_S of the one before
-        Array("watch_hashes", "I", WATCH_SLOTS),  # loans beyond the open-loan slots, until their first repayment (0: free)
+        Array("watch_hashes", "I", WATCH_SLOTS),  # loans beyond the open-loan slots until their first repayment (0: free)
         Array("watch_due", "I", WATCH_SLOTS),  # first due time (the open slot's next due time, for a loan pushed out)
         Array("watch_product", "B", WATCH_SLOTS),  # 1 + index into PRODUCTS
         Array("watch_ew", "B", WATCH_SLOTS),  # early-warning tag, as loan_ew
@@ -591,36 +591,26 @@ LAYOUT_V6 = StateLayout(
     version=6,
     fields=(*LAYOUT_V5.fields, Texts("merchant", 64, 1), Scalar("loan_at_merchant", "B")),
 )
+_COUNTED_RINGS = ("ring_1h", "ring_24h", "ring_30d")
+
+
+def _in_a_byte(f: Any) -> Any:
+    """A v6 field as v7 stores it: a counted ring's counts and the hour profile a byte each."""
+    if f.name in _COUNTED_RINGS:
+        return RingField(f.name, Ring, f.slots, f.bucket_width, _COUNT_AMOUNT_U8)
+    return Array("hour_hist", "B", 24) if f.name == "hour_hist" else f
+
 
 #: Version 7 (2026-12-04, 3556ef3..8e0dd06): a byte per ring count and hour; open loans' products,
 #: the newest loan's amount and product, and the run of funded repayments.
 LAYOUT_V7 = StateLayout(
     version=7,
     fields=(
-        Scalar("last_ts", "d"), Scalar("first_ts", "I"), Scalar("n_loans", "I"), Scalar("n_repayments", "I"),
-        Scalar("last_loan_ts", "d"),
-        RingField("ring_1h", Ring, 6, 600, _COUNT_AMOUNT_U8),
-        RingField("ring_24h", Ring, 24, 3600, _COUNT_AMOUNT_U8),
-        RingField("ring_30d", Ring, 30, 86400, _COUNT_AMOUNT_U8),
-        Array("hour_hist", "B", 24), Array("product_seen", "I", 5), Array("channel_seen", "I", 4),
-        Array("device_hashes", "Q", 4), Array("device_seen", "I", 4), Array("device_first", "I", 4),
-        Scalar("ew_log_amount", "d"), Scalar("ew_var_log_amount", "d"), Scalar("outstanding", "d"),
-        Scalar("limit", "d"), Scalar("limit_before", "d"), Scalar("limit_changed_ts", "d"), Scalar("late_ewm", "d"),
-        RingField("late_ring", MaxRing, 9, 864000, _LATE_VALUES),
-        Scalar("late_last", "H"), Scalar("late_streak", "B"), Scalar("late_nz_last", "H"), Scalar("late_nz_ts", "I"),
-        Scalar("late_rising", "B"), Scalar("rollover_chain", "B"),
-        Array("loan_hashes", "I", 8), Array("loan_due", "I", 8), Array("loan_end", "I", 8),
-        Array("loan_amount", "I", 8), Array("loan_depth", "B", 8), Array("loan_rolled", "B", 8),
-        Array("recent_ids", "Q", 16), Scalar("recent_pos", "H"), Scalar("segment", "b", -1),
-        Scalar("alert_key", "Q"), Scalar("alert_ts", "d"), Scalar("alert_rank", "b", -1),
-        RingField("short_ring", CountRing, 30, 86400, (("values", "B"),)),
-        Array("loan_ew", "B", 8), Array("loan_ew_source", "B", 8),
-        Texts("merchant", 64, 1), Scalar("loan_at_merchant", "B"), Array("loan_product", "B", 8),
-        Scalar("last_loan_amount", "I"), Scalar("last_loan_product", "B"), Scalar("funded_ts", "I"),
-        Scalar("funded_chain", "B"),
+        *map(_in_a_byte, LAYOUT_V6.fields),
+        Array("loan_product", "B", 8), Scalar("last_loan_amount", "I"), Scalar("last_loan_product", "B"),
+        Scalar("funded_ts", "I"), Scalar("funded_chain", "B"),
     ),
 )
-_COUNTED_RINGS = ("ring_1h", "ring_24h", "ring_30d")
 
 
 def _ring_with_u8_counts(name: str) -> Callable[[Any], Ring]:
@@ -689,8 +679,8 @@ class UserState:
     __slots__ = STATE_LAYOUT.names
     # Generated from STATE_LAYOUT (see stream.core.state_layout): every field at its default;
     # the encoding stored in the Faust table / changelog, led by STATE_VERSION (without the
-    # empty watch slots: COMPACT_STATE_BYTES); and its decoding.  Bytes of an older stored version are migrated
-    # (STATE_HISTORY.upgrade); any other bytes raise StateFormatError.
+    # empty watch slots: COMPACT_STATE_BYTES); and its decoding.  Bytes of an older stored
+    # version are migrated (STATE_HISTORY.upgrade); any other bytes raise StateFormatError.
     __init__ = _CODEC.init
     to_bytes = _CODEC.encode
     from_bytes = classmethod(_CODEC.decode)

@@ -293,7 +293,8 @@ class StateLayout:
             args += packed
         if not self.zero_tail:
             return _function("to_bytes(self) -> bytes", [*body, f"return _pack({', '.join(args)})"])
-        body[0] = f'"""Encoding led by the layout version ({self.version}): {self.size} bytes, {self.compact_size} while the zero tail is zero."""'
+        body[0] = (f'"""Encoding led by the layout version ({self.version}): {self.size} bytes, '
+                   f'{self.compact_size} while the zero tail is zero."""')
         return _function("to_bytes(self) -> bytes", [
             *body, f"data = _pack({', '.join(args)})",
             f"return data[:{self.compact_size}] if data.endswith(_TAIL) else data",
