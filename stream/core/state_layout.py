@@ -203,10 +203,11 @@ class Codec:
 class StateLayout:
     """One version of a state's fields, in byte order.
 
-    ``zero_tail``: the last that many fields are left off the stored bytes while
-    they are all zero (at their defaults), so a state stores ``compact_size``
-    bytes until it uses them: room most states never need costs them nothing,
-    and decoding puts the zeros back.  Both sizes are this version's.
+    ``zero_tail``: the last that many fields (integer scalars and arrays) are
+    left off the stored bytes while they are all zero (at their defaults), so a
+    state stores ``compact_size`` bytes until it uses them: room most states
+    never need costs them nothing, neither in bytes nor in packing them, and
+    decoding sets them to their defaults.  Both sizes are this version's.
     """
 
     version: int
@@ -232,10 +233,10 @@ class StateLayout:
             raise ValueError(f"state version {self.version} does not fit its byte")
         if not 0 <= self.zero_tail <= len(self.fields):
             raise ValueError(f"a zero tail of {self.zero_tail} fields, of {len(self.fields)}")
-        nonzero = [f.name for f in self.fields[len(self.fields) - self.zero_tail:]
-                   if isinstance(f, RingField) or getattr(f, "default", 0) != 0]
+        nonzero = [f.name for f in self._tail
+                   if not isinstance(f, (Scalar, Array)) or f.code == "d" or getattr(f, "default", 0) != 0]
         if nonzero:
-            raise ValueError(f"fields left off while zero must default to zero bytes: {', '.join(nonzero)}")
+            raise ValueError(f"fields left off while zero must be integers defaulting to 0: {', '.join(nonzero)}")
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -252,10 +253,17 @@ class StateLayout:
         return struct.calcsize(self.format)
 
     @property
+    def _head(self) -> tuple[Field, ...]:
+        return self.fields[:len(self.fields) - self.zero_tail]
+
+    @property
+    def _tail(self) -> tuple[Field, ...]:
+        return self.fields[len(self.fields) - self.zero_tail:]
+
+    @property
     def compact_size(self) -> int:
         """The stored size while the ``zero_tail`` fields are all zero (``size`` without a tail)."""
-        tail = self.fields[len(self.fields) - self.zero_tail:]
-        return self.size - struct.calcsize("<" + "".join(f.format for f in tail))
+        return struct.calcsize("<B" + "".join(f.format for f in self._head))
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -273,7 +281,8 @@ class StateLayout:
         codec = struct.Struct(self.format)
         namespace: dict[str, Any] = {
             "_pack": codec.pack, "_unpack": codec.unpack, "_new": object.__new__, "StateFormatError": StateFormatError,
-            "_older": older, "_TAIL": bytes(self.size - self.compact_size),
+            "_older": older, "_pack_head": struct.Struct("<B" + "".join(f.format for f in self._head)).pack,
+            "_unpack_head": struct.Struct("<B" + "".join(f.format for f in self._head)).unpack,
         }
         namespace.update({f"_{f.kind.__name__}": f.kind for f in self.fields if isinstance(f, RingField)})
         exec(compile(source, f"<state layout v{self.version}>", "exec"), namespace)  # noqa: S102 - our own source
@@ -295,9 +304,10 @@ class StateLayout:
             return _function("to_bytes(self) -> bytes", [*body, f"return _pack({', '.join(args)})"])
         body[0] = (f'"""Encoding led by the layout version ({self.version}): {self.size} bytes, '
                    f'{self.compact_size} while the zero tail is zero."""')
+        head = args[:len(args) - sum(1 for _ in self._tail)]  # a tail field (scalar or array) packs as one argument
+        used = " or ".join(f"any(self.{f.name})" if isinstance(f, Array) else f"self.{f.name}" for f in self._tail)
         return _function("to_bytes(self) -> bytes", [
-            *body, f"data = _pack({', '.join(args)})",
-            f"return data[:{self.compact_size}] if data.endswith(_TAIL) else data",
+            *body, f"if not ({used}):", f"    return _pack_head({', '.join(head)})", f"return _pack({', '.join(args)})",
         ])
 
     def _decode_source(self, has_older: bool) -> str:
@@ -312,23 +322,29 @@ class StateLayout:
                 f'        "this monitor reads {" or ".join(map(str, self.sizes))} bytes, version {self.version}"',
                 "    )",
             ]
+        compact = []
+        if self.zero_tail:  # the head as stored, then the tail at its defaults
+            compact = [f"if len(data) == {self.compact_size} and data[0] == {self.version}:",
+                       *(f"    {line}" for line in self._decode_fields(self._head, "_unpack_head")),
+                       *(f"    {f.init_source()}" for f in self._tail), "    return self"]
         mismatch = [
             f'"""Decode ``to_bytes`` output; {doc}."""',
-            *([f"if len(data) == {self.compact_size} and data[0] == {self.version}:", "    data += _TAIL"]
-              if self.zero_tail else []),
+            *compact,
             f"if len(data) != {self.size} or data[0] != {self.version}:",
             *otherwise,
         ]
-        body = [
-            *mismatch,
-            "v = list(_unpack(data))",
-            "self = _new(cls)",
-        ]
+        return _function("from_bytes(cls, data: bytes)", [*mismatch, *self._decode_fields(self.fields, "_unpack"),
+                                                           "return self"])
+
+    @staticmethod
+    def _decode_fields(fields: tuple[Field, ...], unpack: str) -> list[str]:
+        """Lines unpacking ``data`` with ``unpack`` into a new ``self`` holding ``fields``."""
+        body = [f"v = list({unpack}(data))", "self = _new(cls)"]
         at = 1  # after the version byte
-        for i, f in enumerate(self.fields):
+        for i, f in enumerate(fields):
             body += f.decode_source(f"f{i}", at)
             at += f.width
-        return _function("from_bytes(cls, data: bytes)", [*body, "return self"])
+        return body
 
     def state_class(self, name: str | None = None) -> type:
         """A plain class of this layout: its fields as slots, the generated ``__init__``,

@@ -506,7 +506,7 @@ def test_writing_v3_and_reading_it_back_keeps_all_but_the_added_fields(state: An
 def test_a_zero_tail_is_left_off_while_zero_and_read_back_in_either_size() -> None:
     """``zero_tail``: the last fields are stored only while one of them is not zero, and both sizes
     read back, straight or through a history (what a later version does with today's compact
-    states); a tail field whose default is not zero bytes is refused."""
+    states); a tail field that is not an integer defaulting to 0 is refused."""
     layout = StateLayout(1, (Scalar("n", "H"), Array("tail", "I", 2), Scalar("m", "B")), zero_tail=2)
     cls = layout.state_class()
     assert layout.sizes == (3, 12) and layout.compact_size == 3
@@ -521,10 +521,28 @@ def test_a_zero_tail_is_left_off_while_zero_and_read_back_in_either_size() -> No
     later = StateLayout(2, (*layout.fields, Scalar("k", "B")))
     history = StateHistory(later, (Step(layout, later),))
     assert history.upgrade(later.state_class(), bytes([1, 7, 0])).n == 7
-    with pytest.raises(ValueError, match="default to zero bytes: m"):
+    with pytest.raises(ValueError, match="integers defaulting to 0: m"):
         StateLayout(1, (Scalar("n", "H"), Scalar("m", "B", 3)), zero_tail=1)
-    with pytest.raises(ValueError, match="default to zero bytes: ring"):
-        StateLayout(1, (RingField("ring", CountRing, 2, 60, (("values", "B"),)),), zero_tail=1)
+    with pytest.raises(ValueError, match="integers defaulting to 0: ring, x, ids"):  # -0.0 is not zero bytes
+        StateLayout(1, (RingField("ring", CountRing, 2, 60, (("values", "B"),)), Scalar("x", "d"), Texts("ids", 8, 1)),
+                    zero_tail=3)
+
+
+_TAILED = StateLayout(1, (Scalar("n", "d"), Array("tail", "I", 2), Scalar("m", "b")), zero_tail=2)
+_Tailed = _TAILED.state_class()
+
+
+@QUICK
+@given(st.floats(allow_nan=False), st.lists(st.sampled_from([0, 1, 2**32 - 1]), min_size=2, max_size=2),
+       st.sampled_from([0, -1, 1]))
+def test_a_zero_tail_round_trips_and_is_left_off_exactly_when_it_is_zero(n: float, tail: list[int], m: int) -> None:
+    state = _Tailed()
+    state.n, state.tail, state.m = n, tail, m
+    data = state.to_bytes()
+    whole = struct.pack("<BdIIb", 1, n, *tail, m)
+    assert data == (whole[:_TAILED.compact_size] if not any(tail) and not m else whole)
+    back = _Tailed.from_bytes(data)
+    assert (back.n, back.tail, back.m) == (n, tail, m) and back.to_bytes() == data
 
 
 def test_texts_keep_their_bytes_and_a_length_byte_bounds_them() -> None:
