@@ -106,15 +106,19 @@ def before_repayment(state: UserState | None, event: Event) -> tuple[Tag | None,
 Overdue = tuple[tuple[int, Tag], ...]  # (loan hash, its tag then) of each open loan seen past its line
 
 
-def still_open(state: UserState, loan_id: str) -> bool:
-    """Whether the loan holds an open-loan slot (read right after an event is folded in)."""
-    return loan_slot(state, loan_id) is not None
+def after_fold(state: UserState, loan_id: str) -> tuple[bool, bool]:
+    """Read right after an event is folded in: whether its loan holds an open-loan slot (still
+    open), and whether the watch follows it (that slot, or a watch slot)."""
+    key = loan_hash(loan_id)
+    still_open = key in state.loan_hashes
+    return still_open, still_open or key in state.watch_hashes
 
 
-def followed(state: UserState, loan_id: str) -> bool:
-    """Whether the watch follows the loan: it holds an open-loan slot or a watch slot (read right
-    after its loan event is folded in)."""
-    return loan_slot(state, loan_id) is not None or watch_slot(state, loan_id) is not None
+def _slot_tables(state: UserState) -> tuple[tuple[list[int], ...], ...]:
+    """The two kinds of slot the watch follows loans in, open-loan and watch, each as parallel lists:
+    (id hashes, due dates, products, tag percents, tag sources)."""
+    return ((state.loan_hashes, state.loan_due, state.loan_product, state.loan_ew, state.loan_ew_source),
+            (state.watch_hashes, state.watch_due, state.watch_product, state.watch_ew, state.watch_ew_source))
 
 
 def _store(state: UserState, key: int, tag: Tag) -> None:
@@ -122,12 +126,10 @@ def _store(state: UserState, key: int, tag: Tag) -> None:
     loan event redelivered after it left the per-user dedup window opens a second slot under the
     same id, and a tag on the first slot only would land on whichever slot a later fold had left
     first, so the states would depend on how the events were batched."""
-    for slot, held in enumerate(state.loan_hashes):
-        if held == key:
-            state.loan_ew[slot], state.loan_ew_source[slot] = tag
-    for slot, held in enumerate(state.watch_hashes):
-        if held == key:
-            state.watch_ew[slot], state.watch_ew_source[slot] = tag
+    for hashes, _, _, percents, sources in _slot_tables(state):
+        for slot, held in enumerate(hashes):
+            if held == key:
+                percents[slot], sources[slot] = tag
 
 
 class BatchWatch:
@@ -167,14 +169,10 @@ class BatchWatch:
         the stream's time)."""
         line = at - self.late_days * DAY
         seen: dict[int, Tag] = {}
-        for slot, key in enumerate(state.loan_hashes):
-            if (key and key != own and state.loan_due[slot] <= line
-                    and state.loan_product[slot] not in self._unswept):
-                seen.setdefault(key, (state.loan_ew[slot], state.loan_ew_source[slot]))
-        for slot, key in enumerate(state.watch_hashes):
-            if (key and key != own and state.watch_due[slot] <= line
-                    and state.watch_product[slot] not in self._unswept):
-                seen.setdefault(key, (state.watch_ew[slot], state.watch_ew_source[slot]))
+        for hashes, dues, products, percents, sources in _slot_tables(state):
+            for slot, key in enumerate(hashes):
+                if key and key != own and dues[slot] <= line and products[slot] not in self._unswept:
+                    seen.setdefault(key, (percents[slot], sources[slot]))
         return tuple(seen.items())
 
     def swept(self, state: UserState, user_id: str, overdue: Overdue) -> tuple[Realised, ...]:

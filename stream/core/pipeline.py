@@ -18,7 +18,7 @@ from stream.core.contract import Event
 from stream.core.entities import EntityState, Sighting, late_at_merchant, sightings
 from stream.core.entity_alerts import EntityOutcome, EntityThresholds, observe
 from stream.core.features import LOAN_FEATURES, FeatureRow, UserState, update
-from stream.core.outcome_watch import BatchWatch, Realised, before_repayment, followed, still_open
+from stream.core.outcome_watch import BatchWatch, Realised, after_fold, before_repayment
 from stream.core.rule_storm import SURGE_LINE, StormWatch, held, yardsticks
 from stream.core.rules import RuleConfig
 from stream.core.scoring import (Decision, ScoringModel, by_readers, decide_batch, discounted, far_out, model_reasons,
@@ -121,8 +121,7 @@ def process(
         overdue = watch.overdue(states.get(e.user_id), e) if ew is not None else ()
         row, sighted = fold_sighted(states, e)
         folded.append((e, row, sighted))
-        state = states[e.user_id]
-        views.append((seen, held_before, still_open(state, e.loan_id), followed(state, e.loan_id), overdue))
+        views.append((seen, held_before, *after_fold(states[e.user_id], e.loan_id), overdue))
     fresh = [(e, r) for e, r, _ in folded if r is not None]
     decided = decide_batch(model, rules, fresh) if fresh else []
     fresh_events = [e for e, _ in fresh]

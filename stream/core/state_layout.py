@@ -261,9 +261,14 @@ class StateLayout:
         return self.fields[len(self.fields) - self.zero_tail:]
 
     @property
+    def _head_format(self) -> str:
+        """The struct format of what a compact state stores: the version byte and the fields before the tail."""
+        return "<B" + "".join(f.format for f in self._head)
+
+    @property
     def compact_size(self) -> int:
         """The stored size while the ``zero_tail`` fields are all zero (``size`` without a tail)."""
-        return struct.calcsize("<B" + "".join(f.format for f in self._head))
+        return struct.calcsize(self._head_format)
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -279,10 +284,10 @@ class StateLayout:
         """
         source = "\n".join((self._init_source(), self._encode_source(), self._decode_source(older is not None)))
         codec = struct.Struct(self.format)
+        head = struct.Struct(self._head_format)
         namespace: dict[str, Any] = {
             "_pack": codec.pack, "_unpack": codec.unpack, "_new": object.__new__, "StateFormatError": StateFormatError,
-            "_older": older, "_pack_head": struct.Struct("<B" + "".join(f.format for f in self._head)).pack,
-            "_unpack_head": struct.Struct("<B" + "".join(f.format for f in self._head)).unpack,
+            "_older": older, "_pack_head": head.pack, "_unpack_head": head.unpack,
         }
         namespace.update({f"_{f.kind.__name__}": f.kind for f in self.fields if isinstance(f, RingField)})
         exec(compile(source, f"<state layout v{self.version}>", "exec"), namespace)  # noqa: S102 - our own source
