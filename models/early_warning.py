@@ -42,7 +42,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from models.boosting import CompiledBoosting
 from models.norms import FeatureNorm, feature_norms
-from stream.core.outcome_watch import DEFAULT_LATE_DAYS
+from stream.core.outcome_watch import DEFAULT_LATE_DAYS, DEFAULT_MIN_REPAID_SHARE
 
 #: Fewest bad outcomes to learn from; below it the history trains no early warning.  An independent
 #: 60-day history with 14 bad loans (0.2 %) trained a classifier that ranked risky borrowing at
@@ -115,6 +115,9 @@ class EarlyWarning:
     #: Products the outcome labels read as revolving (``models.outcomes``): the stream realises their
     #: loans by a late repayment only, never by an unpaid due date (``stream.core.outcome_watch``).
     revolving: tuple[str, ...] = ()
+    #: The label's share of what was due by a loan's first due date that must be repaid: the stream
+    #: judges a smaller payment by what follows it (artefacts from before it: the default).
+    min_repaid_share: float = DEFAULT_MIN_REPAID_SHARE
 
     def probability(self, X: np.ndarray) -> np.ndarray:
         """Calibrated probability of a serious delinquency for rows of its features."""
@@ -149,7 +152,7 @@ class EarlyWarning:
             "features": list(self.features), "calibration": self.calibration.method, "base_rate": self.base_rate,
             "threshold": self.threshold, "high_threshold": self.high_threshold,
             "norms": {k: v.to_list() for k, v in self.norms.items()}, "late_days": self.late_days,
-            "revolving": list(self.revolving),
+            "revolving": list(self.revolving), "min_repaid_share": self.min_repaid_share,
         }
 
     @classmethod
@@ -164,6 +167,7 @@ class EarlyWarning:
             int(meta.get("late_days", DEFAULT_LATE_DAYS)),
             (arrays["scale_x"], arrays["scale_y"]) if "scale_x" in arrays else None,
             tuple(str(p) for p in meta.get("revolving", ())),
+            float(meta.get("min_repaid_share", DEFAULT_MIN_REPAID_SHARE)),
         )
         model.check()
         return model

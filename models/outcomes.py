@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from stream.core.contract import Event, LoanEvent
-from stream.core.outcome_watch import DEFAULT_LATE_DAYS
+from stream.core.outcome_watch import DEFAULT_LATE_DAYS, DEFAULT_MIN_REPAID_SHARE
 
 DAY = 86400.0
 #: Days after a loan's term ends from which a repayment says something about the product's schedule.
@@ -68,7 +68,7 @@ class OutcomeRules:
     late_days: int = DEFAULT_LATE_DAYS  # a repayment this late (days) or later is serious
     grace_days: int = 15  # days after the first due date before a loan's outcome is read
     first_due_days: int = 30  # an instalment plan's first due date (a monthly instalment)
-    min_repaid_share: float = 0.5  # less than this share of the first due amount repaid is bad
+    min_repaid_share: float = DEFAULT_MIN_REPAID_SHARE  # less than this share of the first due amount repaid is bad
     #: revolving products (bad by lateness only); None: read them from the history
     revolving: tuple[str, ...] | None = None
 

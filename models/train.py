@@ -357,7 +357,7 @@ def _early_warning(
     threshold = top_threshold(pool, n_alerts)
     high = top_threshold(pool, n_alerts / 10)
     model = replace(fitted.model, threshold=threshold, high_threshold=max(high, threshold),
-                    late_days=outcomes.late_days)
+                    late_days=outcomes.late_days, min_repaid_share=outcomes.min_repaid_share)
     meta.update(trained=True, calibration=model.calibration.method, threshold=model.threshold,
                 high_threshold=model.high_threshold, base_rate=model.base_rate, share=share,
                 held_out_pr_auc=held_out_pr, forest_pr_auc=forest_pr,

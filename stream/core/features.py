@@ -57,7 +57,8 @@ OPEN_LOAN_SLOTS = 8
 #: Loans the early warning's outcome watch follows beyond the open-loan slots
 #: (stream.core.outcome_watch): a loan that finds the open-loan slots full of loans due
 #: sooner, or is pushed out of its slot by one, keeps its id hash, due date, product and
-#: early-warning tag in a watch slot until its first repayment.  Features never read them:
+#: early-warning tag in a watch slot until its first repayment; so does a one-off loan closed
+#: by a payment smaller than its amount, until its next one (since stop 58).  Features never read them:
 #: the eight open-loan slots stay what the model was trained on.  When the watch slots are
 #: full, the soonest due are kept, and an entry WATCH_FORGET_DAYS past its due date makes
 #: room for any loan (the sweep realised it long before, at lateness settings up to that).
@@ -952,7 +953,7 @@ def _update_repayment(s: UserState, e: Event) -> FeatureRow:
         s.late_nz_last, s.late_nz_ts = late, sec
     s.late_ewm = late if s.n_repayments == 1 else 0.7 * s.late_ewm + 0.3 * late
     funded_repeats = _funded_repeats(s, e.loan_id, ts, sec)
-    repaid_by_rollover = _pay_loan(s, e.loan_id)
+    repaid_by_rollover = _pay_loan(s, e.loan_id, e.amount, sec)
     overdue_days, _ = _overdue(s, sec)
     loans_while_late = s.ring_30d.totals(min(late, 29) + 1)[0] if late else 0
     # Before any loan of the user was seen the limit is unknown: no utilisation then.
@@ -1028,6 +1029,9 @@ def loan_hash(loan_id: str) -> int:
     """32-bit hash of a loan id (never 0, which marks a free slot); a user has at most
     OPEN_LOAN_SLOTS open loans, so a collision among them is negligible."""
     return (id_hash(loan_id) & _U32_MAX) or 1
+
+
+_INSTALMENT = PRODUCTS.index("installment") + 1  # as loan_product stores it
 
 
 def _open_loan(s: UserState, e: LoanEvent, depth: int) -> None:
@@ -1107,11 +1111,15 @@ def merchant_of_loan(s: UserState, loan_id: str) -> str | None:
     return s.merchant[0].decode() if s.loan_at_merchant >> i & 1 else None
 
 
-def _pay_loan(s: UserState, loan_id: str) -> int:
+def _pay_loan(s: UserState, loan_id: str, amount: float, sec: int) -> int:
     """A repayment moves an instalment loan to its next due date, or closes the loan.
 
     Returns the depth of the loan that rolled the paid one over (0: none or unknown).
-    A loan followed in a watch slot leaves it at its first repayment (``_watch``).
+    A loan followed in a watch slot leaves it at its next repayment (``_watch``).  A one-off
+    loan (not an instalment plan) closed by a repayment of less than its amount moves into a
+    watch slot, due as it was: the outcome watch judges a first payment too small for the
+    early warning's label by what follows it (``stream.core.outcome_watch``).  The choice
+    reads amounts and products, never tags.
     """
     w = watch_slot(s, loan_id)
     if w is not None:
@@ -1125,6 +1133,8 @@ def _pay_loan(s: UserState, loan_id: str) -> int:
         s.loan_due[i] = next_due
         s.loan_rolled[i] = 0
     else:
+        if w is None and s.loan_product[i] != _INSTALMENT and round(amount) < s.loan_amount[i]:
+            _watch(s, sec, s.loan_hashes[i], s.loan_due[i], s.loan_product[i], (s.loan_ew[i], s.loan_ew_source[i]))
         s.loan_hashes[i], s.loan_due[i], s.loan_end[i], s.loan_amount[i] = 0, 0, 0, 0
         s.loan_depth[i], s.loan_rolled[i], s.loan_ew[i], s.loan_ew_source[i] = 0, 0, 0, 0
         s.loan_product[i] = 0

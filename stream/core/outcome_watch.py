@@ -9,7 +9,10 @@ judges (``models.outcomes``: a first-payment default), once per loan:
 * **bad** when a repayment into it is ``late_days`` or more late;
 * **good** at its first repayment less late than that: the loan's first
   payment (a one-off loan's repayment, an instalment plan's first instalment)
-  came in time, and later instalments are not the label's business;
+  came in time, and later instalments are not the label's business.  Unless
+  it paid less than ``min_repaid_share`` of what was due by the first due
+  date: then its next payment judges it, or the line below (a one-off loan
+  such a payment closed is followed in a watch slot until then);
 * **bad** when it is still unpaid ``late_days`` after its due date, seen at
   any later event of the same borrower, or by the **quiet sweep** while the
   borrower sends nothing: a defaulter often never comes back.  The worker
@@ -33,11 +36,17 @@ hash, due date, product and tag.  Until stop 57 such loans were lost, up to
 half of a lender's scored loans where borrowers stack them
 (docs/early_warning.md).
 
+Until stop 58 a first payment in time was good however small; the label's
+bad outcomes are such payments for up to 40 % of a held-out lender's bad
+loans, nearly all never followed by a second payment by maturity.
+
 What the live watch cannot see: a loan that finds both kinds of slot full of
 loans due sooner (counted as untracked, ``Outcome.untracked``), one a sweep
 realised whose borrower then repays it less than ``late_days`` late by the
-lender's count (the sweep reads the due date the state holds), and a first
-payment too small for the label (under ``min_repaid_share`` of what was due).
+lender's count (the sweep reads the due date the state holds), and where the
+label sums several small payments the watch reads the second alone: a second
+payment in time is good, however small, and one into an instalment plan
+after its first due date still counts (its slot is due a period later).
 Realised rates per bucket are a drift signal (predicted vs realised on the
 same loans), not the training metric.  State stays bounded: two bytes per
 open-loan slot, eleven per watch slot.
@@ -46,13 +55,17 @@ open-loan slot, eleven per watch slot.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from stream.core.contract import PRODUCTS, Event
-from stream.core.features import DAY, UserState, loan_hash, loan_slot, watch_slot
+from stream.core.features import DAY, INSTALMENT_PERIOD, UserState, loan_hash, loan_slot, watch_slot
+
+_INSTALMENT = PRODUCTS.index("installment") + 1  # as the state stores products
 
 #: The default lateness (days) that makes an outcome bad; a model states its own.
 DEFAULT_LATE_DAYS = 15
+#: The default share of what was due by a loan's first due date that must be repaid by then.
+DEFAULT_MIN_REPAID_SHARE = 0.5
 #: Probability buckets of the metrics: tenths.
 BUCKETS = tuple(f"{i / 10:.1f}-{(i + 1) / 10:.1f}" for i in range(10))
 #: How a scored loan alerted (stored 1-3; 0 = the loan carries no early-warning tag).
@@ -86,32 +99,55 @@ def _realised(tag: Tag, bad: bool) -> Realised:
     return Realised(bucket_of(probability), SOURCES[tag[1] - 1], probability, bad)
 
 
-def before_repayment(state: UserState | None, event: Event) -> tuple[Tag | None, bool]:
-    """Read before a repayment is folded in: its loan's tag (None when it has none) and whether the
-    loan is followed (holds an open-loan slot or a watch slot); (None, False) for a loan event or
-    a user not seen yet."""
+class Before(NamedTuple):
+    """A repayment's loan as the user's state held it before the repayment was folded in."""
+
+    tag: Tag | None  # its early-warning tag (None: it has none)
+    followed: bool  # it held an open-loan slot or a watch slot
+    product: int = 0  # 1 + index into PRODUCTS (0: unknown)
+    first_due: float | None = None  # what was due by its first due date, from its open-loan slot (None: unknown)
+
+
+NOT_FOLLOWED = Before(None, False)
+
+
+def _first_due_amount(state: UserState, slot: int) -> float:
+    """What an open-loan slot's loan owes by its first due date: a one-off loan all of it, an
+    instalment plan the share of its term its first instalment covers (``models.outcomes``).
+    Read at its first payment, while ``loan_due`` is still the first due date; at a later one
+    the share comes out larger than the plan's."""
+    amount, due, end = state.loan_amount[slot], state.loan_due[slot], state.loan_end[slot]
+    if state.loan_product[slot] != _INSTALMENT or due >= end:
+        return float(amount)
+    start = due - INSTALMENT_PERIOD
+    return amount * INSTALMENT_PERIOD / max(end - start, INSTALMENT_PERIOD)
+
+
+def before_repayment(state: UserState | None, event: Event) -> Before:
+    """Read before a repayment is folded in: its loan's tag, whether the loan is followed (holds
+    an open-loan slot or a watch slot), and from an open-loan slot its product and what it owed by
+    its first due date; ``NOT_FOLLOWED`` for a loan event or a user not seen yet."""
     if state is None or event.event_type != "repayment":
-        return None, False
+        return NOT_FOLLOWED
     slot = loan_slot(state, event.loan_id)
     if slot is not None:
         tag = state.loan_ew[slot], state.loan_ew_source[slot]
-    else:
-        slot = watch_slot(state, event.loan_id)
-        if slot is None:
-            return None, False
-        tag = state.watch_ew[slot], state.watch_ew_source[slot]
-    return (tag if tag[0] else None), True
+        return Before(tag if tag[0] else None, True, state.loan_product[slot], _first_due_amount(state, slot))
+    slot = watch_slot(state, event.loan_id)
+    if slot is None:
+        return NOT_FOLLOWED
+    tag = state.watch_ew[slot], state.watch_ew_source[slot]
+    return Before(tag if tag[0] else None, True, state.watch_product[slot])
 
 
 Overdue = tuple[tuple[int, Tag], ...]  # (loan hash, its tag then) of each open loan seen past its line
 
 
-def after_fold(state: UserState, loan_id: str) -> tuple[bool, bool]:
-    """Read right after an event is folded in: whether its loan holds an open-loan slot (still
-    open), and whether the watch follows it (that slot, or a watch slot)."""
+def after_fold(state: UserState, loan_id: str) -> bool:
+    """Read right after an event is folded in: whether the watch follows its loan (an open-loan
+    slot or a watch slot holds it)."""
     key = loan_hash(loan_id)
-    still_open = key in state.loan_hashes
-    return still_open, still_open or key in state.watch_hashes
+    return key in state.loan_hashes or key in state.watch_hashes
 
 
 def _slot_tables(state: UserState) -> tuple[tuple[list[int], ...], ...]:
@@ -144,16 +180,19 @@ class BatchWatch:
     replay and the worker batch differently and must agree).
     """
 
-    def __init__(self, late_days: int, revolving: tuple[str, ...] = ()) -> None:
+    def __init__(self, late_days: int, revolving: tuple[str, ...] = (),
+                 min_repaid_share: float = DEFAULT_MIN_REPAID_SHARE) -> None:
         self.late_days = late_days
+        self.min_repaid_share = min_repaid_share
         self._unswept = frozenset(PRODUCTS.index(p) + 1 for p in revolving if p in PRODUCTS)
         self._tags: dict[tuple[str, int], Tag] = {}  # this batch's tags so far by loan hash; (0, 0) once realised
 
     @classmethod
     def of(cls, early_warning: Any) -> BatchWatch:
-        """The watch of a model's early warning: its lateness and its revolving products (a model
-        without one, or an artefact from before them, gets the defaults)."""
-        return cls(getattr(early_warning, "late_days", DEFAULT_LATE_DAYS), getattr(early_warning, "revolving", ()))
+        """The watch of a model's early warning: its lateness, revolving products and repaid share (a
+        model without one, or an artefact from before them, gets the defaults)."""
+        return cls(getattr(early_warning, "late_days", DEFAULT_LATE_DAYS), getattr(early_warning, "revolving", ()),
+                   getattr(early_warning, "min_repaid_share", DEFAULT_MIN_REPAID_SHARE))
 
     def overdue(self, state: UserState | None, event: Event) -> Overdue:
         """Read before ``event`` is folded in: the open loans whose next due date lies ``late_days``
@@ -198,19 +237,27 @@ class BatchWatch:
         self._tags[event.user_id, key] = tag
         _store(state, key, tag)
 
-    def repayment(self, state: UserState, event: Event, seen: Tag | None, held_before: bool,
-                  left_open: bool) -> Realised | None:
-        """The outcome the repayment realises, or None.  From the fold: ``seen``, its loan's tag
-        then; ``held_before``, whether its loan was still followed (a tag of this batch counts only
-        then: a loan the watch no longer follows has lost its tag); ``left_open``, whether it still
-        holds an open-loan slot (a watch slot is left at the first repayment).  The tag is cleared
-        in both kinds of slot: a loan left open may be pushed into a watch slot later in the batch."""
+    def repayment(self, state: UserState, event: Event, before: Before, still_followed: bool) -> Realised | None:
+        """The outcome the repayment realises, or None.  From the fold: ``before``, its loan as the
+        state held it (a tag of this batch counts only if it was followed then: a loan the watch no
+        longer follows has lost its tag); ``still_followed``, whether it still holds an open-loan or
+        a watch slot.  The tag is cleared wherever the loan is held: a loan left open may be pushed
+        into a watch slot later in the batch.
+
+        A payment in time but under ``min_repaid_share`` of what the loan owed by its first due date
+        realises nothing while the loan is still followed (an instalment plan stays open; a one-off
+        loan moves into a watch slot, ``stream.core.features``): its next payment, or the borrower's
+        next event or the sweep once it is ``late_days`` past due, judges it, as the label judges
+        what was repaid by then (``models.outcomes``).  Not on a revolving product: lateness only."""
         key = (event.user_id, loan_hash(event.loan_id))
-        tag = self._tags[key] if key in self._tags and held_before else seen
+        tag = self._tags[key] if key in self._tags and before.followed else before.tag
         if not tag or not tag[0]:
             return None
         bad = event.days_late >= self.late_days
+        if (not bad and still_followed and before.first_due is not None and before.product not in self._unswept
+                and event.amount < self.min_repaid_share * before.first_due):
+            return None
         self._tags[key] = (0, 0)
-        if left_open:
+        if still_followed:
             _store(state, key[1], (0, 0))
         return _realised(tag, bad)

@@ -117,11 +117,11 @@ def process(
     watch = BatchWatch.of(ew)
     folded, views = [], []
     for e in events:
-        seen, held_before = before_repayment(states.get(e.user_id), e)
+        before = before_repayment(states.get(e.user_id), e)
         overdue = watch.overdue(states.get(e.user_id), e) if ew is not None else ()
         row, sighted = fold_sighted(states, e)
         folded.append((e, row, sighted))
-        views.append((seen, held_before, *after_fold(states[e.user_id], e.loan_id), overdue))
+        views.append((before, after_fold(states[e.user_id], e.loan_id), overdue))
     fresh = [(e, r) for e, r, _ in folded if r is not None]
     decided = decide_batch(model, rules, fresh) if fresh else []
     fresh_events = [e for e, _ in fresh]
@@ -130,7 +130,7 @@ def process(
     outcomes = []
     storm_rates = {} if storms is None else yardsticks(storms.policy, model.expected_rule_rates,
                                                        model.expected_model_rate)
-    for (event, row, sighted), (seen, held_before, left_open, was_followed, overdue) in zip(folded, views):
+    for (event, row, sighted), (before, was_followed, overdue) in zip(folded, views):
         if row is None:
             outcomes.append(Outcome(event, duplicate=True))
             continue
@@ -158,7 +158,7 @@ def process(
             storms.observe(event.ts, fired_by(decision), event.user_id,  # what fired, alert or not; only yardsticks storm
                            None if far is None else far.model, () if far is None else far.readers)
         if event.event_type == "repayment":
-            repaid = watch.repayment(state, event, seen, held_before, left_open)
+            repaid = watch.repayment(state, event, before, was_followed)
             realised += (repaid,) if repaid is not None else ()
         elif decision.early_warning is not None:
             source = "early_warning" if decision.early_warning_fired else "other_alert" if alert else "no_alert"

@@ -9,7 +9,7 @@ import numpy as np
 
 from stream.core.entity_alerts import EntityThresholds
 from stream.core.features import LOAN_FEATURES, FeatureRow
-from stream.core.outcome_watch import DEFAULT_LATE_DAYS
+from stream.core.outcome_watch import DEFAULT_LATE_DAYS, DEFAULT_MIN_REPAID_SHARE
 from stream.core.rules import RULE_IDS, RuleConfig
 
 #: Every rule switched off: what fires is the model's and the early warning's alone.
@@ -62,6 +62,7 @@ class AmountEarlyWarning(Lines):
     """An early warning whose probability is the loan's amount over its limit (alert lines 0.8 / 0.9)."""
 
     late_days = DEFAULT_LATE_DAYS
+    min_repaid_share = DEFAULT_MIN_REPAID_SHARE
     scale = None  # linear between the lines
 
     def __init__(self) -> None:
