@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from stream.core.contract import parse_document  # noqa: E402
-from stream.core.features import COMPACT_STATE_BYTES, LAYOUT_V7, STATE_HISTORY, UserState, update  # noqa: E402
+from stream.core.features import COMPACT_STATE_BYTES, STATE_HISTORY, UserState, update  # noqa: E402
+from stream.core.state_versions import LAYOUT_V7  # noqa: E402
 
 ROUNDS, NUMBER = 7, 200
 

@@ -22,7 +22,7 @@ bucket plus 6 / 29 (UTC days).
 Each thing is declared once: a state field is one line of ``STATE_LAYOUT``
 (``UserState``'s slots, defaults and byte codec follow from it; bump
 ``STATE_VERSION`` with it, keeping the old layout and a migration step in
-``STATE_HISTORY`` so stored states are upgraded, not reset); a feature is its name in ``LOAN_FEATURES`` /
+``stream.core.state_versions`` so stored states are upgraded, not reset); a feature is its name in ``LOAN_FEATURES`` /
 ``REPAYMENT_FEATURES`` (the model's column order), its words in ``FEATURE_TEXT``
 (checked against the names at import) and one ``f.name = value`` line where its
 event type's features are built (a missing or misspelt name raises).
@@ -33,11 +33,12 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from operator import attrgetter
 from typing import Any, Callable, Sequence
 
 from stream.core.contract import CHANNELS, PRODUCTS, SEGMENTS, Event, LoanEvent
-from stream.core.state_layout import Array, RingField, Scalar, StateHistory, StateLayout, Step, Texts
+from stream.core.rings import COUNT_AMOUNT, U8_MAX, U32_MAX, CountRing, MaxRing, Ring
+from stream.core.state_layout import Array, RingField, Scalar, StateLayout, Texts
+from stream.core.state_versions import state_history
 
 HOUR = 3600.0
 DAY = 86400.0
@@ -49,7 +50,7 @@ RING_30D = (30, 86400)
 LATE_RING = (9, 10 * 86400)  # worst lateness per 10-day bucket: the "90d" window
 #: Leads every serialised state; bump it whenever STATE_LAYOUT changes, so a
 #: worker never misreads state written by an older version from the changelog
-#: (it migrates it: STATE_HISTORY below).
+#: (it migrates it: STATE_HISTORY below, from stream.core.state_versions).
 STATE_VERSION = 8
 RECENT_IDS = 16  # dedup horizon: the last 16 events of the user
 DEVICE_SLOTS = 4
@@ -282,9 +283,7 @@ FLAG_FEATURES: frozenset[str] = frozenset(
 SEGMENT_RELATIVE = {"amount_rel_segment": "log_amount", "loans_30d_rel_segment": "loans_30d"}
 
 _NO_PREVIOUS_HOURS = 24 * 90.0
-_U8_MAX = 0xFF
 _U16_MAX = 0xFFFF
-_U32_MAX = 0xFFFFFFFF
 
 
 def _sec(ts: float) -> int:
@@ -293,133 +292,13 @@ def _sec(ts: float) -> int:
     The contract accepts any date; an event outside that range is still scored,
     its remembered times just saturate instead of breaking serialisation.
     """
-    return min(max(int(ts), 0), _U32_MAX)
+    return min(max(int(ts), 0), U32_MAX)
 
 
 def id_hash(text: str) -> int:
     """Stable 64-bit hash of an id (Python's ``hash`` changes per process)."""
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
 
-
-_ZEROS = (0,) * 256  # source for clearing ring buckets in place
-
-
-def _clear_buckets(buckets: tuple[list[int], ...], head: int, k: int, slots: int) -> None:
-    """Zero the buckets a ring moving from bucket ``head`` to ``k`` (> head) reuses: all of them
-    when it was empty or the gap spans the ring.  In place: a cached state keeps its lists,
-    so they are not re-promoted into the oldest GC generation (fewer, shorter full collections)."""
-    if head < 0 or k - head >= slots:
-        for values in buckets:
-            values[:] = _ZEROS[:slots]
-    else:
-        for values in buckets:
-            for j in range(head + 1, k + 1):
-                values[j % slots] = 0
-
-
-class Ring:
-    """Count and amount (whole yuan) per time bucket over the last ``slots`` buckets.
-
-    Amounts are kept as whole yuan in 32-bit slots, and counts saturate at 255
-    per bucket (one byte: a user past 255 loans in ten minutes, an hour or a
-    day is already as unusual as the features can say), so the state
-    round-trips through bytes exactly: the stream (which serialises after every
-    event) and the offline commands (which do not) compute identical features.
-    """
-
-    __slots__ = ("slots", "width", "head", "counts", "amounts")
-
-    def __init__(self, slots: int, width: int) -> None:
-        self.slots = slots
-        self.width = width
-        self.head = -1  # index of the newest bucket seen, -1 when empty
-        self.counts = [0] * slots
-        self.amounts = [0] * slots
-
-    def advance(self, ts: float) -> None:
-        """Move the ring forward to ``ts``'s bucket, clearing buckets that fall out."""
-        k = int(ts // self.width)
-        if k > self.head:
-            _clear_buckets((self.counts, self.amounts), self.head, k, self.slots)
-            self.head = k
-
-    def add(self, ts: float, amount: float) -> None:
-        """Count one event; too old for the ring means not counted here."""
-        self.advance(ts)
-        k = int(ts // self.width)
-        if k <= self.head - self.slots:
-            return
-        i = k % self.slots
-        self.counts[i] = min(self.counts[i] + 1, _U8_MAX)
-        self.amounts[i] = min(self.amounts[i] + round(amount), _U32_MAX)
-
-    def totals(self, last: int | None = None) -> tuple[int, int]:
-        """Count and amount in the newest ``last`` buckets (all by default)."""
-        if self.head < 0:
-            return 0, 0
-        if last is None or last >= self.slots:
-            return sum(self.counts), sum(self.amounts)
-        idx = [(self.head - j) % self.slots for j in range(last)]
-        return sum(self.counts[i] for i in idx), sum(self.amounts[i] for i in idx)
-
-
-class _BucketRing:
-    """One small integer per time bucket over the last ``slots`` buckets (same bucket
-    semantics as ``Ring``); subclasses say how an event combines into its bucket."""
-
-    __slots__ = ("slots", "width", "head", "values")
-
-    def __init__(self, slots: int, width: int) -> None:
-        self.slots = slots
-        self.width = width
-        self.head = -1
-        self.values = [0] * slots
-
-    def advance(self, ts: float) -> None:
-        k = int(ts // self.width)
-        if k > self.head:
-            _clear_buckets((self.values,), self.head, k, self.slots)
-            self.head = k
-
-    def _slot(self, ts: float) -> int | None:
-        """Index of ``ts``'s bucket after advancing to it; None when it is too old for the ring."""
-        self.advance(ts)
-        k = int(ts // self.width)
-        return k % self.slots if k > self.head - self.slots else None
-
-
-class MaxRing(_BucketRing):
-    """The largest value per bucket, so "worst in 90 days" forgets exactly what ages out."""
-
-    __slots__ = ()
-
-    def add(self, ts: float, value: int) -> None:
-        i = self._slot(ts)
-        if i is not None:
-            self.values[i] = max(self.values[i], value)
-
-    def max(self) -> int:
-        return max(self.values) if self.head >= 0 else 0
-
-
-class CountRing(_BucketRing):
-    """How many events per bucket (one byte each, saturating at 255): a window count of
-    one kind of event, where ``Ring`` would also spend four bytes a bucket on amounts."""
-
-    __slots__ = ()
-
-    def add(self, ts: float, value: int = 1) -> None:
-        i = self._slot(ts)
-        if i is not None:
-            self.values[i] = min(self.values[i] + value, 255)
-
-    def total(self, ts: float) -> int:
-        """The count in the window as of ``ts`` (the newest event time)."""
-        self.advance(ts)
-        return sum(self.values) if self.head >= 0 else 0
-
-
-_COUNT_AMOUNT = (("counts", "B"), ("amounts", "I"))  # Ring: count (u8, saturating) and whole yuan (u32) per bucket
 
 #: The user's state, field by field in byte order: the one place a field is declared.
 #: ``UserState``'s slots, defaults and byte codec and ``STATE_BYTES`` all follow from it.
@@ -432,9 +311,9 @@ STATE_LAYOUT = StateLayout(
         Scalar("n_loans", "I"),
         Scalar("n_repayments", "I"),
         Scalar("last_loan_ts", "d"),
-        RingField("ring_1h", Ring, *RING_1H, _COUNT_AMOUNT),
-        RingField("ring_24h", Ring, *RING_24H, _COUNT_AMOUNT),
-        RingField("ring_30d", Ring, *RING_30D, _COUNT_AMOUNT),
+        RingField("ring_1h", Ring, *RING_1H, COUNT_AMOUNT),
+        RingField("ring_24h", Ring, *RING_24H, COUNT_AMOUNT),
+        RingField("ring_30d", Ring, *RING_30D, COUNT_AMOUNT),
         Array("hour_hist", "B", 24),  # loans per local hour, all halved when one reaches 255
         Array("product_seen", "I", len(PRODUCTS)),  # newest loan time per product
         Array("channel_seen", "I", len(CHANNELS)),
@@ -492,184 +371,8 @@ STATE_BYTES = STATE_LAYOUT.size
 #: the watch follows a loan of the user's.  Issue 4's bar is 1,024 bytes a user, key included.
 COMPACT_STATE_BYTES = STATE_LAYOUT.compact_size
 
-# -- stored layouts older than STATE_LAYOUT, and the steps up to it ------------------
-# Each older version as it was stored, field by field in byte order, read off the
-# codec of the commit that last wrote it (v2: e42295b, v3: 26ed953); and one
-# ``Step`` per version step (see stream.core.state_layout: fields stored alike are
-# copied by name, new ones take their defaults, ``rebuild`` computes the rest).
-# Frozen: sizes are numbers, not the constants above, which describe the current
-# layout.  Bytes written before version 2 carry no version byte and are not read.
-# When STATE_LAYOUT changes: copy it here first as the next LAYOUT_Vn (frozen the
-# same way), bump STATE_VERSION, add the step (docs/operations.md, "Upgrading the
-# state format").
-_LATE_VALUES = (("values", "H"),)
-_COUNT_AMOUNT_U16 = (("counts", "H"), ("amounts", "I"))  # v2-v6: a ring's counts were u16
-_COUNT_AMOUNT_U8 = (("counts", "B"), ("amounts", "I"))  # v7 on
-
-#: Version 2 (2026-11-28, 6938283..e42295b): the first versioned layout.
-LAYOUT_V2 = StateLayout(
-    version=2,
-    fields=(
-        Scalar("last_ts", "d"), Scalar("first_ts", "I"), Scalar("n_loans", "I"), Scalar("n_repayments", "I"),
-        Scalar("last_loan_ts", "d"),
-        RingField("ring_1h", Ring, 6, 600, _COUNT_AMOUNT_U16),
-        RingField("ring_24h", Ring, 24, 3600, _COUNT_AMOUNT_U16),
-        RingField("ring_30d", Ring, 30, 86400, _COUNT_AMOUNT_U16),
-        Array("hour_hist", "H", 24), Array("product_seen", "I", 5), Array("channel_seen", "I", 4),
-        Array("device_hashes", "Q", 4), Array("device_seen", "I", 4), Array("device_first", "I", 4),
-        Scalar("ew_log_amount", "d"), Scalar("ew_var_log_amount", "d"), Scalar("outstanding", "d"),
-        Scalar("limit", "d"), Scalar("limit_before", "d"), Scalar("limit_changed_ts", "d"), Scalar("late_ewm", "d"),
-        Scalar("prev_due", "I"),  # due time of the user's latest loan (the v2 rollover chain's only memory)
-        Scalar("prev_amount", "I"),  # its amount, whole yuan
-        RingField("late_ring", MaxRing, 9, 864000, _LATE_VALUES),
-        Scalar("late_last", "H"), Scalar("late_streak", "B"),
-        Scalar("rollover_chain", "B"),  # consecutive loans each rolling over the one before
-        Array("loan_hashes", "Q", 8),  # 64-bit id_hash of the loan id
-        Array("loan_due", "I", 8), Array("loan_end", "I", 8), Array("loan_amount", "I", 8),
-        Array("recent_ids", "Q", 16), Scalar("recent_pos", "H"), Scalar("segment", "b", -1),
-        Scalar("alert_key", "Q"), Scalar("alert_ts", "d"), Scalar("alert_rank", "b", -1),
-    ),
-)
-
-#: Version 3 (2026-11-28, 3fa5b68..26ed953): rollover depth over the open loans, rising lateness.
-LAYOUT_V3 = StateLayout(
-    version=3,
-    fields=(
-        Scalar("last_ts", "d"), Scalar("first_ts", "I"), Scalar("n_loans", "I"), Scalar("n_repayments", "I"),
-        Scalar("last_loan_ts", "d"),
-        RingField("ring_1h", Ring, 6, 600, _COUNT_AMOUNT_U16),
-        RingField("ring_24h", Ring, 24, 3600, _COUNT_AMOUNT_U16),
-        RingField("ring_30d", Ring, 30, 86400, _COUNT_AMOUNT_U16),
-        Array("hour_hist", "H", 24), Array("product_seen", "I", 5), Array("channel_seen", "I", 4),
-        Array("device_hashes", "Q", 4), Array("device_seen", "I", 4), Array("device_first", "I", 4),
-        Scalar("ew_log_amount", "d"), Scalar("ew_var_log_amount", "d"), Scalar("outstanding", "d"),
-        Scalar("limit", "d"), Scalar("limit_before", "d"), Scalar("limit_changed_ts", "d"), Scalar("late_ewm", "d"),
-        RingField("late_ring", MaxRing, 9, 864000, _LATE_VALUES),
-        Scalar("late_last", "H"), Scalar("late_streak", "B"), Scalar("late_nz_last", "H"), Scalar("late_nz_ts", "I"),
-        Scalar("late_rising", "B"), Scalar("rollover_chain", "B"),
-        Array("loan_hashes", "I", 8), Array("loan_due", "I", 8), Array("loan_end", "I", 8),
-        Array("loan_amount", "I", 8), Array("loan_depth", "B", 8), Array("loan_rolled", "B", 8),
-        Array("recent_ids", "Q", 16), Scalar("recent_pos", "H"), Scalar("segment", "b", -1),
-        Scalar("alert_key", "Q"), Scalar("alert_ts", "d"), Scalar("alert_rank", "b", -1),
-    ),
-)
-
-
-#: Version 4 (2026-11-29, d786b47..d16a92f): short-term loans per day.
-LAYOUT_V4 = StateLayout(
-    version=4,
-    fields=(
-        Scalar("last_ts", "d"), Scalar("first_ts", "I"), Scalar("n_loans", "I"), Scalar("n_repayments", "I"),
-        Scalar("last_loan_ts", "d"),
-        RingField("ring_1h", Ring, 6, 600, _COUNT_AMOUNT_U16),
-        RingField("ring_24h", Ring, 24, 3600, _COUNT_AMOUNT_U16),
-        RingField("ring_30d", Ring, 30, 86400, _COUNT_AMOUNT_U16),
-        Array("hour_hist", "H", 24), Array("product_seen", "I", 5), Array("channel_seen", "I", 4),
-        Array("device_hashes", "Q", 4), Array("device_seen", "I", 4), Array("device_first", "I", 4),
-        Scalar("ew_log_amount", "d"), Scalar("ew_var_log_amount", "d"), Scalar("outstanding", "d"),
-        Scalar("limit", "d"), Scalar("limit_before", "d"), Scalar("limit_changed_ts", "d"), Scalar("late_ewm", "d"),
-        RingField("late_ring", MaxRing, 9, 864000, _LATE_VALUES),
-        Scalar("late_last", "H"), Scalar("late_streak", "B"), Scalar("late_nz_last", "H"), Scalar("late_nz_ts", "I"),
-        Scalar("late_rising", "B"), Scalar("rollover_chain", "B"),
-        Array("loan_hashes", "I", 8), Array("loan_due", "I", 8), Array("loan_end", "I", 8),
-        Array("loan_amount", "I", 8), Array("loan_depth", "B", 8), Array("loan_rolled", "B", 8),
-        Array("recent_ids", "Q", 16), Scalar("recent_pos", "H"), Scalar("segment", "b", -1),
-        Scalar("alert_key", "Q"), Scalar("alert_ts", "d"), Scalar("alert_rank", "b", -1),
-        RingField("short_ring", CountRing, 30, 86400, (("values", "B"),)),
-    ),
-)
-
-
-#: Version 5 (2026-11-30, dcff580..068cbdd): the open loans' early-warning tags.
-LAYOUT_V5 = StateLayout(
-    version=5,
-    fields=(*LAYOUT_V4.fields, Array("loan_ew", "B", 8), Array("loan_ew_source", "B", 8)),
-)
-
-
-#: Version 6 (2026-12-02, 8806c9f..5ee9fb6): the merchant of the latest merchant loan.
-LAYOUT_V6 = StateLayout(
-    version=6,
-    fields=(*LAYOUT_V5.fields, Texts("merchant", 64, 1), Scalar("loan_at_merchant", "B")),
-)
-_COUNTED_RINGS = ("ring_1h", "ring_24h", "ring_30d")
-
-
-def _in_a_byte(f: Any) -> Any:
-    """A v6 field as v7 stores it: a counted ring's counts and the hour profile a byte each."""
-    if f.name in _COUNTED_RINGS:
-        return RingField(f.name, Ring, f.slots, f.bucket_width, _COUNT_AMOUNT_U8)
-    return Array("hour_hist", "B", 24) if f.name == "hour_hist" else f
-
-
-#: Version 7 (2026-12-04, 3556ef3..8e0dd06): a byte per ring count and hour; open loans' products,
-#: the newest loan's amount and product, and the run of funded repayments.
-LAYOUT_V7 = StateLayout(
-    version=7,
-    fields=(
-        *map(_in_a_byte, LAYOUT_V6.fields),
-        Array("loan_product", "B", 8), Scalar("last_loan_amount", "I"), Scalar("last_loan_product", "B"),
-        Scalar("funded_ts", "I"), Scalar("funded_chain", "B"),
-    ),
-)
-
-
-def _ring_with_u8_counts(name: str) -> Callable[[Any], Ring]:
-    def rebuild(old: Any) -> Ring:
-        ring: Ring = getattr(old, name)
-        ring.counts = [min(c, _U8_MAX) for c in ring.counts]
-        return ring
-    return rebuild
-
-
-def _hours_in_a_byte(hours: list[int]) -> list[int]:
-    """A v6 local-hour profile (two bytes an hour) halved until every hour fits one: its shape is what counts."""
-    while max(hours) > _U8_MAX:
-        hours = [c // 2 for c in hours]
-    return hours
-
-
-_NARROWED = (*_COUNTED_RINGS, "hour_hist")
-_NARROWED_TO_U8 = {**{name: _ring_with_u8_counts(name) for name in _COUNTED_RINGS},
-                   "hour_hist": lambda old: _hours_in_a_byte(old.hour_hist)}
-_NARROWED_AS_THEY_ARE = {name: attrgetter(name) for name in _NARROWED}
-
-
-def _loan_hashes_from_v2(old: Any) -> list[int]:
-    """v2 kept each open loan's 64-bit ``id_hash``, v3 its ``loan_hash``: the same hash's
-    low 32 bits (1 when those are 0).  Exact: a repayment after the upgrade finds its loan."""
-    return [((h & _U32_MAX) or 1) if h else 0 for h in old.loan_hashes]
-
-
-#: v2 -> v3: prev_due / prev_amount dropped; loan ids rebuilt exactly; rollover_chain
-#: copied although v3 counts it differently (depth over the open loans, not consecutive
-#: rollovers of the latest loan: the same for a plain spiral); late_nz_last,
-#: late_nz_ts, late_rising, loan_depth, loan_rolled start at 0 (v2 kept nothing they
-#: could be rebuilt from).  v3 -> v4: short_ring starts empty (v3 kept no loan terms),
-#: so short_loans_30d counts only loans from the upgrade on, for up to 30 days.
-#: v4 -> v5: loan_ew / loan_ew_source start at 0: loans open at the upgrade carry
-#: no early-warning tag, so their outcomes are not counted (stream.core.outcome_watch).
-#: v5 -> v6: merchant / loan_at_merchant start empty: loans open at the upgrade carry no
-#: merchant, so their lateness is not attributed to one (stream.core.entities).
-#: v6 -> v7: each ring bucket's count saturates at 255 and the local-hour profile is halved
-#: below 255 (one byte each, not two): larger v6 counts are clamped, a v6 profile is
-#: halved as the fold halves it, and both go back into v6's two bytes as they are.
-#: The open loans' products, the newest loan's amount and product and the run of
-#: funded repayments start empty: a repayment into a loan open at the upgrade is not
-#: recognised as funded.
-#: v7 -> v8: the watch slots start empty: a loan already beyond the open-loan slots at the
-#: upgrade stays untracked, as it was; loans from the upgrade on are followed.
-STATE_HISTORY = StateHistory(
-    STATE_LAYOUT,
-    (
-        Step(LAYOUT_V2, LAYOUT_V3, rebuild={"loan_hashes": _loan_hashes_from_v2}),
-        Step(LAYOUT_V3, LAYOUT_V4),
-        Step(LAYOUT_V4, LAYOUT_V5),
-        Step(LAYOUT_V5, LAYOUT_V6),
-        Step(LAYOUT_V6, LAYOUT_V7, rebuild=_NARROWED_TO_U8, restore=_NARROWED_AS_THEY_ARE),
-        Step(LAYOUT_V7, STATE_LAYOUT),
-    ),
-)
+#: Every stored version up to STATE_LAYOUT (``stream.core.state_versions``).
+STATE_HISTORY = state_history(STATE_LAYOUT)
 _CODEC = STATE_LAYOUT.compile(older=STATE_HISTORY.upgrade)
 
 
@@ -775,7 +478,7 @@ def _fold_loan(s: UserState, e: LoanEvent, depth: int) -> None:
     s.n_loans += 1
     if ts >= s.last_loan_ts:
         s.rollover_chain = depth
-        s.last_loan_amount = min(round(e.amount), _U32_MAX)
+        s.last_loan_amount = min(round(e.amount), U32_MAX)
         s.last_loan_product = PRODUCTS.index(e.product) + 1
     s.last_loan_ts = max(s.last_loan_ts, ts)
     s.last_ts = max(s.last_ts, ts)
@@ -784,7 +487,7 @@ def _fold_loan(s: UserState, e: LoanEvent, depth: int) -> None:
     for ring in (s.ring_1h, s.ring_24h, s.ring_30d):
         ring.advance(s.last_ts)
     s.hour_hist[e.local_hour] += 1
-    if s.hour_hist[e.local_hour] >= _U8_MAX:
+    if s.hour_hist[e.local_hour] >= U8_MAX:
         s.hour_hist = [c // 2 for c in s.hour_hist]
     pi = PRODUCTS.index(e.product)
     s.product_seen[pi] = max(s.product_seen[pi], sec)
@@ -1004,7 +707,7 @@ def _funded_repeats(s: UserState, loan_id: str, ts: float, sec: int) -> int:
     if not FUNDED_MIN_RATIO * owed <= s.last_loan_amount <= FUNDED_MAX_RATIO * owed:
         return 0
     recent = s.funded_ts and abs(sec - s.funded_ts) <= FUNDED_HORIZON_S
-    s.funded_chain = min(s.funded_chain + 1, _U8_MAX) if recent else 1
+    s.funded_chain = min(s.funded_chain + 1, U8_MAX) if recent else 1
     s.funded_ts = sec
     return s.funded_chain
 
@@ -1028,7 +731,7 @@ def _late_max(s: UserState) -> int:
 def loan_hash(loan_id: str) -> int:
     """32-bit hash of a loan id (never 0, which marks a free slot); a user has at most
     OPEN_LOAN_SLOTS open loans, so a collision among them is negligible."""
-    return (id_hash(loan_id) & _U32_MAX) or 1
+    return (id_hash(loan_id) & U32_MAX) or 1
 
 
 _INSTALMENT = PRODUCTS.index("installment") + 1  # as loan_product stores it
@@ -1038,7 +741,7 @@ def _open_loan(s: UserState, e: LoanEvent, depth: int) -> None:
     """Remember the loan's next due date; when full, forget the latest-due loan (the outcome
     watch follows a loan not kept, or forgotten, in a watch slot: ``_watch``)."""
     sec = _sec(e.ts)
-    end = min(sec + e.term_days * int(DAY), _U32_MAX)
+    end = min(sec + e.term_days * int(DAY), U32_MAX)
     first_due = min(end, sec + int(INSTALMENT_PERIOD)) if e.product == "installment" else end
     key, product = loan_hash(e.loan_id), PRODUCTS.index(e.product) + 1
     free = [i for i in range(OPEN_LOAN_SLOTS) if not s.loan_hashes[i]]
@@ -1054,7 +757,7 @@ def _open_loan(s: UserState, e: LoanEvent, depth: int) -> None:
     s.loan_hashes[slot] = key
     s.loan_due[slot] = first_due
     s.loan_end[slot] = end
-    s.loan_amount[slot] = min(round(e.amount), _U32_MAX)
+    s.loan_amount[slot] = min(round(e.amount), U32_MAX)
     s.loan_depth[slot] = depth
     s.loan_rolled[slot] = 0
     s.loan_ew[slot] = s.loan_ew_source[slot] = 0

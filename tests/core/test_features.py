@@ -46,13 +46,13 @@ from stream.core.features import (
     STATE_VERSION,
     WATCH_SLOTS,
     FeatureRow,
-    Ring,
     UserState,
     _LoanFeatures,
     _RepaymentFeatures,
     loan_hash,
     update,
 )
+from stream.core.rings import Ring
 from stream.core.state_layout import Array, RingField, Scalar, StateFormatError, StateLayout
 from tests.reference_features import DAY, DEDUP_HORIZON, HOUR, ReferenceUser
 

@@ -38,13 +38,6 @@ from hypothesis import strategies as st
 from stream.core.contract import parse_document
 from stream.core.features import (
     COMPACT_STATE_BYTES,
-    CountRing,
-    LAYOUT_V2,
-    LAYOUT_V3,
-    LAYOUT_V4,
-    LAYOUT_V5,
-    LAYOUT_V6,
-    LAYOUT_V7,
     STATE_BYTES,
     STATE_HISTORY,
     STATE_LAYOUT,
@@ -54,6 +47,15 @@ from stream.core.features import (
     state_encoder,
     id_hash,
     update,
+)
+from stream.core.rings import CountRing
+from stream.core.state_versions import (
+    LAYOUT_V2,
+    LAYOUT_V3,
+    LAYOUT_V4,
+    LAYOUT_V5,
+    LAYOUT_V6,
+    LAYOUT_V7,
 )
 from stream.core.state_layout import Array, RingField, Scalar, StateFormatError, StateHistory, StateLayout, Step, Texts
 

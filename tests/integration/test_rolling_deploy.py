@@ -34,7 +34,8 @@ import pytest
 from models.model import load, save
 from models.train import train
 from stream.core.contract import parse_document
-from stream.core.features import LAYOUT_V3, STATE_LAYOUT, SHORT_TERM_DAYS, UserState
+from stream.core.features import SHORT_TERM_DAYS, STATE_LAYOUT, UserState
+from stream.core.state_versions import LAYOUT_V3
 from stream.kafka.topics import delete_topics, ensure_topics
 from stream.settings import Settings
 from stream.sim import SimConfig, generate
