@@ -79,25 +79,7 @@ LAYOUT_V3 = StateLayout(
 #: Version 4 (2026-11-29, d786b47..d16a92f): short-term loans per day.
 LAYOUT_V4 = StateLayout(
     version=4,
-    fields=(
-        Scalar("last_ts", "d"), Scalar("first_ts", "I"), Scalar("n_loans", "I"), Scalar("n_repayments", "I"),
-        Scalar("last_loan_ts", "d"),
-        RingField("ring_1h", Ring, 6, 600, _COUNT_AMOUNT_U16),
-        RingField("ring_24h", Ring, 24, 3600, _COUNT_AMOUNT_U16),
-        RingField("ring_30d", Ring, 30, 86400, _COUNT_AMOUNT_U16),
-        Array("hour_hist", "H", 24), Array("product_seen", "I", 5), Array("channel_seen", "I", 4),
-        Array("device_hashes", "Q", 4), Array("device_seen", "I", 4), Array("device_first", "I", 4),
-        Scalar("ew_log_amount", "d"), Scalar("ew_var_log_amount", "d"), Scalar("outstanding", "d"),
-        Scalar("limit", "d"), Scalar("limit_before", "d"), Scalar("limit_changed_ts", "d"), Scalar("late_ewm", "d"),
-        RingField("late_ring", MaxRing, 9, 864000, _LATE_VALUES),
-        Scalar("late_last", "H"), Scalar("late_streak", "B"), Scalar("late_nz_last", "H"), Scalar("late_nz_ts", "I"),
-        Scalar("late_rising", "B"), Scalar("rollover_chain", "B"),
-        Array("loan_hashes", "I", 8), Array("loan_due", "I", 8), Array("loan_end", "I", 8),
-        Array("loan_amount", "I", 8), Array("loan_depth", "B", 8), Array("loan_rolled", "B", 8),
-        Array("recent_ids", "Q", 16), Scalar("recent_pos", "H"), Scalar("segment", "b", -1),
-        Scalar("alert_key", "Q"), Scalar("alert_ts", "d"), Scalar("alert_rank", "b", -1),
-        RingField("short_ring", CountRing, 30, 86400, (("values", "B"),)),
-    ),
+    fields=(*LAYOUT_V3.fields, RingField("short_ring", CountRing, 30, 86400, (("values", "B"),))),
 )
 
 
