@@ -115,19 +115,23 @@ def watch_ece(realised: list[Realised]) -> float:
 
 
 def watch_drift(realised: list[tuple[float, Realised]], start: float, end: float, window_days: int = 7,
-                min_outcomes: int = 200, alert_ece: float = 0.1) -> dict[str, Any]:
+                min_outcomes: int = 200, alert_ece: float = 0.1, good_lag_days: int = 15) -> dict[str, Any]:
     """What the delayed-label watch shows after ``start`` (the cut): its calibration error over the
     whole period, and over each ``window_days`` window ending at a day boundary (the alert's 7-day
     ``increase``), with how many days after the cut the alert's condition (error over ``alert_ece``
-    on at least ``min_outcomes`` outcomes) first held.  ``realised``: (repayment time, outcome)."""
+    on at least ``min_outcomes`` outcomes) first held.  ``realised``: (repayment time, outcome).
+    As the alert, a window takes its bad outcomes with the good ones of ``good_lag_days`` before
+    (``offset 15d``): a good outcome is realised at the first payment, a bad one 15 days past due."""
     after = [(ts, r) for ts, r in realised if start <= ts < end]
+    lag = good_lag_days * DAY
     out: dict[str, Any] = {"realised": len(after), "bad": sum(r.bad for _, r in after),
                            "ece": watch_ece([r for _, r in after]) if after else None,
                            "worst_window_ece": None, "alert_day": None}
     day = window_days
     while start + day * DAY <= end:
         lo, hi = start + (day - window_days) * DAY, start + day * DAY
-        window = [r for ts, r in after if lo <= ts < hi]
+        window = [r for ts, r in realised if (lo <= ts < hi) if r.bad] + [
+            r for ts, r in realised if (lo - lag <= ts < hi - lag) if not r.bad]
         if len(window) >= min_outcomes:
             ece = watch_ece(window)
             out["worst_window_ece"] = max(ece, out["worst_window_ece"] or 0.0)

@@ -48,7 +48,8 @@ EARLY_WARNING_SCORED = Counter(
 EARLY_WARNING_REALISED = Counter(
     "riskmon_early_warning_realised_total",
     "Scored loans whose outcome a later event realised (bad: a seriously late repayment, or still unpaid that long "
-    "past its due date at the borrower's next event or the quiet sweep; good: its first repayment in time), by the "
+    "past its due date at the borrower's next event or the quiet sweep; good: its first repayment in time and "
+    "large enough), by the "
     "probability bucket they were scored in and how they alerted then (no_alert, early_warning, other_alert).",
     ["bucket", "source", "outcome"],
 )
@@ -66,7 +67,8 @@ QUIET_SWEEP_TURNS = Counter(
 EARLY_WARNING_REALISED_PROBABILITY = Counter(
     "riskmon_early_warning_realised_probability_total",
     "Sum of the predicted probabilities of the realised loans (divide by their count for the mean prediction), "
-    "by bucket and source.", ["bucket", "source"],
+    "by bucket, source and outcome (a good outcome is realised up to late_days sooner than a bad one of the same "
+    "loans: RiskmonEarlyWarningMiscalibrated compares each with its own).", ["bucket", "source", "outcome"],
 )
 ALERTS = Counter("riskmon_alerts_total", "Alerts sent to the alerts topic, by severity.", ["severity"])
 ALERT_SOURCES = Counter(
@@ -230,8 +232,9 @@ def count_early_warning(outcome: Any) -> None:
 def count_realised(outcomes: Iterable[Any]) -> None:
     """``riskmon_early_warning_realised_*`` for outcomes realised (``stream.core.outcome_watch.Realised``)."""
     for realised in outcomes:
-        EARLY_WARNING_REALISED.labels(realised.bucket, realised.source, "bad" if realised.bad else "good").inc()
-        EARLY_WARNING_REALISED_PROBABILITY.labels(realised.bucket, realised.source).inc(realised.probability)
+        outcome = "bad" if realised.bad else "good"
+        EARLY_WARNING_REALISED.labels(realised.bucket, realised.source, outcome).inc()
+        EARLY_WARNING_REALISED_PROBABILITY.labels(realised.bucket, realised.source, outcome).inc(realised.probability)
 
 
 def set_surge(surge: float) -> None:

@@ -55,15 +55,30 @@ def test_the_watchs_calibration_error_is_the_alerts_per_bucket_gap_over_all_outc
 
 
 def test_the_watch_finds_the_first_week_whose_outcomes_drift_past_the_alerts_line() -> None:
-    """300 outcomes a day at 1 % predicted: on time for ten days, then a third of them bad."""
+    """300 outcomes a day at 1 % predicted: on time for thirty days, then a third of them bad.  A
+    window takes its week's bad outcomes with the good ones of the week 15 days before, as the alert."""
     day = ewq.DAY
-    realised = [(d * day + i, _realised(0.01, d >= 10 and i % 3 == 0)) for d in range(20) for i in range(300)]
-    drift = ewq.watch_drift(realised, start=0.0, end=20 * day)
-    assert drift["realised"] == 6000 and drift["bad"] == 1000
-    assert drift["alert_day"] == 13  # days 6-12, three at a third bad: 1/7 bad against 0.01 predicted
-    assert drift["worst_window_ece"] > 0.3
-    quiet = ewq.watch_drift(realised, start=0.0, end=10 * day)
+    realised = [(d * day + i, _realised(0.01, d >= 30 and i % 3 == 0)) for d in range(40) for i in range(300)]
+    drift = ewq.watch_drift(realised, start=0.0, end=40 * day)
+    assert drift["realised"] == 12000 and drift["bad"] == 1000
+    assert drift["alert_day"] == 33  # 300 bad on days 30-32 with 2,100 good of days 11-17: 0.115 off
+    assert drift["worst_window_ece"] > 0.2  # 700 bad of days 30-36 with 2,100 good: 0.24 off
+    quiet = ewq.watch_drift(realised, start=0.0, end=30 * day)
     assert quiet["alert_day"] is None and quiet["worst_window_ece"] < 0.011
+
+
+def test_a_waves_good_first_payments_before_its_bad_loans_do_not_alert() -> None:
+    """A calibrated book (300 a day at 1 %, 3 bad) and a wave of 3,000 loans at 0.3: 2,100 good first
+    payments on day 20, 900 bad loans realised on day 35, 15 days past due.  Taken as they arrive, the
+    weeks after day 20 read all good and those after day 35 all bad; matched 15 days apart, they agree."""
+    day = ewq.DAY
+    book = [(d * day + i, _realised(0.01, i < 3)) for d in range(40) for i in range(300)]
+    wave = ([(20 * day + 400 + i, _realised(0.3, False)) for i in range(2100)]
+            + [(35 * day + 400 + i, _realised(0.3, True)) for i in range(900)])
+    aligned = ewq.watch_drift(book + wave, start=15 * day, end=40 * day)  # windows from day 22: a full lag behind
+    assert aligned["alert_day"] is None and aligned["worst_window_ece"] < 0.01
+    as_they_arrive = ewq.watch_drift(book + wave, start=15 * day, end=40 * day, good_lag_days=0)
+    assert as_they_arrive["alert_day"] == 7 and as_they_arrive["worst_window_ece"] > 0.1  # day 22
 
 
 def test_a_week_with_too_few_outcomes_never_alerts() -> None:
