@@ -130,8 +130,8 @@ def watch_drift(realised: list[tuple[float, Realised]], start: float, end: float
     day = window_days
     while start + day * DAY <= end:
         lo, hi = start + (day - window_days) * DAY, start + day * DAY
-        window = [r for ts, r in realised if (lo <= ts < hi) if r.bad] + [
-            r for ts, r in realised if (lo - lag <= ts < hi - lag) if not r.bad]
+        window = ([r for ts, r in realised if r.bad and lo <= ts < hi]
+                  + [r for ts, r in realised if not r.bad and lo - lag <= ts < hi - lag])
         if len(window) >= min_outcomes:
             ece = watch_ece(window)
             out["worst_window_ece"] = max(ece, out["worst_window_ece"] or 0.0)
