@@ -734,7 +734,7 @@ def loan_hash(loan_id: str) -> int:
     return (id_hash(loan_id) & U32_MAX) or 1
 
 
-_INSTALMENT = PRODUCTS.index("installment") + 1  # as loan_product stores it
+INSTALMENT_PRODUCT = PRODUCTS.index("installment") + 1  # an instalment plan, as loan_product stores it
 
 
 def _open_loan(s: UserState, e: LoanEvent, depth: int) -> None:
@@ -793,10 +793,12 @@ def _watch(s: UserState, sec: int, key: int, due: int, product: int, tag: tuple[
     s.watch_ew[slot], s.watch_ew_source[slot] = tag
 
 
-def watch_slot(s: UserState, loan_id: str) -> int | None:
-    """The watch slot that follows ``loan_id`` (None: it holds an open-loan slot, was repaid, or is not followed)."""
+def loan_slots(s: UserState, loan_id: str) -> tuple[int | None, int | None]:
+    """The open-loan slot and the watch slot that hold ``loan_id`` (None where none does), its id
+    hashed once: a repayment reads both, before it is folded in and while it is."""
     h = loan_hash(loan_id)
-    return s.watch_hashes.index(h) if h in s.watch_hashes else None
+    return (s.loan_hashes.index(h) if h in s.loan_hashes else None,
+            s.watch_hashes.index(h) if h in s.watch_hashes else None)
 
 
 def loan_slot(s: UserState, loan_id: str) -> int | None:
@@ -824,10 +826,9 @@ def _pay_loan(s: UserState, loan_id: str, amount: float, sec: int) -> int:
     early warning's label by what follows it (``stream.core.outcome_watch``).  The choice
     reads amounts and products, never tags.
     """
-    w = watch_slot(s, loan_id)
+    i, w = loan_slots(s, loan_id)
     if w is not None:
         s.watch_hashes[w] = s.watch_due[w] = s.watch_product[w] = s.watch_ew[w] = s.watch_ew_source[w] = 0
-    i = loan_slot(s, loan_id)
     if i is None:
         return 0
     rolled = s.loan_rolled[i]
@@ -836,7 +837,7 @@ def _pay_loan(s: UserState, loan_id: str, amount: float, sec: int) -> int:
         s.loan_due[i] = next_due
         s.loan_rolled[i] = 0
     else:
-        if w is None and s.loan_product[i] != _INSTALMENT and round(amount) < s.loan_amount[i]:
+        if w is None and s.loan_product[i] != INSTALMENT_PRODUCT and round(amount) < s.loan_amount[i]:
             _watch(s, sec, s.loan_hashes[i], s.loan_due[i], s.loan_product[i], (s.loan_ew[i], s.loan_ew_source[i]))
         s.loan_hashes[i], s.loan_due[i], s.loan_end[i], s.loan_amount[i] = 0, 0, 0, 0
         s.loan_depth[i], s.loan_rolled[i], s.loan_ew[i], s.loan_ew_source[i] = 0, 0, 0, 0

@@ -58,9 +58,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from stream.core.contract import PRODUCTS, Event
-from stream.core.features import DAY, INSTALMENT_PERIOD, UserState, loan_hash, loan_slot, watch_slot
-
-_INSTALMENT = PRODUCTS.index("installment") + 1  # as the state stores products
+from stream.core.features import DAY, INSTALMENT_PERIOD, INSTALMENT_PRODUCT, UserState, loan_hash, loan_slots
 
 #: The default lateness (days) that makes an outcome bad; a model states its own.
 DEFAULT_LATE_DAYS = 15
@@ -117,10 +115,9 @@ def _first_due_amount(state: UserState, slot: int) -> float:
     Read at its first payment, while ``loan_due`` is still the first due date; at a later one
     the share comes out larger than the plan's."""
     amount, due, end = state.loan_amount[slot], state.loan_due[slot], state.loan_end[slot]
-    if state.loan_product[slot] != _INSTALMENT or due >= end:
+    if state.loan_product[slot] != INSTALMENT_PRODUCT or due >= end:
         return float(amount)
-    start = due - INSTALMENT_PERIOD
-    return amount * INSTALMENT_PERIOD / max(end - start, INSTALMENT_PERIOD)
+    return amount * INSTALMENT_PERIOD / (end - (due - INSTALMENT_PERIOD))  # due < end: over 30 days
 
 
 def before_repayment(state: UserState | None, event: Event) -> Before:
@@ -129,15 +126,14 @@ def before_repayment(state: UserState | None, event: Event) -> Before:
     its first due date; ``NOT_FOLLOWED`` for a loan event or a user not seen yet."""
     if state is None or event.event_type != "repayment":
         return NOT_FOLLOWED
-    slot = loan_slot(state, event.loan_id)
+    slot, watched = loan_slots(state, event.loan_id)
     if slot is not None:
         tag = state.loan_ew[slot], state.loan_ew_source[slot]
         return Before(tag if tag[0] else None, True, state.loan_product[slot], _first_due_amount(state, slot))
-    slot = watch_slot(state, event.loan_id)
-    if slot is None:
+    if watched is None:
         return NOT_FOLLOWED
-    tag = state.watch_ew[slot], state.watch_ew_source[slot]
-    return Before(tag if tag[0] else None, True, state.watch_product[slot])
+    tag = state.watch_ew[watched], state.watch_ew_source[watched]
+    return Before(tag if tag[0] else None, True, state.watch_product[watched])
 
 
 Overdue = tuple[tuple[int, Tag], ...]  # (loan hash, its tag then) of each open loan seen past its line
