@@ -114,10 +114,12 @@ def publish_expectations(model: RiskModel, configured: RuleConfig) -> None:
     """What ``model`` did on its training history, as gauges production is compared with: the rules
     in force (enabled or not) and each one's hit rate there (all event types), for
     ``RiskmonRuleHotterThanTraining``; and the anomaly model's own alert rate there, for
-    ``RiskmonModelHotterThanTraining``.  A model from before calibration has no rule rates (that gauge
+    ``RiskmonModelHotterThanTraining``; and its early warning's outcome lateness, for
+    ``RiskmonEarlyWarningLateDaysUnaligned``.  A model from before calibration has no rule rates (that gauge
     is left without series); one from before the model's rate was recorded reads 0, which that alert
     takes as "unknown"."""
     metrics.MODEL_EXPECTED_ALERT_RATE.set(model.expected_model_rate or 0.0)
+    metrics.EARLY_WARNING_LATE_DAYS.set(model.early_warning.late_days if model.early_warning else 0)
     rules = model.rules(configured)
     for rule in RULE_IDS:
         metrics.RULE_ENABLED.labels(rule).set(1.0 if rules.enabled(rule) else 0.0)

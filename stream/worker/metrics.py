@@ -185,6 +185,12 @@ RULE_EXPECTED_HIT_RATE = Gauge(
     "compare with its alerts per scored event in production.",
     ["rule"],
 )
+EARLY_WARNING_LATE_DAYS = Gauge(
+    "riskmon_early_warning_late_days",
+    "The lateness (days) that makes an outcome bad for the current model's early warning (its outcome_late_days; "
+    "0: the model has no early warning). The shipped calibration rules align outcomes for 15 "
+    "(RiskmonEarlyWarningLateDaysUnaligned).",
+)
 MODEL_EXPECTED_ALERT_RATE = Gauge(
     "riskmon_model_expected_alert_rate",
     "Share of the training history's events (all types) whose anomaly score reached its alert threshold with the "

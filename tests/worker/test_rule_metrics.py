@@ -110,3 +110,17 @@ def test_the_surge_gauge_reads_the_watchs_discount() -> None:
     assert REGISTRY.get_sample_value("riskmon_model_surge") == 5.0  # 50 borrowers far out against min_users 10
     set_surge(watch.surge(30 * 3600.0))
     assert REGISTRY.get_sample_value("riskmon_model_surge") == 1.0
+
+
+def test_the_early_warnings_lateness_is_published_for_the_calibration_rules(history) -> None:
+    """riskmon_early_warning_late_days: the lateness the watch realises bad outcomes with, which the
+    shipped rules' 15-day offset assumes (RiskmonEarlyWarningLateDaysUnaligned); 0 without one."""
+    from tests.core.stub_model import AmountEarlyWarning
+
+    model = train(history, n_estimators=20)
+    ref = ModelRef(replace(model, early_warning=None), RuleConfig())
+    assert REGISTRY.get_sample_value("riskmon_early_warning_late_days") == 0.0
+    later = AmountEarlyWarning()
+    later.late_days = 30
+    ref.swap(replace(model, version=model.version + "-30", early_warning=later))
+    assert REGISTRY.get_sample_value("riskmon_early_warning_late_days") == 30.0
