@@ -125,7 +125,7 @@ class CountRing(_BucketRing):
     def add(self, ts: float, value: int = 1) -> None:
         i = self._slot(ts)
         if i is not None:
-            self.values[i] = min(self.values[i] + value, 255)
+            self.values[i] = min(self.values[i] + value, U8_MAX)
 
     def total(self, ts: float) -> int:
         """The count in the window as of ``ts`` (the newest event time)."""
