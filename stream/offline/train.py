@@ -5,11 +5,13 @@ history's repayment outcomes gave the overdue early warning."""
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 from models.calibrate import Calibration
 from models.model import RiskModel, save
 from models.train import train, training_options
+from stream.core.entities import NEW_ACCOUNT_S
 from stream.core.entity_alerts import RULE, EntityThresholds
 from stream.core.rule_storm import MODEL, SURGE_LINE, StormPolicy, yardsticks
 from stream.core.rules import RuleConfig
@@ -122,6 +124,11 @@ def report_entities(model: RiskModel) -> None:
     if not meta:
         return
     thresholds = EntityThresholds.from_meta(meta)
+    budget_from = model.meta.get("budget_from")
+    if budget_from and thresholds.active_from > datetime.fromisoformat(budget_from).timestamp():
+        start = datetime.fromtimestamp(thresholds.active_from, timezone.utc).isoformat(timespec="seconds")
+        print(f"entity alerts start at {start}, {NEW_ACCOUNT_S / 86400:.0f} days after the history's first event: "
+              "until then every account looks new (a longer history starts them sooner)", file=sys.stderr)
     for criterion, threshold in sorted(thresholds.threshold.items()):
         print(f"entity criterion {RULE.get(criterion, criterion)}: alerts at {threshold:.0f} suspicious borrowers and "
               f"a share of at least {thresholds.min_share.get(criterion, 1.0):.0%}; normal p99 on the history "
