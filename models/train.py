@@ -31,7 +31,7 @@ from models.forest import CompiledForest
 from models.core_forest import CoreForest
 from models.prior import TypologyPrior, load_prior
 from models.tails import Blend
-from models.training_rows import MIN_ROWS, TrainingRows
+from models.training_rows import MIN_BORROWERS, MIN_ROWS, TrainingRows
 from models.model import EVENT_FEATURES, ROW_FEATURES, RiskModel, TypeModel, feature_columns
 from models.norms import feature_norms
 from stream.core.contract import Event
@@ -205,6 +205,10 @@ def train(
         raise TrainingError(f"alert rate must be in (0, 0.5), got {alert_rate}")
     # Every user's state lives until the history ends: packed beyond the most recent HOT_STATES.
     history = TrainingRows.collect(events, outcomes, hot_states)
+    borrowers = len(np.unique(history.users))
+    if borrowers < MIN_BORROWERS:
+        raise TrainingError(f"history has {borrowers} borrower(s); at least {MIN_BORROWERS} are needed to train "
+                            "(what is normal, and every budget, is measured across borrowers)")
     warm, warm_from, stats = history.warm, history.warm_from, history.stats
     warm_ts = history.ts[warm]
     fortnight = (float(warm_ts.max()) if len(warm_ts) else 0.0) - USER_WINDOW_DAYS * 86400.0

@@ -29,6 +29,10 @@ from stream.core.packed_states import HOT_STATES, PackedStates
 from stream.core.pipeline import featurize_sighted
 
 MIN_ROWS = 50  # events of a type a history needs to train on (and to set a budget on its warm part)
+#: Borrowers a history needs to train on: the rules' calibration, the model's reach and the storms
+#: are shares of borrowers, and one borrower's 5,000 events trained a model that kept a rule firing
+#: on all of them (an outside audit, 2026-12-06).
+MIN_BORROWERS = 20
 #: Rule hit rates and the alert budget are measured on the history from this many
 #: days after its first event (at most its second half), where users' rolling
 #: windows have filled as they have in production.  On the held-out worlds the
