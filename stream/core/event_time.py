@@ -21,7 +21,9 @@ CreateTime, i.e. when the event was sent, or the broker's LogAppendTime), and
 the wall clock for a record without one.  Offline (``riskmon score`` and
 ``riskmon train``) it is the replay's own time: the span of the file's event
 times, leaving out a few outliers at either end (at most 0.1 % of the events,
-and only those more than a week away from all the rest), so a handful of
+or one in a file of fewer than 1,000, and only those more than a week away
+from all the rest: the last event of a three-event file eight days after the
+others is left out, as a future_ts), so a handful of
 skewed events cannot stretch it while an ordinary file loses nothing, in any
 order (by time or by user).  On a stream whose producers send events as they
 happen the two agree.
