@@ -109,8 +109,10 @@ def _cmd_train(settings: Settings, args: argparse.Namespace) -> int:
     print(readers_line(model))
     for line in user_cap_lines(model):
         print(line)
+    trained = sum(model.meta.get("training_events", {}).values()) or report.valid
+    repeats = f" ({report.valid - trained} repeated deliveries skipped)" if report.valid > trained else ""
     print(
-        f"model {model.version} trained on {report.valid} events -> {out} "
+        f"model {model.version} trained on {trained} events{repeats} -> {out} "
         + " ".join(f"{t}_threshold={m.threshold:.4f}" for t, m in model.by_type.items())
     )
     return 0

@@ -55,3 +55,15 @@ def test_a_product_read_as_revolving_is_reported_with_its_evidence(capsys: pytes
     report_early_warning(SimpleNamespace(meta={"early_warning": {**USED, "revolving": {"credit_line": why}}}))
     out = capsys.readouterr().out
     assert f"outcome labels: credit_line read as revolving ({why}): its loans are bad by lateness only" in out
+
+
+def test_the_last_line_counts_the_events_trained_on_without_repeated_deliveries(tmp_path, monkeypatch, capsys) -> None:
+    from stream.cli import main
+    from stream.sim import SimConfig, generate, write_jsonl
+
+    events, _ = generate(SimConfig(users=200, days=20, seed=3))
+    history = tmp_path / "history.jsonl"
+    write_jsonl(history, events + events[:37])  # 37 events delivered twice
+    monkeypatch.setenv("RISKMON_LOG_LEVEL", "ERROR")
+    assert main(["train", "--input", str(history), "--output", str(tmp_path / "model")]) == 0
+    assert f"trained on {len(events)} events (37 repeated deliveries skipped) -> " in capsys.readouterr().out
