@@ -29,6 +29,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 
 from models.model import load, save
 from models.train import train
+from stream.core.alerts import ALERT_SCHEMA_VERSION, ENTITY_ALERT_SCHEMA_VERSION
 from stream.core.contract import parse_document
 from stream.core.event_time import TimePolicy, admit_replay
 from stream.core.features import UserState
@@ -136,7 +137,8 @@ def last_changelog_values(settings: Settings, changelog: str | None = None) -> d
 def sent_alerts(settings: Settings) -> tuple[list[dict], list[dict]]:
     """(user alerts, entity alerts) on the alerts topic."""
     every = [orjson.loads(v) for _, v in read_topic(settings, settings.alerts_topic)]
-    return [a for a in every if a["schema_version"] == 1], [a for a in every if a["schema_version"] == 2]
+    return ([a for a in every if a["schema_version"] == ALERT_SCHEMA_VERSION],
+            [a for a in every if a["schema_version"] == ENTITY_ALERT_SCHEMA_VERSION])
 
 
 def sent_alert_ids(settings: Settings) -> list[str]:

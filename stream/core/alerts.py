@@ -14,9 +14,12 @@ from stream.core.contract import Event, LoanEvent
 from stream.core.scoring import Decision
 
 #: User alerts stay at version 1 (``entity_type``/``entity_id`` are optional additions), so
-#: consumers written for them read them unchanged; entity alerts are version 2.
+#: consumers written for them read them unchanged.  Entity alerts are version 3: every field the
+#: shared contract asks of an alert, ``user_id`` (the borrower whose event fired it) and ``score``
+#: in [0, 1] among them (version 2, until 2026-12-06, had no ``user_id`` and its ``score`` was the
+#: count of suspicious borrowers, now ``suspicious_borrowers``).
 ALERT_SCHEMA_VERSION = 1
-ENTITY_ALERT_SCHEMA_VERSION = 2
+ENTITY_ALERT_SCHEMA_VERSION = 3
 
 
 def fired_by(decision: Decision) -> list[str]:

@@ -44,6 +44,8 @@ ENTITY_BUDGET = 0.01
 #: few rings, and a budget of none would lift the threshold above every one of them.
 MIN_ALLOWED = 3
 SUPPRESS_S = 7 * DAY
+#: An entity alert's ``score`` at its criterion's threshold (``entity_score``).
+ENTITY_SCORE_THRESHOLD = 0.5
 _NOUN = {"device": "this device", "merchant": "this merchant"}
 _SUSPICIOUS_TEXT = {"device": "were new accounts",
                     "merchant": "drew most of their limit as new accounts or from devices new to them"}
@@ -93,6 +95,14 @@ def severity(suspicious: float, threshold: float) -> str | None:
         return None
     ratio = suspicious / threshold
     return "critical" if ratio >= 3 else "high" if ratio >= 2 else "medium"
+
+
+def entity_score(count: float, threshold: float) -> float:
+    """The alert's ``score`` in [0, 1], as the shared contract has every alert's: ``count / (count +
+    threshold)``, so it reaches ``ENTITY_SCORE_THRESHOLD`` at the threshold, and a count twice or
+    three times it (severity high, critical) reads 0.67, 0.75.  The count itself is
+    ``suspicious_borrowers``."""
+    return count / (count + threshold) if count > 0 else 0.0
 
 
 def measure(v: View, criterion: str) -> tuple[float, float]:
@@ -221,11 +231,14 @@ def build_entity_alert(s: Sighting, state: EntityState, v: View, firing: list[tu
         "alert_id": alert_id,
         "entity_type": s.entity_type,
         "entity_id": s.entity_id,
+        "user_id": s.user_id,
         "users": users,
         "event_id": s.event_id,
         "event_ts": datetime.fromtimestamp(s.ts, timezone.utc).isoformat(timespec="seconds"),
-        "score": round(firing[0][1], 3),
-        "threshold": firing[0][2],
+        "score": round(entity_score(firing[0][1], firing[0][2]), 4),
+        "threshold": ENTITY_SCORE_THRESHOLD,
+        "suspicious_borrowers": round(firing[0][1], 3),
+        "count_threshold": firing[0][2],
         "severity": level,
         "fired_by": [RULE[c] for c, _, _ in firing],
         "rules": [RULE[c] for c, _, _ in firing],

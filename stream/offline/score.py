@@ -28,8 +28,8 @@ from stream.offline.replay import Replay
 from stream.settings import Settings
 
 #: What an entity alert line of the scores file carries (after ``"record": "entity_alert"``).
-ENTITY_ALERT_FIELDS = ("alert_id", "entity_type", "entity_id", "users", "event_id", "score", "threshold",
-                       "severity", "reasons", "member_of")
+ENTITY_ALERT_FIELDS = ("alert_id", "entity_type", "entity_id", "user_id", "users", "event_id", "score", "threshold",
+                       "suspicious_borrowers", "count_threshold", "severity", "reasons", "member_of")
 
 
 @dataclass

@@ -49,7 +49,7 @@ log = logging.getLogger(__name__)
 #: (docs/tuning.md).
 YIELD_EVERY = 128
 
-#: Header telling alert consumers an alert is about a shared entity (schema_version 2), not a user.
+#: Header telling alert consumers an alert is about a shared entity (schema_version 3), not a user.
 ALERT_KIND_HEADER = "riskmon-alert-kind"
 
 

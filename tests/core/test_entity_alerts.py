@@ -12,7 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from stream.core.entities import DAY, LATE_DAYS, EntityState, Sighting
-from stream.core.entity_alerts import EntityThresholds, calibrate_entities, observe
+from stream.core.entity_alerts import (
+    ENTITY_SCORE_THRESHOLD, EntityThresholds, calibrate_entities, entity_score, observe, severity,
+)
 from tests.support import ROOT
 
 T0 = 1_780_000_000 // DAY * DAY
@@ -30,7 +32,9 @@ def test_a_device_alerts_when_new_accounts_reach_the_threshold() -> None:
     alert = outcomes[3].alert
     assert alert["entity_type"] == "device" and alert["entity_id"] == "d-1"
     assert set(alert["users"]) == {f"u-{u}" for u in range(4)}
-    assert alert["severity"] == "medium" and alert["score"] == 4
+    assert alert["severity"] == "medium" and alert["suspicious_borrowers"] == 4 and alert["count_threshold"] == 4
+    assert alert["score"] == 0.5 == alert["threshold"]  # the shared contract's score, in [0, 1]: at the threshold
+    assert alert["user_id"] == "u-3" and alert["event_id"] == "e-d-1-3-3"  # what fired: the fourth new account
     assert "4 of the 4 accounts that borrowed from this device in 7 days were new accounts" in alert["reasons"][0]["text"]
     assert "normal p99 is 1" in alert["reasons"][0]["text"]
     member = outcomes[4].alert  # the standing alert holds; the fifth new account is named on its own
@@ -154,8 +158,9 @@ def test_a_merchant_whose_borrowers_go_late_alerts_on_their_lateness() -> None:
     outcomes = [observe(state, _late(u, 45 + u), LATE_THRESHOLDS, "m1") for u in range(3)]
     assert [o.alert is not None for o in outcomes] == [False, False, True]
     alert = outcomes[2].alert
-    assert alert["fired_by"] == ["merchant_lateness"] and alert["score"] == 3 and alert["late_borrowers"] == 3
-    assert alert["event_id"] == "r-m-1-2"
+    assert alert["fired_by"] == ["merchant_lateness"] and alert["suspicious_borrowers"] == 3
+    assert alert["late_borrowers"] == 3 and alert["score"] == 0.5
+    assert alert["event_id"] == "r-m-1-2" and alert["user_id"] == "u-2"
     assert alert["reasons"][0]["text"].startswith(
         f"3 of the 6 accounts that borrowed at this merchant in 14 weeks went {LATE_DAYS}+ days late")
     schema = json.loads((ROOT / "docs" / "alert.schema.json").read_text())
@@ -218,3 +223,17 @@ def test_skipping_the_sketches_below_the_threshold_changes_nothing(steps, thresh
     fast = run()
     with patch("stream.core.entity_alerts.cannot_fire", return_value=False):
         assert run() == fast
+
+
+@given(st.floats(0, 1e4), st.floats(0, 1e4), st.floats(1, 100))
+def test_an_entity_alerts_score_ranks_its_count_in_the_contracts_range(a: float, b: float, threshold: float) -> None:
+    """The shared contract's ``score`` in [0, 1], as user alerts': ordered as the counts, 0.5 exactly
+    at the criterion's threshold (``threshold`` of the alert), and each severity a score band."""
+    low, high = sorted((a, b))
+    assert 0.0 <= entity_score(low, threshold) <= entity_score(high, threshold) < 1.0
+    assert entity_score(threshold, threshold) == ENTITY_SCORE_THRESHOLD
+    level, score = severity(high, threshold), entity_score(high, threshold)
+    if level is not None:
+        assert score >= ENTITY_SCORE_THRESHOLD
+    if level in ("high", "critical"):
+        assert score >= 2 / 3 - 1e-12

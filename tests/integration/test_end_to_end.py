@@ -21,6 +21,7 @@ import pytest
 from models.model import load, save
 from models.prior import load_prior
 from models.train import train
+from stream.core.alerts import ALERT_SCHEMA_VERSION, ENTITY_ALERT_SCHEMA_VERSION
 from stream.core.contract import parse_document
 from stream.core.pipeline import observe_sightings, process, sweep_quiet
 from stream.core.entities import LATE_DAYS
@@ -123,14 +124,17 @@ def test_stream_end_to_end(unique_topics: Settings, model_dir: Path, tmp_path: P
     validator = jsonschema.Draft202012Validator(json.loads((ROOT / "docs" / "alert.schema.json").read_text()))
     for a in every:
         validator.validate(a)
-    alerts = [a for a in every if a["schema_version"] == 1]
-    entity_alerts = [a for a in every if a["schema_version"] == 2]
+    alerts = [a for a in every if a["schema_version"] == ALERT_SCHEMA_VERSION]
+    entity_alerts = [a for a in every if a["schema_version"] == ENTITY_ALERT_SCHEMA_VERSION]
     assert alerts, "no alerts at all"
-    assert all(k == (a.get("user_id") or a["entity_id"]).encode() for (k, _), a in zip(messages, every))
+    assert all(k == (a["entity_id"] if a in entity_alerts else a["user_id"]).encode()
+               for (k, _), a in zip(messages, every))
     assert len({a["alert_id"] for a in every}) == len(every), [a for a in every if sum(b["alert_id"] == a["alert_id"] for b in every) > 1]
     for a in alerts:
         assert REQUIRED_ALERT_FIELDS <= set(a)
         assert 0.0 <= a["score"] <= 1.0 and a["reasons"] and a["severity"] in {"low", "medium", "high", "critical"}
+    for a in entity_alerts:  # on the same topic, the shared contract's alert too
+        assert REQUIRED_ALERT_FIELDS <= set(a) and 0.5 <= a["score"] < 1.0 and a["user_id"] in a["users"]
     assert metric_sum(samples, "riskmon_alerts_total") == len(alerts)
 
     # The stream decides exactly what the offline replay of the same events decides, including

@@ -272,9 +272,10 @@ def test_the_demo_terminal_shows_alert_ids_not_user_ids() -> None:
         line = format_alert(alert, colour)
         assert "al-0123456789abcdef0123" in line and "5 loans in 24h" in line and "model+loan_stacking" in line
         assert "u-very-identifiable-42" not in line
-    ring = {"schema_version": 2, "event_ts": "2026-03-14T11:02:04+00:00", "severity": "medium",
+    ring = {"schema_version": 3, "event_ts": "2026-03-14T11:02:04+00:00", "severity": "medium",
             "alert_id": "al-0123456789abcdef0124", "entity_type": "device", "entity_id": "d-7",
-            "users": ["u-very-identifiable-42", "u-another-7"], "score": 4.0, "fired_by": ["device_ring"],
+            "user_id": "u-very-identifiable-42", "users": ["u-very-identifiable-42", "u-another-7"], "score": 0.5,
+            "suspicious_borrowers": 4.0, "fired_by": ["device_ring"],
             "reasons": [{"rule": "device_ring", "text": "4 of the 4 accounts that borrowed from this device"}]}
     line = format_alert(ring, False)
     assert "device:2 users" in line and "u-very-identifiable-42" not in line and "u-another-7" not in line
