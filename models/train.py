@@ -218,7 +218,8 @@ def train(
     rules = calibration.effective
     users = {t: history.users[history.of_type(t)] for t in EVENT_FEATURES}
     recent = {t: history.ts[history.of_type(t)] >= fortnight for t in EVENT_FEATURES}
-    entities = calibrate_entities(((s, bool(warm[i])) for i, s in history.sightings), entities_from(history.ts, warm_from))
+    entities = calibrate_entities(((s, bool(warm[i])) for i, s in history.sightings),
+                                  entities_from(history.ts, warm_from))
     by_type: dict[str, TypeModel] = {}
     user_caps: dict[str, dict[str, Any]] = {}
     model_fired: dict[str, tuple[int, int]] = {}  # per type: warm rows the model's score alerts on, warm rows

@@ -31,6 +31,7 @@ import orjson
 import pytest
 from kafka.partitioner import murmur2
 
+from stream.core.alerts import ALERT_SCHEMA_VERSION
 from stream.core.contract import REASON_CODES, InvalidEvent, parse_event
 from stream.core.features import UserState
 from stream.settings import Settings
@@ -197,7 +198,7 @@ def test_codec(codec_run: CodecRun, codec: str) -> None:
         assert rate < 0.9, f"{codec}: the producer's batches were not compressed (compression-rate-avg {rate})"
     problems = mismatches(run.states, expected.states)
     assert not problems, f"{codec}-compressed events: {'; '.join(problems)}{run.problem}"
-    got = {a["alert_id"] for a in run.alerts if a.get("user_id") in expected.states}
+    got = {a["alert_id"] for a in run.alerts if a["schema_version"] == ALERT_SCHEMA_VERSION and a["user_id"] in expected.states}
     assert got == expected.alert_ids, (
         f"{codec}-compressed events: alert ids differ from the offline replay: {len(got - expected.alert_ids)} "
         f"unexpected, {len(expected.alert_ids - got)} missing{run.problem}")
@@ -447,7 +448,7 @@ def test_java_fleet_mixed_kill9(unique_topics: Settings, model_dir: Path, produc
         assert (state.n_loans, state.n_repayments) == (8, 0), f"{user}: {state.n_loans} loans in state, the burst has 8"
     alerts = [orjson.loads(r.value) for r in read_records(settings, settings.alerts_topic)]
     for user in (x, y):
-        got = {a["alert_id"] for a in alerts if a.get("user_id") == user}
+        got = {a["alert_id"] for a in alerts if a["schema_version"] == ALERT_SCHEMA_VERSION and a["user_id"] == user}
         assert got and got == burst_alerts[user], (
             f"burst after a skewed loan of {user}: alerts {sorted(got)}, offline {sorted(burst_alerts[user])}")
 
