@@ -109,7 +109,7 @@ def _cmd_train(settings: Settings, args: argparse.Namespace) -> int:
     print(readers_line(model))
     for line in user_cap_lines(model):
         print(line)
-    trained = sum(model.meta.get("training_events", {}).values()) or report.valid
+    trained = sum(model.meta["training_events"].values())
     repeats = f" ({report.valid - trained} repeated deliveries skipped)" if report.valid > trained else ""
     print(
         f"model {model.version} trained on {trained} events{repeats} -> {out} "

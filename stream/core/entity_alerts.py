@@ -102,7 +102,7 @@ def entity_score(count: float, threshold: float) -> float:
     threshold)``, so it reaches ``ENTITY_SCORE_THRESHOLD`` at the threshold, and a count twice or
     three times it (severity high, critical) reads 0.67, 0.75.  The count itself is
     ``suspicious_borrowers``."""
-    return count / (count + threshold) if count > 0 else 0.0
+    return count / (count + threshold)
 
 
 def measure(v: View, criterion: str) -> tuple[float, float]:

@@ -27,19 +27,28 @@ from stream.core.state_layout import Array, RingField, Scalar, StateHistory, Sta
 _LATE_VALUES = (("values", "H"),)
 _COUNT_AMOUNT_U16 = (("counts", "H"), ("amounts", "I"))  # v2-v6: a ring's counts were u16
 
+#: What v2 and v3 stored alike, before and after the rollover and lateness fields v3 changed.
+_V2_V3_HEAD = (
+    Scalar("last_ts", "d"), Scalar("first_ts", "I"), Scalar("n_loans", "I"), Scalar("n_repayments", "I"),
+    Scalar("last_loan_ts", "d"),
+    RingField("ring_1h", Ring, 6, 600, _COUNT_AMOUNT_U16),
+    RingField("ring_24h", Ring, 24, 3600, _COUNT_AMOUNT_U16),
+    RingField("ring_30d", Ring, 30, 86400, _COUNT_AMOUNT_U16),
+    Array("hour_hist", "H", 24), Array("product_seen", "I", 5), Array("channel_seen", "I", 4),
+    Array("device_hashes", "Q", 4), Array("device_seen", "I", 4), Array("device_first", "I", 4),
+    Scalar("ew_log_amount", "d"), Scalar("ew_var_log_amount", "d"), Scalar("outstanding", "d"),
+    Scalar("limit", "d"), Scalar("limit_before", "d"), Scalar("limit_changed_ts", "d"), Scalar("late_ewm", "d"),
+)
+_V2_V3_TAIL = (
+    Array("recent_ids", "Q", 16), Scalar("recent_pos", "H"), Scalar("segment", "b", -1),
+    Scalar("alert_key", "Q"), Scalar("alert_ts", "d"), Scalar("alert_rank", "b", -1),
+)
+
 #: Version 2 (2026-11-28, 6938283..e42295b): the first versioned layout.
 LAYOUT_V2 = StateLayout(
     version=2,
     fields=(
-        Scalar("last_ts", "d"), Scalar("first_ts", "I"), Scalar("n_loans", "I"), Scalar("n_repayments", "I"),
-        Scalar("last_loan_ts", "d"),
-        RingField("ring_1h", Ring, 6, 600, _COUNT_AMOUNT_U16),
-        RingField("ring_24h", Ring, 24, 3600, _COUNT_AMOUNT_U16),
-        RingField("ring_30d", Ring, 30, 86400, _COUNT_AMOUNT_U16),
-        Array("hour_hist", "H", 24), Array("product_seen", "I", 5), Array("channel_seen", "I", 4),
-        Array("device_hashes", "Q", 4), Array("device_seen", "I", 4), Array("device_first", "I", 4),
-        Scalar("ew_log_amount", "d"), Scalar("ew_var_log_amount", "d"), Scalar("outstanding", "d"),
-        Scalar("limit", "d"), Scalar("limit_before", "d"), Scalar("limit_changed_ts", "d"), Scalar("late_ewm", "d"),
+        *_V2_V3_HEAD,
         Scalar("prev_due", "I"),  # due time of the user's latest loan (the v2 rollover chain's only memory)
         Scalar("prev_amount", "I"),  # its amount, whole yuan
         RingField("late_ring", MaxRing, 9, 864000, _LATE_VALUES),
@@ -47,8 +56,7 @@ LAYOUT_V2 = StateLayout(
         Scalar("rollover_chain", "B"),  # consecutive loans each rolling over the one before
         Array("loan_hashes", "Q", 8),  # 64-bit id_hash of the loan id
         Array("loan_due", "I", 8), Array("loan_end", "I", 8), Array("loan_amount", "I", 8),
-        Array("recent_ids", "Q", 16), Scalar("recent_pos", "H"), Scalar("segment", "b", -1),
-        Scalar("alert_key", "Q"), Scalar("alert_ts", "d"), Scalar("alert_rank", "b", -1),
+        *_V2_V3_TAIL,
     ),
 )
 
@@ -56,22 +64,13 @@ LAYOUT_V2 = StateLayout(
 LAYOUT_V3 = StateLayout(
     version=3,
     fields=(
-        Scalar("last_ts", "d"), Scalar("first_ts", "I"), Scalar("n_loans", "I"), Scalar("n_repayments", "I"),
-        Scalar("last_loan_ts", "d"),
-        RingField("ring_1h", Ring, 6, 600, _COUNT_AMOUNT_U16),
-        RingField("ring_24h", Ring, 24, 3600, _COUNT_AMOUNT_U16),
-        RingField("ring_30d", Ring, 30, 86400, _COUNT_AMOUNT_U16),
-        Array("hour_hist", "H", 24), Array("product_seen", "I", 5), Array("channel_seen", "I", 4),
-        Array("device_hashes", "Q", 4), Array("device_seen", "I", 4), Array("device_first", "I", 4),
-        Scalar("ew_log_amount", "d"), Scalar("ew_var_log_amount", "d"), Scalar("outstanding", "d"),
-        Scalar("limit", "d"), Scalar("limit_before", "d"), Scalar("limit_changed_ts", "d"), Scalar("late_ewm", "d"),
+        *_V2_V3_HEAD,
         RingField("late_ring", MaxRing, 9, 864000, _LATE_VALUES),
         Scalar("late_last", "H"), Scalar("late_streak", "B"), Scalar("late_nz_last", "H"), Scalar("late_nz_ts", "I"),
         Scalar("late_rising", "B"), Scalar("rollover_chain", "B"),
         Array("loan_hashes", "I", 8), Array("loan_due", "I", 8), Array("loan_end", "I", 8),
         Array("loan_amount", "I", 8), Array("loan_depth", "B", 8), Array("loan_rolled", "B", 8),
-        Array("recent_ids", "Q", 16), Scalar("recent_pos", "H"), Scalar("segment", "b", -1),
-        Scalar("alert_key", "Q"), Scalar("alert_ts", "d"), Scalar("alert_rank", "b", -1),
+        *_V2_V3_TAIL,
     ),
 )
 
