@@ -194,7 +194,8 @@ def late_at_merchant(state: Any, event: Any) -> str | None:
     return merchant_of_loan(state, event.loan_id)
 
 
-def sightings(event: Any, state: Any, new_device: bool = False, drawn_at: str | None = None) -> tuple[Sighting, ...]:
+def sightings(event: Any, state: Any, new_device: bool = False, drawn_at: str | None = None,
+              unknown_past: bool = False) -> tuple[Sighting, ...]:
     """The sightings of an event: a loan's one per entity it names (its device only when it was not
     drawn at a merchant); a repayment's a lateness sighting of ``drawn_at`` when it is at least
     ``LATE_DAYS`` late, else none.
@@ -202,7 +203,10 @@ def sightings(event: Any, state: Any, new_device: bool = False, drawn_at: str | 
     ``state``: the user's ``UserState`` with the event folded in: when it first
     saw the user (new account or not) and their balance (heavy draw or not);
     ``new_device``: the loan's features said its device is new to the user;
-    ``drawn_at``: for a repayment, ``late_at_merchant`` read before it was folded in.
+    ``drawn_at``: for a repayment, ``late_at_merchant`` read before it was folded in;
+    ``unknown_past``: the account was first seen so soon after the state began that it may be an
+    established one (``stream.core.state_epoch``): for its first ``NEW_ACCOUNT_S`` in the state it is
+    neither new nor on a new device.
     """
     if not isinstance(event, LoanEvent):
         if drawn_at:
@@ -210,6 +214,8 @@ def sightings(event: Any, state: Any, new_device: bool = False, drawn_at: str | 
                              late_days=event.days_late),)
         return ()
     new = event.ts - state.first_ts < NEW_ACCOUNT_S
+    if new and unknown_past:
+        new = new_device = False
     heavy = heavy_draw(event.amount, event.credit_limit, state.outstanding)
     out = []
     # A loan drawn at a merchant names the shop's till (or the borrower's phone at the till): the

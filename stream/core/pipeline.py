@@ -23,6 +23,7 @@ from stream.core.rule_storm import SURGE_LINE, StormWatch, held, yardsticks
 from stream.core.rules import RuleConfig
 from stream.core.scoring import (Decision, ScoringModel, by_readers, decide_batch, discounted, far_out, model_reasons,
                                  ranks_far_out, reasons_for)
+from stream.core.state_epoch import StateEpoch
 from stream.core.suppression import remember_alert, repeats_last_alert
 
 
@@ -69,23 +70,33 @@ def featurize(events: Iterable[Event], states: MutableMapping[str, UserState] | 
 def featurize_sighted(
     events: Iterable[Event], states: MutableMapping[str, UserState] | None = None,
 ) -> Iterator[tuple[Event, FeatureRow, tuple[Sighting, ...]]]:
-    """``featurize`` with each event's sightings of shared devices and merchants."""
+    """``featurize`` with each event's sightings of shared devices and merchants (``states``: empty, or
+    none, as a stream from its start: the state epoch is its first event's)."""
     states = {} if states is None else states
+    epoch = StateEpoch()
     for event in events:
-        row, seen = fold_sighted(states, event)
+        row, seen = fold_sighted(states, event, epoch)
         if row is not None:
             yield event, row, seen
 
 
-def fold_sighted(states: MutableMapping[str, UserState], event: Event) -> tuple[FeatureRow | None, tuple[Sighting, ...]]:
+def fold_sighted(states: MutableMapping[str, UserState], event: Event,
+                 epoch: StateEpoch | None = None) -> tuple[FeatureRow | None, tuple[Sighting, ...]]:
     """``fold`` and the event's sightings, read from the user's state right after this event
     (not after the rest of a batch: a later repayment of the user lowers the balance); a
-    repayment's merchant is read before it, since the last repayment closes the loan."""
+    repayment's merchant is read before it, since the last repayment closes the loan.
+    ``epoch``: when the states began, to judge accounts first seen soon after (None: judge every
+    account by its own state alone)."""
     drawn_at = late_at_merchant(states.get(event.user_id), event)
     row = fold(states, event)
     if row is None:
         return None, ()
-    return row, sightings(event, states[event.user_id], _new_device(row), drawn_at)
+    state = states[event.user_id]
+    unknown_past = False
+    if epoch is not None:
+        epoch.see(state.first_ts, event.ts)
+        unknown_past = epoch.unknown_past(state.first_ts)
+    return row, sightings(event, state, _new_device(row), drawn_at, unknown_past)
 
 
 def process(
@@ -96,6 +107,7 @@ def process(
     suppress_window_s: float = 0.0,
     now: datetime | None = None,
     storms: StormWatch | None = None,
+    epoch: StateEpoch | None = None,
 ) -> list[Outcome]:
     """Fold, score and alert a batch of events (each user's events in the given order).
 
@@ -112,6 +124,8 @@ def process(
     order, as the stream does per worker.  A held alert is remembered as a
     sent one is (its repeats are suppressed), so the user's state and
     suppression do not depend on the storm, only whether it is sent.
+    ``epoch``: when ``states`` began (``stream.core.state_epoch``), kept up to date here; the
+    worker's covers its whole table, not only the batch's ``states``.
     """
     ew = model.early_warning
     watch = BatchWatch.of(ew)
@@ -119,7 +133,7 @@ def process(
     for e in events:
         before = before_repayment(states.get(e.user_id), e)
         overdue = watch.overdue(states.get(e.user_id), e) if ew is not None else ()
-        row, sighted = fold_sighted(states, e)
+        row, sighted = fold_sighted(states, e, epoch)
         folded.append((e, row, sighted))
         views.append((before, after_fold(states[e.user_id], e.loan_id), overdue))
     fresh = [(e, r) for e, r, _ in folded if r is not None]

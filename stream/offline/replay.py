@@ -21,6 +21,7 @@ from stream.core.outcome_watch import Realised
 from stream.core.pipeline import Outcome, observe_sightings, process, sweep_quiet
 from stream.core.rule_storm import StormWatch
 from stream.core.rules import RuleConfig
+from stream.core.state_epoch import StateEpoch
 from stream.settings import Settings
 
 CHUNK = 2000  # events scored per forest call
@@ -37,6 +38,7 @@ class Replay:
     states: MutableMapping[str, UserState] = field(default_factory=dict)
     entities: MutableMapping[tuple[str, str], EntityState] = field(default_factory=dict)  # (entity type, id)
     last_ts: float | None = None  # event time of the newest event replayed
+    epoch: StateEpoch = field(default_factory=StateEpoch)  # when ``states`` began (they start empty)
 
     @classmethod
     def of(cls, settings: Settings, model: RiskModel, hot: int | None = None) -> Replay:
@@ -70,7 +72,8 @@ class Replay:
         if not chunk:
             return
         model = self.model
-        for outcome in process(model, self.rules, self.states, chunk, self.suppress_window_s, storms=self.storms):
+        for outcome in process(model, self.rules, self.states, chunk, self.suppress_window_s, storms=self.storms,
+                               epoch=self.epoch):
             if outcome.duplicate:
                 continue
             ts = outcome.event.ts

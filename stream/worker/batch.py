@@ -46,6 +46,7 @@ from stream.core.outcome_watch import Realised
 from stream.core.pipeline import Outcome, process, sweep_quiet
 from stream.core.routing import partition_for
 from stream.core.rule_storm import StormWatch, yardsticks
+from stream.core.state_epoch import StateEpoch
 from stream.core.rules import RuleConfig
 from stream.worker.quiet_sweep import QuietSweep
 
@@ -90,6 +91,9 @@ class StateStore(Protocol):
 
     def forget_unwritten(self) -> None:
         """Drop cached states a failed batch may have half-updated."""
+
+    def epoch(self) -> StateEpoch:
+        """When the whole table's states began (``stream.core.state_epoch``)."""
 
 
 #: A record on its way to the broker: (sink, what was sent, its delivery).
@@ -197,7 +201,7 @@ class BatchHandler:
         states = self.store.load(list(last_event))
         model = self.model()  # read once: the batch's model and the rules in force with it (RiskModel.rules)
         outcomes = process(model, model.rules(self.rules), states, [e for e, _ in valid], self.suppress_window_s,
-                           storms=self.storms)
+                           storms=self.storms, epoch=self.store.epoch())
         if self.storms is not None and outcomes:
             rates = yardsticks(self.storms.policy, model.expected_rule_rates, model.expected_model_rate)
             metrics.set_storming(self.storms.storming(outcomes[-1].event.ts, rates), rates)

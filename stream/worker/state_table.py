@@ -30,8 +30,9 @@ from stream.worker import metrics
 from stream.worker.faust_fixes import aiokafka_producer, as_current_event
 from stream.core.entities import STATE_VERSION as ENTITY_STATE_VERSION
 from stream.core.entities import EntityState
-from stream.core.features import STATE_VERSION, UserState, state_encoder
+from stream.core.features import STATE_VERSION, UserState, first_seen, state_encoder
 from stream.core.rescale import BASE_TABLE
+from stream.core.state_epoch import StateEpoch
 from stream.core.state_layout import StateFormatError
 from stream.settings import Settings
 
@@ -211,9 +212,22 @@ class TableStore:
         # Writing an older layout drops the fields it lacks: keep in memory what any
         # member of the group will read back, so this worker scores as they would.
         self.reread = self.encode is not UserState.to_bytes
+        self._epoch = StateEpoch()
+        self._epoch_generation: int | None = None
 
     def load(self, user_ids: list[str]) -> dict[str, UserState]:
         return self.cache.load(self.table, user_ids, self.app.rebalancing_count)
+
+    def epoch(self) -> StateEpoch:
+        """When this worker's states began (``stream.core.state_epoch``): the earliest ``first_ts`` in
+        the table, scanned again after each rebalance (it may have brought older states) until it is
+        settled, then kept up to date by the pipeline alone."""
+        generation = self.app.rebalancing_count
+        if generation != self._epoch_generation and not self._epoch.settled():
+            scanned = StateEpoch.of(first_seen(v) for v in self.table.data.values() if v)
+            self._epoch.see(scanned.start, self._epoch.newest)
+            self._epoch_generation = generation
+        return self._epoch
 
     async def write(self, states: dict[str, UserState], last_event: dict[str, EventT]) -> None:
         stored = {u: self.encode(s) for u, s in states.items()}

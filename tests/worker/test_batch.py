@@ -26,9 +26,10 @@ from stream.worker.batch import REKEYED_FROM_HEADER, BatchHandler, Sinks
 from stream.core.contract import parse_document
 from stream.core.entities import unpack
 from stream.core.event_time import TimePolicy
-from stream.core.features import UserState
+from stream.core.features import UserState, first_seen
 from stream.core.routing import partition_for
 from stream.core.rules import RuleConfig
+from stream.core.state_epoch import StateEpoch
 from stream.sim import SimConfig, generate
 
 PARTITIONS = 4
@@ -84,6 +85,9 @@ class FakeStore:
 
     def forget_unwritten(self) -> None:
         self.log.append(("forget",))
+
+    def epoch(self) -> StateEpoch:
+        return StateEpoch.of(first_seen(b) for b in self.stored.values())
 
 
 def _message(doc: dict | bytes | None, offset: int, key: bytes | None | str = "own", partition: int | None = None) -> SimpleNamespace:
@@ -240,6 +244,30 @@ def test_lateness_sightings_are_held_back_while_older_workers_may_fold_them(mode
     asyncio.run(handler.handle([_message(loan, 0), _message(late, 1)]))
     sent = [s for m in sinks.sightings["merchant"].sent for s in unpack(m["value"])]
     assert [(s.event_id, s.late_days) for s in sent] == [("e-m-1", 0), ("r-m-1", 20)][: 2 if lateness else 1]
+
+
+def test_a_worker_started_without_state_calls_an_account_new_only_past_its_first_fourteen_days(model: RiskModel) -> None:
+    """Four borrowers share a tablet when the worker first starts: established, for all it knows
+    (``stream.core.state_epoch``), across batches and as its table recovers them.  A stranger on
+    the tablet three weeks later is new."""
+    log: Log = []
+    handler, sinks, store = _handler(model, log)
+    sinks.sightings["device"] = FakeSink("device-sightings", log)
+    day = 86400
+    start = time.time() - 30 * day
+    when = lambda d: datetime.fromtimestamp(start + d * day, timezone.utc).isoformat(timespec="seconds")  # noqa: E731
+
+    def loan(user: str, d: float) -> dict:
+        return {"event_id": f"e-{user}-{d}", "event_type": "loan", "user_id": user, "ts": when(d), "amount": 100.0,
+                "loan_id": f"l-{user}-{d}", "product": "cash_loan", "term_days": 30, "credit_limit": 3000,
+                "segment": "individual", "channel": "app", "device_id": "d-tablet"}
+
+    docs = [loan(f"u-{k}", k) for k in range(4)] + [loan(f"u-{k}", 10 + k) for k in range(4)] + [loan("u-new", 21)]
+    for offset, doc in enumerate(docs):  # one batch each: the epoch outlives a batch
+        asyncio.run(handler.handle([_message(doc, offset)]))
+    sent = {s.user_id: s.new_account for m in sinks.sightings["device"].sent for s in unpack(m["value"])}
+    assert sent == {"u-0": False, "u-1": False, "u-2": False, "u-3": False, "u-new": True}
+    assert store.epoch().start == int(start)
 
 
 def test_an_alerts_reasons_do_not_depend_on_how_the_events_are_batched(model, events) -> None:

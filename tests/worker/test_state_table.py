@@ -152,3 +152,44 @@ def test_by_default_the_store_writes_the_current_version_and_keeps_the_state_it_
     state = _with_short_loans()
     sent = _write(store, {"u-1": state}, monkeypatch)
     assert sent[b"u-1"] == state.to_bytes() and store.load(["u-1"])["u-1"] is state
+
+
+class _ScannedTable(_Table):
+    """A table whose local store (``data``, what the epoch scan reads) counts its scans."""
+
+    scans = 0
+
+    @property
+    def data(self) -> "_ScannedTable":
+        self.scans += 1
+        return self
+
+
+def _first_seen_at(table: _Table, user_id: str, first_ts: int) -> None:
+    state = UserState()
+    state.first_ts = first_ts
+    table[user_id.encode()] = state.to_bytes()
+
+
+def test_the_state_epoch_is_recovered_from_the_table_and_rescanned_after_a_rebalance_until_settled() -> None:
+    """A restarted worker's epoch is its table's earliest account (none stored: it starts empty);
+    a rebalance may bring older states, so it scans again, until the epoch is too old to matter."""
+    day = 86400
+    t0 = 1_780_000_000
+    app, table = SimpleNamespace(rebalancing_count=1), _ScannedTable()
+    store = TableStore(app, table, cache_users=10)  # type: ignore[arg-type]
+    assert store.epoch().start == 0 and table.scans == 1
+    _first_seen_at(table, "u-1", t0 + 3 * day)
+    _first_seen_at(table, "u-2", t0 + 5 * day)
+    store.epoch()
+    assert table.scans == 1  # the same assignment: the pipeline keeps it up to date itself
+    app.rebalancing_count = 2
+    assert store.epoch().start == t0 + 3 * day and table.scans == 2
+    _first_seen_at(table, "u-3", t0)  # a partition moved here holds an older account
+    app.rebalancing_count = 3
+    epoch = store.epoch()
+    assert epoch.start == t0 and table.scans == 3
+    epoch.see(t0 + 40 * day, t0 + 40 * day)  # the pipeline folds an event 40 days in
+    assert epoch.settled()
+    app.rebalancing_count = 4
+    assert store.epoch() is epoch and epoch.start == t0 and table.scans == 3
