@@ -119,9 +119,10 @@ class UserCap:
 
 def entities_from(times: np.ndarray, warm_from: float) -> float:
     """When shared devices and merchants may start alerting: where the budget is measured, but never
-    before an account first seen at the history's start is ``NEW_ACCOUNT_S`` old.  Until then every
-    account looks new, and on a history shorter than that (a 3-day one) the merchant criterion
-    fired on 34 of 41 merchants in the next two days (an audit's stream without rings)."""
+    before an account first seen at the history's start is ``NEW_ACCOUNT_S`` old.  Until then no
+    account can be told new (``stream.core.state_epoch`` calls none new); before either guard, on a
+    3-day history every account looked new and the merchant criterion fired on 34 of 41 merchants
+    in the next two days (an audit's stream without rings)."""
     if not len(times):
         return warm_from
     return max(warm_from, float(np.min(times)) + NEW_ACCOUNT_S)

@@ -61,7 +61,7 @@ class EntityThresholds:
     min_share: dict[str, float] = field(default_factory=lambda: dict(MIN_SHARE))
     suppress_s: float = SUPPRESS_S
     #: Event time before which entities do not alert: until the user states have seen
-    #: ``NEW_ACCOUNT_S`` of a history, every account looks new (training sets it to where
+    #: ``NEW_ACCOUNT_S`` of a history, no account can be told new (training sets it to where
     #: it started measuring, past that).
     active_from: float = 0.0
 

@@ -128,7 +128,7 @@ def report_entities(model: RiskModel) -> None:
     if budget_from and thresholds.active_from > datetime.fromisoformat(budget_from).timestamp():
         start = datetime.fromtimestamp(thresholds.active_from, timezone.utc).isoformat(timespec="seconds")
         print(f"entity alerts start at {start}, {NEW_ACCOUNT_S / 86400:.0f} days after the history's first event: "
-              "until then every account looks new (a longer history starts them sooner)", file=sys.stderr)
+              "until then no account can be told new (a longer history starts them sooner)", file=sys.stderr)
     for criterion, threshold in sorted(thresholds.threshold.items()):
         print(f"entity criterion {RULE.get(criterion, criterion)}: alerts at {threshold:.0f} suspicious borrowers and "
               f"a share of at least {thresholds.min_share.get(criterion, 1.0):.0%}; normal p99 on the history "
