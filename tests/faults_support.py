@@ -36,6 +36,7 @@ from stream.core.features import UserState
 from stream.core.entities import EntityState
 from stream.core.pipeline import observe_sightings, process
 from stream.core.rules import RuleConfig
+from stream.core.state_epoch import StateEpoch
 from stream.settings import Settings
 from stream.worker.state_table import STATE_TABLE
 from stream.sim import SimConfig, generate
@@ -97,7 +98,7 @@ def offline_expectation(model_dir: Path, events: Iterable[dict], suppress_window
     states: dict[str, UserState] = {}
     believed, refused = admit_replay([parse_document(e) for e in events], policy)
     model = load(model_dir)
-    outcomes = process(model, model.rules(RuleConfig()), states, believed, suppress_window_s)
+    outcomes = process(model, model.rules(RuleConfig()), states, believed, suppress_window_s, epoch=StateEpoch())
     entity_states: dict[tuple[str, str], EntityState] = {}
     entity_alerts = [o.alert for o in observe_sightings(entity_states, outcomes, model.entity_thresholds, model.version)
                      if o.alert and not o.suppressed]

@@ -27,6 +27,7 @@ from stream.core.pipeline import observe_sightings, process, sweep_quiet
 from stream.core.entities import LATE_DAYS
 from stream.kafka.producer import MALFORMED, make_producer, publish
 from stream.core.rules import RuleConfig
+from stream.core.state_epoch import StateEpoch
 from stream.settings import Settings
 from stream.core.outcome_watch import bucket_of
 from stream.sim import SimConfig, generate
@@ -142,7 +143,7 @@ def test_stream_end_to_end(unique_topics: Settings, model_dir: Path, tmp_path: P
     # those a rule storm held (which ones depends on how the worker interleaved its partitions).
     model = load(model_dir)
     offline = process(model, model.rules(RuleConfig()), {}, [parse_document(e) for e in events],
-                      settings.suppress_window_s)
+                      settings.suppress_window_s, epoch=StateEpoch())  # a worker started on this stream
     decided = {o.alert["alert_id"]: o for o in offline if o.alert and not o.suppressed}
     sent = {a["alert_id"] for a in alerts}
     assert sent <= set(decided), f"{len(sent - set(decided))} alerts the offline replay does not raise"

@@ -63,7 +63,7 @@ def _publish_stamped(settings: Settings, events: list[dict]) -> None:
 
 
 def _stream() -> tuple[list[dict], int]:
-    """Two simulated weeks with a loan farm on day 6 and a merchant whose day-2 borrowers repay 16 days
+    """Two simulated weeks and a loan farm on day 15, a merchant whose day-2 borrowers repay 16 days
     late on day 13, moved to the present; and where day 11 starts (the history ends before it)."""
     events, labels = generate(SimConfig(users=900, days=14, seed=71, anomaly_rate=0.1, user_prefix="sd",
                                         anomaly_start_day=2))
