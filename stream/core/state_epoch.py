@@ -4,9 +4,9 @@ The entity views call an account *new* when its state was first written less tha
 ``NEW_ACCOUNT_S`` before the loan.  That reads the lender's truth only where the
 state reaches back further than that: a worker started on an empty changelog
 (no ``riskmon seed``) first sees every established borrower as a new account on a
-device new to them, and on a lender whose families or agents share phones it raised
-1,519 entity alerts in 14 days where a seeded worker raised 53 (docs/operations.md,
-"First deployment").  Training had the same blind spot at the start of its
+device new to them, and on a lender whose dock offices share phones among hundreds
+it raised 1,519 entity alerts in 14 days where a seeded worker raised none
+(docs/operations.md, "First deployment").  Training had the same blind spot at the start of its
 history (``models.train.entities_from``).
 
 So the pipeline keeps the **state epoch**: the earliest ``first_ts`` of any user
