@@ -34,6 +34,7 @@ from models.tails import Blend
 from models.training_rows import MIN_BORROWERS, MIN_ROWS, TrainingRows
 from models.model import EVENT_FEATURES, ROW_FEATURES, RiskModel, TypeModel, feature_columns
 from models.norms import feature_norms
+from models.unknown_past import rejudged, unknown_past_span
 from stream.core.contract import Event
 from stream.core.drift import bin_edges, bin_shares
 from stream.core.entities import NEW_ACCOUNT_S
@@ -219,8 +220,10 @@ def train(
     rules = calibration.effective
     users = {t: history.users[history.of_type(t)] for t in EVENT_FEATURES}
     recent = {t: history.ts[history.of_type(t)] >= fortnight for t in EVENT_FEATURES}
-    entities = calibrate_entities(((s, bool(warm[i])) for i, s in history.sightings),
-                                  entities_from(history.ts, warm_from))
+    span = unknown_past_span(history.users, history.ts, history.of_type("loan"))
+    entities = calibrate_entities(((s, bool(warm[i])) for i, s in rejudged(history.sightings, history.users,
+                                                                           history.ts, span)),
+                                  entities_from(history.ts, warm_from), span)
     by_type: dict[str, TypeModel] = {}
     user_caps: dict[str, dict[str, Any]] = {}
     model_fired: dict[str, tuple[int, int]] = {}  # per type: warm rows the model's score alerts on, warm rows

@@ -64,10 +64,13 @@ class EntityThresholds:
     #: ``NEW_ACCOUNT_S`` of a history, no account can be told new (training sets it to where
     #: it started measuring, past that).
     active_from: float = 0.0
+    #: An account first seen this soon after its state began may be an established borrower not
+    #: back yet, and is not called new (``stream.core.state_epoch``; training measures it).
+    unknown_past_s: float = NEW_ACCOUNT_S
 
     def to_meta(self) -> dict[str, Any]:
         return {"threshold": self.threshold, "normal_p99": self.normal_p99, "min_share": self.min_share,
-                "suppress_s": self.suppress_s, "active_from": self.active_from}
+                "suppress_s": self.suppress_s, "active_from": self.active_from, "unknown_past_s": self.unknown_past_s}
 
     @classmethod
     def from_meta(cls, meta: dict[str, Any] | None) -> "EntityThresholds":
@@ -76,7 +79,7 @@ class EntityThresholds:
             return cls()
         return cls({k: float(v) for k, v in meta["threshold"].items()}, {k: float(v) for k, v in meta["normal_p99"].items()},
                    {k: float(v) for k, v in meta["min_share"].items()}, float(meta["suppress_s"]),
-                   float(meta.get("active_from", 0.0)))
+                   float(meta.get("active_from", 0.0)), float(meta.get("unknown_past_s", NEW_ACCOUNT_S)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,7 +260,7 @@ def build_entity_alert(s: Sighting, state: EntityState, v: View, firing: list[tu
 
 
 def calibrate_entities(sightings: Iterable[tuple[Sighting, bool]], active_from: float = 0.0,
-                       budget: float = ENTITY_BUDGET, min_threshold: dict[str, float] = MIN_THRESHOLD,
+                       unknown_past_s: float = NEW_ACCOUNT_S, budget: float = ENTITY_BUDGET, min_threshold: dict[str, float] = MIN_THRESHOLD,
                        min_share: dict[str, float] = MIN_SHARE) -> EntityThresholds:
     """Thresholds from a history's sightings, in order (``(sighting, warm)``: counted in the budget or not).
 
@@ -303,4 +306,4 @@ def calibrate_entities(sightings: Iterable[tuple[Sighting, bool]], active_from: 
             threshold[criterion] = t
             values = seen[criterion]
             normal[criterion] = float(np.quantile(values, 0.99)) if values else 0.0
-    return EntityThresholds(threshold, normal, dict(min_share), SUPPRESS_S, active_from)
+    return EntityThresholds(threshold, normal, dict(min_share), SUPPRESS_S, active_from, unknown_past_s)

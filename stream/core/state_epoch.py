@@ -11,10 +11,15 @@ history (``models.train.entities_from``).
 
 So the pipeline keeps the **state epoch**: the earliest ``first_ts`` of any user
 state it holds (the history's start for a seeded worker or a training run, the
-first event for a cold one).  An account first seen within ``NEW_ACCOUNT_S`` of it
+first event for a cold one).  An account first seen within ``unknown_past_s`` of it
 has an *unknown past*: until it is ``NEW_ACCOUNT_S`` old in the state, it counts
-neither as a new account nor as borrowing on a new device.  Once the epoch lies
-``2 x NEW_ACCOUNT_S`` behind the newest event, no sighting depends on it any more.
+neither as a new account nor as borrowing on a new device.  The span is the lender's
+own: how long its repeat borrowers take to come back (``models.train.unknown_past_span``,
+kept in the model's entity thresholds; ``NEW_ACCOUNT_S`` at least).  A village lender
+whose borrowers come once a month needs a month: with 14 days, the borrowers who had
+not come back yet flooded agents' shared phones with 639 entity alerts in the
+fortnight after.  Once the epoch lies ``unknown_past_s + NEW_ACCOUNT_S`` behind the
+newest event, no sighting depends on it any more.
 
 Nothing new is stored: every user state keeps its ``first_ts``, so a restarted
 worker recovers the epoch from its table (``stream.worker.state_table``), and a
@@ -35,6 +40,9 @@ class StateEpoch:
 
     start: int = 0  # whole seconds; 0 = no state yet
     newest: float = 0.0
+    #: How long after the epoch an account first seen may still be an established one: the model's
+    #: (``EntityThresholds.unknown_past_s``), set by whoever scores with it.
+    unknown_past_s: float = NEW_ACCOUNT_S
 
     @classmethod
     def of(cls, first_seen: Iterable[int]) -> StateEpoch:
@@ -49,9 +57,9 @@ class StateEpoch:
 
     def unknown_past(self, first_ts: int) -> bool:
         """Whether an account first seen at ``first_ts`` may have borrowed before the state began."""
-        return first_ts - self.start < NEW_ACCOUNT_S
+        return first_ts - self.start < self.unknown_past_s
 
     def settled(self) -> bool:
         """Whether the epoch is too old to change any judgement: an account with an unknown past has
         been in the state ``NEW_ACCOUNT_S`` by now, and an earlier epoch would change nothing."""
-        return bool(self.start) and self.newest - self.start >= 2 * NEW_ACCOUNT_S
+        return bool(self.start) and self.newest - self.start >= self.unknown_past_s + NEW_ACCOUNT_S

@@ -72,6 +72,7 @@ class Replay:
         if not chunk:
             return
         model = self.model
+        self.epoch.unknown_past_s = model.entity_thresholds.unknown_past_s
         for outcome in process(model, self.rules, self.states, chunk, self.suppress_window_s, storms=self.storms,
                                epoch=self.epoch):
             if outcome.duplicate:

@@ -200,8 +200,10 @@ class BatchHandler:
         last_event = {e.user_id: ev for e, ev in valid}
         states = self.store.load(list(last_event))
         model = self.model()  # read once: the batch's model and the rules in force with it (RiskModel.rules)
+        epoch = self.store.epoch()
+        epoch.unknown_past_s = model.entity_thresholds.unknown_past_s
         outcomes = process(model, model.rules(self.rules), states, [e for e, _ in valid], self.suppress_window_s,
-                           storms=self.storms, epoch=self.store.epoch())
+                           storms=self.storms, epoch=epoch)
         if self.storms is not None and outcomes:
             rates = yardsticks(self.storms.policy, model.expected_rule_rates, model.expected_model_rate)
             metrics.set_storming(self.storms.storming(outcomes[-1].event.ts, rates), rates)

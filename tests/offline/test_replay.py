@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from models.train import train
@@ -91,3 +93,23 @@ def test_the_quiet_sweep_over_a_packed_replay_keeps_what_it_cleared() -> None:
         swept = replay.sweep_quiet()
         assert [(u, r.probability, r.bad) for u, rs in swept.items() for r in rs] == [("q", 0.7, True)]
         assert replay.sweep_quiet() == {}, f"hot={hot}: the cleared tag was lost"
+
+
+def test_the_replay_judges_new_accounts_with_the_models_unknown_past_span(stream_and_model) -> None:
+    """The span a model keeps (how long its lender's borrowers take to come back) decides which
+    accounts a state that began with the replay may call new; the replay reads it from the model."""
+    events, model = stream_and_model
+    start = min(e.ts for e in events)
+    first_seen: dict[str, float] = {}
+    for e in events:
+        first_seen.setdefault(e.user_id, e.ts)
+
+    def new_accounts(span_days: float) -> set[str]:
+        meta = {**model.meta, "entities": {**model.entity_thresholds.to_meta(), "unknown_past_s": span_days * 86400.0}}
+        replay = _replay(replace(model, meta=meta))
+        return {s.user_id for o, _ in replay.run(events) for s in o.sightings if s.new_account}
+
+    five_days, fortnight = new_accounts(5), new_accounts(14)
+    assert fortnight < five_days and fortnight  # the farm, on day 15
+    assert all(first_seen[u] - start >= 14 * 86400 for u in fortnight)
+    assert any(first_seen[u] - start < 14 * 86400 for u in five_days)
