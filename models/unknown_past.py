@@ -10,19 +10,17 @@ raised 639 entity alerts in the following fortnight of a cold worker (none seede
 
 So training measures it on the history: the ``QUANTILE`` of its repeat borrowers'
 average time between two loans, kept within [``NEW_ACCOUNT_S``, ``MAX_S``], and saves
-it in the model's entity thresholds.  The training history is itself a state that
-began at its first event, so its sightings are judged the same way before the entity
-thresholds are calibrated on them (``rejudged``).
+it in the model's entity thresholds.  The history's own sightings, which set those
+thresholds, are judged with ``NEW_ACCOUNT_S`` (the stream's features judge them
+before the span is known): judged with the span, the thresholds came out lower, and
+one ring world's innocent family phone alerted (docs/rings.md).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Iterable, Iterator
-
 import numpy as np
 
-from stream.core.entities import NEW_ACCOUNT_S, Sighting
+from stream.core.entities import NEW_ACCOUNT_S
 
 #: Nine in ten repeat borrowers come back at least this often, on average.
 QUANTILE = 0.9
@@ -45,21 +43,3 @@ def unknown_past_span(users: np.ndarray, times: np.ndarray, loans: np.ndarray) -
     mean_gap = np.bincount(borrower, weights=gaps) / np.bincount(borrower)
     return float(np.clip(np.quantile(mean_gap, QUANTILE), NEW_ACCOUNT_S, MAX_S))
 
-
-def rejudged(sightings: Iterable[tuple[int, Sighting]], users: np.ndarray, times: np.ndarray,
-             span: float) -> Iterator[tuple[int, Sighting]]:
-    """The history's sightings (``(event index, sighting)``) as a state that began at the history's
-    first event judges them with ``span``: the stream's features judged them with ``NEW_ACCOUNT_S``,
-    before the span was known, so an account first seen later than that but within ``span`` of the
-    start is not new, nor on a new device, for its first ``NEW_ACCOUNT_S``."""
-    if span <= NEW_ACCOUNT_S or not len(times):
-        yield from sightings
-        return
-    first = np.full(int(users.max()) + 1, np.inf)
-    np.minimum.at(first, users, np.floor(times))  # a state keeps whole seconds
-    start = float(first.min())
-    for i, s in sightings:
-        f = first[users[i]]
-        if (s.new_account or s.new_device) and f - start < span and s.ts - f < NEW_ACCOUNT_S:
-            s = replace(s, new_account=False, new_device=False)
-        yield i, s

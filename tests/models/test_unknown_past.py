@@ -8,8 +8,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from models.unknown_past import MAX_S, QUANTILE, rejudged, unknown_past_span
-from stream.core.entities import NEW_ACCOUNT_S, Sighting
+from models.unknown_past import MAX_S, QUANTILE, unknown_past_span
+from stream.core.entities import NEW_ACCOUNT_S
 from stream.core.entity_alerts import EntityThresholds
 from stream.core.state_epoch import StateEpoch
 
@@ -57,21 +57,6 @@ def test_repayments_and_the_order_of_events_do_not_count() -> None:
         np.concatenate([loans, np.zeros(len(loans), dtype=bool)])
     assert unknown_past_span(users[shuffled], times[shuffled], loans) == unknown_past_span(users, times, loans)
     assert unknown_past_span(*with_repayments) == unknown_past_span(users, times, loans)
-
-
-def _sighting(user: int, day: float, new: bool = True, new_device: bool = True) -> Sighting:
-    return Sighting("device", "d-1", f"e-{user}-{day}", f"u-{user}", T0 + day * DAY, new, False, new_device)
-
-
-def test_training_judges_its_history_with_the_span_as_a_worker_started_there_would() -> None:
-    users = np.array([0, 1, 2, 3])
-    times = T0 + np.array([0.0, 20.0, 31.0, 5.0]) * DAY
-    sightings = [(1, _sighting(1, 20)), (2, _sighting(2, 31)), (3, _sighting(3, 25, new=False))]
-    judged = dict(rejudged(sightings, users, times, 30 * DAY))
-    assert (judged[1].new_account, judged[1].new_device) == (False, False)  # first seen on day 20 < 30
-    assert judged[2] == sightings[1][1]  # first seen on day 31: new
-    assert judged[3] == sightings[2][1]  # 20 days in the state: its new device counts
-    assert list(rejudged(sightings, users, times, NEW_ACCOUNT_S)) == sightings
 
 
 def test_the_epoch_follows_the_span_and_settles_after_it() -> None:
