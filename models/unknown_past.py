@@ -42,4 +42,3 @@ def unknown_past_span(users: np.ndarray, times: np.ndarray, loans: np.ndarray) -
     _, borrower = np.unique(who, return_inverse=True)
     mean_gap = np.bincount(borrower, weights=gaps) / np.bincount(borrower)
     return float(np.clip(np.quantile(mean_gap, QUANTILE), NEW_ACCOUNT_S, MAX_S))
-

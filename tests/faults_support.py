@@ -98,7 +98,8 @@ def offline_expectation(model_dir: Path, events: Iterable[dict], suppress_window
     states: dict[str, UserState] = {}
     believed, refused = admit_replay([parse_document(e) for e in events], policy)
     model = load(model_dir)
-    outcomes = process(model, model.rules(RuleConfig()), states, believed, suppress_window_s, epoch=StateEpoch())
+    outcomes = process(model, model.rules(RuleConfig()), states, believed, suppress_window_s,
+                       epoch=StateEpoch(unknown_past_s=model.entity_thresholds.unknown_past_s))
     entity_states: dict[tuple[str, str], EntityState] = {}
     entity_alerts = [o.alert for o in observe_sightings(entity_states, outcomes, model.entity_thresholds, model.version)
                      if o.alert and not o.suppressed]

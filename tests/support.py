@@ -157,15 +157,15 @@ def with_late_merchant(events: list[dict], labels: list[dict], borrowers: int = 
     return [e for e, _ in rows], [lab for _, lab in rows]
 
 
-def with_device_farm(events: list[dict], labels: list[dict], accounts: int = 8) -> tuple[list[dict], list[dict]]:
+def with_device_farm(events: list[dict], labels: list[dict], accounts: int = 8, day: int = 15) -> tuple[list[dict], list[dict]]:
     """A simulated stream (stream.sim, starting 2026-03-01) plus a loan farm: ``accounts`` brand-new
-    accounts borrowing once each from one phone, 40 minutes apart on day 15 (each looks ordinary on
+    accounts borrowing once each from one phone, 40 minutes apart on ``day`` (each looks ordinary on
     its own), labelled as anomalous.  Day 15, past a 14-day stream's end: an account a worker started
-    on the stream first sees in its first 14 days may be an established one, and is not called new
-    (``stream.core.state_epoch``)."""
+    on the stream first sees within the model's return span (14 days and more) may be an established
+    one, and is not called new (``stream.core.state_epoch``); pass a later day for a longer span."""
     farm = [{
         "event_id": f"e-farm-{i}", "event_type": "loan", "user_id": f"farm-{i}",
-        "ts": f"2026-03-16T{10 + (40 * i) // 60:02d}:{(40 * i) % 60:02d}:00+08:00", "amount": 1200.0,
+        "ts": f"2026-03-{day + 1:02d}T{10 + (40 * i) // 60:02d}:{(40 * i) % 60:02d}:00+08:00", "amount": 1200.0,
         "loan_id": f"l-farm-{i}", "product": "cash_loan", "term_days": 14, "credit_limit": 3000,
         "segment": "individual", "channel": "app", "device_id": FARM_DEVICE,
     } for i in range(accounts)]

@@ -14,7 +14,7 @@ state it holds (the history's start for a seeded worker or a training run, the
 first event for a cold one).  An account first seen within ``unknown_past_s`` of it
 has an *unknown past*: until it is ``NEW_ACCOUNT_S`` old in the state, it counts
 neither as a new account nor as borrowing on a new device.  The span is the lender's
-own: how long its repeat borrowers take to come back (``models.train.unknown_past_span``,
+own: how long its repeat borrowers take to come back (``models.unknown_past.unknown_past_span``,
 kept in the model's entity thresholds; ``NEW_ACCOUNT_S`` at least).  A village lender
 whose borrowers come once a month needs a month: with 14 days, the borrowers who had
 not come back yet flooded agents' shared phones with 639 entity alerts in the
