@@ -66,8 +66,10 @@ for run, scores in (("seeded", seeded), ("cold", f"{out}/cold.jsonl")):
     fortnights = Counter()
     with open(scores) as f:
         for line in f:
-            if '"entity_alert"' in line and day[json.loads(line)["event_id"]] >= 0:
-                fortnights[int(day[json.loads(line)["event_id"]] // 14)] += 1
+            if '"entity_alert"' in line:
+                d = day[json.loads(line)["event_id"]]
+                if d >= 0:
+                    fortnights[int(d // 14)] += 1
     print(f"{name} {run:6s}: entity alerts in the window, by fortnight: "
           + ", ".join(f"days {14 * k}-{14 * k + 13}: {fortnights[k]}" for k in range(max(fortnights, default=0) + 1)))
 PY
