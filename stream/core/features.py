@@ -400,7 +400,7 @@ assert STATE_LAYOUT.names[:2] == ("last_ts", "first_ts")
 
 def first_seen(stored: bytes) -> int:
     """A stored state's ``first_ts`` without decoding it (0 for bytes too short to hold one): a worker
-    scans its whole table for the state epoch (``stream.core.state_epoch``) at 0.2 us a state."""
+    scans its table for the state epoch (``stream.core.state_epoch``) at 0.2 us a state."""
     return _FIRST_TS.unpack_from(stored, _FIRST_TS_AT)[0] if len(stored) >= _FIRST_TS_AT + _FIRST_TS.size else 0
 
 

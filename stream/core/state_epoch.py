@@ -47,7 +47,20 @@ class StateEpoch:
     @classmethod
     def of(cls, first_seen: Iterable[int]) -> StateEpoch:
         """The epoch of stored states' ``first_ts`` values (0s, states without an event, are skipped)."""
-        return cls(min((f for f in first_seen if f), default=0))
+        epoch = cls()
+        epoch.scan(first_seen)
+        return epoch
+
+    def scan(self, first_seen: Iterable[int]) -> None:
+        """Fold stored states' ``first_ts`` values into the epoch, stopping at the first that settles it:
+        an earlier epoch would change no judgement from there, so a long-running worker's restart reads
+        a handful of states rather than its whole table.  Set ``newest`` first (nothing settles without it)."""
+        settled_at = self.newest - self.unknown_past_s - NEW_ACCOUNT_S  # :meth:`settled`, solved for ``start``
+        for first_ts in first_seen:
+            if first_ts and (not self.start or first_ts < self.start):
+                self.start = first_ts
+                if first_ts <= settled_at:
+                    return
 
     def see(self, first_ts: int, ts: float) -> None:
         """Account for a state with ``first_ts`` that has just folded an event at ``ts``."""

@@ -92,8 +92,9 @@ class StateStore(Protocol):
     def forget_unwritten(self) -> None:
         """Drop cached states a failed batch may have half-updated."""
 
-    def epoch(self) -> StateEpoch:
-        """When the whole table's states began (``stream.core.state_epoch``)."""
+    def epoch(self, newest: float, unknown_past_s: float) -> StateEpoch:
+        """When the whole table's states began (``stream.core.state_epoch``), for a batch reaching
+        ``newest`` under a model whose span is ``unknown_past_s``."""
 
 
 #: A record on its way to the broker: (sink, what was sent, its delivery).
@@ -200,8 +201,7 @@ class BatchHandler:
         last_event = {e.user_id: ev for e, ev in valid}
         states = self.store.load(list(last_event))
         model = self.model()  # read once: the batch's model and the rules in force with it (RiskModel.rules)
-        epoch = self.store.epoch()
-        epoch.unknown_past_s = model.entity_thresholds.unknown_past_s
+        epoch = self.store.epoch(max(e.ts for e, _ in valid), model.entity_thresholds.unknown_past_s)
         outcomes = process(model, model.rules(self.rules), states, [e for e, _ in valid], self.suppress_window_s,
                            storms=self.storms, epoch=epoch)
         if self.storms is not None and outcomes:

@@ -213,21 +213,26 @@ class TableStore:
         # member of the group will read back, so this worker scores as they would.
         self.reread = self.encode is not UserState.to_bytes
         self._epoch = StateEpoch()
-        self._epoch_generation: int | None = None
+        self._epoch_scanned_for: tuple[int, float] | None = None  # (rebalance count, span) of the last scan
 
     def load(self, user_ids: list[str]) -> dict[str, UserState]:
         return self.cache.load(self.table, user_ids, self.app.rebalancing_count)
 
-    def epoch(self) -> StateEpoch:
-        """When this worker's states began (``stream.core.state_epoch``): the earliest ``first_ts`` in
-        the table, scanned again after each rebalance (it may have brought older states) until it is
-        settled, then kept up to date by the pipeline alone."""
-        generation = self.app.rebalancing_count
-        if generation != self._epoch_generation and not self._epoch.settled():
-            scanned = StateEpoch.of(first_seen(v) for v in self.table.data.values() if v)
-            self._epoch.see(scanned.start, self._epoch.newest)
-            self._epoch_generation = generation
-        return self._epoch
+    def epoch(self, newest: float, unknown_past_s: float) -> StateEpoch:
+        """When this worker's states began (``stream.core.state_epoch``), for a batch reaching ``newest``
+        under a model whose span is ``unknown_past_s``.  The table is scanned for its earliest
+        ``first_ts`` again after each rebalance (it may have brought older states) or a model with
+        another span, until the epoch is settled; the scan stops at the first state that settles it,
+        and the pipeline keeps the epoch up to date in between."""
+        epoch = self._epoch
+        epoch.unknown_past_s = unknown_past_s
+        epoch.newest = max(epoch.newest, newest)
+        scan = (self.app.rebalancing_count, unknown_past_s)
+        if scan != self._epoch_scanned_for:
+            if not epoch.settled():
+                epoch.scan(first_seen(v) for v in self.table.data.values() if v)
+            self._epoch_scanned_for = scan
+        return epoch
 
     async def write(self, states: dict[str, UserState], last_event: dict[str, EventT]) -> None:
         stored = {u: self.encode(s) for u, s in states.items()}

@@ -84,6 +84,21 @@ def test_the_epoch_is_the_earliest_first_seen_as_a_brute_force_min(seen: list[tu
     assert epoch.newest == max((ts for _, ts in seen), default=0.0)
 
 
+@given(st.lists(st.integers(0, 10**8), max_size=40), st.integers(0, 10**8), st.integers(NEW_ACCOUNT_S, 60 * DAY))
+def test_a_scan_that_stops_once_settled_judges_every_account_as_the_full_min_does(
+        seen: list[int], newest: int, span: int) -> None:
+    """``scan`` may stop before the earliest state; it must judge every account still young
+    enough to be judged (first seen within ``NEW_ACCOUNT_S`` of ``newest``) as the true min would."""
+    early = StateEpoch(newest=newest, unknown_past_s=span)
+    early.scan(seen)
+    full = StateEpoch(min((f for f in seen if f), default=0), newest=newest, unknown_past_s=span)
+    assert early.settled() == full.settled()
+    if not full.settled():
+        assert early.start == full.start
+    young = [f for f in seen + [newest - k * DAY // 2 for k in range(29)] if 0 < newest - f < NEW_ACCOUNT_S]
+    assert [early.unknown_past(f) for f in young] == [full.unknown_past(f) for f in young]
+
+
 def test_the_epoch_settles_once_no_account_can_have_an_unknown_past_any_more() -> None:
     epoch = StateEpoch()
     assert not epoch.settled()  # no state yet

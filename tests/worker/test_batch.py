@@ -24,7 +24,7 @@ from stream.core import pipeline
 from stream.core.admission import Admission
 from stream.worker.batch import REKEYED_FROM_HEADER, BatchHandler, Sinks
 from stream.core.contract import parse_document
-from stream.core.entities import unpack
+from stream.core.entities import NEW_ACCOUNT_S, unpack
 from stream.core.event_time import TimePolicy
 from stream.core.features import UserState, first_seen
 from stream.core.routing import partition_for
@@ -86,8 +86,10 @@ class FakeStore:
     def forget_unwritten(self) -> None:
         self.log.append(("forget",))
 
-    def epoch(self) -> StateEpoch:
-        return StateEpoch.of(first_seen(b) for b in self.stored.values())
+    def epoch(self, newest: float, unknown_past_s: float) -> StateEpoch:
+        epoch = StateEpoch(newest=newest, unknown_past_s=unknown_past_s)
+        epoch.scan(first_seen(b) for b in self.stored.values())
+        return epoch
 
 
 def _message(doc: dict | bytes | None, offset: int, key: bytes | None | str = "own", partition: int | None = None) -> SimpleNamespace:
@@ -267,7 +269,7 @@ def test_a_worker_started_without_state_calls_an_account_new_only_past_its_first
         asyncio.run(handler.handle([_message(doc, offset)]))
     sent = {s.user_id: s.new_account for m in sinks.sightings["device"].sent for s in unpack(m["value"])}
     assert sent == {"u-0": False, "u-1": False, "u-2": False, "u-3": False, "u-new": True}
-    assert store.epoch().start == int(start)
+    assert store.epoch(0.0, NEW_ACCOUNT_S).start == int(start)  # no newest: nothing settles, the full min
 
 
 def test_an_alerts_reasons_do_not_depend_on_how_the_events_are_batched(model, events) -> None:

@@ -155,14 +155,18 @@ def test_by_default_the_store_writes_the_current_version_and_keeps_the_state_it_
 
 
 class _ScannedTable(_Table):
-    """A table whose local store (``data``, what the epoch scan reads) counts its scans."""
+    """A table whose local store (``data``, what the epoch scan reads) counts the states it yields."""
 
-    scans = 0
+    read = 0
 
     @property
     def data(self) -> "_ScannedTable":
-        self.scans += 1
         return self
+
+    def values(self):  # type: ignore[override]
+        for value in super().values():
+            self.read += 1
+            yield value
 
 
 def _first_seen_at(table: _Table, user_id: str, first_ts: int) -> None:
@@ -176,20 +180,34 @@ def test_the_state_epoch_is_recovered_from_the_table_and_rescanned_after_a_rebal
     a rebalance may bring older states, so it scans again, until the epoch is too old to matter."""
     day = 86400
     t0 = 1_780_000_000
+    span = 20 * day  # the model's: settled once the newest event is 20 + 14 days past the epoch
     app, table = SimpleNamespace(rebalancing_count=1), _ScannedTable()
     store = TableStore(app, table, cache_users=10)  # type: ignore[arg-type]
-    assert store.epoch().start == 0 and table.scans == 1
+    assert store.epoch(t0, span).start == 0
     _first_seen_at(table, "u-1", t0 + 3 * day)
     _first_seen_at(table, "u-2", t0 + 5 * day)
-    store.epoch()
-    assert table.scans == 1  # the same assignment: the pipeline keeps it up to date itself
+    store.epoch(t0 + 6 * day, span)
+    assert table.read == 0  # the same assignment: the pipeline keeps it up to date itself
     app.rebalancing_count = 2
-    assert store.epoch().start == t0 + 3 * day and table.scans == 2
+    assert store.epoch(t0 + 6 * day, span).start == t0 + 3 * day and table.read == 2
     _first_seen_at(table, "u-3", t0)  # a partition moved here holds an older account
     app.rebalancing_count = 3
-    epoch = store.epoch()
-    assert epoch.start == t0 and table.scans == 3
-    epoch.see(t0 + 40 * day, t0 + 40 * day)  # the pipeline folds an event 40 days in
-    assert epoch.settled()
+    epoch = store.epoch(t0 + 6 * day, span)
+    assert epoch.start == t0 and table.read == 5
     app.rebalancing_count = 4
-    assert store.epoch() is epoch and epoch.start == t0 and table.scans == 3
+    assert store.epoch(t0 + 40 * day, span) is epoch and epoch.settled() and table.read == 5
+    # A model whose borrowers return more slowly unsettles it: scanned again, for its span.
+    assert not store.epoch(t0 + 40 * day, 30 * day).settled() and table.read == 8
+
+
+def test_a_long_running_workers_restart_reads_its_table_only_until_a_state_settles_the_epoch() -> None:
+    day = 86400
+    t0 = 1_780_000_000
+    table = _ScannedTable()
+    _first_seen_at(table, "u-new", t0 + 300 * day)  # borrowed first yesterday
+    _first_seen_at(table, "u-old", t0)  # a borrower since the deployment, 301 days ago
+    for k in range(1000):
+        _first_seen_at(table, f"u-{k}", t0 + (k % 300) * day)
+    store = TableStore(SimpleNamespace(rebalancing_count=1), table, cache_users=10)  # type: ignore[arg-type]
+    epoch = store.epoch(t0 + 301 * day, 60 * day)
+    assert epoch.settled() and epoch.start == t0 and table.read == 2
