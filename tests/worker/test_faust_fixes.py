@@ -15,7 +15,9 @@ from faust.types import TP
 from intervaltree import IntervalTree
 
 from stream.core.admission import undecodable_batch
-from stream.worker.faust_fixes import RiskmonConsumer, _ConsumerThread, _unpack_records_tolerant
+from stream.worker.faust_fixes import (
+    RiskmonConsumer, RiskmonProducer, TopicListingProducer, _ConsumerThread, _unpack_records_tolerant, install,
+)
 
 TOPIC_PARTITION = TP("loan-events", 0)
 
@@ -206,3 +208,15 @@ def test_every_codec_a_producer_may_use_is_installed() -> None:
     for compression in (1, 2, 3, 4):  # gzip, snappy, lz4, zstd
         got = _read(bytes(_batch(0, [b"x" * 500, b"y"], compression=compression)))
         assert [r.value for r in got] == [b"x" * 500, b"y"], compression
+
+
+def test_the_worker_app_produces_on_a_producer_that_lists_every_topic(monkeypatch) -> None:
+    """Fix 8 (``tests/integration/test_producer_metadata.py`` checks it on the broker)."""
+    import faust
+    from aiokafka.consumer.fetcher import PartitionRecords
+
+    monkeypatch.setattr(PartitionRecords, "_unpack_records", PartitionRecords._unpack_records)  # install patches it
+    app = faust.App("riskmon-fix-8", broker="kafka://127.0.0.1:1")  # never started: no broker needed
+    install(app)
+    assert isinstance(app.producer, RiskmonProducer)
+    assert app.producer._producer_type is TopicListingProducer
