@@ -260,12 +260,17 @@ def _number_min(doc: dict, name: str, minimum: float) -> float:
     return number
 
 
+_PAST_64_BITS = 2.0**64
+
+
 def _int_range(doc: dict, name: str, low: int, high: int | None, optional: bool = False) -> Any:
     if optional and doc.get(name) is None:
         return None
     value = doc.get(name)
     if value is None:
         raise InvalidEvent("missing_field", f"field '{name}': required")
+    if isinstance(value, float) and abs(value) >= _PAST_64_BITS:  # the JSON parser reads such integers as floats
+        raise InvalidEvent("out_of_range", f"field '{name}': {value:.3g} is past the 64-bit integers the monitor reads")
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidEvent("wrong_type", f"field '{name}': must be an integer, got {_type_name(value)} {_show(value)}")
     if value < low or (high is not None and value > high):

@@ -105,6 +105,14 @@ def test_repayment_rule_violations(change: dict, code: str) -> None:
     assert refused({**REPAYMENT, **change}).code == code
 
 
+def test_an_integer_past_64_bits_is_out_of_range_not_of_the_wrong_type() -> None:
+    # orjson reads JSON integers from 2^64 up as floats; the producer sent an integer, too large.
+    sent = orjson.dumps(REPAYMENT).replace(b'"days_late":0', b'"days_late":18446744073709551616')
+    err = refused(sent)
+    assert err.code == "out_of_range" and "1.84e+19" in err.message
+    assert refused({**REPAYMENT, "days_late": 1.5}).code == "wrong_type"
+
+
 @pytest.mark.parametrize("field", ["event_id", "user_id", "ts", "amount", "loan_id", "product", "term_days",
                                    "credit_limit", "segment", "channel", "event_type"])
 def test_missing_required_loan_field(field: str) -> None:
