@@ -49,7 +49,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "state_cache_users": (0, 100_000_000), "quiet_sweep_users": (0, 1_000_000), "fetch_max_wait_ms": (0, 60_000),
     "suppress_window_s": (0, math.inf), "rule_storm_factor": (0, 1000), "rule_storm_min_hits": (1, 1_000_000),
     "rule_storm_min_users": (1, 1_000_000), "model_surge_allow": (1, 1000),
-    "stall_timeout_s": (1, math.inf), "session_timeout_s": (1, 3600),
+    "stall_timeout_s": (1, math.inf), "stall_exit_s": (0, math.inf), "session_timeout_s": (1, 3600),
     "partition_check_s": (1, 3600), "state_write_version": (0, 255),
     "model_poll_s": (0.1, math.inf), "drift_window": (10, 10_000_000),
     "alert_rate": (1e-6, 0.5), "seed": (0, 2**32 - 1),
@@ -107,6 +107,7 @@ class Settings:
     model_surge: bool = True  # loans' risk score is discounted while many borrowers score in the history's top 1 %
     model_surge_allow: float = 2.0  # ... more than this many times the history's share (and rule_storm_min_users)
     stall_timeout_s: float = 60.0
+    stall_exit_s: float = 0.0  # stuck this long: the worker exits (status 75) for its supervisor to restart it; 0: never
     partition_check_s: float = 30.0
     entity_views: bool = True  # shared devices and merchants: sighting topics, entity tables and entity alerts
     pack_sightings: bool = True  # one sighting record per entity partition and batch; false while older workers share the group

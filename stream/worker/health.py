@@ -10,12 +10,16 @@
   visible (metric + endpoint + one error log) instead of a silent hang.
 * ``/metrics`` is the Prometheus exposition.
 
-All three share one small threaded HTTP server on the metrics port.
+All three share one small threaded HTTP server on the metrics port.  Where no
+liveness probe reads ``/healthy`` (Docker Compose, systemd), ``stall_exit_s``
+has the worker end itself after a stall that long, for its supervisor to
+restart it (:func:`exit_when_stalled`).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -89,7 +93,11 @@ class Health:
         metrics.STALLED.set(1.0 if self.stalled or self.restore_stuck else 0.0)
 
     def is_stalled(self, now: float | None = None) -> bool:
-        """Stalled as of now, judged from this thread too.
+        """Not healthy as of now: stuck (:meth:`is_stuck`), or refusing to consume on a broken partition contract."""
+        return bool(self.contract_problem) or self.is_stuck(now)
+
+    def is_stuck(self, now: float | None = None) -> bool:
+        """Stalled, or a table restore stuck, as of now, judged from this thread too.
 
         The worker's event loop updates the verdict every second; if that loop
         is blocked it cannot, so the HTTP thread also applies the rule to the
@@ -97,7 +105,7 @@ class Health:
         """
         now = time.time() if now is None else now
         waiting = sum(self.lag.values()) > 0
-        return self.stalled or self.restore_stuck or bool(self.contract_problem) or (
+        return self.stalled or self.restore_stuck or (
             self.ready and waiting and now - self.last_progress > self.stall_timeout_s
         )
 
@@ -131,6 +139,61 @@ class Health:
             )
         self.stalled = stalled
         self._publish()
+
+
+#: A worker that ended itself after a stall exits with this status (EX_TEMPFAIL: start it again).
+EXIT_STALLED = 75
+
+
+class StallExit:
+    """When a worker stuck for ``after_s`` (:meth:`Health.is_stuck`) should end itself.
+
+    Not while the partition contract is broken: that worker refuses on purpose
+    and says what to do, and a restart would only refuse again.
+    """
+
+    def __init__(self, health: Health, after_s: float) -> None:
+        self.health = health
+        self.after_s = after_s
+        self.stuck_since: float | None = None
+
+    def due(self, now: float) -> bool:
+        if not self.health.is_stuck(now):
+            self.stuck_since = None
+            return False
+        if self.stuck_since is None:
+            self.stuck_since = now
+        return now - self.stuck_since >= self.after_s
+
+
+def exit_when_stalled(health: Health, after_s: float, interval_s: float = 1.0,
+                      end: Callable[[int], None] = os._exit) -> threading.Thread:
+    """End the process with :data:`EXIT_STALLED` once it has been stuck for ``after_s``.
+
+    A thread, not an event-loop timer, so that it also ends a worker whose loop
+    is blocked.  A hard exit, because a stalled Faust worker's graceful shutdown
+    can hang on the very sends it is stuck on (docs/reliability.md, finding 17);
+    the worker is at-least-once, so what it had not committed is processed again
+    after the restart, as after a ``kill -9``.
+    """
+    decision = StallExit(health, after_s)
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval_s)
+            now = time.time()
+            if decision.due(now):
+                log.critical("worker stuck for %.0fs: exiting with status %d for its supervisor to restart it "
+                             "(stall_exit_s); see the errors above for why", now - (decision.stuck_since or now),
+                             EXIT_STALLED)
+                for handler in logging.getLogger().handlers:
+                    handler.flush()
+                end(EXIT_STALLED)
+                return
+
+    thread = threading.Thread(target=watch, name="stall-exit", daemon=True)
+    thread.start()
+    return thread
 
 
 def _handler_for(health: Health) -> type[BaseHTTPRequestHandler]:

@@ -16,7 +16,7 @@ from stream.core.rescale import RescaleInProgress, StateLocation, state_location
 from stream.kafka.topics import entity_partitions
 from stream.kafka.sasl_probe import sasl_refusal
 from stream.worker.app import create_app, read_rescale_marker
-from stream.worker.health import Health, serve
+from stream.worker.health import Health, exit_when_stalled, serve
 from stream.logs import logging_dict
 from stream.settings import Settings
 
@@ -29,6 +29,8 @@ def run_worker(settings: Settings, model: RiskModel) -> int:
     # for the broker, or refused by it, shows as up and not ready rather than absent.
     health = Health(stall_timeout_s=settings.stall_timeout_s)
     serve(health, settings.metrics_port)
+    if settings.stall_exit_s:
+        exit_when_stalled(health, settings.stall_exit_s)
     location = find_state(settings)  # refuses to start while a rescale is moving the state
     if location.partitions is not None and location.partitions != settings.partitions:
         log.warning("the state was rescaled to %d partitions (riskmon rescale) but partitions is %d: using %d; "

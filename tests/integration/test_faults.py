@@ -20,7 +20,7 @@ from typing import Iterator
 import pytest
 
 from stream.local import broker
-from stream.worker.health import Health
+from stream.worker.health import EXIT_STALLED, Health
 from stream.kafka.producer import make_producer
 from stream.settings import Settings
 from stream.kafka.topics import delete_topics, ensure_topics
@@ -38,6 +38,7 @@ from tests.faults_support import (
     http_status,
     kill9,
     last_changelog_values,
+    log_tail,
     offline_expectation,
     processed,
     sim_events,
@@ -305,6 +306,45 @@ def test_watchdog_reports_a_stalled_worker(unique_topics: Settings, model_dir: P
         wait_until(lambda: http_status(port, "/healthy") == 200, 15, "/healthy back to 200", [log], [worker])
         assert scrape(port)["riskmon_worker_stalled"] == 0.0
         wait_until(lambda: len(read_topic(settings, settings.dlq_topic)) >= 1, 30, "poison message on the DLQ", [log], [worker])
+    finally:
+        workers.close()
+
+
+def test_a_worker_stuck_for_stall_exit_s_exits_and_its_restart_loses_nothing(
+        unique_topics: Settings, model_dir: Path, tmp_path: Path) -> None:
+    """The same real stall, with ``stall_exit_s``: the worker ends itself with status 75 (what Docker
+    Compose's ``restart:`` policy needs, having no liveness probe); started again once the cause is
+    fixed, it processes every event and dead-letters the poison message."""
+    (port,) = free_ports(1)
+    settings = unique_topics.replace(model_dir=model_dir, data_dir=tmp_path / "worker", metrics_port=port,
+                                     stall_timeout_s=3.0, stall_exit_s=3.0)
+    delete_topics(settings, [settings.dlq_topic])
+    events = sim_events(users=100, days=7, seed=25, prefix="sx")
+    log = tmp_path / "worker.log"
+    workers = Workers()
+    try:
+        worker = workers.start(settings, log)
+        wait_until(lambda: http_status(port, "/ready") == 200, 60, "worker ready", [log], [worker])
+        producer = make_producer(settings)
+        try:
+            producer.send(settings.input_topic, key=b"sx-poison", value=b"not json at all")
+            producer.flush()
+            time.sleep(1.0)
+            for event in events:
+                producer.send(settings.input_topic, key=event["user_id"].encode(), value=_dumps(event))
+            producer.flush()
+        finally:
+            producer.close()
+        assert worker.wait(timeout=90) == EXIT_STALLED, log_tail(log)
+        assert "exiting with status 75" in log.read_text(errors="replace")
+
+        ensure_topics(settings)  # the operator fixes the cause; the supervisor starts the worker again
+        again = workers.start(settings, tmp_path / "worker-again.log")
+        wait_until(lambda: processed(port) >= len(events), 120, "all events processed after the restart",
+                   [tmp_path / "worker-again.log"], [again])
+        wait_until(lambda: len(read_topic(settings, settings.dlq_topic)) >= 1, 30, "poison message on the DLQ",
+                   [tmp_path / "worker-again.log"], [again])
+        assert scrape(port)["riskmon_worker_stalled"] == 0.0
     finally:
         workers.close()
 

@@ -1,0 +1,65 @@
+"""The stall exit of ``stream.worker.health``: when a stuck worker ends itself (no broker).
+
+``tests/integration/test_faults.py`` stalls a real worker and watches it exit and
+come back; the watchdog's own verdict is tested there too (``test_watchdog_logic_unit``).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from stream.worker.health import EXIT_STALLED, Health, StallExit, exit_when_stalled
+
+
+def _stuck(health: Health, now: float) -> None:
+    health.set_ready(True)
+    health.progressed(now=now - 100)
+    health.observe_lag({0: 5}, now=now)
+
+
+def test_a_stuck_worker_is_due_to_exit_once_stuck_for_the_whole_span() -> None:
+    health = Health(stall_timeout_s=10)
+    decision = StallExit(health, after_s=30)
+    assert not decision.due(1000.0)  # nothing waiting: idle, not stuck
+    _stuck(health, 1000.0)
+    assert not decision.due(1000.0) and not decision.due(1029.0)
+    assert decision.due(1030.0)
+
+
+def test_progress_starts_the_span_again() -> None:
+    health = Health(stall_timeout_s=10)
+    decision = StallExit(health, after_s=30)
+    _stuck(health, 1000.0)
+    assert not decision.due(1020.0)
+    health.progressed(now=1021.0)
+    health.observe_lag({0: 5}, now=1021.0)
+    assert not decision.due(1021.0)
+    _stuck(health, 1040.0)
+    assert not decision.due(1040.0) and not decision.due(1069.0) and decision.due(1070.0)
+
+
+def test_a_stuck_table_restore_counts_and_a_broken_partition_contract_does_not() -> None:
+    health = Health(stall_timeout_s=10)
+    decision = StallExit(health, after_s=5)
+    health.observe_contract("the input topic has 8 partitions, the changelog 4: ...")
+    assert health.is_stalled(2000.0) and not decision.due(2000.0) and not decision.due(3000.0)
+    health.observe_contract(None)
+    health.observe_restore(400, now=3000.0)
+    health.observe_restore(400, now=3011.0)  # nothing read for longer than the stall timeout
+    assert not decision.due(3011.0) and decision.due(3016.0)
+
+
+def test_the_watch_ends_the_process_with_the_stalled_status() -> None:
+    health = Health(stall_timeout_s=1)
+    ended: list[int] = []
+    done = threading.Event()
+
+    def end(status: int) -> None:
+        ended.append(status)
+        done.set()
+
+    _stuck(health, time.time())
+    exit_when_stalled(health, after_s=0.05, interval_s=0.01, end=end)
+    assert done.wait(10), "the watch never ended the stuck worker"
+    assert ended == [EXIT_STALLED]
