@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import faulthandler
 import gc
 import logging
 import signal
 import sys
 import time
+import traceback
 
 import faust
+from mode.utils.tracebacks import Traceback
 
 from models.model import RiskModel
 from stream.core.rescale import RescaleInProgress, StateLocation, state_location
@@ -56,20 +59,39 @@ def run_worker(settings: Settings, model: RiskModel) -> int:
 
 
 class _Worker(faust.Worker):
-    """Faust's worker, with SIGUSR2 dumping every thread's Python stack to stderr.
+    """Faust's worker, with SIGUSR2 dumping every thread's Python stack and SIGUSR1 every asyncio task's, to stderr.
 
     Faust (mode) binds SIGUSR2 to pdb, which on a headless worker waits forever
     for a terminal.  What an operator needs from a hung worker is where it
     hangs, and a handler that runs through the event loop (as SIGUSR1's task
     dump does) cannot say that when the loop itself is blocked: ``faulthandler``
-    writes from the signal handler, whatever Python is doing.  The worker keeps
-    running afterwards (docs/operations.md, "RiskmonWorkerStalled").
+    writes from the signal handler, whatever Python is doing.  Where the loop
+    still turns, the task dump says what each task awaits (it found the stall of
+    docs/reliability.md, finding 17).  mode's own task dump prints every frame's
+    local variables, events and settings among them, into the log; this one
+    prints names, files and lines only.  The worker keeps running afterwards
+    (docs/operations.md, "RiskmonWorkerStalled").
     """
 
     def _install_signal_handlers_unix(self) -> None:
         super()._install_signal_handlers_unix()
         self.loop.remove_signal_handler(signal.SIGUSR2)
         faulthandler.register(signal.SIGUSR2, file=sys.__stderr__, all_threads=True)  # not Faust's redirected stderr
+
+    def _on_sigusr1(self) -> None:
+        print(task_stacks(), file=sys.__stderr__, flush=True)
+
+
+def task_stacks() -> str:
+    """Every asyncio task of the running loop, each with the stack of what it awaits: names, files
+    and lines, never a value (``_Worker``)."""
+    lines = []
+    for task in sorted(asyncio.all_tasks(), key=lambda t: t.get_name()):
+        coro = task.get_coro()
+        lines.append(f"TASK {task.get_name()} ({getattr(coro, '__qualname__', type(coro).__name__)})")
+        frames = traceback.walk_tb(Traceback.from_task(task))  # type: ignore[arg-type]
+        lines.extend(traceback.StackSummary.extract(frames, capture_locals=False).format())
+    return "\n".join(lines)
 
 
 def find_state(settings: Settings, timeout_s: float = 60.0) -> StateLocation:

@@ -16,6 +16,7 @@ import builtins
 import hashlib
 import io
 import json
+import signal
 import subprocess
 import sys
 import uuid
@@ -217,7 +218,8 @@ def _auth_error(log: Path) -> bool:
 
 
 def test_no_user_ids_in_metrics_or_logs(unique_topics: Settings, model_dir: Path, tmp_path: Path) -> None:
-    """After a run with valid, malformed and key-mismatched input at INFO log level."""
+    """After a run with valid, malformed and key-mismatched input at INFO log level, and the
+    thread and task dumps an operator asks a stalled worker for (SIGUSR2, SIGUSR1)."""
     (port,) = free_ports(1)
     settings = unique_topics.replace(model_dir=model_dir, data_dir=tmp_path / "worker", metrics_port=port,
                                      log_level="INFO")
@@ -235,6 +237,10 @@ def test_no_user_ids_in_metrics_or_logs(unique_topics: Settings, model_dir: Path
         worker = workers.start(settings, log)
         wait_until(lambda: processed(port) >= sent, 90, "events processed", [log], [worker])
         metrics_text = "\n".join(f"{k} {v}" for k, v in scrape(port).items())
+        for sig, mark in ((signal.SIGUSR2, "Thread 0x"), (signal.SIGUSR1, "TASK ")):
+            worker.send_signal(sig)
+            wait_until(lambda: mark in log.read_text(errors="replace"), 15, f"the {sig.name} dump", [log], [worker])
+        assert "input_feed.py" in log.read_text(errors="replace")  # the task dump shows where the input waits
     finally:
         workers.close()
     log_text = log.read_text(errors="replace")

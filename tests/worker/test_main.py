@@ -3,6 +3,8 @@ and one that refuses its SASL credentials stops it at once with the broker's ans
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from stream.settings import Settings
@@ -44,3 +46,30 @@ def test_the_probe_asks_nothing_of_a_broker_without_sasl_or_one_not_listening() 
     assert sasl_refusal(Settings(broker="127.0.0.1:1", kafka_security_protocol="SASL_PLAINTEXT",
                                  kafka_sasl_mechanism="PLAIN"), timeout_s=1) is None
     assert sasl_refusal(Settings(broker="127.0.0.1:1", kafka_security_protocol="SASL_PLAINTEXT")) is None
+
+
+def test_the_task_dump_says_where_each_task_waits_and_shows_no_value() -> None:
+    """SIGUSR1's dump (``main.task_stacks``): what a stalled worker's tasks await, without the local
+    variables mode's own dump prints (events with their user ids, settings with their secrets)."""
+    import asyncio
+    import io
+
+    from mode.utils.logging import cry
+
+    async def awaiting_a_delivery(user_id: str, delivered: asyncio.Event) -> None:
+        await delivered.wait()
+
+    async def dumps() -> tuple[str, str]:
+        delivered = asyncio.Event()
+        task = asyncio.create_task(awaiting_a_delivery("u-secret-42", delivered), name="batch")
+        await asyncio.sleep(0)
+        ours, modes = main.task_stacks(), io.StringIO()
+        cry(file=modes)
+        delivered.set()
+        await task
+        return ours, modes.getvalue()
+
+    ours, modes = asyncio.run(dumps())
+    assert re.search(r"TASK batch \(.*awaiting_a_delivery\)", ours) and "await delivered.wait()" in ours
+    assert "u-secret-42" not in ours
+    assert "u-secret-42" in modes  # why the worker does not use mode's dump
