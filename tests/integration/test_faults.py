@@ -260,6 +260,20 @@ def _dumps(event: dict) -> bytes:
 # --------------------------------------------------------------------------- stalled-consumer watchdog
 
 
+def _poison_then(settings: Settings, events: list[dict]) -> None:
+    """A message that must be dead-lettered (the stall's cause while the DLQ topic is missing), then ``events``."""
+    producer = make_producer(settings)
+    try:
+        producer.send(settings.input_topic, key=b"st-poison", value=b"not json at all")
+        producer.flush()
+        time.sleep(1.0)
+        for event in events:
+            producer.send(settings.input_topic, key=event["user_id"].encode(), value=_dumps(event))
+        producer.flush()
+    finally:
+        producer.close()
+
+
 def test_watchdog_reports_a_stalled_worker(unique_topics: Settings, model_dir: Path, tmp_path: Path) -> None:
     """A real stall without any test hook: the dead-letter topic is missing, so the
     worker's batch waits on the DLQ send (metadata for a topic that does not exist)
@@ -278,16 +292,7 @@ def test_watchdog_reports_a_stalled_worker(unique_topics: Settings, model_dir: P
         worker = workers.start(settings, log)
         wait_until(lambda: http_status(port, "/ready") == 200, 60, "worker ready", [log], [worker])
         assert http_status(port, "/healthy") == 200
-        producer = make_producer(settings)
-        try:
-            producer.send(settings.input_topic, key=b"st-poison", value=b"not json at all")
-            producer.flush()
-            time.sleep(1.0)
-            for event in events:
-                producer.send(settings.input_topic, key=event["user_id"].encode(), value=_dumps(event))
-            producer.flush()
-        finally:
-            producer.close()
+        _poison_then(settings, events)
         try:
             wait_until(lambda: http_status(port, "/healthy") == 503, 15, "/healthy 503 while stalled", [log], [worker])
         except AssertionError as exc:
@@ -325,16 +330,7 @@ def test_a_worker_stuck_for_stall_exit_s_exits_and_its_restart_loses_nothing(
     try:
         worker = workers.start(settings, log)
         wait_until(lambda: http_status(port, "/ready") == 200, 60, "worker ready", [log], [worker])
-        producer = make_producer(settings)
-        try:
-            producer.send(settings.input_topic, key=b"sx-poison", value=b"not json at all")
-            producer.flush()
-            time.sleep(1.0)
-            for event in events:
-                producer.send(settings.input_topic, key=event["user_id"].encode(), value=_dumps(event))
-            producer.flush()
-        finally:
-            producer.close()
+        _poison_then(settings, events)
         assert worker.wait(timeout=90) == EXIT_STALLED, log_tail(log)
         assert "exiting with status 75" in log.read_text(errors="replace")
 
