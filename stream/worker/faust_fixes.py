@@ -1,8 +1,8 @@
-"""Work-arounds for faust-streaming 0.15.3 and aiokafka 0.14 bugs: six that lose events or stall the worker, one that adds latency.
+"""Work-arounds for faust-streaming 0.15.3 and aiokafka 0.14 bugs: seven that lose events or state or stall the worker, one that adds latency.
 
 Fixes 1-3, 5 and 6 were found by the kill -9 / failover tests (``tests/integration/test_faults.py``),
-fix 4 by the latency benchmark (``riskmon bench``), fix 8 by the end-to-end test
-run two at a time (as ``make test`` runs the broker tests); all
+fix 4 by the latency benchmark (``riskmon bench``), fixes 8 and 9 by the broker tests
+run two at a time (as ``make test`` runs them); all
 are installed on every app by :func:`install`.  They touch private Faust
 methods, so ``pyproject.toml`` pins faust-streaming to 0.15.x; re-check them
 (the fault tests do) before moving to another release.
@@ -90,6 +90,19 @@ methods, so ``pyproject.toml`` pins faust-streaming to 0.15.x; re-check them
    waits for those deliveries, stalled with its input unread, or hung on
    shutdown (4 end-to-end runs in 17, most two at a time; 20 of 20 passed with the fix).
    Fix: put every topic on the list at its first send.
+
+9. **A changelog created a moment after the worker subscribed is left out of
+   every assignment** (aiokafka 0.14).  The group leader re-lists the
+   subscribed topics before it assigns partitions, but refreshes the metadata
+   only when that list gained a topic, not when a listed topic is still
+   unknown; the assignor then skips it ("Ignoring missing topic") at every
+   rebalance until the periodic refresh (5 minutes).  Two workers started
+   together, each creating the table changelogs: the leader's assignments
+   held no partition of the device and merchant changelogs, so when the other
+   worker was killed the survivor restored none of its entity states (22
+   devices differed from the offline replay; 1 fault-test run in 3 with two at
+   a time).  Fix: re-listing topics of which one is unknown refreshes the
+   metadata, which the leader waits for before it assigns.
 """
 
 from __future__ import annotations
@@ -176,6 +189,7 @@ class _ConsumerThread(AIOKafkaConsumerThread):
         consumer = super()._create_worker_consumer(transport)
         # Read by aiokafka when it builds its fetcher in start(), i.e. after this.
         consumer._fetch_max_wait_ms = self.consumer.fetch_max_wait_ms
+        refresh_unknown_topics(consumer._client)
         return consumer
 
     async def getmany(self, active_partitions: Optional[Set[TP]], timeout: float) -> RecordMap:
@@ -210,6 +224,20 @@ class _ConsumerThread(AIOKafkaConsumerThread):
             state = assignment.state_value(partition)
             if state.has_valid_position and state.position == end:
                 consumer.seek(partition, first)
+
+
+def refresh_unknown_topics(client: Any) -> None:
+    """Have ``client`` (an aiokafka consumer's) refresh its metadata whenever it is given a topic list
+    with a topic it has no partitions for (fix 9)."""
+    set_topics = client.set_topics
+
+    def set_topics_refreshing(topics: Any) -> Any:
+        listed = set_topics(topics)
+        if any(client.cluster.partitions_for_topic(topic) is None for topic in topics):
+            return client.force_metadata_update()  # what the leader waits for before it assigns
+        return listed
+
+    client.set_topics = set_topics_refreshing
 
 
 class TopicListingProducer(aiokafka.AIOKafkaProducer):

@@ -211,7 +211,7 @@ def test_every_codec_a_producer_may_use_is_installed() -> None:
 
 
 def test_the_worker_app_produces_on_a_producer_that_lists_every_topic(monkeypatch) -> None:
-    """Fix 8 (``tests/integration/test_producer_metadata.py`` checks it on the broker)."""
+    """Fix 8 (``tests/integration/test_client_metadata.py`` checks it on the broker)."""
     import faust
     from aiokafka.consumer.fetcher import PartitionRecords
 
@@ -220,3 +220,22 @@ def test_the_worker_app_produces_on_a_producer_that_lists_every_topic(monkeypatc
     install(app)
     assert isinstance(app.producer, RiskmonProducer)
     assert app.producer._producer_type is TopicListingProducer
+
+
+def test_the_workers_consumer_refreshes_metadata_for_an_unknown_subscribed_topic(monkeypatch) -> None:
+    """Fix 9 on the consumer Faust builds (``tests/integration/test_client_metadata.py`` checks it on the broker)."""
+    from types import SimpleNamespace
+
+    refreshed: list[str] = []
+    client = SimpleNamespace(
+        set_topics=lambda topics: "listed",
+        cluster=SimpleNamespace(partitions_for_topic=lambda t: {0} if t == "loan-events" else None),
+        force_metadata_update=lambda: refreshed.append("refresh") or "refreshing",
+    )
+    made = SimpleNamespace(_client=client)
+    monkeypatch.setattr(AIOKafkaConsumerThread, "_create_worker_consumer", lambda self, transport: made)
+    thread = _ConsumerThread.__new__(_ConsumerThread)
+    thread.consumer = SimpleNamespace(fetch_max_wait_ms=50)
+    assert thread._create_worker_consumer(None) is made and made._fetch_max_wait_ms == 50
+    assert client.set_topics(["loan-events"]) == "listed" and not refreshed
+    assert client.set_topics(["loan-events", "x-device-state-changelog"]) == "refreshing" and refreshed == ["refresh"]
