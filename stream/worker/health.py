@@ -183,11 +183,14 @@ def exit_when_stalled(health: Health, after_s: float, interval_s: float = 1.0,
             time.sleep(interval_s)
             now = time.time()
             if decision.due(now):
-                log.critical("worker stuck for %.0fs: exiting with status %d for its supervisor to restart it "
-                             "(stall_exit_s); see the errors above for why", now - (decision.stuck_since or now),
-                             EXIT_STALLED)
-                for handler in logging.getLogger().handlers:
-                    handler.flush()
+                try:  # a log that cannot be written must not keep a stuck worker alive
+                    log.critical("worker stuck for %.0fs: exiting with status %d for its supervisor to restart it "
+                                 "(stall_exit_s); see the errors above for why", now - (decision.stuck_since or now),
+                                 EXIT_STALLED)
+                    for handler in logging.getLogger().handlers:
+                        handler.flush()
+                except Exception:  # noqa: BLE001, S110
+                    pass
                 end(EXIT_STALLED)
                 return
 

@@ -6,6 +6,7 @@ come back; the watchdog's own verdict is tested there too (``test_watchdog_logic
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -50,7 +51,12 @@ def test_a_stuck_table_restore_counts_and_a_broken_partition_contract_does_not()
     assert not decision.due(3011.0) and decision.due(3016.0)
 
 
-def test_the_watch_ends_the_process_with_the_stalled_status() -> None:
+def test_the_watch_ends_the_process_with_the_stalled_status_even_when_its_log_cannot_be_written(tmp_path) -> None:
+    # Found by a full run: a root handler on a closed stream raised from flush() and the thread died.
+    closed = open(tmp_path / "gone.log", "w")  # noqa: SIM115
+    closed.close()
+    broken = logging.StreamHandler(closed)
+    logging.getLogger().addHandler(broken)
     health = Health(stall_timeout_s=1)
     ended: list[int] = []
     done = threading.Event()
@@ -59,7 +65,10 @@ def test_the_watch_ends_the_process_with_the_stalled_status() -> None:
         ended.append(status)
         done.set()
 
-    _stuck(health, time.time())
-    exit_when_stalled(health, after_s=0.05, interval_s=0.01, end=end)
-    assert done.wait(10), "the watch never ended the stuck worker"
+    try:
+        _stuck(health, time.time())
+        exit_when_stalled(health, after_s=0.05, interval_s=0.01, end=end)
+        assert done.wait(10), "the watch never ended the stuck worker"
+    finally:
+        logging.getLogger().removeHandler(broken)
     assert ended == [EXIT_STALLED]
