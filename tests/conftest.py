@@ -17,6 +17,7 @@ with ``-m "not kafka"`` on a machine without Java.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import socket
 import tempfile
@@ -32,6 +33,19 @@ from stream.settings import Settings, load_settings
 from stream.kafka.topics import delete_topics, ensure_topics
 
 _KAFKA_FIXTURES = frozenset({"kafka_settings", "private_kafka_settings", "unique_topics"})
+
+
+@pytest.fixture(autouse=True)
+def _root_log_handlers_restored() -> Iterator[None]:
+    """A test that runs ``riskmon`` in-process configures logging onto pytest's captured stderr,
+    which is closed after the test: later tests in the same worker logged into a closed file
+    ("--- Logging error ---"), and a flush there raised (it killed the stall exit's watch thread,
+    ``tests/worker/test_health.py``)."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 def pytest_configure(config: pytest.Config) -> None:
