@@ -44,15 +44,9 @@ class StateEpoch:
     #: (``EntityThresholds.unknown_past_s``), set by whoever scores with it.
     unknown_past_s: float = NEW_ACCOUNT_S
 
-    @classmethod
-    def of(cls, first_seen: Iterable[int]) -> StateEpoch:
-        """The epoch of stored states' ``first_ts`` values (0s, states without an event, are skipped)."""
-        epoch = cls()
-        epoch.scan(first_seen)
-        return epoch
-
     def scan(self, first_seen: Iterable[int]) -> None:
-        """Fold stored states' ``first_ts`` values into the epoch, stopping at the first that settles it:
+        """Fold stored states' ``first_ts`` values (0s, states without an event, are skipped) into the
+        epoch, stopping at the first that settles it:
         an earlier epoch would change no judgement from there, so a long-running worker's restart reads
         a handful of states rather than its whole table.  Set ``newest`` first (nothing settles without it)."""
         settled_at = self.newest - self.unknown_past_s - NEW_ACCOUNT_S  # :meth:`settled`, solved for ``start``
