@@ -12,10 +12,11 @@ offline replay of the same events (see tests/faults_support.py):
 from __future__ import annotations
 
 import re
+import subprocess
 import time
 import uuid
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
@@ -260,6 +261,20 @@ def _dumps(event: dict) -> bytes:
 # --------------------------------------------------------------------------- stalled-consumer watchdog
 
 
+def _stall_a_worker(workers: Workers, base: Settings, log: Path, events: list[dict],
+                    **settings: Any) -> tuple[Settings, int, subprocess.Popen]:
+    """Start a worker whose dead-letter topic is missing, then send a message it must dead-letter
+    and ``events`` behind it: its batch waits on the DLQ send, and the events queue up."""
+    (port,) = free_ports(1)
+    configured = base.replace(data_dir=log.parent / "worker", metrics_port=port, stall_timeout_s=3.0, **settings)
+    delete_topics(configured, [configured.dlq_topic])
+    worker = workers.start(configured, log)
+    wait_until(lambda: http_status(port, "/ready") == 200, 60, "worker ready", [log], [worker])
+    assert http_status(port, "/healthy") == 200
+    _poison_then(configured, events)
+    return configured, port, worker
+
+
 def _poison_then(settings: Settings, events: list[dict]) -> None:
     """A message that must be dead-lettered (the stall's cause while the DLQ topic is missing), then ``events``."""
     producer = make_producer(settings)
@@ -281,18 +296,11 @@ def test_watchdog_reports_a_stalled_worker(unique_topics: Settings, model_dir: P
     events queue up behind it: lag grows, no batch finishes -> /healthy 503 and
     riskmon_worker_stalled 1.  Recreating the topic un-sticks it -> 200, and the
     held message reaches the DLQ."""
-    (port,) = free_ports(1)
-    settings = unique_topics.replace(model_dir=model_dir, data_dir=tmp_path / "worker", metrics_port=port,
-                                     stall_timeout_s=3.0)
-    delete_topics(settings, [settings.dlq_topic])
     events = sim_events(users=200, days=14, seed=24, prefix="st")
     log = tmp_path / "worker.log"
     workers = Workers()
     try:
-        worker = workers.start(settings, log)
-        wait_until(lambda: http_status(port, "/ready") == 200, 60, "worker ready", [log], [worker])
-        assert http_status(port, "/healthy") == 200
-        _poison_then(settings, events)
+        settings, port, worker = _stall_a_worker(workers, unique_topics, log, events, model_dir=model_dir)
         try:
             wait_until(lambda: http_status(port, "/healthy") == 503, 15, "/healthy 503 while stalled", [log], [worker])
         except AssertionError as exc:
@@ -320,17 +328,12 @@ def test_a_worker_stuck_for_stall_exit_s_exits_and_its_restart_loses_nothing(
     """The same real stall, with ``stall_exit_s``: the worker ends itself with status 75 (what Docker
     Compose's ``restart:`` policy needs, having no liveness probe); started again once the cause is
     fixed, it processes every event and dead-letters the poison message."""
-    (port,) = free_ports(1)
-    settings = unique_topics.replace(model_dir=model_dir, data_dir=tmp_path / "worker", metrics_port=port,
-                                     stall_timeout_s=3.0, stall_exit_s=3.0)
-    delete_topics(settings, [settings.dlq_topic])
     events = sim_events(users=100, days=7, seed=25, prefix="sx")
     log = tmp_path / "worker.log"
     workers = Workers()
     try:
-        worker = workers.start(settings, log)
-        wait_until(lambda: http_status(port, "/ready") == 200, 60, "worker ready", [log], [worker])
-        _poison_then(settings, events)
+        settings, port, worker = _stall_a_worker(workers, unique_topics, log, events, model_dir=model_dir,
+                                                 stall_exit_s=3.0)
         assert worker.wait(timeout=90) == EXIT_STALLED, log_tail(log)
         assert "exiting with status 75" in log.read_text(errors="replace")
 
