@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
-from sklearn.ensemble import IsolationForest
 
 from models.forest import CompiledForest
 from stream.core.contract import SEGMENTS
@@ -69,6 +68,8 @@ class CoreForest:
         flag_at = np.array([j for j, _ in flagged], dtype=np.intp)
         flag_value = np.array([v for _, v in flagged], dtype=float)
         inputs = _flagged(X[:, columns], flag_at, flag_value)
+        from sklearn.ensemble import IsolationForest  # training only: the worker never imports scikit-learn
+
         forest = IsolationForest(n_estimators=n_estimators, max_samples=min(max_samples, len(X)),
                                  random_state=seed).fit(inputs)
         return cls(columns, CompiledForest.from_sklearn(forest), flag_at, flag_value)

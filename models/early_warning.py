@@ -31,18 +31,20 @@ Why these choices:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import average_precision_score, roc_auc_score
-from sklearn.model_selection import StratifiedKFold
 
 from models.boosting import CompiledBoosting
 from models.norms import FeatureNorm, feature_norms
 from stream.core.outcome_watch import DEFAULT_LATE_DAYS, DEFAULT_MIN_REPAID_SHARE
+
+if TYPE_CHECKING:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+# scikit-learn is imported where a model is fitted, never at import: the worker and `riskmon score` load
+# this module to score with the compiled trees, and importing scikit-learn (with SciPy) cost each of them
+# about 2 s at start (docs/tuning.md, "Starting without scikit-learn").
 
 #: Fewest bad outcomes to learn from; below it the history trains no early warning.  An independent
 #: 60-day history with 14 bad loans (0.2 %) trained a classifier that ranked risky borrowing at
@@ -88,6 +90,9 @@ class Calibration:
 
     @classmethod
     def fit(cls, raw: np.ndarray, y: np.ndarray) -> Calibration:
+        from sklearn.isotonic import IsotonicRegression
+        from sklearn.linear_model import LogisticRegression
+
         if int(y.sum()) >= ISOTONIC_MIN_BAD:
             iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(raw, y)
             return cls("isotonic", (*map(float, iso.X_thresholds_), *map(float, iso.y_thresholds_)))
@@ -174,6 +179,8 @@ class EarlyWarning:
 
 
 def _classifier(seed: int) -> HistGradientBoostingClassifier:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
     return HistGradientBoostingClassifier(
         max_iter=100, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=20, l2_regularization=1.0,
         early_stopping=False, random_state=seed,
@@ -195,6 +202,8 @@ def _fit(X: np.ndarray, y: np.ndarray, seed: int) -> HistGradientBoostingClassif
 
 def out_of_fold_raw(X: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
     """Each row's log-odds from a classifier that did not see it (for calibration and the budget)."""
+    from sklearn.model_selection import StratifiedKFold
+
     raw = np.zeros(len(y))
     folds = StratifiedKFold(n_splits=CALIBRATION_FOLDS, shuffle=True, random_state=seed)
     for fit_idx, held_idx in folds.split(X, y):
@@ -219,6 +228,8 @@ def fit_early_warning(X: np.ndarray, y: np.ndarray, features: tuple[str, ...], s
             f"{bad} bad outcomes among {len(y)} labelled loans; at least {MIN_BAD} of each are needed to learn "
             "from (a longer history, or a lower outcome late_days, gives more)"
         )
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
     held_raw = out_of_fold_raw(X, y, seed)
     skill = float(roc_auc_score(y, held_raw))
     if skill < MIN_SKILL:

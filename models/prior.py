@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
-from sklearn.ensemble import HistGradientBoostingClassifier
 
 from models.artifact import ModelLoadError, load_model, save_model
 from models.boosting import CompiledBoosting
@@ -72,6 +71,8 @@ class TypologyPrior:
         y = np.asarray(y, dtype=np.int64)
         if y.sum() == 0 or y.sum() == len(y):
             raise PriorError(f"a prior needs loans of both kinds; got {int(y.sum())} typology loans of {len(y)}")
+        from sklearn.ensemble import HistGradientBoostingClassifier  # training only (as in models.core_forest)
+
         clf = HistGradientBoostingClassifier(max_iter=200, max_depth=MAX_DEPTH, random_state=seed).fit(X, y)
         trees = CompiledBoosting.from_sklearn(clf)
         check = X[: min(len(X), 2000)]

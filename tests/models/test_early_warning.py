@@ -4,6 +4,9 @@ too random to learn from trains none (saying why)."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -142,15 +145,25 @@ def test_the_early_warning_alerts_on_the_forest_scale_exactly_when_it_crosses_it
 
 
 @pytest.fixture(scope="module")
-def history() -> list:
+def documents() -> list[dict]:
     events, _ = generate(SimConfig(users=1500, days=75, seed=11, user_prefix="ew"))
-    return [parse_document(e) for e in events]
+    return events
+
+
+@pytest.fixture(scope="module")
+def history(documents: list[dict]) -> list:
+    return [parse_document(e) for e in documents]
+
+
+@pytest.fixture(scope="module")
+def trained(history: list):
+    return train(history, n_estimators=50)
 
 
 def test_training_on_a_history_with_outcomes_gives_an_early_warning_that_survives_save_and_load(
-    history: list, tmp_path: Path
+    history: list, trained, tmp_path: Path
 ) -> None:
-    model = train(history, n_estimators=50)
+    model = trained
     info = model.meta["early_warning"]
     assert info["trained"] and info["bad"] >= MIN_BAD and model.early_warning is not None
     assert info["revolving"] == {}  # the simulator's lender calls a repayment after the term late
@@ -169,6 +182,35 @@ def test_training_on_a_history_with_outcomes_gives_an_early_warning_that_survive
     assert np.interp(model.early_warning.high_threshold, *model.early_warning.scale) >= tm.high_threshold
     floor, ceiling = 0.1, 0.6  # train's defaults
     assert floor <= info["share"] <= ceiling and info["forest_pr_auc"] > 0
+
+
+#: Run in a fresh interpreter: the worker's imports, then ``riskmon score`` with a model holding every reader.
+_SCORE_WITHOUT_SKLEARN = '''
+import json, sys
+import stream.worker.main
+from stream.cli import main
+from models.model import load
+model = load(sys.argv[1])
+assert main(["score", "--model", sys.argv[1], "--input", sys.argv[2], "--output", sys.argv[3]]) == 0
+print(json.dumps({"readers": [model.early_warning is not None, model.by_type["loan"].blend is not None],
+                  "imported": sorted({m.split(".")[0] for m in sys.modules} & {"sklearn", "scipy"})}))
+'''
+
+
+def test_the_worker_and_riskmon_score_score_every_reader_without_importing_scikit_learn(
+    documents: list[dict], trained, tmp_path: Path
+) -> None:
+    """Scoring runs on compiled arrays; importing scikit-learn (and SciPy) would cost every worker
+    start and every ``riskmon score`` about 2 s, so only training may import it."""
+    save(trained, tmp_path / "m")
+    events = tmp_path / "events.jsonl"
+    events.write_text("".join(json.dumps(e) + "\n" for e in documents[-500:]), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-c", _SCORE_WITHOUT_SKLEARN, str(tmp_path / "m"), str(events),
+                           str(tmp_path / "scores.jsonl")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert seen == {"readers": [True, True], "imported": []}, seen
+    assert len((tmp_path / "scores.jsonl").read_text(encoding="utf-8").splitlines()) >= 500
 
 
 def test_the_features_paired_with_a_label_are_the_streams_at_the_loan(history: list) -> None:
