@@ -10,7 +10,6 @@ import logging
 from models.artifact import ModelLoadError
 from models.calibrate import Calibration
 from models.model import ModelSanityError, RiskModel, load, sanity_check, save
-from models.train import train, training_options
 from stream.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,6 +29,7 @@ def model_exists(settings: Settings) -> bool:
 
 def train_default(settings: Settings) -> RiskModel:
     """Train on a simulated history (unlabelled use: the labels are not looked at)."""
+    from models.train import train, training_options  # scikit-learn: imported only when a model is trained
     from stream.core.contract import parse_document
     from stream.sim.config import SimConfig
     from stream.sim.generate import generate

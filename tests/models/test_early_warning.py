@@ -184,10 +184,11 @@ def test_training_on_a_history_with_outcomes_gives_an_early_warning_that_survive
     assert floor <= info["share"] <= ceiling and info["forest_pr_auc"] > 0
 
 
-#: Run in a fresh interpreter: the worker's imports, then ``riskmon score`` with a model holding every reader.
+#: Run in a fresh interpreter: what ``riskmon worker`` imports, then ``riskmon score`` with a model holding
+#: every reader.
 _SCORE_WITHOUT_SKLEARN = '''
 import json, sys
-import stream.worker.main
+import stream.local.model_store, stream.local.processes, stream.worker.main
 from stream.cli import main
 from models.model import load
 model = load(sys.argv[1])
