@@ -66,7 +66,6 @@ def run_processes(settings: Settings, processes: int) -> int:
     try:
         for i in range(processes):
             own = process_settings(settings, i)
-            Path(own.data_dir).mkdir(parents=True, exist_ok=True)  # Faust creates only the last level
             env = own.environment()
             workers.append(subprocess.Popen([sys.executable, "-m", "stream.cli", "worker"], env=env,
                                             cwd=PROJECT_ROOT, preexec_fn=pdeathsig_preexec()))

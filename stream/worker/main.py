@@ -10,6 +10,7 @@ import signal
 import sys
 import time
 import traceback
+from pathlib import Path
 
 import faust
 from mode.utils.tracebacks import Traceback
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 
 def run_worker(settings: Settings, model: RiskModel) -> int:
+    make_data_dir(settings.data_dir)
     rules = settings.rule_config()
     # Health and metrics answer from the start (/ready 503), so a worker still waiting
     # for the broker, or refused by it, shows as up and not ready rather than absent.
@@ -92,6 +94,19 @@ def task_stacks() -> str:
         frames = traceback.walk_tb(Traceback.from_task(task))  # type: ignore[arg-type]
         lines.extend(traceback.StackSummary.extract(frames, capture_locals=False).format())
     return "\n".join(lines)
+
+
+def make_data_dir(path: Path) -> None:
+    """Create the worker's data directory and its parents.
+
+    Faust creates only the last level, and a missing parent stopped the worker
+    with a bare ``FileNotFoundError`` traceback from inside Faust's start-up.
+    """
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RuntimeError(f"cannot create the worker's data directory {path}: {exc.strerror or exc}; "
+                           "set RISKMON_DATA_DIR to a directory this user can write") from exc
 
 
 def find_state(settings: Settings, timeout_s: float = 60.0) -> StateLocation:

@@ -1,5 +1,6 @@
 """stream.worker.main: a broker the worker cannot read from at start-up is named with what to check,
-and one that refuses its SASL credentials stops it at once with the broker's answer."""
+one that refuses its SASL credentials stops it at once with the broker's answer, and a data directory
+is created with its parents or refused in words."""
 
 from __future__ import annotations
 
@@ -73,3 +74,16 @@ def test_the_task_dump_says_where_each_task_waits_and_shows_no_value() -> None:
     assert re.search(r"TASK batch \(.*awaiting_a_delivery\)", ours) and "await delivered.wait()" in ours
     assert "u-secret-42" not in ours
     assert "u-secret-42" in modes  # why the worker does not use mode's dump
+
+
+def test_the_data_directory_is_created_with_its_parents(tmp_path) -> None:
+    main.make_data_dir(tmp_path / "var" / "worker" / "process-0")
+    assert (tmp_path / "var" / "worker" / "process-0").is_dir()
+    main.make_data_dir(tmp_path / "var" / "worker" / "process-0")  # already there: nothing to do
+
+
+def test_a_data_directory_that_cannot_be_created_is_refused_in_words(tmp_path) -> None:
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    with pytest.raises(RuntimeError) as caught:
+        main.make_data_dir(tmp_path / "a-file" / "worker")
+    assert f"{tmp_path / 'a-file' / 'worker'}" in str(caught.value) and "RISKMON_DATA_DIR" in str(caught.value)
