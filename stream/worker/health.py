@@ -18,6 +18,7 @@ restart it (:func:`exit_when_stalled`).
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import threading
@@ -228,8 +229,14 @@ def _handler_for(health: Health) -> type[BaseHTTPRequestHandler]:
 
 
 def serve(health: Health, port: int, host: str = "0.0.0.0") -> ThreadingHTTPServer:
-    """Start the health/metrics server in a daemon thread."""
-    server = ThreadingHTTPServer((host, port), _handler_for(health))
+    """Start the health/metrics server in a daemon thread; a port already taken is refused in words."""
+    try:
+        server = ThreadingHTTPServer((host, port), _handler_for(health))
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise RuntimeError(f"the metrics port {port} is already in use (another worker on this host?): "
+                           "set RISKMON_METRICS_PORT to a free port") from exc
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="health-http", daemon=True).start()
     return server

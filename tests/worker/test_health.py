@@ -1,4 +1,5 @@
-"""The stall exit of ``stream.worker.health``: when a stuck worker ends itself (no broker).
+"""The stall exit of ``stream.worker.health``: when a stuck worker ends itself (no broker); and a
+metrics port already taken, refused in words.
 
 ``tests/integration/test_faults.py`` stalls a real worker and watches it exit and
 come back; the watchdog's own verdict is tested there too (``test_watchdog_logic_unit``).
@@ -7,10 +8,13 @@ come back; the watchdog's own verdict is tested there too (``test_watchdog_logic
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 
-from stream.worker.health import EXIT_STALLED, Health, StallExit, exit_when_stalled
+import pytest
+
+from stream.worker.health import EXIT_STALLED, Health, StallExit, exit_when_stalled, serve
 
 
 def _stuck(health: Health, now: float) -> None:
@@ -72,3 +76,14 @@ def test_the_watch_ends_the_process_with_the_stalled_status_even_when_its_log_ca
     finally:
         logging.getLogger().removeHandler(broken)
     assert ended == [EXIT_STALLED]
+
+
+def test_a_metrics_port_already_taken_is_named_with_what_to_do() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(RuntimeError) as caught:
+            serve(Health(stall_timeout_s=10), port, host="127.0.0.1")
+    assert f"metrics port {port} is already in use" in str(caught.value)
+    assert "RISKMON_METRICS_PORT" in str(caught.value)
