@@ -29,7 +29,7 @@ from stream.core.admission import Admission
 from stream.core.partition_contract import PartitionContract
 from stream.core.rescale import MARKER_KEY, Marker, StateLocation, marker_topic, running_problem
 from stream.kafka.ops import read_last
-from stream.kafka.topics import partition_counts
+from stream.kafka.topics import default_topics, missing_topics_problem, partition_counts
 from stream.worker.batch import BatchHandler, Sinks
 from stream.core.drift import DriftMonitor
 from stream.core.entities import write_version as entity_write_version
@@ -232,12 +232,15 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
     contract_holds = asyncio.Event()  # cleared while the partition contract is broken: the feed waits
 
     async def check_partition_contract() -> None:
-        contract = await _partition_contract(settings, table)
+        checked = await _check_topics(settings, table)
         known, rescale = await _rescale_problem(settings, location.table)
-        if contract is not None and known:
+        if checked is not None and known:
+            contract, missing = checked
+            health.observe_missing_topics(missing_topics_problem(missing, settings.broker) if missing else None)
             problem = contract.problem() if contract.broken else rescale
             health.observe_contract(problem)
-            contract_holds.clear() if problem else contract_holds.set()
+            # Missing topics hold the feed too: a batch would wait on sends to a topic that is not there.
+            contract_holds.clear() if problem or missing else contract_holds.set()
 
     app.task(check_partition_contract)  # at start-up, before any batch
     app.timer(interval=settings.partition_check_s)(check_partition_contract)
@@ -315,18 +318,21 @@ def _faust_app(settings: Settings) -> faust.App:
     return app
 
 
-async def _partition_contract(settings: Settings, table: faust.Table) -> PartitionContract | None:
-    """The partition counts of the input topic and the state changelog, fresh from the broker (None: unknown now)."""
+async def _check_topics(settings: Settings, table: faust.Table) -> tuple[PartitionContract, list[str]] | None:
+    """The partition contract, fresh from the broker, and which of the topics ``riskmon topics`` creates
+    are missing (None: the broker did not answer now).  Faust creates the changelogs itself."""
     changelog = table.changelog_topic.get_topic_name()
+    needed = list(default_topics(settings))
     try:
-        counts = await asyncio.to_thread(partition_counts, settings, [settings.input_topic, changelog])
+        counts = await asyncio.to_thread(partition_counts, settings, [*needed, changelog])
     except Exception as exc:  # the check must outlive a broker hiccup; it runs again
         log.warning("could not read the partition counts for the partition contract check: %s", exc)
         return None
     for role, topic in (("input", settings.input_topic), ("changelog", changelog)):
         if counts[topic] is not None:
             metrics.TOPIC_PARTITIONS.labels(role).set(counts[topic])
-    return PartitionContract(settings.input_topic, counts[settings.input_topic], changelog, counts[changelog])
+    contract = PartitionContract(settings.input_topic, counts[settings.input_topic], changelog, counts[changelog])
+    return contract, [topic for topic in needed if counts[topic] is None]
 
 
 async def _rescale_problem(settings: Settings, table: str) -> tuple[bool, str | None]:

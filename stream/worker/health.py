@@ -43,10 +43,13 @@ class Health:
     stalled: bool = False
     last_progress: float = field(default_factory=time.time)
     lag: dict[int, int] = field(default_factory=dict)
+    #: When messages began to wait (lag from zero, or from no partitions, to more); None while none wait.
+    waiting_since: float | None = None
     restore_stuck: bool = False
     restore_left: int | None = None
     restore_progress: float = 0.0
     contract_problem: str | None = None  # the partition contract is broken (stream.core.partition_contract)
+    topics_problem: str | None = None  # topics the worker needs are missing (stream.kafka.topics)
 
     def progressed(self, now: float | None = None) -> None:
         self.last_progress = time.time() if now is None else now
@@ -90,6 +93,18 @@ class Health:
             self.set_ready(False)
         self._publish()
 
+    def observe_missing_topics(self, problem: str | None) -> None:
+        """Missing topics make the worker not ready, with one error per change.  Still healthy: a restart
+        would not create them."""
+        if problem != self.topics_problem:
+            if problem:
+                log.error("%s", problem)
+            elif self.topics_problem:
+                log.warning("the worker's topics exist now: consuming")
+        self.topics_problem = problem
+        if problem:
+            self.set_ready(False)
+
     def _publish(self) -> None:
         metrics.STALLED.set(1.0 if self.stalled or self.restore_stuck else 0.0)
 
@@ -105,14 +120,19 @@ class Health:
         last facts it has (messages were waiting, no progress since).
         """
         now = time.time() if now is None else now
-        waiting = sum(self.lag.values()) > 0
-        return self.stalled or self.restore_stuck or (
-            self.ready and waiting and now - self.last_progress > self.stall_timeout_s
-        )
+        return self.stalled or self.restore_stuck or (self.ready and self.waited(now) > self.stall_timeout_s)
+
+    def waited(self, now: float) -> float:
+        """How long messages have waited with no batch processed: since the later of the last batch and the
+        moment they began to wait.  A worker idle for an hour that is assigned a partition with messages on it
+        (a rebalance, an input topic created late) has waited nothing yet, not an hour."""
+        if self.waiting_since is None:
+            return 0.0
+        return now - max(self.last_progress, self.waiting_since)
 
     def set_ready(self, ready: bool) -> None:
-        """Ready as the worker sees it, and never while the partition contract is broken."""
-        self.ready = ready and not self.contract_problem
+        """Ready as the worker sees it, and never while the partition contract is broken or topics are missing."""
+        self.ready = ready and not self.contract_problem and not self.topics_problem
         metrics.READY.set(1.0 if self.ready else 0.0)
 
     def observe_lag(self, lag: dict[int, int], now: float | None = None,
@@ -124,8 +144,11 @@ class Health:
         for gone in set(self.lag) - set(lag):
             metrics.CONSUMER_LAG.remove(str(gone))
         self.lag = dict(lag)
-        waiting = sum(lag.values()) > 0
-        stalled = waiting and self.ready and now - self.last_progress > self.stall_timeout_s
+        if sum(lag.values()) == 0:
+            self.waiting_since = None
+        elif self.waiting_since is None:
+            self.waiting_since = now
+        stalled = self.ready and self.waited(now) > self.stall_timeout_s
         if stalled and not self.stalled:  # (never while the partition contract is broken: not ready then)
             details = ""
             if describe is not None:
@@ -136,7 +159,7 @@ class Health:
             log.error(
                 "worker stalled: no batch processed for %.0fs while %d messages wait; "
                 "check the broker connection and the worker log, restart the worker if it persists%s",
-                now - self.last_progress, sum(lag.values()), details,
+                self.waited(now), sum(lag.values()), details,
             )
         self.stalled = stalled
         self._publish()

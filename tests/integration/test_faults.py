@@ -263,14 +263,17 @@ def _dumps(event: dict) -> bytes:
 
 def _stall_a_worker(workers: Workers, base: Settings, log: Path, events: list[dict],
                     **settings: Any) -> tuple[Settings, int, subprocess.Popen]:
-    """Start a worker whose dead-letter topic is missing, then send a message it must dead-letter
-    and ``events`` behind it: its batch waits on the DLQ send, and the events queue up."""
+    """Start a worker, delete its dead-letter topic, then send a message it must dead-letter and
+    ``events`` behind it: its batch waits on the DLQ send, and the events queue up.  The topic goes
+    after the worker's start-up check of its topics, which would have held it not ready instead
+    (``test_partition_contract``), and before its next check (``partition_check_s`` an hour)."""
     (port,) = free_ports(1)
-    configured = base.replace(data_dir=log.parent / "worker", metrics_port=port, stall_timeout_s=3.0, **settings)
-    delete_topics(configured, [configured.dlq_topic])
+    configured = base.replace(data_dir=log.parent / "worker", metrics_port=port, stall_timeout_s=3.0,
+                              partition_check_s=3600.0, **settings)
     worker = workers.start(configured, log)
     wait_until(lambda: http_status(port, "/ready") == 200, 60, "worker ready", [log], [worker])
     assert http_status(port, "/healthy") == 200
+    delete_topics(configured, [configured.dlq_topic])
     _poison_then(configured, events)
     return configured, port, worker
 
@@ -306,8 +309,9 @@ def test_watchdog_reports_a_stalled_worker(unique_topics: Settings, model_dir: P
         except AssertionError as exc:
             wanted = ("riskmon_worker", "riskmon_consumer_lag", "riskmon_events")
             raise AssertionError(f"{exc}\nmetrics: {[(k, v) for k, v in scrape(port).items() if k.startswith(wanted)]}") from None
+        # The HTTP thread judges /healthy itself; the gauge follows at the event loop's next lag check.
+        wait_until(lambda: scrape(port)["riskmon_worker_stalled"] == 1.0, 5, "riskmon_worker_stalled 1", [log], [worker])
         samples = scrape(port)
-        assert samples["riskmon_worker_stalled"] == 1.0
         assert metric_sum(samples, "riskmon_consumer_lag_messages") > 0
         assert processed(port) < len(events)
         stall_line = next(line for line in log.read_text(errors="replace").splitlines() if "worker stalled" in line)
@@ -360,19 +364,21 @@ def test_watchdog_logic_unit() -> None:
     h.observe_lag({0: 0, 1: 0}, now=1100.0)
     assert not h.stalled, "no lag: idle, not stalled"
     h.observe_lag({0: 3, 1: 0}, now=1100.0)
+    assert not h.stalled, "idle for 100 s, but the messages only began to wait now"
+    h.observe_lag({0: 3, 1: 0}, now=1105.5)
     assert h.stalled
     from stream.worker import metrics
 
     assert metrics.STALLED._value.get() == 1.0
     assert metrics.CONSUMER_LAG.labels("0")._value.get() == 3
-    h.observe_lag({1: 4}, now=1101.0)  # partition 0 revoked: its series goes away
+    h.observe_lag({1: 4}, now=1106.0)  # partition 0 revoked: its series goes away
     assert ("0",) not in metrics.CONSUMER_LAG._metrics
     assert h.stalled
-    h.progressed(now=1102.0)
+    h.progressed(now=1107.0)
     assert not h.stalled and metrics.STALLED._value.get() == 0.0
-    h.observe_lag({1: 4}, now=1106.0)
+    h.observe_lag({1: 4}, now=1111.0)
     assert not h.stalled
-    h.observe_lag({1: 4}, now=1107.5, describe=lambda: 1 / 0)
+    h.observe_lag({1: 4}, now=1112.5, describe=lambda: 1 / 0)
     assert h.stalled, "a failing description does not change the verdict"
 
 
@@ -391,7 +397,7 @@ def test_healthy_endpoint_sees_a_stall_without_the_event_loop() -> None:
     (port,) = free_ports(1)
     server = serve(h, port, host="127.0.0.1")
     try:
-        h.last_progress = time.time() - 30  # no batch for 30 s; the timer has not run since
+        h.last_progress = h.waiting_since = time.time() - 30  # 30 s of waiting, no batch; the timer has not run since
         try:
             code = urllib.request.urlopen(f"http://127.0.0.1:{port}/healthy", timeout=3).status
         except urllib.error.HTTPError as exc:

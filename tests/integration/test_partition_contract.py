@@ -6,10 +6,16 @@ them as processing_error (half the stream).  Now the worker sees the mismatch
 with its changelog within ``partition_check_s``, stops consuming, answers 503
 on /ready and /healthy, sets ``riskmon_partition_contract_broken`` and logs one
 error that says what to do; nothing is dead-lettered or committed meanwhile.
+
+A worker started before its topics exist (``riskmon topics`` forgotten) said
+ready and healthy and processed nothing, its batches waiting on sends to
+topics that were not there; now it names them, reports not ready (still
+healthy: a restart would not create them) and holds its input until they exist.
 """
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -18,6 +24,7 @@ from kafka.admin import NewPartitions
 
 from stream.kafka.producer import make_producer, publish
 from stream.kafka.config import kafka_client_config
+from stream.kafka.topics import default_topics, delete_topics, ensure_topics
 from stream.settings import Settings
 from tests.conftest import free_ports
 from tests.faults_support import (
@@ -72,3 +79,29 @@ def test_adding_input_partitions_stops_the_worker_loudly(unique_topics: Settings
     assert "has 8 partitions" in text and "docs/operations.md" in text
     assert not read_topic(settings, settings.dlq_topic), "events were dead-lettered instead of waiting"
     assert committed is not None and committed[0] < len(events), "events on the new partitions were committed"
+
+
+def test_topics_missing_at_start_are_named_and_hold_the_worker_not_ready(kafka_settings: Settings,
+                                                                          tmp_path: Path) -> None:
+    (port,) = free_ports(1)
+    suffix = uuid.uuid4().hex[:10]
+    settings = kafka_settings.replace(
+        input_topic=f"missing-{suffix}", alerts_topic=f"missing-alerts-{suffix}", dlq_topic=f"missing-dlq-{suffix}",
+        app_id=f"missing-{suffix}", model_dir=train_model(tmp_path / "model"), data_dir=tmp_path / "worker",
+        metrics_port=port, partition_check_s=1.0)
+    log = tmp_path / "worker.log"
+    workers = Workers()
+    try:
+        worker = workers.start(settings, log)
+        wait_until(lambda: "topics missing on" in log.read_text(), 60, "the missing topics named", [log], [worker])
+        assert http_status(port, "/ready") == 503 and http_status(port, "/healthy") == 200
+        ensure_topics(settings)
+        wait_until(lambda: http_status(port, "/ready") == 200, 30, "ready once the topics exist", [log], [worker])
+        assert worker.poll() is None
+    finally:
+        workers.close()
+        delete_topics(settings, list(default_topics(settings)))
+    text = log.read_text()
+    named = next(line for line in text.splitlines() if "topics missing on" in line)
+    assert all(topic in named for topic in default_topics(settings)) and "riskmon topics" in named
+    assert text.count("topics missing on") == 1 and "topics exist now" in text, text[-3000:]

@@ -20,6 +20,7 @@ from stream.worker.health import EXIT_STALLED, Health, StallExit, exit_when_stal
 def _stuck(health: Health, now: float) -> None:
     health.set_ready(True)
     health.progressed(now=now - 100)
+    health.observe_lag({0: 5}, now=now - 100)  # messages waiting since the last batch
     health.observe_lag({0: 5}, now=now)
 
 
@@ -87,3 +88,17 @@ def test_a_metrics_port_already_taken_is_named_with_what_to_do() -> None:
             serve(Health(stall_timeout_s=10), port, host="127.0.0.1")
     assert f"metrics port {port} is already in use" in str(caught.value)
     assert "RISKMON_METRICS_PORT" in str(caught.value)
+
+
+def test_a_worker_idle_for_long_is_not_stuck_the_moment_messages_reach_it() -> None:
+    """An input topic created late, or a rebalance handing an idle worker a partition: the stall clock
+    starts when messages begin to wait, not at the last batch an hour before."""
+    health = Health(stall_timeout_s=10)
+    health.set_ready(True)
+    health.progressed(now=0.0)
+    health.observe_lag({}, now=3600.0)  # nothing assigned
+    health.observe_lag({0: 45}, now=3700.0)
+    assert not health.stalled and not health.is_stuck(3700.0) and not health.is_stuck(3709.0)
+    assert health.is_stuck(3711.0)
+    health.observe_lag({0: 45}, now=3711.0)
+    assert health.stalled
