@@ -82,11 +82,8 @@ class Health:
 
     def observe_contract(self, problem: str | None) -> None:
         """A broken partition contract makes the worker neither ready nor healthy, with one error per change."""
-        if problem != self.contract_problem:
-            if problem:
-                log.error("%s", problem)
-            elif self.contract_problem:
-                log.warning("partition contract holds again: input topic and state changelog have the same partition count")
+        _log_change(self.contract_problem, problem,
+                    "partition contract holds again: input topic and state changelog have the same partition count")
         self.contract_problem = problem
         metrics.PARTITION_CONTRACT_BROKEN.set(1.0 if problem else 0.0)
         if problem:
@@ -96,11 +93,7 @@ class Health:
     def observe_missing_topics(self, problem: str | None) -> None:
         """Missing topics make the worker not ready, with one error per change.  Still healthy: a restart
         would not create them."""
-        if problem != self.topics_problem:
-            if problem:
-                log.error("%s", problem)
-            elif self.topics_problem:
-                log.warning("the worker's topics exist now: consuming")
+        _log_change(self.topics_problem, problem, "the worker's topics exist now: consuming")
         self.topics_problem = problem
         if problem:
             self.set_ready(False)
@@ -163,6 +156,15 @@ class Health:
             )
         self.stalled = stalled
         self._publish()
+
+
+def _log_change(before: str | None, after: str | None, resolved: str) -> None:
+    """One error when a problem appears or changes, one warning (``resolved``) when it goes."""
+    if after != before:
+        if after:
+            log.error("%s", after)
+        elif before:
+            log.warning("%s", resolved)
 
 
 #: A worker that ended itself after a stall exits with this status (EX_TEMPFAIL: start it again).
