@@ -229,7 +229,7 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
             metrics.ENTITY_STATES.labels(entity_type).set(len(entity_table.data))
         health.set_ready(app.tables.recovery.completed.is_set() and not app.rebalancing)
 
-    contract_holds = asyncio.Event()  # cleared while the partition contract is broken: the feed waits
+    contract_holds = asyncio.Event()  # cleared while the partition contract is broken or topics are missing: the feed waits
 
     async def check_partition_contract() -> None:
         checked = await _check_topics(settings, table)
