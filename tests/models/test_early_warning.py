@@ -185,7 +185,7 @@ def test_training_on_a_history_with_outcomes_gives_an_early_warning_that_survive
 
 
 #: Run in a fresh interpreter: what ``riskmon worker`` imports, then ``riskmon score`` with a model holding
-#: every reader.
+#: an early warning and the blend (tails and core forest).
 _SCORE_WITHOUT_SKLEARN = '''
 import json, sys
 import stream.local.model_store, stream.local.processes, stream.worker.main
@@ -198,7 +198,7 @@ print(json.dumps({"readers": [model.early_warning is not None, model.by_type["lo
 '''
 
 
-def test_the_worker_and_riskmon_score_score_every_reader_without_importing_scikit_learn(
+def test_the_worker_and_riskmon_score_score_without_importing_scikit_learn(
     documents: list[dict], trained, tmp_path: Path
 ) -> None:
     """Scoring runs on compiled arrays; importing scikit-learn (and SciPy) would cost every worker
