@@ -41,9 +41,15 @@ from tests.support import read_topic, scrape
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 
-def test_adding_input_partitions_stops_the_worker_loudly(unique_topics: Settings, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return train_model(tmp_path_factory.mktemp("model"))
+
+
+def test_adding_input_partitions_stops_the_worker_loudly(unique_topics: Settings, model_dir: Path,
+                                                         tmp_path: Path) -> None:
     (port,) = free_ports(1)
-    settings = unique_topics.replace(model_dir=train_model(tmp_path / "model"), data_dir=tmp_path / "worker",
+    settings = unique_topics.replace(model_dir=model_dir, data_dir=tmp_path / "worker",
                                      metrics_port=port, partition_check_s=1.0)
     events = sim_events(users=200, days=14, seed=51, prefix="pc")
     first, second = events[: len(events) // 2], events[len(events) // 2 :]
@@ -81,13 +87,13 @@ def test_adding_input_partitions_stops_the_worker_loudly(unique_topics: Settings
     assert committed is not None and committed[0] < len(events), "events on the new partitions were committed"
 
 
-def test_topics_missing_at_start_are_named_and_hold_the_worker_not_ready(kafka_settings: Settings,
+def test_topics_missing_at_start_are_named_and_hold_the_worker_not_ready(kafka_settings: Settings, model_dir: Path,
                                                                           tmp_path: Path) -> None:
     (port,) = free_ports(1)
     suffix = uuid.uuid4().hex[:10]
     settings = kafka_settings.replace(
         input_topic=f"missing-{suffix}", alerts_topic=f"missing-alerts-{suffix}", dlq_topic=f"missing-dlq-{suffix}",
-        app_id=f"missing-{suffix}", model_dir=train_model(tmp_path / "model"), data_dir=tmp_path / "worker",
+        app_id=f"missing-{suffix}", model_dir=model_dir, data_dir=tmp_path / "worker",
         metrics_port=port, partition_check_s=1.0)
     log = tmp_path / "worker.log"
     workers = Workers()
