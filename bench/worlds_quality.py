@@ -54,7 +54,7 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Container, Iterable, Mapping, Sequence
+from typing import Any, Callable, Container, Iterable, Mapping, Sequence
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -87,17 +87,33 @@ RULE_FOR = {"circular_repayment": "borrow_to_repay"}
 # --------------------------------------------------------------------------- one world
 
 
+#: Runs one command in the repository: its exit code, stdout and stderr.
+CommandRunner = Callable[[Sequence[str]], tuple[int, str, str]]
+
+
+def run_subprocess(cmd: Sequence[str]) -> tuple[int, str, str]:
+    """A new process per command, as a user runs it (the default ``RUN_COMMAND``)."""
+    proc = subprocess.run(list(cmd), cwd=REPO, capture_output=True, text=True)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+#: How ``_run`` runs a command.  The make-test guards swap in a runner that forks each
+#: ``python -m`` command from a process that has already imported scikit-learn and the
+#: monitor (``tests/bench/scripts.py``): the same command line, without its imports.
+RUN_COMMAND: CommandRunner = run_subprocess
+
+
 def _run(cmd: Sequence[str], log: Path) -> str:
     """Run a command in the repository, its output to ``log``; stdout returned; a failure raises with the tail."""
     began = time.perf_counter()
-    proc = subprocess.run(list(cmd), cwd=REPO, capture_output=True, text=True)
+    code, stdout, stderr = RUN_COMMAND(cmd)
     took = time.perf_counter() - began
     with log.open("a", encoding="utf-8") as fh:
-        fh.write(f"$ {shlex.join(cmd)}\n# exit {proc.returncode} after {took:.1f}s\n{proc.stdout}{proc.stderr}\n")
-    if proc.returncode != 0:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
-        raise RuntimeError(f"{shlex.join(cmd)} exited {proc.returncode}: " + " | ".join(tail))
-    return proc.stdout
+        fh.write(f"$ {shlex.join(cmd)}\n# exit {code} after {took:.1f}s\n{stdout}{stderr}\n")
+    if code != 0:
+        tail = (stderr or stdout).strip().splitlines()[-5:]
+        raise RuntimeError(f"{shlex.join(cmd)} exited {code}: " + " | ".join(tail))
+    return stdout
 
 
 def stream_start(times: list[datetime], days: int) -> datetime:
