@@ -30,8 +30,8 @@ def missing_topics_problem(missing: list[str], broker: str) -> str:
     """The worker's one error line for topics it needs that the broker does not have: what to do."""
     return (
         f"topics missing on {broker}: {', '.join(sorted(missing))}; the worker consumes nothing (and reports not "
-        "ready) until they exist: create them with `riskmon topics` and the worker's settings. A new input topic "
-        "is assigned at the consumer's next metadata refresh, within 5 minutes (or restart the worker)"
+        "ready) until they exist: create them with `riskmon topics` and the worker's settings; it checks again "
+        "every partition_check_s and starts on them when they exist"
     )
 
 

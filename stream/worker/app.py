@@ -230,12 +230,21 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
         health.set_ready(app.tables.recovery.completed.is_set() and not app.rebalancing)
 
     contract_holds = asyncio.Event()  # cleared while the partition contract is broken or topics are missing: the feed waits
+    missing_before: set[str] = set()
 
     async def check_partition_contract() -> None:
         checked = await _check_topics(settings, table)
         known, rescale = await _rescale_problem(settings, location.table)
         if checked is not None and known:
             contract, missing = checked
+            if missing_before - set(missing):  # created since: assign them now, not at the 5-minute refresh
+                try:
+                    await faust_fixes.refresh_consumer_metadata(app)
+                except Exception as exc:  # the check must outlive a client hiccup
+                    log.warning("could not refresh the consumer's metadata for the topics created since: %s "
+                                "(they are assigned at its periodic refresh, within 5 minutes)", exc)
+            missing_before.clear()
+            missing_before.update(missing)
             health.observe_missing_topics(missing_topics_problem(missing, settings.broker) if missing else None)
             problem = contract.problem() if contract.broken else rescale
             health.observe_contract(problem)

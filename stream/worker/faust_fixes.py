@@ -1,9 +1,10 @@
-"""Work-arounds for faust-streaming 0.15.3 and aiokafka 0.14 bugs: seven that lose events or state or stall the worker, one that adds latency.
+"""Work-arounds for faust-streaming 0.15.3 and aiokafka 0.14 bugs: seven that lose events or state or stall the worker,
+one that adds latency, one that leaves a topic created late unread for 5 minutes.
 
 Fixes 1-3, 5 and 6 were found by the kill -9 / failover tests (``tests/integration/test_faults.py``),
 fix 4 by the latency benchmark (``riskmon bench``), fixes 8 and 9 by the broker tests
-run two at a time (as ``make test`` runs them); all
-are installed on every app by :func:`install`.  They touch private Faust
+run two at a time (as ``make test`` runs them), fix 10 by starting a worker before its topics; fixes 1-9
+are installed on every app by :func:`install`, fix 10 is called by the worker's topic check.  They touch private Faust
 methods, so ``pyproject.toml`` pins faust-streaming to 0.15.x; re-check them
 (the fault tests do) before moving to another release.
 
@@ -103,6 +104,14 @@ methods, so ``pyproject.toml`` pins faust-streaming to 0.15.x; re-check them
    devices differed from the offline replay; 1 fault-test run in 3 with two at
    a time).  Fix: re-listing topics of which one is unknown refreshes the
    metadata, which the leader waits for before it assigns.
+10. **A topic created after the worker subscribed waits 5 minutes** (aiokafka
+    0.14).  A worker started before ``riskmon topics`` names the missing topics
+    and waits (``stream.worker.app``), but once they exist the group leader
+    learns of them only at the periodic metadata refresh (``metadata_max_age_ms``,
+    5 minutes; measured 4 min 48 s), so the input stayed unassigned that long.
+    Fix: when the topic check sees a missing topic appear, the consumer's
+    metadata is refreshed on its own thread (:func:`refresh_consumer_metadata`);
+    the leader sees the new partitions and rebalances to assign them.
 """
 
 from __future__ import annotations
@@ -371,6 +380,12 @@ def fetch_positions(app: faust.App, topic: str) -> dict[int, int]:
     if assignment is None:
         return {}
     return {tp.partition: assignment.state_value(tp)._position for tp in assignment.tps if tp.topic == topic}
+
+
+async def refresh_consumer_metadata(app: faust.App) -> None:
+    """Refresh the consumer's cluster metadata now, on Faust's consumer thread, which owns the client (fix 10)."""
+    thread = app.consumer._thread
+    await thread.call_thread(lambda: thread._ensure_consumer()._client.force_metadata_update())
 
 
 def aiokafka_producer(app: faust.App) -> Any:

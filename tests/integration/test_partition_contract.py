@@ -103,6 +103,12 @@ def test_topics_missing_at_start_are_named_and_hold_the_worker_not_ready(kafka_s
         assert http_status(port, "/ready") == 503 and http_status(port, "/healthy") == 200
         ensure_topics(settings)
         wait_until(lambda: http_status(port, "/ready") == 200, 30, "ready once the topics exist", [log], [worker])
+        # ... and reads them at once, not at the consumer's periodic metadata refresh (5 minutes; fix 10).
+        events = sim_events(users=20, days=3, seed=43, prefix="late")
+        producer = make_producer(settings)
+        sent, _ = publish(producer, settings.input_topic, events)
+        producer.close()
+        wait_until(lambda: processed(port) >= sent, 60, f"{sent} events processed", [log], [worker])
         assert worker.poll() is None
     finally:
         workers.close()
