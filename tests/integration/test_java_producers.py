@@ -59,9 +59,7 @@ from tests.faults_support import (
 )
 from tests.support import decode_dlq, metric_sum, read_records, scrape
 
-#: One pytest-xdist worker runs the module (``make test`` distributes by ``loadgroup``): its fixtures
-#: (the model, the compiled producer, the five codecs' run) are module-scoped and cost 20-30 s each time.
-pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.xdist_group("java_producers")]
+pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 CODECS = jp.CODECS
 REKEYED = "riskmon_events_rekeyed_total"
