@@ -113,7 +113,11 @@ class Health:
         last facts it has (messages were waiting, no progress since).
         """
         now = time.time() if now is None else now
-        return self.stalled or self.restore_stuck or (self.ready and self.waited(now) > self.stall_timeout_s)
+        return self.stalled or self.restore_stuck or self._waited_too_long(now)
+
+    def _waited_too_long(self, now: float) -> bool:
+        """The stall rule, one for both threads: ready, and messages waiting longer than ``stall_timeout_s``."""
+        return self.ready and self.waited(now) > self.stall_timeout_s
 
     def waited(self, now: float) -> float:
         """How long messages have waited with no batch processed: since the later of the last batch and the
@@ -141,7 +145,7 @@ class Health:
             self.waiting_since = None
         elif self.waiting_since is None:
             self.waiting_since = now
-        stalled = self.ready and self.waited(now) > self.stall_timeout_s
+        stalled = self._waited_too_long(now)
         if stalled and not self.stalled:  # (never while the partition contract is broken: not ready then)
             details = ""
             if describe is not None:
