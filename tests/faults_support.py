@@ -42,7 +42,7 @@ from stream.worker.state_table import STATE_TABLE
 from stream.sim import SimConfig, generate
 from stream.sim.retime import retime
 from stream.kafka.config import kafka_client_config
-from tests.support import metric_sum, read_topic, scrape, start_worker, with_device_farm
+from tests.support import metric_sum, offline_bytes, read_topic, scrape, start_worker, with_device_farm
 
 
 
@@ -169,7 +169,7 @@ def state_mismatches(settings: Settings, expected: Expectation, changelog: str |
     got = last_changelog_values(settings, changelog)
     missing = sorted(set(expected.states) - set(got))
     extra = sorted(set(got) - set(expected.states))
-    differ = sorted(u for u in set(got) & set(expected.states) if got[u] != expected.states[u])
+    differ = sorted(u for u in set(got) & set(expected.states) if offline_bytes(got[u]) != expected.states[u])
     problems = []
     if missing:
         problems.append(f"{len(missing)} users missing from the changelog, e.g. {missing[:3]}")
@@ -400,7 +400,7 @@ def events_reflected(model_dir: Path, events: list[dict], stored: dict[str, byte
         process(model, rules, states, [doc], suppress_window_s)
         user = doc.user_id
         seen[user] = seen.get(user, 0) + 1
-        if user in stored and user not in found and states[user].to_bytes() == stored[user]:
+        if user in stored and user not in found and states[user].to_bytes() == offline_bytes(stored[user]):
             found[user] = seen[user]
     lost = sorted(set(stored) - set(found))
     assert not lost, f"{len(lost)} stored states match no prefix of the user's events, e.g. {lost[:3]}"

@@ -17,6 +17,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from stream.bench import prom
 from stream.core.contract import parse_document
+from stream.core.features import UserState
 from stream.local.processes import kill_hung
 from stream.settings import Settings
 from stream.kafka.config import kafka_client_config
@@ -32,6 +33,13 @@ def _die_with_parent() -> None:
     no finalizer runs) leaves no orphan worker behind."""
     _LIBC.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
 
+
+def offline_bytes(stored: bytes) -> bytes:
+    """A state the worker stored, as the offline replay of the same events stores it: the input
+    position of the last folded event (``folded_through``), which only the stream has, at 0."""
+    state = UserState.from_bytes(stored)
+    state.folded_through = 0
+    return state.to_bytes()
 
 def start_worker(settings: Settings, log_path: Path, *args: str) -> subprocess.Popen:
     """``riskmon worker [args]`` as a child process with exactly ``settings``."""

@@ -12,8 +12,15 @@ Why this shape:
   little out of order count exactly as if they had been in order.  Window sums
   are taken as of the newest event time seen for the user.  An event older than a
   ring's horizon is still scored but no longer counted in that window.
-* **Idempotence.**  The last ``RECENT_IDS`` event ids (64-bit hashes) are kept,
-  so a redelivered event is recognised and not counted twice.
+* **Idempotence.**  In the stream, the state remembers the input position
+  (partition, offset) of the last event folded into it, written atomically
+  with it: a replay after a crash re-reads events at positions the state has
+  already passed, however many there are.  The last ``RECENT_IDS`` event ids
+  (64-bit hashes) are kept as well, for copies of an event at other positions (a
+  producer's retry, a re-keyed copy sent again) and for offline files, which
+  have no positions.  Ids alone were not enough: a replay of more than
+  ``RECENT_IDS`` of a user's events pushes each id out before its own copy
+  comes, and every event was counted twice (docs/reliability.md, finding 20).
 
 Windows are bucket-aligned: "1h" is the current 10-minute bucket plus the five
 before it, "24h" the current hour bucket plus 23, "7d"/"30d" the current day
@@ -52,8 +59,8 @@ LATE_RING = (9, 10 * 86400)  # worst lateness per 10-day bucket: the "90d" windo
 #: Leads every serialised state; bump it whenever STATE_LAYOUT changes, so a
 #: worker never misreads state written by an older version from the changelog
 #: (it migrates it: STATE_HISTORY below, from stream.core.state_versions).
-STATE_VERSION = 8
-RECENT_IDS = 16  # dedup horizon: the last 16 events of the user
+STATE_VERSION = 9
+RECENT_IDS = 16  # dedup by id: the last 16 events of the user (replays are recognised by position)
 DEVICE_SLOTS = 4
 OPEN_LOAN_SLOTS = 8
 #: Loans the early warning's outcome watch follows beyond the open-loan slots
@@ -343,6 +350,7 @@ STATE_LAYOUT = StateLayout(
         Array("loan_rolled", "B", OPEN_LOAN_SLOTS),  # depth of the loan that rolled this one over (0: none)
         Array("recent_ids", "Q", RECENT_IDS),  # dedup: 64-bit hashes of the last event ids
         Scalar("recent_pos", "H"),
+        Scalar("folded_through", "Q"),  # input position of the last event folded in (``position``; 0: none)
         Scalar("segment", "b", -1),  # index into SEGMENTS from the latest loan; repayments do not carry it
         Scalar("alert_key", "Q"),  # hash of what fired in the user's last sent alert (for suppression)
         Scalar("alert_ts", "d"),  # event time of that alert
@@ -368,7 +376,7 @@ STATE_LAYOUT = StateLayout(
 #: The stored size of a state whose watch slots follow a loan.
 STATE_BYTES = STATE_LAYOUT.size
 #: Nearly every user's watch slots are empty (the watch follows only loans beyond eight open
-#: ones), and such a state is stored without them: 1,000 bytes, as in version 7; 1,176 only while
+#: ones), and such a state is stored without them: 1,008 bytes (version 7's 1,000 and v9's position); 1,184 only while
 #: the watch follows a loan of the user's.  Issue 4's bar is 1,024 bytes a user, key included.
 COMPACT_STATE_BYTES = STATE_LAYOUT.compact_size
 
@@ -431,18 +439,44 @@ class FeatureRow:
         return LOAN_FEATURES if self.event_type == "loan" else REPAYMENT_FEATURES
 
 
-def update(state: UserState, event: Event) -> FeatureRow | None:
+#: Bits of a ``position`` that hold the offset (+1); the partition is above them.
+OFFSET_BITS = 48
+_OFFSET_MASK = (1 << OFFSET_BITS) - 1
+
+
+def position(partition: int, offset: int) -> int:
+    """Where an input message sits, as ``folded_through`` stores it: the partition in the top
+    16 bits, the offset + 1 in the low 48 (2.8e14 messages a partition); 0 means "unknown"."""
+    return (partition << OFFSET_BITS) | ((offset + 1) & _OFFSET_MASK)
+
+
+def replayed(state: UserState, event: Event, at: int) -> bool:
+    """The event at input position ``at`` is one the state has folded already: its partition's
+    position is not beyond the state's last folded one, and its time is not after the newest the
+    state has seen (every folded event's is not).  The time check keeps a recreated input topic,
+    whose offsets start again at 0, from having its new events taken for old ones."""
+    through = state.folded_through
+    return (through != 0 and at >> OFFSET_BITS == through >> OFFSET_BITS
+            and at & _OFFSET_MASK <= through & _OFFSET_MASK and event.ts <= state.last_ts)
+
+
+def update(state: UserState, event: Event, at: int = 0) -> FeatureRow | None:
     """Fold ``event`` into ``state`` and return its features, or None for a duplicate.
 
-    Mutates ``state``.  Features that compare the event to the user's past
-    (new device, time since previous loan, amount vs. history, hour unusualness)
-    are taken before the event is folded in; window counts include it.
+    ``at``: the event's input ``position`` (0 offline, where there is none).  Mutates
+    ``state``.  Features that compare the event to the user's past (new device, time
+    since previous loan, amount vs. history, hour unusualness) are taken before the
+    event is folded in; window counts include it.
     """
+    if at and replayed(state, event, at):
+        return None
     h = id_hash(event.event_id)
     if h in state.recent_ids:
         return None
     state.recent_ids[state.recent_pos] = h
     state.recent_pos = (state.recent_pos + 1) % RECENT_IDS
+    if at:
+        state.folded_through = at
     if isinstance(event, LoanEvent):
         return _update_loan(state, event)
     return _update_repayment(state, event)

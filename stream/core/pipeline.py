@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Iterable, Iterator, Mapping, MutableMapping
+from itertools import repeat
+from typing import Any, Iterable, Iterator, Mapping, MutableMapping, Sequence
 
 from stream.core.alerts import build_alert, fired_by
 from stream.core.contract import Event
@@ -45,12 +46,13 @@ class Outcome:
     untracked: bool = False
 
 
-def fold(states: MutableMapping[str, UserState], event: Event) -> FeatureRow | None:
-    """Update the user's state with ``event``; None when it is a redelivered duplicate."""
+def fold(states: MutableMapping[str, UserState], event: Event, at: int = 0) -> FeatureRow | None:
+    """Update the user's state with ``event`` (at input ``position`` ``at``, 0: none); None when
+    it is a redelivered duplicate."""
     state = states.get(event.user_id)
     if state is None:
         state = states[event.user_id] = UserState()
-    return update(state, event)
+    return update(state, event, at)
 
 
 _NEW_DEVICE = (LOAN_FEATURES.index("unseen_device"), LOAN_FEATURES.index("recent_device"))
@@ -80,15 +82,15 @@ def featurize_sighted(
             yield event, row, seen
 
 
-def fold_sighted(states: MutableMapping[str, UserState], event: Event,
-                 epoch: StateEpoch | None = None) -> tuple[FeatureRow | None, tuple[Sighting, ...]]:
+def fold_sighted(states: MutableMapping[str, UserState], event: Event, epoch: StateEpoch | None = None,
+                 at: int = 0) -> tuple[FeatureRow | None, tuple[Sighting, ...]]:
     """``fold`` and the event's sightings, read from the user's state right after this event
     (not after the rest of a batch: a later repayment of the user lowers the balance); a
     repayment's merchant is read before it, since the last repayment closes the loan.
     ``epoch``: when the states began, to judge accounts first seen soon after (None: judge every
-    account by its own state alone)."""
+    account by its own state alone).  ``at``: as for ``fold``."""
     drawn_at = late_at_merchant(states.get(event.user_id), event)
-    row = fold(states, event)
+    row = fold(states, event, at)
     if row is None:
         return None, ()
     state = states[event.user_id]
@@ -108,6 +110,7 @@ def process(
     now: datetime | None = None,
     storms: StormWatch | None = None,
     epoch: StateEpoch | None = None,
+    positions: Sequence[int] | None = None,
 ) -> list[Outcome]:
     """Fold, score and alert a batch of events (each user's events in the given order).
 
@@ -126,14 +129,16 @@ def process(
     suppression do not depend on the storm, only whether it is sent.
     ``epoch``: when ``states`` began (``stream.core.state_epoch``), kept up to date here; the
     worker's covers its whole table, not only the batch's ``states``.
+    ``positions``: each event's input position (``features.position``), by which a replay after
+    a crash is recognised however long it is; None offline, where events have none.
     """
     ew = model.early_warning
     watch = BatchWatch.of(ew)
     folded, views = [], []
-    for e in events:
+    for e, at in zip(events, positions or repeat(0)):
         before = before_repayment(states.get(e.user_id), e)
         overdue = watch.overdue(states.get(e.user_id), e) if ew is not None else ()
-        row, sighted = fold_sighted(states, e, epoch)
+        row, sighted = fold_sighted(states, e, epoch, at)
         folded.append((e, row, sighted))
         views.append((before, after_fold(states[e.user_id], e.loan_id), overdue))
     fresh = [(e, r) for e, r, _ in folded if r is not None]

@@ -116,6 +116,18 @@ LAYOUT_V7 = StateLayout(
 )
 
 
+#: Version 8 (2026-12-06, 833dc0b..b1a291f): watch slots for the early warning's loans beyond the
+#: open-loan slots, left off the stored bytes while empty.
+LAYOUT_V8 = StateLayout(
+    version=8,
+    fields=(
+        *LAYOUT_V7.fields,
+        Array("watch_hashes", "I", 16), Array("watch_due", "I", 16), Array("watch_product", "B", 16),
+        Array("watch_ew", "B", 16), Array("watch_ew_source", "B", 16),
+    ),
+    zero_tail=5,
+)
+
 def _ring_with_u8_counts(name: str) -> Callable[[Any], Ring]:
     def rebuild(old: Any) -> Ring:
         ring: Ring = getattr(old, name)
@@ -164,6 +176,8 @@ def state_history(current: StateLayout) -> StateHistory:
     recognised as funded.
     v7 -> v8: the watch slots start empty: a loan already beyond the open-loan slots at the
     upgrade stays untracked, as it was; loans from the upgrade on are followed.
+    v8 -> v9: ``folded_through`` starts at 0 (no position): until the user's next event, a
+    replay is recognised by id alone, as before.
     """
     return StateHistory(current, (
         Step(LAYOUT_V2, LAYOUT_V3, rebuild={"loan_hashes": _loan_hashes_from_v2}),
@@ -171,5 +185,6 @@ def state_history(current: StateLayout) -> StateHistory:
         Step(LAYOUT_V4, LAYOUT_V5),
         Step(LAYOUT_V5, LAYOUT_V6),
         Step(LAYOUT_V6, LAYOUT_V7, rebuild=_NARROWED_TO_U8, restore=_NARROWED_AS_THEY_ARE),
-        Step(LAYOUT_V7, current),
+        Step(LAYOUT_V7, LAYOUT_V8),
+        Step(LAYOUT_V8, current),
     ))

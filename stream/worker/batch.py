@@ -20,8 +20,9 @@ For each micro-batch of input messages, in this order:
    them to Faust, which commits.
 
 A crash anywhere before step 5 replays the whole batch; redelivered events are
-recognised by the per-user recent-id memory in the state (at-least-once
-delivery with idempotent effects).  The Faust app (``stream.worker.app``) only wires
+recognised by the input position each user's state keeps of the last event folded
+into it, written with it (``stream.core.features.replayed``), and copies at other
+positions by the state's recent ids (at-least-once delivery with idempotent effects).  The Faust app (``stream.worker.app``) only wires
 topics, the table and timers to this class; tests drive it with fakes.
 """
 
@@ -41,7 +42,7 @@ from stream.core.admission import Admission, Admitted, Rekey, admit
 from stream.core.contract import Event, InvalidEvent
 from stream.core.dlq import PROCESSING_ERROR, dlq_record
 from stream.core.entities import Sighting, pack
-from stream.core.features import UserState
+from stream.core.features import UserState, position
 from stream.core.outcome_watch import Realised
 from stream.core.pipeline import Outcome, process, sweep_quiet
 from stream.core.routing import partition_for
@@ -203,7 +204,8 @@ class BatchHandler:
         model = self.model()  # read once: the batch's model and the rules in force with it (RiskModel.rules)
         epoch = self.store.epoch(max(e.ts for e, _ in valid), model.entity_thresholds.unknown_past_s)
         outcomes = process(model, model.rules(self.rules), states, [e for e, _ in valid], self.suppress_window_s,
-                           storms=self.storms, epoch=epoch)
+                           storms=self.storms, epoch=epoch,
+                           positions=[position(ev.message.partition, ev.message.offset) for _, ev in valid])
         if self.storms is not None and outcomes:
             rates = yardsticks(self.storms.policy, model.expected_rule_rates, model.expected_model_rate)
             metrics.set_storming(self.storms.storming(outcomes[-1].event.ts, rates), rates)

@@ -13,7 +13,7 @@ redelivered events) and check that:
   serialising it (the offline commands);
 * a redelivered event is ignored and leaves the state untouched.
 
-The serialised layout is pinned (``V8_LAYOUT``, and digests of its version 5
+The serialised layout is pinned (``V9_LAYOUT``, and digests of its version 5
 part recorded from the hand-written codec before ``STATE_LAYOUT`` derived it),
 so the changelog stays readable across refactors.
 
@@ -49,7 +49,10 @@ from stream.core.features import (
     UserState,
     _LoanFeatures,
     _RepaymentFeatures,
+    RECENT_IDS,
     loan_hash,
+    position,
+    replayed,
     update,
 )
 from stream.core.rings import Ring
@@ -519,6 +522,59 @@ def test_duplicate_ignored_until_beyond_horizon() -> None:
     assert rows[-1] is not None and rows[-1]["loans_1h"] == 2.0 + DEDUP_HORIZON  # counted again
 
 
+@QUICK
+@given(EVENT_STREAMS, st.data())
+def test_a_replay_from_any_point_is_recognised_by_position_however_long(events: list[Event], data: st.DataObject) -> None:
+    """Guards exactly-once after a crash (docs/reliability.md, finding 20): events at input
+    positions, a crash after any prefix, and the log read again from any earlier offset.  Every
+    replayed event is recognised (None) and the states end byte for byte as one pass leaves
+    them, however many of a user's events the replay spans."""
+    once: dict[str, UserState] = defaultdict(UserState)
+    for offset, event in enumerate(events):
+        update(once[event.user_id], event, position(0, offset))
+    # Often the longest replays: a crash at the end, the log read again from its start.
+    crash = data.draw(st.one_of(st.just(len(events)), st.integers(0, len(events))), label="events folded before the crash")
+    restart = data.draw(st.one_of(st.just(0), st.integers(0, crash)), label="offset the log is read again from")
+    replayed: dict[str, UserState] = defaultdict(UserState)
+    for offset, event in enumerate(events[:crash]):
+        update(replayed[event.user_id], event, position(0, offset))
+    for offset in range(restart, len(events)):
+        row = update(replayed[events[offset].user_id], events[offset], position(0, offset))
+        assert offset >= crash or row is None, f"offset {offset}, before the crash at {crash}, folded again"
+    assert {u: s.to_bytes() for u, s in replayed.items()} == {u: s.to_bytes() for u, s in once.items()}
+
+
+def test_a_replay_longer_than_the_id_ring_counts_twice_without_positions() -> None:
+    """Why the state keeps a position: a replay of more than ``RECENT_IDS`` of one user's events,
+    in order, pushes each id out of the ring before its own copy comes, so by ids alone every
+    replayed event is counted again (finding 20: 16 loans and 6 repayments became 30 and 12)."""
+    loans = [parse_document(loan_doc(f"e-{i}", BASE + 60 * i)) for i in range(RECENT_IDS + 4)]
+    by_id, by_position = UserState(), UserState()
+    for offset, event in enumerate(loans):
+        update(by_id, event)
+        update(by_position, event, position(3, 100 + offset))
+    for offset, event in enumerate(loans):
+        assert update(by_id, event) is not None  # ids alone: counted again
+        assert update(by_position, event, position(3, 100 + offset)) is None
+    assert (by_id.n_loans, by_position.n_loans) == (2 * len(loans), len(loans))
+
+
+def test_a_position_is_compared_only_on_its_own_partition_and_before_the_newest_time() -> None:
+    """A position from another partition says nothing (the user's partition changed with a
+    rescale): the event is new unless its id is recent.  Nor does an older offset with a newer
+    time (the input topic was recreated, offsets start again): folded, not taken for a replay."""
+    state = UserState()
+    first, second = (parse_document(loan_doc(f"e-{i}", BASE + 60 * i)) for i in (1, 2))
+    assert update(state, first, position(2, 500)) is not None
+    assert state.folded_through == position(2, 500)
+    assert update(state, second, position(5, 10)) is not None  # another partition, lower offset: new
+    assert state.folded_through == position(5, 10)
+    assert update(state, first, position(2, 500)) is None  # by its id
+    recreated = parse_document(loan_doc("e-new", BASE + 3600))
+    assert replayed(state, second, position(5, 3)) and not replayed(state, recreated, position(5, 3))
+    assert update(state, recreated, position(5, 3)) is not None and state.n_loans == 3
+
+
 def test_state_of_another_layout_is_refused_not_misread() -> None:
     """A worker upgraded to a new state layout must not misread the old bytes it
     restores from the changelog (the worker resets such states and counts them)."""
@@ -567,6 +623,11 @@ V8_LAYOUT = (
     *V7_LAYOUT, ("watch_hashes", "I", 16), ("watch_due", "I", 16), ("watch_product", "B", 16), ("watch_ew", "B", 16),
     ("watch_ew_source", "B", 16),
 )
+#: Version 9: the input position of the last event folded in, after the dedup ring's position.
+V9_LAYOUT = tuple(item for field in V8_LAYOUT
+                  for item in ((field, ("folded_through", "Q", 1)) if field[0] == "recent_pos" else (field,)))
+#: Where v9's one new value sits among the filled values (``_filled_state``).
+_FOLDED_AT = sum(count for path, _, count in V9_LAYOUT[:[p for p, _, _ in V9_LAYOUT].index("folded_through")])
 #: sha256 of ``_filled_state().to_bytes()`` and of what
 #: ``test_features_and_states_of_a_pinned_stream`` hashes, recorded from the
 #: hand-written codec and positional feature tuples of 2026-12-01, before
@@ -597,7 +658,7 @@ def _random_value(rng: random.Random, code: str) -> float | int | bytes:
     return rng.randrange(2**bits)
 
 
-def _filled_state(layout: tuple[tuple[str, str, int], ...] = V8_LAYOUT) -> tuple[UserState, list[float | int]]:
+def _filled_state(layout: tuple[tuple[str, str, int], ...] = V9_LAYOUT) -> tuple[UserState, list[float | int]]:
     """A state with every field of ``layout`` set to a distinct seeded value over its
     whole range, and the values in byte order."""
     rng = random.Random(20261201)
@@ -653,37 +714,43 @@ def test_loans_beyond_the_open_loan_slots_are_followed_in_watch_slots_soonest_du
 
 
 def test_a_state_following_no_loan_is_stored_without_its_watch_slots() -> None:
-    """Nearly every user's watch slots are empty: stored, their state is the 1,000 bytes of the
+    """Nearly every user's watch slots are empty: stored, their state is the 1,008 bytes of the
     encoding before the watch slots (issue 4's bar is 1,024 bytes a user, key included), and it reads
-    back with empty watch slots; a state that follows a loan there is stored whole.  Version 7's
-    states, the same 1,000 bytes under version byte 7, still migrate."""
+    back with empty watch slots; a state that follows a loan there is stored whole.  Version 7's and
+    8's states, 1,000 bytes under their version byte, still migrate (to no position)."""
     state, _ = _filled_state()
+    state.folded_through = 0  # as a migrated state has it
     full = state.to_bytes()
-    assert len(full) == STATE_BYTES == 1176 and full[0] == STATE_VERSION
+    assert len(full) == STATE_BYTES == 1184 and full[0] == STATE_VERSION
     for name in ("watch_hashes", "watch_due", "watch_product", "watch_ew", "watch_ew_source"):
         setattr(state, name, [0] * WATCH_SLOTS)
     compact = state.to_bytes()
-    assert len(compact) == COMPACT_STATE_BYTES == 1000 and compact[0] == STATE_VERSION
+    assert len(compact) == COMPACT_STATE_BYTES == 1008 and compact[0] == STATE_VERSION
     assert compact == full[:COMPACT_STATE_BYTES] and full[COMPACT_STATE_BYTES:] != bytes(176)
     back = UserState.from_bytes(compact)
     assert back.watch_hashes == [0] * WATCH_SLOTS and back.to_bytes() == compact
-    assert UserState.from_bytes(STATE_HISTORY.downgrade(state, 7)).to_bytes() == compact
+    for version in (7, 8):
+        older = STATE_HISTORY.downgrade(state, version)
+        assert len(older) == 1000 and UserState.from_bytes(older).to_bytes() == compact
     state.watch_ew[2] = 1  # any watch byte set: stored whole
     assert len(state.to_bytes()) == STATE_BYTES
 
 
-def test_state_bytes_are_the_pinned_v8_layout() -> None:
+def test_state_bytes_are_the_pinned_v9_layout() -> None:
     """Guards the changelog: a worker must read the states its predecessor wrote, so the
-    bytes of every field stay where version 8 put them (version 7's, then the watch slots),
-    written as versions 7, 6 and 5 they are those layouts' bytes (version 7's: version 6's with
-    the rings' counts and the hour profile a byte each, then v7's new fields), and a state
-    filled over version 6's ranges, written as version 5, is the bytes pinned before the
-    layout was generated."""
+    bytes of every field stay where version 9 put them (version 8's, with the last folded
+    position after the dedup ring's), written as versions 8, 7, 6 and 5 they are those layouts'
+    bytes (version 8's: version 7's, then the watch slots; version 7's: version 6's with the
+    rings' counts and the hour profile a byte each, then v7's new fields), and a state filled
+    over version 6's ranges, written as version 5, is the bytes pinned before the layout was
+    generated."""
     state, flat = _filled_state()
     data = state.to_bytes()
-    assert data == struct.pack(_format(V8_LAYOUT), 8, *flat)
-    assert len(data) == STATE_BYTES == 1176
-    v7 = flat[:len(flat) - 80]  # without v8's watch slots (5 x 16 values)
+    assert data == struct.pack(_format(V9_LAYOUT), 9, *flat)
+    assert len(data) == STATE_BYTES == 1184
+    v8 = flat[:_FOLDED_AT] + flat[_FOLDED_AT + 1:]  # without v9's position
+    assert STATE_HISTORY.downgrade(state, 8) == struct.pack(_format(V8_LAYOUT), 8, *v8)
+    v7 = v8[:len(v8) - 80]  # without v8's watch slots (5 x 16 values)
     assert STATE_HISTORY.downgrade(state, 7) == struct.pack(_format(V7_LAYOUT), 7, *v7)
     v6 = v7[:len(v7) - 12]  # without v7's new fields (8 + 4 values)
     assert STATE_HISTORY.downgrade(state, 6) == struct.pack(_format(V6_LAYOUT), 6, *v6)
@@ -696,7 +763,7 @@ def test_every_field_round_trips() -> None:
     """``from_bytes`` restores each field (lists as lists, so rings can clear in place)."""
     state, _ = _filled_state()
     back = UserState.from_bytes(state.to_bytes())
-    for path, code, count in V8_LAYOUT:
+    for path, code, count in V9_LAYOUT:
         assert _read(back, path) == _read(state, path), path
         assert isinstance(_read(back, path), list) == (count > 1 or code.endswith("p")), path
     assert back.to_bytes() == state.to_bytes()
@@ -752,8 +819,8 @@ def test_features_and_states_of_a_pinned_stream() -> None:
 def test_user_state_is_its_layout() -> None:
     """The class, the codec and STATE_BYTES all follow the one field list."""
     assert UserState.__slots__ == STATE_LAYOUT.names
-    assert [f.name for f in STATE_LAYOUT.fields] == list(dict.fromkeys(p.split(".")[0] for p, _, _ in V8_LAYOUT))
-    assert STATE_LAYOUT.version == STATE_VERSION == 8 and STATE_LAYOUT.size == STATE_BYTES
+    assert [f.name for f in STATE_LAYOUT.fields] == list(dict.fromkeys(p.split(".")[0] for p, _, _ in V9_LAYOUT))
+    assert STATE_LAYOUT.version == STATE_VERSION == 9 and STATE_LAYOUT.size == STATE_BYTES
 
 
 def test_a_layout_is_a_value_another_version_is_refused() -> None:

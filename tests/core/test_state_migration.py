@@ -4,19 +4,19 @@ The fixtures in ``tests/core/fixtures`` were written once by
 ``tests/core/make_state_fixtures.py``: one fixed event stream, and each user's
 state after it as the code of the last commit of each state version serialised
 it (v2 e42295b, v3 26ed953, v4 d786b47, the shipped release; v5 dcff580, v6
-e1f7576, v7 3556ef3 and v8 6724b82, the current version, each written when it was introduced).  Reading them
+e1f7576, v7 3556ef3, v8 6724b82 and v9 (the current version), each written when it was introduced).  Reading them
 back with today's code is what a worker does with its predecessor's changelog:
 
-* v4, v5, v6 and v7 bytes migrate to exactly the states today's code builds from the
+* v4 to v8 bytes migrate to exactly the states today's code builds from the
   stream but the fields added since (v5 adds only the early-warning tags of open loans,
   which ``update`` never sets; v6 the merchant of the open loans drawn at one, and the
   stream names none; v7 narrows the rings' counts to a byte, and no bucket of the stream
-  holds 256; v8's watch slots start empty);
+  holds 256; v8's watch slots start empty; v9's position is 0, as offline);
 * v3 and v2 bytes migrate to those states too, except the fields the steps
   document as not rebuildable, which are at their defaults (and v2's
   ``rollover_chain``, copied although v3 counts it differently).
 
-A synthetic v8 and v9 (fields added, removed, re-typed) check the mechanism
+A synthetic next two versions (fields added, removed, re-typed) check the mechanism
 itself: copy by name, defaults for added fields, chains of steps, and a property
 test that migrating any state keeps every shared field.
 """
@@ -56,6 +56,7 @@ from stream.core.state_versions import (
     LAYOUT_V5,
     LAYOUT_V6,
     LAYOUT_V7,
+    LAYOUT_V8,
 )
 from stream.core.state_layout import Array, RingField, Scalar, StateFormatError, StateHistory, StateLayout, Step, Texts
 
@@ -92,7 +93,7 @@ def built() -> dict[str, UserState]:
 
 
 # -- the fixtures: states written by earlier versions, read back today ----------------
-@pytest.mark.parametrize("version", [2, 3, 4, 5, 6, 7, 8])
+@pytest.mark.parametrize("version", [2, 3, 4, 5, 6, 7, 8, 9])
 def test_fixtures_were_written_from_the_committed_stream(version: int) -> None:
     doc = _fixture(version)
     assert doc["state_version"] == version
@@ -111,28 +112,30 @@ def test_the_stream_exercises_what_the_steps_cannot_rebuild(built: dict[str, Use
     assert any(s.limit_before for s in states) and any(s.late_streak for s in states)
 
 
-@pytest.mark.parametrize("version", [4, 5, 6, 7])
+@pytest.mark.parametrize("version", [4, 5, 6, 7, 8])
 def test_states_of_the_shipped_release_read_back_as_built_today(built: dict[str, UserState], version: int) -> None:
-    """v4 (the shipped release, d786b47) -> v5 -> v6 -> v7 -> v8, v5 (dcff580), v6 (e1f7576) and v7
-    (3556ef3): every field as today's code builds it but those added since, which start empty.  v5
-    adds only the early-warning tags of open loans, which ``update`` never sets (the pipeline tags
-    scored loans); v6 the merchant of open loans, and the fixture stream (v1 events) names no
-    merchant; v7 stores the rings' counts and the hour profile in a byte, which the stream never
-    fills past 254; v8 the watch slots."""
+    """v4 (the shipped release, d786b47) -> v5 -> ... -> v9, v5 (dcff580), v6 (e1f7576), v7
+    (3556ef3) and v8 (6724b82): every field as today's code builds it but those added since, which
+    start empty.  v5 adds only the early-warning tags of open loans, which ``update`` never sets (the
+    pipeline tags scored loans); v6 the merchant of open loans, and the fixture stream (v1 events)
+    names no merchant; v7 stores the rings' counts and the hour profile in a byte, which the stream
+    never fills past 254; v8 the watch slots; v9 the input position, which offline replays (as this
+    stream's) have none of."""
     assert [(step.source, step.target, step.added, step.dropped, tuple(step.rebuild))
-            for step in STATE_HISTORY.steps[-4:]] == [
+            for step in STATE_HISTORY.steps[-5:]] == [
         (LAYOUT_V4, LAYOUT_V5, ("loan_ew", "loan_ew_source"), (), ()),
         (LAYOUT_V5, LAYOUT_V6, ("merchant", "loan_at_merchant"), (), ()),
         (LAYOUT_V6, LAYOUT_V7, NEW_IN_V7, (), ("ring_1h", "ring_24h", "ring_30d", "hour_hist")),
-        (LAYOUT_V7, STATE_LAYOUT, NEW_IN_V8, (), ()),
+        (LAYOUT_V7, LAYOUT_V8, NEW_IN_V8, (), ()),
+        (LAYOUT_V8, STATE_LAYOUT, NEW_IN_V9, (), ()),
     ]
-    added = NEW_IN_V8 if version == 7 else NEW_IN_V7 + NEW_IN_V8
+    added = {8: NEW_IN_V9, 7: NEW_IN_V8 + NEW_IN_V9}.get(version, NEW_IN_V7 + NEW_IN_V8 + NEW_IN_V9)
     stored = _fixture(version)["states"]
     assert sorted(stored) == sorted(built)
     fresh = _defaults()
     for user, hex_state in stored.items():
         data = bytes.fromhex(hex_state)
-        assert len(data) == STATE_HISTORY.layout(version).size
+        assert len(data) in (STATE_HISTORY.layout(version).size, STATE_HISTORY.layout(version).compact_size)
         migrated = UserState.from_bytes(data)
         assert type(migrated) is UserState and migrated.to_bytes()[0] == STATE_VERSION
         for name in STATE_LAYOUT.names:
@@ -141,9 +144,9 @@ def test_states_of_the_shipped_release_read_back_as_built_today(built: dict[str,
 
 
 def test_states_of_the_current_version_read_back_byte_for_byte(built: dict[str, UserState]) -> None:
-    """v8: every byte as today's code writes it, read back unchanged (whole for the users whose
+    """v9: every byte as today's code writes it, read back unchanged (whole for the users whose
     watch slots follow a loan, without them for the others)."""
-    stored = _fixture(8)["states"]
+    stored = _fixture(9)["states"]
     assert sorted(stored) == sorted(built)
     sizes = {len(bytes.fromhex(h)) for h in stored.values()}
     assert sizes == {COMPACT_STATE_BYTES, STATE_BYTES}
@@ -160,10 +163,14 @@ def _defaults() -> UserState:
 NEW_IN_V7 = ("loan_product", "last_loan_amount", "last_loan_product", "funded_ts", "funded_chain")
 #: What v8 added: the watch slots (stream.core.outcome_watch).
 NEW_IN_V8 = ("watch_hashes", "watch_due", "watch_product", "watch_ew", "watch_ew_source")
+#: What v9 added: the input position of the last event folded in.
+NEW_IN_V9 = ("folded_through",)
+#: Every field added since v6.
+NEW_SINCE_V6 = NEW_IN_V7 + NEW_IN_V8 + NEW_IN_V9
 
 
 def test_v3_states_migrate_to_the_states_built_today(built: dict[str, UserState]) -> None:
-    """v3 (26ed953) -> v4 -> ... -> v8: every field as today's code builds it, except short_ring and v7's and v8's new fields (empty)."""
+    """v3 (26ed953) -> v4 -> ... -> v9: every field as today's code builds it, except short_ring and the fields new since v6 (empty)."""
     step = STATE_HISTORY.steps[1]
     assert (step.source, step.target, step.added, step.dropped) == (LAYOUT_V3, LAYOUT_V4, ("short_ring",), ())
     fresh = _defaults()
@@ -173,7 +180,7 @@ def test_v3_states_migrate_to_the_states_built_today(built: dict[str, UserState]
         migrated = UserState.from_bytes(data)
         assert type(migrated) is UserState and migrated.to_bytes()[0] == STATE_VERSION
         for name in STATE_LAYOUT.names:
-            expected = fresh if name == "short_ring" or name in NEW_IN_V7 + NEW_IN_V8 else built[user]
+            expected = fresh if name == "short_ring" or name in NEW_SINCE_V6 else built[user]
             assert _value(migrated, name) == _value(expected, name), (user, name)
 
 
@@ -195,7 +202,7 @@ def test_v2_states_migrate_to_the_states_built_today(built: dict[str, UserState]
         assert len(data) == LAYOUT_V2.size == 963
         migrated = UserState.from_bytes(data)
         for name in STATE_LAYOUT.names:
-            if name in NOT_REBUILT_FROM_V2 or name in NEW_IN_V7 + NEW_IN_V8:
+            if name in NOT_REBUILT_FROM_V2 or name in NEW_SINCE_V6:
                 assert _value(migrated, name) == _value(fresh, name), (user, name)
             elif name == "rollover_chain":
                 assert migrated.rollover_chain == v2_class.from_bytes(data).rollover_chain
@@ -266,7 +273,7 @@ def test_the_current_version_decodes_without_the_migration() -> None:
     source = STATE_LAYOUT.compile(older=STATE_HISTORY.upgrade).source
     decode = source[source.index("def from_bytes"):]
     assert "return _older(cls, data)" in decode and "for " not in decode
-    assert STATE_HISTORY.versions == (2, 3, 4, 5, 6, 7, STATE_VERSION)
+    assert STATE_HISTORY.versions == (2, 3, 4, 5, 6, 7, 8, STATE_VERSION)
 
 
 # -- the mechanism, on synthetic next versions ----------------------------------------
@@ -322,7 +329,7 @@ def test_a_history_decodes_through_the_codec_it_is_given_to() -> None:
     v6 = cls.from_bytes(state.to_bytes())
     assert type(v6) is cls and v6.n_events == 7
     assert cls.from_bytes(v6.to_bytes()).to_bytes() == v6.to_bytes()
-    with pytest.raises(StateFormatError, match="v2 .963 bytes., v3 .946 bytes., v4 .984 bytes., v5 .1000 bytes., v6 .1066 bytes., v7 .1000 bytes., v8 .1000 or 1176 bytes."):
+    with pytest.raises(StateFormatError, match="v2 .963 bytes., v3 .946 bytes., v4 .984 bytes., v5 .1000 bytes., v6 .1066 bytes., v7 .1000 bytes., v8 .1000 or 1176 bytes., v9 .1008 or 1184 bytes."):
         cls.from_bytes(bytes([STATE_VERSION + 3]) + v6.to_bytes()[1:])
 
 
@@ -442,12 +449,12 @@ def test_migrating_a_v2_state_keeps_every_shared_field(state: Any) -> None:
 
 # -- rolling upgrades: writing the older version while older workers share the group ----
 def test_the_versions_a_worker_can_write() -> None:
-    """8, 7, 6, 5, 4 and 3 (the steps from 3 to 6 and 7 to 8 only add fields, 6 -> 7 narrows the
+    """9, 8, 7, 6, 5, 4 and 3 (the steps from 3 to 6 and 7 to 9 only add fields, 6 -> 7 narrows the
     rings' counts, which go back as they are); not 2, whose step rebuilt loan ids with no way back."""
-    assert STATE_HISTORY.writable_versions == (STATE_VERSION, 7, 6, 5, 4, 3)
+    assert STATE_HISTORY.writable_versions == (STATE_VERSION, 8, 7, 6, 5, 4, 3)
     assert state_encoder(0) is UserState.to_bytes and state_encoder(STATE_VERSION) is UserState.to_bytes
-    for version in (2, 9, 1):
-        with pytest.raises(ValueError, match=f"state_write_version {version} cannot be written.*writes versions 8, 7, 6, 5, 4, 3"):
+    for version in (2, 10, 1):
+        with pytest.raises(ValueError, match=f"state_write_version {version} cannot be written.*writes versions 9, 8, 7, 6, 5, 4, 3"):
             state_encoder(version)
 
 
@@ -471,7 +478,7 @@ def test_ring_counts_narrowed_to_a_byte_clamp_and_go_back_as_they_are(built: dic
     assert migrated.hour_hist == [150, 75, 63, 1, *([0] * 20)]
     for name in set(LAYOUT_V6.names) - set(("ring_1h", "ring_24h", "ring_30d", "hour_hist")):
         assert _value(migrated, name) == _value(state, name), name
-    for name in NEW_IN_V7 + NEW_IN_V8:
+    for name in NEW_SINCE_V6:
         assert _value(migrated, name) == _value(UserState(), name), name
 
 
@@ -481,7 +488,7 @@ def test_a_step_goes_back_only_where_every_rebuilt_field_has_a_way_back() -> Non
     half = Step(LAYOUT_V6, LAYOUT_V7, rebuild=rings.rebuild, restore={"ring_1h": rings.restore["ring_1h"]})
     assert not half.reversible
     steps = STATE_HISTORY.steps
-    assert StateHistory(STATE_LAYOUT, (*steps[:-2], half, steps[-1])).writable_versions == (STATE_VERSION, 7)
+    assert StateHistory(STATE_LAYOUT, (*steps[:-3], half, *steps[-2:])).writable_versions == (STATE_VERSION, 8, 7)
     with pytest.raises(ValueError, match="restores fields it does not rebuild: recent_pos"):
         Step(STATE_LAYOUT, NEXT, restore={"recent_pos": lambda new: new.recent_pos})
 

@@ -57,7 +57,7 @@ from tests.faults_support import (
     train_model,
     wait_until,
 )
-from tests.support import decode_dlq, metric_sum, read_records, scrape
+from tests.support import decode_dlq, metric_sum, offline_bytes, read_records, scrape
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -98,7 +98,7 @@ def by_label(samples: dict[str, float], name: str, label: str = "reason") -> dic
 def mismatches(got: dict[str, bytes], expected: dict[str, bytes]) -> list[str]:
     """Users whose last changelog state differs from the offline one (missing included)."""
     missing = sorted(set(expected) - set(got))
-    differ = sorted(u for u in set(expected) & set(got) if got[u] != expected[u])
+    differ = sorted(u for u in set(expected) & set(got) if offline_bytes(got[u]) != expected[u])
     problems = []
     if missing:
         problems.append(f"{len(missing)} of {len(expected)} users missing from the changelog, e.g. {missing[:3]}")
