@@ -15,11 +15,16 @@ import re
 import subprocess
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from kafka import KafkaConsumer, TopicPartition
+from kafka.structs import OffsetAndMetadata
 
+from stream.core.features import RECENT_IDS
+from stream.kafka.config import kafka_client_config
 from stream.local import broker
 from stream.worker.health import EXIT_STALLED, Health
 from stream.kafka.producer import make_producer
@@ -145,6 +150,58 @@ def test_kill9_mid_stream_then_restart(unique_topics: Settings, model_dir: Path,
     print(f"\nkill -9 after {before_kill:.0f}/{len(events)} events; ready {t_ready:.1f}s after the kill; "
           f"{reflected} events in the restored changelog, {scored_before_kill:.0f} scored by the killed worker "
           f"when last scraped; restart handled {total:.0f} ({total - scored:.0f} duplicates); {counts}")
+
+
+# --------------------------------------------------------------------------- the whole log read again
+
+
+def _rewind_group(settings: Settings) -> None:
+    """Commit offset 0 on every input partition for the (stopped) worker's group, as an operator's
+    ``kafka-consumer-groups --reset-offsets --to-earliest`` does: the next worker reads it all again."""
+    consumer = KafkaConsumer(**kafka_client_config(settings), group_id=settings.app_id, enable_auto_commit=False)
+    try:
+        tps = [TopicPartition(settings.input_topic, p) for p in sorted(consumer.partitions_for_topic(settings.input_topic))]
+        consumer.assign(tps)
+        consumer.commit({tp: OffsetAndMetadata(0, "", -1) for tp in tps})
+    finally:
+        consumer.close()
+
+
+def test_the_whole_log_read_again_changes_no_state(unique_topics: Settings, model_dir: Path, tmp_path: Path) -> None:
+    """The longest replay there is (finding 20): every event of every user redelivered in order,
+    many users with more events than the state's recent ids.  All are recognised by position: no
+    state changes, nothing is scored or alerted again."""
+    events = sim_events(users=80, days=60, seed=24, prefix="rw")
+    per_user = Counter(e["user_id"] for e in events)
+    assert sum(1 for n in per_user.values() if n > RECENT_IDS) >= 10, "test data: too few users beyond the id ring"
+    (port,) = free_ports(1)
+    settings = unique_topics.replace(model_dir=model_dir, data_dir=tmp_path / "worker", metrics_port=port)
+    expected = offline_expectation(model_dir, events, settings.suppress_window_s)
+    logs = [tmp_path / "worker-1.log", tmp_path / "worker-2.log"]
+    workers = Workers()
+    Publisher(settings, events, rate=5000.0).start().join()
+    try:
+        first = workers.start(settings, logs[0])
+        wait_until(lambda: http_status(port, "/ready") == 200 and _finished(settings, expected, port), 120,
+                   "all processed, state == offline", logs[:1], [first], describe=describe_progress(settings, expected, port))
+        assert commits_caught_up(settings) is None
+        workers.close()
+        alerts_before = len(read_topic(settings, settings.alerts_topic))
+        _rewind_group(settings)
+        assert group_offsets(settings) == (0, len(events))
+
+        second = workers.start(settings, logs[1])
+        wait_until(lambda: http_status(port, "/ready") == 200 and _finished(settings, expected, port)
+                   and processed(port) >= len(events), 120, "the whole log read again", logs[1:], [second],
+                   describe=describe_progress(settings, expected, port))
+        samples = scrape(port)
+    finally:
+        workers.close()
+
+    assert_same_as_offline(settings, expected)
+    assert _scored(samples) == 0, f"{_scored(samples):.0f} replayed events scored again"
+    assert metric_sum(samples, "riskmon_events_processed_total") == len(events)
+    assert len(read_topic(settings, settings.alerts_topic)) == alerts_before, "a replayed event alerted again"
 
 
 # --------------------------------------------------------------------------- two workers, one killed
