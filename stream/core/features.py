@@ -450,14 +450,18 @@ def position(partition: int, offset: int) -> int:
     return (partition << OFFSET_BITS) | ((offset + 1) & _OFFSET_MASK)
 
 
+def covers(through: int, at: int) -> bool:
+    """A state folded through position ``through`` has folded the message at ``at``: the same
+    partition, not beyond it (0, no position, covers nothing)."""
+    return through != 0 and at >> OFFSET_BITS == through >> OFFSET_BITS and at & _OFFSET_MASK <= through & _OFFSET_MASK
+
+
 def replayed(state: UserState, event: Event, at: int) -> bool:
-    """The event at input position ``at`` is one the state has folded already: its partition's
-    position is not beyond the state's last folded one, and its time is not after the newest the
-    state has seen (every folded event's is not).  The time check keeps a recreated input topic,
-    whose offsets start again at 0, from having its new events taken for old ones."""
-    through = state.folded_through
-    return (through != 0 and at >> OFFSET_BITS == through >> OFFSET_BITS
-            and at & _OFFSET_MASK <= through & _OFFSET_MASK and event.ts <= state.last_ts)
+    """The event at input position ``at`` is one the state has folded already: the state
+    ``covers`` it, and its time is not after the newest the state has seen (every folded event's
+    is not).  The time check keeps a recreated input topic, whose offsets start again at 0, from
+    having its new events taken for old ones."""
+    return covers(state.folded_through, at) and event.ts <= state.last_ts
 
 
 def update(state: UserState, event: Event, at: int = 0) -> FeatureRow | None:

@@ -33,7 +33,9 @@ import json
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
+from stream.core.features import UserState, covers, position
 from stream.core.routing import partition_for
+from stream.core.state_layout import StateFormatError
 
 #: The state table's name before any rescale (its changelog: ``<app_id>-user-state-changelog``).
 BASE_TABLE = "user-state"
@@ -340,6 +342,34 @@ def copy_target(partition: int, offset: int, key: bytes | None, copied: set[tupl
     if not moves(key, partition, partitions, partitioner) or (partition, offset) in copied:
         return None
     return partition_for(key, partitions, partitioner)  # type: ignore[arg-type]
+
+
+def folded_positions(records: Iterable[tuple[bytes | None, bytes | None]], keys: set[bytes]) -> dict[bytes, int]:
+    """``(key, state)`` of a changelog in order -> for each of ``keys`` whose latest state has one, the
+    input position it has folded through (``stream.core.features.position``).  Bytes that are not a
+    state, or a state from before positions, give none."""
+    latest: dict[bytes, bytes | None] = {}
+    for key, value in records:
+        if key in keys:
+            latest[key] = value
+    out = {}
+    for key, value in latest.items():
+        try:
+            through = UserState.from_bytes(value).folded_through if value is not None else 0
+        except StateFormatError:
+            through = 0
+        if through:
+            out[key] = through
+    return out
+
+
+def already_folded(folded: Mapping[bytes, int], partition: int, offset: int, key: bytes | None) -> bool:
+    """A tail record its user's state has folded already (``folded``: ``folded_positions``), so it is
+    not copied.  A tail starts at the group's committed offset, but a worker killed before it
+    committed had folded some of it; their copies would be new messages on the new partitions,
+    whose replay only the user's recent event ids could recognise.  The worker skips the
+    originals as it skips every moved record, and their effects are in the state."""
+    return key is not None and covers(folded.get(key, 0), position(partition, offset))
 
 
 def copied_from(headers: Iterable[tuple[str, bytes]], topic: str) -> tuple[int, int] | None:

@@ -175,11 +175,18 @@ def _move_tail(settings: Settings, m: Marker, progress: Progress, note: Callable
         if origin is not None:
             copied.add(origin)
     spans = {p: (s, m.tail_end[p]) for p, s in m.tail_start.items()}
-    read = sent = 0
+    movers = {r.key for r in ops.read_range(settings, topic, spans)
+              if core.moves(r.key, r.partition, m.to_partitions, m.partitioner)}
+    changelog = core.changelog_topic(settings.app_id, m.target_table)  # the states step wrote it
+    folded = core.folded_positions(((r.key, r.value) for r in ops.read_all(settings, changelog)), movers) if movers else {}
+    read = sent = skipped = 0
     writer = ops.Writer(settings)
     try:
         for r in ops.read_range(settings, topic, spans):  # in offset order per partition: a user's order is kept
             read += 1
+            if core.already_folded(folded, r.partition, r.offset, r.key):
+                skipped += 1
+                continue
             target = core.copy_target(r.partition, r.offset, r.key, copied, m.to_partitions, m.partitioner)
             if target is None:
                 continue
@@ -193,7 +200,7 @@ def _move_tail(settings: Settings, m: Marker, progress: Progress, note: Callable
         writer.close()
     total = len(copied) + sent
     note(f"tail: {read} unprocessed records on the old partitions, {total} of them moved to their new "
-         f"partition ({len(copied)} by an earlier run)")
+         f"partition ({len(copied)} by an earlier run), {skipped} left: already in their user's state")
     return replace(m, moved=total)
 
 

@@ -16,8 +16,10 @@ from stream.core.rescale import (
     RescaleInProgress,
     RescaleRefused,
     StateLocation,
+    already_folded,
     copied_from,
     copy_target,
+    folded_positions,
     latest_states,
     moves,
     offsets_to_commit,
@@ -26,6 +28,7 @@ from stream.core.rescale import (
     state_location,
     state_writes,
 )
+from stream.core.features import UserState, position
 from stream.core.routing import partition_for
 
 KEYS = [f"u{i}".encode() for i in range(400)]
@@ -183,6 +186,20 @@ def test_copied_tail_records_are_recognised_by_their_header() -> None:
 def test_offsets_start_unconsumed_partitions_at_their_beginning_and_leave_the_rest() -> None:
     committed = {0: 10, 1: None, 2: 5, 3: 0, 4: None, 5: None}
     assert offsets_to_commit(committed, {0: 0, 1: 3, 2: 0, 3: 0, 4: 0, 5: 0}) == {1: 3, 4: 0, 5: 0}
+
+
+def test_a_tail_record_is_already_folded_when_its_users_latest_state_covers_it() -> None:
+    """``folded_positions`` reads the latest state of the asked users only (older versions and bytes
+    that are not a state: no position); ``already_folded`` compares on the record's own partition."""
+    older, newer = UserState(), UserState()
+    older.folded_through, newer.folded_through = position(2, 50), position(2, 80)
+    records = [(b"u1", older.to_bytes()), (b"u2", b"not a state"), (b"u1", newer.to_bytes()),
+               (b"u3", newer.to_bytes()), (b"u4", UserState().to_bytes()), (None, None)]
+    folded = folded_positions(records, {b"u1", b"u2", b"u4", b"u9"})
+    assert folded == {b"u1": position(2, 80)}  # u3 not asked for, u4 without a position
+    assert already_folded(folded, 2, 80, b"u1") and already_folded(folded, 2, 0, b"u1")
+    assert not already_folded(folded, 2, 81, b"u1") and not already_folded(folded, 3, 10, b"u1")
+    assert not already_folded(folded, 2, 10, b"u2") and not already_folded(folded, 2, 10, None)
 
 
 def test_a_tail_copy_killed_anywhere_and_resumed_puts_every_moving_record_once_in_order() -> None:

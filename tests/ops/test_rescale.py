@@ -15,6 +15,7 @@ import pytest
 
 from stream.core import rescale as core
 from stream.core.rescale import RescaleRefused
+from stream.core.features import UserState, position
 from stream.core.routing import partition_for
 from stream.ops import rescale as ops_rescale
 from stream.settings import Settings
@@ -172,6 +173,34 @@ def _check_result(kafka: FakeKafka, states: dict[bytes, bytes], tail) -> None:
     assert not any(skipped(p, o, k) for p, o, k in tail if partition_for(k, 8) == p)
     assert kafka.committed == {0: 40, 1: 25, 2: 60, 3: 0, 4: 0, 5: 0, 6: 0, 7: 0}
     assert marker.states == len(states) and marker.moved == len(moving)
+
+
+def test_tail_records_a_killed_worker_had_folded_are_not_copied(kafka) -> None:
+    """A worker killed before it committed had folded part of the tail.  Copies of those records
+    would be new messages on the new partitions, whose replay only the user's recent event ids
+    could recognise (docs/reliability.md, finding 20).  The user's state says how far it folded
+    (``folded_through``): those records are not copied (the worker skips the originals, as every
+    moved one), the user's later ones are."""
+    states, tail = _deployment(kafka)
+    moving = [(p, o, k) for p, o, k in tail if partition_for(k, 8) != p]
+    firsts: dict[bytes, tuple[int, int]] = {}
+    for p, o, k in moving:
+        firsts.setdefault(k, (p, o))
+    folded_users = [k for k in firsts if sum(1 for _, _, u in moving if u == k) >= 2][:5]
+    assert len(folded_users) == 5, "test data: too few users with two moving tail records"
+    for user in folded_users:  # folded through its first moving tail record
+        state = UserState()
+        state.folded_through = position(*firsts[user])
+        states[user] = state.to_bytes()
+        kafka.append(OLD, partition_for(user, 4), user, states[user])
+    _run(kafka)
+    marker = core.Marker.from_bytes(kafka.read_last(SETTINGS, core.marker_topic("app"), core.MARKER_KEY))
+    copied = sorted(core.copied_from(r.headers, "in") for p in range(8) for r in kafka.topics["in"][p]
+                    if core.copied_from(r.headers, "in"))
+    left = {firsts[user] for user in folded_users}
+    assert copied == sorted((p, o) for p, o, _ in moving if (p, o) not in left)
+    assert marker.moved == len(moving) - len(left)
+    assert all(marker.moved_records()(p, o, k) for p, o, k in moving)  # the originals are skipped all the same
 
 
 def test_a_rescale_without_interruption(kafka) -> None:
