@@ -34,18 +34,16 @@ run: setup
 	$(BIN)/riskmon run
 
 # Two passes: the tests that need no broker (pure logic, the held-out-worlds
-# guards) spread over every core with pytest-xdist, then the broker tests two at
-# a time (KAFKA_TEST_JOBS), each pytest-xdist worker with a private broker of its
-# own: they mostly wait on Kafka (rebalances, session timeouts, restarts), so two
-# at a time take about 60 % of the time of one at a time on 2 cores. Three at a
-# time were faster still but failed the Java fleet's kill -9 test once in three
-# runs (docs/reliability.md, finding 20).
+# guards) spread over every core with pytest-xdist, then the broker tests three
+# at a time (KAFKA_TEST_JOBS), each pytest-xdist worker with a private broker of
+# its own: they mostly wait on Kafka (rebalances, session timeouts, restarts), so
+# even on 2 cores three at a time took 4:56-5:49 against 7:30 for two (docs/tests.md).
 # KAFKA_TEST_JOBS=0 runs them one at a time in one process, with one broker.
 # The first pass's workers keep NumPy's and scikit-learn's thread pools at one
 # thread: a process per core already fills the cores, and pools of one per core
 # in each made the guards 8-9 % slower (docs/tests.md).
 TEST_JOBS ?= auto
-KAFKA_TEST_JOBS ?= 2
+KAFKA_TEST_JOBS ?= 3
 
 test: setup
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest -n $(TEST_JOBS) -m "not kafka" $(PYTEST_ARGS)
