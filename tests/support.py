@@ -41,6 +41,7 @@ def offline_bytes(stored: bytes) -> bytes:
     state.folded_through = 0
     return state.to_bytes()
 
+
 def start_worker(settings: Settings, log_path: Path, *args: str) -> subprocess.Popen:
     """``riskmon worker [args]`` as a child process with exactly ``settings``."""
     log = open(log_path, "ab")
