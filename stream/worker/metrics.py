@@ -39,7 +39,7 @@ REKEYED = Counter(
 RESCALE_MOVED = Counter(
     "riskmon_events_moved_by_rescale_total",
     "Input records skipped because riskmon rescale copied them, unprocessed, to the partition their key hashes to "
-    "after the rescale (the copy is processed there).",
+    "after the rescale (the copy is processed there), or found them already folded into their user's state.",
 )
 EARLY_WARNING_SCORED = Counter(
     "riskmon_early_warning_scored_total",
