@@ -188,7 +188,7 @@ def test_the_whole_log_read_again_changes_no_state(unique_topics: Settings, mode
         workers.close()
         alerts_before = len(read_topic(settings, settings.alerts_topic))
         _rewind_group(settings)
-        assert group_offsets(settings) == (0, len(events))
+        wait_until(lambda: group_offsets(settings) == (0, len(events)), 30, "the group's offsets at 0", logs[:1], [])
 
         second = workers.start(settings, logs[1])
         wait_until(lambda: http_status(port, "/ready") == 200 and _finished(settings, expected, port)
