@@ -344,20 +344,16 @@ def copy_target(partition: int, offset: int, key: bytes | None, copied: set[tupl
     return partition_for(key, partitions, partitioner)  # type: ignore[arg-type]
 
 
-def folded_positions(records: Iterable[tuple[bytes | None, bytes | None]], keys: set[bytes]) -> dict[bytes, int]:
-    """``(key, state)`` of a changelog in order -> for each of ``keys`` whose latest state has one, the
-    input position it has folded through (``stream.core.features.position``).  Bytes that are not a
+def folded_positions(states: Mapping[bytes, bytes]) -> dict[bytes, int]:
+    """User -> stored state (``latest_states``) -> user -> the input position the state has folded
+    through (``stream.core.features.position``), for the states that have one.  Bytes that are not a
     state, or a state from before positions, give none."""
-    latest: dict[bytes, bytes | None] = {}
-    for key, value in records:
-        if key in keys:
-            latest[key] = value
     out = {}
-    for key, value in latest.items():
+    for key, value in states.items():
         try:
-            through = UserState.from_bytes(value).folded_through if value is not None else 0
+            through = UserState.from_bytes(value).folded_through
         except StateFormatError:
-            through = 0
+            continue
         if through:
             out[key] = through
     return out

@@ -178,7 +178,9 @@ def _move_tail(settings: Settings, m: Marker, progress: Progress, note: Callable
     movers = {r.key for r in ops.read_range(settings, topic, spans)
               if core.moves(r.key, r.partition, m.to_partitions, m.partitioner)}
     changelog = core.changelog_topic(settings.app_id, m.target_table)  # the states step wrote it
-    folded = core.folded_positions(((r.key, r.value) for r in ops.read_all(settings, changelog)), movers) if movers else {}
+    moving_states = core.latest_states(((r.partition, r.key, r.value) for r in ops.read_all(settings, changelog)
+                                        if r.key in movers), m.to_partitions, m.partitioner).states if movers else {}
+    folded = core.folded_positions(moving_states)
     read = sent = skipped = 0
     writer = ops.Writer(settings)
     try:

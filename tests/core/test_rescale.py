@@ -189,14 +189,15 @@ def test_offsets_start_unconsumed_partitions_at_their_beginning_and_leave_the_re
 
 
 def test_a_tail_record_is_already_folded_when_its_users_latest_state_covers_it() -> None:
-    """``folded_positions`` reads the latest state of the asked users only (older versions and bytes
-    that are not a state: no position); ``already_folded`` compares on the record's own partition."""
+    """``folded_positions`` reads the position of the latest states (``latest_states``: the newer of
+    u1's two; states without one and bytes that are not a state: none); ``already_folded`` compares
+    on the record's own partition."""
     older, newer = UserState(), UserState()
     older.folded_through, newer.folded_through = position(2, 50), position(2, 80)
-    records = [(b"u1", older.to_bytes()), (b"u2", b"not a state"), (b"u1", newer.to_bytes()),
-               (b"u3", newer.to_bytes()), (b"u4", UserState().to_bytes()), (None, None)]
-    folded = folded_positions(records, {b"u1", b"u2", b"u4", b"u9"})
-    assert folded == {b"u1": position(2, 80)}  # u3 not asked for, u4 without a position
+    records = [(partition_for(k, 4), k, v) for k, v in ((b"u1", older.to_bytes()), (b"u2", b"not a state"),
+                                                         (b"u1", newer.to_bytes()), (b"u4", UserState().to_bytes()))]
+    folded = folded_positions(latest_states(records, 4, "murmur2").states)
+    assert folded == {b"u1": position(2, 80)}
     assert already_folded(folded, 2, 80, b"u1") and already_folded(folded, 2, 0, b"u1")
     assert not already_folded(folded, 2, 81, b"u1") and not already_folded(folded, 3, 10, b"u1")
     assert not already_folded(folded, 2, 10, b"u2") and not already_folded(folded, 2, 10, None)
