@@ -20,11 +20,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from kafka import KafkaConsumer, TopicPartition
-from kafka.structs import OffsetAndMetadata
 
 from stream.core.features import RECENT_IDS
-from stream.kafka.config import kafka_client_config
+from stream.kafka.ops import commit_offsets
 from stream.local import broker
 from stream.worker.health import EXIT_STALLED, Health
 from stream.kafka.producer import make_producer
@@ -155,18 +153,6 @@ def test_kill9_mid_stream_then_restart(unique_topics: Settings, model_dir: Path,
 # --------------------------------------------------------------------------- the whole log read again
 
 
-def _rewind_group(settings: Settings) -> None:
-    """Commit offset 0 on every input partition for the (stopped) worker's group, as an operator's
-    ``kafka-consumer-groups --reset-offsets --to-earliest`` does: the next worker reads it all again."""
-    consumer = KafkaConsumer(**kafka_client_config(settings), group_id=settings.app_id, enable_auto_commit=False)
-    try:
-        tps = [TopicPartition(settings.input_topic, p) for p in sorted(consumer.partitions_for_topic(settings.input_topic))]
-        consumer.assign(tps)
-        consumer.commit({tp: OffsetAndMetadata(0, "", -1) for tp in tps})
-    finally:
-        consumer.close()
-
-
 def test_the_whole_log_read_again_changes_no_state(unique_topics: Settings, model_dir: Path, tmp_path: Path) -> None:
     """The longest replay there is (finding 20): every event of every user redelivered in order,
     many users with more events than the state's recent ids.  All are recognised by position: no
@@ -187,7 +173,8 @@ def test_the_whole_log_read_again_changes_no_state(unique_topics: Settings, mode
         assert commits_caught_up(settings) is None
         workers.close()
         alerts_before = len(read_topic(settings, settings.alerts_topic))
-        _rewind_group(settings)
+        # As an operator's ``kafka-consumer-groups --reset-offsets --to-earliest``: the next worker reads it all again.
+        commit_offsets(settings, settings.app_id, settings.input_topic, {p: 0 for p in range(settings.partitions)})
         wait_until(lambda: group_offsets(settings) == (0, len(events)), 30, "the group's offsets at 0", logs[:1], [])
 
         second = workers.start(settings, logs[1])
