@@ -3,7 +3,7 @@ one that adds latency, one that leaves a topic created late unread for 5 minutes
 
 Fixes 1-3, 5 and 6 were found by the kill -9 / failover tests (``tests/integration/test_faults.py``),
 fix 4 by the latency benchmark (``riskmon bench``), fixes 8 and 9 by the broker tests
-run two at a time (as ``make test`` runs them), fix 10 by starting a worker before its topics; fixes 1-9
+run two at a time (as ``make test`` ran them then), fix 10 by starting a worker before its topics; fixes 1-9
 are installed on every app by :func:`install`, fix 10 is called by the worker's topic check.  They touch private Faust
 methods, so ``pyproject.toml`` pins faust-streaming to 0.15.x; re-check them
 (the fault tests do) before moving to another release.
