@@ -31,7 +31,36 @@ def _clear_buckets(buckets: tuple[list[int], ...], head: int, k: int, slots: int
                 values[j % slots] = 0
 
 
-class Ring:
+class _TimeBuckets:
+    """The bucket clock every ring shares: ``slots`` buckets of ``width`` seconds, the newest
+    at ``head``; subclasses hold the per-bucket lists (``_buckets``) and say how an event
+    combines into its bucket."""
+
+    __slots__ = ("slots", "width", "head")
+
+    def __init__(self, slots: int, width: int) -> None:
+        self.slots = slots
+        self.width = width
+        self.head = -1  # index of the newest bucket seen, -1 when empty
+
+    def _buckets(self) -> tuple[list[int], ...]:
+        raise NotImplementedError
+
+    def advance(self, ts: float) -> None:
+        """Move the ring forward to ``ts``'s bucket, clearing buckets that fall out."""
+        k = int(ts // self.width)
+        if k > self.head:
+            _clear_buckets(self._buckets(), self.head, k, self.slots)
+            self.head = k
+
+    def _slot(self, ts: float) -> int | None:
+        """Index of ``ts``'s bucket after advancing to it; None when it is too old for the ring."""
+        self.advance(ts)
+        k = int(ts // self.width)
+        return k % self.slots if k > self.head - self.slots else None
+
+
+class Ring(_TimeBuckets):
     """Count and amount (whole yuan) per time bucket over the last ``slots`` buckets.
 
     Amounts are kept as whole yuan in 32-bit slots, and counts saturate at 255
@@ -41,31 +70,22 @@ class Ring:
     event) and the offline commands (which do not) compute identical features.
     """
 
-    __slots__ = ("slots", "width", "head", "counts", "amounts")
+    __slots__ = ("counts", "amounts")
 
     def __init__(self, slots: int, width: int) -> None:
-        self.slots = slots
-        self.width = width
-        self.head = -1  # index of the newest bucket seen, -1 when empty
+        super().__init__(slots, width)
         self.counts = [0] * slots
         self.amounts = [0] * slots
 
-    def advance(self, ts: float) -> None:
-        """Move the ring forward to ``ts``'s bucket, clearing buckets that fall out."""
-        k = int(ts // self.width)
-        if k > self.head:
-            _clear_buckets((self.counts, self.amounts), self.head, k, self.slots)
-            self.head = k
+    def _buckets(self) -> tuple[list[int], ...]:
+        return self.counts, self.amounts
 
     def add(self, ts: float, amount: float) -> None:
         """Count one event; too old for the ring means not counted here."""
-        self.advance(ts)
-        k = int(ts // self.width)
-        if k <= self.head - self.slots:
-            return
-        i = k % self.slots
-        self.counts[i] = min(self.counts[i] + 1, U8_MAX)
-        self.amounts[i] = min(self.amounts[i] + round(amount), U32_MAX)
+        i = self._slot(ts)
+        if i is not None:
+            self.counts[i] = min(self.counts[i] + 1, U8_MAX)
+            self.amounts[i] = min(self.amounts[i] + round(amount), U32_MAX)
 
     def totals(self, last: int | None = None) -> tuple[int, int]:
         """Count and amount in the newest ``last`` buckets (all by default)."""
@@ -77,29 +97,17 @@ class Ring:
         return sum(self.counts[i] for i in idx), sum(self.amounts[i] for i in idx)
 
 
-class _BucketRing:
-    """One small integer per time bucket over the last ``slots`` buckets (same bucket
-    semantics as ``Ring``); subclasses say how an event combines into its bucket."""
+class _BucketRing(_TimeBuckets):
+    """One small integer per time bucket over the last ``slots`` buckets."""
 
-    __slots__ = ("slots", "width", "head", "values")
+    __slots__ = ("values",)
 
     def __init__(self, slots: int, width: int) -> None:
-        self.slots = slots
-        self.width = width
-        self.head = -1
+        super().__init__(slots, width)
         self.values = [0] * slots
 
-    def advance(self, ts: float) -> None:
-        k = int(ts // self.width)
-        if k > self.head:
-            _clear_buckets((self.values,), self.head, k, self.slots)
-            self.head = k
-
-    def _slot(self, ts: float) -> int | None:
-        """Index of ``ts``'s bucket after advancing to it; None when it is too old for the ring."""
-        self.advance(ts)
-        k = int(ts // self.width)
-        return k % self.slots if k > self.head - self.slots else None
+    def _buckets(self) -> tuple[list[int], ...]:
+        return (self.values,)
 
 
 class MaxRing(_BucketRing):

@@ -66,10 +66,10 @@ QUICK = settings(max_examples=60, deadline=None)
 
 # -- helpers -------------------------------------------------------------------------
 def _value(state: Any, name: str) -> Any:
-    """A field's stored value, comparable with ==: a ring as all its attributes."""
+    """A field's stored value, comparable with ==: a ring as all its attributes, its base's first."""
     value = getattr(state, name)
     if hasattr(value, "head"):
-        attrs = [a for k in type(value).__mro__ for a in getattr(k, "__slots__", ())]
+        attrs = [a for k in reversed(type(value).__mro__) for a in getattr(k, "__slots__", ())]
         return tuple(list(getattr(value, a)) if isinstance(getattr(value, a), list) else getattr(value, a) for a in attrs)
     return list(value) if isinstance(value, list) else value
 
