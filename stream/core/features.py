@@ -41,6 +41,7 @@ import hashlib
 import math
 import struct
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 from stream.core.contract import CHANNELS, PRODUCTS, SEGMENTS, Event, LoanEvent
@@ -780,6 +781,7 @@ def _late_max(s: UserState) -> int:
     return s.late_ring.max()
 
 
+@lru_cache(maxsize=1 << 14)  # one event's stages look its loan up 3-7 times (fold, outcome watch, merchant)
 def loan_hash(loan_id: str) -> int:
     """32-bit hash of a loan id (never 0, which marks a free slot); a user has at most
     OPEN_LOAN_SLOTS open loans, so a collision among them is negligible."""
