@@ -36,9 +36,10 @@ def _die_with_parent() -> None:
 
 def offline_bytes(stored: bytes) -> bytes:
     """A state the worker stored, as the offline replay of the same events stores it: the input
-    position of the last folded event (``folded_through``), which only the stream has, at 0."""
+    positions only the stream has (``folded_through``, ``rekeyed_through``) at 0."""
     state = UserState.from_bytes(stored)
     state.folded_through = 0
+    state.rekeyed_through = [0] * len(state.rekeyed_through)
     return state.to_bytes()
 
 

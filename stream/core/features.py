@@ -15,10 +15,12 @@ Why this shape:
 * **Idempotence.**  In the stream, the state remembers the input position
   (partition, offset) of the last event folded into it, written atomically
   with it: a replay after a crash re-reads events at positions the state has
-  already passed, however many there are.  The last ``RECENT_IDS`` event ids
-  (64-bit hashes) are kept as well, for copies of an event at other positions (a
-  producer's retry, a re-keyed copy sent again) and for offline files, which
-  have no positions.  Ids alone were not enough: a replay of more than
+  already passed, however many there are; and, for events that came as re-keyed
+  copies (a producer without keys), how far each source partition's copies are
+  folded (``Copy``), so copies sent again by a forwarder's successor are recognised
+  too.  The last ``RECENT_IDS`` event ids (64-bit hashes) are kept as well, for
+  copies of an event at other positions (a producer's retry) and for offline
+  files, which have no positions.  Ids alone were not enough: a replay of more than
   ``RECENT_IDS`` of a user's events pushes each id out before its own copy
   comes, and every event was counted twice (docs/reliability.md, finding 20).
 
@@ -60,7 +62,7 @@ LATE_RING = (9, 10 * 86400)  # worst lateness per 10-day bucket: the "90d" windo
 #: Leads every serialised state; bump it whenever STATE_LAYOUT changes, so a
 #: worker never misreads state written by an older version from the changelog
 #: (it migrates it: STATE_HISTORY below, from stream.core.state_versions).
-STATE_VERSION = 9
+STATE_VERSION = 10
 RECENT_IDS = 16  # dedup by id: the last 16 events of the user (replays are recognised by position)
 DEVICE_SLOTS = 4
 OPEN_LOAN_SLOTS = 8
@@ -76,6 +78,11 @@ OPEN_LOAN_SLOTS = 8
 #: lender whose borrowers stack loans were still lost, with sixteen 7 % (docs/early_warning.md).
 WATCH_SLOTS = 16
 WATCH_FORGET_DAYS = 90
+#: Source partitions whose re-keyed copies a state follows (``Copy``), the most recently seen
+#: first: a producer without keys spreads a user's events over every partition, and a replay
+#: of each one re-sends its copies.  Beyond eight, the partition seen longest ago is forgotten and
+#: its copies are recognised by id alone.
+REKEY_SOURCES = 8
 #: The state keeps the id of the merchant the user's latest merchant loan was drawn at, and
 #: which open loans were drawn there: a repayment carries no merchant, so a late one is
 #: attributed through its loan (the merchant's entity view counts its borrowers' lateness,
@@ -371,14 +378,18 @@ STATE_LAYOUT = StateLayout(
         Array("watch_product", "B", WATCH_SLOTS),  # 1 + index into PRODUCTS
         Array("watch_ew", "B", WATCH_SLOTS),  # early-warning tag, as loan_ew
         Array("watch_ew_source", "B", WATCH_SLOTS),  # as loan_ew_source
+        # per source partition, the position of its re-keyed copies folded in with none missing (0: free)
+        Array("rekeyed_through", "Q", REKEY_SOURCES),
     ),
-    zero_tail=5,  # the watch slots: left off while empty (COMPACT_STATE_BYTES)
+    zero_tail=6,  # the watch slots and the re-keyed copies' sources: left off while empty (COMPACT_STATE_BYTES)
 )
-#: The stored size of a state whose watch slots follow a loan.
+#: The stored size of a state whose watch slots follow a loan or that has folded a re-keyed copy.
 STATE_BYTES = STATE_LAYOUT.size
 #: Nearly every user's watch slots are empty (the watch follows only loans beyond eight open
-#: ones), and such a state is stored without them: 1,008 bytes (version 7's 1,000 and v9's position); 1,184 only while
-#: the watch follows a loan of the user's.  Issue 4's bar is 1,024 bytes a user, key included.
+#: ones), and with producers that key by user no event of theirs is a re-keyed copy: such a state is
+#: stored without the tail, 1,008 bytes (version 7's 1,000 and v9's position); 1,248 while the watch
+#: follows a loan of the user's or the state follows re-keyed copies.  Issue 4's bar is 1,024 bytes a
+#: user, key included.
 COMPACT_STATE_BYTES = STATE_LAYOUT.compact_size
 
 #: Every stored version up to STATE_LAYOUT (``stream.core.state_versions``).
@@ -457,25 +468,75 @@ def covers(through: int, at: int) -> bool:
     return through != 0 and at >> OFFSET_BITS == through >> OFFSET_BITS and at & _OFFSET_MASK <= through & _OFFSET_MASK
 
 
-def replayed(state: UserState, event: Event, at: int) -> bool:
-    """The event at input position ``at`` is one the state has folded already: the state
-    ``covers`` it, and its time is not after the newest the state has seen (every folded event's
-    is not).  The time check keeps a recreated input topic, whose offsets start again at 0, from
-    having its new events taken for old ones."""
-    return covers(state.folded_through, at) and event.ts <= state.last_ts
+@dataclass(frozen=True, slots=True)
+class Copy:
+    """A re-keyed copy (``stream.core.routing``): a message without its user's key, sent on to the
+    user's partition by the worker that read it.  After a crash that worker's successor reads the
+    original again and sends another copy, a new message at a new offset, so the copy's own
+    position cannot tell it was folded; its original's can.
+
+    ``source``: the original's ``position``.  ``after``: the ``position`` of the copy the same
+    forwarder sent just before it, in the same batch, for the same user from the same partition
+    (0: none, it was the first).  A forwarder's batches reach the user's partition in order, but
+    inside one batch a copy the broker refused is sent again after the ones behind it, so a state
+    counts a source partition's copies as folded only through an unbroken chain (``_note_copy``)."""
+
+    source: int
+    after: int = 0
 
 
-def update(state: UserState, event: Event, at: int = 0) -> FeatureRow | None:
+def _rekeyed_slot(state: UserState, source: int) -> int | None:
+    """The ``rekeyed_through`` slot of ``source``'s partition (None: not followed)."""
+    partition = source >> OFFSET_BITS
+    for i, through in enumerate(state.rekeyed_through):
+        if through and through >> OFFSET_BITS == partition:
+            return i
+    return None
+
+
+def replayed(state: UserState, event: Event, at: int, copy: Copy | None = None) -> bool:
+    """The event at input position ``at`` (0: none), or the re-keyed ``copy``, is one the state has
+    folded already: the state ``covers`` its position, or its original's, and its time is not after
+    the newest the state has seen (every folded event's is not).  The time check keeps a recreated
+    input topic, whose offsets start again at 0, from having its new events taken for old ones."""
+    if event.ts > state.last_ts:
+        return False
+    if at and covers(state.folded_through, at):
+        return True
+    if copy is None:
+        return False
+    slot = _rekeyed_slot(state, copy.source)
+    return slot is not None and covers(state.rekeyed_through[slot], copy.source)
+
+
+def _note_copy(state: UserState, copy: Copy) -> None:
+    """Count ``copy``'s original, and every earlier one of its partition's copies, as folded: when
+    it was the first of its forwarder's batch (every earlier copy reached the partition before it)
+    or the copy just before it is counted already.  Otherwise (the one before was refused and is
+    on its way again) the partition's position stays where it is, and what lies beyond it is
+    recognised by id, as before v10.  The partition moves to the front; a ninth one pushes out the
+    one seen longest ago."""
+    slots = state.rekeyed_through
+    i = _rekeyed_slot(state, copy.source)
+    if copy.after and (i is None or not covers(slots[i], copy.after)):
+        return
+    del slots[len(slots) - 1 if i is None else i]
+    slots.insert(0, copy.source)
+
+
+def update(state: UserState, event: Event, at: int = 0, copy: Copy | None = None) -> FeatureRow | None:
     """Fold ``event`` into ``state`` and return its features, or None for a duplicate.
 
-    ``at``: the event's input ``position`` (0 offline, where there is none).  Mutates
-    ``state``.  Features that compare the event to the user's past (new device, time
-    since previous loan, amount vs. history, hour unusualness) are taken before the
-    event is folded in; window counts include it.
+    ``at``: the event's input ``position`` (0 offline, where there is none); ``copy``: where its
+    original sat, for a re-keyed copy (None otherwise).  Mutates ``state``.  Features that compare
+    the event to the user's past (new device, time since previous loan, amount vs. history, hour
+    unusualness) are taken before the event is folded in; window counts include it.
     """
-    if at and replayed(state, event, at):
+    if (at or copy is not None) and replayed(state, event, at, copy):
         return None
     h = id_hash(event.event_id)
+    if copy is not None:
+        _note_copy(state, copy)  # a copy recognised by its id is accounted for too
     if h in state.recent_ids:
         return None
     state.recent_ids[state.recent_pos] = h

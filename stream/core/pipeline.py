@@ -18,7 +18,7 @@ from stream.core.alerts import build_alert, fired_by
 from stream.core.contract import Event
 from stream.core.entities import EntityState, Sighting, late_at_merchant, sightings
 from stream.core.entity_alerts import EntityOutcome, EntityThresholds, observe
-from stream.core.features import LOAN_FEATURES, FeatureRow, UserState, update
+from stream.core.features import LOAN_FEATURES, Copy, FeatureRow, UserState, update
 from stream.core.outcome_watch import BatchWatch, Realised, after_fold, before_repayment
 from stream.core.rule_storm import SURGE_LINE, StormWatch, held, yardsticks
 from stream.core.rules import RuleConfig
@@ -46,13 +46,14 @@ class Outcome:
     untracked: bool = False
 
 
-def fold(states: MutableMapping[str, UserState], event: Event, at: int = 0) -> FeatureRow | None:
-    """Update the user's state with ``event`` (at input ``position`` ``at``, 0: none); None when
-    it is a redelivered duplicate."""
+def fold(states: MutableMapping[str, UserState], event: Event, at: int = 0,
+         copy: Copy | None = None) -> FeatureRow | None:
+    """Update the user's state with ``event`` (at input ``position`` ``at``, 0: none; ``copy``: where
+    the original of a re-keyed copy sat); None when it is a redelivered duplicate."""
     state = states.get(event.user_id)
     if state is None:
         state = states[event.user_id] = UserState()
-    return update(state, event, at)
+    return update(state, event, at, copy)
 
 
 _NEW_DEVICE = (LOAN_FEATURES.index("unseen_device"), LOAN_FEATURES.index("recent_device"))
@@ -83,14 +84,14 @@ def featurize_sighted(
 
 
 def fold_sighted(states: MutableMapping[str, UserState], event: Event, epoch: StateEpoch | None = None,
-                 at: int = 0) -> tuple[FeatureRow | None, tuple[Sighting, ...]]:
+                 at: int = 0, copy: Copy | None = None) -> tuple[FeatureRow | None, tuple[Sighting, ...]]:
     """``fold`` and the event's sightings, read from the user's state right after this event
     (not after the rest of a batch: a later repayment of the user lowers the balance); a
     repayment's merchant is read before it, since the last repayment closes the loan.
     ``epoch``: when the states began, to judge accounts first seen soon after (None: judge every
-    account by its own state alone).  ``at``: as for ``fold``."""
+    account by its own state alone).  ``at``, ``copy``: as for ``fold``."""
     drawn_at = late_at_merchant(states.get(event.user_id), event)
-    row = fold(states, event, at)
+    row = fold(states, event, at, copy)
     if row is None:
         return None, ()
     state = states[event.user_id]
@@ -111,6 +112,7 @@ def process(
     storms: StormWatch | None = None,
     epoch: StateEpoch | None = None,
     positions: Sequence[int] | None = None,
+    copies: Sequence[Copy | None] | None = None,
 ) -> list[Outcome]:
     """Fold, score and alert a batch of events (each user's events in the given order).
 
@@ -130,15 +132,17 @@ def process(
     ``epoch``: when ``states`` began (``stream.core.state_epoch``), kept up to date here; the
     worker's covers its whole table, not only the batch's ``states``.
     ``positions``: each event's input position (``features.position``), by which a replay after
-    a crash is recognised however long it is; None offline, where events have none.
+    a crash is recognised however long it is; None offline, where events have none.  ``copies``:
+    for each event that is a re-keyed copy, where its original sat (``features.Copy``; None for
+    the others), by which a copy sent again after the forwarder's crash is recognised.
     """
     ew = model.early_warning
     watch = BatchWatch.of(ew)
     folded, views = [], []
-    for e, at in zip(events, positions or repeat(0)):
+    for e, at, copy in zip(events, positions or repeat(0), copies or repeat(None)):
         before = before_repayment(states.get(e.user_id), e)
         overdue = watch.overdue(states.get(e.user_id), e) if ew is not None else ()
-        row, sighted = fold_sighted(states, e, epoch, at)
+        row, sighted = fold_sighted(states, e, epoch, at, copy)
         folded.append((e, row, sighted))
         views.append((before, after_fold(states[e.user_id], e.loan_id), overdue))
     fresh = [(e, r) for e, r, _ in folded if r is not None]

@@ -128,6 +128,20 @@ LAYOUT_V8 = StateLayout(
     zero_tail=5,
 )
 
+
+def _with_position(f: Any) -> tuple[Any, ...]:
+    return (f, Scalar("folded_through", "Q")) if f.name == "recent_pos" else (f,)
+
+
+#: Version 9 (2026-12-07, 154e20f..1bb787a): the input position of the last event folded in,
+#: after the dedup ring's position.
+LAYOUT_V9 = StateLayout(
+    version=9,
+    fields=tuple(g for f in LAYOUT_V8.fields for g in _with_position(f)),
+    zero_tail=5,
+)
+
+
 def _ring_with_u8_counts(name: str) -> Callable[[Any], Ring]:
     def rebuild(old: Any) -> Ring:
         ring: Ring = getattr(old, name)
@@ -178,6 +192,8 @@ def state_history(current: StateLayout) -> StateHistory:
     upgrade stays untracked, as it was; loans from the upgrade on are followed.
     v8 -> v9: ``folded_through`` starts at 0 (no position): until the user's next event, a
     replay is recognised by id alone, as before.
+    v9 -> v10: ``rekeyed_through`` starts empty: a re-keyed copy sent again for an event folded
+    before the upgrade is recognised by id alone, as before.
     """
     return StateHistory(current, (
         Step(LAYOUT_V2, LAYOUT_V3, rebuild={"loan_hashes": _loan_hashes_from_v2}),
@@ -186,5 +202,6 @@ def state_history(current: StateLayout) -> StateHistory:
         Step(LAYOUT_V5, LAYOUT_V6),
         Step(LAYOUT_V6, LAYOUT_V7, rebuild=_NARROWED_TO_U8, restore=_NARROWED_AS_THEY_ARE),
         Step(LAYOUT_V7, LAYOUT_V8),
-        Step(LAYOUT_V8, current),
+        Step(LAYOUT_V8, LAYOUT_V9),
+        Step(LAYOUT_V9, current),
     ))

@@ -21,9 +21,11 @@ For each micro-batch of input messages, in this order:
 
 A crash anywhere before step 5 replays the whole batch; redelivered events are
 recognised by the input position each user's state keeps of the last event folded
-into it, written with it (``stream.core.features.replayed``), and copies at other
-positions by the state's recent ids (at-least-once delivery with idempotent effects).  The Faust app (``stream.worker.app``) only wires
-topics, the table and timers to this class; tests drive it with fakes.
+into it, written with it (``stream.core.features.replayed``), re-keyed copies sent
+again by the position of their originals (``stream.core.features.Copy``), and other
+copies by the state's recent ids (at-least-once delivery with idempotent effects).
+The Faust app (``stream.worker.app``) only wires topics, the table and timers to
+this class; tests drive it with fakes.
 """
 
 from __future__ import annotations
@@ -45,16 +47,13 @@ from stream.core.entities import Sighting, pack
 from stream.core.features import UserState, position
 from stream.core.outcome_watch import Realised
 from stream.core.pipeline import Outcome, process, sweep_quiet
-from stream.core.routing import partition_for
+from stream.core.routing import copy_headers, copy_of, partition_for
 from stream.core.rule_storm import StormWatch, yardsticks
 from stream.core.state_epoch import StateEpoch
 from stream.core.rules import RuleConfig
 from stream.worker.quiet_sweep import QuietSweep
 
 log = logging.getLogger(__name__)
-
-#: Header on a re-keyed copy: where the original landed (topic:partition:offset).
-REKEYED_FROM_HEADER = "riskmon-rekeyed-from"
 
 
 class Message(Protocol):
@@ -161,6 +160,7 @@ class BatchHandler:
         admission = self.admission()
         valid: list[tuple[Event, InputEvent]] = []
         pending: list[Pending] = []
+        chain: dict[tuple[str, int], int] = {}  # the batch's re-keyed copies (``routing.copy_headers``)
         for ev in batch:
             msg = ev.message
             if self.moved is not None and self.moved(msg.partition, msg.offset, ev.key):
@@ -170,7 +170,7 @@ class BatchHandler:
             if isinstance(verdict, Admitted):
                 valid.append((verdict.event, ev))
             elif isinstance(verdict, Rekey):
-                pending.append(await self._rekey(ev, verdict.event.user_id, verdict.reason, admission))
+                pending.append(await self._rekey(ev, verdict.event.user_id, verdict.reason, admission, chain))
             else:
                 pending.append(await self._dead_letter(ev, verdict.error))
         if valid:
@@ -205,7 +205,8 @@ class BatchHandler:
         epoch = self.store.epoch(max(e.ts for e, _ in valid), model.entity_thresholds.unknown_past_s)
         outcomes = process(model, model.rules(self.rules), states, [e for e, _ in valid], self.suppress_window_s,
                            storms=self.storms, epoch=epoch,
-                           positions=[position(ev.message.partition, ev.message.offset) for _, ev in valid])
+                           positions=[position(ev.message.partition, ev.message.offset) for _, ev in valid],
+                           copies=[copy_of(ev.message.headers, ev.message.topic) for _, ev in valid])
         if self.storms is not None and outcomes:
             rates = yardsticks(self.storms.policy, model.expected_rule_rates, model.expected_model_rate)
             metrics.set_storming(self.storms.storming(outcomes[-1].event.ts, rates), rates)
@@ -326,13 +327,14 @@ class BatchHandler:
         """Queue the DLQ record; the batch waits for its delivery before its offsets are marked."""
         return await dead_letter(self.sinks.dead_letters, ev, error)
 
-    async def _rekey(self, ev: InputEvent, user_id: str, reason: str, admission: Admission) -> Pending:
-        """Send the message on to its user's partition (``stream.core.routing``), as the producer should have."""
+    async def _rekey(self, ev: InputEvent, user_id: str, reason: str, admission: Admission,
+                     chain: dict[tuple[str, int], int]) -> Pending:
+        """Send the message on to its user's partition (``stream.core.routing``), as the producer should
+        have, saying where it sat and which copy went before it (``chain``: the batch's)."""
         msg = ev.message
         metrics.REKEYED.labels(reason).inc()
         key = user_id.encode()
-        headers = list(msg.headers.items() if isinstance(msg.headers, dict) else msg.headers or ())
-        headers.append((REKEYED_FROM_HEADER, f"{msg.topic}:{msg.partition}:{msg.offset}".encode()))
+        headers = copy_headers(msg.headers, msg.topic, msg.partition, msg.offset, user_id, chain)
         return await _send(self.sinks.input, key=key, value=ev.value, headers=headers,
                            partition=partition_for(key, admission.partitions, admission.partitioner),
                            timestamp=msg.timestamp if msg.timestamp and msg.timestamp > 0 else None)

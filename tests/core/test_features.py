@@ -13,7 +13,7 @@ redelivered events) and check that:
   serialising it (the offline commands);
 * a redelivered event is ignored and leaves the state untouched.
 
-The serialised layout is pinned (``V9_LAYOUT``, and digests of its version 5
+The serialised layout is pinned (``V10_LAYOUT``, and digests of its version 5
 part recorded from the hand-written codec before ``STATE_LAYOUT`` derived it),
 so the changelog stays readable across refactors.
 
@@ -50,6 +50,8 @@ from stream.core.features import (
     _LoanFeatures,
     _RepaymentFeatures,
     RECENT_IDS,
+    REKEY_SOURCES,
+    Copy,
     loan_hash,
     position,
     replayed,
@@ -575,6 +577,89 @@ def test_a_position_is_compared_only_on_its_own_partition_and_before_the_newest_
     assert update(state, recreated, position(5, 3)) is not None and state.n_loans == 3
 
 
+def _forwarded(events: list[Event], partitions: list[int], first_in_batch: set[int]) -> list[Copy]:
+    """The copies a forwarder sends for ``events`` read without keys from ``partitions`` (event i
+    from ``partitions[i]``, each partition's offsets in order), its batches starting at the
+    indexes in ``first_in_batch``: what ``stream.core.routing.copy_headers`` says of each."""
+    next_offset: dict[int, int] = defaultdict(int)
+    copies, last = [], {}
+    for i, (event, partition) in enumerate(zip(events, partitions)):
+        if i in first_in_batch:
+            last.clear()
+        offset = next_offset[partition]
+        next_offset[partition] += 1
+        before = last.get((event.user_id, partition))
+        copies.append(Copy(position(partition, offset), 0 if before is None else position(partition, before)))
+        last[(event.user_id, partition)] = offset
+    return copies
+
+
+def _without_positions(state: UserState) -> bytes:
+    """A state's bytes but the input positions, which differ with the offsets copies land at."""
+    state.folded_through, state.rekeyed_through = 0, [0] * REKEY_SOURCES
+    return state.to_bytes()
+
+
+@QUICK
+@given(EVENT_STREAMS, st.data())
+def test_re_keyed_copies_sent_again_are_recognised_by_their_originals_however_many(
+        events: list[Event], data: st.DataObject) -> None:
+    """Guards exactly-once with producers that send no key: every event reaches its user's
+    partition as a copy.  The forwarder crashes after any number of copies were folded and reads
+    the originals again from any earlier batch; the new copies (new offsets) of events already
+    folded are all recognised, and the states end as one pass leaves them, however many of a
+    user's events the replay spans."""
+    n = len(events)
+    partitions = data.draw(st.lists(st.integers(0, 2), min_size=n, max_size=n), label="source partition of each")
+    starts = {0} | set(data.draw(st.lists(st.integers(0, n), max_size=8), label="batch starts"))
+    copies = _forwarded(events, partitions, starts)
+    crash = data.draw(st.one_of(st.just(n), st.integers(0, n)), label="copies folded before the crash")
+    restart = data.draw(st.sampled_from(sorted(s for s in starts if s <= crash)), label="batch read again from")
+    again = {restart} | set(data.draw(st.lists(st.integers(restart, n), max_size=8), label="batch starts after"))
+    resent = _forwarded(events, partitions, again)[restart:]
+    offsets = iter(range(10**6))  # the user's partition: copies appended as they come
+    once: dict[str, UserState] = defaultdict(UserState)
+    for event, copy in zip(events, copies):
+        update(once[event.user_id], event, position(7, next(offsets)), copy)
+    offsets = iter(range(10**6))
+    twice: dict[str, UserState] = defaultdict(UserState)
+    for event, copy in zip(events[:crash], copies):
+        update(twice[event.user_id], event, position(7, next(offsets)), copy)
+    for i, (event, copy) in enumerate(zip(events[restart:], resent), start=restart):
+        row = update(twice[event.user_id], event, position(7, next(offsets)), copy)
+        assert i >= crash or row is None, f"event {i}, folded before the crash at {crash}, folded again"
+    assert {u: _without_positions(s) for u, s in twice.items()} == {u: _without_positions(s) for u, s in once.items()}
+
+
+def test_a_copy_is_counted_through_its_partition_only_after_the_copy_before_it() -> None:
+    """The broker refused a batch's first copy and took the second: the second arrives first,
+    is folded, and its partition's position does not move past the missing one, which is
+    folded when it comes, not taken for a replay.  Only then does the chain reach both."""
+    state = UserState()
+    first, second = (parse_document(loan_doc(f"e-{i}", BASE + 60 * i)) for i in (1, 2))
+    copy_1, copy_2 = Copy(position(4, 10)), Copy(position(4, 12), after=position(4, 10))
+    assert update(state, second, position(0, 0), copy_2) is not None
+    assert state.rekeyed_through == [0] * REKEY_SOURCES  # not through 12: 10 is missing
+    assert not replayed(state, first, position(0, 1), copy_1)
+    assert update(state, first, position(0, 1), copy_1) is not None
+    assert state.rekeyed_through[0] == position(4, 10) and state.n_loans == 2
+    assert replayed(state, first, position(0, 9), copy_1)  # sent again: recognised by its original
+    assert not replayed(state, second, position(0, 9), copy_2)  # beyond the chain: its id recognises it
+    assert update(state, second, position(0, 9), copy_2) is None and state.rekeyed_through[0] == position(4, 12)
+
+
+def test_the_partitions_seen_longest_ago_are_forgotten_beyond_the_slots() -> None:
+    """A user's copies from more partitions than ``REKEY_SOURCES``: the most recent first, the
+    oldest forgotten (its copies recognised by id alone); a partition seen again moves to the front."""
+    state = UserState()
+    for p in range(REKEY_SOURCES + 2):
+        update(state, parse_document(loan_doc(f"e-{p}", BASE + 60 * p)), position(0, p), Copy(position(p, 100 + p)))
+    assert state.rekeyed_through == [position(p, 100 + p) for p in reversed(range(2, REKEY_SOURCES + 2))]
+    update(state, parse_document(loan_doc("e-x", BASE + 3600)), position(0, 50), Copy(position(5, 200)))
+    assert state.rekeyed_through[:2] == [position(5, 200), position(REKEY_SOURCES + 1, REKEY_SOURCES + 101)]
+    assert len(state.rekeyed_through) == REKEY_SOURCES
+
+
 def test_state_of_another_layout_is_refused_not_misread() -> None:
     """A worker upgraded to a new state layout must not misread the old bytes it
     restores from the changelog (the worker resets such states and counts them)."""
@@ -628,6 +713,8 @@ V9_LAYOUT = tuple(item for field in V8_LAYOUT
                   for item in ((field, ("folded_through", "Q", 1)) if field[0] == "recent_pos" else (field,)))
 #: Where v9's one new value sits among the filled values (``_filled_state``).
 _FOLDED_AT = sum(count for path, _, count in V9_LAYOUT[:[p for p, _, _ in V9_LAYOUT].index("folded_through")])
+#: Version 10: per source partition, how far the re-keyed copies from it are folded, after the watch slots.
+V10_LAYOUT = (*V9_LAYOUT, ("rekeyed_through", "Q", 8))
 #: sha256 of ``_filled_state().to_bytes()`` and of what
 #: ``test_features_and_states_of_a_pinned_stream`` hashes, recorded from the
 #: hand-written codec and positional feature tuples of 2026-12-01, before
@@ -658,7 +745,7 @@ def _random_value(rng: random.Random, code: str) -> float | int | bytes:
     return rng.randrange(2**bits)
 
 
-def _filled_state(layout: tuple[tuple[str, str, int], ...] = V9_LAYOUT) -> tuple[UserState, list[float | int]]:
+def _filled_state(layout: tuple[tuple[str, str, int], ...] = V10_LAYOUT) -> tuple[UserState, list[float | int]]:
     """A state with every field of ``layout`` set to a distinct seeded value over its
     whole range, and the values in byte order."""
     rng = random.Random(20261201)
@@ -714,19 +801,22 @@ def test_loans_beyond_the_open_loan_slots_are_followed_in_watch_slots_soonest_du
 
 
 def test_a_state_following_no_loan_is_stored_without_its_watch_slots() -> None:
-    """Nearly every user's watch slots are empty: stored, their state is the 1,008 bytes of the
-    encoding before the watch slots (issue 4's bar is 1,024 bytes a user, key included), and it reads
-    back with empty watch slots; a state that follows a loan there is stored whole.  Version 7's and
+    """Nearly every user's watch slots are empty, and with producers that key by user no state
+    follows re-keyed copies: stored, such a state is the 1,008 bytes of the encoding before the watch
+    slots (issue 4's bar is 1,024 bytes a user, key included), and it reads back with empty watch
+    slots; a state that follows a loan there, or a copy's source, is stored whole.  Version 7's and
     8's states, 1,000 bytes under their version byte, still migrate (to no position)."""
     state, _ = _filled_state()
     state.folded_through = 0  # as a migrated state has it
     full = state.to_bytes()
-    assert len(full) == STATE_BYTES == 1184 and full[0] == STATE_VERSION
+    assert len(full) == STATE_BYTES == 1248 and full[0] == STATE_VERSION
     for name in ("watch_hashes", "watch_due", "watch_product", "watch_ew", "watch_ew_source"):
         setattr(state, name, [0] * WATCH_SLOTS)
+    sources = state.rekeyed_through
+    state.rekeyed_through = [0] * REKEY_SOURCES
     compact = state.to_bytes()
     assert len(compact) == COMPACT_STATE_BYTES == 1008 and compact[0] == STATE_VERSION
-    assert compact == full[:COMPACT_STATE_BYTES] and full[COMPACT_STATE_BYTES:] != bytes(176)
+    assert compact == full[:COMPACT_STATE_BYTES] and full[COMPACT_STATE_BYTES:] != bytes(240)
     back = UserState.from_bytes(compact)
     assert back.watch_hashes == [0] * WATCH_SLOTS and back.to_bytes() == compact
     for version in (7, 8):
@@ -734,21 +824,26 @@ def test_a_state_following_no_loan_is_stored_without_its_watch_slots() -> None:
         assert len(older) == 1000 and UserState.from_bytes(older).to_bytes() == compact
     state.watch_ew[2] = 1  # any watch byte set: stored whole
     assert len(state.to_bytes()) == STATE_BYTES
+    state.watch_ew[2], state.rekeyed_through = 0, sources  # a copy's source followed: whole too
+    assert len(state.to_bytes()) == STATE_BYTES
 
 
-def test_state_bytes_are_the_pinned_v9_layout() -> None:
+def test_state_bytes_are_the_pinned_v10_layout() -> None:
     """Guards the changelog: a worker must read the states its predecessor wrote, so the
-    bytes of every field stay where version 9 put them (version 8's, with the last folded
-    position after the dedup ring's), written as versions 8, 7, 6 and 5 they are those layouts'
-    bytes (version 8's: version 7's, then the watch slots; version 7's: version 6's with the
+    bytes of every field stay where version 10 put them (version 9's, then the re-keyed copies'
+    sources), written as versions 9, 8, 7, 6 and 5 they are those layouts' bytes (version 9's:
+    version 8's with the last folded position after the dedup ring's; version 8's: version 7's,
+    then the watch slots; version 7's: version 6's with the
     rings' counts and the hour profile a byte each, then v7's new fields), and a state filled
     over version 6's ranges, written as version 5, is the bytes pinned before the layout was
     generated."""
     state, flat = _filled_state()
     data = state.to_bytes()
-    assert data == struct.pack(_format(V9_LAYOUT), 9, *flat)
-    assert len(data) == STATE_BYTES == 1184
-    v8 = flat[:_FOLDED_AT] + flat[_FOLDED_AT + 1:]  # without v9's position
+    assert data == struct.pack(_format(V10_LAYOUT), 10, *flat)
+    assert len(data) == STATE_BYTES == 1248
+    v9 = flat[:len(flat) - 8]  # without v10's eight sources
+    assert STATE_HISTORY.downgrade(state, 9) == struct.pack(_format(V9_LAYOUT), 9, *v9)
+    v8 = v9[:_FOLDED_AT] + v9[_FOLDED_AT + 1:]  # without v9's position
     assert STATE_HISTORY.downgrade(state, 8) == struct.pack(_format(V8_LAYOUT), 8, *v8)
     v7 = v8[:len(v8) - 80]  # without v8's watch slots (5 x 16 values)
     assert STATE_HISTORY.downgrade(state, 7) == struct.pack(_format(V7_LAYOUT), 7, *v7)
@@ -763,7 +858,7 @@ def test_every_field_round_trips() -> None:
     """``from_bytes`` restores each field (lists as lists, so rings can clear in place)."""
     state, _ = _filled_state()
     back = UserState.from_bytes(state.to_bytes())
-    for path, code, count in V9_LAYOUT:
+    for path, code, count in V10_LAYOUT:
         assert _read(back, path) == _read(state, path), path
         assert isinstance(_read(back, path), list) == (count > 1 or code.endswith("p")), path
     assert back.to_bytes() == state.to_bytes()
@@ -819,8 +914,8 @@ def test_features_and_states_of_a_pinned_stream() -> None:
 def test_user_state_is_its_layout() -> None:
     """The class, the codec and STATE_BYTES all follow the one field list."""
     assert UserState.__slots__ == STATE_LAYOUT.names
-    assert [f.name for f in STATE_LAYOUT.fields] == list(dict.fromkeys(p.split(".")[0] for p, _, _ in V9_LAYOUT))
-    assert STATE_LAYOUT.version == STATE_VERSION == 9 and STATE_LAYOUT.size == STATE_BYTES
+    assert [f.name for f in STATE_LAYOUT.fields] == list(dict.fromkeys(p.split(".")[0] for p, _, _ in V10_LAYOUT))
+    assert STATE_LAYOUT.version == STATE_VERSION == 10 and STATE_LAYOUT.size == STATE_BYTES
 
 
 def test_a_layout_is_a_value_another_version_is_refused() -> None:

@@ -4,14 +4,15 @@ The fixtures in ``tests/core/fixtures`` were written once by
 ``tests/core/make_state_fixtures.py``: one fixed event stream, and each user's
 state after it as the code of the last commit of each state version serialised
 it (v2 e42295b, v3 26ed953, v4 d786b47, the shipped release; v5 dcff580, v6
-e1f7576, v7 3556ef3, v8 6724b82 and v9 154e20f, the current version, each written when it was introduced).  Reading them
-back with today's code is what a worker does with its predecessor's changelog:
+e1f7576, v7 3556ef3, v8 6724b82, v9 154e20f and v10, the current version, each written when it was
+introduced).  Reading them back with today's code is what a worker does with its predecessor's changelog:
 
-* v4 to v8 bytes migrate to exactly the states today's code builds from the
+* v4 to v9 bytes migrate to exactly the states today's code builds from the
   stream but the fields added since (v5 adds only the early-warning tags of open loans,
   which ``update`` never sets; v6 the merchant of the open loans drawn at one, and the
   stream names none; v7 narrows the rings' counts to a byte, and no bucket of the stream
-  holds 256; v8's watch slots start empty; v9's position is 0, as offline);
+  holds 256; v8's watch slots start empty; v9's position and v10's re-keyed copies' sources are
+  0, as offline);
 * v3 and v2 bytes migrate to those states too, except the fields the steps
   document as not rebuildable, which are at their defaults (and v2's
   ``rollover_chain``, copied although v3 counts it differently).
@@ -57,6 +58,7 @@ from stream.core.state_versions import (
     LAYOUT_V6,
     LAYOUT_V7,
     LAYOUT_V8,
+    LAYOUT_V9,
 )
 from stream.core.state_layout import Array, RingField, Scalar, StateFormatError, StateHistory, StateLayout, Step, Texts
 
@@ -93,7 +95,7 @@ def built() -> dict[str, UserState]:
 
 
 # -- the fixtures: states written by earlier versions, read back today ----------------
-@pytest.mark.parametrize("version", [2, 3, 4, 5, 6, 7, 8, 9])
+@pytest.mark.parametrize("version", [2, 3, 4, 5, 6, 7, 8, 9, 10])
 def test_fixtures_were_written_from_the_committed_stream(version: int) -> None:
     doc = _fixture(version)
     assert doc["state_version"] == version
@@ -112,24 +114,25 @@ def test_the_stream_exercises_what_the_steps_cannot_rebuild(built: dict[str, Use
     assert any(s.limit_before for s in states) and any(s.late_streak for s in states)
 
 
-@pytest.mark.parametrize("version", [4, 5, 6, 7, 8])
+@pytest.mark.parametrize("version", [4, 5, 6, 7, 8, 9])
 def test_states_of_the_shipped_release_read_back_as_built_today(built: dict[str, UserState], version: int) -> None:
-    """v4 (the shipped release, d786b47) -> v5 -> ... -> v9, v5 (dcff580), v6 (e1f7576), v7
-    (3556ef3) and v8 (6724b82): every field as today's code builds it but those added since, which
+    """v4 (the shipped release, d786b47) -> v5 -> ... -> v10, v5 (dcff580), v6 (e1f7576), v7
+    (3556ef3), v8 (6724b82) and v9 (154e20f): every field as today's code builds it but those added since, which
     start empty.  v5 adds only the early-warning tags of open loans, which ``update`` never sets (the
     pipeline tags scored loans); v6 the merchant of open loans, and the fixture stream (v1 events)
     names no merchant; v7 stores the rings' counts and the hour profile in a byte, which the stream
-    never fills past 254; v8 the watch slots; v9 the input position, which offline replays (as this
-    stream's) have none of."""
+    never fills past 254; v8 the watch slots; v9 the input position and v10 the re-keyed copies'
+    sources, which offline replays (as this stream's) have none of."""
     assert [(step.source, step.target, step.added, step.dropped, tuple(step.rebuild))
-            for step in STATE_HISTORY.steps[-5:]] == [
+            for step in STATE_HISTORY.steps[-6:]] == [
         (LAYOUT_V4, LAYOUT_V5, ("loan_ew", "loan_ew_source"), (), ()),
         (LAYOUT_V5, LAYOUT_V6, ("merchant", "loan_at_merchant"), (), ()),
         (LAYOUT_V6, LAYOUT_V7, NEW_IN_V7, (), ("ring_1h", "ring_24h", "ring_30d", "hour_hist")),
         (LAYOUT_V7, LAYOUT_V8, NEW_IN_V8, (), ()),
-        (LAYOUT_V8, STATE_LAYOUT, NEW_IN_V9, (), ()),
+        (LAYOUT_V8, LAYOUT_V9, NEW_IN_V9, (), ()),
+        (LAYOUT_V9, STATE_LAYOUT, NEW_IN_V10, (), ()),
     ]
-    added = {8: NEW_IN_V9, 7: NEW_IN_V8 + NEW_IN_V9}.get(version, NEW_IN_V7 + NEW_IN_V8 + NEW_IN_V9)
+    added = {9: NEW_IN_V10, 8: NEW_IN_V9 + NEW_IN_V10, 7: NEW_IN_V8 + NEW_IN_V9 + NEW_IN_V10}.get(version, NEW_SINCE_V6)
     stored = _fixture(version)["states"]
     assert sorted(stored) == sorted(built)
     fresh = _defaults()
@@ -144,9 +147,9 @@ def test_states_of_the_shipped_release_read_back_as_built_today(built: dict[str,
 
 
 def test_states_of_the_current_version_read_back_byte_for_byte(built: dict[str, UserState]) -> None:
-    """v9: every byte as today's code writes it, read back unchanged (whole for the users whose
+    """v10: every byte as today's code writes it, read back unchanged (whole for the users whose
     watch slots follow a loan, without them for the others)."""
-    stored = _fixture(9)["states"]
+    stored = _fixture(10)["states"]
     assert sorted(stored) == sorted(built)
     sizes = {len(bytes.fromhex(h)) for h in stored.values()}
     assert sizes == {COMPACT_STATE_BYTES, STATE_BYTES}
@@ -165,12 +168,14 @@ NEW_IN_V7 = ("loan_product", "last_loan_amount", "last_loan_product", "funded_ts
 NEW_IN_V8 = ("watch_hashes", "watch_due", "watch_product", "watch_ew", "watch_ew_source")
 #: What v9 added: the input position of the last event folded in.
 NEW_IN_V9 = ("folded_through",)
+#: What v10 added: per source partition, how far its re-keyed copies are folded.
+NEW_IN_V10 = ("rekeyed_through",)
 #: Every field added since v6.
-NEW_SINCE_V6 = NEW_IN_V7 + NEW_IN_V8 + NEW_IN_V9
+NEW_SINCE_V6 = NEW_IN_V7 + NEW_IN_V8 + NEW_IN_V9 + NEW_IN_V10
 
 
 def test_v3_states_migrate_to_the_states_built_today(built: dict[str, UserState]) -> None:
-    """v3 (26ed953) -> v4 -> ... -> v9: every field as today's code builds it, except short_ring and the fields new since v6 (empty)."""
+    """v3 (26ed953) -> v4 -> ... -> v10: every field as today's code builds it, except short_ring and the fields new since v6 (empty)."""
     step = STATE_HISTORY.steps[1]
     assert (step.source, step.target, step.added, step.dropped) == (LAYOUT_V3, LAYOUT_V4, ("short_ring",), ())
     fresh = _defaults()
@@ -273,7 +278,7 @@ def test_the_current_version_decodes_without_the_migration() -> None:
     source = STATE_LAYOUT.compile(older=STATE_HISTORY.upgrade).source
     decode = source[source.index("def from_bytes"):]
     assert "return _older(cls, data)" in decode and "for " not in decode
-    assert STATE_HISTORY.versions == (2, 3, 4, 5, 6, 7, 8, STATE_VERSION)
+    assert STATE_HISTORY.versions == (2, 3, 4, 5, 6, 7, 8, 9, STATE_VERSION)
 
 
 # -- the mechanism, on synthetic next versions ----------------------------------------
@@ -329,7 +334,7 @@ def test_a_history_decodes_through_the_codec_it_is_given_to() -> None:
     v6 = cls.from_bytes(state.to_bytes())
     assert type(v6) is cls and v6.n_events == 7
     assert cls.from_bytes(v6.to_bytes()).to_bytes() == v6.to_bytes()
-    with pytest.raises(StateFormatError, match="v2 .963 bytes., v3 .946 bytes., v4 .984 bytes., v5 .1000 bytes., v6 .1066 bytes., v7 .1000 bytes., v8 .1000 or 1176 bytes., v9 .1008 or 1184 bytes."):
+    with pytest.raises(StateFormatError, match="v2 .963 bytes., v3 .946 bytes., v4 .984 bytes., v5 .1000 bytes., v6 .1066 bytes., v7 .1000 bytes., v8 .1000 or 1176 bytes., v9 .1008 or 1184 bytes., v10 .1008 or 1248 bytes."):
         cls.from_bytes(bytes([STATE_VERSION + 3]) + v6.to_bytes()[1:])
 
 
@@ -449,12 +454,12 @@ def test_migrating_a_v2_state_keeps_every_shared_field(state: Any) -> None:
 
 # -- rolling upgrades: writing the older version while older workers share the group ----
 def test_the_versions_a_worker_can_write() -> None:
-    """9, 8, 7, 6, 5, 4 and 3 (the steps from 3 to 6 and 7 to 9 only add fields, 6 -> 7 narrows the
+    """10, 9, 8, 7, 6, 5, 4 and 3 (the steps from 3 to 6 and 7 to 10 only add fields, 6 -> 7 narrows the
     rings' counts, which go back as they are); not 2, whose step rebuilt loan ids with no way back."""
-    assert STATE_HISTORY.writable_versions == (STATE_VERSION, 8, 7, 6, 5, 4, 3)
+    assert STATE_HISTORY.writable_versions == (STATE_VERSION, 9, 8, 7, 6, 5, 4, 3)
     assert state_encoder(0) is UserState.to_bytes and state_encoder(STATE_VERSION) is UserState.to_bytes
-    for version in (2, 10, 1):
-        with pytest.raises(ValueError, match=f"state_write_version {version} cannot be written.*writes versions 9, 8, 7, 6, 5, 4, 3"):
+    for version in (2, 11, 1):
+        with pytest.raises(ValueError, match=f"state_write_version {version} cannot be written.*writes versions 10, 9, 8, 7, 6, 5, 4, 3"):
             state_encoder(version)
 
 
@@ -488,7 +493,7 @@ def test_a_step_goes_back_only_where_every_rebuilt_field_has_a_way_back() -> Non
     half = Step(LAYOUT_V6, LAYOUT_V7, rebuild=rings.rebuild, restore={"ring_1h": rings.restore["ring_1h"]})
     assert not half.reversible
     steps = STATE_HISTORY.steps
-    assert StateHistory(STATE_LAYOUT, (*steps[:-3], half, *steps[-2:])).writable_versions == (STATE_VERSION, 8, 7)
+    assert StateHistory(STATE_LAYOUT, (*steps[:-4], half, *steps[-3:])).writable_versions == (STATE_VERSION, 9, 8, 7)
     with pytest.raises(ValueError, match="restores fields it does not rebuild: recent_pos"):
         Step(STATE_LAYOUT, NEXT, restore={"recent_pos": lambda new: new.recent_pos})
 

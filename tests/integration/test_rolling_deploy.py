@@ -67,8 +67,8 @@ NOT_IN_V3 = set(STATE_LAYOUT.names) - set(LAYOUT_V3.names) - {"short_ring"}
 #: Computed from a field v3 does not store (the repaid loan's product): a repayment into a
 #: loan drawn during bounce 1 is not recognised as funded, so the run can be shorter.
 FROM_NOT_IN_V3 = {"funded_ts", "funded_chain"}
-#: Kept by the stream only (the input position of the last folded event): the replay has none.
-STREAM_ONLY = {"folded_through"}
+#: Kept by the stream only (input positions: the last folded event, re-keyed copies' originals): the replay has none.
+STREAM_ONLY = {"folded_through", "rekeyed_through"}
 
 
 @pytest.fixture

@@ -22,12 +22,12 @@ from models.model import RiskModel, load, save
 from models.train import train
 from stream.core import pipeline
 from stream.core.admission import Admission
-from stream.worker.batch import REKEYED_FROM_HEADER, BatchHandler, Sinks
+from stream.worker.batch import BatchHandler, Sinks
 from stream.core.contract import parse_document
 from stream.core.entities import NEW_ACCOUNT_S, unpack
 from stream.core.event_time import TimePolicy
 from stream.core.features import RECENT_IDS, UserState, first_seen
-from stream.core.routing import partition_for
+from stream.core.routing import REKEYED_AFTER_HEADER, REKEYED_FROM_HEADER, partition_for
 from stream.core.rules import RuleConfig
 from stream.core.state_epoch import StateEpoch
 from stream.sim import SimConfig, generate
@@ -218,7 +218,73 @@ def test_a_keyless_event_is_sent_on_to_its_users_partition_not_scored_here(model
         assert copy["value"] == source.value
         assert ("trace", b"t-1") in copy["headers"]
         assert (REKEYED_FROM_HEADER, f"in:{source.message.partition}:{source.message.offset}".encode()) in copy["headers"]
+        assert (REKEYED_AFTER_HEADER, b"") in copy["headers"]  # each the first of its user and partition
 
+
+
+class Partitions:
+    """The input topic's partitions as logs: the next offset of each (originals and copies alike)."""
+
+    def __init__(self) -> None:
+        self.next: Counter[int] = Counter()
+
+    def append(self, partition: int) -> int:
+        self.next[partition] += 1
+        return self.next[partition] - 1
+
+    def keyless(self, docs: list[dict], block: int = 7) -> list[SimpleNamespace]:
+        """``docs`` sent without keys as a sticky partitioner sends them: blocks on partitions 0 and 1."""
+        return [_message(d, self.append((i // block) % 2), key=None, partition=(i // block) % 2)
+                for i, d in enumerate(docs)]
+
+    def arrived(self, copies: list[dict[str, Any]]) -> list[SimpleNamespace]:
+        """The copies a handler sent, as the messages the broker appended them as, in send order."""
+        return [SimpleNamespace(key=c["key"], value=c["value"], message=SimpleNamespace(
+            topic="in", partition=c["partition"], offset=self.append(c["partition"]), timestamp=None,
+            headers=c["headers"])) for c in copies]
+
+
+def _forward_and_fold(handler: BatchHandler, sinks: Sinks, partitions: Partitions, batch: list) -> None:
+    """The batch read from the originals' partitions, then its copies from their users' partitions."""
+    sent = len(sinks.input.sent)
+    asyncio.run(handler.handle(batch))
+    asyncio.run(handler.handle(partitions.arrived(sinks.input.sent[sent:])))
+
+
+def test_re_keyed_copies_sent_again_after_a_crash_are_folded_in_once(model, events) -> None:
+    """A producer without keys: every event comes as a copy.  The forwarder crashes before its
+    commit, its successor reads the originals again and sends new copies (new messages at new
+    offsets) for users with more events than the state's recent ids: each is recognised by where
+    its original sat, the states and alerts end as one offline pass leaves them."""
+    handler, sinks, store = _handler(model, Log())
+    docs = events[:400]
+    assert max(Counter(d["user_id"] for d in docs).values()) > RECENT_IDS, "test data: within the id ring"
+    partitions = Partitions()
+    originals = partitions.keyless(docs)
+    _forward_and_fold(handler, sinks, partitions, originals)
+    first = dict(store.stored)
+    offline_states, offline_alerts = _offline(model, docs)
+    assert store.as_offline() == offline_states
+    _forward_and_fold(handler, sinks, partitions, originals)  # the crash: the originals read again
+    assert store.stored == first
+    assert _alert_ids(sinks.alerts) == offline_alerts
+
+
+def test_a_copy_refused_and_sent_again_after_later_ones_is_not_lost(model, events) -> None:
+    """The broker refuses the batch's first copies and takes the rest: the refused ones are sent
+    again and reach the users' partitions after copies of later originals.  Nothing is dropped as
+    folded: a state counts a partition's copies as folded only through an unbroken chain."""
+    log = Log()
+    handler, sinks, store = _handler(model, log)
+    sinks = handler.sinks = Sinks(sinks.alerts, sinks.dead_letters, FakeSink("input", log, refuse_first=25))
+    docs = events[:200]
+    partitions = Partitions()
+    originals = partitions.keyless(docs)
+    _forward_and_fold(handler, sinks, partitions, originals)
+    resent_last = [dict(c["headers"])[REKEYED_FROM_HEADER] for c in sinks.input.sent[-25:]]
+    assert resent_last == [f"in:{m.message.partition}:{m.message.offset}".encode() for m in originals[:25]]
+    arrival_order = [orjson.loads(c["value"]) for c in sinks.input.sent]
+    assert store.as_offline() == _offline(model, arrival_order)[0]
 
 
 def test_records_a_rescale_moved_are_skipped_here_and_counted_as_processed(model, events) -> None:
