@@ -12,7 +12,7 @@
 no checkout is touched): the bytes are what a worker of that release stored.
 The commits used: v2 e42295b, v3 26ed953, v4 d786b47 (the last commit of each
 version; v4 is the shipped release this migration was written against), v5
-dcff580, v6 e1f7576, v7 3556ef3, v8 6724b82 and v9 154e20f (the commits that introduced them).
+dcff580, v6 e1f7576, v7 3556ef3, v8 6724b82, v9 154e20f and v10 ab0cd8c (the commits that introduced them).
 """
 
 from __future__ import annotations

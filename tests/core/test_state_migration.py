@@ -4,7 +4,7 @@ The fixtures in ``tests/core/fixtures`` were written once by
 ``tests/core/make_state_fixtures.py``: one fixed event stream, and each user's
 state after it as the code of the last commit of each state version serialised
 it (v2 e42295b, v3 26ed953, v4 d786b47, the shipped release; v5 dcff580, v6
-e1f7576, v7 3556ef3, v8 6724b82, v9 154e20f and v10, the current version, each written when it was
+e1f7576, v7 3556ef3, v8 6724b82, v9 154e20f and v10 ab0cd8c, the current version, each written when it was
 introduced).  Reading them back with today's code is what a worker does with its predecessor's changelog:
 
 * v4 to v9 bytes migrate to exactly the states today's code builds from the
