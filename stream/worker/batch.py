@@ -86,8 +86,13 @@ class StateStore(Protocol):
 
     def load(self, user_ids: list[str]) -> dict[str, UserState]: ...
 
-    async def write(self, states: dict[str, UserState], last_event: dict[str, InputEvent]) -> None:
-        """Write durably (acknowledged by the broker) before returning."""
+    def to_store(self, states: dict[str, UserState]) -> dict[str, bytes]:
+        """The bytes each state is written as: computed with the batch, so a state that cannot be
+        stored fails its events, not the write."""
+
+    async def write(self, states: dict[str, UserState], stored: dict[str, bytes],
+                    last_event: dict[str, InputEvent]) -> None:
+        """Write ``stored`` durably (acknowledged by the broker) before returning."""
 
     def forget_unwritten(self) -> None:
         """Drop cached states a failed batch may have half-updated."""
@@ -99,6 +104,18 @@ class StateStore(Protocol):
 
 #: A record on its way to the broker: (sink, what was sent, its delivery).
 Pending = tuple[Sink, dict[str, Any], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A batch's effects, computed and not yet written: what ``_publish`` sends."""
+
+    valid: list[tuple[Event, InputEvent]]
+    outcomes: list[Outcome]
+    states: dict[str, UserState]  # the batch's users and the quiet sweep's
+    stored: dict[str, bytes]  # their bytes
+    last_event: dict[str, InputEvent]  # an input event of each one's partition, to write it with
+    realised: list[Realised]
 
 
 @dataclass
@@ -179,26 +196,82 @@ class BatchHandler:
         self._mark_processed(batch)
 
     async def _process_or_isolate(self, valid: list[tuple[Event, InputEvent]]) -> list[Pending]:
-        """Process the batch; if it fails, each event alone (step 3). Returns the dead letters of failures."""
+        """Compute the batch's effects, and if that fails each event's alone (step 3), dead-lettering
+        the events that fail; publish what was computed.  Returns the dead letters.
+
+        Only computing can fail an event.  Publishing (alerts, sightings, states) waits for the
+        broker however long it takes (``_until_acknowledged``): a broker that times out or refuses
+        says nothing about the events, and dead-lettering them would drop them from their users'
+        states for good (docs/reliability.md, finding 21)."""
         try:
-            await self._process(valid)
-            return []
+            computed = self._compute(valid)
         except Exception as exc:  # noqa: BLE001 - one bad event must not stop the stream
             self.store.forget_unwritten()
             log.error("a batch of %d events failed (%s); retrying its events one by one, dead-lettering any that fail",
                       len(valid), type(exc).__name__)
+        else:
+            await self._publish(computed)
+            return []
         failed: list[Pending] = []
         for item in valid:
             try:
-                await self._process([item])
-            except Exception as one:  # noqa: BLE001
+                one = self._compute([item])
+            except Exception as exc:  # noqa: BLE001
                 self.store.forget_unwritten()
                 failed.append(await self._dead_letter(item[1], InvalidEvent(
-                    PROCESSING_ERROR, f"the monitor failed on this event: {type(one).__name__}: {one}")))
+                    PROCESSING_ERROR, f"the monitor failed on this event: {type(exc).__name__}: {exc}")))
+                continue
+            await self._publish(one)  # before the next event's state is loaded
         return failed
 
-    async def _process(self, valid: list[tuple[Event, InputEvent]]) -> None:
-        """Fold, score, alert (acknowledged), then write state (acknowledged): nothing stored before every state is computed."""
+    async def _publish(self, computed: Computed) -> None:
+        """Alerts and sightings (acknowledged), then the states (acknowledged), each until the broker has them."""
+        messages = self._count(computed.outcomes, self.clock()) + self._sightings(computed.outcomes, computed.valid)
+        await self._until_acknowledged("alerts and entity sightings", self._sent_all(messages))
+        await self._until_acknowledged("user states", lambda: self.store.write(
+            computed.states, computed.stored, computed.last_event))
+        self.on_outcomes(computed.outcomes)
+        metrics.count_realised(computed.realised)
+
+    async def _until_acknowledged(self, what: str, attempt: Callable[[], Awaitable[None]]) -> None:
+        """Run ``attempt`` until it returns: while the broker times out or refuses, the batch waits
+        (an error line each ``resend_delay_s``; the stall watchdog sees no progress), and its
+        offsets are not marked, so nothing it computed is lost or counted twice."""
+        failures = 0
+        while True:
+            try:
+                await attempt()
+                return
+            except Exception as exc:  # noqa: BLE001 - whatever the client raised, the effects must land
+                failures += 1
+                log.error("writing the batch's %s failed (%s: %s); trying again in %g s (%d failed so far)",
+                          what, type(exc).__name__, exc, self.resend_delay_s, failures)
+                await asyncio.sleep(self.resend_delay_s)
+
+    def _sent_all(self, messages: list[tuple[Sink, dict[str, Any]]]) -> Callable[[], Awaitable[None]]:
+        """An attempt that sends ``messages`` and waits for each; the next attempt sends only the
+        ones the broker has not acknowledged."""
+        left = list(messages)
+
+        async def attempt() -> None:
+            nonlocal left
+            sent: list[tuple[Sink, dict[str, Any], Awaitable[Any]]] = []
+            refused: list[tuple[Sink, dict[str, Any]]] = []
+            for sink, message in left:
+                try:
+                    sent.append((sink, message, await sink.send(**message)))
+                except Exception:  # noqa: BLE001 - refused before it left: sent again with the rest
+                    refused.append((sink, message))
+            results = await asyncio.gather(*(delivery for _, _, delivery in sent), return_exceptions=True)
+            refused += [(sink, message) for (sink, message, _), r in zip(sent, results) if isinstance(r, BaseException)]
+            left = refused
+            if refused:
+                raise RuntimeError(f"{len(refused)} of them not acknowledged")
+        return attempt
+
+    def _compute(self, valid: list[tuple[Event, InputEvent]]) -> Computed:
+        """Fold and score the batch (alerts decided, nothing sent) and encode the states: nothing is
+        written before every state is computed."""
         last_event = {e.user_id: ev for e, ev in valid}
         states = self.store.load(list(last_event))
         model = self.model()  # read once: the batch's model and the rules in force with it (RiskModel.rules)
@@ -212,10 +285,8 @@ class BatchHandler:
             metrics.set_storming(self.storms.storming(outcomes[-1].event.ts, rates), rates)
             metrics.set_surge(self.storms.surge(outcomes[-1].event.ts))
         quiet_states, quiet_events, realised = self._sweep_quiet(model, valid, last_event)
-        await asyncio.gather(self._emit(outcomes, self.clock()), self._forward_sightings(outcomes, valid))
-        await self.store.write({**states, **quiet_states}, {**last_event, **quiet_events})
-        self.on_outcomes(outcomes)
-        metrics.count_realised(realised)
+        states = {**states, **quiet_states}
+        return Computed(valid, outcomes, states, self.store.to_store(states), {**last_event, **quiet_events}, realised)
 
     def _sweep_quiet(self, model: Any, valid: list[tuple[Event, InputEvent]], last_event: dict[str, InputEvent],
                      ) -> tuple[dict[str, UserState], dict[str, InputEvent], list[Realised]]:
@@ -254,11 +325,11 @@ class BatchHandler:
                           "it, so realised outcomes of borrowers who went quiet are missing", type(exc).__name__, exc)
             return {}, {}, []
 
-    async def _emit(self, outcomes: list[Outcome], now: float) -> None:
-        """Send alerts (waiting for the broker) and count outcomes (label look-ups once per batch, not per event)."""
+    def _count(self, outcomes: list[Outcome], now: float) -> list[tuple[Sink, dict[str, Any]]]:
+        """Count the outcomes (label look-ups once per batch, not per event); the alerts to send."""
         counts: Counter[tuple[str, str]] = Counter()
         scores: dict[str, list[float]] = {}
-        deliveries: list[Awaitable[Any]] = []
+        alerts: list[tuple[Sink, dict[str, Any]]] = []
         for outcome in outcomes:
             event = outcome.event
             if outcome.duplicate:
@@ -282,18 +353,17 @@ class BatchHandler:
             metrics.ALERTS.labels(alert["severity"]).inc()
             for source in alert["fired_by"]:
                 metrics.ALERT_SOURCES.labels(source).inc()
-            deliveries.append(await self.sinks.alerts.send(key=event.user_id.encode(), value=orjson.dumps(alert)))
+            alerts.append((self.sinks.alerts, {"key": event.user_id.encode(), "value": orjson.dumps(alert)}))
         for (event_type, result), n in counts.items():
             metrics.EVENTS.labels(event_type, result).inc(n)
         for event_type, values in scores.items():
             histogram = metrics.SCORES.labels(event_type)
             for value in values:
                 histogram.observe(value)
-        if deliveries:
-            await asyncio.gather(*deliveries)  # acknowledged by the broker before any state is written
+        return alerts
 
-    async def _forward_sightings(self, outcomes: list[Outcome], valid: list[tuple[Event, InputEvent]]) -> None:
-        """Send the loans' sightings to their entity type's through-topic (acknowledged).
+    def _sightings(self, outcomes: list[Outcome], valid: list[tuple[Event, InputEvent]]) -> list[tuple[Sink, dict[str, Any]]]:
+        """The loans' sightings for their entity type's through-topic.
 
         Each carries its input message's (partition, offset), by which the entity
         stage recognises the copies a replayed batch sends again.  Packed: one
@@ -303,7 +373,7 @@ class BatchHandler:
         rolling upgrade's first bounce): one record per sighting, keyed by the entity.
         """
         packs: dict[tuple[str, int], list[Sighting]] = {}
-        deliveries: list[Awaitable[Any]] = []
+        messages: list[tuple[Sink, dict[str, Any]]] = []
         for outcome, (_, ev) in zip(outcomes, valid):
             for s in outcome.sightings:
                 if s.late_days and not self.lateness_sightings:
@@ -317,11 +387,10 @@ class BatchHandler:
                 if partitions:
                     packs.setdefault((s.entity_type, partition_for(key, partitions)), []).append(sourced)
                 else:
-                    deliveries.append(await sink.send(key=key, value=sourced.to_bytes()))
+                    messages.append((sink, {"key": key, "value": sourced.to_bytes()}))
         for (entity_type, partition), sightings in packs.items():
-            deliveries.append(await self.sinks.sightings[entity_type].send(value=pack(sightings), partition=partition))
-        if deliveries:
-            await asyncio.gather(*deliveries)
+            messages.append((self.sinks.sightings[entity_type], {"value": pack(sightings), "partition": partition}))
+        return messages
 
     async def _dead_letter(self, ev: InputEvent, error: InvalidEvent) -> Pending:
         """Queue the DLQ record; the batch waits for its delivery before its offsets are marked."""

@@ -234,8 +234,10 @@ class TableStore:
             self._epoch_scanned_for = scan
         return epoch
 
-    async def write(self, states: dict[str, UserState], last_event: dict[str, EventT]) -> None:
-        stored = {u: self.encode(s) for u, s in states.items()}
+    def to_store(self, states: dict[str, UserState]) -> dict[str, bytes]:
+        return {u: self.encode(s) for u, s in states.items()}
+
+    async def write(self, states: dict[str, UserState], stored: dict[str, bytes], last_event: dict[str, EventT]) -> None:
         await write_states(self.app, self.table, [(u.encode(), b, last_event[u]) for u, b in stored.items()])
         if self.reread:
             self.cache.keep({u: UserState.from_bytes(b) for u, b in stored.items()})

@@ -9,6 +9,7 @@ dead-lettered while the others go on, and a replayed batch folded in once.
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 from collections import Counter
 from datetime import datetime, timezone
@@ -80,9 +81,12 @@ class FakeStore:
     def load(self, user_ids: list[str]) -> dict[str, UserState]:
         return {u: UserState.from_bytes(self.stored[u]) for u in user_ids if u in self.stored}
 
-    async def write(self, states: dict[str, UserState], last_event: dict[str, Any]) -> None:
+    def to_store(self, states: dict[str, UserState]) -> dict[str, bytes]:
+        return {u: s.to_bytes() for u, s in states.items()}
+
+    async def write(self, states: dict[str, UserState], stored: dict[str, bytes], last_event: dict[str, Any]) -> None:
         self.log.append(("write", sorted(states)))
-        self.stored.update({u: s.to_bytes() for u, s in states.items()})
+        self.stored.update(stored)
 
     def forget_unwritten(self) -> None:
         self.log.append(("forget",))
@@ -183,6 +187,63 @@ def test_refused_dead_letters_are_sent_again_before_the_batch_counts_as_processe
     asyncio.run(handler.handle(batch))
     assert sorted(orjson.loads(m["value"])["reason"] for m in sinks.dead_letters.sent) == ["not_json", "null_value"]
     assert [e for e in log if e[1:2] == ("dlq",)].count(("send", "dlq", b"x")) == 4  # two refused, sent again
+
+
+class FlakyStore(FakeStore):
+    """A changelog that times out for its first ``failures`` writes (a leader election, a slow broker)."""
+
+    def __init__(self, log: Log, failures: int) -> None:
+        super().__init__(log)
+        self.failures = failures
+
+    async def write(self, states: dict[str, UserState], stored: dict[str, bytes], last_event: dict[str, Any]) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise TimeoutError("changelog batch expired")
+        await super().write(states, stored, last_event)
+
+
+@pytest.mark.parametrize("outage", ["changelog", "alerts"])
+def test_a_broker_outage_holds_the_batch_and_costs_no_event(model, events, outage: str) -> None:
+    """The changelog times out three times, or the alerts topic refuses 40 alerts: the batch waits
+    and sends again until the broker has everything (docs/reliability.md, finding 21).  No event is
+    dead-lettered, the states and alerts are the offline replay's, and every alert went out once
+    acknowledged (the refused ones sent again)."""
+    log = Log()
+    handler, sinks, store = _handler(model, log)
+    if outage == "changelog":
+        store = handler.store = FlakyStore(log, failures=3)
+    else:
+        sinks.alerts.refuse_left = 40
+    asyncio.run(handler.handle([_message(d, i) for i, d in enumerate(events)]))
+    states, alert_ids = _offline(model, events)
+    assert not sinks.dead_letters.sent
+    assert store.as_offline() == states
+    sent = [orjson.loads(m["value"])["alert_id"] for m in sinks.alerts.sent]
+    assert sorted(sent) == sorted(alert_ids) and len(alert_ids) > 40
+    assert sum(entry[0] == "write" for entry in log) == 1
+
+
+def test_a_state_that_cannot_be_stored_fails_its_users_events_only(model, events, monkeypatch) -> None:
+    """Encoding is part of computing the batch: a state whose bytes cannot be made fails the events
+    that made it (dead-lettered, their user's state left as it was), not the write of the others."""
+    log = Log()
+    handler, sinks, store = _handler(model, log)
+    docs = events[:60]
+    poisoned = docs[0]["user_id"]
+    real = FakeStore.to_store
+
+    def to_store(self, states):
+        if poisoned in states:
+            raise OverflowError("a value past its field's range")
+        return real(self, states)
+
+    monkeypatch.setattr(FakeStore, "to_store", to_store)
+    asyncio.run(handler.handle([_message(d, i) for i, d in enumerate(docs)]))
+    dead = [orjson.loads(base64.b64decode(orjson.loads(m["value"])["original_b64"]))["event_id"]
+            for m in sinks.dead_letters.sent]
+    assert sorted(dead) == sorted(d["event_id"] for d in docs if d["user_id"] == poisoned)
+    assert store.as_offline() == _offline(model, [d for d in docs if d["user_id"] != poisoned])[0]
 
 
 def test_an_event_the_monitor_fails_on_is_dead_lettered_and_the_others_go_on(model, events, monkeypatch) -> None:

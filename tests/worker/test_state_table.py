@@ -124,7 +124,7 @@ def _write(store: TableStore, states: dict[str, UserState], monkeypatch) -> dict
 
     monkeypatch.setattr(state_table, "write_states", record)
     assert store.load(list(states)) == {}  # as in a batch: load (nothing stored yet), update, write
-    asyncio.run(store.write(states, {u: None for u in states}))  # type: ignore[dict-item]
+    asyncio.run(store.write(states, store.to_store(states), {u: None for u in states}))  # type: ignore[dict-item]
     return sent
 
 
