@@ -42,7 +42,7 @@ import orjson
 from stream.worker import metrics
 from stream.core.admission import Admission, Admitted, Rekey, admit
 from stream.core.contract import Event, InvalidEvent
-from stream.core.dlq import PROCESSING_ERROR, dlq_record
+from stream.core.dlq import PROCESSING_ERROR, dlq_key, dlq_record
 from stream.core.entities import Sighting, pack
 from stream.core.features import UserState, position
 from stream.core.outcome_watch import Realised
@@ -439,7 +439,7 @@ async def dead_letter(sink: Sink, ev: InputEvent, error: InvalidEvent) -> Pendin
     msg = ev.message
     metrics.INVALID.labels(error.code).inc()
     record = dlq_record(ev.value or b"", ev.key, error, msg.topic, msg.partition, msg.offset)
-    return await _send(sink, key=ev.key, value=record)
+    return await _send(sink, key=dlq_key(ev.key), value=record)
 
 
 async def _send(sink: Sink, **message: Any) -> Pending:
