@@ -62,6 +62,20 @@ def _fsync_write(path: Path, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
+def _refuse_foreign(target: Path) -> None:
+    """ValueError unless ``target`` is free or holds a model only: the save replaces the whole
+    directory, and a history, notes or a working directory given as the output would be lost."""
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise ValueError(f"model output {target} is a file; give a directory for the model")
+    foreign = sorted(p.name for p in target.iterdir() if p.name not in (NPZ_NAME, JSON_NAME))
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise ValueError(f"model output {target} holds other files ({shown}), which replacing it with the "
+                         "model would delete; give the model a directory of its own")
+
+
 def save_model(
     dir: str | os.PathLike[str], arrays: dict[str, np.ndarray], meta: dict, hmac_key: str = ""
 ) -> None:
@@ -78,6 +92,7 @@ def save_model(
         doc["hmac_sha256"] = _mac(hmac_key, npz, _canonical(body))
 
     target = Path(dir).absolute()
+    _refuse_foreign(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     old: Path | None = None

@@ -81,6 +81,16 @@ def _read_valid(path: Path, report: ReadReport) -> Iterator[Event]:
             yield event
 
 
+def refuse_overwriting(output: Path, *inputs: Path | None) -> None:
+    """ValueError when ``output`` is one of ``inputs``: it is opened for writing, emptied, before
+    they are read, and the command would end with nothing and no input."""
+    for source in inputs:
+        if source is not None and (output.resolve() == source.resolve()
+                                   or (output.exists() and source.exists() and output.samefile(source))):
+            raise ValueError(f"the output {output} is also {source}, which writing it would empty first; "
+                             "give another output path")
+
+
 def write_jsonl(path: Path, rows: Iterable[dict]) -> int:
     """Write one JSON object per line; returns the number written."""
     n = 0

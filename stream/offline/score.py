@@ -23,7 +23,7 @@ from typing import Iterator
 
 from models.model import load
 from stream.core.contract import Event
-from stream.offline.jsonl import ReadReport, read_events, write_jsonl
+from stream.offline.jsonl import ReadReport, read_events, refuse_overwriting, write_jsonl
 from stream.offline.replay import Replay
 from stream.settings import Settings
 
@@ -41,19 +41,22 @@ class ScoreCounts:
     entity_alerts: int = 0  # their own lines of the scores file, not events
     history_events: int = 0  # events of the history folded in first (none written)
     in_history: int = 0  # input events skipped because the history holds them
+    suppressed: int = 0  # alerts that repeated the user's last one: "alert" true in the file, not sent
 
     def line(self) -> str:
         first = ""
         if self.history_events or self.in_history:
             first = f"after {self.history_events} history events"
             first += f" ({self.in_history} input events already in it, skipped), " if self.in_history else ", "
-        return f"{first}scored {self.events} events: {self.alerts} alerts, {self.entity_alerts} entity alerts"
+        repeats = f" ({self.suppressed} repeats suppressed)" if self.suppressed else ""
+        return f"{first}scored {self.events} events: {self.alerts} alerts{repeats}, {self.entity_alerts} entity alerts"
 
 
 def score_file(settings: Settings, model_dir: Path, source: Path, target: Path,
                history: Path | None = None) -> tuple[ReadReport, ScoreCounts, ReadReport | None]:
     """Score ``source`` into ``target``, as the continuation of ``history`` when given; returns the
     input's read report, what was written, and the history's read report (None without one)."""
+    refuse_overwriting(target, source, history)
     replay = Replay.of(settings, load(model_dir, hmac_key=settings.model_hmac_key))
     report = ReadReport()
     counts = ScoreCounts()
@@ -76,7 +79,9 @@ def score_file(settings: Settings, model_dir: Path, source: Path, target: Path,
         for outcome, entity_alerts in replay.run(fresh(read_events(source, report, settings.time_policy()))):
             d = outcome.decision
             counts.events += 1
-            counts.alerts += outcome.alert is not None and not outcome.held
+            alerted = outcome.alert is not None and not outcome.held
+            counts.alerts += alerted and not outcome.suppressed
+            counts.suppressed += alerted and outcome.suppressed
             yield {
                 "event_id": outcome.event.event_id,
                 "user_id": outcome.event.user_id,

@@ -6,7 +6,7 @@ import argparse
 from datetime import timedelta
 from pathlib import Path
 
-from stream.offline.jsonl import write_jsonl
+from stream.offline.jsonl import refuse_overwriting, write_jsonl
 from stream.settings import Settings
 from stream.sim.config import SimConfig
 from stream.sim.generate import generate, iter_stream
@@ -45,6 +45,8 @@ def simulate(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     if not args.output:
         raise ValueError("give --output (and --labels) to write files, or --kafka to publish")
+    if args.labels:
+        refuse_overwriting(Path(args.labels), Path(args.output))
     events, labels = generate(config)
     write_jsonl(Path(args.output), events)
     if args.labels:

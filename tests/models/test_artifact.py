@@ -46,6 +46,24 @@ def test_save_replaces_existing_model_and_leaves_no_temp_dirs(model_dir: Path) -
     assert sorted(p.name for p in model_dir.parent.iterdir()) == ["m"]
 
 
+def test_a_directory_holding_anything_but_a_model_is_not_replaced(tmp_path: Path) -> None:
+    """An outside review's case: ``train --input work/history.jsonl --output work`` used to empty
+    ``work``, its history included.  Now the save refuses and leaves it as it was; a file as
+    the output is refused too."""
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "history.jsonl").write_text("{}\n")
+    (work / "model.json").write_text("{}")
+    with pytest.raises(ValueError, match=r"holds other files \(history.jsonl\).*directory of its own"):
+        save_model(work, ARRAYS, META)
+    assert sorted(p.name for p in work.iterdir()) == ["history.jsonl", "model.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["work"]  # no temp dir left behind
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(ValueError, match="is a file"):
+        save_model(tmp_path / "notes.txt", ARRAYS, META)
+    assert (tmp_path / "notes.txt").read_text() == "x"
+
+
 def test_round_trip_compiled_forest(tmp_path: Path) -> None:
     from sklearn.ensemble import IsolationForest
 

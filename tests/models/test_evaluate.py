@@ -221,7 +221,8 @@ def test_baseline_end_to_end_on_a_small_simulation(tmp_path: Path) -> None:
     entity_lines = [d for d in written if d.get("record") == "entity_alert"]
     assert counts.events == len(written) - len(entity_lines) == len(events)
     assert counts.entity_alerts == len(entity_lines)
-    assert counts.alerts == sum(bool(d.get("alert")) for d in written)
+    assert counts.alerts == sum(bool(d.get("alert")) and not d["suppressed"] for d in written)
+    assert counts.suppressed == sum(bool(d.get("alert")) and d["suppressed"] for d in written) > 0
 
     scores = baseline_scores(read_events(tmp_path / "events.jsonl"), window.timestamp())
     assert scores and all(0.0 < s <= 1.0 for s in scores.values())

@@ -65,8 +65,22 @@ def test_input_events_already_in_the_history_are_skipped_and_counted(files) -> N
     assert _lines(root / "overlap.scores") == _lines(root / "rest.scores")
 
 
+def test_an_output_that_is_an_input_is_refused_before_it_is_emptied(files) -> None:
+    """An outside review's case: ``--output`` the same file as ``--input`` left it empty with exit
+    code 0.  The same file by another path, or the history, is refused too; nothing is touched."""
+    root, docs, cut = files
+    source = _write(root / "same.jsonl", docs[cut:cut + 50])
+    before = source.read_bytes()
+    for output, history in ((source, None), (root / "." / "same.jsonl", None), (root / "history3.jsonl", root / "history3.jsonl")):
+        _write(root / "history3.jsonl", docs[:10])
+        with pytest.raises(ValueError, match="is also"):
+            score_file(Settings(), root / "model", source, output, history)
+    assert source.read_bytes() == before and len((root / "history3.jsonl").read_text().splitlines()) == 10
+
+
 def test_the_summary_line_says_what_came_first() -> None:
     assert ScoreCounts(5, 1, 0).line() == "scored 5 events: 1 alerts, 0 entity alerts"
     assert ScoreCounts(5, 1, 0, 9).line() == "after 9 history events, scored 5 events: 1 alerts, 0 entity alerts"
     assert ScoreCounts(5, 1, 0, 9, 2).line() == (
         "after 9 history events (2 input events already in it, skipped), scored 5 events: 1 alerts, 0 entity alerts")
+    assert ScoreCounts(5, 1, 0, suppressed=3).line() == "scored 5 events: 1 alerts (3 repeats suppressed), 0 entity alerts"

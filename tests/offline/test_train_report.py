@@ -67,3 +67,13 @@ def test_the_last_line_counts_the_events_trained_on_without_repeated_deliveries(
     monkeypatch.setenv("RISKMON_LOG_LEVEL", "ERROR")
     assert main(["train", "--input", str(history), "--output", str(tmp_path / "model")]) == 0
     assert f"trained on {len(events)} events (37 repeated deliveries skipped) -> " in capsys.readouterr().out
+
+
+def test_simulate_refuses_labels_written_over_its_events(tmp_path, monkeypatch, capsys) -> None:
+    """An outside review's case: ``--labels`` the same path as ``--output`` wrote the labels over the events."""
+    from stream.cli import main
+
+    monkeypatch.setenv("RISKMON_LOG_LEVEL", "ERROR")
+    same = str(tmp_path / "sim.jsonl")
+    assert main(["simulate", "--users", "20", "--days", "3", "--output", same, "--labels", same]) == 1
+    assert "is also" in capsys.readouterr().err and not (tmp_path / "sim.jsonl").exists()
