@@ -39,9 +39,14 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "rules_users_counted": ("once", "every"),  # models.calibrate.USER_COUNTS
 }
 _PORT = (1, 65535)
+#: The most input partitions the monitor runs on: an entity view's duplicate filter keeps one
+#: offset per input partition (``stream.core.entities.SOURCE_SLOTS``, which a test keeps equal),
+#: and past it partitions would share one and first sightings be taken for replays
+#: (docs/reliability.md, finding 24).
+MAX_PARTITIONS = 64
 #: Settings with a range (inclusive); a tolerance or window of 0 turns its check off.
 RANGES: dict[str, tuple[float, float]] = {
-    "partitions": (1, 10_000), "replication": (1, 100),
+    "partitions": (1, MAX_PARTITIONS), "replication": (1, 100),
     "kafka_port": _PORT, "kafka_controller_port": _PORT, "metrics_port": _PORT,
     "max_message_bytes": (1, 100 * 1024 * 1024),
     "future_tolerance_s": (0, math.inf), "stale_tolerance_s": (0, math.inf),
@@ -222,22 +227,32 @@ class Settings:
     def replace(self, **changes: Any) -> "Settings":
         """A copy with ``changes`` applied (values coerced to the field types)."""
         types = {f.name: f.type for f in fields(self)}
-        return dataclasses.replace(self, **{k: _coerce(types[k], v) for k, v in changes.items()})
+        return dataclasses.replace(self, **{k: _coerce(k, types[k], v) for k, v in changes.items()})
 
 
-def _coerce(type_name: Any, raw: Any) -> Any:
-    """Turn a string from the environment or a flag into the field's type."""
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+def _coerce(field: str, type_name: Any, raw: Any) -> Any:
+    """Turn a string from the environment or a flag into the field's type; ValueError naming
+    the setting for a string that is none (a typo must not switch a stage off)."""
     if not isinstance(raw, str):
         return raw
     name = type_name if isinstance(type_name, str) else getattr(type_name, "__name__", str(type_name))
-    if name == "int":
-        return int(raw)
-    if name == "float":
-        return float(raw)
+    try:
+        if name == "int":
+            return int(raw)
+        if name == "float":
+            return float(raw)
+    except ValueError:
+        raise ValueError(f"{field} must be {'an integer' if name == 'int' else 'a number'}, got {raw!r}") from None
     if name == "Path":
         return Path(raw).expanduser()
     if name == "bool":
-        return raw.strip().lower() in {"1", "true", "yes", "on"}
+        word = raw.strip().lower()
+        if word not in _TRUE | _FALSE:
+            raise ValueError(f"{field} must be true or false (1/0, yes/no, on/off), got {raw!r}")
+        return word in _TRUE
     return raw
 
 

@@ -52,7 +52,7 @@ def undecodable_batch(headers: Any) -> str | None:
     """The error text of an undecodable-batch placeholder record, None for an ordinary record."""
     for name, value in (headers.items() if isinstance(headers, Mapping) else headers or ()):
         if name == UNDECODABLE_HEADER:
-            return bytes(value).decode("utf-8", "replace")
+            return bytes(value or b"").decode("utf-8", "replace")  # a header's value may be null
     return None
 
 

@@ -35,6 +35,7 @@ from typing import Iterable, Mapping
 
 from stream.core.features import UserState, covers, position
 from stream.core.routing import partition_for
+from stream.core.entities import SOURCE_SLOTS
 from stream.core.state_layout import StateFormatError
 
 #: The state table's name before any rescale (its changelog: ``<app_id>-user-state-changelog``).
@@ -85,7 +86,7 @@ def parse_moved_header(value: bytes) -> tuple[str, int, int] | None:
     try:
         topic, partition, offset = bytes(value).decode().rsplit(":", 2)
         return topic, int(partition), int(offset)
-    except (ValueError, UnicodeDecodeError):
+    except (TypeError, ValueError, UnicodeDecodeError):  # TypeError: a header's value may be null
         return None
 
 
@@ -248,6 +249,9 @@ def plan(marker: Marker | None, target: int, seen: Observed, partitioner: str, n
         )
     if seen.input_partitions is None:
         raise RescaleRefused(f"the input topic {seen.input_topic} does not exist")
+    if not 1 <= target <= SOURCE_SLOTS:  # the entity views tell this many input partitions apart
+        raise RescaleRefused(f"--partitions must be between 1 and {SOURCE_SLOTS} (the most the monitor runs on), "
+                             f"got {target}")
     if marker is not None and marker.status != DONE:
         if marker.to_partitions != target:
             raise RescaleRefused(

@@ -8,6 +8,7 @@ import pytest
 from stream.core.admission import UNDECODABLE_HEADER, Admission, Admitted, Refused, Rekey, admit
 from stream.core.contract import parse_event
 from stream.core.event_time import TimePolicy
+from stream.core.rescale import parse_moved_header
 from stream.core.routing import partition_for
 
 LOAN = {
@@ -34,6 +35,14 @@ def test_an_undecodable_batch_placeholder_is_refused_with_its_offsets() -> None:
     result = verdict(key=None, value=None, headers=[(UNDECODABLE_HEADER, b"offsets 3-4: UnsupportedCodecError: zstd")])
     assert isinstance(result, Refused) and result.error.code == "undecodable_batch"
     assert "offsets 3-4" in result.error.message and "codec" in result.error.message
+
+
+def test_a_null_header_value_is_a_verdict_not_a_crash() -> None:
+    """Kafka allows null header values; one under the placeholder's name crashed the worker on every
+    restart (an outside review, 2026-12-07)."""
+    result = verdict(headers=[(UNDECODABLE_HEADER, None), ("trace", None)])
+    assert isinstance(result, Refused) and result.error.code == "undecodable_batch"
+    assert parse_moved_header(None) is None  # type: ignore[arg-type]
 
 
 def test_a_tombstone_is_refused() -> None:

@@ -74,6 +74,13 @@ def test_refusals_say_why(seen, said) -> None:
         plan(None, 8, _seen(**seen), "murmur2", "now")
 
 
+def test_a_rescale_past_the_partitions_the_monitor_runs_on_is_refused() -> None:
+    """Finding 24: the entity views tell at most ``MAX_PARTITIONS`` input partitions apart."""
+    with pytest.raises(RescaleRefused, match="between 1 and 64"):
+        plan(None, 65, _seen(), "murmur2", "now")
+    assert plan(None, 64, _seen(), "murmur2", "now").marker.to_partitions == 64
+
+
 def test_partitions_added_by_hand_are_rescaled_from_the_states_count() -> None:
     """The issue's case: loan-events raised to 8 under a running worker; the changelog still has 4."""
     m = _fresh(input_partitions=8, committed={p: None for p in range(8)}, beginnings={p: 0 for p in range(8)})

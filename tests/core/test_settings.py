@@ -42,8 +42,29 @@ def test_every_problem_is_named_at_once() -> None:
 
 
 def test_a_bad_number_names_the_setting() -> None:
-    with pytest.raises(ValueError, match="invalid setting value"):
+    with pytest.raises(ValueError, match="partitions must be an integer, got 'four'"):
         load_settings({"RISKMON_PARTITIONS": "four"})
+    with pytest.raises(ValueError, match="future_tolerance_s must be a number, got '1h'"):
+        Settings().replace(future_tolerance_s="1h")
+
+
+@pytest.mark.parametrize("raw", ["treu", "", "y", "enabled"])
+def test_a_switch_that_is_not_true_or_false_is_refused_not_read_as_off(raw: str) -> None:
+    """An outside audit's case: ``RISKMON_ENTITY_VIEWS=`` or ``RISKMON_MODEL_TAILS=treu`` switched a stage off."""
+    with pytest.raises(ValueError, match=f"entity_views must be true or false.*got {raw!r}"):
+        load_settings({"RISKMON_ENTITY_VIEWS": raw})
+    assert load_settings({"RISKMON_ENTITY_VIEWS": " Off"}).entity_views is False
+    assert load_settings({"RISKMON_ENTITY_VIEWS": "1"}).entity_views is True
+
+
+def test_no_more_partitions_than_an_entity_view_tells_apart() -> None:
+    """Finding 24: past ``SOURCE_SLOTS`` input partitions, the entity views' duplicate filter would
+    take first sightings from one partition for replays of another's."""
+    from stream.core.entities import SOURCE_SLOTS
+
+    assert RANGES["partitions"][1] == SOURCE_SLOTS
+    with pytest.raises(ValueError, match="partitions must be between 1 and 64"):
+        Settings().replace(partitions=SOURCE_SLOTS + 1)
 
 
 def test_the_revolving_products_are_read_from_the_history_unless_named() -> None:
