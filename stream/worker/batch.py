@@ -227,47 +227,11 @@ class BatchHandler:
     async def _publish(self, computed: Computed) -> None:
         """Alerts and sightings (acknowledged), then the states (acknowledged), each until the broker has them."""
         messages = self._count(computed.outcomes, self.clock()) + self._sightings(computed.outcomes, computed.valid)
-        await self._until_acknowledged("alerts and entity sightings", self._sent_all(messages))
-        await self._until_acknowledged("user states", lambda: self.store.write(
-            computed.states, computed.stored, computed.last_event))
+        await until_acknowledged("alerts and entity sightings", sent_all(messages), self.resend_delay_s)
+        await until_acknowledged("user states", lambda: self.store.write(
+            computed.states, computed.stored, computed.last_event), self.resend_delay_s)
         self.on_outcomes(computed.outcomes)
         metrics.count_realised(computed.realised)
-
-    async def _until_acknowledged(self, what: str, attempt: Callable[[], Awaitable[None]]) -> None:
-        """Run ``attempt`` until it returns: while the broker times out or refuses, the batch waits
-        (an error line each ``resend_delay_s``; the stall watchdog sees no progress), and its
-        offsets are not marked, so nothing it computed is lost or counted twice."""
-        failures = 0
-        while True:
-            try:
-                await attempt()
-                return
-            except Exception as exc:  # noqa: BLE001 - whatever the client raised, the effects must land
-                failures += 1
-                log.error("writing the batch's %s failed (%s: %s); trying again in %g s (%d failed so far)",
-                          what, type(exc).__name__, exc, self.resend_delay_s, failures)
-                await asyncio.sleep(self.resend_delay_s)
-
-    def _sent_all(self, messages: list[tuple[Sink, dict[str, Any]]]) -> Callable[[], Awaitable[None]]:
-        """An attempt that sends ``messages`` and waits for each; the next attempt sends only the
-        ones the broker has not acknowledged."""
-        left = list(messages)
-
-        async def attempt() -> None:
-            nonlocal left
-            sent: list[tuple[Sink, dict[str, Any], Awaitable[Any]]] = []
-            refused: list[tuple[Sink, dict[str, Any]]] = []
-            for sink, message in left:
-                try:
-                    sent.append((sink, message, await sink.send(**message)))
-                except Exception:  # noqa: BLE001 - refused before it left: sent again with the rest
-                    refused.append((sink, message))
-            results = await asyncio.gather(*(delivery for _, _, delivery in sent), return_exceptions=True)
-            refused += [(sink, message) for (sink, message, _), r in zip(sent, results) if isinstance(r, BaseException)]
-            left = refused
-            if refused:
-                raise RuntimeError(f"{len(refused)} of them not acknowledged")
-        return attempt
 
     def _compute(self, valid: list[tuple[Event, InputEvent]]) -> Computed:
         """Fold and score the batch (alerts decided, nothing sent) and encode the states: nothing is
@@ -434,12 +398,54 @@ class BatchHandler:
                 metrics.LATENCY.observe(max(0.0, now - msg.timestamp))
 
 
-async def dead_letter(sink: Sink, ev: InputEvent, error: InvalidEvent) -> Pending:
-    """Count ``ev`` as invalid and queue its dead-letter record (reason and original bytes) on ``sink``."""
+async def until_acknowledged(what: str, attempt: Callable[[], Awaitable[None]], delay_s: float) -> None:
+    """Run ``attempt`` until it returns: while the broker times out or refuses, the batch waits
+    (an error line every ``delay_s``; the stall watchdog sees no progress), and its offsets are not
+    marked, so nothing it computed is lost or counted twice (docs/reliability.md, finding 21)."""
+    failures = 0
+    while True:
+        try:
+            await attempt()
+            return
+        except Exception as exc:  # noqa: BLE001 - whatever the client raised, the effects must land
+            failures += 1
+            log.error("writing the batch's %s failed (%s: %s); trying again in %g s (%d failed so far)",
+                      what, type(exc).__name__, exc, delay_s, failures)
+            await asyncio.sleep(delay_s)
+
+
+def sent_all(messages: list[tuple[Sink, dict[str, Any]]]) -> Callable[[], Awaitable[None]]:
+    """An attempt (``until_acknowledged``) that sends ``messages`` and waits for each; the next
+    attempt sends only the ones the broker has not acknowledged."""
+    left = list(messages)
+
+    async def attempt() -> None:
+        nonlocal left
+        sent: list[tuple[Sink, dict[str, Any], Awaitable[Any]]] = []
+        refused: list[tuple[Sink, dict[str, Any]]] = []
+        for sink, message in left:
+            try:
+                sent.append((sink, message, await sink.send(**message)))
+            except Exception:  # noqa: BLE001 - refused before it left: sent again with the rest
+                refused.append((sink, message))
+        results = await asyncio.gather(*(delivery for _, _, delivery in sent), return_exceptions=True)
+        refused += [(sink, message) for (sink, message, _), r in zip(sent, results) if isinstance(r, BaseException)]
+        left = refused
+        if refused:
+            raise RuntimeError(f"{len(refused)} of them not acknowledged")
+    return attempt
+
+
+def dead_letter_record(ev: InputEvent, error: InvalidEvent) -> bytes:
+    """Count ``ev`` as invalid; its dead-letter record (reason and original bytes)."""
     msg = ev.message
     metrics.INVALID.labels(error.code).inc()
-    record = dlq_record(ev.value or b"", ev.key, error, msg.topic, msg.partition, msg.offset)
-    return await _send(sink, key=dlq_key(ev.key), value=record)
+    return dlq_record(ev.value or b"", ev.key, error, msg.topic, msg.partition, msg.offset)
+
+
+async def dead_letter(sink: Sink, ev: InputEvent, error: InvalidEvent) -> Pending:
+    """Queue ``ev``'s dead-letter record (``dead_letter_record``) on ``sink``."""
+    return await _send(sink, key=dlq_key(ev.key), value=dead_letter_record(ev, error))
 
 
 async def _send(sink: Sink, **message: Any) -> Pending:

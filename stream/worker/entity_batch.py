@@ -29,16 +29,16 @@ import logging
 import time
 from collections import Counter
 from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence
 
 import orjson
 
 from stream.core.contract import InvalidEvent
-from stream.core.dlq import PROCESSING_ERROR
+from stream.core.dlq import PROCESSING_ERROR, dlq_key
 from stream.core.entities import EntityState, unpack
 from stream.core.entity_alerts import EntityOutcome, observe
 from stream.worker import metrics
-from stream.worker.batch import InputEvent, Sink, dead_letter
+from stream.worker.batch import InputEvent, Sink, dead_letter_record, sent_all, until_acknowledged
 
 log = logging.getLogger(__name__)
 
@@ -58,37 +58,56 @@ class EntityStore(Protocol):
 
     def load(self, entity_ids: list[str]) -> dict[str, EntityState]: ...
 
-    async def write(self, states: dict[str, EntityState], last_event: dict[str, InputEvent]) -> None: ...
+    def to_store(self, states: dict[str, EntityState]) -> dict[str, bytes]: ...
+
+    async def write(self, stored: dict[str, bytes], last_event: dict[str, InputEvent]) -> None: ...
 
 
 class EntityBatchHandler:
     """Runs the protocol above for one entity type."""
 
     def __init__(self, entity_type: str, alerts: Sink, dead_letters: Sink, store: EntityStore,
-                 model: Callable[[], Any], clock: Callable[[], float] = time.time) -> None:
+                 model: Callable[[], Any], clock: Callable[[], float] = time.time, resend_delay_s: float = 1.0) -> None:
         self.entity_type = entity_type
         self.alerts = alerts
         self.dead_letters = dead_letters
         self.store = store
         self.model = model
         self.clock = clock
+        self.resend_delay_s = resend_delay_s
 
     async def handle(self, batch: Sequence[InputEvent]) -> None:
+        """Fold the batch, or each record alone when that fails (dead-lettering the ones that fail
+        again); publish what was folded.  Only folding fails a record: publishing waits for the
+        broker, as the user stage does (``stream.worker.batch.until_acknowledged``)."""
         try:
-            await self._process(batch)
-            return
+            folded = await self._fold(batch)
         except Exception as exc:  # noqa: BLE001 - one bad sighting must not stop the stream
             log.error("a batch of %d %s sightings failed (%s); retrying them one by one, dead-lettering any that fail",
                       len(batch), self.entity_type, type(exc).__name__)
+        else:
+            await self._publish(*folded)
+            return
         for ev in batch:
             try:
-                await self._process([ev])
-            except Exception as one:  # noqa: BLE001
-                error = InvalidEvent(PROCESSING_ERROR, f"the monitor failed on this sighting: {type(one).__name__}: {one}")
-                _, _, delivery = await dead_letter(self.dead_letters, ev, error)
-                await delivery
+                one = await self._fold([ev])
+            except Exception as exc:  # noqa: BLE001
+                error = InvalidEvent(PROCESSING_ERROR, f"the monitor failed on this sighting: {type(exc).__name__}: {exc}")
+                await until_acknowledged(f"{self.entity_type} dead letters", sent_all([(self.dead_letters, {
+                    "key": dlq_key(ev.key), "value": dead_letter_record(ev, error)})]), self.resend_delay_s)
+                continue
+            await self._publish(*one)
 
-    async def _process(self, batch: Sequence[InputEvent]) -> None:
+    async def _publish(self, outcomes: list[EntityOutcome], stored: dict[str, bytes],
+                       last_event: dict[str, InputEvent]) -> None:
+        """The alerts (acknowledged), then the states (acknowledged), each until the broker has them."""
+        await until_acknowledged(f"{self.entity_type} alerts", sent_all(self._count(outcomes)), self.resend_delay_s)
+        await until_acknowledged(f"{self.entity_type} states", lambda: self.store.write(stored, last_event),
+                                 self.resend_delay_s)
+
+    async def _fold(self, batch: Sequence[InputEvent]
+                    ) -> tuple[list[EntityOutcome], dict[str, bytes], dict[str, InputEvent]]:
+        """Fold the batch's sightings (alerts decided, nothing sent) and encode the states."""
         parsed = [(s, ev) for ev in batch for s in unpack(ev.value or b"")]
         last_event = {s.entity_id: ev for s, ev in parsed}
         states = self.store.load(list(last_event))
@@ -102,12 +121,12 @@ class EntityBatchHandler:
             outcomes.append(observe(state, s, model.entity_thresholds, model.version, stamp))
             if i % YIELD_EVERY == 0:
                 await asyncio.sleep(0)  # let the user stage's batch run: its alerts wait on this loop
-        await self._emit(outcomes)
-        await self.store.write(states, last_event)
+        return outcomes, self.store.to_store(states), last_event
 
-    async def _emit(self, outcomes: list[EntityOutcome]) -> None:
+    def _count(self, outcomes: list[EntityOutcome]) -> list[tuple[Sink, dict[str, Any]]]:
+        """Count the sightings and alerts; the alerts to send."""
         counts: Counter[str] = Counter()
-        deliveries: list[Awaitable[Any]] = []
+        alerts: list[tuple[Sink, dict[str, Any]]] = []
         for o in outcomes:
             counts["duplicate" if o.duplicate else "folded"] += 1
             if o.alert is None:
@@ -117,11 +136,8 @@ class EntityBatchHandler:
                 metrics.ENTITY_ALERTS_SUPPRESSED.labels(*labels).inc()
                 continue
             metrics.ENTITY_ALERTS.labels(*labels).inc()
-            deliveries.append(await self.alerts.send(
-                key=o.sighting.entity_id.encode(), value=orjson.dumps(o.alert),
-                headers=[(ALERT_KIND_HEADER, b"entity")],
-            ))
+            alerts.append((self.alerts, {"key": o.sighting.entity_id.encode(), "value": orjson.dumps(o.alert),
+                                         "headers": [(ALERT_KIND_HEADER, b"entity")]}))
         for result, n in counts.items():
             metrics.ENTITY_SIGHTINGS.labels(self.entity_type, result).inc(n)
-        if deliveries:
-            await asyncio.gather(*deliveries)  # acknowledged before any state is written
+        return alerts

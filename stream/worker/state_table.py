@@ -272,6 +272,8 @@ class EntityTableStore:
                 metrics.STATE_RESETS.inc()  # unreadable: a fresh view beats a stuck worker
         return states
 
-    async def write(self, states: dict[str, EntityState], last_event: dict[str, EventT]) -> None:
-        await write_states(self.app, self.table, [(k.encode(), s.to_bytes(self.write_version), last_event[k])
-                                                   for k, s in states.items()])
+    def to_store(self, states: dict[str, EntityState]) -> dict[str, bytes]:
+        return {k: s.to_bytes(self.write_version) for k, s in states.items()}
+
+    async def write(self, stored: dict[str, bytes], last_event: dict[str, EventT]) -> None:
+        await write_states(self.app, self.table, [(k.encode(), b, last_event[k]) for k, b in stored.items()])

@@ -34,9 +34,12 @@ class FakeEntityStore:
     def load(self, entity_ids: list[str]) -> dict[str, EntityState]:
         return {k: EntityState.from_bytes(self.stored[k]) for k in entity_ids if k in self.stored}
 
-    async def write(self, states: dict[str, EntityState], last_event: dict[str, Any]) -> None:
-        self.log.append(("write", sorted(states)))
-        self.stored.update({k: s.to_bytes() for k, s in states.items()})
+    def to_store(self, states: dict[str, EntityState]) -> dict[str, bytes]:
+        return {k: s.to_bytes() for k, s in states.items()}
+
+    async def write(self, stored: dict[str, bytes], last_event: dict[str, Any]) -> None:
+        self.log.append(("write", sorted(stored)))
+        self.stored.update(stored)
 
 
 def _sighting_message(user: int, offset: int, partition: int = 0, entity: str = "d-farm") -> SimpleNamespace:
@@ -65,6 +68,33 @@ def test_a_farm_alerts_before_its_state_is_written_and_a_replay_changes_nothing(
     # The user stage replays its batch after a crash: the same sightings, the same input offsets.
     asyncio.run(handler.handle(batch))
     assert store.stored == before and len(alerts.sent) == 3
+
+
+def test_a_broker_outage_holds_the_entity_batch_and_costs_no_sighting() -> None:
+    """As the user stage (finding 21): the alerts topic refuses the first alert and the changelog
+    times out twice; the batch sends again until both have everything, nothing is dead-lettered."""
+    log = Log()
+    handler, alerts, dlq, store = _entity_handler(log)
+    handler.resend_delay_s = 0.0
+    alerts.refuse_left = 1
+    writes_failing = [2]
+    write = store.write
+
+    async def flaky(stored, last_event) -> None:
+        if writes_failing[0]:
+            writes_failing[0] -= 1
+            raise TimeoutError("changelog batch expired")
+        await write(stored, last_event)
+
+    store.write = flaky  # type: ignore[method-assign]
+    batch = [_sighting_message(u, offset=u) for u in range(6)]
+    asyncio.run(handler.handle(batch))
+    clean_log = Log()
+    clean, clean_alerts, _, clean_store = _entity_handler(clean_log)
+    asyncio.run(clean.handle(batch))
+    assert not dlq.sent and store.stored == clean_store.stored
+    ids = [sorted(orjson.loads(m["value"])["alert_id"] for m in sink.sent) for sink in (alerts, clean_alerts)]
+    assert ids[0] == ids[1] and len(ids[0]) == 3
 
 
 def test_a_large_batch_lets_the_loop_run_between_chunks_and_folds_the_same() -> None:
