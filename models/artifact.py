@@ -62,9 +62,11 @@ def _fsync_write(path: Path, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
-def _refuse_foreign(target: Path) -> None:
+def refuse_foreign(target: Path) -> None:
     """ValueError unless ``target`` is free or holds a model only: the save replaces the whole
-    directory, and a history, notes or a working directory given as the output would be lost."""
+    directory, and a history, notes or a working directory given as the output would be lost.
+    ``riskmon train`` asks before it reads the history, the save again before it writes."""
+    target = target.absolute()
     if not target.exists():
         return
     if not target.is_dir():
@@ -92,7 +94,7 @@ def save_model(
         doc["hmac_sha256"] = _mac(hmac_key, npz, _canonical(body))
 
     target = Path(dir).absolute()
-    _refuse_foreign(target)
+    refuse_foreign(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
     old: Path | None = None

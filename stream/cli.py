@@ -99,8 +99,9 @@ def _cmd_train(settings: Settings, args: argparse.Namespace) -> int:
     from stream.offline.train import (readers_line, report_early_warning, report_entities, report_rules, storms_line,
                                       train_file, user_cap_lines)
 
-    model, report, out = train_file(settings, Path(args.input), Path(args.output) if args.output else None,
-                                    args.alert_rate)
+    if args.alert_rate is not None:  # checked against its range before the history is read
+        settings = settings.replace(alert_rate=args.alert_rate)
+    model, report, out = train_file(settings, Path(args.input), Path(args.output) if args.output else None)
     _report_invalid(report, args.input)
     report_rules(model)
     print(storms_line(model, settings.storm_policy(), model.rules(settings.rule_config())))

@@ -8,6 +8,7 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+from models.artifact import refuse_foreign
 from models.calibrate import Calibration
 from models.model import RiskModel, save
 from models.train import train, training_options
@@ -19,12 +20,13 @@ from stream.offline.jsonl import ReadReport, read_events
 from stream.settings import Settings
 
 
-def train_file(settings: Settings, source: Path, target: Path | None, alert_rate: float | None) -> tuple[RiskModel, ReadReport, Path]:
-    """Train on ``source`` (events the worker would refuse for their time are left out too) and save to ``target``."""
-    report = ReadReport()
-    options = {**training_options(settings), "alert_rate": alert_rate or settings.alert_rate}
-    model = train(read_events(source, report, settings.time_policy()), **options)
+def train_file(settings: Settings, source: Path, target: Path | None) -> tuple[RiskModel, ReadReport, Path]:
+    """Train on ``source`` (events the worker would refuse for their time are left out too) and save to
+    ``target`` (default: ``settings.model_dir``), which is checked first."""
     out = target or settings.model_dir
+    refuse_foreign(out)
+    report = ReadReport()
+    model = train(read_events(source, report, settings.time_policy()), **training_options(settings))
     save(model, out, hmac_key=settings.model_hmac_key)
     return model, report, out
 

@@ -77,3 +77,26 @@ def test_simulate_refuses_labels_written_over_its_events(tmp_path, monkeypatch, 
     same = str(tmp_path / "sim.jsonl")
     assert main(["simulate", "--users", "20", "--days", "3", "--output", same, "--labels", same]) == 1
     assert "is also" in capsys.readouterr().err and not (tmp_path / "sim.jsonl").exists()
+
+
+@pytest.mark.parametrize("flags, said", [
+    (["--alert-rate", "0"], "alert_rate must be between"),
+    (["--alert-rate", "5"], "alert_rate must be between"),
+])
+def test_train_refuses_a_bad_alert_rate_before_reading_the_history(tmp_path, monkeypatch, capsys, flags, said) -> None:
+    """An outside audit's case: ``--alert-rate 0`` trained at 1 % without a word, and other bad
+    rates were refused only after the whole history was read (here: a history that does not exist)."""
+    from stream.cli import main
+
+    monkeypatch.setenv("RISKMON_LOG_LEVEL", "ERROR")
+    assert main(["train", "--input", str(tmp_path / "missing.jsonl"), "--output", str(tmp_path / "m"), *flags]) == 1
+    assert said in capsys.readouterr().err
+
+
+def test_train_refuses_an_output_holding_other_files_before_reading_the_history(tmp_path, monkeypatch, capsys) -> None:
+    from stream.cli import main
+
+    monkeypatch.setenv("RISKMON_LOG_LEVEL", "ERROR")
+    (tmp_path / "notes.md").write_text("mine")
+    assert main(["train", "--input", str(tmp_path / "missing.jsonl"), "--output", str(tmp_path)]) == 1
+    assert "holds other files (notes.md)" in capsys.readouterr().err and (tmp_path / "notes.md").read_text() == "mine"
