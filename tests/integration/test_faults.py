@@ -19,9 +19,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterator
 
+import orjson
 import pytest
 
-from stream.core.features import RECENT_IDS
+from stream.core.features import RECENT_IDS, UserState
 from stream.kafka.ops import commit_offsets
 from stream.local import broker
 from stream.worker.health import EXIT_STALLED, Health
@@ -189,6 +190,56 @@ def test_the_whole_log_read_again_changes_no_state(unique_topics: Settings, mode
     assert _scored(samples) == 0, f"{_scored(samples):.0f} replayed events scored again"
     assert metric_sum(samples, "riskmon_events_processed_total") == len(events)
     assert len(read_topic(settings, settings.alerts_topic)) == alerts_before, "a replayed event alerted again"
+
+
+def test_a_keyless_log_read_again_changes_no_state(unique_topics: Settings, model_dir: Path, tmp_path: Path) -> None:
+    """Finding 25 on the broker: a producer without keys (every event re-keyed to its user's
+    partition), then the whole log read again: the originals are sent on a second time, as new
+    copies at new offsets, and the first copies are read again.  Every one is recognised: no state
+    changes, nothing is scored or alerted again, and no user lost or doubled an event."""
+    events = sim_events(users=60, days=60, seed=25, prefix="kl")
+    per_user = Counter(e["user_id"] for e in events)
+    assert sum(1 for n in per_user.values() if n > RECENT_IDS) >= 10, "test data: too few users beyond the id ring"
+    (port,) = free_ports(1)
+    settings = unique_topics.replace(model_dir=model_dir, data_dir=tmp_path / "worker", metrics_port=port)
+    producer = make_producer(settings)
+    for e in events:
+        producer.send(settings.input_topic, value=orjson.dumps(e))  # no key: the client spreads them
+    producer.flush()
+    producer.close()
+    logs = [tmp_path / "worker-1.log", tmp_path / "worker-2.log"]
+    workers = Workers()
+
+    def caught_up(done: float) -> bool:
+        samples = scrape(port)
+        lag = [v for k, v in samples.items() if k.startswith("riskmon_consumer_lag_messages{")]
+        return bool(lag) and sum(lag) == 0 and metric_sum(samples, "riskmon_events_processed_total") >= done
+
+    try:
+        first = workers.start(settings, logs[0])
+        wait_until(lambda: http_status(port, "/ready") == 200 and caught_up(len(events)), 120,
+                   "every copy folded", logs[:1], [first])
+        assert commits_caught_up(settings) is None
+        workers.close()
+        stored = last_changelog_values(settings)
+        alerts_before = len(read_topic(settings, settings.alerts_topic))
+        commit_offsets(settings, settings.app_id, settings.input_topic, {p: 0 for p in range(settings.partitions)})
+        wait_until(lambda: group_offsets(settings) == (0, 2 * len(events)), 30, "the group's offsets at 0", logs[:1], [])
+
+        second = workers.start(settings, logs[1])
+        wait_until(lambda: http_status(port, "/ready") == 200 and caught_up(2 * len(events)), 120,
+                   "the originals sent on again and the first copies read again", logs[1:], [second])
+        samples = scrape(port)
+    finally:
+        workers.close()
+
+    loans = Counter(e["user_id"] for e in events if e["event_type"] == "loan")
+    for user, n in per_user.items():
+        state = UserState.from_bytes(stored[user])
+        assert (state.n_loans, state.n_repayments) == (loans[user], n - loans[user]), user
+    assert last_changelog_values(settings) == stored
+    assert _scored(samples) == 0, f"{_scored(samples):.0f} events scored again"
+    assert len(read_topic(settings, settings.alerts_topic)) == alerts_before, "an event alerted again"
 
 
 # --------------------------------------------------------------------------- two workers, one killed
