@@ -99,10 +99,15 @@ def _cmd_train(settings: Settings, args: argparse.Namespace) -> int:
     from stream.offline.train import (readers_line, report_early_warning, report_entities, report_rules, storms_line,
                                       train_file, user_cap_lines)
 
+    from stream.offline.jsonl import ReadReport
+
     if args.alert_rate is not None:  # checked against its range before the history is read
         settings = settings.replace(alert_rate=args.alert_rate)
-    model, report, out = train_file(settings, Path(args.input), Path(args.output) if args.output else None)
-    _report_invalid(report, args.input)
+    report = ReadReport()
+    try:
+        model, report, out = train_file(settings, Path(args.input), Path(args.output) if args.output else None, report)
+    finally:  # a history refused for too few borrowers may be one of invalid lines
+        _report_invalid(report, args.input)
     report_rules(model)
     print(storms_line(model, settings.storm_policy(), model.rules(settings.rule_config())))
     report_early_warning(model)

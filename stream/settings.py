@@ -152,6 +152,9 @@ class Settings:
             value = getattr(self, name)
             if not low <= value <= high:
                 problems.append(f"{name} must be between {low:g} and {high:g}, got {value!r}")
+        if self.early_warning_share > self.early_warning_max_share:
+            problems.append(f"early_warning_share ({self.early_warning_share:g}) must not be above "
+                            f"early_warning_max_share ({self.early_warning_max_share:g})")
         try:
             self.revolving_products()
         except ValueError as exc:

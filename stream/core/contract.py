@@ -248,7 +248,7 @@ def _amount(doc: dict) -> float:
     if amount > MAX_AMOUNT:
         raise InvalidEvent("out_of_range", f"field 'amount': must be <= {MAX_AMOUNT}, got {_show(doc['amount'])}")
     cents = amount * 100
-    if abs(cents - round(cents)) > 1e-6 * max(1.0, cents):
+    if abs(cents - round(cents)) > 1e-6 * max(1.0, cents) or round(cents) < 1:  # 1e-9 is within 1e-6 of 0 cents
         raise InvalidEvent("bad_format", f"field 'amount': at most 2 decimals, got {_show(doc['amount'])}")
     return amount
 

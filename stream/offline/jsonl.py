@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import IO, Iterable, Iterator
 
 import orjson
 
@@ -65,10 +67,28 @@ def read_events(path: Path, report: ReadReport | None = None, policy: TimePolicy
         log.debug("leaving out event %s of %s: %s", event.event_id, path, message)
 
 
-def _read_valid(path: Path, report: ReadReport) -> Iterator[Event]:
+_GZIP_MAGIC = b"\x1f\x8b"
+_BOM = b"\xef\xbb\xbf"
+
+
+@contextmanager
+def _open(path: Path) -> Iterator[IO[bytes]]:
+    """The file's bytes, gunzipped when it is gzip (a history exported as .jsonl.gz would
+    otherwise read as a file of invalid lines)."""
     with open(path, "rb") as fh:
+        if fh.peek(2)[:2] != _GZIP_MAGIC:
+            yield fh
+            return
+        with gzip.GzipFile(fileobj=fh) as unzipped:
+            yield unzipped  # type: ignore[misc]
+
+
+def _read_valid(path: Path, report: ReadReport) -> Iterator[Event]:
+    with _open(path) as fh:
         for line_no, line in enumerate(fh, start=1):
             line = line.strip()
+            if line_no == 1 and line.startswith(_BOM):  # written by a tool that marks UTF-8 files
+                line = line[len(_BOM):]
             if not line:
                 continue
             try:

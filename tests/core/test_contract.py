@@ -67,6 +67,8 @@ def test_optional_fields_and_unknown_fields() -> None:
         ({"amount": 0}, "out_of_range", "must be > 0"),
         ({"amount": 10_000_000.01}, "out_of_range", "must be <= 10000000"),
         ({"amount": 1.234}, "bad_format", "at most 2 decimals"),
+        ({"amount": 1e-09}, "bad_format", "at most 2 decimals"),  # within the cents tolerance of 0 (review 2026-12-07)
+        ({"amount": 0.004}, "bad_format", "at most 2 decimals"),
         ({"amount": "12"}, "wrong_type", "field 'amount': must be a number, got string"),
         ({"amount": True}, "wrong_type", "got boolean"),
         ({"amount": None}, "missing_field", "field 'amount': required"),

@@ -57,6 +57,12 @@ def test_a_switch_that_is_not_true_or_false_is_refused_not_read_as_off(raw: str)
     assert load_settings({"RISKMON_ENTITY_VIEWS": "1"}).entity_views is True
 
 
+def test_the_early_warnings_share_is_not_above_its_maximum() -> None:
+    """An outside audit's case: a share of 0.9 under a maximum of 0.1 trained the early warning at 90 %."""
+    with pytest.raises(ValueError, match=r"early_warning_share \(0.9\) must not be above early_warning_max_share \(0.1\)"):
+        Settings().replace(early_warning_share=0.9, early_warning_max_share=0.1)
+
+
 def test_no_more_partitions_than_an_entity_view_tells_apart() -> None:
     """Finding 24: past ``SOURCE_SLOTS`` input partitions, the entity views' duplicate filter would
     take first sightings from one partition for replays of another's."""

@@ -65,3 +65,16 @@ def test_a_pipe_is_read_once_and_gives_the_same(tmp_path: Path) -> None:
         _check(path, lines)
     finally:
         writer.join(timeout=10)
+
+
+def test_a_gzip_file_or_one_led_by_a_bom_reads_as_the_plain_file(tmp_path: Path) -> None:
+    """An outside audit's cases: a history exported as .jsonl.gz read as 62 invalid lines and no
+    event, and a file from a tool that marks UTF-8 with a BOM lost its first, valid event."""
+    import gzip
+
+    lines = _lines()
+    plain = b"\n".join(lines) + b"\n"
+    (tmp_path / "events.jsonl.gz").write_bytes(gzip.compress(plain))
+    (tmp_path / "bom.jsonl").write_bytes(b"\xef\xbb\xbf" + plain)
+    _check(tmp_path / "events.jsonl.gz", lines)
+    _check(tmp_path / "bom.jsonl", lines)

@@ -100,3 +100,15 @@ def test_train_refuses_an_output_holding_other_files_before_reading_the_history(
     (tmp_path / "notes.md").write_text("mine")
     assert main(["train", "--input", str(tmp_path / "missing.jsonl"), "--output", str(tmp_path)]) == 1
     assert "holds other files (notes.md)" in capsys.readouterr().err and (tmp_path / "notes.md").read_text() == "mine"
+
+
+def test_a_history_refused_says_how_many_of_its_lines_were_invalid(tmp_path, monkeypatch, capsys) -> None:
+    """An outside audit's case: a history of invalid lines only said it had 0 borrowers."""
+    from stream.cli import main
+
+    monkeypatch.setenv("RISKMON_LOG_LEVEL", "ERROR")
+    history = tmp_path / "history.jsonl"
+    history.write_text("not json\n" * 30)
+    assert main(["train", "--input", str(history), "--output", str(tmp_path / "m")]) == 1
+    err = capsys.readouterr().err
+    assert "30 invalid lines in" in err and "at least 20 are needed" in err
