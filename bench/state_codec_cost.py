@@ -2,8 +2,9 @@
 
 The worker decodes a user's state before each batch touches it and encodes it
 after; version 8 added 80 values (the watch slots, ``stream/core/features.py``),
-left off the stored bytes while empty, and version 9 one (the last folded
-position).  This times encode and decode of the states of
+left off the stored bytes while empty, version 9 one (the last folded
+position) and version 10 eight more in the same zero tail (the re-keyed copies'
+sources).  This times encode and decode of the states of
 ``tests/core/fixtures/state_events.jsonl``'s users whose watch slots are empty
 (nearly every user of a real book), as the current version and as the frozen
 version 7 layout's own codec, best of 7 rounds, and prints both and their ratio.
