@@ -373,13 +373,17 @@ def already_folded(folded: Mapping[bytes, int], partition: int, offset: int, key
 
 
 def copied_from(headers: Iterable[tuple[str, bytes]], topic: str) -> tuple[int, int] | None:
-    """``(partition, offset)`` of the original of a copied tail record of ``topic`` (None: not a copy)."""
+    """``(partition, offset)`` of the tail record a copy of ``topic`` was made from (None: not a
+    copy).  The last header: a record an earlier rescale copied and this one copies again carries
+    both, and only the last names the record this rescale read (the first, the original before it;
+    read, a resumed run copied such records twice: docs/reliability.md, finding 26)."""
+    origin = None
     for name, value in headers or ():
         if name == MOVED_HEADER:
             parsed = parse_moved_header(value)
             if parsed is not None and parsed[0] == topic:
-                return parsed[1], parsed[2]
-    return None
+                origin = parsed[1], parsed[2]
+    return origin
 
 
 def offsets_to_commit(committed: Mapping[int, int | None], beginnings: Mapping[int, int]) -> dict[int, int]:

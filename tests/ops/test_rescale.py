@@ -9,6 +9,7 @@ group during the rescale.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from types import SimpleNamespace
 
 import pytest
@@ -201,6 +202,30 @@ def test_tail_records_a_killed_worker_had_folded_are_not_copied(kafka) -> None:
     assert copied == sorted((p, o) for p, o, _ in moving if (p, o) not in left)
     assert marker.moved == len(moving) - len(left)
     assert all(marker.moved_records()(p, o, k) for p, o, k in moving)  # the originals are skipped all the same
+
+
+def test_a_second_rescale_killed_and_run_again_copies_each_record_once(kafka) -> None:
+    """An outside review's case (docs/reliability.md, finding 26): 4 -> 8, then 8 -> 16 while the
+    first rescale's copies still wait unconsumed, killed in its tail step and run again.  Those
+    copies are copied again with a second header; the resumed run must read the last one (the
+    record it copied from), or it copies the killed run's records twice."""
+    _deployment(kafka)
+    first = ops_rescale.rescale(SETTINGS, 8, say=lambda line: None).marker
+    for p in first.tail_end:  # the workers read past the originals, not yet the copies on 4..7
+        kafka.committed[p] = len(kafka.topics["in"][p])
+
+    def kill_after_40(step: str, n: int) -> None:
+        if (step, n) == (core.TAIL, 40):
+            kafka.writer.deliver_some()
+            raise Killed
+
+    with pytest.raises(Killed):
+        ops_rescale.rescale(SETTINGS, 16, progress=kill_after_40, say=lambda line: None)
+    second = ops_rescale.rescale(SETTINGS, 16, say=lambda line: None).marker
+    origins = Counter(core.copied_from(r.headers, "in") for p in range(16)
+                      for r in kafka.topics["in"][p][second.copy_start[p]:] if core.copied_from(r.headers, "in"))
+    assert origins and max(origins.values()) == 1, "a tail record copied twice"
+    assert sum(origins.values()) == second.moved
 
 
 def test_a_rescale_without_interruption(kafka) -> None:
