@@ -390,13 +390,19 @@ class DriftTracker:
         self.reset(model)
 
     def reset(self, model: RiskModel) -> None:
+        self.model = model
         self.monitors = {
             t: DriftMonitor(tm.features, tm.drift_edges, tm.drift_expected, self.window)
             for t, tm in model.by_type.items()
             if tm.drift_edges
         }
 
-    def observe(self, outcomes: list[Outcome]) -> None:
+    def observe(self, outcomes: list[Outcome], scored_by: RiskModel) -> None:
+        """Count a batch's feature vectors, unless another model than the monitored one scored it: a
+        model swapped in while the batch waited for the broker reads other columns (an outside
+        review crashed the worker that way, docs/reliability.md, finding 27)."""
+        if scored_by is not self.model:
+            return
         for event_type, monitor in self.monitors.items():
             rows = [o.decision.vector for o in outcomes if o.decision is not None and o.event.event_type == event_type]
             if rows:

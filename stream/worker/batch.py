@@ -111,6 +111,7 @@ class Computed:
     """A batch's effects, computed and not yet written: what ``_publish`` sends."""
 
     valid: list[tuple[Event, InputEvent]]
+    model: Any  # the model that scored it (a newer one may be in force by the time it is published)
     outcomes: list[Outcome]
     states: dict[str, UserState]  # the batch's users and the quiet sweep's
     stored: dict[str, bytes]  # their bytes
@@ -140,7 +141,7 @@ class BatchHandler:
         rules: RuleConfig,  # as configured; each model says which are in force with it
         admission: Callable[[], Admission],
         suppress_window_s: float,
-        on_outcomes: Callable[[list[Outcome]], None] = lambda outcomes: None,
+        on_outcomes: Callable[[list[Outcome], Any], None] = lambda outcomes, model: None,
         clock: Callable[[], float] = time.time,
         resend_delay_s: float = 1.0,
         moved: Callable[[int, int, bytes | None], bool] | None = None,
@@ -230,7 +231,7 @@ class BatchHandler:
         await until_acknowledged("alerts and entity sightings", sent_all(messages), self.resend_delay_s)
         await until_acknowledged("user states", lambda: self.store.write(
             computed.states, computed.stored, computed.last_event), self.resend_delay_s)
-        self.on_outcomes(computed.outcomes)
+        self.on_outcomes(computed.outcomes, computed.model)
         metrics.count_realised(computed.realised)
 
     def _compute(self, valid: list[tuple[Event, InputEvent]]) -> Computed:
@@ -250,7 +251,8 @@ class BatchHandler:
             metrics.set_surge(self.storms.surge(outcomes[-1].event.ts))
         quiet_states, quiet_events, realised = self._sweep_quiet(model, valid, last_event)
         states = {**states, **quiet_states}
-        return Computed(valid, outcomes, states, self.store.to_store(states), {**last_event, **quiet_events}, realised)
+        return Computed(valid, model, outcomes, states, self.store.to_store(states), {**last_event, **quiet_events},
+                        realised)
 
     def _sweep_quiet(self, model: Any, valid: list[tuple[Event, InputEvent]], last_event: dict[str, InputEvent],
                      ) -> tuple[dict[str, UserState], dict[str, InputEvent], list[Realised]]:

@@ -20,12 +20,19 @@ from stream.worker import metrics
 log = logging.getLogger(__name__)
 
 
-def _signature(directory: Path) -> tuple[int, int] | None:
+def _signature(directory: Path) -> tuple[int, ...] | None:
+    """Both files' times and sizes: a model copied file by file (``cp``, ``rsync``, ``kubectl cp``)
+    lands ``model.json`` first; refused while ``model.npz`` is on its way, it must be read again
+    once that lands (an outside review found it never was, with the JSON's signature alone)."""
     try:
-        st = (directory / "model.json").stat()
+        meta = (directory / "model.json").stat()
     except OSError:
         return None
-    return st.st_mtime_ns, st.st_size
+    try:
+        arrays = (directory / "model.npz").stat()
+    except OSError:
+        return meta.st_mtime_ns, meta.st_size, 0, 0
+    return meta.st_mtime_ns, meta.st_size, arrays.st_mtime_ns, arrays.st_size
 
 
 class ModelWatcher:

@@ -46,6 +46,19 @@ def test_watcher_swaps_in_a_new_version(models, tmp_path: Path) -> None:
     assert watcher.poll() is None
 
 
+def test_a_model_refused_while_copied_file_by_file_is_loaded_once_complete(models, tmp_path: Path) -> None:
+    """``model.json`` lands before ``model.npz`` (cp, rsync): refused in between, then loaded."""
+    first, second = models
+    save(first, tmp_path / "live")
+    save(second, tmp_path / "next")
+    watcher = ModelWatcher(tmp_path / "live", first.version)
+    (tmp_path / "live" / "model.json").write_bytes((tmp_path / "next" / "model.json").read_bytes())
+    assert watcher.poll() is None and watcher.current_version == first.version  # npz checksum mismatch
+    (tmp_path / "live" / "model.npz").write_bytes((tmp_path / "next" / "model.npz").read_bytes())
+    fresh = watcher.poll()
+    assert fresh is not None and fresh.version == second.version
+
+
 def test_watcher_refuses_a_corrupt_model_and_keeps_the_old(models, tmp_path: Path) -> None:
     first, _ = models
     save(first, tmp_path)

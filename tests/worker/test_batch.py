@@ -246,6 +246,35 @@ def test_a_state_that_cannot_be_stored_fails_its_users_events_only(model, events
     assert store.as_offline() == _offline(model, [d for d in docs if d["user_id"] != poisoned])[0]
 
 
+def test_a_batch_is_reported_with_the_model_that_scored_it_though_another_came_in_meanwhile(model, events) -> None:
+    """The model timer may swap models while a batch waits for the broker; the batch's outcomes
+    go to the drift monitors with the model that scored them, which ignore another model's
+    (an outside review crashed the worker with two models of different columns: finding 27)."""
+    from stream.worker.app import DriftTracker
+
+    log = Log()
+    handler, _, store = _handler(model, log)
+    in_force: list[Any] = [model]
+    handler.model = lambda: in_force[0]
+    reported: list[Any] = []
+    handler.on_outcomes = lambda outcomes, scored_by: reported.append((outcomes, scored_by))
+    write = store.write
+
+    async def swapped_meanwhile(states, stored, last_event) -> None:
+        in_force[0] = object()  # another model, swapped in while the changelog write was in flight
+        await write(states, stored, last_event)
+
+    store.write = swapped_meanwhile  # type: ignore[method-assign]
+    asyncio.run(handler.handle([_message(d, i) for i, d in enumerate(events[:60])]))
+    ((outcomes, scored_by),) = reported
+    assert scored_by is model
+    tracker = DriftTracker(model, window=1000)
+    tracker.observe(outcomes, object())
+    assert all(m.rows == 0 for m in tracker.monitors.values())
+    tracker.observe(outcomes, model)
+    assert sum(m.rows for m in tracker.monitors.values()) == sum(o.decision is not None for o in outcomes)
+
+
 def test_an_event_the_monitor_fails_on_is_dead_lettered_and_the_others_go_on(model, events, monkeypatch) -> None:
     log = Log()
     handler, sinks, store = _handler(model, log)
