@@ -267,7 +267,7 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
 
     feed_topic(app, input_topic, settings.batch_max, settings.batch_linger_s, handle)
 
-    entity_tables = {t: _entity_agent(app, t, topic, alerts_topic, dlq_topic, model_ref, settings, health)
+    entity_tables = {t: _entity_agent(app, t, topic, alerts_topic, dlq_topic, model_ref, settings)
                      for t, topic in sighting_topics.items()}
 
     @app.timer(interval=1.0)
@@ -293,17 +293,18 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
 
 
 def _entity_agent(app: faust.App, entity_type: str, topic: faust.TopicT, alerts: faust.TopicT, dead_letters: faust.TopicT,
-                  model_ref: ModelRef, settings: Settings, health: Health) -> faust.Table:
+                  model_ref: ModelRef, settings: Settings) -> faust.Table:
     """The entity stage of one entity type: an agent on its sighting topic and its changelog-backed table
-    (with the topic's partition count)."""
+    (with the topic's partition count).  Its batches are not the worker's progress: the stall clock
+    is the input's, and sightings from other workers kept resetting it while this one's input was
+    stuck (docs/reliability.md, finding 29)."""
     table = create_entity_table(app, entity_type, topic.partitions or settings.partitions)
     store = EntityTableStore(app, table, entity_write_version(settings.state_write_version))
     handler = EntityBatchHandler(entity_type, alerts, dead_letters, store, model=lambda: model_ref.current)
 
     async def entities(stream: faust.StreamT) -> None:
         async for batch in stream.take_events(settings.batch_max, within=settings.batch_linger_s):
-            await handler.handle(batch)
-            health.progressed(time.time())
+            await handler.handle(batch)  # not the input's progress: the stall clock is the input's alone
 
     app.agent(topic, name=f"{entity_type}-entities")(entities)
     return table

@@ -127,9 +127,15 @@ class Health:
             return 0.0
         return now - max(self.last_progress, self.waiting_since)
 
-    def set_ready(self, ready: bool) -> None:
-        """Ready as the worker sees it, and never while the partition contract is broken or topics are missing."""
+    def set_ready(self, ready: bool, now: float | None = None) -> None:
+        """Ready as the worker sees it, and never while the partition contract is broken or topics are missing.
+        Becoming ready starts the stall clock of messages already waiting: they waited for the table
+        restore, which ``observe_restore`` judges; counted, a long restore read as a stall the moment
+        it ended (an outside review, docs/reliability.md, finding 29)."""
+        was_ready = self.ready
         self.ready = ready and not self.contract_problem and not self.topics_problem
+        if self.ready and not was_ready and self.waiting_since is not None:
+            self.waiting_since = time.time() if now is None else now
         metrics.READY.set(1.0 if self.ready else 0.0)
 
     def observe_lag(self, lag: dict[int, int], now: float | None = None,

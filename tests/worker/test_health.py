@@ -102,3 +102,15 @@ def test_a_worker_idle_for_long_is_not_stuck_the_moment_messages_reach_it() -> N
     assert health.is_stuck(3711.0)
     health.observe_lag({0: 45}, now=3711.0)
     assert health.stalled
+
+
+def test_messages_that_waited_for_a_long_restore_start_the_stall_clock_when_the_worker_is_ready() -> None:
+    """An outside review's case: after a 10-minute restore the first check declared the worker
+    stalled for 600 s before its first batch could run."""
+    health = Health(stall_timeout_s=60)
+    health.progressed(now=0.0)  # the last batch before the restart's restore
+    health.observe_lag({0: 1000}, now=10.0)  # not ready: restoring
+    health.set_ready(True, now=610.0)
+    health.observe_lag({0: 1000}, now=611.0)
+    assert not health.stalled and not health.is_stuck(611.0) and not health.is_stuck(669.0)
+    assert health.is_stuck(671.0)  # a real stall after it is still one
