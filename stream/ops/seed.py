@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from itertools import chain
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -81,9 +82,10 @@ def seed(settings: Settings, model_dir: Path, history: Path, start_from: str = c
     problem = core.refusal(seen)
     if problem:
         raise core.SeedRefused(problem)
-    if core.resuming(seen):
+    again = core.resuming(seen)
+    if again:
         say("an earlier seed of this app_id wrote states and no worker has committed since: seeding again "
-            "(the states are written again; compaction keeps the last value of each)")
+            "(its states are replaced, and those this history lacks deleted)")
 
     replay = Replay.of(settings, load(model_dir, hmac_key=settings.model_hmac_key), hot=HOT_STATES)
     report = ReadReport()
@@ -116,11 +118,18 @@ def seed(settings: Settings, model_dir: Path, history: Path, start_from: str = c
     written = {t: 0 for t in by_entity}
     if not dry_run:
         encode = state_encoder(settings.state_write_version)
-        users = _write(settings, user_log, n, core.user_records(replay.states, n, settings.key_partitioner, encode))
+        stale = _left_over(settings, user_log, again, (u.encode() for u in replay.states))
+        users = _write(settings, user_log, n, chain(
+            core.user_records(replay.states, n, settings.key_partitioner, encode), stale)) - len(stale)
+        deleted = len(stale)
         version = entity_write_version(settings.state_write_version)
         for t, topic in entity_logs.items():
-            written[t] = _write(settings, topic, by_entity[t],
-                                core.entity_records(replay.entities, t, by_entity[t], version))
+            stale = _left_over(settings, topic, again, (e.encode() for kind, e in replay.entities if kind == t))
+            written[t] = _write(settings, topic, by_entity[t], chain(
+                core.entity_records(replay.entities, t, by_entity[t], version), stale)) - len(stale)
+            deleted += len(stale)
+        if deleted:
+            say(f"deleted {deleted} states and views the earlier seed wrote that this history does not hold")
         ops.commit_offsets(settings, settings.app_id, settings.input_topic, start, metadata=core.SEED_METADATA)
         say(f"seeded {users} user states into {user_log}"
             + "".join(f", {c} {t} views into {entity_logs[t]}" for t, c in written.items())
@@ -130,7 +139,15 @@ def seed(settings: Settings, model_dir: Path, history: Path, start_from: str = c
     return SeedReport(report, len(replay.states), written, start, skipped)
 
 
-def _write(settings: Settings, topic: str, partitions: int, records: Iterable[tuple[int, bytes, bytes]]) -> int:
+def _left_over(settings: Settings, topic: str, again: bool, keep: Iterable[bytes]) -> list[tuple[int, bytes, None]]:
+    """When seeding again: tombstones for what the earlier seed wrote to ``topic`` and this one does not."""
+    if not again:
+        return []
+    return core.left_over(((r.partition, r.key, r.value) for r in ops.read_all(settings, topic)), keep)
+
+
+def _write(settings: Settings, topic: str, partitions: int,
+           records: Iterable[tuple[int, bytes, bytes | None]]) -> int:
     """Write ``(partition, key, value)`` to the changelog ``topic`` (created as Faust creates one)."""
     try:
         ops.create_changelog(settings, topic, partitions)

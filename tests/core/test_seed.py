@@ -86,6 +86,14 @@ def test_an_earlier_seed_may_be_run_again_until_a_worker_commits() -> None:
         assert seed.refusal(seen) is None and seed.resuming(seen)
 
 
+def test_seeding_again_deletes_what_the_earlier_seed_wrote_and_this_one_does_not() -> None:
+    """The latest value per key decides; keys already deleted, or written again, get no tombstone."""
+    written = [(0, b"u-1", b"s"), (1, b"u-2", b"s"), (0, b"u-3", b"s"), (0, b"u-3", None), (1, b"u-4", b"s"),
+               (1, None, b"x")]
+    assert seed.left_over(written, [b"u-1", b"u-9"]) == [(1, b"u-2", None), (1, b"u-4", None)]
+    assert seed.left_over(written, [b"u-1", b"u-2", b"u-4"]) == []
+
+
 def test_the_command_line_offers_every_start() -> None:
     from stream.cli import SEED_START_FROM
 
