@@ -167,6 +167,10 @@ def test_worker_down_inhibits_its_consequences_for_the_same_job():
     targets = set(re.fullmatch(r'alertname=~"([\w|]+)"', target).group(1).split("|"))
     assert targets == {"RiskmonNoEventsProcessed", "RiskmonConsumerLagGrowing", "RiskmonWorkerStalled"}
     assert down["equal"] == ["job"]
+    for cause in ("RiskmonWorkerStalled", "RiskmonPartitionContractBroken"):  # one page for one incident
+        (target,) = by_source[cause]["target_matchers"]
+        assert set(re.fullmatch(r'alertname=~"([\w|]+)"', target).group(1).split("|")) == {
+            "RiskmonNoEventsProcessed", "RiskmonConsumerLagGrowing"}, cause
     # Inhibition names must be real alerts: a rename would silently break it.
     for rule in am["inhibit_rules"]:
         names = set()
@@ -187,6 +191,24 @@ def _doc_anchors() -> set[str]:
             text = re.sub(r"[^\w\- ]", "", m.group(1).strip().lower())
             anchors.add(text.replace(" ", "-"))
     return anchors
+
+
+def test_the_operations_doc_tables_every_alert():
+    """An outside review found ``RiskmonPartitionContractBroken`` missing from the alert table."""
+    listed = set(re.findall(r"^\| \[(Riskmon\w+)\]\(#", OPERATIONS_DOC.read_text(), flags=re.M))
+    assert listed == set(_alert_rules())
+
+
+def test_prometheus_keeps_what_the_early_warning_rules_read():
+    """An outside review's case: 15 days of retention, while the calibration rules read samples up to
+    22 days old, so ``RiskmonEarlyWarningMiscalibrated`` could never fire in the compose stack."""
+    text = (PROM_DIR / "rules" / "early_warning.yml").read_text()
+    reach = max(int(o) + int(w) for w, o in re.findall(r"\[(\d+)d\]\s*offset\s+(\d+)d", text))
+    reach = max(reach, *(int(o) for o in re.findall(r"\boffset\s+(\d+)d", text)))
+    compose = _load_yaml(ROOT / "docker-compose.yml")
+    (flag,) = [a for a in compose["services"]["prometheus"]["command"] if "retention.time" in a]
+    kept = int(re.fullmatch(r".*=(\d+)d", flag).group(1))
+    assert reach >= 22 and kept > reach, (kept, reach)
 
 
 def test_alert_rules_are_complete_for_on_call():
