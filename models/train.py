@@ -327,6 +327,18 @@ def training_options(settings: Any) -> dict[str, Any]:
                 core_forest=settings.model_core_forest, typology_prior=load_prior(settings.typology_prior))
 
 
+def labelled_rows(loan_ids: list[str], labels: dict[str, bool]) -> np.ndarray:
+    """The rows of the labelled loans, each loan's first: a loan event sent again after 16 newer
+    events of its user is folded again offline (the dedup horizon), and that row's features hold
+    what came after the loan, its lateness included, which paired with the loan's label would teach
+    the early warning from the future (an outside review, docs/early_warning.md)."""
+    first: dict[str, int] = {}
+    for i, event_id in enumerate(loan_ids):
+        if event_id in labels:
+            first.setdefault(event_id, i)
+    return np.array(sorted(first.values()), dtype=np.intp)
+
+
 def _early_warning(
     loan_ids: list[str], V: np.ndarray, labels: dict[str, bool], outcomes: OutcomeRules,
     in_budget: np.ndarray, ruled: np.ndarray, rate: float, shares: tuple[float, float], seed: int,
@@ -346,7 +358,7 @@ def _early_warning(
     reason when outcomes are too few or unpredictable), its meta, and every
     loan's probability.
     """
-    idx = np.array([i for i, event_id in enumerate(loan_ids) if event_id in labels], dtype=np.intp)
+    idx = labelled_rows(loan_ids, labels)
     y = np.array([labels[loan_ids[i]] for i in idx], dtype=np.int64)
     meta: dict = {"trained": False, "labelled": int(len(idx)), "bad": int(y.sum()), "outcomes": vars(outcomes)}
     if len(idx) == 0:  # fewer late days would not help: no outcome is known yet

@@ -20,7 +20,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from models.boosting import CompiledBoosting
 from models.early_warning import MIN_BAD, EarlyWarning, expected_calibration_error, fit_early_warning
 from models.model import load, save
-from models.train import top_threshold, train
+from models.train import labelled_rows, top_threshold, train
 from stream.core.contract import parse_document
 from stream.core.pipeline import featurize
 from stream.core.scoring import on_forest_scale
@@ -265,3 +265,12 @@ def test_a_history_in_which_no_outcome_has_matured_says_that_a_longer_one_is_nee
                                     np.zeros(100, bool), 0.01, (0.1, 0.6), 7, np.zeros(100))
     assert model is None and p is None and meta["labelled"] == 0 and not meta["trained"]
     assert "outcome_grace_days, 20 days" in meta["reason"] and "longer history" in meta["reason"]
+
+
+def test_a_loan_sent_again_is_trained_on_once_with_its_features_at_the_loan() -> None:
+    """An outside review's case: a loan event re-sent after 16 newer events of its user is folded
+    again offline, and that second row (its features holding the loan's own lateness) was paired
+    with the loan's label.  Only each labelled loan's first row is trained on."""
+    loan_ids = ["l-1", "l-2", "l-1", "l-3", "l-2"]
+    assert labelled_rows(loan_ids, {"l-1": True, "l-3": False}).tolist() == [0, 3]
+    assert labelled_rows(loan_ids, {}).tolist() == []
