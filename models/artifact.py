@@ -28,6 +28,7 @@ import io
 import json
 import os
 import shutil
+import stat
 import tempfile
 import zipfile
 from pathlib import Path
@@ -38,6 +39,9 @@ import numpy as np
 FORMAT_VERSION = 1
 NPZ_NAME = "model.npz"
 JSON_NAME = "model.json"
+#: Largest file of a model read (a model is tens of MB): read before it is authenticated, a file
+#: that grows without end (``/dev/zero``) must not take the worker's memory.
+MAX_FILE_BYTES = 1 << 30
 
 
 class ModelLoadError(Exception):
@@ -126,13 +130,17 @@ def _read_pair(target: Path) -> tuple[bytes, bytes]:
     try:
         out = []
         for name in (JSON_NAME, NPZ_NAME):
-            try:
-                fd = os.open(name, os.O_RDONLY, dir_fd=dfd)
+            try:  # not through a link: a model reads only its own two files (an outside review, 2026-12-07)
+                fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dfd)  # a fifo must not block
             except OSError as exc:
-                raise ModelLoadError(f"{target / name} is missing or unreadable ({exc.strerror}); "
+                raise ModelLoadError(f"{target / name} is missing, unreadable or a link ({exc.strerror}); "
                                      "re-save the model, or retry if it was being replaced") from exc
             with os.fdopen(fd, "rb") as fh:
-                out.append(fh.read())
+                st = os.fstat(fh.fileno())
+                if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE_BYTES:
+                    raise ModelLoadError(f"{target / name} is not a regular file of at most "
+                                         f"{MAX_FILE_BYTES >> 20} MiB; re-save the model")
+                out.append(fh.read(MAX_FILE_BYTES + 1))
         return out[0], out[1]
     finally:
         os.close(dfd)

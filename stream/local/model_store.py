@@ -7,9 +7,8 @@ from __future__ import annotations
 import json
 import logging
 
-from models.artifact import ModelLoadError
 from models.calibrate import Calibration
-from models.model import ModelSanityError, RiskModel, load, sanity_check, save
+from models.model import RiskModel, load, sanity_check, save
 from stream.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,15 +47,24 @@ def train_default(settings: Settings) -> RiskModel:
 
 
 def ensure_model(settings: Settings) -> RiskModel:
-    """Load the model, training the default one if the directory has none."""
+    """Load the model, training the default one if the directory has none.
+
+    Not where models are signed (``model_hmac_key`` set): a deployment that signs its models scores
+    with signed ones only, so a missing model, or one that fails to load, stops the worker instead;
+    trained and signed here, a simulated model would pass for the lender's (an outside review got
+    one signed with the real key from a forged ``model.json`` saying it was the default)."""
     if not model_exists(settings):
+        if settings.model_hmac_key:
+            raise RuntimeError(f"no model in {settings.model_dir}: model_hmac_key is set, so the worker scores "
+                               "only with a model signed by it; train one with `riskmon train --input "
+                               "HISTORY.jsonl --output DIR` and the same key")
         return train_default(settings)
     try:
         model = load(settings.model_dir, hmac_key=settings.model_hmac_key)
         sanity_check(model)
         return model
-    except (ModelLoadError, ModelSanityError, ValueError, KeyError) as exc:
-        if _is_default(settings):
+    except Exception as exc:  # noqa: BLE001 - whatever a damaged artefact raises, the answer is the same
+        if _is_default(settings) and not settings.model_hmac_key:
             log.warning("the default model in %s does not fit this version (%s): training it again", settings.model_dir, exc)
             return train_default(settings)
         raise RuntimeError(

@@ -13,8 +13,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from models.artifact import ModelLoadError
-from models.model import ModelSanityError, RiskModel, load, sanity_check
+from models.model import RiskModel, load, sanity_check
 from stream.worker import metrics
 
 log = logging.getLogger(__name__)
@@ -52,7 +51,7 @@ class ModelWatcher:
         try:
             model = load(self.directory, hmac_key=self.hmac_key)
             sanity_check(model)
-        except (ModelLoadError, ModelSanityError, ValueError, KeyError) as exc:
+        except Exception as exc:  # noqa: BLE001 - a damaged model must not stop the worker that refuses it
             metrics.MODEL_RELOADS.labels("refused").inc()
             log.error(
                 "refused the new model in %s: %s; still scoring with %s. Retrain with `riskmon train`.",

@@ -59,6 +59,19 @@ def test_a_model_refused_while_copied_file_by_file_is_loaded_once_complete(model
     assert fresh is not None and fresh.version == second.version
 
 
+def test_a_model_whose_contents_make_no_sense_is_refused_not_raised(models, tmp_path: Path) -> None:
+    """An outside review's case: an artefact with sound checksums but meaningless metadata
+    (``"types": []``) raised AttributeError out of the model timer, which crashed the worker."""
+    from models.artifact import save_model
+
+    first, _ = models
+    save(first, tmp_path)
+    watcher = ModelWatcher(tmp_path, first.version)
+    before = refused_count()
+    save_model(tmp_path, {"x": np.zeros(2)}, {"types": [], "version": "nonsense"})
+    assert watcher.poll() is None and refused_count() == before + 1 and watcher.current_version == first.version
+
+
 def test_watcher_refuses_a_corrupt_model_and_keeps_the_old(models, tmp_path: Path) -> None:
     first, _ = models
     save(first, tmp_path)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import pickle
 from pathlib import Path
 
@@ -198,3 +199,20 @@ def test_loading_never_unpickles(model_dir: Path, monkeypatch: pytest.MonkeyPatc
         monkeypatch.setattr(pickle, name, refuse)
     arrays, _ = load_model(model_dir)
     _assert_same(arrays)
+
+
+def test_a_model_file_that_is_a_link_or_no_regular_file_is_refused(model_dir: Path, tmp_path: Path) -> None:
+    """An outside review's cases: ``model.json`` linked to a file outside the directory was read, and
+    ``model.npz`` linked to ``/dev/zero`` ran the loader out of memory before any signature check."""
+    outside = tmp_path / "outside.json"
+    outside.write_bytes((model_dir / "model.json").read_bytes())
+    (model_dir / "model.json").unlink()
+    (model_dir / "model.json").symlink_to(outside)
+    with pytest.raises(ModelLoadError, match="a link"):
+        load_model(model_dir)
+    (model_dir / "model.json").unlink()
+    (model_dir / "model.json").write_bytes(outside.read_bytes())
+    (model_dir / "model.npz").unlink()
+    os.mkfifo(model_dir / "model.npz")  # no regular file: refused without reading (a fifo would block)
+    with pytest.raises(ModelLoadError, match="not a regular file"):
+        load_model(model_dir)
