@@ -54,6 +54,9 @@ REASON_CODES = (
 )
 
 
+_FIELD_NAMED = re.compile(r"field '\w+'")
+
+
 class InvalidEvent(ValueError):
     """A message that breaks the contract; ``code`` is one of REASON_CODES."""
 
@@ -61,6 +64,13 @@ class InvalidEvent(ValueError):
         super().__init__(message)
         self.code = code
         self.message = message
+
+    @property
+    def summary(self) -> str:
+        """The reason and the field, without the value: ``message`` quotes what was sent (a user id,
+        a name in the wrong field), which belongs in the dead letter, not in a log or a terminal."""
+        found = _FIELD_NAMED.search(self.message)
+        return f"{self.code} ({found.group(0)})" if found else self.code
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +258,9 @@ def _amount(doc: dict) -> float:
     if amount > MAX_AMOUNT:
         raise InvalidEvent("out_of_range", f"field 'amount': must be <= {MAX_AMOUNT}, got {_show(doc['amount'])}")
     cents = amount * 100
-    if abs(cents - round(cents)) > 1e-6 * max(1.0, cents) or round(cents) < 1:  # 1e-9 is within 1e-6 of 0 cents
+    # Absolute: amount * 100 is off by under 2e-7 cents up to the largest amount, and a tolerance
+    # growing with the amount let 3300.129 through; 1e-9 rounds to no cent at all.
+    if abs(cents - round(cents)) > 1e-6 or round(cents) < 1:
         raise InvalidEvent("bad_format", f"field 'amount': at most 2 decimals, got {_show(doc['amount'])}")
     return amount
 

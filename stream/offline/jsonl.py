@@ -31,7 +31,7 @@ class ReadReport:
         if self.first_errors is None:
             self.first_errors = []
         if len(self.first_errors) < 10:
-            self.first_errors.append(f"line {line_no}: {error.message}")
+            self.first_errors.append(f"line {line_no}: {error.summary}")
 
 
 def read_events(path: Path, report: ReadReport | None = None, policy: TimePolicy | None = None) -> Iterator[Event]:
@@ -95,7 +95,7 @@ def _read_valid(path: Path, report: ReadReport) -> Iterator[Event]:
                 event = parse_event(line, max_bytes=1 << 30)
             except InvalidEvent as exc:
                 report.note_invalid(line_no, exc)
-                log.debug("skipping invalid line %d of %s: %s", line_no, path, exc.message)
+                log.debug("skipping invalid line %d of %s: %s", line_no, path, exc.summary)
                 continue
             report.valid += 1
             yield event

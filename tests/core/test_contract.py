@@ -69,6 +69,8 @@ def test_optional_fields_and_unknown_fields() -> None:
         ({"amount": 1.234}, "bad_format", "at most 2 decimals"),
         ({"amount": 1e-09}, "bad_format", "at most 2 decimals"),  # within the cents tolerance of 0 (review 2026-12-07)
         ({"amount": 0.004}, "bad_format", "at most 2 decimals"),
+        ({"amount": 3300.129}, "bad_format", "at most 2 decimals"),  # passed a tolerance growing with the amount
+        ({"amount": 999999.999}, "bad_format", "at most 2 decimals"),
         ({"amount": "12"}, "wrong_type", "field 'amount': must be a number, got string"),
         ({"amount": True}, "wrong_type", "got boolean"),
         ({"amount": None}, "missing_field", "field 'amount': required"),
@@ -192,3 +194,9 @@ def test_arbitrary_bytes_never_crash_the_parser(data: bytes) -> None:
         parse_event(data)
     except InvalidEvent as exc:
         assert exc.code in REASON_CODES
+
+
+@given(st.integers(1, 1_000_000_000))
+def test_every_amount_in_whole_cents_up_to_the_maximum_is_accepted(cents: int) -> None:
+    """The decimals check against float rounding: any n / 100 the contract allows parses."""
+    assert parse_event(orjson.dumps({**LOAN, "amount": cents / 100})).amount == cents / 100

@@ -78,3 +78,13 @@ def test_a_gzip_file_or_one_led_by_a_bom_reads_as_the_plain_file(tmp_path: Path)
     (tmp_path / "bom.jsonl").write_bytes(b"\xef\xbb\xbf" + plain)
     _check(tmp_path / "events.jsonl.gz", lines)
     _check(tmp_path / "bom.jsonl", lines)
+
+
+def test_an_invalid_line_is_reported_by_reason_and_field_not_by_what_it_sent(tmp_path: Path) -> None:
+    """An outside review's case: a name sent as the user id was printed to stderr at every log level."""
+    path = tmp_path / "events.jsonl"
+    doc = orjson.loads(_lines()[0])
+    path.write_bytes(orjson.dumps({**doc, "user_id": "ALICE SMITH 13800138000"}) + b"\n")
+    report = ReadReport()
+    assert list(read_events(path, report)) == []
+    assert report.first_errors == ["line 1: bad_format (field 'user_id')"]
