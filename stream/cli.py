@@ -200,9 +200,12 @@ def _report_invalid(report, source: str) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="riskmon", description="Streaming loan risk monitor.", allow_abbrev=False)
-    group = parser.add_argument_group("settings (each also RISKMON_<NAME> in the environment)")
+    group = parser.add_argument_group("settings (each also RISKMON_<NAME> in the environment; the secrets, "
+                                      "kafka_sasl_password and model_hmac_key, only there: `ps` shows a command line)")
     defaults = Settings().public_items()
     for f in dataclasses.fields(Settings):
+        if not f.repr:  # a secret: from the environment alone
+            continue
         group.add_argument(
             "--" + f.name.replace("_", "-"), dest=f"setting_{f.name}", metavar="V", help=f"default: {defaults[f.name]}"
         )
@@ -310,7 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(**overrides)
     except ValueError as exc:
         parser.error(str(exc))
-    configure_logging("INFO" if args.verbose else settings.log_level)
+    configure_logging("DEBUG" if settings.log_level == "DEBUG" else "INFO" if args.verbose else settings.log_level)
     tune_gc()  # every command replays or streams many events (stream.gc_tuning)
     try:
         return args.handler(settings, args)

@@ -69,6 +69,11 @@ class RuleConfig:
         unknown = sorted(set(self.disabled) - set(RULE_IDS))
         if unknown:
             raise ValueError(f"unknown rule ids in disabled: {', '.join(unknown)}; known: {', '.join(RULE_IDS)}")
+        for f in fields(self):  # a rules_file's "5" would fail only when a rule is first evaluated
+            value = getattr(self, f.name)
+            if f.name != "disabled" and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                         or not math.isfinite(value)):
+                raise ValueError(f"rule threshold {f.name} must be a finite number, got {value!r}")
         off = tuple(r for r in RULE_IDS if r in self.disabled)  # canonical order; a JSON list becomes a tuple
         object.__setattr__(self, "disabled", off)
         object.__setattr__(self, "_loan_checks", tuple((r, c) for r, c in LOAN_RULES.items() if r not in off))

@@ -549,7 +549,8 @@ def start(settings: Settings, wait_s: float = 60.0, *, tie_to_parent: bool = Fal
 
     libs = fetch_jars(settings)
     data = _data_dir(settings)
-    data.mkdir(parents=True, exist_ok=True)
+    data.parent.mkdir(parents=True, exist_ok=True)
+    data.mkdir(mode=0o700, exist_ok=True)  # the topics' data: borrowers' events
     properties = properties_path(settings)
     properties.touch(mode=0o600)  # may hold the SASL user's password
     properties.chmod(0o600)

@@ -97,13 +97,15 @@ def task_stacks() -> str:
 
 
 def make_data_dir(path: Path) -> None:
-    """Create the worker's data directory and its parents.
+    """Create the worker's data directory and its parents, the directory itself readable by its
+    owner only (borrowers' states; parents made as the umask says).
 
     Faust creates only the last level, and a missing parent stopped the worker
     with a bare ``FileNotFoundError`` traceback from inside Faust's start-up.
     """
     try:
-        Path(path).mkdir(parents=True, exist_ok=True)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).mkdir(mode=0o700, exist_ok=True)
     except OSError as exc:
         raise RuntimeError(f"cannot create the worker's data directory {path}: {exc.strerror or exc}; "
                            "set RISKMON_DATA_DIR to a directory this user can write") from exc

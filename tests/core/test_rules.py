@@ -240,6 +240,10 @@ def test_a_rules_file_can_switch_a_rule_off(tmp_path) -> None:
     path.write_text(json.dumps({"disabld": []}))
     with pytest.raises(ValueError, match="unknown rule thresholds"):
         RuleConfig.from_file(path)
+    for bad in ("5", True, None, float("nan")):  # an outside review's case: "5" loaded, to fail at the first event
+        path.write_text(json.dumps({"stacking_loans_24h": bad}))
+        with pytest.raises(ValueError, match="stacking_loans_24h must be a finite number"):
+            RuleConfig.from_file(path)
 
 
 def test_repayments_funded_again_and_again_are_borrowing_to_repay() -> None:

@@ -82,3 +82,14 @@ def test_the_revolving_products_are_read_from_the_history_unless_named() -> None
     for bad in ("card", "", ",", "auto,credit_line"):
         with pytest.raises(ValueError, match="outcome_revolving_products must be 'auto', 'none' or"):
             Settings().replace(outcome_revolving_products=bad)
+
+
+def test_secrets_come_from_the_environment_only() -> None:
+    """An outside review's case: ``--model-hmac-key`` on a command line is visible to every user in ``ps``."""
+    from stream.cli import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--model-hmac-key", "k", "config"])
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--kafka-sasl-password", "p", "config"])
+    assert build_parser().parse_args(["--kafka-sasl-username", "u", "config"]).setting_kafka_sasl_username == "u"

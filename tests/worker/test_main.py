@@ -79,6 +79,7 @@ def test_the_task_dump_says_where_each_task_waits_and_shows_no_value() -> None:
 def test_the_data_directory_is_created_with_its_parents(tmp_path) -> None:
     main.make_data_dir(tmp_path / "var" / "worker" / "process-0")
     assert (tmp_path / "var" / "worker" / "process-0").is_dir()
+    assert (tmp_path / "var" / "worker" / "process-0").stat().st_mode & 0o777 == 0o700  # borrowers' states
     main.make_data_dir(tmp_path / "var" / "worker" / "process-0")  # already there: nothing to do
 
 
