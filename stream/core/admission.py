@@ -18,11 +18,11 @@ timestamp), and judging twice would count a refusal twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Union
+from typing import Any, Union
 
 from stream.core.contract import Event, InvalidEvent, parse_event
 from stream.core.event_time import TimePolicy
-from stream.core.routing import rekey_reason
+from stream.core.routing import header_items, rekey_reason
 
 #: Header of the placeholder record that stands for a record batch the client
 #: could not decode (``stream.worker.faust_fixes``, fix 7).
@@ -50,7 +50,7 @@ Verdict = Union[Admitted, Refused, Rekey]
 
 def undecodable_batch(headers: Any) -> str | None:
     """The error text of an undecodable-batch placeholder record, None for an ordinary record."""
-    for name, value in (headers.items() if isinstance(headers, Mapping) else headers or ()):
+    for name, value in header_items(headers):
         if name == UNDECODABLE_HEADER:
             return bytes(value or b"").decode("utf-8", "replace")  # a header's value may be null
     return None

@@ -80,7 +80,7 @@ def partition_for(key: bytes, partitions: int, partitioner: str = "murmur2") -> 
     raise ValueError(f"partitioner must be one of {', '.join(PARTITIONERS)}, got {partitioner!r}")
 
 
-def _header_items(headers: Any) -> list[tuple[str, bytes]]:
+def header_items(headers: Any) -> list[tuple[str, bytes]]:
     """A message's headers as (name, value) pairs, from Faust's list or mapping alike."""
     return list(headers.items() if isinstance(headers, Mapping) else headers or ())
 
@@ -91,7 +91,7 @@ def copy_headers(headers: Any, topic: str, partition: int, offset: int, user_id:
     it sat, and its link in the chain of copies this batch sends for ``user_id`` from ``partition``
     (``chain``: (user, partition) -> the offset of the last copy sent, kept by the caller for one
     batch and updated here).  A message that is itself a copy gets no link, and loses its old one."""
-    items = [(name, value) for name, value in _header_items(headers) if name != REKEYED_AFTER_HEADER]
+    items = [(name, value) for name, value in header_items(headers) if name != REKEYED_AFTER_HEADER]
     first_hop = all(name != REKEYED_FROM_HEADER for name, _ in items)
     items.append((REKEYED_FROM_HEADER, f"{topic}:{partition}:{offset}".encode()))
     if first_hop:
@@ -105,7 +105,7 @@ def copy_of(headers: Any, topic: str) -> Copy | None:
     """Where the original of a re-keyed copy on ``topic`` sat, and the copy before it
     (``copy_headers``); None for a message that is no copy, a copy of another topic, or one
     without a chain (re-keyed twice, or by a worker older than state version 10)."""
-    items = _header_items(headers)
+    items = header_items(headers)
     source = next((value for name, value in items if name == REKEYED_FROM_HEADER), None)
     after = next((value for name, value in items if name == REKEYED_AFTER_HEADER), None)
     if source is None or after is None:
