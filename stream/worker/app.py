@@ -215,6 +215,7 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
             app.consumer.topic_partitions(settings.input_topic) or settings.partitions, settings.key_partitioner,
         ),
         suppress_window_s=settings.suppress_window_s,
+        give_up_s=settings.session_timeout_s,  # then the group may have moved the partitions: restart
         on_outcomes=drift.observe,
         moved=location.moved,
         lateness_sightings=entity_write_version(settings.state_write_version) >= 2,
@@ -300,7 +301,8 @@ def _entity_agent(app: faust.App, entity_type: str, topic: faust.TopicT, alerts:
     stuck (docs/reliability.md, finding 29)."""
     table = create_entity_table(app, entity_type, topic.partitions or settings.partitions)
     store = EntityTableStore(app, table, entity_write_version(settings.state_write_version))
-    handler = EntityBatchHandler(entity_type, alerts, dead_letters, store, model=lambda: model_ref.current)
+    handler = EntityBatchHandler(entity_type, alerts, dead_letters, store, model=lambda: model_ref.current,
+                                 give_up_s=settings.session_timeout_s)
 
     async def entities(stream: faust.StreamT) -> None:
         async for batch in stream.take_events(settings.batch_max, within=settings.batch_linger_s):

@@ -144,6 +144,7 @@ class BatchHandler:
         on_outcomes: Callable[[list[Outcome], Any], None] = lambda outcomes, model: None,
         clock: Callable[[], float] = time.time,
         resend_delay_s: float = 1.0,
+        give_up_s: float | None = None,
         moved: Callable[[int, int, bytes | None], bool] | None = None,
         lateness_sightings: bool = True,
         pack_sightings: bool = True,
@@ -159,6 +160,8 @@ class BatchHandler:
         self.on_outcomes = on_outcomes
         self.clock = clock
         self.resend_delay_s = resend_delay_s
+        #: how long a batch waits for the broker before the worker stops (None: for ever; ``until_acknowledged``)
+        self.give_up_s = give_up_s
         self.moved = moved  # (partition, offset, key) -> copied to its new partition by riskmon rescale
         self.next_offset: dict[int, int] = {}  # input partition -> offset after the last processed message
         #: False while older workers, which know no lateness sightings, may fold this worker's
@@ -201,9 +204,9 @@ class BatchHandler:
         the events that fail; publish what was computed.  Returns the dead letters.
 
         Only computing can fail an event.  Publishing (alerts, sightings, states) waits for the
-        broker however long it takes (``_until_acknowledged``): a broker that times out or refuses
+        broker (``until_acknowledged``): a broker that times out or refuses
         says nothing about the events, and dead-lettering them would drop them from their users'
-        states for good (docs/reliability.md, finding 21)."""
+        states for good (docs/reliability.md, finding 21); past ``give_up_s`` the worker restarts."""
         try:
             computed = self._compute(valid)
         except Exception as exc:  # noqa: BLE001 - one bad event must not stop the stream
@@ -228,9 +231,9 @@ class BatchHandler:
     async def _publish(self, computed: Computed) -> None:
         """Alerts and sightings (acknowledged), then the states (acknowledged), each until the broker has them."""
         messages = self._count(computed.outcomes, self.clock()) + self._sightings(computed.outcomes, computed.valid)
-        await until_acknowledged("alerts and entity sightings", sent_all(messages), self.resend_delay_s)
+        await until_acknowledged("alerts and entity sightings", sent_all(messages), self.resend_delay_s, self.give_up_s)
         await until_acknowledged("user states", lambda: self.store.write(
-            computed.states, computed.stored, computed.last_event), self.resend_delay_s)
+            computed.states, computed.stored, computed.last_event), self.resend_delay_s, self.give_up_s)
         self.on_outcomes(computed.outcomes, computed.model)
         metrics.count_realised(computed.realised)
 
@@ -400,17 +403,25 @@ class BatchHandler:
                 metrics.LATENCY.observe(max(0.0, now - msg.timestamp))
 
 
-async def until_acknowledged(what: str, attempt: Callable[[], Awaitable[None]], delay_s: float) -> None:
+async def until_acknowledged(what: str, attempt: Callable[[], Awaitable[None]], delay_s: float,
+                             give_up_s: float | None = None) -> None:
     """Run ``attempt`` until it returns: while the broker times out or refuses, the batch waits
     (an error line every ``delay_s``; the stall watchdog sees no progress), and its offsets are not
-    marked, so nothing it computed is lost or counted twice (docs/reliability.md, finding 21)."""
-    failures = 0
+    marked, so nothing it computed is lost or counted twice (docs/reliability.md, finding 21).
+
+    After ``give_up_s`` (the worker's session timeout) it raises instead, and the worker stops and
+    restarts from its last commit: by then the group may have handed the batch's partitions to
+    another worker, and states this one wrote after that one's would undo them."""
+    failures, started = 0, time.monotonic()
     while True:
         try:
             await attempt()
             return
         except Exception as exc:  # noqa: BLE001 - whatever the client raised, the effects must land
             failures += 1
+            if give_up_s is not None and time.monotonic() - started >= give_up_s:
+                raise RuntimeError(f"the broker did not take the batch's {what} for {give_up_s:g} s "
+                                   f"({failures} tries, the last: {type(exc).__name__}: {exc})") from exc
             log.error("writing the batch's %s failed (%s: %s); trying again in %g s (%d failed so far)",
                       what, type(exc).__name__, exc, delay_s, failures)
             await asyncio.sleep(delay_s)

@@ -67,7 +67,8 @@ class EntityBatchHandler:
     """Runs the protocol above for one entity type."""
 
     def __init__(self, entity_type: str, alerts: Sink, dead_letters: Sink, store: EntityStore,
-                 model: Callable[[], Any], clock: Callable[[], float] = time.time, resend_delay_s: float = 1.0) -> None:
+                 model: Callable[[], Any], clock: Callable[[], float] = time.time, resend_delay_s: float = 1.0,
+                 give_up_s: float | None = None) -> None:
         self.entity_type = entity_type
         self.alerts = alerts
         self.dead_letters = dead_letters
@@ -75,6 +76,7 @@ class EntityBatchHandler:
         self.model = model
         self.clock = clock
         self.resend_delay_s = resend_delay_s
+        self.give_up_s = give_up_s  # as the user stage's (``until_acknowledged``)
 
     async def handle(self, batch: Sequence[InputEvent]) -> None:
         """Fold the batch, or each record alone when that fails (dead-lettering the ones that fail
@@ -94,16 +96,18 @@ class EntityBatchHandler:
             except Exception as exc:  # noqa: BLE001
                 error = InvalidEvent(PROCESSING_ERROR, f"the monitor failed on this sighting: {type(exc).__name__}: {exc}")
                 await until_acknowledged(f"{self.entity_type} dead letters", sent_all([(self.dead_letters, {
-                    "key": dlq_key(ev.key), "value": dead_letter_record(ev, error)})]), self.resend_delay_s)
+                    "key": dlq_key(ev.key), "value": dead_letter_record(ev, error)})]),
+                    self.resend_delay_s, self.give_up_s)
                 continue
             await self._publish(*one)
 
     async def _publish(self, outcomes: list[EntityOutcome], stored: dict[str, bytes],
                        last_event: dict[str, InputEvent]) -> None:
         """The alerts (acknowledged), then the states (acknowledged), each until the broker has them."""
-        await until_acknowledged(f"{self.entity_type} alerts", sent_all(self._count(outcomes)), self.resend_delay_s)
+        await until_acknowledged(f"{self.entity_type} alerts", sent_all(self._count(outcomes)),
+                                 self.resend_delay_s, self.give_up_s)
         await until_acknowledged(f"{self.entity_type} states", lambda: self.store.write(stored, last_event),
-                                 self.resend_delay_s)
+                                 self.resend_delay_s, self.give_up_s)
 
     async def _fold(self, batch: Sequence[InputEvent]
                     ) -> tuple[list[EntityOutcome], dict[str, bytes], dict[str, InputEvent]]:

@@ -224,6 +224,19 @@ def test_a_broker_outage_holds_the_batch_and_costs_no_event(model, events, outag
     assert sum(entry[0] == "write" for entry in log) == 1
 
 
+def test_a_broker_that_refuses_past_the_session_timeout_stops_the_worker_with_nothing_marked(model, events) -> None:
+    """Past the session timeout the group may have given the partitions to another worker, whose
+    states a late write would undo: the batch raises (the worker restarts from its last commit),
+    nothing is dead-lettered and no offset is marked."""
+    log = Log()
+    handler, sinks, _ = _handler(model, log)
+    handler.store = FlakyStore(log, failures=10**6)
+    handler.give_up_s = 0.0
+    with pytest.raises(RuntimeError, match="did not take the batch's user states"):
+        asyncio.run(handler.handle([_message(d, i) for i, d in enumerate(events[:30])]))
+    assert not sinks.dead_letters.sent and handler.next_offset == {}
+
+
 def test_a_state_that_cannot_be_stored_fails_its_users_events_only(model, events, monkeypatch) -> None:
     """Encoding is part of computing the batch: a state whose bytes cannot be made fails the events
     that made it (dead-lettered, their user's state left as it was), not the write of the others."""
