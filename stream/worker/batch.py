@@ -384,15 +384,8 @@ class BatchHandler:
         keeps refusing them stalls the worker visibly (watchdog) instead of
         dropping them.
         """
-        while pending:
-            results = await asyncio.gather(*(delivery for _, _, delivery in pending), return_exceptions=True)
-            refused = [(sink, message, r) for (sink, message, _), r in zip(pending, results) if isinstance(r, Exception)]
-            if not refused:
-                return
-            log.error("the broker refused %d dead-letter or re-keyed records (%s); sending them again in %g s",
-                      len(refused), type(refused[0][2]).__name__, self.resend_delay_s)
-            await asyncio.sleep(self.resend_delay_s)
-            pending = [await _send(sink, **message) for sink, message, _ in refused]
+        await until_acknowledged("dead letters and re-keyed copies", sent_all([], in_flight=pending),
+                                 self.resend_delay_s)
 
     def _mark_processed(self, batch: Sequence[InputEvent]) -> None:
         now = self.clock()
@@ -427,14 +420,18 @@ async def until_acknowledged(what: str, attempt: Callable[[], Awaitable[None]], 
             await asyncio.sleep(delay_s)
 
 
-def sent_all(messages: list[tuple[Sink, dict[str, Any]]]) -> Callable[[], Awaitable[None]]:
-    """An attempt (``until_acknowledged``) that sends ``messages`` and waits for each; the next
-    attempt sends only the ones the broker has not acknowledged."""
+def sent_all(messages: list[tuple[Sink, dict[str, Any]]], in_flight: Sequence[Pending] = ()
+             ) -> Callable[[], Awaitable[None]]:
+    """An attempt (``until_acknowledged``) that sends ``messages`` and waits for each, and for the
+    deliveries already ``in_flight``; the next attempt sends only the ones the broker has not
+    acknowledged."""
     left = list(messages)
+    flying = list(in_flight)
 
     async def attempt() -> None:
-        nonlocal left
-        sent: list[tuple[Sink, dict[str, Any], Awaitable[Any]]] = []
+        nonlocal left, flying
+        sent: list[Pending] = flying
+        flying = []
         refused: list[tuple[Sink, dict[str, Any]]] = []
         for sink, message in left:
             try:
@@ -449,16 +446,18 @@ def sent_all(messages: list[tuple[Sink, dict[str, Any]]]) -> Callable[[], Awaita
     return attempt
 
 
-def dead_letter_record(ev: InputEvent, error: InvalidEvent) -> bytes:
-    """Count ``ev`` as invalid; its dead-letter record (reason and original bytes)."""
+def dead_letter_message(sink: Sink, ev: InputEvent, error: InvalidEvent) -> tuple[Sink, dict[str, Any]]:
+    """Count ``ev`` as invalid; its dead letter (reason and original bytes) as a message for ``sink``."""
     msg = ev.message
     metrics.INVALID.labels(error.code).inc()
-    return dlq_record(ev.value or b"", ev.key, error, msg.topic, msg.partition, msg.offset)
+    return sink, {"key": dlq_key(ev.key),
+                  "value": dlq_record(ev.value or b"", ev.key, error, msg.topic, msg.partition, msg.offset)}
 
 
 async def dead_letter(sink: Sink, ev: InputEvent, error: InvalidEvent) -> Pending:
-    """Queue ``ev``'s dead-letter record (``dead_letter_record``) on ``sink``."""
-    return await _send(sink, key=dlq_key(ev.key), value=dead_letter_record(ev, error))
+    """Queue ``ev``'s dead letter (``dead_letter_message``) on ``sink``."""
+    sink, message = dead_letter_message(sink, ev, error)
+    return await _send(sink, **message)
 
 
 async def _send(sink: Sink, **message: Any) -> Pending:

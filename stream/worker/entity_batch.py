@@ -34,11 +34,11 @@ from typing import Any, Callable, Protocol, Sequence
 import orjson
 
 from stream.core.contract import InvalidEvent
-from stream.core.dlq import PROCESSING_ERROR, dlq_key
+from stream.core.dlq import PROCESSING_ERROR
 from stream.core.entities import EntityState, unpack
 from stream.core.entity_alerts import EntityOutcome, observe
 from stream.worker import metrics
-from stream.worker.batch import InputEvent, Sink, dead_letter_record, sent_all, until_acknowledged
+from stream.worker.batch import InputEvent, Sink, dead_letter_message, sent_all, until_acknowledged
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +95,9 @@ class EntityBatchHandler:
                 one = await self._fold([ev])
             except Exception as exc:  # noqa: BLE001
                 error = InvalidEvent(PROCESSING_ERROR, f"the monitor failed on this sighting: {type(exc).__name__}: {exc}")
-                await until_acknowledged(f"{self.entity_type} dead letters", sent_all([(self.dead_letters, {
-                    "key": dlq_key(ev.key), "value": dead_letter_record(ev, error)})]),
-                    self.resend_delay_s, self.give_up_s)
+                await until_acknowledged(f"{self.entity_type} dead letters",
+                                         sent_all([dead_letter_message(self.dead_letters, ev, error)]),
+                                         self.resend_delay_s, self.give_up_s)
                 continue
             await self._publish(*one)
 
