@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
 from stream.core.features import UserState, covers, position
-from stream.core.routing import partition_for
+from stream.core.routing import header_items, origin_header, parse_origin_header, partition_for
 from stream.core.entities import SOURCE_SLOTS
 from stream.core.state_layout import StateFormatError
 
@@ -77,17 +77,8 @@ def moves(key: bytes | None, partition: int, partitions: int, partitioner: str) 
     return bool(key) and partition_for(key, partitions, partitioner) != partition
 
 
-def moved_header(topic: str, partition: int, offset: int) -> bytes:
-    return f"{topic}:{partition}:{offset}".encode()
-
-
-def parse_moved_header(value: bytes) -> tuple[str, int, int] | None:
-    """(topic, partition, offset) of a ``MOVED_HEADER`` value; None if it is not one."""
-    try:
-        topic, partition, offset = bytes(value).decode().rsplit(":", 2)
-        return topic, int(partition), int(offset)
-    except (TypeError, ValueError, UnicodeDecodeError):  # TypeError: a header's value may be null
-        return None
+#: A ``MOVED_HEADER`` value and its reading: where the copied record sat, as a re-keyed copy says it.
+moved_header, parse_moved_header = origin_header, parse_origin_header
 
 
 def _ints(d: Mapping) -> dict[int, int]:
@@ -378,7 +369,7 @@ def copied_from(headers: Iterable[tuple[str, bytes]], topic: str) -> tuple[int, 
     both, and only the last names the record this rescale read (the first, the original before it;
     read, a resumed run copied such records twice: docs/reliability.md, finding 26)."""
     origin = None
-    for name, value in headers or ():
+    for name, value in header_items(headers):
         if name == MOVED_HEADER:
             parsed = parse_moved_header(value)
             if parsed is not None and parsed[0] == topic:

@@ -85,6 +85,22 @@ def header_items(headers: Any) -> list[tuple[str, bytes]]:
     return list(headers.items() if isinstance(headers, Mapping) else headers or ())
 
 
+def origin_header(topic: str, partition: int, offset: int) -> bytes:
+    """Where a copied record sat, as a header value: ``topic:partition:offset`` (a re-keyed copy's
+    ``REKEYED_FROM_HEADER``, a rescale's ``stream.core.rescale.MOVED_HEADER``)."""
+    return f"{topic}:{partition}:{offset}".encode()
+
+
+def parse_origin_header(value: bytes | None) -> tuple[str, int, int] | None:
+    """(topic, partition, offset) of an ``origin_header`` value; None if it is not one (a header's
+    value may be null)."""
+    try:
+        topic, partition, offset = bytes(value).decode().rsplit(":", 2)  # type: ignore[arg-type]
+        return topic, int(partition), int(offset)
+    except (TypeError, ValueError, UnicodeDecodeError):
+        return None
+
+
 def copy_headers(headers: Any, topic: str, partition: int, offset: int, user_id: str,
                  chain: MutableMapping[tuple[str, int], int]) -> list[tuple[str, bytes]]:
     """The headers of the re-keyed copy of the message at ``topic:partition:offset``: its own, where
@@ -93,7 +109,7 @@ def copy_headers(headers: Any, topic: str, partition: int, offset: int, user_id:
     batch and updated here).  A message that is itself a copy gets no link, and loses its old one."""
     items = [(name, value) for name, value in header_items(headers) if name != REKEYED_AFTER_HEADER]
     first_hop = all(name != REKEYED_FROM_HEADER for name, _ in items)
-    items.append((REKEYED_FROM_HEADER, f"{topic}:{partition}:{offset}".encode()))
+    items.append((REKEYED_FROM_HEADER, origin_header(topic, partition, offset)))
     if first_hop:
         before = chain.get((user_id, partition))
         items.append((REKEYED_AFTER_HEADER, b"" if before is None else str(before).encode()))
@@ -108,11 +124,11 @@ def copy_of(headers: Any, topic: str) -> Copy | None:
     items = header_items(headers)
     source = next((value for name, value in items if name == REKEYED_FROM_HEADER), None)
     after = next((value for name, value in items if name == REKEYED_AFTER_HEADER), None)
-    if source is None or after is None:
+    origin = parse_origin_header(source)
+    if origin is None or after is None:
         return None
+    source_topic, partition, offset = origin
     try:
-        source_topic, partition_text, offset_text = bytes(source).decode().rsplit(":", 2)
-        partition, offset = int(partition_text), int(offset_text)
         before = int(bytes(after).decode() or -1)
     except (TypeError, ValueError, UnicodeDecodeError):  # TypeError: a header's value may be null
         return None
