@@ -105,7 +105,7 @@ def _cmd_train(settings: Settings, args: argparse.Namespace) -> int:
         settings = settings.replace(alert_rate=args.alert_rate)
     report = ReadReport()
     try:
-        model, report, out = train_file(settings, Path(args.input), Path(args.output) if args.output else None, report)
+        model, out = train_file(settings, Path(args.input), Path(args.output) if args.output else None, report)
     finally:  # a history refused for too few borrowers may be one of invalid lines
         _report_invalid(report, args.input)
     report_rules(model)

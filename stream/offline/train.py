@@ -21,16 +21,15 @@ from stream.settings import Settings
 
 
 def train_file(settings: Settings, source: Path, target: Path | None,
-               report: ReadReport | None = None) -> tuple[RiskModel, ReadReport, Path]:
+               report: ReadReport) -> tuple[RiskModel, Path]:
     """Train on ``source`` (events the worker would refuse for their time are left out too) and save to
     ``target`` (default: ``settings.model_dir``), which is checked first.  ``report`` counts what was
     read, filled in even when training refuses the history (its invalid lines may be why)."""
     out = target or settings.model_dir
     refuse_foreign(out)
-    report = ReadReport() if report is None else report
     model = train(read_events(source, report, settings.time_policy()), **training_options(settings))
     save(model, out, hmac_key=settings.model_hmac_key)
-    return model, report, out
+    return model, out
 
 
 def readers_line(model: RiskModel) -> str:
