@@ -26,6 +26,10 @@ ENV_PREFIX = "RISKMON_"
 
 #: Settings that hold secrets: never printed, logged or shown by ``riskmon config``.
 SECRET_FIELDS = frozenset({"kafka_sasl_password", "model_hmac_key"})
+#: The shortest ``model_hmac_key`` accepted: HMAC-SHA256's output size (RFC 2104 advises keys no
+#: shorter), and longer than any placeholder such as the Kubernetes Secret's ``change-me``, so a
+#: manifest applied without its real Secret stops at start instead of signing with a published key.
+MIN_HMAC_KEY_CHARS = 32
 
 
 UPPER_CASE = ("kafka_security_protocol", "kafka_sasl_mechanism", "log_level")
@@ -152,6 +156,9 @@ class Settings:
             value = getattr(self, name)
             if not low <= value <= high:
                 problems.append(f"{name} must be between {low:g} and {high:g}, got {value!r}")
+        if 0 < len(self.model_hmac_key) < MIN_HMAC_KEY_CHARS:  # the length only: never the key
+            problems.append(f"model_hmac_key must be empty (models unsigned) or at least {MIN_HMAC_KEY_CHARS} "
+                            f"characters, got {len(self.model_hmac_key)}; make one with `openssl rand -hex 32`")
         if self.early_warning_share > self.early_warning_max_share:
             problems.append(f"early_warning_share ({self.early_warning_share:g}) must not be above "
                             f"early_warning_max_share ({self.early_warning_max_share:g})")

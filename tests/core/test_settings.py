@@ -93,3 +93,13 @@ def test_secrets_come_from_the_environment_only() -> None:
     with pytest.raises(SystemExit):
         build_parser().parse_args(["--kafka-sasl-password", "p", "config"])
     assert build_parser().parse_args(["--kafka-sasl-username", "u", "config"]).setting_kafka_sasl_username == "u"
+
+
+def test_a_short_hmac_key_is_refused_without_showing_it() -> None:
+    """A placeholder key (the Kubernetes Secret's ``change-me``) would sign models with a published
+    secret: refused, by its length only, so the message never carries the key."""
+    with pytest.raises(ValueError, match="model_hmac_key must be empty .* at least 32 characters, got 9") as err:
+        load_settings(env={"RISKMON_MODEL_HMAC_KEY": "change-me"})
+    assert "change-me" not in str(err.value)
+    assert load_settings(env={"RISKMON_MODEL_HMAC_KEY": "k" * 32}).model_hmac_key == "k" * 32
+    assert load_settings(env={"RISKMON_MODEL_HMAC_KEY": ""}).model_hmac_key == ""

@@ -777,7 +777,10 @@ def test_k8s_riskmon_env_are_settings_and_secrets_stay_secret():
     secret_data = secret.get("stringData") or secret.get("data") or {}
     assert not secret_names & set(config), "secrets belong in the Secret, not the ConfigMap"
     assert set(secret_data) == secret_names
-    _check_settings_env({**config, **secret_data}, "k8s ConfigMap + Secret")
+    placeholder = ENV_PREFIX + "MODEL_HMAC_KEY"
+    with pytest.raises(ValueError, match="model_hmac_key must be empty .* or at least 32 characters"):
+        _check_settings_env({**config, **secret_data}, "k8s ConfigMap + Secret")  # a Secret applied as shipped
+    _check_settings_env({**config, **secret_data, placeholder: "0" * 64}, "k8s ConfigMap + Secret")
     for path, doc in _k8s_docs():
         spec = doc.get("spec", {}).get("template", {}).get("spec", {})
         for c in spec.get("containers", []):

@@ -39,7 +39,7 @@ from tests.support import ROOT, scrape
 pytestmark = pytest.mark.slow
 
 KAFKA_SECRET = "Kafka-Secret-" + uuid.uuid4().hex[:12]
-HMAC_SECRET = "Hmac-Secret-" + uuid.uuid4().hex[:12]
+HMAC_SECRET = "Hmac-Secret-" + uuid.uuid4().hex
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,7 @@ def test_where_models_are_signed_a_forged_or_missing_model_stops_the_worker(tmp_
     sign it with the real key.  Now it refuses, and trains nothing."""
     trained: list[Settings] = []
     monkeypatch.setattr(model_store, "train_default", trained.append)
-    signed = Settings(model_dir=tmp_path / "model", model_hmac_key="a-real-key-of-the-lender")
+    signed = Settings(model_dir=tmp_path / "model", model_hmac_key="a-real-key-of-the-lender-0123456789")
     _forged(signed.model_dir)
     with pytest.raises(RuntimeError, match="cannot load the model"):
         model_store.ensure_model(signed)
