@@ -25,7 +25,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "RISKMON_"
 
 #: Settings that hold secrets: never printed, logged or shown by ``riskmon config``.
-SECRET_FIELDS = frozenset({"kafka_sasl_password", "model_hmac_key"})
+SECRET_FIELDS = frozenset({"kafka_sasl_password", "kafka_ssl_key_password", "model_hmac_key"})
+#: TLS files for the clients (``stream.kafka.config.ssl_context``); only read with SSL or SASL_SSL.
+SSL_FILES = ("kafka_ssl_cafile", "kafka_ssl_certfile", "kafka_ssl_keyfile")
 #: The shortest ``model_hmac_key`` accepted: HMAC-SHA256's output size (RFC 2104 advises keys no
 #: shorter), and longer than any placeholder such as the Kubernetes Secret's ``change-me``, so a
 #: manifest applied without its real Secret stops at start instead of signing with a published key.
@@ -83,6 +85,12 @@ class Settings:
     kafka_sasl_mechanism: str = ""
     kafka_sasl_username: str = ""
     kafka_sasl_password: str = field(default="", repr=False)
+    #: TLS (SSL, SASL_SSL): the CAs to trust, PEM (empty: the system's); a client certificate and its
+    #: key, PEM, for brokers that ask for one (mutual TLS); the key's password, if it has one.
+    kafka_ssl_cafile: str = ""
+    kafka_ssl_certfile: str = ""
+    kafka_ssl_keyfile: str = ""
+    kafka_ssl_key_password: str = field(default="", repr=False)
 
     # Embedded local broker (riskmon kafka start|stop|status)
     kafka_port: int = 19092
@@ -156,6 +164,11 @@ class Settings:
             value = getattr(self, name)
             if not low <= value <= high:
                 problems.append(f"{name} must be between {low:g} and {high:g}, got {value!r}")
+        if "SSL" not in self.kafka_security_protocol:
+            problems += [f"{name} is set but kafka_security_protocol is {self.kafka_security_protocol}: the file would "
+                         "be ignored; use SSL or SASL_SSL" for name in SSL_FILES if getattr(self, name)]
+        if self.kafka_ssl_keyfile and not self.kafka_ssl_certfile:
+            problems.append("kafka_ssl_keyfile needs kafka_ssl_certfile (the client certificate it belongs to)")
         if 0 < len(self.model_hmac_key) < MIN_HMAC_KEY_CHARS:  # the length only: never the key
             problems.append(f"model_hmac_key must be empty (models unsigned) or at least {MIN_HMAC_KEY_CHARS} "
                             f"characters, got {len(self.model_hmac_key)}; make one with `openssl rand -hex 32`")

@@ -13,6 +13,8 @@ is deliberately left out of both configs.
 
 from __future__ import annotations
 
+import os
+import ssl
 from typing import Any
 
 from stream.settings import Settings
@@ -44,24 +46,48 @@ def host_and_port(server: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-def kafka_client_config(settings: Settings) -> dict[str, Any]:
-    """Keyword arguments for kafka-python clients (admin, producer, consumer).
+def uses_tls(settings: Settings) -> bool:
+    """The clients speak TLS to the brokers (SSL or SASL_SSL)."""
+    return settings.kafka_security_protocol.upper() in _SSL_PROTOCOLS
 
-    kafka-python builds a default SSL context itself (system CAs) when the
-    protocol is SSL/SASL_SSL, so only the shared security keys are needed.
+
+def ssl_context(settings: Settings) -> ssl.SSLContext:
+    """The one TLS context every client of ours uses (kafka-python, aiokafka, Faust, the SASL probe).
+
+    Built here so that the worker, the CLI and the probe trust the same CAs and show the same
+    certificate: ``kafka_ssl_cafile`` (else the system's CAs), with the broker's host name checked
+    as Kafka's own clients do, and ``kafka_ssl_certfile``/``kafka_ssl_keyfile`` for brokers that
+    ask for a client certificate. A missing or unreadable file is a ValueError naming the setting,
+    raised at start-up rather than as a failed handshake a minute later.
     """
-    return {"bootstrap_servers": settings.broker.split(","), **_security(settings)}
+    for name in ("kafka_ssl_cafile", "kafka_ssl_certfile", "kafka_ssl_keyfile"):
+        path = getattr(settings, name)
+        if path and not os.access(path, os.R_OK):
+            raise ValueError(f"{name}={path}: no such readable file (a PEM file this process can read)")
+    try:
+        context = ssl.create_default_context(cafile=settings.kafka_ssl_cafile or None)
+        if settings.kafka_ssl_certfile:
+            context.load_cert_chain(settings.kafka_ssl_certfile, settings.kafka_ssl_keyfile or None,
+                                    settings.kafka_ssl_key_password or None)
+    except (ssl.SSLError, OSError) as exc:  # never the password: the library's reason only
+        raise ValueError(f"kafka TLS files refused ({exc.__class__.__name__}: {getattr(exc, 'reason', None) or exc}); "
+                         "check kafka_ssl_cafile, kafka_ssl_certfile, kafka_ssl_keyfile and "
+                         "kafka_ssl_key_password") from None
+    return context
+
+
+def kafka_client_config(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for kafka-python clients (admin, producer, consumer), and aiokafka's
+    (:func:`aiokafka_client_config`): with TLS, our :func:`ssl_context`, so both libraries trust
+    and present the same certificates."""
+    config: dict[str, Any] = {"bootstrap_servers": settings.broker.split(","), **_security(settings)}
+    if uses_tls(settings):
+        config["ssl_context"] = ssl_context(settings)
+    return config
 
 
 def aiokafka_client_config(settings: Settings) -> dict[str, Any]:
-    """Keyword arguments for aiokafka producers/consumers.
-
-    Same names as kafka-python except that aiokafka refuses SSL without an
-    explicit ``ssl_context``; we give it one trusting the system CAs.
-    """
-    config = kafka_client_config(settings)
-    if config["security_protocol"] in _SSL_PROTOCOLS:
-        from aiokafka.helpers import create_ssl_context
-
-        config["ssl_context"] = create_ssl_context()
-    return config
+    """Keyword arguments for aiokafka producers/consumers: the same names as kafka-python's
+    (aiokafka refuses SSL without an explicit ``ssl_context``, which :func:`kafka_client_config`
+    always gives)."""
+    return kafka_client_config(settings)

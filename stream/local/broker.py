@@ -31,6 +31,7 @@ from typing import Callable
 
 from stream.settings import PROJECT_ROOT, Settings
 from stream.kafka.config import host_and_port, kafka_client_config
+from stream.local.tls import LocalTls, ensure_local_tls
 
 log = logging.getLogger(__name__)
 
@@ -212,19 +213,34 @@ def server_properties(settings: Settings) -> str:
     """
     data = _data_dir(settings)
     port, cport = settings.kafka_port, settings.kafka_controller_port
-    if _sasl_enabled(settings):
+    protocol = _client_protocol(settings)
+    if protocol != "PLAINTEXT":
         # Clients authenticate on kafka_port; the broker itself keeps a PLAINTEXT
         # listener on 127.0.0.1 only (inter-broker traffic of this single node).
         internal = _internal_port(settings)
+        name = protocol.lower()
         listener_lines = [
-            f"listeners=SASL_PLAINTEXT://127.0.0.1:{port},PLAINTEXT://127.0.0.1:{internal},CONTROLLER://127.0.0.1:{cport}",
-            f"advertised.listeners=SASL_PLAINTEXT://127.0.0.1:{port},PLAINTEXT://127.0.0.1:{internal}",
-            "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT",
-            "sasl.enabled.mechanisms=PLAIN",
-            "listener.name.sasl_plaintext.sasl.enabled.mechanisms=PLAIN",
-            "listener.name.sasl_plaintext.plain.sasl.jaas.config="
-            + _plain_jaas(settings.kafka_sasl_username, settings.kafka_sasl_password),
+            f"listeners={protocol}://127.0.0.1:{port},PLAINTEXT://127.0.0.1:{internal},CONTROLLER://127.0.0.1:{cport}",
+            f"advertised.listeners={protocol}://127.0.0.1:{port},PLAINTEXT://127.0.0.1:{internal}",
+            f"listener.security.protocol.map=PLAINTEXT:PLAINTEXT,{protocol}:{protocol},CONTROLLER:PLAINTEXT",
         ]
+        if "SASL" in protocol:
+            listener_lines += [
+                "sasl.enabled.mechanisms=PLAIN",
+                f"listener.name.{name}.sasl.enabled.mechanisms=PLAIN",
+                f"listener.name.{name}.plain.sasl.jaas.config="
+                + _plain_jaas(settings.kafka_sasl_username, settings.kafka_sasl_password),
+            ]
+        if "SSL" in protocol:
+            tls = LocalTls(tls_dir(settings))
+            listener_lines += [
+                f"listener.name.{name}.ssl.keystore.type=PEM",
+                f"listener.name.{name}.ssl.keystore.location={tls.broker}",
+                f"listener.name.{name}.ssl.truststore.type=PEM",
+                f"listener.name.{name}.ssl.truststore.location={tls.ca}",
+                # SSL alone authenticates clients by their certificate; SASL_SSL by the SASL user
+                f"listener.name.{name}.ssl.client.auth={'none' if 'SASL' in protocol else 'required'}",
+            ]
     else:
         listener_lines = [
             f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{cport}",
@@ -264,22 +280,36 @@ def server_properties(settings: Settings) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _sasl_enabled(settings: Settings) -> bool:
-    """The embedded broker authenticates clients when the settings say SASL_PLAINTEXT.
+def _client_protocol(settings: Settings) -> str:
+    """The protocol of the embedded broker's client listener: the settings' own.
 
-    Only SASL_PLAINTEXT with the PLAIN mechanism is offered (a local broker for
-    tests and demos of the authenticated path; SSL needs certificates we do not
-    make here).  The one user is ``kafka_sasl_username``/``kafka_sasl_password``.
+    SASL is offered with the PLAIN mechanism only, for one user
+    (``kafka_sasl_username``/``kafka_sasl_password``). TLS uses the broker's own
+    certificates (:func:`tls_dir`); with ``SSL`` alone the broker requires a
+    client certificate signed by its CA (mutual TLS). A local broker for tests
+    and demos of the secured paths: a real cluster brings its own.
     """
     protocol = settings.kafka_security_protocol.upper()
-    if protocol == "PLAINTEXT":
-        return False
-    if protocol != "SASL_PLAINTEXT" or settings.kafka_sasl_mechanism.upper() not in ("", "PLAIN"):
+    if "SASL" in protocol and settings.kafka_sasl_mechanism.upper() not in ("", "PLAIN"):
         raise BrokerError(
-            f"the embedded broker supports PLAINTEXT or SASL_PLAINTEXT with PLAIN, not "
-            f"{protocol}/{settings.kafka_sasl_mechanism or '-'}; use a real cluster for that"
+            f"the embedded broker offers SASL with PLAIN only, not {settings.kafka_sasl_mechanism}; "
+            "use a real cluster for that"
         )
-    return True
+    return protocol
+
+
+def tls_dir(settings: Settings) -> Path:
+    """Where the embedded broker keeps its CA, its own and a client's certificates
+    (:mod:`stream.local.tls`); clients point ``kafka_ssl_cafile`` and the others there."""
+    return _data_dir(settings) / "tls"
+
+
+def with_local_tls(settings: Settings) -> Settings:
+    """``settings`` whose empty TLS files are the embedded broker's own: how this module's own
+    probes reach a TLS listener the caller configured no files for."""
+    if "SSL" not in settings.kafka_security_protocol or settings.kafka_ssl_cafile:
+        return settings
+    return settings.replace(**LocalTls(tls_dir(settings)).client_settings())
 
 
 def _internal_port(settings: Settings) -> int:
@@ -372,6 +402,7 @@ def answers(settings: Settings, bootstrap: str | None = None, timeout_s: float =
     from kafka import KafkaAdminClient
 
     bootstrap = bootstrap or settings.broker
+    settings = with_local_tls(settings)
     if not _tcp_open(bootstrap):
         return False
     timeout_ms = int(timeout_s * 1000)
@@ -497,7 +528,7 @@ def _check_bootstrap_is_local(settings: Settings) -> None:
 
 def _check_ports_free(settings: Settings) -> None:
     ports = [("kafka_port", settings.kafka_port), ("kafka_controller_port", settings.kafka_controller_port)]
-    if _sasl_enabled(settings):
+    if _client_protocol(settings) != "PLAINTEXT":
         ports.append(("kafka_controller_port", _internal_port(settings)))  # + 1: the internal listener
     for name, port in ports:
         if _tcp_open(f"127.0.0.1:{port}"):
@@ -551,6 +582,11 @@ def start(settings: Settings, wait_s: float = 60.0, *, tie_to_parent: bool = Fal
     data = _data_dir(settings)
     data.parent.mkdir(parents=True, exist_ok=True)
     data.mkdir(mode=0o700, exist_ok=True)  # the topics' data: borrowers' events
+    if "SSL" in _client_protocol(settings):
+        tls = ensure_local_tls(tls_dir(settings))
+        log.warning("the local broker speaks TLS on %s; clients trust it with RISKMON_KAFKA_SSL_CAFILE=%s "
+                    "(and, for SSL, show RISKMON_KAFKA_SSL_CERTFILE=%s, RISKMON_KAFKA_SSL_KEYFILE=%s)",
+                    settings.broker, tls.ca, tls.client_cert, tls.client_key)
     properties = properties_path(settings)
     properties.touch(mode=0o600)  # may hold the SASL user's password
     properties.chmod(0o600)

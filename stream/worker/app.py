@@ -28,6 +28,7 @@ from stream.worker.consumer_report import partition_report
 from stream.core.admission import Admission
 from stream.core.partition_contract import PartitionContract
 from stream.core.rescale import MARKER_KEY, Marker, StateLocation, marker_topic, running_problem
+from stream.kafka.config import ssl_context, uses_tls
 from stream.kafka.ops import read_last
 from stream.kafka.topics import default_topics, missing_topics_problem, partition_counts
 from stream.worker.batch import BatchHandler, Sinks
@@ -53,9 +54,7 @@ def faust_broker_credentials(settings: Settings) -> Any:
     protocol = settings.kafka_security_protocol.upper()
     if protocol == "PLAINTEXT":
         return None
-    import ssl
-
-    context = ssl.create_default_context() if "SSL" in protocol else None
+    context = ssl_context(settings) if uses_tls(settings) else None
     if protocol.startswith("SASL"):
         return faust.SASLCredentials(
             username=settings.kafka_sasl_username,

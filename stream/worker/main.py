@@ -18,7 +18,7 @@ from mode.utils.tracebacks import Traceback
 from models.model import RiskModel
 from stream.core.rescale import RescaleInProgress, StateLocation, state_location
 from stream.kafka.topics import entity_partitions
-from stream.kafka.sasl_probe import sasl_refusal
+from stream.kafka.refusal import refusal
 from stream.worker.app import create_app, read_rescale_marker
 from stream.worker.health import Health, exit_when_stalled, serve
 from stream.logs import logging_dict
@@ -121,13 +121,11 @@ def find_state(settings: Settings, timeout_s: float = 60.0) -> StateLocation:
         except ValueError:
             raise
         except Exception as exc:  # the broker may still be starting
-            # A broker refusing SASL credentials closes the connection, which the client may report
-            # as a failed bootstrap only: ask the broker why, and stop at once if it said no.
-            refusal = sasl_refusal(settings)
-            if refusal:
-                raise RuntimeError(
-                    f"the broker at {settings.broker} refused this worker's SASL credentials ({refusal}): "
-                    "check kafka_sasl_username, kafka_sasl_password and kafka_sasl_mechanism") from exc
+            # A broker refusing SASL credentials or a TLS certificate closes the connection, which the
+            # client may report as a failed bootstrap only: ask the broker why, and stop at once if it said no.
+            said = refusal(settings)
+            if said:
+                raise RuntimeError(f"the broker at {settings.broker} refused this worker: {said}") from exc
             hint = (f"; is the broker up at {settings.broker}"
                     + (", and do the kafka_sasl_* credentials match its listener?"
                        if settings.kafka_security_protocol.startswith("SASL") else "?"))

@@ -6,7 +6,9 @@
 (b) SASL_PLAINTEXT/PLAIN against a private broker with an authenticating
     listener: the worker processes with the right password, does nothing but log
     an authentication error with a wrong one, and no password ever appears in the
-    worker's log or in `riskmon config`;
+    worker's log or in `riskmon config`; SSL with a private CA and client
+    certificates (mutual TLS): the worker processes with its certificate and
+    stops, saying why, without one;
 (c) /metrics and the worker log carry no user id.
 """
 
@@ -28,8 +30,9 @@ import pytest
 from models.artifact import _canonical
 from models.model import load, save
 from stream.local import broker
+from stream.local.tls import LocalTls
 from stream.kafka.producer import make_producer, publish
-from stream.kafka.sasl_probe import sasl_refusal
+from stream.kafka.refusal import refusal
 from stream.settings import Settings
 from stream.kafka.topics import ensure_topics
 from tests.conftest import free_ports, private_broker_settings, start_private_broker
@@ -141,15 +144,20 @@ def test_worker_refuses_a_bad_model(tamper, model_dir: Path, tmp_path: Path) -> 
 # --------------------------------------------------------------------------- (b) SASL
 
 
-def _sasl_broker_settings(data_dir: Path, password: str) -> Settings:
-    """A private broker whose client port asks for SASL/PLAIN (internal listener on controller+1)."""
+def _secured_broker_settings(data_dir: Path, **security: str) -> Settings:
+    """A private broker whose client port is secured by ``security`` (internal listener on controller+1)."""
     for _ in range(20):
         s = private_broker_settings(Settings(), data_dir)
         if broker._tcp_open(f"127.0.0.1:{s.kafka_controller_port + 1}") is False and \
                 s.kafka_controller_port + 1 not in (s.kafka_port,):
             break
-    return s.replace(kafka_security_protocol="SASL_PLAINTEXT", kafka_sasl_mechanism="PLAIN",
-                     kafka_sasl_username="riskmon", kafka_sasl_password=password)
+    return s.replace(**security)
+
+
+def _sasl_broker_settings(data_dir: Path, password: str) -> Settings:
+    """A private broker whose client port asks for SASL/PLAIN."""
+    return _secured_broker_settings(data_dir, kafka_security_protocol="SASL_PLAINTEXT", kafka_sasl_mechanism="PLAIN",
+                                    kafka_sasl_username="riskmon", kafka_sasl_password=password)
 
 
 def test_sasl_plain_worker(model_dir: Path, tmp_path: Path) -> None:
@@ -171,16 +179,16 @@ def test_sasl_plain_worker(model_dir: Path, tmp_path: Path) -> None:
         assert not broker.answers(settings.replace(kafka_security_protocol="PLAINTEXT"), timeout_s=3)
         assert not broker.answers(settings.replace(kafka_sasl_password=wrong_password), timeout_s=3)
         # Asked on a plain socket, the broker says why (kafka-python may only see the close after it).
-        assert sasl_refusal(settings) is None
-        refusal = sasl_refusal(settings.replace(kafka_sasl_password=wrong_password))
-        assert refusal and refusal.startswith("SaslAuthenticationFailedError"), refusal
-        assert wrong_password not in refusal and KAFKA_SECRET not in refusal
+        assert refusal(settings) is None
+        said = refusal(settings.replace(kafka_sasl_password=wrong_password))
+        assert said and said.startswith("SaslAuthenticationFailedError"), said
+        assert wrong_password not in said and KAFKA_SECRET not in said
         # A first bootstrap server that is down passes the question on to the next, as a client does.
         (down,) = free_ports(1)
-        assert sasl_refusal(settings.replace(broker=f"127.0.0.1:{down},{settings.broker}"), timeout_s=2) is None
-        refusal = sasl_refusal(settings.replace(broker=f"127.0.0.1:{down},{settings.broker}",
+        assert refusal(settings.replace(broker=f"127.0.0.1:{down},{settings.broker}"), timeout_s=2) is None
+        said = refusal(settings.replace(broker=f"127.0.0.1:{down},{settings.broker}",
                                                 kafka_sasl_password=wrong_password), timeout_s=2)
-        assert refusal and refusal.startswith("SaslAuthenticationFailedError"), refusal
+        assert said and said.startswith("SaslAuthenticationFailedError"), said
         ensure_topics(good)
         events = sim_events(users=150, days=14, seed=41, prefix="sasl")
         producer = make_producer(good)
@@ -207,6 +215,51 @@ def test_sasl_plain_worker(model_dir: Path, tmp_path: Path) -> None:
             broker.stop(attempt)
     for text in (logs[0].read_text(errors="replace"), logs[1].read_text(errors="replace"), config.stdout + config.stderr):
         assert KAFKA_SECRET not in text and wrong_password not in text, "a SASL password was written out"
+
+
+def test_mutual_tls_worker(model_dir: Path, tmp_path: Path) -> None:
+    """SSL with a private CA and a client certificate: the clients' one TLS context
+    (``stream.kafka.config.ssl_context``) in kafka-python (topics, producer, probes), aiokafka and
+    Faust (the worker), against a broker that requires a certificate its CA signed."""
+    ports = free_ports(2)
+    logs = [tmp_path / "good.log", tmp_path / "bad.log"]
+    workers = Workers()
+    started: list[Settings] = []
+    try:
+        settings = start_private_broker(lambda d: _secured_broker_settings(d, kafka_security_protocol="SSL"),
+                                        tmp_path / "kafka", started.append)
+        tls = LocalTls(broker.tls_dir(settings))
+        assert all(p.stat().st_mode & 0o077 == 0 for p in tls.directory.iterdir()), "a key readable by others"
+        properties = broker.properties_path(settings).read_text()
+        assert "listeners=SSL://" in properties and "ssl.client.auth=required" in properties
+        good = settings.replace(**tls.client_settings(), app_id="riskmon-tls", model_dir=model_dir,
+                                data_dir=tmp_path / "w1", metrics_port=ports[0])
+        no_certificate = good.replace(kafka_ssl_certfile="", kafka_ssl_keyfile="", app_id="riskmon-tls-bad",
+                                      data_dir=tmp_path / "w2", metrics_port=ports[1])
+        # The client port refuses plain clients, clients that do not trust its CA, and clients without a certificate.
+        assert not broker.answers(settings.replace(kafka_security_protocol="PLAINTEXT"), timeout_s=3)
+        assert not broker.answers(no_certificate, timeout_s=3)
+        assert refusal(good) is None
+        said = refusal(no_certificate)
+        assert said and said.startswith("TLS: the broker refused this client") and "kafka_ssl_certfile" in said, said
+        said = refusal(good.replace(kafka_ssl_cafile=""))  # the system's CAs: ours is not among them
+        assert said and said.startswith("TLS: the broker's certificate is not trusted"), said
+
+        ensure_topics(good)
+        events = sim_events(users=150, days=14, seed=43, prefix="tls")
+        producer = make_producer(good)
+        sent, _ = publish(producer, good.input_topic, events)
+        producer.close()
+        ok = workers.start(good, logs[0])
+        wrong = workers.start(no_certificate, logs[1])
+        wait_until(lambda: processed(ports[0]) >= sent, 90, f"{sent} events processed over TLS", logs[:1], [ok])
+        # The worker without a certificate stops at once, saying what the broker refused.
+        assert wrong.wait(timeout=60) != 0, "a worker the broker refuses must not exit 0"
+        assert "refused this worker: TLS: the broker refused this client" in logs[1].read_text(errors="replace")
+    finally:
+        workers.close()
+        for attempt in started:
+            broker.stop(attempt)
 
 
 def _auth_error(log: Path) -> bool:
@@ -251,18 +304,24 @@ def test_no_user_ids_in_metrics_or_logs(unique_topics: Settings, model_dir: Path
     assert not leaked_log, f"user ids in the worker log: {leaked_log[:5]}"
 
 
-def test_embedded_broker_sasl_config_is_checked() -> None:
-    """Pure: the SASL listener config, and the inputs the embedded broker refuses."""
+def test_embedded_broker_listener_config_is_checked() -> None:
+    """Pure: the SASL and TLS listener configs, and the inputs the embedded broker refuses."""
     base = Settings().replace(kafka_security_protocol="SASL_PLAINTEXT", kafka_sasl_mechanism="PLAIN",
                               kafka_sasl_username="riskmon", kafka_sasl_password="pw-1")
     props = broker.server_properties(base)
     assert f"SASL_PLAINTEXT://127.0.0.1:{base.kafka_port}" in props
     assert f"PLAINTEXT://127.0.0.1:{base.kafka_controller_port + 1}" in props
     assert 'user_riskmon="pw-1";' in props and "inter.broker.listener.name=PLAINTEXT" in props
-    assert "SASL" not in broker.server_properties(Settings())
+    assert "SASL" not in broker.server_properties(Settings()) and "ssl." not in broker.server_properties(Settings())
+    assert "ssl." not in props
+    # SASL_SSL: the SASL user authenticates the client, so no client certificate is asked for.
+    both = broker.server_properties(base.replace(kafka_security_protocol="SASL_SSL"))
+    assert f"SASL_SSL://127.0.0.1:{base.kafka_port}" in both and 'user_riskmon="pw-1";' in both
+    tls = LocalTls(broker.tls_dir(base))
+    assert f"listener.name.sasl_ssl.ssl.keystore.location={tls.broker}" in both
+    assert "listener.name.sasl_ssl.ssl.client.auth=none" in both
     for bad in (base.replace(kafka_sasl_password='a"b'), base.replace(kafka_sasl_password=""),
-                base.replace(kafka_sasl_password="x;y"), base.replace(kafka_security_protocol="SASL_SSL"),
-                base.replace(kafka_sasl_mechanism="SCRAM-SHA-512")):
+                base.replace(kafka_sasl_password="x;y"), base.replace(kafka_sasl_mechanism="SCRAM-SHA-512")):
         with pytest.raises(broker.BrokerError):
             broker.server_properties(bad)
 

@@ -29,24 +29,26 @@ def test_an_unreadable_broker_is_named_with_what_to_check(monkeypatch, protocol,
 
 def test_a_broker_that_refuses_the_credentials_stops_the_worker_at_once_in_its_words(monkeypatch) -> None:
     """kafka-python may report a refused SASL login as a lost connection only; the worker asks the
-    broker (``stream.kafka.sasl_probe``) and fails at once with its answer instead of retrying."""
+    broker (``stream.kafka.refusal``) and fails at once with its answer instead of retrying."""
     monkeypatch.setattr(main, "read_rescale_marker", _unreachable)
-    monkeypatch.setattr(main, "sasl_refusal", lambda s: "SaslAuthenticationFailedError: Authentication failed")
+    monkeypatch.setattr(main, "refusal", lambda s: "SaslAuthenticationFailedError: Authentication failed; check "
+                        "kafka_sasl_username, kafka_sasl_password and kafka_sasl_mechanism")
     settings = Settings(broker="127.0.0.1:1", kafka_security_protocol="SASL_PLAINTEXT", kafka_sasl_mechanism="PLAIN")
     with pytest.raises(RuntimeError) as caught:
         main.find_state(settings, timeout_s=60)  # would retry for a minute on a broker that is merely down
     message = str(caught.value)
-    assert "refused this worker's SASL credentials (SaslAuthenticationFailedError" in message
+    assert "refused this worker: SaslAuthenticationFailedError" in message
     assert "kafka_sasl_password" in message
 
 
-def test_the_probe_asks_nothing_of_a_broker_without_sasl_or_one_not_listening() -> None:
-    from stream.kafka.sasl_probe import sasl_refusal
+def test_the_probe_asks_nothing_of_a_plaintext_broker_or_one_not_listening() -> None:
+    from stream.kafka.refusal import refusal
 
-    assert sasl_refusal(Settings(broker="127.0.0.1:1")) is None
-    assert sasl_refusal(Settings(broker="127.0.0.1:1", kafka_security_protocol="SASL_PLAINTEXT",
-                                 kafka_sasl_mechanism="PLAIN"), timeout_s=1) is None
-    assert sasl_refusal(Settings(broker="127.0.0.1:1", kafka_security_protocol="SASL_PLAINTEXT")) is None
+    assert refusal(Settings(broker="127.0.0.1:1")) is None
+    assert refusal(Settings(broker="127.0.0.1:1", kafka_security_protocol="SASL_PLAINTEXT",
+                            kafka_sasl_mechanism="PLAIN"), timeout_s=1) is None
+    assert refusal(Settings(broker="127.0.0.1:1", kafka_security_protocol="SASL_PLAINTEXT")) is None
+    assert refusal(Settings(broker="127.0.0.1:1", kafka_security_protocol="SSL"), timeout_s=1) is None
 
 
 def test_the_task_dump_says_where_each_task_waits_and_shows_no_value() -> None:
