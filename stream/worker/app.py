@@ -267,13 +267,15 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
 
     feed_topic(app, input_topic, settings.batch_max, settings.batch_linger_s, handle)
 
-    entity_tables = {t: _entity_agent(app, t, topic, alerts_topic, dlq_topic, model_ref, settings)
+    entity_offsets: dict[str, dict[int, int]] = {t: {} for t in sighting_topics}  # processed, as next_offset
+    entity_tables = {t: _entity_agent(app, t, topic, alerts_topic, dlq_topic, model_ref, settings, health,
+                                      entity_offsets[t])
                      for t, topic in sighting_topics.items()}
 
     @app.timer(interval=1.0)
     async def report_health() -> None:
         refresh_ready()
-        await _report_health(app, settings, health, handler.next_offset)
+        await _report_health(app, settings, health, handler.next_offset, entity_offsets)
 
     watcher = ModelWatcher(settings.model_dir, model.version, settings.model_hmac_key)
 
@@ -293,11 +295,13 @@ def create_app(settings: Settings, model: RiskModel, rules: RuleConfig | None = 
 
 
 def _entity_agent(app: faust.App, entity_type: str, topic: faust.TopicT, alerts: faust.TopicT, dead_letters: faust.TopicT,
-                  model_ref: ModelRef, settings: Settings) -> faust.Table:
+                  model_ref: ModelRef, settings: Settings, health: Health, next_offset: dict[int, int]) -> faust.Table:
     """The entity stage of one entity type: an agent on its sighting topic and its changelog-backed table
     (with the topic's partition count).  Its batches are not the worker's progress: the stall clock
     is the input's, and sightings from other workers kept resetting it while this one's input was
-    stuck (docs/reliability.md, finding 29)."""
+    stuck (docs/reliability.md, finding 29).  The stage has a clock of its own instead
+    (``Health.observe_stage``), fed with ``next_offset``: per partition, the offset after its last
+    processed sighting."""
     table = create_entity_table(app, entity_type, topic.partitions or settings.partitions)
     store = EntityTableStore(app, table, entity_write_version(settings.state_write_version))
     handler = EntityBatchHandler(entity_type, alerts, dead_letters, store, model=lambda: model_ref.current,
@@ -305,7 +309,11 @@ def _entity_agent(app: faust.App, entity_type: str, topic: faust.TopicT, alerts:
 
     async def entities(stream: faust.StreamT) -> None:
         async for batch in stream.take_events(settings.batch_max, within=settings.batch_linger_s):
-            await handler.handle(batch)  # not the input's progress: the stall clock is the input's alone
+            await handler.handle(batch)
+            for event in batch:
+                partition, offset = event.message.partition, event.message.offset + 1
+                next_offset[partition] = max(next_offset.get(partition, 0), offset)
+            health.stage_progressed(entity_type)
 
     app.agent(topic, name=f"{entity_type}-entities")(entities)
     return table
@@ -356,32 +364,41 @@ async def _rescale_problem(settings: Settings, table: str) -> tuple[bool, str | 
     return True, running_problem(marker, table)
 
 
-async def _report_health(app: faust.App, settings: Settings, health: Health, next_offset: dict[int, int]) -> None:
-    """Feed the watchdog: restore progress, and the lag of each assigned input partition."""
+async def _report_health(app: faust.App, settings: Settings, health: Health, next_offset: dict[int, int],
+                         entity_offsets: dict[str, dict[int, int]]) -> None:
+    """Feed the watchdog: restore progress, the sightings waiting for each entity stage, and the lag of
+    each assigned input partition."""
     recovery = app.tables.recovery
     health.observe_restore(recovery.active_remaining_total() if recovery.in_recovery else None)
-    assigned = [tp for tp in app.consumer.assignment() if tp.topic == settings.input_topic]
-    if not assigned:
-        health.observe_lag({})
-        return
-    try:
-        ends = await app.consumer.highwaters(*assigned)
-    except Exception as exc:  # the watchdog must outlive a broker hiccup
-        log.warning("could not read end offsets for the lag metric: %s", exc)
-        return
-    lag = {}
-    committed = faust_fixes.committed_offsets(app)
-    for tp in assigned:
-        end = ends.get(tp)
-        # Not the fetch position: Faust reads ahead, so a stuck worker's
-        # position is near the end.  Processed or committed is what counts.
-        done = next_offset.get(tp.partition) or committed.get(tp) or 0
-        if end is not None:
-            lag[tp.partition] = max(0, end - done)
+    for entity_type, topic in settings.sighting_topics().items():
+        waiting = await _waiting(app, topic, entity_offsets[entity_type])
+        if waiting is not None:
+            health.observe_stage(entity_type, sum(waiting[0].values()))
+    waiting = await _waiting(app, settings.input_topic, next_offset)
+    if waiting is not None:
+        lag, ends = waiting
+        health.observe_lag(lag, describe=lambda: partition_report(app, settings.input_topic, next_offset, ends))
+
+
+async def _waiting(app: faust.App, topic: str, next_offset: dict[int, int]) -> tuple[dict[int, int], dict[int, int]] | None:
+    """Messages of ``topic`` not yet processed and the end offsets, per assigned partition (None: the end
+    offsets could not be read). ``next_offset``: the offset after the last processed message, per partition;
+    else the committed one. Not the fetch position: Faust reads ahead, so a stuck stage's position is near
+    the end."""
+    assigned = [tp for tp in app.consumer.assignment() if tp.topic == topic]
+    ends: dict[int, int] = {}
+    if assigned:
+        try:
+            ends = {tp.partition: end for tp, end in (await app.consumer.highwaters(*assigned)).items()
+                    if end is not None}
+        except Exception as exc:  # the watchdog must outlive a broker hiccup
+            log.warning("could not read end offsets of %s for the watchdog: %s", topic, exc)
+            return None
+    committed = {tp.partition: offset for tp, offset in faust_fixes.committed_offsets(app).items() if tp.topic == topic}
     for gone in set(next_offset) - {tp.partition for tp in assigned}:
         del next_offset[gone]
-    health.observe_lag(lag, describe=lambda: partition_report(
-        app, settings.input_topic, next_offset, {tp.partition: end for tp, end in ends.items()}))
+    lag = {p: max(0, end - (next_offset.get(p) or committed.get(p) or 0)) for p, end in ends.items()}
+    return lag, ends
 
 
 class DriftTracker:

@@ -4,8 +4,9 @@
   changelog and is processing; a load balancer or Kubernetes readiness probe
   keeps traffic (and dashboards' "ready" panel) honest during recovery.
 * ``/healthy`` answers 503 when the watchdog sees the worker stalled: no batch
-  finished for ``stall_timeout_s`` while there are messages waiting, or a
-  table restore that read nothing for that long.  Faust workers are known to
+  finished for ``stall_timeout_s`` while there are messages waiting (for the
+  input stage, or for an entity stage on its sighting topic), or a table
+  restore that read nothing for that long.  Faust workers are known to
   stall silently with growing lag or in recovery; this makes the stall
   visible (metric + endpoint + one error log) instead of a silent hang.
 * ``/metrics`` is the Prometheus exposition.
@@ -35,6 +36,20 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
+class StageClock:
+    """A stage's own stall clock, beside the input's: the entity stages consume sighting topics, and one
+    stuck while the input flows would leave the ring alerts silent with nothing to say so."""
+
+    last_progress: float
+    waiting_since: float | None = None
+    stalled: bool = False
+
+    def waited(self, now: float) -> float:
+        """As :meth:`Health.waited`: since the later of its last batch and the moment its messages began to wait."""
+        return 0.0 if self.waiting_since is None else now - max(self.last_progress, self.waiting_since)
+
+
+@dataclass
 class Health:
     """Mutable health facts, written by the worker's event loop, read by the HTTP thread."""
 
@@ -50,6 +65,7 @@ class Health:
     restore_progress: float = 0.0
     contract_problem: str | None = None  # the partition contract is broken (stream.core.partition_contract)
     topics_problem: str | None = None  # topics the worker needs are missing (stream.kafka.topics)
+    stages: dict[str, StageClock] = field(default_factory=dict)  # the entity stages, by entity type
 
     def progressed(self, now: float | None = None) -> None:
         self.last_progress = time.time() if now is None else now
@@ -98,8 +114,42 @@ class Health:
         if problem:
             self.set_ready(False)
 
+    def stage_progressed(self, stage: str, now: float | None = None) -> None:
+        """An entity stage finished a batch (not the worker's progress: the input's clock is its own)."""
+        clock = self._stage(stage, now)
+        clock.last_progress = time.time() if now is None else now
+        if clock.stalled:
+            log.warning("the %s stage is making progress again", stage)
+            clock.stalled = False
+            self._publish()
+
+    def observe_stage(self, stage: str, waiting: int, now: float | None = None) -> None:
+        """Messages waiting on ``stage``'s topic; a stage whose messages waited longer than the stall timeout
+        with no batch finished makes the worker stalled, with one error naming the stage."""
+        now = time.time() if now is None else now
+        clock = self._stage(stage, now)
+        if not waiting:
+            clock.waiting_since = None
+        elif clock.waiting_since is None:
+            clock.waiting_since = now
+        stalled = self.ready and clock.waited(now) > self.stall_timeout_s
+        if stalled and not clock.stalled:
+            log.error("the %s stage stalled: no batch processed for %.0fs while %d sightings wait on its topic; "
+                      "its ring alerts are not sent; check the broker connection and the worker log, restart "
+                      "the worker if it persists", stage, clock.waited(now), waiting)
+        elif clock.stalled and not stalled:
+            log.warning("the %s stage no longer waits", stage)
+        clock.stalled = stalled
+        self._publish()
+
+    def _stage(self, stage: str, now: float | None) -> StageClock:
+        if stage not in self.stages:
+            self.stages[stage] = StageClock(last_progress=time.time() if now is None else now)
+        return self.stages[stage]
+
     def _publish(self) -> None:
-        metrics.STALLED.set(1.0 if self.stalled or self.restore_stuck else 0.0)
+        stuck = self.stalled or self.restore_stuck or any(c.stalled for c in self.stages.values())
+        metrics.STALLED.set(1.0 if stuck else 0.0)
 
     def is_stalled(self, now: float | None = None) -> bool:
         """Not healthy as of now: stuck (:meth:`is_stuck`), or refusing to consume on a broken partition contract."""
@@ -113,10 +163,11 @@ class Health:
         last facts it has (messages were waiting, no progress since).
         """
         now = time.time() if now is None else now
-        return self.stalled or self.restore_stuck or self._waited_too_long(now)
+        return (self.stalled or self.restore_stuck or self._waited_too_long(now)
+                or any(c.stalled or (self.ready and c.waited(now) > self.stall_timeout_s) for c in self.stages.values()))
 
     def _waited_too_long(self, now: float) -> bool:
-        """The stall rule, one for both threads: ready, and messages waiting longer than ``stall_timeout_s``."""
+        """The input's stall rule, one for both threads: ready, and messages waiting longer than ``stall_timeout_s``."""
         return self.ready and self.waited(now) > self.stall_timeout_s
 
     def waited(self, now: float) -> float:
@@ -134,8 +185,11 @@ class Health:
         it ended (an outside review, docs/reliability.md, finding 29)."""
         was_ready = self.ready
         self.ready = ready and not self.contract_problem and not self.topics_problem
-        if self.ready and not was_ready and self.waiting_since is not None:
-            self.waiting_since = time.time() if now is None else now
+        if self.ready and not was_ready:
+            now = time.time() if now is None else now
+            for clock in (self, *self.stages.values()):
+                if clock.waiting_since is not None:
+                    clock.waiting_since = now
         metrics.READY.set(1.0 if self.ready else 0.0)
 
     def observe_lag(self, lag: dict[int, int], now: float | None = None,

@@ -114,3 +114,72 @@ def test_messages_that_waited_for_a_long_restore_start_the_stall_clock_when_the_
     health.observe_lag({0: 1000}, now=611.0)
     assert not health.stalled and not health.is_stuck(611.0) and not health.is_stuck(669.0)
     assert health.is_stuck(671.0)  # a real stall after it is still one
+
+
+def test_an_entity_stage_stuck_while_the_input_flows_is_a_stall_named_by_its_stage(caplog) -> None:
+    """An outside review's case: the entity stages' batches are not the worker's progress, so a stuck
+    device stage with the input flowing went unseen, its ring alerts silently not sent."""
+    from stream.worker import metrics
+
+    health = Health(stall_timeout_s=10)
+    health.set_ready(True, now=0.0)
+    health.stage_progressed("merchant", now=0.0)
+    health.observe_stage("merchant", 0, now=500.0)  # an idle stage never stalls
+    for now in (0.0, 5.0, 11.0):
+        health.progressed(now=now)  # the input stage keeps finishing batches
+        health.observe_lag({0: 3}, now=now)
+        health.observe_stage("device", 40, now=now)  # sightings wait since 0.0, no device batch
+    assert not health.stalled and health.stages["device"].stalled and not health.stages["merchant"].stalled
+    assert health.is_stuck(11.0) and health.is_stalled(11.0) and metrics.STALLED._value.get() == 1.0
+    assert any("the device stage stalled" in r.getMessage() and "40 sightings" in r.getMessage()
+               for r in caplog.records if r.levelno == logging.ERROR)
+    health.stage_progressed("device", now=12.0)
+    assert not health.is_stuck(12.0) and metrics.STALLED._value.get() == 0.0
+
+
+def test_the_http_thread_sees_an_entity_stage_stuck_between_checks() -> None:
+    health = Health(stall_timeout_s=10)
+    health.set_ready(True, now=0.0)
+    health.stage_progressed("device", now=0.0)
+    health.observe_stage("device", 7, now=1.0)
+    assert not health.is_stuck(10.5) and health.is_stuck(11.5)  # the event loop has not checked since 1.0
+
+
+def test_sightings_that_waited_for_a_restore_start_their_stage_clock_when_the_worker_is_ready() -> None:
+    health = Health(stall_timeout_s=60)
+    health.stage_progressed("device", now=0.0)
+    health.observe_stage("device", 500, now=10.0)  # not ready: restoring
+    health.set_ready(True, now=610.0)
+    health.observe_stage("device", 500, now=611.0)
+    assert not health.stages["device"].stalled and not health.is_stuck(669.0) and health.is_stuck(671.0)
+
+
+def test_what_waits_on_a_topic_is_counted_from_the_last_processed_offset_else_the_committed_one() -> None:
+    """``stream.worker.app._waiting``, which feeds both the input's and the entity stages' clocks."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from faust.types import TP
+
+    from stream.worker.app import _waiting
+
+    topic = "riskmon-device-sightings"
+    assigned = [TP(topic, 0), TP(topic, 1), TP("loan-events", 0)]
+
+    async def highwaters(*tps: TP) -> dict[TP, int]:
+        assert set(tps) == {TP(topic, 0), TP(topic, 1)}  # only the topic's own partitions are asked for
+        return {TP(topic, 0): 100, TP(topic, 1): 50}
+
+    consumer = SimpleNamespace(assignment=lambda: assigned, highwaters=highwaters,
+                               _committed_offset={TP(topic, 1): 20, TP("loan-events", 0): 1})
+    processed = {0: 90, 7: 5}  # partition 7 is no longer assigned
+    lag, ends = asyncio.run(_waiting(SimpleNamespace(consumer=consumer), topic, processed))
+    assert lag == {0: 10, 1: 30} and ends == {0: 100, 1: 50} and processed == {0: 90}
+
+    async def broken(*tps: TP) -> dict[TP, int]:
+        raise ConnectionError("broker away")
+
+    consumer.highwaters = broken
+    assert asyncio.run(_waiting(SimpleNamespace(consumer=consumer), topic, processed)) is None
+    consumer.assignment = lambda: []
+    assert asyncio.run(_waiting(SimpleNamespace(consumer=consumer), topic, processed)) == ({}, {})
