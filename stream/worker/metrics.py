@@ -160,7 +160,8 @@ LAST_PROGRESS = Gauge(
     "riskmon_worker_last_progress_timestamp_seconds", "When this worker last finished a batch (Unix time)."
 )
 STALLED = Gauge(
-    "riskmon_worker_stalled", "1 when the worker has made no progress for the stall timeout while lag is growing."
+    "riskmon_worker_stalled", "1 when the worker (its input stage or an entity stage) has finished no batch for the "
+    "stall timeout while messages wait, or a table restore read nothing for that long."
 )
 MODEL_RELOADS = Counter(
     "riskmon_model_reloads_total", "Model versions offered to the running worker, by result (loaded, refused).", ["result"]
