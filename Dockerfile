@@ -16,12 +16,13 @@ WORKDIR /src
 # A C compiler for the forests' walk in C (models/_tree_walk.pyx, setup.py);
 # only this stage has it, the runtime image gets the built wheel.
 RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*
-COPY pyproject.toml setup.py README.md ./
+COPY pyproject.toml setup.py README.md constraints.txt ./
 COPY stream ./stream
 COPY models ./models
 # The rocksdb extra lets the same image run with RISKMON_TABLE_STORE=rocksdb://
 # (the Kubernetes StatefulSet does).
-RUN pip wheel --wheel-dir /wheels ".[rocksdb]"
+# The versions the test suite passed with (constraints.txt), not the newest a registry serves.
+RUN pip wheel --wheel-dir /wheels -c constraints.txt ".[rocksdb]"
 
 # ---- runtime ----------------------------------------------------------------
 FROM python:3.11-slim

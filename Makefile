@@ -16,14 +16,15 @@ help:
 	@echo "make setup  - create .venv with the project, fetch the Kafka jars (quick when nothing changed)"
 	@echo "make bench  - throughput/latency benchmark against the local broker"
 
-# The venv is rebuilt only when pyproject.toml, setup.py, the C walk's source (built
+# The venv is rebuilt only when pyproject.toml, constraints.txt (the exact versions
+# installed: those the suite passed with), setup.py, the C walk's source (built
 # in place by the editable install) or this file (which names the extras) changes.
 # rocksdb: rocksdict, for RISKMON_TABLE_STORE=rocksdb:// and the bench's restart phase
 # (the default memory:// store works without it).
-$(STAMP): pyproject.toml setup.py models/_tree_walk.pyx Makefile
+$(STAMP): pyproject.toml constraints.txt setup.py models/_tree_walk.pyx Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,report,rocksdb]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,report,rocksdb]'
 	touch $(STAMP)
 
 setup: $(STAMP)
