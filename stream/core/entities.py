@@ -234,7 +234,7 @@ class EntityState:
     first_ts: int = 0
     last_ts: int = 0
     head_day: int = -1  # newest day bucket seen (days since the epoch), -1 when empty
-    alert_ts: int = 0  # event time of the last alert sent, 0 = none
+    alert_ts: int = 0  # event time of the newest alert sent, 0 = none (never moved back: entity_alerts.observe)
     alert_rank: int = 0  # its severity's rank
     sketches: list[list[int]] = field(default_factory=lambda: [[0] * SKETCH_K for _ in range(DAYS * len(KINDS))])
     loans: list[int] = field(default_factory=lambda: [0] * DAYS)

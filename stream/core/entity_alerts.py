@@ -177,8 +177,13 @@ def observe(state: EntityState, s: Sighting, thresholds: EntityThresholds, model
         member = build_entity_alert(s, state, v, firing, thresholds, level, model_version, now, member_of=standing)
         return EntityOutcome(s, duplicate=False, view=v, alert=member)
     alert = build_entity_alert(s, state, v, firing, thresholds, level, model_version, now)
-    if not suppressed:
+    if not suppressed and sec >= state.alert_ts:
         state.alert_ts, state.alert_rank = sec, rank
+    elif not suppressed:
+        # An earlier sighting met late, alerting at a higher severity: it stands beside the newer alert
+        # instead of moving the window back, where a later sighting of the newer alert's week would
+        # have alerted again under that alert's id (an outside review's case).
+        state.alert_rank = max(state.alert_rank, rank)
     return EntityOutcome(s, duplicate=False, view=v, alert=alert, suppressed=suppressed)
 
 
@@ -266,17 +271,19 @@ def calibrate_entities(sightings: Iterable[tuple[Sighting, bool]], active_from: 
 
     Per criterion: the lowest threshold (at least its ``min_threshold``) at which at
     most ``budget`` (and at least ``MIN_ALLOWED``) of the entities of its type sighted
-    in the warm part would have alerted on it; and the 99th percentile of its count
-    over those entities' warm sightings, the "normal" an alert's reason quotes.  The
+    in the warm part would have alerted on it; and the 99th percentile, over those
+    entities, of each one's highest count, the "normal" an alert's reason quotes.  The
     count is read as the criterion reads it: 0 where its share gate fails.  A busy
     installer's or agent's merchant sees dozens of new accounts a week among hundreds
     of borrowers; quoting that as normal made an alert read "21 of the 21 accounts
     ...; normal p99 is 42" (family K, docs/worlds.md), as if it fired below normal.
+    Per entity, not per sighting: a ring's own devices in the history borrow many times
+    each, and over sightings they made an alert at 4 read "normal p99 is 15" (an
+    outside review); over entities the budget keeps the quoted normal near the threshold.
     """
     states: dict[tuple[str, str], EntityState] = {}
     peak: dict[tuple[str, str, str], float] = {}  # (criterion, entity): highest count seen with the share gate passing
     sighted: set[tuple[str, str]] = set()
-    seen: dict[str, list[float]] = {c: [] for t in ENTITY_TYPES for c in CRITERIA[t]}
     for s, warm in sightings:
         key = (s.entity_type, s.entity_id)
         state = states.get(key)
@@ -292,7 +299,6 @@ def calibrate_entities(sightings: Iterable[tuple[Sighting, bool]], active_from: 
             gated = count if share >= min_share[criterion] else 0.0
             if gated:
                 peak[(criterion, *key)] = max(peak.get((criterion, *key), 0.0), gated)
-            seen[criterion].append(gated)
     threshold: dict[str, float] = {}
     normal: dict[str, float] = {}
     for entity_type in ENTITY_TYPES:
@@ -304,6 +310,5 @@ def calibrate_entities(sightings: Iterable[tuple[Sighting, bool]], active_from: 
             while len(peaks) and int((peaks >= t).sum()) > allowed:
                 t += 1.0
             threshold[criterion] = t
-            values = seen[criterion]
-            normal[criterion] = float(np.quantile(values, 0.99)) if values else 0.0
+            normal[criterion] = float(np.quantile(peaks, 0.99)) if len(peaks) else 0.0
     return EntityThresholds(threshold, normal, dict(min_share), SUPPRESS_S, active_from, unknown_past_s)
