@@ -1,7 +1,9 @@
 """Alert stage: the JSON document downstream services consume from ``risk-alerts``.
 
-``alert_id`` is derived from the event id and what fired, so a redelivered
-event yields the same id and consumers can deduplicate on it.
+``alert_id`` is derived from the event id alone, so a redelivered event yields
+the same id and consumers can deduplicate on it, even when it is scored again
+and decided otherwise: a producer's retry beyond the dedup horizon
+(docs/reliability.md), or a replay after a new model came in.
 """
 
 from __future__ import annotations
@@ -31,8 +33,11 @@ def fired_by(decision: Decision) -> list[str]:
     )
 
 
-def alert_id(event_id: str, sources: list[str]) -> str:
-    digest = hashlib.blake2b(f"{event_id}|{','.join(sources)}".encode(), digest_size=10).hexdigest()
+def alert_id(event_id: str) -> str:
+    """One id per event: what fired is not part of it, because an event scored twice may be decided
+    otherwise the second time (an outside review: an event re-sent after 16 newer events of its user
+    alerted again under a new id, critical where the first had been medium)."""
+    digest = hashlib.blake2b(f"user|{event_id}".encode(), digest_size=10).hexdigest()
     return f"al-{digest}"
 
 
@@ -43,7 +48,7 @@ def build_alert(
     sources = fired_by(decision)
     doc: dict[str, Any] = {
         "schema_version": ALERT_SCHEMA_VERSION,
-        "alert_id": alert_id(event.event_id, sources),
+        "alert_id": alert_id(event.event_id),
         "entity_type": "user",
         "entity_id": event.user_id,
         "user_id": event.user_id,
