@@ -129,11 +129,13 @@ def _cmd_score(settings: Settings, args: argparse.Namespace) -> int:
 
     model_dir = Path(args.model) if args.model else settings.model_dir
     history = Path(args.history) if args.history else None
-    report, counts, history_report = score_file(settings, model_dir, Path(args.input), Path(args.output), history)
+    alerts = Path(args.alerts) if args.alerts else None
+    report, counts, history_report = score_file(settings, model_dir, Path(args.input), Path(args.output), history,
+                                                alerts)
     if history_report is not None:
         _report_invalid(history_report, args.history)
     _report_invalid(report, args.input)
-    print(f"{counts.line()} -> {args.output}")
+    print(f"{counts.line()} -> {args.output}" + (f", alert documents -> {args.alerts}" if alerts else ""))
     return 0
 
 
@@ -266,6 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--history", help="events before the input (e.g. the training history): folded into the "
                     "states first and not written, so the input is scored as their continuation; input events "
                     "already in it are skipped")
+    sc.add_argument("--alerts", help="also write the alerts sent, one JSON document per line, exactly as the worker "
+                    "sends them to the alerts topic (docs/alert.schema.json)")
     sc.set_defaults(handler=_cmd_score)
 
     e = sub.add_parser("evaluate", help="detection quality of scores against labels")

@@ -1,7 +1,10 @@
 """``riskmon score``: replay a JSONL file in order through the stream's own path
 (parse -> features -> score -> rules -> entity views) and write one result per
 event, plus a line of its own (``"record": "entity_alert"``) for each entity alert,
-right after the event at which it fired.
+right after the event at which it fired.  With ``alerts``, a second file holds
+the alert documents themselves, exactly as the worker would send them to
+``risk-alerts`` (docs/alert.schema.json; suppressed and held alerts left out),
+for a consumer's integration tests, or to match the topic by ``alert_id``.
 
 With a history (``--history``), its events go through the same path first and
 nothing of them is written: the input is scored as the continuation of that
@@ -17,9 +20,12 @@ is scored once, as the stream would.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
+
+import orjson
 
 from models.model import load
 from stream.core.contract import Event
@@ -53,10 +59,13 @@ class ScoreCounts:
 
 
 def score_file(settings: Settings, model_dir: Path, source: Path, target: Path,
-               history: Path | None = None) -> tuple[ReadReport, ScoreCounts, ReadReport | None]:
-    """Score ``source`` into ``target``, as the continuation of ``history`` when given; returns the
-    input's read report, what was written, and the history's read report (None without one)."""
-    refuse_overwriting(target, source, history)
+               history: Path | None = None, alerts: Path | None = None) -> tuple[ReadReport, ScoreCounts, ReadReport | None]:
+    """Score ``source`` into ``target``, as the continuation of ``history`` when given, and the alerts
+    sent into ``alerts`` when given; returns the input's read report, what was written, and the
+    history's read report (None without one)."""
+    refuse_overwriting(target, source, history, alerts)
+    if alerts is not None:
+        refuse_overwriting(alerts, source, history)
     replay = Replay.of(settings, load(model_dir, hmac_key=settings.model_hmac_key))
     report = ReadReport()
     counts = ScoreCounts()
@@ -75,13 +84,15 @@ def score_file(settings: Settings, model_dir: Path, source: Path, target: Path,
                 continue
             yield event
 
-    def rows() -> Iterator[dict]:
+    def rows(send: Callable[[dict], None]) -> Iterator[dict]:
         for outcome, entity_alerts in replay.run(fresh(read_events(source, report, settings.time_policy()))):
             d = outcome.decision
             counts.events += 1
             alerted = outcome.alert is not None and not outcome.held
             counts.alerts += alerted and not outcome.suppressed
             counts.suppressed += alerted and outcome.suppressed
+            if alerted and not outcome.suppressed:
+                send(outcome.alert)
             yield {
                 "event_id": outcome.event.event_id,
                 "user_id": outcome.event.user_id,
@@ -100,7 +111,18 @@ def score_file(settings: Settings, model_dir: Path, source: Path, target: Path,
             }
             for alert in entity_alerts:
                 counts.entity_alerts += 1
+                send(alert)
                 yield {"record": "entity_alert", **{k: alert[k] for k in ENTITY_ALERT_FIELDS if k in alert}}
 
-    write_jsonl(target, rows())
+    with ExitStack() as files:
+        sink = None
+        if alerts is not None:
+            alerts.parent.mkdir(parents=True, exist_ok=True)
+            sink = files.enter_context(open(alerts, "wb"))
+
+        def send(alert: dict) -> None:
+            if sink is not None:  # encoded as the worker encodes them (stream.worker.batch)
+                sink.write(orjson.dumps(alert) + b"\n")
+
+        write_jsonl(target, rows(send))
     return report, counts, history_report

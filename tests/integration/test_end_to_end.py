@@ -4,7 +4,6 @@ the same events through the same code."""
 
 from __future__ import annotations
 
-import json
 import re
 import signal
 import subprocess
@@ -14,7 +13,6 @@ from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
-import jsonschema
 import orjson
 import pytest
 
@@ -33,7 +31,7 @@ from stream.core.outcome_watch import bucket_of
 from stream.sim import SimConfig, generate
 from stream.sim.retime import retime
 from tests.conftest import free_ports
-from tests.support import FARM_DEVICE, LATE_MERCHANT, ROOT, with_device_farm, with_late_merchant, decode_dlq, loan_doc, metric_sum, read_topic, scrape, start_worker, stop_worker, wait_for
+from tests.support import FARM_DEVICE, LATE_MERCHANT, ROOT, alert_validator, with_device_farm, with_late_merchant, decode_dlq, loan_doc, metric_sum, read_topic, scrape, start_worker, stop_worker, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -125,7 +123,7 @@ def test_stream_end_to_end(unique_topics: Settings, model_dir: Path, tmp_path: P
     # Alerts: complete documents, keyed by user (by entity for entity alerts), one per alerting event.
     messages = read_topic(settings, settings.alerts_topic)
     every = [orjson.loads(v) for _, v in messages]
-    validator = jsonschema.Draft202012Validator(json.loads((ROOT / "docs" / "alert.schema.json").read_text()))
+    validator = alert_validator()
     for a in every:
         validator.validate(a)
     alerts = [a for a in every if a["schema_version"] == ALERT_SCHEMA_VERSION]

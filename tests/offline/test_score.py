@@ -14,7 +14,7 @@ from stream.offline.jsonl import write_jsonl
 from stream.offline.score import ScoreCounts, score_file
 from stream.settings import Settings
 from stream.sim import SimConfig, generate
-from tests.support import with_device_farm
+from tests.support import alert_validator, with_device_farm
 
 
 def _write(path: Path, docs: list[dict]) -> Path:
@@ -76,6 +76,26 @@ def test_an_output_that_is_an_input_is_refused_before_it_is_emptied(files) -> No
         with pytest.raises(ValueError, match="is also"):
             score_file(Settings(), root / "model", source, output, history)
     assert source.read_bytes() == before and len((root / "history3.jsonl").read_text().splitlines()) == 10
+
+
+def test_the_alerts_file_holds_the_documents_the_worker_would_send(files) -> None:
+    """An outside review's case: the scores file is one row per event, not the alert contract, so a
+    consumer team had nothing offline to test against or to match the topic with by ``alert_id``."""
+    root, docs, cut = files
+    _, counts, _ = score_file(Settings(), root / "model", _write(root / "sent.jsonl", docs[cut:]),
+                              root / "sent.scores", _write(root / "history4.jsonl", docs[:cut]), root / "sent.alerts")
+    sent = _lines(root / "sent.alerts")
+    validator = alert_validator()
+    for alert in sent:
+        validator.validate(alert)
+    users = [a for a in sent if a["entity_type"] == "user"]
+    assert len(users) == counts.alerts > 0 and len(sent) - len(users) == counts.entity_alerts > 0
+    assert len({a["alert_id"] for a in sent}) == len(sent)
+    rows = {r["event_id"]: r for r in _lines(root / "sent.scores") if "alert" in r}
+    assert all(rows[a["event_id"]]["alert"] and not rows[a["event_id"]]["suppressed"] for a in users)
+    assert sum(r["alert"] and not r["suppressed"] for r in rows.values()) == len(users)
+    with pytest.raises(ValueError, match="is also"):
+        score_file(Settings(), root / "model", root / "sent.jsonl", root / "other.scores", None, root / "sent.jsonl")
 
 
 def test_the_summary_line_says_what_came_first() -> None:
