@@ -347,6 +347,12 @@ def _plain(x: float) -> str:
     return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
 
 
+def _share(x: float) -> str:
+    """A share as a percentage, and from ten times on as a multiple: 89 %, 105 %, but 2,400x, not
+    240000 % (an amount drawn on a limit of 0, which the contract allows, read as 1e9 %)."""
+    return f"{x:.0%}" if abs(x) < 10 else f"{_plain(x)}x"
+
+
 def _duration(hours: float) -> str:
     """Hours as people say them: 22 min, 5.5 h, 7.5 days."""
     if hours < 1:
@@ -362,7 +368,7 @@ _TOLD: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], tuple[str, Callabl
     (re.compile(r"log\(1\+hours (.+?)\)"), lambda m: (f"time {m.group(1)}", lambda v: _duration(math.expm1(min(v, _LOG_MAX))))),
     (re.compile(r"log\(1\+(.+?)\)(.*)"), lambda m: (m.group(1) + m.group(2), lambda v: _plain(math.expm1(min(v, _LOG_MAX))))),
     (re.compile(r"log\((.+)\)"), lambda m: (m.group(1), lambda v: f"{math.exp(min(v, _LOG_MAX)):.3g}x")),
-    (re.compile(r"(.+) / ((?:credit )?limit)"), lambda m: (f"{m.group(1)} as a share of the {m.group(2)}", "{:.0%}".format)),
+    (re.compile(r"(.+) / ((?:credit )?limit)"), lambda m: (f"{m.group(1)} as a share of the {m.group(2)}", _share)),
     (re.compile(r".+ vs\. segment median"), lambda m: (m.group(0), "{:.3g}x".format)),
 )
 

@@ -132,6 +132,9 @@ def test_a_reason_on_a_logged_feature_is_told_in_its_own_units(name, x, p50, p99
      "amount borrowed in 24h as a share of the limit: 89% (training median 12%, p99 97%)"),
     ("amount_over_limit", 0.8, 0.2, 0.9, "loan amount as a share of the credit limit: 80% (training median 20%, p99 90%)"),
     ("utilisation", 1.05, 0.3, 0.95, "outstanding as a share of the limit: 105% (training median 30%, p99 95%)"),
+    # A limit of 0 (the contract allows it) is read as 1: a multiple, not "1000000000%" (an outside review).
+    ("amount_24h_over_limit", 1e7, 0.121, 0.969,
+     "amount borrowed in 24h as a share of the limit: 10,000,000x (training median 12%, p99 97%)"),
     ("log_limit_change", math.log(3.0), 0.0, math.log(1.2), "limit change in 7d: 3x (training median 1x, p99 1.2x)"),
     ("amount_rel_segment", math.log(3.2), 0.0, math.log(2.5), "amount vs. segment median: 3.2x (training median 1x, p99 2.5x)"),
     ("loans_30d_rel_segment", 4.0, 1.0, 2.5, "loans in 30d vs. segment median: 4x (training median 1x, p99 2.5x)"),
