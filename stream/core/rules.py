@@ -153,7 +153,7 @@ def _loan_stacking(f: Named, c: RuleConfig) -> str | None:
     if many_in_a_day:
         return (
             f"{f.loans_24h:.0f} loans in 24h ({f.amount_24h_over_limit:.0%} of the credit limit), "
-            f"{f.distinct_products_7d:.0f} products in 7 days"
+            f"{f.distinct_products_7d:.0f} product{'s' if f.distinct_products_7d != 1 else ''} in 7 days"
         )
     if burst_across_products:
         return (
