@@ -94,7 +94,7 @@ class TypeModel:
     features: tuple[str, ...]  # the forest's columns, by name (a subset of the event type's feature row)
     forest: CompiledForest
     threshold: float  # alert when score >= threshold (chosen from the alert budget)
-    high_threshold: float  # a tenth of the budget: severity escalates above it
+    high_threshold: float  # the top tenth of the model alerts on the history: severity escalates above it
     norms: dict[str, FeatureNorm]
     drift_edges: list[list[float]] = field(default_factory=list)  # training decile edges per feature
     drift_expected: list[list[float]] = field(default_factory=list)  # training share per bin

@@ -270,8 +270,12 @@ def train(
         threshold = cap.threshold(at_budget)
         user_caps[event_type] = cap.to_meta(at_budget, threshold)
         model_fired[event_type] = (int((scores[in_budget] >= threshold).sum()), int(in_budget.sum()))
+        # Severity escalates for the top tenth of what the threshold lets through. A tenth of the
+        # budget's quantile sat on the threshold itself once the user cap had raised it (an outside
+        # review: every model alert "high", every rule + model "critical", no "low" at all).
         free = scores[in_budget & ~forest_ruled]
-        high = max(float(np.quantile(free, 1.0 - rate / 10)) if len(free) else threshold, threshold)
+        through = free[free >= threshold]
+        high = max(float(np.quantile(through, 0.9)) if len(through) else threshold, threshold)
         if with_ew:
             pool = in_budget & ~ruled
             early_warning = replace(early_warning, scale=scale_knots(

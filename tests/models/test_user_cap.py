@@ -3,13 +3,17 @@ raised until it alone flags at most its share of the history's last fortnight's 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models.train import UserCap, train
 from stream.core.contract import parse_document
+from stream.offline.replay import Replay
 from stream.offline.train import user_cap_lines
+from stream.settings import Settings
 from tests.models.test_warm_fit import history_docs
 
 
@@ -65,6 +69,18 @@ def test_training_caps_a_frequent_borrowers_history_and_says_so() -> None:
     assert capped["threshold"] > capped["budget_threshold"] == free["budget_threshold"]
     assert capped["users"] <= 0.05 * capped["active_users"] < capped["users_at_budget"]
     assert capped_model.by_type["loan"].threshold == capped["threshold"]
+    # Severity still escalates above the raised threshold: a tenth of the budget's quantile lay under
+    # it, so every model alert was "high" and no alert "low" (an outside review).
+    for model in (free_model, capped_model):
+        tm = model.by_type["loan"]
+        assert tm.high_threshold > tm.threshold, (tm.threshold, tm.high_threshold)
+        replay = Replay.of(Settings(rule_storm_factor=0, suppress_window_s=0), model)
+        warm = datetime.fromisoformat(model.meta["budget_from"]).timestamp()  # where the budget was set
+        model_only = [o.decision.severity for o, _ in replay.run(events) if o.decision is not None and o.event.ts >= warm
+                      and o.event.event_type == "loan" and o.decision.alert and not o.decision.rule_hits
+                      and not o.decision.early_warning_fired]
+        assert len(model_only) >= 20 and "low" in model_only, model_only
+        assert model_only.count("high") <= len(model_only) / 4, model_only
     # riskmon train's line says what the cap did, and nothing when it did nothing
     assert "raised to" in user_cap_lines(capped_model)[0] and "raised" not in user_cap_lines(free_model)[0]
     assert user_cap_lines(capped_model)[0].startswith("loan model in users: at the budget's threshold")
