@@ -18,7 +18,7 @@ from typing import Callable, Sequence
 
 from stream.gc_tuning import tune_gc
 from stream.logs import configure_logging
-from stream.settings import Settings, load_settings
+from stream.settings import ENV_PREFIX, SECRET_FIELDS, Settings, load_settings
 
 log = logging.getLogger("riskmon")
 
@@ -202,8 +202,9 @@ def _report_invalid(report, source: str) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="riskmon", description="Streaming loan risk monitor.", allow_abbrev=False)
-    group = parser.add_argument_group("settings (each also RISKMON_<NAME> in the environment; the secrets, "
-                                      "kafka_sasl_password and model_hmac_key, only there: `ps` shows a command line)")
+    group = parser.add_argument_group(
+        "settings, given before the command (each also RISKMON_<NAME> in the environment; the secrets, "
+        f"{', '.join(sorted(SECRET_FIELDS))}, only there: `ps` shows a command line)")
     defaults = Settings().public_items()
     for f in dataclasses.fields(Settings):
         if not f.repr:  # a secret: from the environment alone
@@ -218,7 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("action", choices=["start", "stop", "status", "fetch"])
     k.set_defaults(handler=_cmd_kafka)
 
-    sub.add_parser("topics", help="create the input, alerts and dead-letter topics").set_defaults(handler=_cmd_topics)
+    sub.add_parser("topics", help="create the input, alerts, dead-letter and sighting topics").set_defaults(handler=_cmd_topics)
     w = sub.add_parser("worker", help="run the Faust stream worker")
     w.add_argument("--processes", type=_positive_int, default=1,
                    help="run this many worker processes in one consumer group, one per core (process i: "
@@ -309,9 +310,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _parse(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """The command line, with two mistakes named: a secret given as a flag (refused without echoing
+    its value, which argparse would print as an invalid command), and a setting given after the
+    command (argparse said only "unrecognized arguments", an outside review)."""
+    secrets = {_flag(name): ENV_PREFIX + name.upper() for name in SECRET_FIELDS}
+    for arg in argv:
+        flag = arg.split("=", 1)[0]
+        if flag in secrets:
+            parser.error(f"{flag} is a secret: set {secrets[flag]} in the environment instead "
+                         "(a command line shows in `ps`)")
+    args, unknown = parser.parse_known_args(argv)
+    settings = {_flag(f.name) for f in dataclasses.fields(Settings)}
+    misplaced = [u.split("=", 1)[0] for u in unknown if u.split("=", 1)[0] in settings]
+    if misplaced:
+        parser.error(f"{misplaced[0]} is a setting: give it before the command, "
+                     f"e.g. riskmon {misplaced[0]} V {args.command} ...")
+    if unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _parse(parser, list(sys.argv[1:] if argv is None else argv))
     overrides = {k[len("setting_"):]: v for k, v in vars(args).items() if k.startswith("setting_") and v is not None}
     try:
         settings = load_settings(**overrides)

@@ -91,7 +91,7 @@ def run_demo(settings: Settings, rate: float, users: int, duration_s: float = 0.
             started_broker = True
         ensure_topics(settings)
         if not model_exists(settings):
-            print("no model yet: training the default model on a simulated history (about 10 s) ...", flush=True)
+            print("no model yet: training the default model on a simulated history (about 20 s on 2 free cores) ...", flush=True)
         model = ensure_model(settings)
         print(f"model {model.version} loaded", flush=True)
         return _run_children(settings, rate, users, duration_s)

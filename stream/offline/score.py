@@ -125,4 +125,8 @@ def score_file(settings: Settings, model_dir: Path, source: Path, target: Path,
                 sink.write(orjson.dumps(alert) + b"\n")
 
         write_jsonl(target, rows(send))
+    if counts.in_history and not counts.events:  # two simulations with the same ids, say: an outside review's
+        raise ValueError(f"all {counts.in_history} input events are already in the history (the same event_id), so "
+                         f"nothing was scored and {target} is empty; is --input the history again, or were both "
+                         "files made with the same ids (riskmon simulate --user-prefix)?")
     return report, counts, history_report

@@ -12,11 +12,15 @@ from __future__ import annotations
 import urllib.request
 from typing import Any, Iterable
 
-from prometheus_client import Counter, Gauge, Histogram, Info
+from prometheus_client import Counter, Gauge, Histogram, Info, disable_created_metrics
 from prometheus_client.parser import text_string_to_metric_families
 
 from stream.core.outcome_watch import bucket_of
 from stream.core.rule_storm import MODEL as MODEL_SOURCE
+
+# No ``<counter>_created`` series (the process start time of every counter and histogram, which
+# prometheus-client adds by default): they double the exposition and nothing reads them.
+disable_created_metrics()
 
 EVENTS = Counter(
     "riskmon_events_processed_total",

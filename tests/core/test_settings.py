@@ -95,6 +95,25 @@ def test_secrets_come_from_the_environment_only() -> None:
     assert build_parser().parse_args(["--kafka-sasl-username", "u", "config"]).setting_kafka_sasl_username == "u"
 
 
+@pytest.mark.parametrize("argv, said", [
+    # argparse took the value for the command and printed it: "invalid choice: 's3cr3t-value'"
+    (["--kafka-sasl-password", "s3cr3t-value", "config"], "--kafka-sasl-password is a secret: set RISKMON_KAFKA_SASL_PASSWORD"),
+    (["--model-hmac-key=s3cr3t-value", "config"], "--model-hmac-key is a secret: set RISKMON_MODEL_HMAC_KEY"),
+    (["config", "--kafka-ssl-key-password", "s3cr3t-value"], "--kafka-ssl-key-password is a secret"),
+    # a setting after the command: argparse said "unrecognized arguments" only
+    (["train", "--rules-calibrate", "false", "--input", "h.jsonl"], "--rules-calibrate is a setting: give it before the command"),
+    (["config", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
+])
+def test_the_command_line_names_a_secret_flag_and_a_misplaced_setting(argv, said, capsys) -> None:
+    """Outside reviews' cases."""
+    from stream.cli import main
+
+    with pytest.raises(SystemExit) as caught:
+        main(argv)
+    err = capsys.readouterr().err
+    assert caught.value.code == 2 and said in err and "s3cr3t-value" not in err
+
+
 def test_a_short_hmac_key_is_refused_without_showing_it() -> None:
     """A placeholder key (the Kubernetes Secret's ``change-me``) would sign models with a published
     secret: refused, by its length only, so the message never carries the key."""
@@ -103,3 +122,19 @@ def test_a_short_hmac_key_is_refused_without_showing_it() -> None:
     assert "change-me" not in str(err.value)
     assert load_settings(env={"RISKMON_MODEL_HMAC_KEY": "k" * 32}).model_hmac_key == "k" * 32
     assert load_settings(env={"RISKMON_MODEL_HMAC_KEY": ""}).model_hmac_key == ""
+
+
+def test_every_setting_is_in_the_readmes_configuration_table() -> None:
+    """An outside review found ``session_timeout_s`` and ``seed`` missing from it. A row may name several
+    settings with a shared prefix (`kafka_sasl_mechanism` / `_username` / `_password`)."""
+    import dataclasses
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = text[text.index("## Configuration"):text.index("## Command line")]
+    missing = []
+    for f in dataclasses.fields(Settings):
+        parts = f.name.split("_")
+        if f"`{f.name}`" not in table and not any(f"`_{'_'.join(parts[i:])}`" in table for i in range(1, len(parts))):
+            missing.append(f.name)
+    assert not missing, f"settings missing from the README's Configuration table: {missing}"

@@ -63,6 +63,10 @@ def test_input_events_already_in_the_history_are_skipped_and_counted(files) -> N
                              root / "rest.scores", root / "history2.jsonl")
     assert counts.in_history == 40 and counts.events == clean.events == len(docs) - cut
     assert _lines(root / "overlap.scores") == _lines(root / "rest.scores")
+    # An input wholly inside its history scores nothing: said, not an empty file and exit 0 (an outside review).
+    with pytest.raises(ValueError, match="all 40 input events are already in the history"):
+        score_file(Settings(), root / "model", _write(root / "inside.jsonl", docs[cut - 40:cut]),
+                   root / "inside.scores", root / "history2.jsonl")
 
 
 def test_an_output_that_is_an_input_is_refused_before_it_is_emptied(files) -> None:

@@ -16,6 +16,7 @@ from stream.core.contract import LoanEvent, parse_document
 from stream.core.pipeline import featurize
 from stream.core.rules import RULE_IDS, RuleConfig
 from stream.sim import SimConfig, generate
+from stream.worker import metrics
 from stream.worker.app import ModelRef
 
 
@@ -124,3 +125,16 @@ def test_the_early_warnings_lateness_is_published_for_the_calibration_rules(hist
     later.late_days = 30
     ref.swap(replace(model, version=model.version + "-30", early_warning=later))
     assert REGISTRY.get_sample_value("riskmon_early_warning_late_days") == 30.0
+
+
+def test_the_exposition_has_no_created_series() -> None:
+    """prometheus-client adds a ``<name>_created`` sample per counter and histogram child, which no
+    dashboard or rule reads; an outside review found them on /metrics, undocumented."""
+    from prometheus_client import generate_latest
+
+    metrics.EVENTS.labels("loan", "scored").inc(0)
+    metrics.SCORES.labels("loan").observe(0.5)
+    samples = [line.split("{")[0].split(" ")[0] for line in generate_latest().decode().splitlines()
+               if line and not line.startswith("#")]
+    assert "riskmon_events_processed_total" in samples
+    assert not [s for s in samples if s.endswith("_created")]
