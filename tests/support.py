@@ -47,11 +47,11 @@ def offline_bytes(stored: bytes) -> bytes:
 
 def start_worker(settings: Settings, log_path: Path, *args: str) -> subprocess.Popen:
     """``riskmon worker [args]`` as a child process with exactly ``settings``."""
-    log = open(log_path, "ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "stream.cli", "worker", *args], env=settings.environment(), stdout=log, stderr=subprocess.STDOUT,
-        cwd=ROOT, preexec_fn=_die_with_parent,
-    )
+    with open(log_path, "ab") as log:  # the child has its own descriptor
+        return subprocess.Popen(
+            [sys.executable, "-m", "stream.cli", "worker", *args], env=settings.environment(), stdout=log,
+            stderr=subprocess.STDOUT, cwd=ROOT, preexec_fn=_die_with_parent,
+        )
 
 
 def stop_worker(proc: subprocess.Popen, timeout_s: float = 30.0) -> int:
