@@ -111,9 +111,21 @@ def make_data_dir(path: Path) -> None:
                            "set RISKMON_DATA_DIR to a directory this user can write") from exc
 
 
+def _stop_if_refused(settings: Settings, cause: Exception | None = None) -> None:
+    """RuntimeError in the broker's words when it refuses this worker's TLS or SASL.
+
+    A broker refusing SASL credentials or a TLS certificate closes the connection, which the client
+    may report as a failed bootstrap only, after its own timeouts: so the broker is asked first, and
+    again whenever the client fails."""
+    said = refusal(settings)
+    if said:
+        raise RuntimeError(f"the broker at {settings.broker} refused this worker: {said}") from cause
+
+
 def find_state(settings: Settings, timeout_s: float = 60.0) -> StateLocation:
     """Where the state is, by the rescale marker; retried while the broker does not answer."""
     deadline = time.monotonic() + timeout_s
+    _stop_if_refused(settings)
     while True:
         try:
             marker = read_rescale_marker(settings)
@@ -121,11 +133,7 @@ def find_state(settings: Settings, timeout_s: float = 60.0) -> StateLocation:
         except ValueError:
             raise
         except Exception as exc:  # the broker may still be starting
-            # A broker refusing SASL credentials or a TLS certificate closes the connection, which the
-            # client may report as a failed bootstrap only: ask the broker why, and stop at once if it said no.
-            said = refusal(settings)
-            if said:
-                raise RuntimeError(f"the broker at {settings.broker} refused this worker: {said}") from exc
+            _stop_if_refused(settings, exc)
             hint = (f"; is the broker up at {settings.broker}"
                     + (", and do the kafka_sasl_* credentials match its listener?"
                        if settings.kafka_security_protocol.startswith("SASL") else "?"))
