@@ -89,26 +89,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         pytest.exit(problem, returncode=pytest.ExitCode.USAGE_ERROR)
 
 
-#: Tests of 15 s or more (setup included), as node-id prefixes: run first, so that pytest-xdist, which
-#: hands tests out in collection order, never leaves one worker on a long test while the other idles
-#: at the end of the pass (docs/tests.md).
-LONG_FIRST = (
-    "tests/bench/test_independent_families_guard.py", "tests/bench/test_worst_world_guard.py",
-    "tests/bench/test_rings_guard.py", "tests/bench/test_book_change_guard.py",
-    "tests/integration/test_security.py::test_mutual_tls_worker", "tests/integration/test_security.py::test_sasl",
-    "tests/deploy/test_deploy.py::test_promtool_rule_unit_tests", "tests/integration/test_detection_quality.py",
-    "tests/integration/test_bench.py", "tests/integration/test_fuzz_stream.py::test_fuzz_stream",
-    "tests/integration/test_faults.py::test_broker_restart", "tests/integration/test_rolling_deploy.py",
-    "tests/integration/test_rescale.py",
-)
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that needs the broker, so ``-m`` selection just works; long tests first."""
+    """Mark every test that needs the broker, so ``-m`` selection just works."""
     for item in items:
         if _KAFKA_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.kafka)
-    items.sort(key=lambda item: not item.nodeid.startswith(LONG_FIRST))  # stable: the rest keep their order
 
 
 def free_ports(count: int) -> list[int]:
