@@ -160,6 +160,20 @@ def _sasl_broker_settings(data_dir: Path, password: str) -> Settings:
                                     kafka_sasl_username="riskmon", kafka_sasl_password=password)
 
 
+def _stream_through(workers: Workers, good: Settings, refused: Settings, logs: list[Path], port: int, seed: int,
+                    prefix: str) -> subprocess.Popen:
+    """Topics and events on a secured broker, a worker with the right credentials that processes every
+    event, and one with wrong ones, returned."""
+    ensure_topics(good)
+    producer = make_producer(good)
+    sent, _ = publish(producer, good.input_topic, sim_events(users=150, days=14, seed=seed, prefix=prefix))
+    producer.close()
+    ok = workers.start(good, logs[0])
+    wrong = workers.start(refused, logs[1])
+    wait_until(lambda: processed(port) >= sent, 90, f"{sent} events processed over {prefix}", logs[:1], [ok])
+    return wrong
+
+
 def test_sasl_plain_worker(model_dir: Path, tmp_path: Path) -> None:
     wrong_password = "Wrong-Secret-" + uuid.uuid4().hex[:12]
     ports = free_ports(2)
@@ -189,15 +203,7 @@ def test_sasl_plain_worker(model_dir: Path, tmp_path: Path) -> None:
         said = refusal(settings.replace(broker=f"127.0.0.1:{down},{settings.broker}",
                                                 kafka_sasl_password=wrong_password), timeout_s=2)
         assert said and said.startswith("SaslAuthenticationFailedError"), said
-        ensure_topics(good)
-        events = sim_events(users=150, days=14, seed=41, prefix="sasl")
-        producer = make_producer(good)
-        sent, _ = publish(producer, good.input_topic, events)
-        producer.close()
-
-        ok = workers.start(good, logs[0])
-        wrong = workers.start(bad, logs[1])
-        wait_until(lambda: processed(ports[0]) >= sent, 90, f"{sent} events processed over SASL", logs[:1], [ok])
+        wrong = _stream_through(workers, good, bad, logs, ports[0], seed=41, prefix="sasl")
         # The wrongly authenticated worker processes nothing and says why.
         wait_until(lambda: wrong.poll() is not None or _auth_error(logs[1]), 90, "an authentication error logged",
                    logs[1:])
@@ -245,14 +251,7 @@ def test_mutual_tls_worker(model_dir: Path, tmp_path: Path) -> None:
         said = refusal(good.replace(kafka_ssl_cafile=""))  # the system's CAs: ours is not among them
         assert said and said.startswith("TLS: the broker's certificate is not trusted"), said
 
-        ensure_topics(good)
-        events = sim_events(users=150, days=14, seed=43, prefix="tls")
-        producer = make_producer(good)
-        sent, _ = publish(producer, good.input_topic, events)
-        producer.close()
-        ok = workers.start(good, logs[0])
-        wrong = workers.start(no_certificate, logs[1])
-        wait_until(lambda: processed(ports[0]) >= sent, 90, f"{sent} events processed over TLS", logs[:1], [ok])
+        wrong = _stream_through(workers, good, no_certificate, logs, ports[0], seed=43, prefix="tls")
         # The worker without a certificate stops at once, saying what the broker refused.
         assert wrong.wait(timeout=60) != 0, "a worker the broker refuses must not exit 0"
         assert "refused this worker: TLS: the broker refused this client" in logs[1].read_text(errors="replace")
