@@ -52,7 +52,7 @@ def uses_tls(settings: Settings) -> bool:
 
 
 def ssl_context(settings: Settings) -> ssl.SSLContext:
-    """The one TLS context every client of ours uses (kafka-python, aiokafka, Faust, the SASL probe).
+    """The one TLS context every client of ours uses (kafka-python, aiokafka, Faust, the refusal probe).
 
     Built here so that the worker, the CLI and the probe trust the same CAs and show the same
     certificate: ``kafka_ssl_cafile`` (else the system's CAs), with the broker's host name checked
