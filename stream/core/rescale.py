@@ -34,7 +34,7 @@ from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
 
 from stream.core.features import UserState, covers, position
-from stream.core.routing import header_items, origin_header, parse_origin_header, partition_for
+from stream.core.routing import header_items, parse_origin_header, partition_for
 from stream.core.entities import SOURCE_SLOTS
 from stream.core.state_layout import StateFormatError
 
@@ -42,7 +42,7 @@ from stream.core.state_layout import StateFormatError
 BASE_TABLE = "user-state"
 #: The marker's record key in ``<app_id>-rescale``.
 MARKER_KEY = b"rescale"
-#: Header on a tail record copied to its new partition: ``topic:partition:offset`` of the original.
+#: Header on a tail record copied to its new partition: where the original sat (``routing.origin_header``).
 MOVED_HEADER = "riskmon-rescaled-from"
 
 IN_PROGRESS = "in_progress"
@@ -75,10 +75,6 @@ def moves(key: bytes | None, partition: int, partitions: int, partitioner: str) 
     what the rescale copies from the tail, and what the worker then skips.  Records without a
     key stay (the worker re-keys them by their ``user_id`` as always)."""
     return bool(key) and partition_for(key, partitions, partitioner) != partition
-
-
-#: A ``MOVED_HEADER`` value and its reading: where the copied record sat, as a re-keyed copy says it.
-moved_header, parse_moved_header = origin_header, parse_origin_header
 
 
 def _ints(d: Mapping) -> dict[int, int]:
@@ -371,7 +367,7 @@ def copied_from(headers: Iterable[tuple[str, bytes]], topic: str) -> tuple[int, 
     origin = None
     for name, value in header_items(headers):
         if name == MOVED_HEADER:
-            parsed = parse_moved_header(value)
+            parsed = parse_origin_header(value)
             if parsed is not None and parsed[0] == topic:
                 origin = parsed[1], parsed[2]
     return origin

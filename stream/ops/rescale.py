@@ -16,6 +16,7 @@ from typing import Callable
 
 from stream.core import rescale as core
 from stream.core.rescale import Marker, Observed, Plan, RescaleRefused
+from stream.core.routing import origin_header
 from stream.kafka import ops
 from stream.kafka.topics import partition_counts
 from stream.settings import Settings
@@ -192,7 +193,7 @@ def _move_tail(settings: Settings, m: Marker, progress: Progress, note: Callable
             target = core.copy_target(r.partition, r.offset, r.key, copied, m.to_partitions, m.partitioner)
             if target is None:
                 continue
-            headers = list(r.headers or []) + [(core.MOVED_HEADER, core.moved_header(topic, r.partition, r.offset))]
+            headers = list(r.headers or []) + [(core.MOVED_HEADER, origin_header(topic, r.partition, r.offset))]
             writer.send(topic, target, r.key, r.value, headers,
                         r.timestamp if r.timestamp is not None and r.timestamp >= 0 else None)
             sent += 1

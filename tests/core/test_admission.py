@@ -8,7 +8,7 @@ import pytest
 from stream.core.admission import UNDECODABLE_HEADER, Admission, Admitted, Refused, Rekey, admit
 from stream.core.contract import parse_event
 from stream.core.event_time import TimePolicy
-from stream.core.rescale import parse_moved_header
+from stream.core.routing import parse_origin_header
 from stream.core.routing import partition_for
 
 LOAN = {
@@ -42,7 +42,7 @@ def test_a_null_header_value_is_a_verdict_not_a_crash() -> None:
     restart (an outside review, 2026-12-07)."""
     result = verdict(headers=[(UNDECODABLE_HEADER, None), ("trace", None)])
     assert isinstance(result, Refused) and result.error.code == "undecodable_batch"
-    assert parse_moved_header(None) is None  # type: ignore[arg-type]
+    assert parse_origin_header(None) is None  # type: ignore[arg-type]
 
 
 def test_a_tombstone_is_refused() -> None:

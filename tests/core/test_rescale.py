@@ -29,7 +29,7 @@ from stream.core.rescale import (
     state_writes,
 )
 from stream.core.features import UserState, position
-from stream.core.routing import partition_for
+from stream.core.routing import origin_header, partition_for
 
 KEYS = [f"u{i}".encode() for i in range(400)]
 
@@ -184,9 +184,9 @@ def test_state_writes_place_each_user_by_the_new_count_and_skip_what_is_there() 
 
 
 def test_copied_tail_records_are_recognised_by_their_header() -> None:
-    headers = [("trace", b"x"), (core.MOVED_HEADER, core.moved_header("in", 3, 1234))]
+    headers = [("trace", b"x"), (core.MOVED_HEADER, origin_header("in", 3, 1234))]
     assert copied_from(headers, "in") == (3, 1234)
-    again = [*headers, (core.MOVED_HEADER, core.moved_header("in", 9, 77))]  # copied again by a second rescale
+    again = [*headers, (core.MOVED_HEADER, origin_header("in", 9, 77))]  # copied again by a second rescale
     assert copied_from(again, "in") == (9, 77)
     assert copied_from(headers, "other-topic") is None
     assert copied_from([(core.MOVED_HEADER, b"garbage")], "in") is None and copied_from(None, "in") is None
