@@ -46,7 +46,12 @@ class StageClock:
 
     def waited(self, now: float) -> float:
         """As :meth:`Health.waited`: since the later of its last batch and the moment its messages began to wait."""
-        return 0.0 if self.waiting_since is None else now - max(self.last_progress, self.waiting_since)
+        return _waited(self.last_progress, self.waiting_since, now)
+
+
+def _waited(last_progress: float, waiting_since: float | None, now: float) -> float:
+    """How long messages have waited with no batch processed, for any stage's clock."""
+    return 0.0 if waiting_since is None else now - max(last_progress, waiting_since)
 
 
 @dataclass
@@ -132,7 +137,7 @@ class Health:
             clock.waiting_since = None
         elif clock.waiting_since is None:
             clock.waiting_since = now
-        stalled = self.ready and clock.waited(now) > self.stall_timeout_s
+        stalled = self._waited_too_long(now, clock)
         if stalled and not clock.stalled:
             log.error("the %s stage stalled: no batch processed for %.0fs while %d sightings wait on its topic; "
                       "its ring alerts are not sent; check the broker connection and the worker log, restart "
@@ -164,19 +169,18 @@ class Health:
         """
         now = time.time() if now is None else now
         return (self.stalled or self.restore_stuck or self._waited_too_long(now)
-                or any(c.stalled or (self.ready and c.waited(now) > self.stall_timeout_s) for c in self.stages.values()))
+                or any(c.stalled or self._waited_too_long(now, c) for c in self.stages.values()))
 
-    def _waited_too_long(self, now: float) -> bool:
-        """The input's stall rule, one for both threads: ready, and messages waiting longer than ``stall_timeout_s``."""
-        return self.ready and self.waited(now) > self.stall_timeout_s
+    def _waited_too_long(self, now: float, clock: "StageClock | Health | None" = None) -> bool:
+        """The stall rule, one for both threads and every stage (``clock``; the input's by default): ready,
+        and messages waiting longer than ``stall_timeout_s``."""
+        return self.ready and (clock or self).waited(now) > self.stall_timeout_s
 
     def waited(self, now: float) -> float:
         """How long messages have waited with no batch processed: since the later of the last batch and the
         moment they began to wait.  A worker idle for an hour that is assigned a partition with messages on it
         (a rebalance, an input topic created late) has waited nothing yet, not an hour."""
-        if self.waiting_since is None:
-            return 0.0
-        return now - max(self.last_progress, self.waiting_since)
+        return _waited(self.last_progress, self.waiting_since, now)
 
     def set_ready(self, ready: bool, now: float | None = None) -> None:
         """Ready as the worker sees it, and never while the partition contract is broken or topics are missing.
