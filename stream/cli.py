@@ -210,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
         if not f.repr:  # a secret: from the environment alone
             continue
         group.add_argument(
-            "--" + f.name.replace("_", "-"), dest=f"setting_{f.name}", metavar="V", help=f"default: {defaults[f.name]}"
+            _flag(f.name), dest=f"setting_{f.name}", metavar="V", help=f"default: {defaults[f.name]}"
         )
     parser.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
     sub = parser.add_subparsers(dest="command", required=True)

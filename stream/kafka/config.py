@@ -17,7 +17,7 @@ import os
 import ssl
 from typing import Any
 
-from stream.settings import Settings
+from stream.settings import SSL_FILES, Settings
 
 _SASL_PROTOCOLS = frozenset({"SASL_PLAINTEXT", "SASL_SSL"})
 _SSL_PROTOCOLS = frozenset({"SSL", "SASL_SSL"})
@@ -60,7 +60,7 @@ def ssl_context(settings: Settings) -> ssl.SSLContext:
     ask for a client certificate. A missing or unreadable file is a ValueError naming the setting,
     raised at start-up rather than as a failed handshake a minute later.
     """
-    for name in ("kafka_ssl_cafile", "kafka_ssl_certfile", "kafka_ssl_keyfile"):
+    for name in SSL_FILES:
         path = getattr(settings, name)
         if path and not os.access(path, os.R_OK):
             raise ValueError(f"{name}={path}: no such readable file (a PEM file this process can read)")
@@ -71,8 +71,7 @@ def ssl_context(settings: Settings) -> ssl.SSLContext:
                                     settings.kafka_ssl_key_password or None)
     except (ssl.SSLError, OSError) as exc:  # never the password: the library's reason only
         raise ValueError(f"kafka TLS files refused ({exc.__class__.__name__}: {getattr(exc, 'reason', None) or exc}); "
-                         "check kafka_ssl_cafile, kafka_ssl_certfile, kafka_ssl_keyfile and "
-                         "kafka_ssl_key_password") from None
+                         f"check {', '.join(SSL_FILES)} and kafka_ssl_key_password") from None
     return context
 
 

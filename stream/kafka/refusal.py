@@ -27,9 +27,9 @@ from kafka.protocol.parser import KafkaProtocol
 from kafka.protocol.sasl import SaslAuthenticateRequest, SaslHandshakeRequest
 
 from stream.kafka.config import host_and_port, kafka_client_config
-from stream.settings import Settings
+from stream.settings import SSL_FILES, Settings
 
-_TLS_FILES = "kafka_ssl_cafile, kafka_ssl_certfile and kafka_ssl_keyfile"
+_TLS_FILES = ", ".join(SSL_FILES)
 _SASL_SETTINGS = "check kafka_sasl_username, kafka_sasl_password and kafka_sasl_mechanism"
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Callable
 
 from stream.settings import PROJECT_ROOT, Settings
-from stream.kafka.config import host_and_port, kafka_client_config
+from stream.kafka.config import host_and_port, kafka_client_config, uses_tls
 from stream.local.tls import LocalTls, ensure_local_tls
 
 log = logging.getLogger(__name__)
@@ -307,7 +307,7 @@ def tls_dir(settings: Settings) -> Path:
 def with_local_tls(settings: Settings) -> Settings:
     """``settings`` whose empty TLS files are the embedded broker's own: how this module's own
     probes reach a TLS listener the caller configured no files for."""
-    if "SSL" not in settings.kafka_security_protocol or settings.kafka_ssl_cafile:
+    if not uses_tls(settings) or settings.kafka_ssl_cafile:
         return settings
     return settings.replace(**LocalTls(tls_dir(settings)).client_settings())
 
@@ -582,7 +582,7 @@ def start(settings: Settings, wait_s: float = 60.0, *, tie_to_parent: bool = Fal
     data = _data_dir(settings)
     data.parent.mkdir(parents=True, exist_ok=True)
     data.mkdir(mode=0o700, exist_ok=True)  # the topics' data: borrowers' events
-    if "SSL" in _client_protocol(settings):
+    if uses_tls(settings):
         tls = ensure_local_tls(tls_dir(settings))
         log.warning("the local broker speaks TLS on %s; clients trust it with RISKMON_KAFKA_SSL_CAFILE=%s "
                     "(and, for SSL, show RISKMON_KAFKA_SSL_CERTFILE=%s, RISKMON_KAFKA_SSL_KEYFILE=%s)",
